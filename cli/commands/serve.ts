@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { dbPath, UsageError } from '../context.js';
+import { parseInteger } from './route.js';
+
+interface ServeFlags {
+  port?: string;
+  adminPort?: string;
+  host?: string;
+  demoPort?: string;
+  drain?: string;
+}
+
+/** `agate serve`: the gateway and its admin API, until SIGTERM or SIGINT. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the gateway (data plane and admin API)')
+    .option('--port <port>', 'data-plane port (env AGATE_PORT)', process.env.AGATE_PORT ?? '8080')
+    .option('--admin-port <port>', 'admin API port, on 127.0.0.1 (env AGATE_ADMIN_PORT)', process.env.AGATE_ADMIN_PORT ?? '8001')
+    .option('--host <address>', 'data-plane bind address', '0.0.0.0')
+    .option('--demo-port <port>', 'port of the built-in demo upstream on 127.0.0.1; 0 turns it off (env AGATE_DEMO_PORT)', process.env.AGATE_DEMO_PORT ?? '8002')
+    .option('--drain <ms>', 'how long in-flight requests may finish on shutdown', '10000')
+    .action(async (flags: ServeFlags, cmd: Command) => {
+      await serve(flags, dbPath(cmd.optsWithGlobals()));
+    });
+}
+
+async function serve(flags: ServeFlags, db: string): Promise<void> {
+  const port = parsePort(flags.port!, '--port');
+  const adminPort = parsePort(flags.adminPort!, '--admin-port');
+  const demoPort = parsePort(flags.demoPort!, '--demo-port');
+  // Loaded here, not at the top: short commands (route add) must not pay for the server's imports.
+  const { startGateway, startEchoUpstream } = await import('../../server/index.js');
+  const { seedFirstStart } = await import('../seed.js');
+  const demo = demoPort ? await startEchoUpstream(demoPort).catch((err: Error) => {
+    process.stderr.write(`warning: demo upstream not started on 127.0.0.1:${demoPort}: ${err.message}\n`);
+    return undefined;
+  }) : undefined;
+  const seeded = demo ? seedFirstStart(db, demo.url) : [];
+  const gateway = await startGateway({
+    dbPath: db,
+    port,
+    adminPort,
+    host: flags.host,
+    drainMs: parseInteger(flags.drain!, '--drain'),
+  });
+  printBanner({ db, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`agate: ${signal} received, draining in-flight requests\n`);
+    Promise.all([gateway.close(), new Promise<void>((r) => (demo ? demo.server.close(() => r()) : r()))]).then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`agate: shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function parsePort(text: string, flag: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`${flag}: must be a port number 0-65535 (got "${text}")`);
+  return n;
+}
+
+function printBanner(b: {
+  db: string;
+  url: string;
+  adminUrl: string;
+  token: { token: string; generated: boolean; file?: string };
+  seeded: string[];
+  port: number;
+}): void {
+  const local = `http://127.0.0.1:${new URL(b.url).port}`;
+  const tokenRef = b.token.file ? `$(cat ${b.token.file})` : '$AGATE_ADMIN_TOKEN';
+  const lines = [
+    `agate is running`,
+    `  gateway    ${b.url}`,
+    `  admin API  ${b.adminUrl}   (token: ${b.token.generated ? `${b.token.token}, saved to ${b.token.file}; shown once` : b.token.file ?? 'AGATE_ADMIN_TOKEN'})`,
+    `  registry   ${b.db}`,
+  ];
+  if (b.seeded.length) lines.push(`  first start: added ${b.seeded.join(', ')}`);
+  lines.push(
+    '',
+    'Try:',
+    `  curl ${local}/demo/hello`,
+    `  npx agate route add echo --path /echo --upstream http://127.0.0.1:8002 --strip-prefix && curl ${local}/echo/hi`,
+    `  npx agate status`,
+    `  curl -H "Authorization: Bearer ${tokenRef}" ${b.adminUrl}/routes`,
+    '',
+  );
+  process.stderr.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { withRegistry } from '../context.js';
+import { printJson } from '../output.js';
+
+/** A gateway whose heartbeat is older than this is reported as not running. */
+const STALE_MS = 15_000;
+
+/** `agate status`: what the registry holds and what each running gateway reports. */
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('config version, running gateways, their snapshot, last reload and last reload error')
+    .option('--json', 'print JSON')
+    .action((flags: { json?: boolean }, cmd: Command) => {
+      withRegistry(cmd.optsWithGlobals(), (r) => {
+        const now = Date.now();
+        const status = {
+          registry: r.path,
+          configVersion: r.version(),
+          counts: { routes: r.routes.list().length, upstreams: r.upstreams.list().length, mcpServers: r.mcpServers.list().length },
+          gateways: r.instances.list().map((g) => ({ ...g, running: now - Date.parse(g.heartbeatAt) < STALE_MS })),
+        };
+        if (flags.json) return printJson(status);
+        const out: string[] = [`registry        ${status.registry}`, `config version  ${status.configVersion}`];
+        out.push(`config          ${Object.entries(status.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+        if (status.gateways.length === 0) out.push('gateways        none running');
+        for (const g of status.gateways) {
+          out.push(`gateway pid ${g.pid} on ${g.host}: ${g.running ? 'running' : 'not responding (stale heartbeat)'}`);
+          out.push(`  listeners       ${g.listeners.map((l) => `${l.name} ${l.url}`).join(', ')}`);
+          const behind = g.snapshotVersion !== status.configVersion ? ' (behind the registry)' : '';
+          out.push(`  snapshot        version ${g.snapshotVersion ?? '-'}${behind}`);
+          out.push(`  last reload     ${g.lastReloadAt ?? '-'}`);
+          out.push(`  last error      ${g.lastReloadError ?? 'none'}`);
+        }
+        process.stdout.write(out.join('\n') + '\n');
+      });
+    });
+}

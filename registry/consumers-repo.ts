@@ -1,0 +1,64 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from './db.js';
+import type { AuditRepo, WriteOrigin } from './audit-repo.js';
+import { SpecStore } from './spec-store.js';
+import { RegistryError } from './errors.js';
+
+/** A stored consumer (consumer.schema.json). */
+export interface ConsumerSpec {
+  name: string;
+  groups: string[];
+  description?: string;
+}
+
+/** A consumer's key as listed: never the key itself, only its prefix. */
+export interface ConsumerKeyInfo {
+  id: number;
+  consumer: string;
+  keyPrefix: string;
+  createdAt: string;
+}
+
+/** Hex SHA-256 of an API key: keys are 192-bit random strings, so a fast hash is the right tool. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Consumers and their API keys (stored as hashes; a new key is returned once, at creation). */
+export class ConsumersRepo {
+  readonly store: SpecStore<ConsumerSpec>;
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditRepo,
+  ) {
+    this.store = new SpecStore<ConsumerSpec>(db, audit, { table: 'consumers', kind: 'consumer' });
+  }
+
+  /** Creates a key for `consumer` and returns it in clear: the only time it is ever visible. */
+  issueKey(consumer: string, origin: WriteOrigin): { key: string; info: ConsumerKeyInfo } {
+    const key = 'agk_' + randomBytes(24).toString('base64url');
+    return this.db.transaction(() => {
+      if (!this.store.get(consumer)) throw new RegistryError('not_found', [`consumer "${consumer}" not found`]);
+      const row = this.db
+        .prepare('INSERT INTO consumer_keys (consumer, key_hash, key_prefix) VALUES (?, ?, ?) RETURNING id, created_at')
+        .get(consumer, hashApiKey(key), key.slice(0, 10)) as { id: number; created_at: string };
+      this.audit.record(origin, 'create', 'consumerKey', consumer, { keyPrefix: key.slice(0, 10) });
+      return { key, info: { id: row.id, consumer, keyPrefix: key.slice(0, 10), createdAt: row.created_at } };
+    }).immediate();
+  }
+
+  /** All keys with their consumer, for compiling the gateway's key index. */
+  listKeyHashes(): Array<{ consumer: string; keyHash: string }> {
+    return this.db.prepare('SELECT consumer, key_hash AS keyHash FROM consumer_keys').all() as Array<{
+      consumer: string;
+      keyHash: string;
+    }>;
+  }
+
+  /** A consumer's keys, without the keys themselves. */
+  listKeys(consumer: string): ConsumerKeyInfo[] {
+    return this.db
+      .prepare('SELECT id, consumer, key_prefix AS keyPrefix, created_at AS createdAt FROM consumer_keys WHERE consumer = ? ORDER BY id')
+      .all(consumer) as ConsumerKeyInfo[];
+  }
+}

@@ -1,0 +1,52 @@
+import type { Db } from './db.js';
+
+/** What a running gateway reports about itself. */
+export interface GatewayInstance {
+  pid: number;
+  host: string;
+  startedAt: string;
+  heartbeatAt: string;
+  listeners: Array<{ name: string; url: string }>;
+  snapshotVersion: number | null;
+  lastReloadAt: string | null;
+  lastReloadError: string | null;
+}
+
+/** Rows running gateways keep up to date, so `agate status` needs nothing but the registry. */
+export class GatewayInstancesRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts or replaces this process's row. */
+  report(i: GatewayInstance): void {
+    this.db
+      .prepare(
+        `INSERT INTO gateway_instances (id, host, started_at, heartbeat_at, listeners, snapshot_version, last_reload_at, last_reload_error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET host = excluded.host, started_at = excluded.started_at,
+           heartbeat_at = excluded.heartbeat_at, listeners = excluded.listeners,
+           snapshot_version = excluded.snapshot_version, last_reload_at = excluded.last_reload_at,
+           last_reload_error = excluded.last_reload_error`,
+      )
+      .run(i.pid, i.host, i.startedAt, i.heartbeatAt, JSON.stringify(i.listeners), i.snapshotVersion, i.lastReloadAt, i.lastReloadError);
+  }
+
+  /** Removes this process's row on a clean shutdown. */
+  forget(pid: number): void {
+    this.db.prepare('DELETE FROM gateway_instances WHERE id = ?').run(pid);
+  }
+
+  /** Every reported instance, newest heartbeat first. */
+  list(): GatewayInstance[] {
+    const rows = this.db.prepare('SELECT * FROM gateway_instances ORDER BY heartbeat_at DESC').all() as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      pid: r.id as number,
+      host: r.host as string,
+      startedAt: r.started_at as string,
+      heartbeatAt: r.heartbeat_at as string,
+      listeners: JSON.parse(r.listeners as string),
+      snapshotVersion: r.snapshot_version as number | null,
+      lastReloadAt: r.last_reload_at as string | null,
+      lastReloadError: r.last_reload_error as string | null,
+    }));
+  }
+}

@@ -1,0 +1,72 @@
+import { openDb, type Db, type OpenDbOptions } from './db.js';
+import { AuditRepo } from './audit-repo.js';
+import { createRoutesRepo, type RouteSpec } from './routes-repo.js';
+import { createUpstreamsRepo, type UpstreamSpec } from './upstreams-repo.js';
+import { ConsumersRepo } from './consumers-repo.js';
+import { SecretsRepo } from './secrets-repo.js';
+import { SecretBox, loadSecretKey } from './secret-box.js';
+import { createMcpServersRepo, type McpServerSpec } from './mcp-servers-repo.js';
+import { createLlmProvidersRepo, type LlmProviderSpec } from './llm-providers-repo.js';
+import { GatewayInstancesRepo } from './gateway-instances-repo.js';
+import type { SpecStore } from './spec-store.js';
+
+/** The registry: one SQLite file, one repository per entity. */
+export class Registry {
+  readonly audit: AuditRepo;
+  readonly routes: SpecStore<RouteSpec>;
+  readonly upstreams: SpecStore<UpstreamSpec>;
+  readonly consumers: ConsumersRepo;
+  readonly mcpServers: SpecStore<McpServerSpec>;
+  readonly llmProviders: SpecStore<LlmProviderSpec>;
+  readonly instances: GatewayInstancesRepo;
+  private secretsRepo?: SecretsRepo;
+  private readonly versionStmt;
+
+  private constructor(
+    readonly db: Db,
+    readonly path: string,
+  ) {
+    this.audit = new AuditRepo(db);
+    this.routes = createRoutesRepo(db, this.audit);
+    this.upstreams = createUpstreamsRepo(db, this.audit);
+    this.consumers = new ConsumersRepo(db, this.audit);
+    this.mcpServers = createMcpServersRepo(db, this.audit);
+    this.llmProviders = createLlmProvidersRepo(db, this.audit);
+    this.instances = new GatewayInstancesRepo(db);
+    this.versionStmt = db.prepare('SELECT version FROM config_version WHERE id = 1').pluck();
+  }
+
+  /** Opens the registry at `path` (migrating it) and returns the repositories. */
+  static open(path: string, options: OpenDbOptions = {}): Registry {
+    return new Registry(openDb(path, options), path);
+  }
+
+  /** Secrets; the key is loaded (or generated) on first use, so commands that never touch secrets skip it. */
+  get secrets(): SecretsRepo {
+    this.secretsRepo ??= new SecretsRepo(this.db, this.audit, new SecretBox(loadSecretKey(this.path)));
+    return this.secretsRepo;
+  }
+
+  /** The config version: bumped by every committed change, from any process. */
+  version(): number {
+    return this.versionStmt.get() as number;
+  }
+
+  /** Runs `fn` in one BEGIN IMMEDIATE transaction: all of its writes commit, or none. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Whether nothing has been configured yet (first start). */
+  isEmpty(): boolean {
+    const row = this.db
+      .prepare('SELECT (SELECT count(*) FROM routes) + (SELECT count(*) FROM mcp_servers) + (SELECT count(*) FROM upstreams) AS n')
+      .get() as { n: number };
+    return row.n === 0;
+  }
+
+  /** Closes the connection (checkpointing the WAL). */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

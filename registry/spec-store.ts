@@ -1,0 +1,159 @@
+import type { Db } from './db.js';
+import type { AuditRepo, WriteOrigin } from './audit-repo.js';
+import { RegistryError } from './errors.js';
+import { validateEntity, type EntityKind } from './validation.js';
+
+/** Every stored entity has a unique name. */
+export interface Named {
+  name: string;
+}
+
+/** Table-specific behaviour a {@link SpecStore} delegates to its entity's repository. */
+export interface SpecStoreHooks<T extends Named> {
+  /** Extra checks after schema validation (cross-entity references); return field messages. */
+  check?(value: T): string[];
+  /** Writes rows in other tables that belong to this entity (inside the same transaction). */
+  writeExtra?(value: T): void;
+  /** Completes a row read from the spec column (for entities split across tables). */
+  readExtra?(value: T): T;
+  /** The JSON stored in the spec column (defaults to the whole value). */
+  toSpec?(value: T): unknown;
+  /** Extra columns for the main row, as name → value. */
+  columns?(value: T): Record<string, unknown>;
+  /** What the audit log records (secrets masked). */
+  auditDetail?(value: T): unknown;
+}
+
+/**
+ * A table of named JSON specs validated by one schema: the shared body of most repositories.
+ * Writes validate first, then run in BEGIN IMMEDIATE with their audit entry, so a bad write changes nothing.
+ */
+export class SpecStore<T extends Named> {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditRepo,
+    private readonly opts: { table: string; kind: EntityKind; hooks?: SpecStoreHooks<T> },
+  ) {}
+
+  /** All entities, by name. */
+  list(): T[] {
+    const rows = this.db.prepare(`SELECT spec FROM ${this.opts.table} ORDER BY name`).all() as { spec: string }[];
+    return rows.map((r) => this.read(r.spec));
+  }
+
+  /**
+   * Every row re-validated against the schema, as the gateway's loader needs it: rows written behind
+   * the CLI's back (plain SQL) get the same checks. Problems are prefixed with the row's name.
+   */
+  listChecked(): { values: T[]; problems: string[] } {
+    const rows = this.db.prepare(`SELECT name, spec FROM ${this.opts.table} ORDER BY name`).all() as { name: string; spec: string }[];
+    const values: T[] = [];
+    const problems: string[] = [];
+    for (const row of rows) {
+      try {
+        values.push(this.validate(this.read(row.spec)));
+      } catch (err) {
+        const detail = err instanceof RegistryError ? err.problems.join('; ') : `spec is not valid JSON (${(err as Error).message})`;
+        problems.push(`${this.opts.kind} "${row.name}": ${detail}`);
+      }
+    }
+    return { values, problems };
+  }
+
+  /** One entity, or undefined. */
+  get(name: string): T | undefined {
+    const row = this.db.prepare(`SELECT spec FROM ${this.opts.table} WHERE name = ?`).get(name) as
+      | { spec: string }
+      | undefined;
+    return row ? this.read(row.spec) : undefined;
+  }
+
+  /** Validates `input` and returns the defaulted value, or throws a validation RegistryError. */
+  validate(input: unknown): T {
+    const result = validateEntity<T>(this.opts.kind, input);
+    if (!result.ok) throw new RegistryError('validation', result.errors);
+    const problems = this.opts.hooks?.check?.(result.value) ?? [];
+    if (problems.length) throw new RegistryError('validation', problems);
+    return result.value;
+  }
+
+  /** Adds a new entity; 409-style conflict if the name is taken. */
+  create(input: unknown, origin: WriteOrigin): T {
+    const value = this.validate(input);
+    return this.db.transaction(() => {
+      if (this.exists(value.name)) throw new RegistryError('conflict', [`${this.opts.kind} "${value.name}" already exists`]);
+      this.writeRow(value, 'insert');
+      this.audit.record(origin, 'create', this.opts.kind, value.name, this.detail(value));
+      return value;
+    }).immediate();
+  }
+
+  /** Replaces an existing entity; not_found if it does not exist. */
+  update(input: unknown, origin: WriteOrigin): T {
+    const value = this.validate(input);
+    return this.db.transaction(() => {
+      if (!this.exists(value.name)) throw notFound(this.opts.kind, value.name);
+      this.writeRow(value, 'update');
+      this.audit.record(origin, 'update', this.opts.kind, value.name, this.detail(value));
+      return value;
+    }).immediate();
+  }
+
+  /** Creates or replaces; returns whether it was created. Used by `apply`, which owns the transaction. */
+  upsertInTransaction(value: T, origin: WriteOrigin): 'create' | 'update' {
+    const action = this.exists(value.name) ? 'update' : 'create';
+    this.writeRow(value, action === 'create' ? 'insert' : 'update');
+    this.audit.record(origin, action, this.opts.kind, value.name, this.detail(value));
+    return action;
+  }
+
+  /** Deletes an entity; not_found if absent, conflict if something still refers to it. */
+  remove(name: string, origin: WriteOrigin): void {
+    this.db.transaction(() => {
+      if (!this.exists(name)) throw notFound(this.opts.kind, name);
+      try {
+        this.db.prepare(`DELETE FROM ${this.opts.table} WHERE name = ?`).run(name);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+          throw new RegistryError('conflict', [`${this.opts.kind} "${name}" is still in use`]);
+        }
+        throw err;
+      }
+      this.audit.record(origin, 'delete', this.opts.kind, name);
+    }).immediate();
+  }
+
+  private exists(name: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM ${this.opts.table} WHERE name = ?`).get(name) !== undefined;
+  }
+
+  private writeRow(value: T, mode: 'insert' | 'update'): void {
+    const hooks = this.opts.hooks;
+    const cols: Record<string, unknown> = { spec: JSON.stringify(hooks?.toSpec ? hooks.toSpec(value) : value), ...hooks?.columns?.(value) };
+    const names = Object.keys(cols);
+    if (mode === 'insert') {
+      this.db
+        .prepare(`INSERT INTO ${this.opts.table} (name, ${names.join(', ')}) VALUES (?, ${names.map(() => '?').join(', ')})`)
+        .run(value.name, ...Object.values(cols));
+    } else {
+      const sets = names.map((n) => `${n} = ?`).join(', ');
+      this.db
+        .prepare(`UPDATE ${this.opts.table} SET ${sets}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ?`)
+        .run(...Object.values(cols), value.name);
+    }
+    hooks?.writeExtra?.(value);
+  }
+
+  private read(spec: string): T {
+    const value = JSON.parse(spec) as T;
+    return this.opts.hooks?.readExtra ? this.opts.hooks.readExtra(value) : value;
+  }
+
+  private detail(value: T): unknown {
+    return this.opts.hooks?.auditDetail ? this.opts.hooks.auditDetail(value) : value;
+  }
+}
+
+function notFound(kind: string, name: string): RegistryError {
+  return new RegistryError('not_found', [`${kind} "${name}" not found`]);
+}

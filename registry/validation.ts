@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { packageRoot } from './package-root.js';
+
+/** The entities with a schema in schemas/, by the title used in error paths. */
+export type EntityKind = 'route' | 'upstream' | 'consumer' | 'mcpServer' | 'llmProvider' | 'secret';
+
+/** A validation outcome: the defaulted, frozen value, or messages that name the field. */
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+
+const SCHEMA_FILES: Record<EntityKind, string> = {
+  route: 'route.schema.json',
+  upstream: 'upstream.schema.json',
+  consumer: 'consumer.schema.json',
+  mcpServer: 'mcp-server.schema.json',
+  llmProvider: 'llm-provider.schema.json',
+  secret: 'secret.schema.json',
+};
+
+let validators: Map<EntityKind, ValidateFunction> | undefined;
+
+function compileAll(): Map<EntityKind, ValidateFunction> {
+  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true });
+  // `errorMessage` is our annotation: the human wording for a pattern a user gets wrong.
+  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  const dir = join(packageRoot(), 'schemas');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema.json'))) {
+    ajv.addSchema(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+  }
+  const map = new Map<EntityKind, ValidateFunction>();
+  for (const [kind, file] of Object.entries(SCHEMA_FILES) as [EntityKind, string][]) {
+    const fn = ajv.getSchema(`https://agate.dev/schemas/${file}`);
+    if (!fn) throw new Error(`schema ${file} is missing from schemas/`);
+    map.set(kind, fn);
+  }
+  return map;
+}
+
+/** The compiled validator of an entity schema (all schemas are compiled once, on first use). */
+export function schemaValidator(kind: EntityKind): ValidateFunction {
+  validators ??= compileAll();
+  return validators.get(kind)!;
+}
+
+/** Validates (and fills in defaults on a copy of) `input` against the entity's schema. */
+export function validateEntity<T>(kind: EntityKind, input: unknown): Validated<T> {
+  const value = structuredClone(input);
+  const validate = schemaValidator(kind);
+  if (validate(value)) return { ok: true, value: deepFreeze(value) as T };
+  return { ok: false, errors: formatErrors(kind, validate.errors ?? []) };
+}
+
+/** Turns ajv errors into `route.path: must start with "/"` lines, one per field, without duplicates. */
+export function formatErrors(root: string, errors: ErrorObject[]): string[] {
+  const lines = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'if') continue;
+    let path = root + instancePathToDots(e.instancePath);
+    let message = (e.parentSchema as { errorMessage?: string } | undefined)?.errorMessage ?? e.message ?? 'is invalid';
+    if (e.keyword === 'required') {
+      path += '.' + (e.params as { missingProperty: string }).missingProperty;
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties') {
+      path += '.' + (e.params as { additionalProperty: string }).additionalProperty;
+      message = 'is not allowed';
+    } else if (e.keyword === 'enum') {
+      message = 'must be one of ' + (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ');
+    } else if (e.keyword !== 'pattern' && e.keyword !== 'format') {
+      message = e.message ?? message;
+    }
+    lines.add(`${path}: ${message}`);
+  }
+  return [...lines];
+}
+
+function instancePathToDots(pointer: string): string {
+  if (!pointer) return '';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
+    .join('');
+}
+
+/** Freezes a plain JSON value all the way down, so compiled config cannot be mutated by accident. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,67 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Registry } from '../../registry/index.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { mountCrud } from './crud.js';
+import { tokenMatches } from './admin-token.js';
+
+/** What the admin API reads besides the registry. */
+export interface AdminDeps {
+  registry: Registry;
+  metrics: GatewayMetrics;
+  token: string;
+  /** Snapshot version, reload times and listeners, as `agate status` shows them. */
+  status(): Record<string, unknown>;
+  /** Whether a snapshot is being served. */
+  ready(): boolean;
+}
+
+/** The admin API: health probes open, everything else behind `Authorization: Bearer <token>`. */
+export function createAdminApp(deps: AdminDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = deps.ready();
+    res.status(ready ? 200 : 503).json({ ready });
+  });
+  app.use(requireToken(deps.token));
+  app.use(express.json({ limit: '1mb' }));
+  app.get('/status', (_req, res) => {
+    res.json(deps.status());
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  const api = express.Router();
+  mountCrud(api, 'routes', deps.registry.routes);
+  mountCrud(api, 'upstreams', deps.registry.upstreams);
+  app.use(api);
+  app.get('/audit', (req, res) => {
+    res.json({ items: deps.registry.audit.list(Math.min(Number(req.query.limit) || 100, 1000)) });
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'no such admin endpoint' } });
+  });
+  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    const message = err.type === 'entity.parse.failed' ? `body is not valid JSON: ${err.message}` : status === 500 ? 'internal error' : err.message;
+    res.status(status).json({ error: { code: status === 500 ? 'internal' : 'bad_request', message } });
+  });
+  return app;
+}
+
+function requireToken(token: string) {
+  return function adminAuth(req: Request, res: Response, next: NextFunction) {
+    const header = req.headers.authorization ?? '';
+    const presented = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    if (!presented || !tokenMatches(presented, token)) {
+      res.status(401).set('WWW-Authenticate', 'Bearer realm="agate-admin"').json({
+        error: { code: 'unauthorized', message: 'admin API needs Authorization: Bearer <token> (AGATE_ADMIN_TOKEN or the admin.token file)' },
+      });
+      return;
+    }
+    next();
+  };
+}

@@ -1,0 +1,50 @@
+import type { Request, Response, Router } from 'express';
+import { RegistryError } from '../../registry/index.js';
+import type { SpecStore, Named } from '../../registry/spec-store.js';
+
+const STATUS: Record<RegistryError['kind'], number> = { validation: 400, not_found: 404, conflict: 409 };
+
+/** Sends a registry refusal as `{ error: { code, message, problems } }` with 400, 404 or 409. */
+export function sendRegistryError(res: Response, err: unknown): void {
+  if (!(err instanceof RegistryError)) throw err;
+  res.status(STATUS[err.kind]).json({ error: { code: `registry_${err.kind}`, message: err.message, problems: err.problems } });
+}
+
+/** Mounts list/get/create/replace/delete for one entity on `router` under `/<plural>`. */
+export function mountCrud<T extends Named>(router: Router, plural: string, store: SpecStore<T>): void {
+  const base = `/${plural}`;
+  router.get(base, (_req, res) => {
+    res.json({ items: store.list() });
+  });
+  router.get(`${base}/:name`, (req: Request<{ name: string }>, res) => {
+    const item = store.get(req.params.name);
+    if (!item) return sendRegistryError(res, new RegistryError('not_found', [`${plural.slice(0, -1)} "${req.params.name}" not found`]));
+    res.json(item);
+  });
+  router.post(base, (req, res) => {
+    try {
+      res.status(201).json(store.create(req.body, 'admin-api'));
+    } catch (err) {
+      sendRegistryError(res, err);
+    }
+  });
+  router.put(`${base}/:name`, (req: Request<{ name: string }>, res) => {
+    const body = req.body as { name?: unknown } | undefined;
+    if (body && typeof body === 'object' && body.name !== undefined && body.name !== req.params.name) {
+      return sendRegistryError(res, new RegistryError('validation', [`${plural.slice(0, -1)}.name: must match the URL ("${req.params.name}")`]));
+    }
+    try {
+      res.json(store.update({ ...(body ?? {}), name: req.params.name }, 'admin-api'));
+    } catch (err) {
+      sendRegistryError(res, err);
+    }
+  });
+  router.delete(`${base}/:name`, (req: Request<{ name: string }>, res) => {
+    try {
+      store.remove(req.params.name, 'admin-api');
+      res.status(204).end();
+    } catch (err) {
+      sendRegistryError(res, err);
+    }
+  });
+}

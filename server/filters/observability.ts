@@ -1,0 +1,44 @@
+import type { Filter } from '../pipeline/index.js';
+import { toGatewayError } from '../errors/index.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+
+/**
+ * Outermost filter: after the rest of the pipeline finishes (or throws), writes one access-log line and
+ * updates the request metrics, so auth failures and 404s are recorded too.
+ */
+export function observability(metrics: GatewayMetrics): Filter {
+  return async function observe(ctx, next) {
+    try {
+      await next();
+    } catch (err) {
+      const e = toGatewayError(err);
+      ctx.outcome.status ??= e.status;
+      ctx.outcome.flag ??= e.flag;
+      ctx.outcome.errorCode = e.code;
+      throw e;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - ctx.startedAt) / 1e9;
+      const route = ctx.route?.name ?? '';
+      const status = ctx.outcome.status ?? 0;
+      const flag = ctx.outcome.flag ?? '-';
+      metrics.requests.inc({ route, status, flag });
+      metrics.latency.observe({ route }, seconds);
+      ctx.log.info(
+        {
+          requestId: ctx.requestId,
+          kind: ctx.kind,
+          method: ctx.request.method,
+          path: ctx.request.path,
+          route: route || undefined,
+          upstream: ctx.outcome.upstream,
+          status,
+          flag,
+          code: ctx.outcome.errorCode,
+          bytes: ctx.outcome.bytesOut ?? 0,
+          durationMs: Math.round(seconds * 1e6) / 1e3,
+        },
+        'access',
+      );
+    }
+  };
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { GatewayError, errors, renderHttpError, toGatewayError } from '../errors/index.js';
+import type { GatewayContext } from '../pipeline/index.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import { normalizePath } from './normalize-path.js';
+
+/** What the HTTP ingress needs from the gateway. */
+export interface HttpIngressDeps {
+  /** The snapshot to serve; captured once per request, so a reload never changes a request midway. */
+  current(): Snapshot | undefined;
+  log: Logger;
+}
+
+/** The data-plane request handler: parses the exchange into a GatewayContext, runs the pipeline, renders errors. */
+export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return function handleHttp(req, res) {
+    const requestId = randomUUID();
+    const snapshot = deps.current();
+    if (!snapshot) {
+      renderHttpError(res, new GatewayError(errors.GW_ERR_NO_ROUTE, [req.method, req.url]), requestId);
+      return;
+    }
+    const target = parseTarget(req.url ?? '/');
+    if (!target.ok) {
+      res.shouldKeepAlive = false;
+      renderHttpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, [target.reason]), requestId);
+      return;
+    }
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const ctx: GatewayContext = {
+      requestId,
+      kind: 'http',
+      startedAt: process.hrtime.bigint(),
+      signal: abort.signal,
+      log: deps.log,
+      request: {
+        method: req.method ?? 'GET',
+        path: target.path,
+        query: target.query,
+        host: req.headers.host ?? '',
+        headers: req.headers,
+        remoteAddress: req.socket.remoteAddress ?? '',
+        protocol: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
+      },
+      http: { req, res },
+      outcome: {},
+    };
+    snapshot.handleHttp(ctx).catch((err) => {
+      const e = toGatewayError(err);
+      if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled error');
+      renderHttpError(res, e, requestId);
+    });
+  };
+}
+
+function parseTarget(url: string): { ok: true; path: string; query: string } | { ok: false; reason: string } {
+  // An absolute-form target (GET http://other/x) never steers the upstream: only its path is used.
+  let raw = url;
+  if (!raw.startsWith('/')) {
+    try {
+      const u = new URL(raw);
+      raw = u.pathname + u.search;
+    } catch {
+      return { ok: false, reason: 'request target is not a path' };
+    }
+  }
+  const q = raw.indexOf('?');
+  const path = q === -1 ? raw : raw.slice(0, q);
+  const normalized = normalizePath(path);
+  if (!normalized.ok) return normalized;
+  return { ok: true, path: normalized.path, query: q === -1 ? '' : raw.slice(q + 1) };
+}

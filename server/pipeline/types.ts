@@ -1,0 +1,66 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+
+/** The protocol a request came in on. */
+export type RequestKind = 'http' | 'llm' | 'mcp';
+
+/** The target kinds `dispatch` can hand a request to. */
+export type TargetKind = 'http-proxy' | 'llm-router' | 'mcp-router';
+
+/** What the client sent, as parsed by the ingress adapter. */
+export interface RequestInfo {
+  readonly method: string;
+  /** The path, percent-decoding left as sent (normalised by the ingress adapter). */
+  readonly path: string;
+  /** The raw query string without '?', or ''. */
+  readonly query: string;
+  readonly host: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The peer's address (the socket's, never a header's). */
+  readonly remoteAddress: string;
+  /** 'http' or 'https' as seen by the gateway's listener. */
+  readonly protocol: 'http' | 'https';
+}
+
+/** What the access log and metrics record about the outcome; filters and targets fill it in. */
+export interface Outcome {
+  status?: number;
+  flag?: string;
+  errorCode?: string;
+  upstream?: string;
+  bytesOut?: number;
+}
+
+/** A route as compiled into a snapshot: what dispatch needs to find the target. */
+export interface RouteRef {
+  readonly name: string;
+  readonly target: { readonly kind: TargetKind };
+}
+
+/** Per-request state shared by every filter. Filters that add fields declare them in their own types. */
+export interface GatewayContext {
+  readonly requestId: string;
+  readonly kind: RequestKind;
+  /** process.hrtime.bigint() at arrival. */
+  readonly startedAt: bigint;
+  /** Aborted when the client goes away; targets pass it to upstream calls. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly request: RequestInfo;
+  /** The raw exchange, for targets that stream (HTTP proxying). */
+  readonly http?: { readonly req: IncomingMessage; readonly res: ServerResponse };
+  route?: RouteRef;
+  outcome: Outcome;
+}
+
+/** Continues to the next filter. */
+export type Next = () => Promise<void>;
+
+/** One stage of the onion; code after `await next()` runs on the response path. */
+export type Filter = (ctx: GatewayContext, next: Next) => Promise<void>;
+
+/** A terminal handler for one target kind. */
+export interface RouteTarget {
+  readonly kind: TargetKind;
+  handle(ctx: GatewayContext): Promise<void>;
+}

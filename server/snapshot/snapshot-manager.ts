@@ -1,0 +1,81 @@
+import type { Logger } from 'pino';
+import type { Registry } from '../../registry/index.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { SnapshotCompileError, type Snapshot } from './snapshot.js';
+
+/** The state `agate status` and the admin API report. */
+export interface ReloadStatus {
+  snapshotVersion: number | null;
+  lastReloadAt: string | null;
+  lastReloadError: string | null;
+}
+
+/**
+ * Holds the current snapshot and swaps it when the registry changes. Detection is a poll of the
+ * config-version row (bumped by triggers on every commit, from any process): a few microseconds per tick,
+ * and unlike file watching it cannot miss a write.
+ */
+export class SnapshotManager {
+  private snapshot: Snapshot | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private seenVersion = -1;
+  readonly status: ReloadStatus = { snapshotVersion: null, lastReloadAt: null, lastReloadError: null };
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly compile: () => Snapshot,
+    private readonly deps: { log: Logger; metrics: GatewayMetrics; onReload?: (status: ReloadStatus) => void },
+  ) {}
+
+  /** The snapshot to serve, or undefined before the first successful compile. */
+  current(): Snapshot | undefined {
+    return this.snapshot;
+  }
+
+  /** Compiles once now and then polls every `pollMs`. */
+  start(pollMs: number): void {
+    this.check();
+    this.timer = setInterval(() => this.check(), pollMs);
+    this.timer.unref();
+  }
+
+  /** Stops polling. */
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Rebuilds if the registry's version moved since the last attempt. */
+  check(): void {
+    let version: number;
+    try {
+      version = this.registry.version();
+    } catch (err) {
+      this.deps.log.warn({ err }, 'registry version check failed');
+      return;
+    }
+    if (version === this.seenVersion) return;
+    this.seenVersion = version;
+    this.rebuild(version);
+  }
+
+  private rebuild(version: number): void {
+    const started = process.hrtime.bigint();
+    try {
+      const next = this.compile();
+      this.snapshot = next;
+      this.status.snapshotVersion = next.version;
+      this.status.lastReloadError = null;
+      this.deps.metrics.reloads.inc({ result: 'ok' });
+      this.deps.metrics.configVersion.set(next.version);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      this.deps.log.info({ version: next.version, ...next.stats, compileMs: Math.round(ms * 1000) / 1000 }, 'config loaded');
+    } catch (err) {
+      const message = err instanceof SnapshotCompileError ? err.message : `config rejected: ${(err as Error).message}`;
+      this.status.lastReloadError = message;
+      this.deps.metrics.reloads.inc({ result: 'rejected' });
+      this.deps.log.error({ version, problems: (err as SnapshotCompileError).problems }, message);
+    }
+    this.status.lastReloadAt = new Date().toISOString();
+    this.deps.onReload?.(this.status);
+  }
+}

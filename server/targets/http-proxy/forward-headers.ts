@@ -1,0 +1,53 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { RequestInfo } from '../../pipeline/index.js';
+
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1); never forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+/** Removes hop-by-hop headers, including any the sender listed in its own `Connection` header. */
+export function stripHopByHop(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const listed = connectionTokens(headers.connection);
+  const out: Record<string, string | string[]> = {};
+  for (const key in headers) {
+    const value = headers[key];
+    if (value === undefined || HOP_BY_HOP.has(key) || listed?.has(key)) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (!value) return undefined;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  const tokens = text.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t && t !== 'close' && t !== 'keep-alive');
+  return tokens.length ? new Set(tokens) : undefined;
+}
+
+/**
+ * The headers sent upstream: the client's end-to-end headers plus X-Forwarded-For/-Proto/-Host.
+ * X-Forwarded-For is replaced by the socket address: a client must not be able to claim an address.
+ */
+export function upstreamRequestHeaders(req: RequestInfo, requestId: string): Record<string, string | string[]> {
+  const headers = stripHopByHop(req.headers);
+  headers['x-forwarded-for'] = req.remoteAddress;
+  headers['x-forwarded-proto'] = req.protocol;
+  headers['x-forwarded-host'] = req.host;
+  headers['x-request-id'] = requestId;
+  return headers;
+}
+
+/** The upstream's response headers minus hop-by-hop ones, ready for `res.writeHead`. */
+export function downstreamResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  return stripHopByHop(headers);
+}
