@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Agent } from 'undici';
@@ -55,14 +55,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const startedAt = new Date().toISOString();
   const listeners: Array<{ name: string; url: string }> = [];
   const report = () => reportInstance(registry, snapshots, startedAt, listeners, log);
-  const snapshots = new SnapshotManager(registry, () => compileSnapshot(registry, { leadingFilters, targets }), {
+  const snapshots = new SnapshotManager(registry, () => compileSnapshot(registry, { http: { leadingFilters, targets } }), {
     log,
     metrics,
     onReload: () => listeners.length && report(),
   });
   snapshots.start(options.pollMs ?? 10);
 
-  const dataPlane = createServer(createHttpIngress({ current: () => snapshots.current(), log }));
+  // Ingress adapters by path prefix; everything else is ordinary HTTP proxying.
+  const ingress = routeIngress([], createHttpIngress({ current: () => snapshots.current(), log }));
+  const dataPlane = createServer(ingress);
   const adminToken = loadAdminToken(options.dbPath);
   const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {} });
   const admin = createServer(
@@ -100,6 +102,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       })();
       return closing;
     },
+  };
+}
+
+/** An ingress adapter that owns every request whose path starts with `prefix`. */
+export interface IngressMount {
+  prefix: string;
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** Picks the ingress adapter for a request by path prefix (checked in order); `fallback` takes the rest. */
+function routeIngress(mounts: IngressMount[], fallback: IngressMount['handle']): IngressMount['handle'] {
+  if (mounts.length === 0) return fallback;
+  return function selectIngress(req, res) {
+    const url = req.url ?? '/';
+    for (const m of mounts) if (url.startsWith(m.prefix)) return m.handle(req, res);
+    fallback(req, res);
   };
 }
 

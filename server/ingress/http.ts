@@ -50,7 +50,7 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
       http: { req, res },
       outcome: {},
     };
-    snapshot.handleHttp(ctx).catch((err) => {
+    snapshot.http.handle(ctx).catch((err) => {
       const e = toGatewayError(err);
       if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled error');
       renderHttpError(res, e, requestId);

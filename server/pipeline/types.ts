@@ -37,6 +37,12 @@ export interface RouteRef {
   readonly target: { readonly kind: TargetKind };
 }
 
+/** The authenticated client, set by the auth filter. */
+export interface ConsumerIdentity {
+  readonly name: string;
+  readonly groups: readonly string[];
+}
+
 /** Per-request state shared by every filter. Filters that add fields declare them in their own types. */
 export interface GatewayContext {
   readonly requestId: string;
@@ -50,6 +56,8 @@ export interface GatewayContext {
   /** The raw exchange, for targets that stream (HTTP proxying). */
   readonly http?: { readonly req: IncomingMessage; readonly res: ServerResponse };
   route?: RouteRef;
+  /** Set by the auth filter when the client proved who it is. */
+  consumer?: ConsumerIdentity;
   outcome: Outcome;
 }
 

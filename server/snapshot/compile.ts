@@ -1,63 +1,27 @@
-import { isUpstreamUrl, type Registry, type RouteSpec, type UpstreamSpec } from '../../registry/index.js';
-import { buildPipeline, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
-import { HttpRouter } from '../routing/http-router.js';
-import { roundRobin, toProxyTarget, type ProxyRoute, type UpstreamBalancer } from '../targets/http-proxy/index.js';
-import { routeMatch } from '../filters/route-match.js';
+import type { Registry } from '../../registry/index.js';
+import { compileHttp, type HttpCompileDeps } from './compile-http.js';
 import { SnapshotCompileError, type Snapshot } from './snapshot.js';
 
-/** What compiling needs besides the registry: long-lived pieces that outlive every snapshot. */
+/** Everything the subsystems' compilers need besides the registry. */
 export interface CompileDeps {
-  /** Filters that run before route matching (observability first). */
-  readonly leadingFilters: readonly Filter[];
-  readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
+  readonly http: HttpCompileDeps;
 }
 
-/** Reads the registry and builds a snapshot, or throws SnapshotCompileError naming every bad row. */
+/**
+ * Reads the registry in one transaction (one consistent version) and builds every subsystem's part.
+ * Any bad row rejects the whole snapshot, naming every problem: the gateway keeps serving the old one.
+ */
 export function compileSnapshot(registry: Registry, deps: CompileDeps): Snapshot {
-  // One read transaction, so the snapshot is one consistent version of the registry.
   return registry.db.transaction(() => {
     const version = registry.version();
-    const upstreams = registry.upstreams.listChecked();
-    const routes = registry.routes.listChecked();
-    const problems = [...upstreams.problems, ...routes.problems];
-    const balancers = new Map<string, UpstreamBalancer>();
-    for (const u of upstreams.values) balancers.set(u.name, compileUpstream(u));
-    const router = new HttpRouter<ProxyRoute>();
-    let routeCount = 0;
-    for (const spec of routes.values) {
-      if (!spec.enabled) continue;
-      const upstream = isUpstreamUrl(spec.upstream) ? urlBalancer(spec) : balancers.get(spec.upstream);
-      if (!upstream) {
-        problems.push(`route "${spec.name}": route.upstream: no upstream named "${spec.upstream}"`);
-        continue;
-      }
-      router.add({ ...spec, methods: spec.methods }, compileRoute(spec, upstream));
-      routeCount++;
-    }
+    const problems: string[] = [];
+    const http = compileHttp(registry, deps.http, problems);
     if (problems.length) throw new SnapshotCompileError(problems);
     return Object.freeze({
       version,
       builtAt: new Date(),
-      handleHttp: buildPipeline([...deps.leadingFilters, routeMatch(router)], deps.targets),
-      stats: Object.freeze({ routes: routeCount, upstreams: balancers.size }),
+      http,
+      stats: Object.freeze({ routes: http.routeCount, upstreams: http.upstreamCount }),
     });
   })();
-}
-
-function compileUpstream(u: UpstreamSpec): UpstreamBalancer {
-  return roundRobin(u.name, u.targets.map((t) => toProxyTarget(t.url, t.weight)));
-}
-
-function urlBalancer(spec: RouteSpec): UpstreamBalancer {
-  return roundRobin(new URL(spec.upstream).host, [toProxyTarget(spec.upstream, 1)]);
-}
-
-function compileRoute(spec: RouteSpec, upstream: UpstreamBalancer): ProxyRoute {
-  return Object.freeze({
-    name: spec.name,
-    target: Object.freeze({ kind: 'http-proxy' as const }),
-    upstream,
-    stripPrefix: spec.stripPrefix && spec.pathType === 'prefix' ? spec.path.replace(/\/$/, '') : undefined,
-    timeoutMs: spec.timeoutMs,
-  });
 }

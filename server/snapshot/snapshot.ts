@@ -1,12 +1,22 @@
 import type { GatewayContext } from '../pipeline/index.js';
 
-/** An immutable, compiled view of the registry. Requests capture one at arrival and keep it to the end. */
+/** The HTTP proxy's part of a snapshot. */
+export interface HttpSnapshot {
+  /** Runs the HTTP pipeline (leading filters → route-match → … → dispatch) for one request. */
+  readonly handle: (ctx: GatewayContext) => Promise<void>;
+  readonly routeCount: number;
+  readonly upstreamCount: number;
+}
+
+/**
+ * An immutable, compiled view of the registry. Requests capture one at arrival and keep it to the end.
+ * Each subsystem (HTTP proxy, MCP router, LLM router) compiles its own part from the same read transaction.
+ */
 export interface Snapshot {
   /** The registry config version it was compiled from. */
   readonly version: number;
   readonly builtAt: Date;
-  /** Runs the HTTP pipeline (observability → route-match → dispatch) for one request. */
-  readonly handleHttp: (ctx: GatewayContext) => Promise<void>;
+  readonly http: HttpSnapshot;
   /** Counts for status output. */
   readonly stats: Readonly<Record<string, number>>;
 }

@@ -1,0 +1,159 @@
+/**
+ * Gemini `streamGenerateContent?alt=sse` → OpenAI chunk stream (llm-gateway-peers §4.5). Each Gemini event is
+ * a whole GenerateContentResponse with incremental text; function calls arrive whole. Gemini has no terminal
+ * event, so `end()` at upstream EOF decides: every candidate finished → usage chunk + `done()`, else `error()`.
+ */
+import type { SseEvent } from '../sse/sse-parser.js';
+import type { GeminiResponse, GeminiUsageMetadata } from './types/gemini.js';
+import type { OpenAiChunk, OpenAiDelta, OpenAiErrorBody, OpenAiFinishReason, OpenAiUsage } from './types/openai.js';
+import { geminiToOpenAiFinish } from './finish-reasons.js';
+import { readGeminiParts } from './gemini-parts.js';
+import { newId, nowSeconds } from './ids.js';
+import { parseProviderError, streamProtocolError, streamTruncatedError, toOpenAiError } from './provider-errors.js';
+import type { StreamSink } from './stream-sink.js';
+import { isObject } from './translation-error.js';
+import { geminiUsageToOpenAi } from './usage.js';
+
+/** Options for {@link GeminiToOpenAiStream}. */
+export interface GeminiToOpenAiStreamOptions {
+  /** The client set `stream_options.include_usage`: add `usage:null` to chunks and a final usage chunk. */
+  includeUsage?: boolean;
+  /** Model name to report; defaults to the upstream's `modelVersion`. */
+  model?: string;
+}
+
+interface ChoiceState {
+  toolCount: number;
+  sawCall: boolean;
+  finished: boolean;
+}
+
+/** Stateful per-response translator: `push()` each parsed SSE event, then `end()` at upstream EOF. */
+export class GeminiToOpenAiStream {
+  private id = '';
+  private model: string;
+  private readonly created = nowSeconds();
+  private readonly includeUsage: boolean;
+  private started = false;
+  private closed = false;
+  private readonly choices: ChoiceState[] = [];
+  // usageMetadata repeats, cumulatively, on many events; only the last one counts.
+  private meta: GeminiUsageMetadata | undefined;
+
+  /** Creates a translator writing to `sink`. */
+  constructor(
+    private readonly sink: StreamSink<OpenAiChunk, OpenAiErrorBody>,
+    options: GeminiToOpenAiStreamOptions = {},
+  ) {
+    this.includeUsage = options.includeUsage === true;
+    this.model = options.model ?? '';
+  }
+
+  /** Usage so far in the OpenAI convention. */
+  get usage(): OpenAiUsage {
+    return geminiUsageToOpenAi(this.meta);
+  }
+
+  /** True once a terminal `done()` or `error()` has been written. */
+  get finished(): boolean {
+    return this.closed;
+  }
+
+  /** Translates one upstream event. */
+  push(event: SseEvent): void {
+    if (this.closed) return;
+    let data: GeminiResponse & { error?: unknown };
+    try {
+      data = JSON.parse(event.data) as GeminiResponse & { error?: unknown };
+    } catch {
+      this.fail(toOpenAiError(streamProtocolError(`upstream sent a non-JSON SSE event: ${event.data.slice(0, 100)}`)));
+      return;
+    }
+    if (!isObject(data)) return;
+    if (data.error !== undefined) {
+      this.fail(toOpenAiError(parseProviderError(data)));
+      return;
+    }
+    if (!this.started) {
+      this.started = true;
+      this.id = data.responseId ?? newId('chatcmpl-');
+      if (this.model === '') this.model = data.modelVersion ?? '';
+    }
+    if (isObject(data.usageMetadata)) this.meta = data.usageMetadata;
+    const candidates = Array.isArray(data.candidates) ? data.candidates : [];
+    if (candidates.length === 0 && data.promptFeedback?.blockReason !== undefined) {
+      const state = this.choice(0);
+      if (!state.finished) this.finishChoice(0, state, 'content_filter');
+    }
+    for (let i = 0; i < candidates.length; i++) this.candidate(candidates[i].index ?? i, candidates[i]);
+  }
+
+  /** Upstream EOF: clean only if every candidate reported a finishReason. */
+  end(): void {
+    if (this.closed) return;
+    if (this.choices.length === 0 || this.choices.some((c) => c === undefined || !c.finished)) {
+      this.fail(toOpenAiError(streamTruncatedError('a candidate never reported finishReason')));
+      return;
+    }
+    if (this.includeUsage) {
+      this.sink.data({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: this.usage });
+    }
+    this.closed = true;
+    this.sink.done();
+  }
+
+  /** Aborts with a caller-supplied error (e.g. an upstream socket reset). */
+  abort(error: OpenAiErrorBody): void {
+    if (!this.closed) this.fail(error);
+  }
+
+  private candidate(index: number, cand: NonNullable<GeminiResponse['candidates']>[number]): void {
+    const state = this.choice(index);
+    if (state.finished) return;
+    const parts = readGeminiParts(cand.content?.parts);
+    let delta: OpenAiDelta | null = null;
+    if (parts.reasoning !== null) (delta ??= {}).reasoning_content = parts.reasoning;
+    if (parts.text !== null) (delta ??= {}).content = parts.text;
+    if (parts.toolCalls !== null) {
+      state.sawCall = true;
+      // Gemini sends each call whole, so its one delta carries id, name and the full arguments.
+      (delta ??= {}).tool_calls = parts.toolCalls.map((call) => ({ index: state.toolCount++, ...call }));
+    }
+    if (delta !== null) this.write(index, delta, null);
+    if (typeof cand.finishReason === 'string') {
+      this.finishChoice(index, state, geminiToOpenAiFinish(cand.finishReason, state.sawCall));
+    }
+  }
+
+  private choice(index: number): ChoiceState {
+    let state = this.choices[index];
+    if (state === undefined) {
+      state = { toolCount: 0, sawCall: false, finished: false };
+      this.choices[index] = state;
+      this.write(index, { role: 'assistant', content: '' }, null);
+    }
+    return state;
+  }
+
+  private finishChoice(index: number, state: ChoiceState, reason: OpenAiFinishReason): void {
+    state.finished = true;
+    this.write(index, {}, reason);
+  }
+
+  private write(index: number, delta: OpenAiDelta, finish: OpenAiFinishReason | null): void {
+    const chunk: OpenAiChunk = {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [{ index, delta, finish_reason: finish, logprobs: null }],
+    };
+    if (this.includeUsage) chunk.usage = null;
+    this.sink.data(chunk);
+  }
+
+  private fail(error: OpenAiErrorBody): void {
+    this.closed = true;
+    this.sink.error(error);
+  }
+}
