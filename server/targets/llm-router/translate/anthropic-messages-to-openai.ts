@@ -14,7 +14,9 @@ function blockToPart(block: AnthropicContentBlock, param: string): OpenAiContent
       return { type: 'text', text: block.text };
     case 'image': {
       const src = block.source;
-      if (src?.type === 'base64') return { type: 'image_url', image_url: { url: toDataUrl(src.media_type, src.data) } };
+      if (src?.type === 'base64') {
+        return { type: 'image_url', image_url: { url: toDataUrl(src.media_type, src.data) } };
+      }
       if (src?.type === 'url') return { type: 'image_url', image_url: { url: src.url } };
       throw new TranslationError(`${param}.source.type must be base64 or url`, { param: `${param}.source` });
     }
@@ -79,11 +81,9 @@ function assistantMessage(blocks: AnthropicContentBlock[], param: string, names:
     if (!isRecord(block)) throw new TranslationError(`${bp} must be an object`, { param: bp });
     if (block.type === 'text') text = text === null ? block.text : text + block.text;
     else if (block.type === 'tool_use') {
-      calls.push({
-        id: requireString(block.id, `${bp}.id`),
-        type: 'function',
-        function: { name: registerToolName(names, requireString(block.name, `${bp}.name`)), arguments: JSON.stringify(block.input ?? {}) },
-      });
+      const name = registerToolName(names, requireString(block.name, `${bp}.name`));
+      const args = JSON.stringify(block.input ?? {});
+      calls.push({ id: requireString(block.id, `${bp}.id`), type: 'function', function: { name, arguments: args } });
     } else blockToPart(block, bp);
   }
   const msg: OpenAiMessage = { role: 'assistant', content: text };

@@ -5,10 +5,17 @@
  */
 import type { SseEvent } from '../sse/sse-parser.js';
 import type { AnthropicStreamEvent, AnthropicUsage } from './types/anthropic.js';
-import type { OpenAiChunk, OpenAiDelta, OpenAiErrorBody, OpenAiFinishReason, OpenAiUsage } from './types/openai.js';
+import type {
+  OpenAiChunk,
+  OpenAiDelta,
+  OpenAiErrorBody,
+  OpenAiFinishReason,
+  OpenAiUsage,
+} from './types/openai.js';
 import { anthropicToOpenAiFinish } from './finish-reasons.js';
 import { newId, nowSeconds } from './ids.js';
-import { parseProviderError, streamProtocolError, streamTruncatedError, toOpenAiError } from './provider-errors.js';
+import { nonJsonEventError, parseProviderError, streamTruncatedError, toOpenAiError } from './provider-errors.js';
+import { choiceChunk, usageChunk, type ChunkHeader } from './openai-chunks.js';
 import type { StreamSink } from './stream-sink.js';
 import { anthropicUsageToOpenAi } from './usage.js';
 
@@ -22,9 +29,8 @@ export interface AnthropicToOpenAiStreamOptions {
 
 /** Stateful per-response translator: `push()` each parsed SSE event, then `end()` at upstream EOF. */
 export class AnthropicToOpenAiStream {
-  private id = '';
-  private model: string;
-  private readonly created = nowSeconds();
+  // id and model are filled from the first upstream event; every chunk shares this one header object.
+  private readonly header: ChunkHeader;
   private readonly includeUsage: boolean;
   private started = false;
   private closed = false;
@@ -40,7 +46,7 @@ export class AnthropicToOpenAiStream {
     options: AnthropicToOpenAiStreamOptions = {},
   ) {
     this.includeUsage = options.includeUsage === true;
-    this.model = options.model ?? '';
+    this.header = { id: '', created: nowSeconds(), model: options.model ?? '' };
   }
 
   /** Usage so far in the OpenAI convention (for accounting, whether or not the client asked for it). */
@@ -60,7 +66,7 @@ export class AnthropicToOpenAiStream {
     try {
       data = JSON.parse(event.data) as AnthropicStreamEvent;
     } catch {
-      this.fail(toOpenAiError(streamProtocolError(`upstream sent a non-JSON SSE event: ${event.data.slice(0, 100)}`)));
+      this.fail(toOpenAiError(nonJsonEventError(event.data)));
       return;
     }
     this.handle(data);
@@ -79,8 +85,8 @@ export class AnthropicToOpenAiStream {
   private handle(data: AnthropicStreamEvent): void {
     switch (data.type) {
       case 'message_start':
-        this.id = data.message?.id ?? '';
-        if (this.model === '') this.model = data.message?.model ?? '';
+        this.header.id = data.message?.id ?? '';
+        if (this.header.model === '') this.header.model = data.message?.model ?? '';
         this.mergeUsage(data.message?.usage);
         // message_start's output_tokens is a placeholder (≈1); message_delta sets the real cumulative count.
         this.raw.output_tokens = 0;
@@ -116,7 +122,8 @@ export class AnthropicToOpenAiStream {
       const input = block.input ?? {};
       // Envoy's rule: a start block that already carries input sends it as the first argument fragment.
       const args = Object.keys(input).length > 0 ? JSON.stringify(input) : '';
-      this.emit({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: args } }] });
+      const call = { index, id: block.id, type: 'function' as const, function: { name: block.name, arguments: args } };
+      this.emit({ tool_calls: [call] });
       return;
     }
     this.toolIndexByBlock[data.index] = -1;
@@ -150,16 +157,15 @@ export class AnthropicToOpenAiStream {
     // message_delta usage is cumulative: set, never add; keep earlier values the event leaves out.
     if (typeof usage.input_tokens === 'number') this.raw.input_tokens = usage.input_tokens;
     if (typeof usage.output_tokens === 'number') this.raw.output_tokens = usage.output_tokens;
-    if (typeof usage.cache_read_input_tokens === 'number') this.raw.cache_read_input_tokens = usage.cache_read_input_tokens;
-    if (typeof usage.cache_creation_input_tokens === 'number') {
-      this.raw.cache_creation_input_tokens = usage.cache_creation_input_tokens;
-    }
+    const { cache_read_input_tokens: read, cache_creation_input_tokens: creation } = usage;
+    if (typeof read === 'number') this.raw.cache_read_input_tokens = read;
+    if (typeof creation === 'number') this.raw.cache_creation_input_tokens = creation;
   }
 
   private start(): void {
     if (this.started) return;
     this.started = true;
-    if (this.id === '') this.id = newId('msg_');
+    if (this.header.id === '') this.header.id = newId('msg_');
     this.write({ role: 'assistant', content: '' }, null);
   }
 
@@ -171,23 +177,13 @@ export class AnthropicToOpenAiStream {
   private finish(reason: OpenAiFinishReason): void {
     this.start();
     this.write({}, reason);
-    if (this.includeUsage) {
-      this.sink.data({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: this.usage });
-    }
+    if (this.includeUsage) this.sink.data(usageChunk(this.header, this.usage));
     this.closed = true;
     this.sink.done();
   }
 
   private write(delta: OpenAiDelta, finish: OpenAiFinishReason | null): void {
-    const chunk: OpenAiChunk = {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-    };
-    if (this.includeUsage) chunk.usage = null;
-    this.sink.data(chunk);
+    this.sink.data(choiceChunk(this.header, { index: 0, delta, finish }, this.includeUsage));
   }
 
   private fail(error: OpenAiErrorBody): void {

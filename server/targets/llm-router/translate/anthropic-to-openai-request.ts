@@ -83,7 +83,9 @@ export function anthropicToOpenAiRequest(
   if (req.tools !== undefined) out.tools = convertTools(req.tools, names);
   const choice = convertToolChoice(req.tool_choice, names);
   if (choice !== undefined) out.tool_choice = choice;
-  if (isRecord(req.tool_choice) && req.tool_choice.disable_parallel_tool_use === true) out.parallel_tool_calls = false;
+  if (isRecord(req.tool_choice) && req.tool_choice.disable_parallel_tool_use === true) {
+    out.parallel_tool_calls = false;
+  }
   if (isRecord(req.metadata) && typeof req.metadata.user_id === 'string') out.user = req.metadata.user_id;
   if (isRecord(req.thinking) && req.thinking.type === 'enabled' && typeof req.thinking.budget_tokens === 'number') {
     out.reasoning_effort = effortFor(req.thinking.budget_tokens);

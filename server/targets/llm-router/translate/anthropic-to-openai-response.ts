@@ -3,7 +3,7 @@ import type { AnthropicResponse } from './types/anthropic.js';
 import type { OpenAiChatResponse, OpenAiResponseMessage, OpenAiToolCall } from './types/openai.js';
 import { anthropicToOpenAiFinish } from './finish-reasons.js';
 import { newId, nowSeconds } from './ids.js';
-import { isRecord, TranslationError } from './translation-error.js';
+import { badUpstreamBody, isRecord } from './translation-error.js';
 import { anthropicUsageToOpenAi } from './usage.js';
 
 /** Options for {@link anthropicToOpenAiResponse}. */
@@ -18,7 +18,7 @@ export function anthropicToOpenAiResponse(
   options: AnthropicToOpenAiResponseOptions = {},
 ): OpenAiChatResponse {
   if (!isRecord(res) || !Array.isArray(res.content)) {
-    throw new TranslationError('upstream Anthropic response has no content array', { status: 502, code: 'bad_upstream_response' });
+    throw badUpstreamBody('upstream Anthropic response has no content array');
   }
   let text: string | null = null;
   let reasoning: string | null = null;

@@ -21,7 +21,9 @@ export function readGeminiParts(parts: GeminiPart[] | undefined): GeminiPartsSum
         type: 'function',
         function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
       };
-      if (part.thoughtSignature !== undefined) call.extra_content = { google: { thought_signature: part.thoughtSignature } };
+      if (part.thoughtSignature !== undefined) {
+        call.extra_content = { google: { thought_signature: part.thoughtSignature } };
+      }
       (out.toolCalls ??= []).push(call);
     } else if (typeof part.text === 'string') {
       if (part.thought === true) out.reasoning = (out.reasoning ?? '') + part.text;

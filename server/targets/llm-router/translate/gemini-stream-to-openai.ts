@@ -5,11 +5,18 @@
  */
 import type { SseEvent } from '../sse/sse-parser.js';
 import type { GeminiResponse, GeminiUsageMetadata } from './types/gemini.js';
-import type { OpenAiChunk, OpenAiDelta, OpenAiErrorBody, OpenAiFinishReason, OpenAiUsage } from './types/openai.js';
+import type {
+  OpenAiChunk,
+  OpenAiDelta,
+  OpenAiErrorBody,
+  OpenAiFinishReason,
+  OpenAiUsage,
+} from './types/openai.js';
 import { geminiToOpenAiFinish } from './finish-reasons.js';
 import { readGeminiParts } from './gemini-parts.js';
 import { newId, nowSeconds } from './ids.js';
-import { parseProviderError, streamProtocolError, streamTruncatedError, toOpenAiError } from './provider-errors.js';
+import { nonJsonEventError, parseProviderError, streamTruncatedError, toOpenAiError } from './provider-errors.js';
+import { choiceChunk, usageChunk, type ChunkHeader } from './openai-chunks.js';
 import type { StreamSink } from './stream-sink.js';
 import { isObject } from './translation-error.js';
 import { geminiUsageToOpenAi } from './usage.js';
@@ -30,9 +37,8 @@ interface ChoiceState {
 
 /** Stateful per-response translator: `push()` each parsed SSE event, then `end()` at upstream EOF. */
 export class GeminiToOpenAiStream {
-  private id = '';
-  private model: string;
-  private readonly created = nowSeconds();
+  // id and model are filled from the first upstream event; every chunk shares this one header object.
+  private readonly header: ChunkHeader;
   private readonly includeUsage: boolean;
   private started = false;
   private closed = false;
@@ -46,7 +52,7 @@ export class GeminiToOpenAiStream {
     options: GeminiToOpenAiStreamOptions = {},
   ) {
     this.includeUsage = options.includeUsage === true;
-    this.model = options.model ?? '';
+    this.header = { id: '', created: nowSeconds(), model: options.model ?? '' };
   }
 
   /** Usage so far in the OpenAI convention. */
@@ -66,7 +72,7 @@ export class GeminiToOpenAiStream {
     try {
       data = JSON.parse(event.data) as GeminiResponse & { error?: unknown };
     } catch {
-      this.fail(toOpenAiError(streamProtocolError(`upstream sent a non-JSON SSE event: ${event.data.slice(0, 100)}`)));
+      this.fail(toOpenAiError(nonJsonEventError(event.data)));
       return;
     }
     if (!isObject(data)) return;
@@ -76,8 +82,8 @@ export class GeminiToOpenAiStream {
     }
     if (!this.started) {
       this.started = true;
-      this.id = data.responseId ?? newId('chatcmpl-');
-      if (this.model === '') this.model = data.modelVersion ?? '';
+      this.header.id = data.responseId ?? newId('chatcmpl-');
+      if (this.header.model === '') this.header.model = data.modelVersion ?? '';
     }
     if (isObject(data.usageMetadata)) this.meta = data.usageMetadata;
     const candidates = Array.isArray(data.candidates) ? data.candidates : [];
@@ -95,9 +101,7 @@ export class GeminiToOpenAiStream {
       this.fail(toOpenAiError(streamTruncatedError('a candidate never reported finishReason')));
       return;
     }
-    if (this.includeUsage) {
-      this.sink.data({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: this.usage });
-    }
+    if (this.includeUsage) this.sink.data(usageChunk(this.header, this.usage));
     this.closed = true;
     this.sink.done();
   }
@@ -141,15 +145,7 @@ export class GeminiToOpenAiStream {
   }
 
   private write(index: number, delta: OpenAiDelta, finish: OpenAiFinishReason | null): void {
-    const chunk: OpenAiChunk = {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [{ index, delta, finish_reason: finish, logprobs: null }],
-    };
-    if (this.includeUsage) chunk.usage = null;
-    this.sink.data(chunk);
+    this.sink.data(choiceChunk(this.header, { index, delta, finish }, this.includeUsage));
   }
 
   private fail(error: OpenAiErrorBody): void {

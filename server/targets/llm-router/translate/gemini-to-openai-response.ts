@@ -4,7 +4,7 @@ import type { OpenAiChatResponse, OpenAiChoice, OpenAiResponseMessage } from './
 import { geminiToOpenAiFinish } from './finish-reasons.js';
 import { readGeminiParts } from './gemini-parts.js';
 import { newId, nowSeconds } from './ids.js';
-import { isObject, TranslationError } from './translation-error.js';
+import { badUpstreamBody, isObject } from './translation-error.js';
 import { geminiUsageToOpenAi } from './usage.js';
 
 /** Options for {@link geminiToOpenAiResponse}. */
@@ -18,7 +18,7 @@ export function geminiToOpenAiResponse(
   res: GeminiResponse,
   options: GeminiToOpenAiResponseOptions = {},
 ): OpenAiChatResponse {
-  if (!isObject(res)) throw new TranslationError('upstream Gemini response is not an object', { status: 502, code: 'bad_upstream_response' });
+  if (!isObject(res)) throw badUpstreamBody('upstream Gemini response is not an object');
   const choices: OpenAiChoice[] = [];
   const candidates = Array.isArray(res.candidates) ? res.candidates : [];
   for (let i = 0; i < candidates.length; i++) {

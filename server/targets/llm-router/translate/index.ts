@@ -10,7 +10,10 @@ export type { AnthropicToOpenAiResponseOptions } from './anthropic-to-openai-res
 export { AnthropicToOpenAiStream } from './anthropic-stream-to-openai.js';
 export type { AnthropicToOpenAiStreamOptions } from './anthropic-stream-to-openai.js';
 export { anthropicToOpenAiRequest } from './anthropic-to-openai-request.js';
-export type { AnthropicToOpenAiRequestOptions, AnthropicToOpenAiRequestResult } from './anthropic-to-openai-request.js';
+export type {
+  AnthropicToOpenAiRequestOptions,
+  AnthropicToOpenAiRequestResult,
+} from './anthropic-to-openai-request.js';
 export { openAiToAnthropicResponse } from './openai-to-anthropic-response.js';
 export type { OpenAiToAnthropicResponseOptions } from './openai-to-anthropic-response.js';
 export { OpenAiToAnthropicStream } from './openai-stream-to-anthropic.js';

@@ -28,7 +28,8 @@ export function geminiContentParts(content: unknown, param: string): GeminiPart[
     } else if (part.type === 'file' && isRecord(part.file)) {
       parts.push(mediaPart(part.file.file_data, `${p}.file.file_data`));
     } else {
-      throw new TranslationError(`${p}.type '${String(part.type)}' is not supported for Gemini`, { param: `${p}.type` });
+      const message = `${p}.type '${String(part.type)}' is not supported for Gemini`;
+      throw new TranslationError(message, { param: `${p}.type` });
     }
   }
   return parts;
@@ -39,7 +40,9 @@ export function geminiToolCallParts(calls: unknown, param: string, names: Map<st
   if (calls === undefined || calls === null) return [];
   return requireArray<unknown>(calls, param).map((call, j) => {
     const cp = `${param}[${j}]`;
-    if (!isRecord(call) || !isRecord(call.function)) throw new TranslationError(`${cp} must be an object`, { param: cp });
+    if (!isRecord(call) || !isRecord(call.function)) {
+      throw new TranslationError(`${cp} must be an object`, { param: cp });
+    }
     const name = requireString(call.function.name, `${cp}.function.name`);
     if (typeof call.id === 'string') names.set(call.id, name);
     const part: GeminiPart = {
@@ -47,7 +50,9 @@ export function geminiToolCallParts(calls: unknown, param: string, names: Map<st
     };
     // Gemini 3 rejects a replayed function call without its thought signature (Portkey #1442).
     const google = isRecord(call.extra_content) ? call.extra_content.google : undefined;
-    if (isRecord(google) && typeof google.thought_signature === 'string') part.thoughtSignature = google.thought_signature;
+    if (isRecord(google) && typeof google.thought_signature === 'string') {
+      part.thoughtSignature = google.thought_signature;
+    }
     return part;
   });
 }

@@ -27,7 +27,9 @@ function assistantBlocks(msg: OpenAiMessage, param: string): AnthropicContentBlo
   for (let j = 0; j < calls.length; j++) {
     const call = calls[j];
     const cp = `${param}.tool_calls[${j}]`;
-    if (!isRecord(call) || !isRecord(call.function)) throw new TranslationError(`${cp} must be an object`, { param: cp });
+    if (!isRecord(call) || !isRecord(call.function)) {
+      throw new TranslationError(`${cp} must be an object`, { param: cp });
+    }
     const block: AnthropicToolUseBlock = {
       type: 'tool_use',
       id: requireString(call.id, `${cp}.id`),
@@ -86,7 +88,9 @@ export function openAiMessagesToAnthropic(messages: unknown): AnthropicConversat
         pushToolResult(out, toolResultBlock(m, param));
         break;
       default:
-        throw new TranslationError(`${param}.role '${String(m.role)}' is not a chat role`, { param: `${param}.role` });
+        throw new TranslationError(`${param}.role '${String(m.role)}' is not a chat role`, {
+          param: `${param}.role`,
+        });
     }
   }
   return { system, messages: out };

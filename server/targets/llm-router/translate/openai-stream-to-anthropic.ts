@@ -9,7 +9,7 @@ import type { AnthropicErrorBody, AnthropicStreamEvent } from './types/anthropic
 import type { OpenAiChunk, OpenAiDelta, OpenAiToolCallDelta, OpenAiUsage } from './types/openai.js';
 import { openAiToAnthropicStop } from './finish-reasons.js';
 import { newId } from './ids.js';
-import { parseProviderError, streamProtocolError, streamTruncatedError, toAnthropicError } from './provider-errors.js';
+import { nonJsonEventError, parseProviderError, streamTruncatedError, toAnthropicError } from './provider-errors.js';
 import type { StreamSink } from './stream-sink.js';
 import { restoreToolName, type ToolNameMap } from './tool-names.js';
 import { isRecord } from './translation-error.js';
@@ -64,7 +64,7 @@ export class OpenAiToAnthropicStream {
     try {
       chunk = JSON.parse(event.data) as OpenAiChunk & { error?: unknown };
     } catch {
-      this.fail(toAnthropicError(streamProtocolError(`upstream sent a non-JSON SSE event: ${event.data.slice(0, 100)}`)));
+      this.fail(toAnthropicError(nonJsonEventError(event.data)));
       return;
     }
     if (!isRecord(chunk)) return;
@@ -90,7 +90,9 @@ export class OpenAiToAnthropicStream {
   private handleChunk(chunk: OpenAiChunk): void {
     this.start(chunk);
     if (isRecord(chunk.usage)) this.usageSeen = normalizeOpenAiUsage(chunk.usage);
-    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    // Anthropic messages have one answer; with n>1 upstream only choice 0 is translated.
+    const first = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    const choice = first !== undefined && (first.index ?? 0) === 0 ? first : undefined;
     if (isRecord(choice) && isRecord(choice.delta)) this.handleDelta(choice.delta);
     if (isRecord(choice) && typeof choice.finish_reason === 'string' && this.finishReason === null) {
       this.closeBlock();
@@ -122,7 +124,8 @@ export class OpenAiToAnthropicStream {
       this.openIndex = index;
       const name = restoreToolName(this.options.toolNames, call.function?.name ?? '');
       const id = call.id ?? newId('toolu_');
-      this.sink.data({ type: 'content_block_start', index, content_block: { type: 'tool_use', id, name, input: {} } });
+      const block = { type: 'tool_use' as const, id, name, input: {} };
+      this.sink.data({ type: 'content_block_start', index, content_block: block });
     }
     const args = call.function?.arguments;
     if (typeof args === 'string' && args !== '') {
@@ -155,7 +158,8 @@ export class OpenAiToAnthropicStream {
     this.closeBlock();
     this.openKind = kind;
     this.openIndex = this.nextBlock++;
-    const block = kind === 'text' ? { type: 'text' as const, text: '' } : { type: 'thinking' as const, thinking: '', signature: '' };
+    const block =
+      kind === 'text' ? { type: 'text' as const, text: '' } : { type: 'thinking' as const, thinking: '', signature: '' };
     this.sink.data({ type: 'content_block_start', index: this.openIndex, content_block: block });
   }
 

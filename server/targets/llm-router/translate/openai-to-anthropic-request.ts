@@ -28,7 +28,10 @@ function positiveInt(value: unknown, param: string): number | undefined {
 
 function rejectUnsupported(req: OpenAiChatRequest): void {
   if (req.n !== undefined && req.n !== null && req.n !== 1) {
-    throw new TranslationError('n > 1 is not supported by Anthropic models', { param: 'n', code: 'unsupported_parameter' });
+    throw new TranslationError('n > 1 is not supported by Anthropic models', {
+      param: 'n',
+      code: 'unsupported_parameter',
+    });
   }
   if (req.logprobs === true || (req.top_logprobs !== undefined && req.top_logprobs !== null)) {
     throw new TranslationError('logprobs are not supported by Anthropic models', {
@@ -53,7 +56,8 @@ function convertTools(tools: unknown): AnthropicTool[] {
     const fn = tool.function;
     const schema = isRecord(fn.parameters) ? fn.parameters : { type: 'object', properties: {} };
     if (schema.type !== undefined && schema.type !== 'object') {
-      throw new TranslationError(`${p}.function.parameters must describe an object`, { param: `${p}.function.parameters` });
+      const param = `${p}.function.parameters`;
+      throw new TranslationError(`${param} must describe an object`, { param });
     }
     const out: AnthropicTool = {
       name: requireString(fn.name, `${p}.function.name`),
@@ -73,7 +77,8 @@ function convertToolChoice(req: OpenAiChatRequest): AnthropicToolChoice | undefi
   else if (isRecord(choice) && isRecord(choice.function)) {
     out = { type: 'tool', name: requireString(choice.function.name, 'tool_choice.function.name') };
   } else if (choice !== undefined && choice !== null) {
-    throw new TranslationError('tool_choice must be auto, none, required or a named function', { param: 'tool_choice' });
+    const message = 'tool_choice must be auto, none, required or a named function';
+    throw new TranslationError(message, { param: 'tool_choice' });
   }
   if (req.parallel_tool_calls === false && out?.type !== 'none') {
     out = { ...(out ?? { type: 'auto' }), disable_parallel_tool_use: true };
@@ -88,12 +93,19 @@ function samplingFields(req: OpenAiChatRequest, out: AnthropicRequest, policy: '
       throw new TranslationError('temperature must be a number between 0 and 2', { param: 'temperature' });
     }
     if (t > 1 && policy === 'reject') {
-      throw new TranslationError('temperature above 1 is not supported by Anthropic models', { param: 'temperature' });
+      const message = 'temperature above 1 is not supported by Anthropic models';
+      throw new TranslationError(message, { param: 'temperature' });
     }
     out.temperature = Math.min(t, 1);
   }
   if (typeof req.top_p === 'number') out.top_p = req.top_p;
   if (typeof req.top_k === 'number') out.top_k = req.top_k;
+}
+
+function stopSequences(stop: unknown): string[] {
+  if (typeof stop === 'string') return [stop];
+  if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) return stop as string[];
+  throw new TranslationError('stop must be a string or an array of strings', { param: 'stop' });
 }
 
 /** Translates a request; throws {@link TranslationError} (400) for input Anthropic cannot express. */
@@ -106,7 +118,8 @@ export function openAiToAnthropicRequest(
   const { system, messages } = openAiMessagesToAnthropic(req.messages);
   const effort = req.reasoning_effort;
   const budget = typeof effort === 'string' ? THINKING_BUDGET[effort] : undefined;
-  const asked = positiveInt(req.max_completion_tokens, 'max_completion_tokens') ?? positiveInt(req.max_tokens, 'max_tokens');
+  const asked =
+    positiveInt(req.max_completion_tokens, 'max_completion_tokens') ?? positiveInt(req.max_tokens, 'max_tokens');
   const out: AnthropicRequest = {
     model: options.model ?? requireString(req.model, 'model'),
     messages,
@@ -116,15 +129,14 @@ export function openAiToAnthropicRequest(
   if (budget !== undefined) {
     // Anthropic requires budget_tokens < max_tokens and rejects custom sampling while thinking.
     if (out.max_tokens <= budget) {
-      throw new TranslationError(`max_tokens must exceed the ${budget}-token thinking budget of reasoning_effort '${effort}'`, {
-        param: 'max_tokens',
-      });
+      const message = `max_tokens must exceed the ${budget}-token thinking budget of reasoning_effort '${effort}'`;
+      throw new TranslationError(message, { param: 'max_tokens' });
     }
     out.thinking = { type: 'enabled', budget_tokens: budget };
   } else {
     samplingFields(req, out, options.temperature ?? 'clamp');
   }
-  if (req.stop !== undefined && req.stop !== null) out.stop_sequences = typeof req.stop === 'string' ? [req.stop] : req.stop;
+  if (req.stop !== undefined && req.stop !== null) out.stop_sequences = stopSequences(req.stop);
   if (req.tools !== undefined && req.tools !== null) out.tools = convertTools(req.tools);
   const choice = convertToolChoice(req);
   if (choice !== undefined) out.tool_choice = choice;

@@ -4,7 +4,7 @@ import type { OpenAiChatResponse } from './types/openai.js';
 import { openAiToAnthropicStop } from './finish-reasons.js';
 import { newId } from './ids.js';
 import { restoreToolName, type ToolNameMap } from './tool-names.js';
-import { isRecord, TranslationError } from './translation-error.js';
+import { badUpstreamBody, isRecord } from './translation-error.js';
 import { normalizeOpenAiUsage, openAiUsageToAnthropic } from './usage.js';
 
 /** Options for {@link openAiToAnthropicResponse}. */
@@ -15,10 +15,6 @@ export interface OpenAiToAnthropicResponseOptions {
   toolNames?: ToolNameMap;
 }
 
-function badUpstream(message: string): TranslationError {
-  return new TranslationError(message, { status: 502, code: 'bad_upstream_response' });
-}
-
 function parseInput(raw: unknown, name: string): Record<string, unknown> {
   if (raw === undefined || raw === null || raw === '') return {};
   try {
@@ -27,7 +23,7 @@ function parseInput(raw: unknown, name: string): Record<string, unknown> {
   } catch {
     // fall through to the error below
   }
-  throw badUpstream(`upstream returned invalid JSON arguments for tool '${name}'`);
+  throw badUpstreamBody(`upstream returned invalid JSON arguments for tool '${name}'`);
 }
 
 /** Translates a non-stream response (first choice); throws a 502 {@link TranslationError} for a malformed body. */
@@ -36,7 +32,7 @@ export function openAiToAnthropicResponse(
   options: OpenAiToAnthropicResponseOptions = {},
 ): AnthropicResponse {
   const choice = isRecord(res) && Array.isArray(res.choices) ? res.choices[0] : undefined;
-  if (!isRecord(choice) || !isRecord(choice.message)) throw badUpstream('upstream OpenAI response has no choices');
+  if (!isRecord(choice) || !isRecord(choice.message)) throw badUpstreamBody('upstream OpenAI response has no choices');
   const msg = choice.message;
   const content: AnthropicResponseBlock[] = [];
   // Thinking comes first in Anthropic responses, as it does in generation order.

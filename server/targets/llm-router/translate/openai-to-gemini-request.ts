@@ -12,7 +12,13 @@ import { toGeminiSchema } from './gemini-schema.js';
 import { isRecord, requireArray, requireString, TranslationError } from './translation-error.js';
 
 /** Gemini thinking budgets per `reasoning_effort`; 0 turns thinking off where the model allows it. */
-const THINKING_BUDGET: Readonly<Record<string, number>> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576 };
+const THINKING_BUDGET: Readonly<Record<string, number>> = {
+  none: 0,
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+};
 
 function pushContent(out: GeminiContent[], role: 'user' | 'model', parts: GeminiPart[]): void {
   if (parts.length === 0) return;
@@ -46,16 +52,22 @@ function convertMessages(messages: unknown): Pick<GeminiRequest, 'contents' | 's
     const param = `messages[${i}]`;
     if (!isRecord(list[i])) throw new TranslationError(`${param} must be an object`, { param });
     const msg = list[i] as OpenAiMessage;
-    if (msg.role === 'system' || msg.role === 'developer') system.push(...geminiContentParts(msg.content, `${param}.content`));
-    else if (msg.role === 'user') pushContent(contents, 'user', geminiContentParts(msg.content, `${param}.content`));
+    const content = `${param}.content`;
+    if (msg.role === 'system' || msg.role === 'developer') system.push(...geminiContentParts(msg.content, content));
+    else if (msg.role === 'user') pushContent(contents, 'user', geminiContentParts(msg.content, content));
     else if (msg.role === 'assistant') {
-      const parts = geminiContentParts(msg.content, `${param}.content`);
+      const parts = geminiContentParts(msg.content, content);
       parts.push(...geminiToolCallParts(msg.tool_calls, `${param}.tool_calls`, names));
       pushContent(contents, 'model', parts);
     } else if (msg.role === 'tool') pushContent(contents, 'user', [toolResponsePart(msg, param, names)]);
-    else throw new TranslationError(`${param}.role '${String(msg.role)}' is not a chat role`, { param: `${param}.role` });
+    else {
+      const message = `${param}.role '${String(msg.role)}' is not a chat role`;
+      throw new TranslationError(message, { param: `${param}.role` });
+    }
   }
-  if (contents.length === 0) throw new TranslationError('messages must contain a user message', { param: 'messages' });
+  if (contents.length === 0) {
+    throw new TranslationError('messages must contain a user message', { param: 'messages' });
+  }
   return system.length > 0 ? { contents, systemInstruction: { parts: system } } : { contents };
 }
 

@@ -203,3 +203,8 @@ export function streamTruncatedError(detail: string): NormalizedError {
 export function streamProtocolError(detail: string): NormalizedError {
   return { status: 502, category: 'server', message: detail, code: 'upstream_protocol_error', param: null };
 }
+
+/** The protocol error for an SSE event whose data is not JSON (only the start is quoted: it may be huge). */
+export function nonJsonEventError(data: string): NormalizedError {
+  return streamProtocolError(`upstream sent a non-JSON SSE event: ${data.slice(0, 100)}`);
+}

@@ -15,10 +15,8 @@ export interface IncludeUsageResult {
 export function withIncludeUsage(req: OpenAiChatRequest): IncludeUsageResult {
   const clientWantsUsage = isRecord(req.stream_options) && req.stream_options.include_usage === true;
   if (req.stream !== true || clientWantsUsage) return { request: req, clientWantsUsage };
-  return {
-    request: { ...req, stream_options: { ...(isRecord(req.stream_options) ? req.stream_options : {}), include_usage: true } },
-    clientWantsUsage,
-  };
+  const options = { ...(isRecord(req.stream_options) ? req.stream_options : {}), include_usage: true };
+  return { request: { ...req, stream_options: options }, clientWantsUsage };
 }
 
 /**

@@ -46,6 +46,11 @@ export function parseToolArguments(raw: unknown, param: string): Record<string, 
   return parsed;
 }
 
+/** A 502 for an upstream body that cannot be translated (not the client's fault). */
+export function badUpstreamBody(message: string): TranslationError {
+  return new TranslationError(message, { status: 502, code: 'bad_upstream_response' });
+}
+
 /** Throws a 400 unless `value` is an array; returns it typed. */
 export function requireArray<T>(value: unknown, param: string): T[] {
   if (!Array.isArray(value)) throw new TranslationError(`${param} must be an array`, { param });
