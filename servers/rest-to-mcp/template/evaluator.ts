@@ -1,0 +1,312 @@
+// Tree-walking evaluator. Semantics follow Go text/template as adapted by Higress's
+// gjson_template: fields resolve like gjson paths, a missing path is simply absent
+// (renders ""), `range` over nil runs the else branch. Work is bounded by an output
+// cap, a step budget and a template-call depth limit, and every failure surfaces as
+// a positioned TemplateExecError.
+import type { ArgNode, CommandNode, Node, PipeNode, TemplateTree } from './ast.js';
+import { FuncError, lineColumn, TemplateExecError } from './errors.js';
+import type { FuncTable } from './funcs.js';
+import { renderText, toText } from './go-format.js';
+import { gjsonLookup } from './gjson.js';
+import { getKey, isIntNumber, isMap, isTrue, JsonText, sortedKeys, unwrap } from './values.js';
+
+/** Limits applied to one render. */
+export interface ExecLimits {
+  /** Maximum output length in characters. */
+  maxOutput: number;
+  /** Maximum number of evaluation steps (nodes, commands, loop iterations). */
+  maxSteps: number;
+  /** Maximum nesting of `{{template}}` calls. */
+  maxTemplateDepth: number;
+}
+
+/** A per-call extension function (e.g. Higress's getRealIP). */
+export type ExtensionFunc = (...args: unknown[]) => unknown;
+
+/** Everything one render needs besides the data. */
+export interface ExecContext {
+  tree: TemplateTree;
+  funcs: FuncTable;
+  ext: Record<string, ExtensionFunc>;
+  limits: ExecLimits;
+}
+
+const enum Flow { Normal, Break, Continue }
+
+type Positioned = { pos: number; src?: string };
+
+/** Resolves a field chain the way gjson resolves `a.b.0.c`. */
+export function resolvePath(value: unknown, path: readonly string[]): unknown {
+  let v = value;
+  for (const seg of path) {
+    v = unwrap(v);
+    if (Array.isArray(v)) {
+      if (!/^\d+$/.test(seg)) return undefined;
+      v = v[Number(seg)];
+    } else if (isMap(v)) {
+      v = getKey(v, seg);
+    } else {
+      return undefined;
+    }
+    if (v === undefined) return undefined;
+  }
+  return v;
+}
+
+class Executor {
+  private readonly vars: { name: string; value: unknown }[] = [];
+  private readonly out: string[] = [];
+  private outLen = 0;
+  private steps = 0;
+  private depth = 0;
+
+  constructor(private readonly ctx: ExecContext) {}
+
+  run(data: unknown): string {
+    this.vars.push({ name: '$', value: data });
+    this.walkList(data, this.ctx.tree.root);
+    return this.out.join('');
+  }
+
+  fail(at: Positioned | null, msg: string): never {
+    const { tree } = this.ctx;
+    if (!at) throw new TemplateExecError(tree.name, 0, 0, '', msg);
+    const { line, column } = lineColumn(tree.source, at.pos);
+    let context = at.src ?? '';
+    if (context.length > 20) context = context.slice(0, 20) + '...';
+    throw new TemplateExecError(tree.name, line, column, context, msg);
+  }
+
+  private tick(at: Positioned): void {
+    if (++this.steps > this.ctx.limits.maxSteps) this.fail(at, `execution exceeded ${this.ctx.limits.maxSteps} steps`);
+  }
+
+  private write(at: Positioned, s: string): void {
+    this.outLen += s.length;
+    if (this.outLen > this.ctx.limits.maxOutput) this.fail(at, `output exceeds ${this.ctx.limits.maxOutput} characters`);
+    this.out.push(s);
+  }
+
+  private walkList(dot: unknown, list: Node[]): Flow {
+    for (const node of list) {
+      const flow = this.walk(dot, node);
+      if (flow !== Flow.Normal) return flow;
+    }
+    return Flow.Normal;
+  }
+
+  private walk(dot: unknown, node: Node): Flow {
+    this.tick(node);
+    switch (node.kind) {
+      case 'text': this.write(node, node.text); return Flow.Normal;
+      case 'action': {
+        // Variables declared by an action stay visible until the enclosing block ends.
+        const v = this.evalPipeline(dot, node.pipe);
+        if (node.pipe.decl.length === 0) this.write(node.pipe, renderText(v));
+        return Flow.Normal;
+      }
+      case 'if': case 'with': return this.walkIfWith(dot, node);
+      case 'range': return this.walkRange(dot, node);
+      case 'template': return this.walkTemplate(dot, node);
+      case 'break': return Flow.Break;
+      case 'continue': return Flow.Continue;
+    }
+  }
+
+  private walkIfWith(dot: unknown, node: Extract<Node, { kind: 'if' | 'with' }>): Flow {
+    const mark = this.vars.length;
+    try {
+      const v = this.evalPipeline(dot, node.pipe);
+      if (isTrue(v)) return this.walkList(node.kind === 'with' ? v : dot, node.list);
+      return node.elseList ? this.walkList(dot, node.elseList) : Flow.Normal;
+    } finally {
+      this.vars.length = mark;
+    }
+  }
+
+  private walkRange(dot: unknown, node: Extract<Node, { kind: 'range' }>): Flow {
+    const mark = this.vars.length;
+    try {
+      const val = unwrap(this.evalPipeline(dot, node.pipe));
+      const items = this.rangeItems(node, val);
+      if (items.length === 0) return node.elseList ? this.walkList(dot, node.elseList) : Flow.Normal;
+      const inner = this.vars.length;
+      for (const [key, elem] of items) {
+        this.tick(node.pipe);
+        this.bindRangeVars(node.pipe, key, elem);
+        const flow = this.walkList(elem, node.list);
+        this.vars.length = inner;
+        if (flow === Flow.Break) break;
+      }
+      return Flow.Normal;
+    } finally {
+      this.vars.length = mark;
+    }
+  }
+
+  private rangeItems(node: Extract<Node, { kind: 'range' }>, val: unknown): [unknown, unknown][] {
+    if (val === undefined || val === null) return [];
+    if (Array.isArray(val)) return val.map((e, i) => [i, e]);
+    if (isMap(val)) return sortedKeys(val).map((k) => [k, val[k]]);
+    if (typeof val === 'number' && isIntNumber(val)) {
+      if (node.pipe.decl.length > 1) this.fail(node.pipe, `can't use ${val} to iterate over more than one variable`);
+      if (val > this.ctx.limits.maxSteps) this.fail(node.pipe, `range over ${val} exceeds the step limit`);
+      return Array.from({ length: Math.max(val, 0) }, (_, i) => [i, i]);
+    }
+    if (typeof val === 'string') {
+      const out: [unknown, unknown][] = [];
+      let offset = 0;
+      for (const ch of val) {
+        out.push([offset, ch]);
+        offset += Buffer.byteLength(ch);
+      }
+      return out;
+    }
+    return this.fail(node.pipe, `range can't iterate over ${renderText(val)}`);
+  }
+
+  private bindRangeVars(pipe: PipeNode, key: unknown, elem: unknown): void {
+    const d = pipe.decl;
+    if (d.length === 0) return;
+    const assign = (name: string, value: unknown): void => {
+      if (pipe.isAssign) this.setVar(pipe, name, value);
+      else this.vars.push({ name, value });
+    };
+    if (d.length === 1) assign(d[0], elem);
+    else {
+      assign(d[0], key);
+      assign(d[1], elem);
+    }
+  }
+
+  private walkTemplate(dot: unknown, node: Extract<Node, { kind: 'template' }>): Flow {
+    const body = this.ctx.tree.defines.get(node.name);
+    if (!body) this.fail({ pos: node.pos, src: `template "${node.name}"` }, `no such template "${node.name}"`);
+    if (this.depth >= this.ctx.limits.maxTemplateDepth) {
+      this.fail({ pos: node.pos, src: `template "${node.name}"` }, `exceeded maximum template depth (${this.ctx.limits.maxTemplateDepth})`);
+    }
+    const newDot = node.pipe ? this.evalPipeline(dot, node.pipe) : undefined;
+    // No dynamic scoping: the called template sees only `$` (= its dot).
+    const saved = this.vars.splice(0, this.vars.length, { name: '$', value: newDot });
+    this.depth++;
+    try {
+      this.walkList(newDot, body);
+    } finally {
+      this.depth--;
+      this.vars.splice(0, this.vars.length, ...saved);
+    }
+    return Flow.Normal;
+  }
+
+  private setVar(at: Positioned, name: string, value: unknown): void {
+    for (let i = this.vars.length - 1; i >= 0; i--) {
+      if (this.vars[i].name === name) {
+        this.vars[i].value = value;
+        return;
+      }
+    }
+    this.fail(at, `undefined variable: ${name}`);
+  }
+
+  private varValue(at: Positioned, name: string): unknown {
+    for (let i = this.vars.length - 1; i >= 0; i--) if (this.vars[i].name === name) return this.vars[i].value;
+    return this.fail(at, `undefined variable: ${name}`);
+  }
+
+  private evalPipeline(dot: unknown, pipe: PipeNode): unknown {
+    let value: unknown;
+    pipe.cmds.forEach((cmd, i) => {
+      value = this.evalCommand(dot, cmd, i > 0, value);
+    });
+    for (const name of pipe.decl) {
+      if (pipe.isAssign) this.setVar(pipe, name, value);
+      else this.vars.push({ name, value });
+    }
+    return value;
+  }
+
+  private notAFunction(cmd: CommandNode, hasFinal: boolean): void {
+    if (cmd.args.length > 1 || hasFinal) this.fail(cmd, `can't give argument to non-function ${cmd.args[0].src}`);
+  }
+
+  private evalCommand(dot: unknown, cmd: CommandNode, hasFinal: boolean, final: unknown): unknown {
+    this.tick(cmd);
+    const first = cmd.args[0];
+    if (first.kind === 'identifier') return this.call(dot, first, cmd.args.slice(1), hasFinal, final);
+    if (first.kind === 'nil') this.fail(first, 'nil is not a command');
+    this.notAFunction(cmd, hasFinal);
+    return this.evalArg(dot, first);
+  }
+
+  private evalArg(dot: unknown, arg: ArgNode): unknown {
+    switch (arg.kind) {
+      case 'dot': return dot;
+      case 'nil': return null;
+      case 'bool': case 'number': case 'string': return arg.value;
+      case 'field': return resolvePath(dot, arg.path);
+      case 'variable': return resolvePath(this.varValue(arg, arg.name), arg.path);
+      case 'chain': return resolvePath(this.evalArg(dot, arg.node), arg.path);
+      case 'pipe': return this.evalPipeline(dot, arg.pipe);
+      case 'identifier': return this.call(dot, arg, [], false, undefined);
+    }
+  }
+
+  private call(dot: unknown, fn: Extract<ArgNode, { kind: 'identifier' }>, argNodes: ArgNode[], hasFinal: boolean, final: unknown): unknown {
+    const name = fn.name;
+    if (name === 'and' || name === 'or') return this.andOr(dot, fn, argNodes, hasFinal, final);
+    const args = argNodes.map((a) => this.evalArg(dot, a));
+    if (hasFinal) args.push(final);
+    if (name === 'gjson' && !Object.hasOwn(this.ctx.ext, name)) {
+      if (args.length !== 1) this.fail(fn, `wrong number of args for gjson: want 1 got ${args.length}`);
+      return gjsonLookup(dot, toText(args[0]));
+    }
+    return this.invoke(fn, args);
+  }
+
+  private andOr(dot: unknown, fn: Positioned & { name: string }, argNodes: ArgNode[], hasFinal: boolean, final: unknown): unknown {
+    const total = argNodes.length + (hasFinal ? 1 : 0);
+    if (total < 1) this.fail(fn, `wrong number of args for ${fn.name}: want at least 1 got 0`);
+    let v: unknown;
+    for (let i = 0; i < total; i++) {
+      v = i < argNodes.length ? this.evalArg(dot, argNodes[i]) : final;
+      if (isTrue(v) === (fn.name === 'or')) return v;
+    }
+    return v;
+  }
+
+  private invoke(fn: Positioned & { name: string }, args: unknown[]): unknown {
+    const name = fn.name;
+    const ext = Object.hasOwn(this.ctx.ext, name) ? this.ctx.ext[name] : undefined;
+    if (ext) return this.guard(fn, () => ext(...args.map(unwrap)));
+    const def = Object.hasOwn(this.ctx.funcs, name) ? this.ctx.funcs[name] : undefined;
+    if (!def) return this.fail(fn, `function "${name}" is not available: supply it in the render options (funcs)`);
+    if (args.length < def.min || args.length > def.max) {
+      const want = def.min === def.max ? `${def.min}` : def.max === Infinity ? `at least ${def.min}` : `${def.min} to ${def.max}`;
+      this.fail(fn, `wrong number of args for ${name}: want ${want} got ${args.length}`);
+    }
+    return this.guard(fn, () => def.fn(...args));
+  }
+
+  private guard(fn: Positioned & { name: string }, body: () => unknown): unknown {
+    try {
+      return body();
+    } catch (e) {
+      if (e instanceof TemplateExecError) throw e;
+      // FuncError is the expected channel; anything else thrown by a function is reported the same way.
+      const msg = e instanceof FuncError || e instanceof Error ? e.message : String(e);
+      return this.fail(fn, `error calling ${fn.name}: ${msg}`);
+    }
+  }
+}
+
+/** Renders a parsed tree over data; throws only TemplateExecError. */
+export function execute(ctx: ExecContext, data: unknown): string {
+  const ex = new Executor(ctx);
+  try {
+    return ex.run(data instanceof JsonText ? data.value : data);
+  } catch (e) {
+    if (e instanceof TemplateExecError) throw e;
+    const msg = e instanceof RangeError && /call stack/i.test(e.message) ? 'template nesting too deep' : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+    throw new TemplateExecError(ctx.tree.name, 0, 0, '', msg);
+  }
+}

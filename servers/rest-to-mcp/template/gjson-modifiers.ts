@@ -1,0 +1,156 @@
+// gjson `@modifiers` over JS values. Modifiers whose point is formatting (@pretty,
+// @ugly, @tostr) return preformatted JSON text alongside the value.
+import { jsonEncode, jsonQuote } from './go-json.js';
+import { getKey, isMap } from './values.js';
+
+/** A modifier result: the value plus, for formatting modifiers, its exact JSON text. */
+export interface ModResult {
+  ok: boolean;
+  value: unknown;
+  raw?: string;
+}
+
+type Modifier = (value: unknown, arg: string) => ModResult;
+
+const ok = (value: unknown, raw?: string): ModResult => ({ ok: true, value, raw });
+const NONE: ModResult = { ok: false, value: undefined };
+
+function parseArg(arg: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(arg);
+    return isMap(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+interface PrettyOpts {
+  indent: string;
+  prefix: string;
+  width: number;
+  sortKeys: boolean;
+}
+
+/** tidwall/pretty layout: objects one member per line, arrays on one line when they fit `width`. */
+function pretty(v: unknown, o: PrettyOpts, pad: string, depth: number): string {
+  if (depth > 1000) return 'null';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    const items = v.map((e) => pretty(e, o, pad + o.indent, depth + 1));
+    const single = '[' + items.join(', ') + ']';
+    if (!items.some((s) => s.includes('\n')) && pad.length + single.length <= o.width) return single;
+    return '[\n' + items.map((s) => o.prefix + pad + o.indent + s).join(',\n') + '\n' + o.prefix + pad + ']';
+  }
+  if (isMap(v)) {
+    const keys = o.sortKeys ? Object.keys(v).sort() : Object.keys(v);
+    if (keys.length === 0) return '{}';
+    const lines = keys.map((k) => `${o.prefix}${pad}${o.indent}${jsonQuote(k, false)}: ${pretty(getKey(v, k), o, pad + o.indent, depth + 1)}`);
+    return '{\n' + lines.join(',\n') + '\n' + o.prefix + pad + '}';
+  }
+  return jsonEncode(v, { sortKeys: false, escapeHtml: false });
+}
+
+function modPretty(v: unknown, arg: string): ModResult {
+  const a = parseArg(arg);
+  const o: PrettyOpts = {
+    indent: typeof a.indent === 'string' ? a.indent : '  ',
+    prefix: typeof a.prefix === 'string' ? a.prefix : '',
+    width: typeof a.width === 'number' ? a.width : 80,
+    sortKeys: a.sortKeys === true,
+  };
+  return ok(v, o.prefix + pretty(v, o, '', 0) + '\n');
+}
+
+function flatten(arr: unknown[], deep: boolean, out: unknown[]): unknown[] {
+  for (const e of arr) {
+    if (Array.isArray(e)) {
+      if (deep) flatten(e, deep, out);
+      else out.push(...e);
+    } else out.push(e);
+  }
+  return out;
+}
+
+function modJoin(v: unknown): ModResult {
+  if (!Array.isArray(v)) return ok(v);
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const e of v) {
+    if (!isMap(e)) continue;
+    for (const k of Object.keys(e)) {
+      // Re-insert so the latest duplicate takes the latest position, like gjson's non-preserve join.
+      delete out[k];
+      out[k] = e[k];
+    }
+  }
+  return ok(out);
+}
+
+function modGroup(v: unknown): ModResult {
+  if (!isMap(v)) return NONE;
+  const rows: Record<string, unknown>[] = [];
+  for (const k of Object.keys(v)) {
+    const col = v[k];
+    if (!Array.isArray(col)) continue;
+    col.forEach((cell, i) => {
+      rows[i] ??= Object.create(null) as Record<string, unknown>;
+      rows[i][k] = cell;
+    });
+  }
+  return ok(rows.filter((r) => r !== undefined));
+}
+
+function dig(v: unknown, key: string, out: unknown[], depth: number): void {
+  if (depth > 1000) return;
+  if (Array.isArray(v)) for (const e of v) dig(e, key, out, depth + 1);
+  else if (isMap(v)) {
+    for (const k of Object.keys(v)) {
+      if (k === key) out.push(v[k]);
+      dig(v[k], key, out, depth + 1);
+    }
+  }
+}
+
+const MODIFIERS: Record<string, Modifier> = {
+  this: (v) => ok(v),
+  valid: (v) => ok(v),
+  pretty: modPretty,
+  ugly: (v) => ok(v, jsonEncode(v, { sortKeys: false, escapeHtml: false })),
+  reverse: (v) => {
+    if (Array.isArray(v)) return ok([...v].reverse());
+    if (isMap(v)) return ok(Object.fromEntries(Object.entries(v).reverse()));
+    return ok(v);
+  },
+  flatten: (v, arg) => (Array.isArray(v) ? ok(flatten(v, parseArg(arg).deep === true, [])) : ok(v)),
+  join: (v) => modJoin(v),
+  keys: (v) => ok(isMap(v) ? Object.keys(v) : Array.isArray(v) ? v.map(() => null) : []),
+  values: (v) => ok(isMap(v) ? Object.values(v) : Array.isArray(v) ? v : []),
+  tostr: (v) => {
+    const s = jsonEncode(v, { sortKeys: false, escapeHtml: false });
+    return ok(s);
+  },
+  fromstr: (v) => {
+    if (typeof v !== 'string') return NONE;
+    try {
+      return ok(JSON.parse(v));
+    } catch {
+      return NONE;
+    }
+  },
+  group: (v) => modGroup(v),
+  dig: (v, arg) => {
+    const out: unknown[] = [];
+    dig(v, arg, out, 0);
+    return ok(out);
+  },
+};
+
+/** Whether `name` is a known modifier. */
+export function isModifier(name: string): boolean {
+  return Object.hasOwn(MODIFIERS, name);
+}
+
+/** Applies modifier `name` with its argument text to a value. */
+export function applyModifier(name: string, value: unknown, arg: string): ModResult {
+  if (value === undefined) return NONE;
+  return MODIFIERS[name](value, arg);
+}

@@ -1,0 +1,86 @@
+// JSON encoding as Go's encoding/json does it for interface{} values: map keys
+// sorted, optional HTML escaping (<, >, & → \u003c...), U+2028/2029 escaped, and
+// times as RFC 3339. Also used (unsorted, unescaped) to print JSON-sourced containers.
+import { FuncError } from './errors.js';
+import { timeJson } from './go-time.js';
+import { GoTime, JsonText, getKey, isMap, sortedKeys } from './values.js';
+
+/** Options for {@link jsonEncode}. */
+export interface JsonEncodeOptions {
+  /** Sort object keys (Go maps always marshal sorted). */
+  sortKeys: boolean;
+  /** Escape <, > and & as Go's json.Marshal does. */
+  escapeHtml: boolean;
+  /** Indent unit for pretty output (json.MarshalIndent); none when absent. */
+  indent?: string;
+}
+
+/** Maximum nesting accepted, so cyclic or hostile values fail cleanly. */
+const MAX_DEPTH = 1000;
+
+/** Quotes a string as a JSON string literal using Go's escaping rules. */
+export function jsonQuote(s: string, escapeHtml: boolean): string {
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let esc: string | null = null;
+    if (c < 0x20) {
+      esc = c === 10 ? '\\n' : c === 13 ? '\\r' : c === 9 ? '\\t' : '\\u00' + c.toString(16).padStart(2, '0');
+    } else if (c === 34) esc = '\\"';
+    else if (c === 92) esc = '\\\\';
+    else if (escapeHtml && (c === 60 || c === 62 || c === 38)) esc = '\\u00' + c.toString(16);
+    else if (c === 0x2028 || c === 0x2029) esc = '\\u' + c.toString(16);
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const pair = c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      if (pair) {
+        i++;
+        continue;
+      }
+      esc = '\\ufffd';
+    }
+    if (esc !== null) {
+      out += s.slice(start, i) + esc;
+      start = i + 1;
+    }
+  }
+  return out + s.slice(start) + '"';
+}
+
+function encodeNumber(n: number): string {
+  if (!Number.isFinite(n)) throw new FuncError(`json: unsupported value: ${n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN'}`);
+  return Object.is(n, -0) ? '-0' : String(n);
+}
+
+function encode(v: unknown, opts: JsonEncodeOptions, depth: number, prefix: string): string {
+  if (depth > MAX_DEPTH) throw new FuncError('json: value nested too deeply');
+  if (v === null || v === undefined) return 'null';
+  switch (typeof v) {
+    case 'string': return jsonQuote(v, opts.escapeHtml);
+    case 'number': return encodeNumber(v);
+    case 'boolean': return v ? 'true' : 'false';
+    default: break;
+  }
+  if (v instanceof JsonText) return encode(v.value, opts, depth, prefix);
+  if (v instanceof GoTime) return jsonQuote(timeJson(v), opts.escapeHtml);
+  const inner = opts.indent === undefined ? '' : prefix + opts.indent;
+  const nl = opts.indent === undefined ? '' : '\n';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    const items = v.map((e) => inner + encode(e, opts, depth + 1, inner));
+    return '[' + nl + items.join(',' + nl) + nl + (nl ? prefix : '') + ']';
+  }
+  if (isMap(v)) {
+    const keys = opts.sortKeys ? sortedKeys(v) : Object.keys(v);
+    if (keys.length === 0) return '{}';
+    const sep = opts.indent === undefined ? ':' : ': ';
+    const items = keys.map((k) => inner + jsonQuote(k, opts.escapeHtml) + sep + encode(getKey(v, k), opts, depth + 1, inner));
+    return '{' + nl + items.join(',' + nl) + nl + (nl ? prefix : '') + '}';
+  }
+  return jsonQuote(String(v), opts.escapeHtml);
+}
+
+/** Encodes a value as JSON text; throws FuncError for NaN/Inf or excessive nesting. */
+export function jsonEncode(v: unknown, opts: JsonEncodeOptions): string {
+  return encode(v, opts, 0, '');
+}

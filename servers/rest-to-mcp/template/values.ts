@@ -1,0 +1,124 @@
+// The runtime value model. Template data is plain JSON (objects, arrays, strings,
+// numbers, booleans, null); `undefined` means "missing" (a path that resolved to
+// nothing, which gjson_template renders as ""). Numbers follow gjson_template's rule:
+// an integral number is an `int`, anything else a `float64`.
+//
+// Containers built by Sprig (`list`, `dict`, ...) are Go values in Higress and print the
+// Go way (`map[a:1]`, `[1 2]`), while containers from the JSON data print as JSON text.
+// The `goTagged` set remembers which is which without copying.
+
+const goTagged = new WeakSet<object>();
+
+/** Marks an array as a Go slice (printed `[a b]`) and returns it. */
+export function goList<T>(arr: T[]): T[] {
+  goTagged.add(arr);
+  return arr;
+}
+
+/** Creates a Go map (null prototype, printed `map[k:v]`) from entries. */
+export function goMap(entries?: Iterable<[string, unknown]>): Record<string, unknown> {
+  const m: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  if (entries) for (const [k, v] of entries) m[k] = v;
+  goTagged.add(m);
+  return m;
+}
+
+/** Whether a container was built by a template function rather than read from JSON. */
+export function isGoValue(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && goTagged.has(v);
+}
+
+/** A Go time.Time: an instant plus the IANA zone used for formatting ('Local' = process zone). */
+export class GoTime {
+  /** Milliseconds since the Unix epoch. */
+  readonly ms: number;
+  /** Sub-millisecond nanoseconds (0-999999), kept so `.000000` layouts print something sane. */
+  readonly extraNs: number;
+  /** IANA zone name, 'UTC' or 'Local'. */
+  readonly zone: string;
+  constructor(ms: number, zone: string, extraNs = 0) {
+    this.ms = ms;
+    this.zone = zone;
+    this.extraNs = extraNs;
+  }
+}
+
+/** JSON text produced by a gjson modifier such as `@pretty`; prints verbatim, behaves as its value. */
+export class JsonText {
+  constructor(readonly raw: string, readonly value: unknown) {}
+}
+
+/** A JS object used as a Go map (any non-array object that is not one of our classes). */
+export function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoTime) && !(v instanceof JsonText);
+}
+
+/** Own-property lookup that ignores the prototype chain (`__proto__`, `constructor`, ...). */
+export function getKey(obj: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+}
+
+/** Unwraps JsonText to the value it stands for. */
+export function unwrap(v: unknown): unknown {
+  return v instanceof JsonText ? v.value : v;
+}
+
+/** Go/gjson_template truthiness: zero values, empty containers, null and missing are false. */
+export function isTrue(v: unknown): boolean {
+  const u = unwrap(v);
+  if (u === undefined || u === null) return false;
+  switch (typeof u) {
+    case 'boolean': return u;
+    case 'number': return u !== 0 && !Number.isNaN(u);
+    case 'string': return u.length > 0;
+    case 'object':
+      if (Array.isArray(u)) return u.length > 0;
+      if (u instanceof GoTime) return true;
+      for (const k in u) if (Object.prototype.hasOwnProperty.call(u, k)) return true;
+      return false;
+    default: return true;
+  }
+}
+
+/** Whether a number is an `int` in the gjson_template sense (integral and within int64). */
+export function isIntNumber(n: number): boolean {
+  return Number.isInteger(n) && Math.abs(n) < 9223372036854775808;
+}
+
+/** Go type name of a value, as `%T` and `%!verb(type=...)` print it. */
+export function goTypeName(v: unknown): string {
+  const u = unwrap(v);
+  if (u === undefined || u === null) return '<nil>';
+  switch (typeof u) {
+    case 'boolean': return 'bool';
+    case 'number': return isIntNumber(u) ? 'int' : 'float64';
+    case 'string': return 'string';
+    default: break;
+  }
+  if (Array.isArray(u)) return '[]interface {}';
+  if (u instanceof GoTime) return 'time.Time';
+  return 'map[string]interface {}';
+}
+
+/** Sorted own keys, the order Go uses when printing or ranging over a map. */
+export function sortedKeys(obj: Record<string, unknown>): string[] {
+  return Object.keys(obj).sort(compareStrings);
+}
+
+/** Byte-wise (code point) string comparison like Go's `<` on strings. */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca !== cb) {
+      // Surrogates encode code points above U+FFFF, which sort after all BMP characters in UTF-8.
+      const sa = ca >= 0xd800 && ca <= 0xdfff;
+      const sb = cb >= 0xd800 && cb <= 0xdfff;
+      if (sa !== sb) return sa ? 1 : -1;
+      return ca < cb ? -1 : 1;
+    }
+  }
+  return a.length < b.length ? -1 : 1;
+}
