@@ -1,0 +1,158 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { parseTemplate, TemplateSyntaxError, type CompiledTemplate } from '../template/index.js';
+import { annotationsFor, buildInputSchema, normalizeArgType } from './input-schema.js';
+import { toolLabel } from './rules.js';
+import type { AgateRestOptions, ArgPosition, BodyMode, CompiledRequest, CompiledRestConfig, CompiledTool, RestMcpConfig, RestToolConfig } from './types.js';
+
+/** Template functions agate supplies per call (higress-mcp.md §2.7); parse must know their names. */
+export const CALL_TEMPLATE_FUNCS = ['getRealIP', 'getSocketIP'] as const;
+
+const POSITIONS = new Set<ArgPosition>(['path', 'query', 'header', 'cookie', 'body']);
+
+/** Collects errors while compiling, so one load reports every broken template at once. */
+class Problems {
+  readonly errors: string[] = [];
+  readonly warnings: string[] = [];
+
+  template(source: string, where: string, name: string): CompiledTemplate | undefined {
+    try {
+      return parseTemplate(source, name, { knownFuncs: [...CALL_TEMPLATE_FUNCS] });
+    } catch (err) {
+      if (err instanceof TemplateSyntaxError) {
+        this.errors.push(`${where}: template syntax error at line ${err.line}, column ${err.column}: ${err.detail}`);
+      } else {
+        this.errors.push(`${where}: template cannot be parsed: ${(err as Error).message}`);
+      }
+      return undefined;
+    }
+  }
+}
+
+/** Parses every template once and builds the frozen, servable config. Returns errors instead on failure. */
+export function compileConfig(config: RestMcpConfig, source: Readonly<Record<string, unknown>>): { value?: CompiledRestConfig; errors: string[] } {
+  const problems = new Problems();
+  const agate: AgateRestOptions = config.agate ?? { mode: 'strict', allowHosts: [] };
+  const tools = (config.tools ?? []).map((tool, i) => compileTool(tool, i, agate, problems));
+  const known = new Set(tools.map((t) => t.name));
+  for (const name of config.allowTools ?? []) {
+    if (!known.has(name) && config.toolSet === undefined) problems.warnings.push(`allowTools: no tool named "${name}"`);
+  }
+  for (const name of Object.keys(agate.tools ?? {})) {
+    if (!known.has(name)) problems.errors.push(`agate.tools.${name}: no tool with that name`);
+  }
+  if (problems.errors.length > 0) return { errors: problems.errors };
+  const server = config.server;
+  const value: CompiledRestConfig = {
+    kind: server !== undefined ? 'server' : 'toolSet',
+    name: server?.name ?? config.toolSet?.name ?? '',
+    description: server?.description,
+    config: server?.config ?? {},
+    securitySchemes: new Map((server?.securitySchemes ?? []).map((s) => [s.id, s] as const)),
+    defaultDownstreamSecurity: server?.defaultDownstreamSecurity,
+    defaultUpstreamSecurity: server?.defaultUpstreamSecurity,
+    passthroughAuthHeader: server?.passthroughAuthHeader ?? false,
+    allowTools: config.allowTools,
+    tools,
+    toolSet: config.toolSet,
+    agate,
+    warnings: problems.warnings,
+    source,
+  };
+  return { value: deepFreeze(value), errors: [] };
+}
+
+function compileTool(tool: RestToolConfig, i: number, agate: AgateRestOptions, problems: Problems): CompiledTool {
+  const label = toolLabel(i, tool);
+  const positions = new Map<string, ArgPosition>();
+  const args = tool.args.map((arg, j) => {
+    const type = normalizeArgType(arg.type);
+    if (type === undefined) problems.errors.push(`${label}.args[${j}] (${arg.name}).type: "${arg.type}" is not a JSON Schema type`);
+    else if (type !== arg.type) problems.warnings.push(`${label}.args[${j}] (${arg.name}).type: "${arg.type}" read as "${type}"`);
+    const position = (arg.position ?? '').toLowerCase() as ArgPosition;
+    positions.set(arg.name, POSITIONS.has(position) ? position : 'default');
+    return { ...arg, type: type ?? arg.type };
+  }).filter((arg, j, all) => {
+    // Higress keeps args in maps, so a repeated name means the last declaration wins.
+    const last = !all.slice(j + 1).some((a) => a.name === arg.name);
+    if (!last) problems.warnings.push(`${label}.args[${j}] (${arg.name}): declared again later; the later declaration wins`);
+    return last;
+  });
+  const req = tool.requestTemplate;
+  const direct = req?.url === undefined || req.url === '';
+  const request = direct ? undefined : compileRequest(tool, label, problems);
+  const res = tool.responseTemplate;
+  const responseBody = res?.body ? problems.template(res.body, `${label}.responseTemplate.body`, 'response') : undefined;
+  const errorResponse = tool.errorResponseTemplate
+    ? problems.template(tool.errorResponseTemplate, `${label}.errorResponseTemplate`, 'errorResponse')
+    : undefined;
+  const inputSchema = buildInputSchema(args, agate.mode);
+  const limits = agate.tools?.[tool.name];
+  return {
+    name: tool.name,
+    description: tool.description,
+    args,
+    positions,
+    inputSchema,
+    outputSchema: tool.outputSchema !== undefined && Object.keys(tool.outputSchema).length > 0 ? tool.outputSchema : undefined,
+    annotations: annotationsFor(direct ? undefined : req?.method, tool.annotations),
+    security: tool.security,
+    request,
+    responseBody,
+    responseReadsArgs: /\.args\b/.test(res?.body ?? ''),
+    prependBody: res?.prependBody ?? '',
+    appendBody: res?.appendBody ?? '',
+    errorResponse,
+    timeoutMs: limits?.timeoutMs,
+    maxResponseBytes: limits?.maxResponseBytes,
+    validateArgs: agate.mode === 'strict' ? argValidator(inputSchema, label, problems) : undefined,
+  };
+}
+
+function compileRequest(tool: RestToolConfig, label: string, problems: Problems): CompiledRequest | undefined {
+  const req = tool.requestTemplate!;
+  const url = problems.template(req.url!, `${label}.requestTemplate.url`, 'url');
+  const headers = req.headers.map((h, k) => ({ key: h.key, value: problems.template(h.value, `${label}.requestTemplate.headers[${k}] (${h.key}).value`, `header_${k}`) }));
+  const body = req.body ? problems.template(req.body, `${label}.requestTemplate.body`, 'body') : undefined;
+  if (url === undefined || headers.some((h) => h.value === undefined) || (req.body && body === undefined)) return undefined;
+  const bodyMode: BodyMode = req.argsToJsonBody ? 'json' : req.argsToFormBody ? 'form' : req.argsToUrlParam ? 'url' : 'none';
+  return {
+    url,
+    method: req.method.toUpperCase(),
+    // Higress skips headers with an empty key at call time; doing it here keeps the call path simple.
+    headers: headers.filter((h) => h.key !== '') as CompiledRequest['headers'],
+    body,
+    bodyMode,
+    security: req.security,
+  };
+}
+
+let argsAjv: Ajv2020 | undefined;
+
+// Arg schemas come from third-party configs (items/properties are free-form JSON Schema), so this
+// ajv is lenient about unknown keywords but still reports a schema that cannot compile at load time.
+function argValidator(schema: Record<string, unknown>, label: string, problems: Problems): ValidateFunction | undefined {
+  argsAjv ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+  try {
+    return argsAjv.compile(schema);
+  } catch (err) {
+    problems.errors.push(`${label}.args: the generated inputSchema does not compile: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Freezes plain objects, arrays and Maps all the way down. Class instances (parsed templates) are
+ * left alone: they are immutable by construction and may keep private caches.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  if (value instanceof Map) {
+    for (const v of value.values()) deepFreeze(v);
+    return Object.freeze(value);
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+  return value;
+}

@@ -1,0 +1,92 @@
+import type { CompiledTool } from '../config/types.js';
+import type { CallContext } from './call-context.js';
+import { bodyFor } from './body.js';
+import { renderOr, templateData, type BuildInput } from './render.js';
+import { checkHeaders } from './header-check.js';
+import { goEncodeQuery, goFinalUrl, goParseQuery, goParseUrl, toByteString } from './go-url.js';
+import { goArgString } from './go-values.js';
+import { applyUpstream, extractDownstream, type HeaderList } from './security.js';
+
+/** The request Higress would send for one tools/call (before origin overrides and the SSRF guard). */
+export interface UpstreamRequest {
+  readonly method: string;
+  /** Absolute URL, path and query encoded the Go way. */
+  readonly url: string;
+  readonly headers: HeaderList;
+  readonly body?: string;
+  /** Non-fatal notes (e.g. upstream security had no credential), for logs. */
+  readonly warnings: readonly string[];
+}
+
+/** A built request, or the isError text explaining why there is none. */
+export type BuildResult = { readonly ok: true; readonly request: UpstreamRequest } | { readonly ok: false; readonly error: string };
+
+/** Builds the upstream request exactly as Higress's `RestMCPTool.Call` does (higress-mcp.md §2.4). */
+export function buildRequest(tool: CompiledTool, input: BuildInput): BuildResult {
+  const req = tool.request!;
+  const { config, ctx } = input;
+  const strict = config.agate.mode === 'strict';
+  const downstream = extractDownstream(config, tool, ctx);
+  const data = templateData(input);
+  const url = renderOr(req.url, data, 'URL', ctx);
+  if (url.error !== undefined) return { ok: false, error: url.error };
+  const headers: HeaderList = [];
+  for (const h of req.headers) {
+    const value = renderOr(h.value, data, `header ${h.key}`, ctx);
+    if (value.error !== undefined) return { ok: false, error: value.error };
+    headers.push([h.key, value.text!]);
+  }
+  // Higress leaves the client's Authorization on the request unless a scheme consumed it (§2.4 step 3).
+  const clientAuth = ctx.clientHeader('authorization');
+  if (config.passthroughAuthHeader && tool.security === undefined && !downstream.consumedAuthorization && clientAuth !== undefined) {
+    if (!headers.some(([k]) => k.toLowerCase() === 'authorization')) headers.push(['Authorization', clientAuth]);
+  }
+  const byPosition = groupArgs(tool, input.args);
+  let urlText = url.text!;
+  for (const [name, value] of byPosition.path) {
+    const text = goArgString(value);
+    if (strict && (text === '.' || text === '..')) return { ok: false, error: `argument "${name}": "${text}" is not allowed as a path segment` };
+    // Higress substitutes path values raw; strict mode encodes them so '/', '?', '#' stay inside the segment.
+    urlText = urlText.split(`{${name}}`).join(strict ? encodeURIComponent(text) : text);
+  }
+  const parsed = goParseUrl(urlText);
+  if (parsed === undefined) return { ok: false, error: `error parsing URL after path param substitution: ${JSON.stringify(urlText)}` };
+  const query = goParseQuery(parsed.rawQuery);
+  const queryArgs = req.bodyMode === 'url' ? [...byPosition.query, ...byPosition.default] : byPosition.query;
+  for (const [name, value] of queryArgs) query.set(toByteString(name), [toByteString(goArgString(value))]);
+  for (const [name, value] of byPosition.header) headers.push([name, goArgString(value)]);
+  for (const [name, value] of byPosition.cookie) appendCookie(headers, `${name}=${goArgString(value)}`);
+  const body = bodyFor(req, { headers, bodyArgs: byPosition.body, defaultArgs: byPosition.default, data, ctx });
+  if (body.error !== undefined) return { ok: false, error: body.error };
+  if (!headers.some(([k]) => k.toLowerCase() === 'accept')) headers.push(['Accept', '*/*']);
+  const warning = applyUpstream(config, tool, { headers, query }, downstream.passthrough);
+  if (parsed.scheme !== 'http' && parsed.scheme !== 'https') return { ok: false, error: `upstream URL must be absolute http(s), got ${JSON.stringify(urlText)}` };
+  const finalUrl = goFinalUrl(parsed, goEncodeQuery(query));
+  if (originOf(finalUrl) === undefined) return { ok: false, error: `upstream URL is not valid: ${JSON.stringify(finalUrl)}` };
+  const headerError = checkHeaders(headers);
+  if (headerError !== undefined) return { ok: false, error: headerError };
+  return { ok: true, request: { method: req.method, url: finalUrl, headers, body: body.text, warnings: warning ? [warning] : [] } };
+}
+
+type Grouped = Record<'path' | 'query' | 'header' | 'cookie' | 'body' | 'default', [string, unknown][]>;
+
+function groupArgs(tool: CompiledTool, args: ReadonlyMap<string, unknown>): Grouped {
+  const grouped: Grouped = { path: [], query: [], header: [], cookie: [], body: [], default: [] };
+  for (const [name, value] of args) grouped[tool.positions.get(name) ?? 'default'].push([name, value]);
+  return grouped;
+}
+
+function appendCookie(headers: HeaderList, cookie: string): void {
+  const existing = headers.find(([k]) => k.toLowerCase() === 'cookie');
+  if (existing) existing[1] = `${existing[1]}; ${cookie}`;
+  else headers.push(['Cookie', cookie]);
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+

@@ -1,0 +1,38 @@
+import { CLIENT_IP_META_KEY } from '../../hosted-server.js';
+import { parseClientIp } from '../../shared/client-ip.js';
+
+/**
+ * `_meta` key carrying the client's credential for passthrough, set by the MCP router (which strips
+ * any client-supplied value). Either the client's `Authorization` header value as a string, or an
+ * object of lower-case header name → value when apiKey schemes read other headers.
+ */
+export const PASSTHROUGH_AUTH_META_KEY = 'io.agate/passthrough-auth';
+
+/** What one tools/call knows about its caller (Higress reads these off the in-flight request). */
+export interface CallContext {
+  /** The caller's IP without port, or '' (what getSocketIP/getRealIP return). */
+  readonly clientIp: string;
+  /** A client header the router passed through, by lower-case name. */
+  clientHeader(name: string): string | undefined;
+}
+
+/** Builds the call context from a tools/call request's `_meta`. */
+export function callContextFrom(meta: Readonly<Record<string, unknown>> | undefined): CallContext {
+  const ipText = meta?.[CLIENT_IP_META_KEY];
+  const clientIp = typeof ipText === 'string' ? (parseClientIp(ipText) ?? '') : '';
+  const auth = meta?.[PASSTHROUGH_AUTH_META_KEY];
+  const headers = new Map<string, string>();
+  if (typeof auth === 'string') headers.set('authorization', auth);
+  else if (auth !== null && typeof auth === 'object') {
+    for (const [k, v] of Object.entries(auth)) if (typeof v === 'string') headers.set(k.toLowerCase(), v);
+  }
+  return { clientIp, clientHeader: (name) => headers.get(name.toLowerCase()) };
+}
+
+/**
+ * Template functions bound to one call. The router has already resolved X-Forwarded-For against its
+ * trusted proxies, so getRealIP and getSocketIP both return that verified address.
+ */
+export function templateFuncs(ctx: CallContext): Record<string, (...args: unknown[]) => unknown> {
+  return { getSocketIP: () => ctx.clientIp, getRealIP: () => ctx.clientIp };
+}

@@ -1,0 +1,86 @@
+import type { CompiledRestConfig, CompiledTool, SecurityRequirement, SecurityScheme } from '../config/types.js';
+import { toByteString, type GoValues } from './go-url.js';
+import type { CallContext } from './call-context.js';
+
+/** Header list in send order; names keep the config's spelling. */
+export type HeaderList = [string, string][];
+
+/** Sets a header, replacing any with the same name (case-insensitive). */
+export function setHeader(headers: HeaderList, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  const kept = headers.filter(([k]) => k.toLowerCase() !== lower);
+  headers.splice(0, headers.length, ...kept, [name, value]);
+}
+
+/** The client credential taken by the downstream scheme (§2.5), and whether it consumed Authorization. */
+export interface DownstreamCredential {
+  /** Value to use upstream when the requirement says `passthrough: true`. */
+  readonly passthrough?: string;
+  /** True when the scheme reads Authorization, which Higress then removes from the request. */
+  readonly consumedAuthorization: boolean;
+}
+
+/**
+ * Downstream security: the tool's `security`, else `defaultDownstreamSecurity`. Like Higress it never
+ * rejects a call (enforcement is the gateway's auth filters' job); it only extracts a credential.
+ */
+export function extractDownstream(config: CompiledRestConfig, tool: CompiledTool, ctx: CallContext): DownstreamCredential {
+  const req = tool.security ?? config.defaultDownstreamSecurity;
+  const scheme = req ? config.securitySchemes.get(req.id) : undefined;
+  if (req === undefined || scheme === undefined) return { consumedAuthorization: false };
+  let value: string | undefined;
+  if (scheme.type === 'http') {
+    const auth = ctx.clientHeader('authorization');
+    const prefix = `${scheme.scheme ?? ''} `;
+    if (auth !== undefined && auth.toLowerCase().startsWith(prefix)) value = auth.slice(prefix.length).trim();
+  } else if (scheme.in === 'header' && scheme.name !== undefined) {
+    value = ctx.clientHeader(scheme.name.toLowerCase());
+  }
+  return { passthrough: req.passthrough && value ? value : undefined, consumedAuthorization: scheme.type === 'http' };
+}
+
+/** What upstream security changed: the headers in place, and maybe the query. */
+export interface UpstreamAuthTarget {
+  headers: HeaderList;
+  query: GoValues;
+}
+
+/**
+ * Upstream security (§2.5): `requestTemplate.security`, else `defaultUpstreamSecurity`; credential from
+ * passthrough, then the requirement, then the scheme default. Returns a warning instead of throwing
+ * when nothing applies, because Higress sends the request unauthenticated in that case.
+ */
+export function applyUpstream(config: CompiledRestConfig, tool: CompiledTool, target: UpstreamAuthTarget, passthrough?: string): string | undefined {
+  const req: SecurityRequirement | undefined = tool.request?.security ?? config.defaultUpstreamSecurity;
+  if (req === undefined) return undefined;
+  const scheme = config.securitySchemes.get(req.id);
+  if (scheme === undefined) return `upstream security scheme "${req.id}" not found`;
+  const credential = passthrough ?? (req.credential || undefined) ?? (scheme.defaultCredential || undefined);
+  if (credential === undefined) return `no credential for upstream security scheme "${scheme.id}"`;
+  applyScheme(scheme, credential, passthrough !== undefined, target);
+  return undefined;
+}
+
+function applyScheme(scheme: SecurityScheme, credential: string, fromClient: boolean, target: UpstreamAuthTarget): void {
+  if (scheme.type === 'http') {
+    setHeader(target.headers, 'Authorization', httpAuthValue(scheme, credential, fromClient));
+  } else if (scheme.in === 'header') {
+    setHeader(target.headers, scheme.name!, credential);
+  } else if (scheme.in === 'query') {
+    target.query.set(toByteString(scheme.name!), [toByteString(credential)]);
+  } else {
+    // Higress's runtime does not support cookie keys (its validator does); agate appends the cookie.
+    const cookie = `${scheme.name!}=${credential}`;
+    const existing = target.headers.find(([k]) => k.toLowerCase() === 'cookie');
+    if (existing) existing[1] = `${existing[1]}; ${cookie}`;
+    else target.headers.push(['Cookie', cookie]);
+  }
+}
+
+function httpAuthValue(scheme: SecurityScheme, credential: string, fromClient: boolean): string {
+  if (scheme.scheme === 'bearer') return credential.startsWith('Bearer ') ? credential : `Bearer ${credential}`;
+  if (credential.startsWith('Basic ')) return credential;
+  // A configured "user:pass" is encoded; a passed-through value is already the base64 token.
+  if (!fromClient && credential.includes(':')) return `Basic ${Buffer.from(credential, 'utf8').toString('base64')}`;
+  return `Basic ${credential}`;
+}
