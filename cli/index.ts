@@ -6,6 +6,8 @@ import { registerRouteCommands } from './commands/route.js';
 import { registerUpstreamCommands } from './commands/upstream.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerApplyCommand } from './commands/apply.js';
+import { registerConsumerCommands } from './commands/consumer.js';
+import { registerLlmCommands } from './commands/llm.js';
 
 const program = new Command('agate')
   .description('agate: an AI-native API gateway (MCP hosting, REST-to-MCP, LLM routing, HTTP proxy)')
@@ -16,7 +18,9 @@ const program = new Command('agate')
 registerServeCommand(program);
 registerRouteCommands(program);
 registerUpstreamCommands(program);
+registerConsumerCommands(program);
 registerApplyCommand(program);
+registerLlmCommands(program);
 registerStatusCommand(program);
 
 try {

@@ -5,7 +5,8 @@ import { Registry } from '../registry/index.js';
  * so the banner can say so. A registry with anything in it is left alone.
  */
 export function seedFirstStart(db: string, demoUpstreamUrl: string): string[] {
-  const registry = Registry.open(db);
+  // Checked like the gateway's own open: seeding must not be the first thing to trip over a damaged file.
+  const registry = Registry.open(db, { quickCheck: true });
   try {
     return registry.transaction(() => {
       if (!registry.isEmpty()) return [];

@@ -9,6 +9,23 @@ export interface ConsumerSpec {
   name: string;
   groups: string[];
   description?: string;
+  /** JWTs from this issuer authenticate as this consumer. */
+  jwt?: ConsumerJwtSpec;
+  /** HTTP basic credentials; the password only as an scrypt hash. */
+  basicAuth?: { username: string; passwordHash: string };
+}
+
+/** How a consumer's JWTs are verified. */
+export interface ConsumerJwtSpec {
+  issuer: string;
+  subject?: string;
+  audience?: string;
+  algorithms: Array<'HS256' | 'RS256'>;
+  /** Name of the secret holding the HS256 key. */
+  secretRef?: string;
+  publicKey?: string;
+  jwksFile?: string;
+  clockSkewSeconds: number;
 }
 
 /** A consumer's key as listed: never the key itself, only its prefix. */

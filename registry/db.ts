@@ -49,9 +49,9 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
   try {
     db = new Database(path);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    db.pragma('journal_mode = WAL');
+    enableWal(db, options.busyTimeoutMs ?? 5000);
   } catch (err) {
-    throw new RegistryOpenError(`registry ${path} cannot be opened: ${(err as Error).message}`);
+    throw openFailure(path, err);
   }
   try {
     if (options.quickCheck) checkIntegrity(db, path);
@@ -62,7 +62,34 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
   } catch (err) {
     db.close();
     if (err instanceof RegistryOpenError) throw err;
-    throw new RegistryOpenError(`registry ${path} cannot be opened: ${(err as Error).message}`);
+    throw openFailure(path, err);
+  }
+}
+
+/** Names damage as such: SQLite's "file is not a database" alone does not tell an operator to restore a backup. */
+function openFailure(path: string, err: unknown): RegistryOpenError {
+  const code = (err as { code?: string }).code ?? '';
+  const message = (err as Error).message;
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new RegistryOpenError(`registry ${path} is corrupt or not an agate registry (${message}); restore it from a backup`);
+  }
+  return new RegistryOpenError(`registry ${path} cannot be opened: ${message}`);
+}
+
+/**
+ * Switching a brand-new file to WAL takes an exclusive lock, and SQLite does not call the busy handler for
+ * it: two processes creating the registry at once (gateway and CLI) would see SQLITE_BUSY. Retry briefly.
+ */
+function enableWal(db: Db, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
   }
 }
 
@@ -88,6 +115,9 @@ function migrate(db: Db, path: string): void {
   }
   for (const m of migrations.slice(current)) {
     db.transaction(() => {
+      // Re-read under the write lock: another process opening a new file at the same moment may have
+      // applied this migration since we looked, and running its CREATE TABLEs twice would fail.
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
     }).immediate();

@@ -3,10 +3,22 @@ export { RegistryError, invalid, type RegistryErrorKind } from './errors.js';
 export { RegistryOpenError, latestSchemaVersion, openDb, type Db } from './db.js';
 export { validateEntity, formatErrors, deepFreeze, type EntityKind, type Validated } from './validation.js';
 export type { WriteOrigin, AuditEntry } from './audit-repo.js';
-export { isUpstreamUrl, type RouteSpec } from './routes-repo.js';
+export {
+  isUpstreamUrl,
+  type AuthSpec,
+  type CanarySpec,
+  type CorsSpec,
+  type HeaderRulesSpec,
+  type MatchPredicate,
+  type RateLimitSpec,
+  type RetrySpec,
+  type RouteSpec,
+} from './routes-repo.js';
 export type { UpstreamSpec, UpstreamTarget } from './upstreams-repo.js';
-export { hashApiKey, type ConsumerSpec, type ConsumerKeyInfo } from './consumers-repo.js';
-export type { McpServerSpec } from './mcp-servers-repo.js';
+export { hashApiKey, type ConsumerJwtSpec, type ConsumerSpec, type ConsumerKeyInfo } from './consumers-repo.js';
+export type { McpServerSpec, McpBackendSpec, HostedBackendSpec, BundleBackendSpec, McpLimitSpec } from './mcp-servers-repo.js';
 export type { LlmProviderSpec } from './llm-providers-repo.js';
+export { llmRouteMatchKind, type LlmRouteSpec, type LlmRouteTarget } from './llm-routes-repo.js';
+export { usageHour, type LlmUsageCounts, type LlmUsageKey, type LlmUsageQuery, type LlmUsageRow } from './llm-usage-repo.js';
 export type { GatewayInstance } from './gateway-instances-repo.js';
 export { packageRoot } from './package-root.js';

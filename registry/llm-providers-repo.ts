@@ -2,15 +2,51 @@ import type { Db } from './db.js';
 import type { AuditRepo } from './audit-repo.js';
 import { SpecStore } from './spec-store.js';
 
-/** A stored LLM provider (llm-provider.schema.json). Its keys are secrets, referenced by name. */
+/** A stored LLM provider (llm-provider.schema.json), defaults filled in. Its keys are secrets, referenced by name. */
 export interface LlmProviderSpec {
   name: string;
+  /** Catalogue id (openai, anthropic, gemini, deepseek, …). */
   type: string;
+  /** Overrides the catalogue's base URL (required for generic, azure, self-hosted). */
   baseUrl?: string;
+  /** Secret names holding the API keys, rotated in order. */
   keySecrets: string[];
+  /** Ordered [pattern, target] model-mapping rules. */
+  modelMap: Array<[string, string]>;
+  /** Time allowed for headers and the first stream event, ms. */
+  timeoutMs: number;
+  /** Longest silence between body chunks, ms. */
+  idleTimeoutMs: number;
+  apiVersion?: string;
+  deployment?: string;
+  /** Consecutive key failures before the key is ejected. */
+  ejectAfterFailures: number;
+  /** Probe period of an ejected key, ms. */
+  probeIntervalMs: number;
 }
 
-/** LLM providers the gateway routes to. */
+/** LLM providers the gateway routes to; every key reference must name an existing secret. */
 export function createLlmProvidersRepo(db: Db, audit: AuditRepo): SpecStore<LlmProviderSpec> {
-  return new SpecStore<LlmProviderSpec>(db, audit, { table: 'llm_providers', kind: 'llmProvider' });
+  const secretExists = db.prepare('SELECT 1 FROM secrets WHERE name = ?');
+  return new SpecStore<LlmProviderSpec>(db, audit, {
+    table: 'llm_providers',
+    kind: 'llmProvider',
+    hooks: {
+      check(p) {
+        const problems: string[] = [];
+        p.keySecrets.forEach((s, i) => {
+          if (!secretExists.get(s)) problems.push(`llmProvider.keySecrets[${i}]: no secret named "${s}"`);
+        });
+        p.modelMap.forEach(([pattern], i) => {
+          if (!pattern.startsWith('~')) return;
+          try {
+            new RegExp(pattern.slice(1));
+          } catch (err) {
+            problems.push(`llmProvider.modelMap[${i}]: is not a valid regular expression (${(err as Error).message})`);
+          }
+        });
+        return problems;
+      },
+    },
+  });
 }

@@ -2,11 +2,67 @@ import type { Db } from './db.js';
 import type { AuditRepo } from './audit-repo.js';
 import { SpecStore } from './spec-store.js';
 
+/** A server built into agate (servers/), run in process. */
+export interface HostedBackendSpec {
+  kind: 'hosted';
+  /** Name in `hostedServers`, e.g. `amap-tools`. */
+  server: string;
+  settings: Record<string, string>;
+  /** Setting name → stored secret name. */
+  secretSettings: Record<string, string>;
+  originOverrides?: Record<string, string>;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+}
+
+/** REST-to-MCP tools; `config` belongs to the REST-to-MCP engine. */
+export interface RestBackendSpec {
+  kind: 'rest';
+  config: Record<string, unknown>;
+}
+
+/** A remote MCP server over Streamable HTTP or HTTP+SSE. */
+export interface RemoteBackendSpec {
+  kind: 'remote';
+  url: string;
+  transport: 'streamable-http' | 'sse';
+  headers: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** A local MCP server run as a child process speaking stdio. */
+export interface StdioBackendSpec {
+  kind: 'stdio';
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+/** Several servers at one endpoint. */
+export interface BundleBackendSpec {
+  kind: 'bundle';
+  members: string[];
+  separator: string;
+  prefix: 'always' | 'conditional' | 'never';
+}
+
+/** Any backend, discriminated by `kind`. */
+export type McpBackendSpec = HostedBackendSpec | RestBackendSpec | RemoteBackendSpec | StdioBackendSpec | BundleBackendSpec;
+
+/** A request-count limit over a fixed window. */
+export interface McpLimitSpec {
+  requests: number;
+  windowSeconds: number;
+}
+
 /** A stored MCP server (mcp-server.schema.json); the backend's shape depends on its kind. */
 export interface McpServerSpec {
   name: string;
   description?: string;
-  backend: { kind: 'hosted' | 'rest' | 'remote' | 'stdio' | 'bundle'; [key: string]: unknown };
+  backend: McpBackendSpec;
+  access?: { consumers?: string[]; tools?: Record<string, string[]>; allowTools?: string[] };
+  rateLimit?: { perConsumer?: McpLimitSpec; perTool?: McpLimitSpec };
   enabled: boolean;
 }
 

@@ -7,6 +7,8 @@ import { SecretsRepo } from './secrets-repo.js';
 import { SecretBox, loadSecretKey } from './secret-box.js';
 import { createMcpServersRepo, type McpServerSpec } from './mcp-servers-repo.js';
 import { createLlmProvidersRepo, type LlmProviderSpec } from './llm-providers-repo.js';
+import { createLlmRoutesRepo, type LlmRouteSpec } from './llm-routes-repo.js';
+import { LlmUsageRepo } from './llm-usage-repo.js';
 import { GatewayInstancesRepo } from './gateway-instances-repo.js';
 import type { SpecStore } from './spec-store.js';
 
@@ -18,6 +20,8 @@ export class Registry {
   readonly consumers: ConsumersRepo;
   readonly mcpServers: SpecStore<McpServerSpec>;
   readonly llmProviders: SpecStore<LlmProviderSpec>;
+  readonly llmRoutes: SpecStore<LlmRouteSpec>;
+  readonly llmUsage: LlmUsageRepo;
   readonly instances: GatewayInstancesRepo;
   private secretsRepo?: SecretsRepo;
   private readonly versionStmt;
@@ -32,6 +36,8 @@ export class Registry {
     this.consumers = new ConsumersRepo(db, this.audit);
     this.mcpServers = createMcpServersRepo(db, this.audit);
     this.llmProviders = createLlmProvidersRepo(db, this.audit);
+    this.llmRoutes = createLlmRoutesRepo(db, this.audit);
+    this.llmUsage = new LlmUsageRepo(db);
     this.instances = new GatewayInstancesRepo(db);
     this.versionStmt = db.prepare('SELECT version FROM config_version WHERE id = 1').pluck();
   }

@@ -9,11 +9,90 @@ export interface RouteSpec {
   pathType: 'prefix' | 'exact' | 'regex';
   host?: string;
   methods?: string[];
-  upstream: string;
+  /** Absent only on redirect and direct-response routes. */
+  upstream?: string;
   stripPrefix: boolean;
   priority: number;
   timeoutMs: number;
   enabled: boolean;
+  headers?: MatchPredicate[];
+  query?: MatchPredicate[];
+  canary?: CanarySpec;
+  rewrite?: { prefix?: string; regex?: string; replacement?: string; host?: string };
+  requestHeaders?: HeaderRulesSpec;
+  responseHeaders?: HeaderRulesSpec;
+  redirect?: { location: string; status: 301 | 302 | 303 | 307 | 308; keepPath: boolean };
+  directResponse?: { status: number; body: string; contentType: string };
+  maxBodyBytes?: number;
+  cors?: CorsSpec;
+  ipAllow?: string[];
+  ipDeny?: string[];
+  timeouts?: { connectMs?: number; firstByteMs?: number; idleMs?: number; totalMs?: number };
+  retries?: RetrySpec;
+  auth?: AuthSpec;
+  rateLimit?: RateLimitSpec;
+}
+
+/** A header or query predicate: exactly one of exact, regex or present. */
+export interface MatchPredicate {
+  name: string;
+  exact?: string;
+  regex?: string;
+  present?: boolean;
+}
+
+/** nginx-ingress canary: header beats cookie beats weight. */
+export interface CanarySpec {
+  upstream: string;
+  header?: string;
+  headerValue?: string;
+  headerRegex?: string;
+  cookie?: string;
+  weight: number;
+}
+
+/** Header edits: add appends, set replaces, remove deletes. */
+export interface HeaderRulesSpec {
+  add?: Record<string, string>;
+  set?: Record<string, string>;
+  remove?: string[];
+}
+
+/** A route's CORS policy. */
+export interface CorsSpec {
+  allowOrigins?: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  allowCredentials: boolean;
+  maxAgeSeconds: number;
+}
+
+/** When and how often a failed upstream call is tried again. */
+export interface RetrySpec {
+  attempts: number;
+  on: Array<'connect-failure' | 'reset' | 'timeout' | 'statuses'>;
+  statuses: number[];
+  perTryTimeoutMs?: number;
+  budgetPercent: number;
+  minRetriesPerSecond: number;
+}
+
+/** Who may use a route and how they prove it. */
+export interface AuthSpec {
+  methods: Array<'key' | 'jwt' | 'basic'>;
+  allow?: string[];
+  keyHeader: string;
+  keyQuery?: string;
+  forwardCredentials: boolean;
+}
+
+/** A token bucket: `requests` per `per`, holding up to `burst`, one bucket per route, consumer or IP. */
+export interface RateLimitSpec {
+  requests: number;
+  per: 'second' | 'minute' | 'hour';
+  burst?: number;
+  by: 'route' | 'consumer' | 'ip';
 }
 
 /** True when a route's `upstream` is a literal URL rather than the name of an upstream. */
@@ -30,23 +109,37 @@ export function createRoutesRepo(db: Db, audit: AuditRepo): SpecStore<RouteSpec>
     hooks: {
       check(route) {
         const problems: string[] = [];
-        if (isUpstreamUrl(route.upstream)) {
-          if (!/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/.test(route.upstream)) {
-            problems.push('route.upstream: must be an http:// or https:// URL or the name of an upstream');
+        const checkUpstream = (ref: string, field: string) => {
+          if (isUpstreamUrl(ref)) {
+            if (!/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/.test(ref)) problems.push(`${field}: must be an http:// or https:// URL or the name of an upstream`);
+          } else if (!upstreamExists.get(ref)) {
+            problems.push(`${field}: no upstream named "${ref}"`);
           }
-        } else if (!upstreamExists.get(route.upstream)) {
-          problems.push(`route.upstream: no upstream named "${route.upstream}"`);
-        }
-        if (route.pathType === 'regex') {
-          try {
-            new RegExp(route.path);
-          } catch (err) {
-            problems.push(`route.path: is not a valid regular expression (${(err as Error).message})`);
-          }
+        };
+        if (route.upstream !== undefined) checkUpstream(route.upstream, 'route.upstream');
+        else if (!route.redirect && !route.directResponse) problems.push('route.upstream: is required (unless redirect or directResponse is set)');
+        if (route.canary) checkUpstream(route.canary.upstream, 'route.canary.upstream');
+        if (route.pathType === 'regex') checkRegex(route.path, 'route.path', problems);
+        if (route.rewrite?.regex !== undefined) checkRegex(route.rewrite.regex, 'route.rewrite.regex', problems);
+        if (route.canary?.headerRegex !== undefined) checkRegex(route.canary.headerRegex, 'route.canary.headerRegex', problems);
+        for (const list of ['headers', 'query'] as const) {
+          route[list]?.forEach((p, i) => {
+            const set = [p.exact, p.regex, p.present].filter((v) => v !== undefined).length;
+            if (set !== 1) problems.push(`route.${list}[${i}]: needs exactly one of exact, regex or present`);
+            if (p.regex !== undefined) checkRegex(p.regex, `route.${list}[${i}].regex`, problems);
+          });
         }
         return problems;
       },
-      columns: (route) => ({ upstream_ref: isUpstreamUrl(route.upstream) ? null : route.upstream }),
+      columns: (route) => ({ upstream_ref: route.upstream === undefined || isUpstreamUrl(route.upstream) ? null : route.upstream }),
     },
   });
+}
+
+function checkRegex(source: string, field: string, problems: string[]): void {
+  try {
+    new RegExp(source);
+  } catch (err) {
+    problems.push(`${field}: is not a valid regular expression (${(err as Error).message})`);
+  }
 }

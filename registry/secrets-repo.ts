@@ -39,7 +39,8 @@ export class SecretsRepo {
     try {
       return this.box.open(name, row);
     } catch {
-      throw new Error(`secret "${name}" cannot be decrypted: the secret key differs from the one that sealed it`);
+      // GCM cannot tell a wrong key from a tampered or swapped row (the name is the AAD): name both causes.
+      throw new Error(`secret "${name}" cannot be decrypted: the secret key differs from the one that sealed it, or the row was altered`);
     }
   }
 

@@ -37,8 +37,13 @@ export class SpecStore<T extends Named> {
 
   /** All entities, by name. */
   list(): T[] {
-    const rows = this.db.prepare(`SELECT spec FROM ${this.opts.table} ORDER BY name`).all() as { spec: string }[];
-    return rows.map((r) => this.read(r.spec));
+    const rows = this.db.prepare(`SELECT name, spec FROM ${this.opts.table} ORDER BY name`).all() as { name: string; spec: string }[];
+    return rows.map((r) => this.readNamed(r.name, r.spec));
+  }
+
+  /** How many rows there are, without parsing any (so `agate status` works even beside a malformed row). */
+  count(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${this.opts.table}`).get() as { n: number }).n;
   }
 
   /**
@@ -65,7 +70,7 @@ export class SpecStore<T extends Named> {
     const row = this.db.prepare(`SELECT spec FROM ${this.opts.table} WHERE name = ?`).get(name) as
       | { spec: string }
       | undefined;
-    return row ? this.read(row.spec) : undefined;
+    return row ? this.readNamed(name, row.spec) : undefined;
   }
 
   /** Validates `input` and returns the defaulted value, or throws a validation RegistryError. */
@@ -114,7 +119,8 @@ export class SpecStore<T extends Named> {
       try {
         this.db.prepare(`DELETE FROM ${this.opts.table} WHERE name = ?`).run(name);
       } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+        // ON DELETE RESTRICT reports SQLITE_CONSTRAINT_TRIGGER, not _FOREIGNKEY; the message is the same.
+        if (isForeignKeyViolation(err)) {
           throw new RegistryError('conflict', [`${this.opts.kind} "${name}" is still in use`]);
         }
         throw err;
@@ -144,6 +150,16 @@ export class SpecStore<T extends Named> {
     hooks?.writeExtra?.(value);
   }
 
+  /** `read` for commands: a row written behind our back with bad JSON is named, not a bare SyntaxError. */
+  private readNamed(name: string, spec: string): T {
+    try {
+      return this.read(spec);
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+      throw new Error(`${this.opts.kind} "${name}": spec is not valid JSON (${err.message}); fix or remove the row`);
+    }
+  }
+
   private read(spec: string): T {
     const value = JSON.parse(spec) as T;
     return this.opts.hooks?.readExtra ? this.opts.hooks.readExtra(value) : value;
@@ -152,6 +168,11 @@ export class SpecStore<T extends Named> {
   private detail(value: T): unknown {
     return this.opts.hooks?.auditDetail ? this.opts.hooks.auditDetail(value) : value;
   }
+}
+
+function isForeignKeyViolation(err: unknown): boolean {
+  const { code, message } = err as { code?: string; message?: string };
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || (code?.startsWith('SQLITE_CONSTRAINT') === true && /FOREIGN KEY/.test(message ?? ''));
 }
 
 function notFound(kind: string, name: string): RegistryError {

@@ -4,7 +4,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { packageRoot } from './package-root.js';
 
 /** The entities with a schema in schemas/, by the title used in error paths. */
-export type EntityKind = 'route' | 'upstream' | 'consumer' | 'mcpServer' | 'llmProvider' | 'secret';
+export type EntityKind = 'route' | 'upstream' | 'consumer' | 'mcpServer' | 'llmProvider' | 'llmRoute' | 'secret';
 
 /** A validation outcome: the defaulted, frozen value, or messages that name the field. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -15,32 +15,40 @@ const SCHEMA_FILES: Record<EntityKind, string> = {
   consumer: 'consumer.schema.json',
   mcpServer: 'mcp-server.schema.json',
   llmProvider: 'llm-provider.schema.json',
+  llmRoute: 'llm-route.schema.json',
   secret: 'secret.schema.json',
 };
 
-let validators: Map<EntityKind, ValidateFunction> | undefined;
+let ajv: Ajv2020 | undefined;
+const validators = new Map<EntityKind, ValidateFunction>();
 
-function compileAll(): Map<EntityKind, ValidateFunction> {
-  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true });
+/**
+ * One ajv instance holding every schema (they $ref each other), compiling nothing until asked. Start-up cost
+ * matters: `agate route add` must not compile the MCP and LLM schemas, nor the 2020-12 meta-schema (the
+ * schema files are checked against it by test/registry/schemas.test.ts instead of on every CLI start).
+ */
+function schemaSet(): Ajv2020 {
+  if (ajv) return ajv;
+  ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true, discriminator: true, validateSchema: false });
   // `errorMessage` is our annotation: the human wording for a pattern a user gets wrong.
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
   const dir = join(packageRoot(), 'schemas');
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema.json'))) {
     ajv.addSchema(JSON.parse(readFileSync(join(dir, file), 'utf8')));
   }
-  const map = new Map<EntityKind, ValidateFunction>();
-  for (const [kind, file] of Object.entries(SCHEMA_FILES) as [EntityKind, string][]) {
-    const fn = ajv.getSchema(`https://agate.dev/schemas/${file}`);
-    if (!fn) throw new Error(`schema ${file} is missing from schemas/`);
-    map.set(kind, fn);
-  }
-  return map;
+  return ajv;
 }
 
-/** The compiled validator of an entity schema (all schemas are compiled once, on first use). */
+/** The compiled validator of an entity schema (each compiled once, on first use). */
 export function schemaValidator(kind: EntityKind): ValidateFunction {
-  validators ??= compileAll();
-  return validators.get(kind)!;
+  let fn = validators.get(kind);
+  if (!fn) {
+    const file = SCHEMA_FILES[kind];
+    fn = schemaSet().getSchema(`https://agate.dev/schemas/${file}`);
+    if (!fn) throw new Error(`schema ${file} is missing from schemas/`);
+    validators.set(kind, fn);
+  }
+  return fn;
 }
 
 /** Validates (and fills in defaults on a copy of) `input` against the entity's schema. */

@@ -6,11 +6,19 @@ import { Registry } from '../registry/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { observability } from './filters/observability.js';
-import { createHttpProxyTarget } from './targets/http-proxy/index.js';
+import { HealthChecks, HttpProxyTarget, TargetStates } from './targets/http-proxy/index.js';
+import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/index.js';
+import { toBlockList } from './filters/ip-access.js';
+import { createUpgradeHandler } from './ingress/upgrade.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
 import { SnapshotManager } from './snapshot/snapshot-manager.js';
 import { createHttpIngress } from './ingress/http.js';
+import { createLlmIngress } from './ingress/llm/index.js';
+import { createLlmParts } from './targets/llm-router/setup.js';
+import { createMcpIngress } from './ingress/mcp/index.js';
+import { McpRouter, createMcpRouterTarget, type McpRouterOptions } from './targets/mcp-router/index.js';
+import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { createAdminApp } from './admin/app.js';
 import { loadAdminToken, type AdminToken } from './admin/admin-token.js';
 
@@ -30,6 +38,14 @@ export interface GatewayOptions {
   pollMs?: number;
   /** How long in-flight requests may take to finish on shutdown, ms. */
   drainMs?: number;
+  /** Addresses or CIDRs of proxies in front of the gateway whose X-Forwarded-For is believed. */
+  trustedProxies?: string[];
+  /** Where rate-limit buckets live; in process unless a shared store is given. */
+  rateLimitStore?: RateLimitStore;
+  /** MCP router settings (session expiry, keep-alive, allowed origins, …). */
+  mcp?: McpRouterOptions;
+  /** Hosted MCP server types; the built-in `hostedServers` unless given (tests add fixtures). */
+  hostedServers?: ReadonlyMap<string, HostedServerDefinition>;
   log?: Logger;
 }
 
@@ -50,21 +66,42 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const registry = Registry.open(options.dbPath, { quickCheck: true });
   const metrics = new GatewayMetrics();
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
-  const targets = new Map<TargetKind, RouteTarget>([['http-proxy', createHttpProxyTarget(dispatcher)]]);
+  const proxyTarget = new HttpProxyTarget(dispatcher);
+  const targets = new Map<TargetKind, RouteTarget>([['http-proxy', proxyTarget]]);
+  // Long-lived HTTP state: survives snapshot swaps (keyed by upstream + target, route + client).
+  const states = new TargetStates();
+  const healthChecks = new HealthChecks(dispatcher, log);
+  const rateLimits = options.rateLimitStore ?? new MemoryRateLimitStore();
+  const trustedProxies = options.trustedProxies?.length ? toBlockList(options.trustedProxies) : undefined;
   const leadingFilters = [observability(metrics)];
+  // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
+  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: options.mcp });
+  const mcpIngress = createMcpIngress({ current: () => snapshots.current(), router: mcpRouter, log });
+  targets.set('mcp-router', createMcpRouterTarget((ctx) => mcpIngress.serve(ctx)));
+  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers };
+  // LLM routing: key health, token buckets and usage sums outlive snapshots.
+  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets });
   const startedAt = new Date().toISOString();
   const listeners: Array<{ name: string; url: string }> = [];
   const report = () => reportInstance(registry, snapshots, startedAt, listeners, log);
-  const snapshots = new SnapshotManager(registry, () => compileSnapshot(registry, { http: { leadingFilters, targets } }), {
+  const snapshots = new SnapshotManager(registry, () => compileSnapshot(registry, { http: { leadingFilters, targets, states, healthChecks, rateLimits }, mcp: mcpDeps, llm: llm.compileDeps }), {
     log,
     metrics,
-    onReload: () => listeners.length && report(),
+    onReload: () => {
+      const current = snapshots.current();
+      if (current) mcpRouter.apply(current.mcp);
+      if (listeners.length) report();
+    },
   });
   snapshots.start(options.pollMs ?? 10);
 
   // Ingress adapters by path prefix; everything else is ordinary HTTP proxying.
-  const ingress = routeIngress([], createHttpIngress({ current: () => snapshots.current(), log }));
-  const dataPlane = createServer(ingress);
+  const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
+  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress });
+  const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress.handle }], httpIngress);
+  const dataPlane = trackResponses(createServer(ingress));
+  const upgrades = createUpgradeHandler(httpIngress);
+  dataPlane.on('upgrade', upgrades.handle);
   const adminToken = loadAdminToken(options.dbPath);
   const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {} });
   const admin = createServer(
@@ -94,8 +131,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       closing ??= (async () => {
         clearInterval(heartbeat);
         snapshots.stop();
+        healthChecks.close();
+        upgrades.closeAll();
+        llm.keys.close();
+        await mcpIngress.close(); // ends MCP streams, so draining does not wait for them
         await Promise.all([drain(dataPlane, options.drainMs ?? 10_000), drain(admin, 1_000)]);
-        await dispatcher.close();
+        await Promise.all([dispatcher.close(), proxyTarget.close()]);
+        llm.usage.close();
         registry.instances.forget(process.pid);
         registry.close();
         log.flush();
@@ -137,12 +179,32 @@ function listen(server: Server, port: number, host: string): Promise<string> {
 function drain(server: Server, deadlineMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), deadlineMs).unref();
+    // Keep-alive clients must learn to go: responses not yet started say `Connection: close` (and Node then
+    // closes the socket after them), and sockets whose response ends idle are closed at once instead of
+    // holding the process for keepAliveTimeout.
+    for (const res of liveResponses.get(server) ?? []) if (!res.headersSent) res.shouldKeepAlive = false;
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) => (res.shouldKeepAlive = false));
+    const sweep = setInterval(() => server.closeIdleConnections(), 25).unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();
   });
+}
+
+const liveResponses = new WeakMap<Server, Set<ServerResponse>>();
+
+/** Remembers the server's in-flight responses, so `drain` can ask their keep-alive clients to disconnect. */
+function trackResponses(server: Server): Server {
+  const live = new Set<ServerResponse>();
+  liveResponses.set(server, live);
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    live.add(res);
+    res.once('close', () => live.delete(res));
+  });
+  return server;
 }
 
 function reportInstance(

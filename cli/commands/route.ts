@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { withRegistry, UsageError } from '../context.js';
 import { printFields, printJson, printTable } from '../output.js';
+import { featureSpec, withFeatureFlags, type RouteFeatureFlags } from './route-flags.js';
 
-interface RouteFlags {
+interface RouteFlags extends RouteFeatureFlags {
   path?: string;
   pathType?: string;
   host?: string;
@@ -18,7 +19,7 @@ interface RouteFlags {
 export function registerRouteCommands(program: Command): void {
   const route = program.command('route').description('HTTP routes');
   const withSpecFlags = (cmd: Command) =>
-    cmd
+    withFeatureFlags(cmd)
       .option('--path <path>', 'path to match (prefix unless --path-type says otherwise)')
       .option('--path-type <type>', 'prefix | exact | regex')
       .option('--host <host>', 'host to match (exact or *.example.com)')
@@ -35,7 +36,7 @@ export function registerRouteCommands(program: Command): void {
       withRegistry(cmd.optsWithGlobals(), (r) => {
         const stored = r.routes.create(specFromFlags(name, flags), 'cli');
         if (flags.json) printJson(stored);
-        else process.stdout.write(`route ${stored.name} added: ${stored.path} -> ${stored.upstream}\n`);
+        else process.stdout.write(`route ${stored.name} added: ${stored.path} -> ${stored.upstream ?? (stored.redirect ? 'redirect' : 'direct response')}\n`);
       });
     });
 
@@ -45,7 +46,7 @@ export function registerRouteCommands(program: Command): void {
       withRegistry(cmd.optsWithGlobals(), (r) => {
         const current = r.routes.get(name);
         if (!current) throw new UsageError(`route "${name}" not found`);
-        const stored = r.routes.update({ ...current, ...specFromFlags(name, flags, false) }, 'cli');
+        const stored = r.routes.update({ ...current, ...specFromFlags(name, flags, false, current as unknown as Record<string, unknown>) }, 'cli');
         if (flags.json) printJson(stored);
         else process.stdout.write(`route ${stored.name} updated\n`);
       });
@@ -86,12 +87,14 @@ export function registerRouteCommands(program: Command): void {
     });
 }
 
-function specFromFlags(name: string, f: RouteFlags, complete = true): Record<string, unknown> {
-  const spec: Record<string, unknown> = { name };
+function specFromFlags(name: string, f: RouteFlags, complete = true, current: Record<string, unknown> = {}): Record<string, unknown> {
+  const spec: Record<string, unknown> = { name, ...featureSpec(f, current) };
   if (f.path !== undefined) spec.path = f.path;
-  else if (complete) throw new UsageError('route.path: is required (--path)');
+  else if (complete && spec.path === undefined) throw new UsageError('route.path: is required (--path or --path-prefix)');
   if (f.upstream !== undefined) spec.upstream = f.upstream;
-  else if (complete) throw new UsageError('route.upstream: is required (--upstream)');
+  else if (complete && spec.redirect === undefined && spec.directResponse === undefined) {
+    throw new UsageError('route.upstream: is required (--upstream), unless --redirect or --direct-status is given');
+  }
   if (f.pathType !== undefined) spec.pathType = f.pathType;
   if (f.host !== undefined) spec.host = f.host;
   if (f.method !== undefined) spec.methods = f.method.map((m) => m.toUpperCase());

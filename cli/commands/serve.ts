@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { dbPath, UsageError } from '../context.js';
 import { parseInteger } from './route.js';
+import type { RunningGateway } from '../../server/index.js';
 
 interface ServeFlags {
   port?: string;
@@ -36,14 +37,22 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
     process.stderr.write(`warning: demo upstream not started on 127.0.0.1:${demoPort}: ${err.message}\n`);
     return undefined;
   }) : undefined;
-  const seeded = demo ? seedFirstStart(db, demo.url) : [];
-  const gateway = await startGateway({
-    dbPath: db,
-    port,
-    adminPort,
-    host: flags.host,
-    drainMs: parseInteger(flags.drain!, '--drain'),
-  });
+  let seeded: string[];
+  let gateway: RunningGateway;
+  try {
+    seeded = demo ? seedFirstStart(db, demo.url) : [];
+    gateway = await startGateway({
+      dbPath: db,
+      port,
+      adminPort,
+      host: flags.host,
+      drainMs: parseInteger(flags.drain!, '--drain'),
+    });
+  } catch (err) {
+    // A listening demo upstream would keep the process alive after a failed start (a corrupt registry hung here).
+    demo?.server.close();
+    throw err;
+  }
   printBanner({ db, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port });
   let stopping = false;
   const stop = (signal: string) => {

@@ -17,7 +17,8 @@ export function registerStatusCommand(program: Command): void {
         const status = {
           registry: r.path,
           configVersion: r.version(),
-          counts: { routes: r.routes.list().length, upstreams: r.upstreams.list().length, mcpServers: r.mcpServers.list().length },
+          // Counted, not parsed: status must work beside the malformed row it is reporting.
+          counts: { routes: r.routes.count(), upstreams: r.upstreams.count(), mcpServers: r.mcpServers.count() },
           gateways: r.instances.list().map((g) => ({ ...g, running: now - Date.parse(g.heartbeatAt) < STALE_MS })),
         };
         if (flags.json) return printJson(status);

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Registry } from '../../registry/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { mountCrud } from './crud.js';
+import { mountConsumerKeys } from './consumer-keys.js';
 import { tokenMatches } from './admin-token.js';
 
 /** What the admin API reads besides the registry. */
@@ -37,6 +38,8 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   const api = express.Router();
   mountCrud(api, 'routes', deps.registry.routes);
   mountCrud(api, 'upstreams', deps.registry.upstreams);
+  mountCrud(api, 'consumers', deps.registry.consumers.store);
+  mountConsumerKeys(api, deps.registry);
   app.use(api);
   app.get('/audit', (req, res) => {
     res.json({ items: deps.registry.audit.list(Math.min(Number(req.query.limit) || 100, 1000)) });

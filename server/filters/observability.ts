@@ -31,11 +31,13 @@ export function observability(metrics: GatewayMetrics): Filter {
           path: ctx.request.path,
           route: route || undefined,
           upstream: ctx.outcome.upstream,
+          consumer: ctx.consumer?.name,
           status,
           flag,
           code: ctx.outcome.errorCode,
           bytes: ctx.outcome.bytesOut ?? 0,
           durationMs: Math.round(seconds * 1e6) / 1e3,
+          ...ctx.outcome.fields,
         },
         'access',
       );

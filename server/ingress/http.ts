@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, errors, renderHttpError, toGatewayError } from '../errors/index.js';
 import type { GatewayContext } from '../pipeline/index.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { normalizePath } from './normalize-path.js';
+import { hasDuplicateHost, resolveClientAddress } from './client-address.js';
 
 /** What the HTTP ingress needs from the gateway. */
 export interface HttpIngressDeps {
   /** The snapshot to serve; captured once per request, so a reload never changes a request midway. */
   current(): Snapshot | undefined;
   log: Logger;
+  /** Peers whose X-Forwarded-For is believed (load balancers in front of the gateway); none by default. */
+  trustedProxies?: BlockList;
 }
 
 /** The data-plane request handler: parses the exchange into a GatewayContext, runs the pipeline, renders errors. */
@@ -22,12 +26,14 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
       renderHttpError(res, new GatewayError(errors.GW_ERR_NO_ROUTE, [req.method, req.url]), requestId);
       return;
     }
-    const target = parseTarget(req.url ?? '/');
+    const target = framingProblem(req) ?? parseTarget(req.url ?? '/');
     if (!target.ok) {
       res.shouldKeepAlive = false;
       renderHttpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, [target.reason]), requestId);
       return;
     }
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    const forwarded = resolveClientAddress(remoteAddress, req.headers['x-forwarded-for'], deps.trustedProxies);
     const abort = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) abort.abort();
@@ -44,8 +50,10 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
         query: target.query,
         host: req.headers.host ?? '',
         headers: req.headers,
-        remoteAddress: req.socket.remoteAddress ?? '',
+        remoteAddress,
         protocol: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
+        clientIp: forwarded?.clientIp,
+        forwardedFor: forwarded?.forwardedFor,
       },
       http: { req, res },
       outcome: {},
@@ -56,6 +64,17 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
       renderHttpError(res, e, requestId);
     });
   };
+}
+
+/**
+ * Framing Node lets through but a proxy must not forward (request smuggling): more than one Host (RFC 9112
+ * §3.2), and a Transfer-Encoding other than exactly `chunked` (Node answers `xchunked` with 200).
+ */
+function framingProblem(req: IncomingMessage): { ok: false; reason: string } | undefined {
+  if (hasDuplicateHost(req.rawHeaders)) return { ok: false, reason: 'more than one Host header' };
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && te.toLowerCase() !== 'chunked') return { ok: false, reason: 'unsupported Transfer-Encoding' };
+  return undefined;
 }
 
 function parseTarget(url: string): { ok: true; path: string; query: string } | { ok: false; reason: string } {

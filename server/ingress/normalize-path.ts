@@ -8,7 +8,8 @@ export type NormalizedPath = { ok: true; path: string } | { ok: false; reason: s
  */
 export function normalizePath(raw: string): NormalizedPath {
   if (!raw.startsWith('/')) return { ok: false, reason: 'request target must start with "/"' };
-  if (raw.indexOf('%') === -1 && raw.indexOf('.') === -1 && raw.indexOf('//') === -1) return { ok: true, path: raw };
+  // Fast path for the common clean path; a raw NUL must not slip through it.
+  if (raw.indexOf('%') === -1 && raw.indexOf('.') === -1 && raw.indexOf('//') === -1 && raw.indexOf('\0') === -1) return { ok: true, path: raw };
   if (/%00/.test(raw) || raw.includes('\0')) return { ok: false, reason: 'path contains a NUL byte' };
   const decoded = raw.replace(/%2e/gi, '.');
   const out: string[] = [];
@@ -16,6 +17,9 @@ export function normalizePath(raw: string): NormalizedPath {
   for (let i = 1; i < segments.length; i++) {
     const seg = segments[i]!;
     const last = i === segments.length - 1;
+    // `..;x` is `..` to servlet containers (path parameters): refuse rather than let it climb upstream.
+    const semi = seg.indexOf(';');
+    if (semi !== -1 && (seg.slice(0, semi) === '..' || seg.slice(0, semi) === '.')) return { ok: false, reason: 'dot segment with parameters' };
     if (seg === '' && !last) continue; // merged slash
     if (seg === '.') {
       if (last) out.push('');

@@ -22,6 +22,39 @@ export class GatewayMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly llmRequests = new Counter({
+    name: 'agate_llm_requests_total',
+    help: 'LLM calls by route, provider, upstream model and outcome (ok, error, cut, disconnect)',
+    labelNames: ['route', 'provider', 'model', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly llmTokens = new Counter({
+    name: 'agate_llm_tokens_total',
+    help: 'LLM tokens (OpenAI convention) by consumer, route, provider, model and type (prompt, completion, cached, reasoning)',
+    labelNames: ['consumer', 'route', 'provider', 'model', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly llmTtft = new Histogram({
+    name: 'agate_llm_time_to_first_token_seconds',
+    help: 'Time from request arrival to the first streamed event sent to the client',
+    labelNames: ['route', 'provider', 'model'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly llmTimePerOutputToken = new Histogram({
+    name: 'agate_llm_time_per_output_token_seconds',
+    help: 'Streaming time after the first token divided by the completion tokens after it',
+    labelNames: ['route', 'provider', 'model'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+    registers: [this.registry],
+  });
+  readonly llmDuration = new Histogram({
+    name: 'agate_llm_request_duration_seconds',
+    help: 'LLM call duration, arrival to last byte',
+    labelNames: ['route', 'provider', 'model'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
   readonly configVersion = new Gauge({
     name: 'agate_config_version',
     help: 'Registry config version of the snapshot being served',

@@ -20,6 +20,10 @@ export interface RequestInfo {
   readonly remoteAddress: string;
   /** 'http' or 'https' as seen by the gateway's listener. */
   readonly protocol: 'http' | 'https';
+  /** The client's address: the peer, or from X-Forwarded-For when the peer is a trusted proxy. Absent = remoteAddress. */
+  readonly clientIp?: string;
+  /** The X-Forwarded-For to send upstream: replaced for untrusted peers, appended for trusted ones. Absent = remoteAddress. */
+  readonly forwardedFor?: string;
 }
 
 /** What the access log and metrics record about the outcome; filters and targets fill it in. */
@@ -29,6 +33,8 @@ export interface Outcome {
   errorCode?: string;
   upstream?: string;
   bytesOut?: number;
+  /** Extra access-log fields a subsystem adds (LLM usage, TTFT); logged as they are. */
+  fields?: Record<string, unknown>;
 }
 
 /** A route as compiled into a snapshot: what dispatch needs to find the target. */

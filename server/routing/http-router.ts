@@ -1,4 +1,13 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Router } from './types.js';
+
+/** A header or query predicate: exact value, full-match regex, or presence (`present: false` = absent). */
+export interface MatchPredicate {
+  readonly name: string;
+  readonly exact?: string;
+  readonly regex?: string;
+  readonly present?: boolean;
+}
 
 /** What an HTTP route matches on. */
 export interface HttpMatch {
@@ -12,6 +21,10 @@ export interface HttpMatch {
   methods?: readonly string[];
   /** Higher wins before specificity is considered. */
   priority: number;
+  /** Header predicates; all must hold. */
+  headers?: readonly MatchPredicate[];
+  /** Query-parameter predicates; all must hold. */
+  query?: readonly MatchPredicate[];
 }
 
 /** The request facts a route is matched against. */
@@ -21,6 +34,10 @@ export interface HttpMatchKey {
   path: string;
   /** Host without port, lower case. */
   host: string;
+  /** Request headers, for routes with header predicates. */
+  headers?: IncomingHttpHeaders;
+  /** Raw query string without '?', for routes with query predicates. */
+  query?: string;
 }
 
 interface Entry<T> {
@@ -28,13 +45,16 @@ interface Entry<T> {
   test: (path: string) => boolean;
   hostTest: (host: string) => boolean;
   methods?: ReadonlySet<string>;
+  /** Header and query predicates compiled to tests; undefined when the route has none. */
+  extra?: (key: HttpMatchKey, params: () => URLSearchParams) => boolean;
   rank: number[];
   value: T;
 }
 
 /**
- * Routes by host, path and method. Order: priority, then specificity (exact path > prefix, longer
- * prefixes first > regex; exact host > wildcard host > any; a method list > any), then name.
+ * Routes by host, path, method, headers and query. Order: priority, then specificity (exact path > prefix,
+ * longer prefixes first > regex; exact host > wildcard host > any; more header/query predicates; a method
+ * list > any), then name.
  */
 export class HttpRouter<T> implements Router<HttpMatch, HttpMatchKey, T> {
   private entries: Entry<T>[] = [];
@@ -46,6 +66,7 @@ export class HttpRouter<T> implements Router<HttpMatch, HttpMatchKey, T> {
       test: pathTest(m),
       hostTest: hostTest(m.host),
       methods: m.methods ? new Set(m.methods) : undefined,
+      extra: predicateTest(m),
       rank: rank(m),
       value,
     });
@@ -54,10 +75,15 @@ export class HttpRouter<T> implements Router<HttpMatch, HttpMatchKey, T> {
 
   match(key: HttpMatchKey): T | undefined {
     if (!this.sorted) this.sort();
+    // The query is parsed at most once per request, and only if some candidate route looks at it.
+    let parsed: URLSearchParams | undefined;
+    const params = () => (parsed ??= new URLSearchParams(key.query ?? ''));
     for (const e of this.entries) {
       if (e.methods && !e.methods.has(key.method)) continue;
       if (!e.hostTest(key.host)) continue;
-      if (e.test(key.path)) return e.value;
+      if (!e.test(key.path)) continue;
+      if (e.extra && !e.extra(key, params)) continue;
+      return e.value;
     }
     return undefined;
   }
@@ -74,7 +100,34 @@ export class HttpRouter<T> implements Router<HttpMatch, HttpMatchKey, T> {
 function rank(m: HttpMatch): number[] {
   const pathKind = m.pathType === 'exact' ? 3 : m.pathType === 'prefix' ? 2 : 1;
   const hostKind = !m.host ? 0 : m.host.startsWith('*.') ? 1 : 2;
-  return [m.priority, pathKind, m.pathType === 'prefix' ? m.path.length : 0, hostKind, m.host?.length ?? 0, m.methods ? 1 : 0];
+  const predicates = (m.headers?.length ?? 0) + (m.query?.length ?? 0);
+  return [m.priority, pathKind, m.pathType === 'prefix' ? m.path.length : 0, hostKind, m.host?.length ?? 0, predicates, m.methods ? 1 : 0];
+}
+
+function predicateTest(m: HttpMatch): Entry<unknown>['extra'] {
+  const headerTests = (m.headers ?? []).map((p) => valueTest(p));
+  const queryTests = (m.query ?? []).map((p) => valueTest(p));
+  if (headerTests.length === 0 && queryTests.length === 0) return undefined;
+  const headerNames = (m.headers ?? []).map((p) => p.name.toLowerCase());
+  const queryNames = (m.query ?? []).map((p) => p.name);
+  return (key, params) => {
+    for (let i = 0; i < headerTests.length; i++) {
+      const raw = key.headers?.[headerNames[i]!];
+      if (!headerTests[i]!(Array.isArray(raw) ? raw.join(',') : raw)) return false;
+    }
+    if (queryTests.length === 0) return true;
+    const q = params();
+    for (let i = 0; i < queryTests.length; i++) if (!queryTests[i]!(q.get(queryNames[i]!) ?? undefined)) return false;
+    return true;
+  };
+}
+
+function valueTest(p: MatchPredicate): (value: string | undefined) => boolean {
+  if (p.present !== undefined) return p.present ? (v) => v !== undefined : (v) => v === undefined;
+  if (p.exact !== undefined) return (v) => v === p.exact;
+  // Full match, as Envoy's safe_regex does: `premium` must not match `not-premium-at-all`.
+  const re = new RegExp(`^(?:${p.regex ?? ''})$`);
+  return (v) => v !== undefined && re.test(v);
 }
 
 function pathTest(m: HttpMatch): (path: string) => boolean {

@@ -1,8 +1,12 @@
-import { isUpstreamUrl, type Registry, type RouteSpec, type UpstreamSpec } from '../../registry/index.js';
-import { buildPipeline, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
+import type { Registry } from '../../registry/index.js';
+import { compose, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import { HttpRouter } from '../routing/http-router.js';
-import { roundRobin, toProxyTarget, type ProxyRoute, type UpstreamBalancer } from '../targets/http-proxy/index.js';
+import type { HealthChecks, ProxyRoute, TargetStates } from '../targets/http-proxy/index.js';
+import { ConsumerDirectory } from '../auth/index.js';
+import type { RateLimitStore } from '../rate-limit/index.js';
 import { routeMatch } from '../filters/route-match.js';
+import { compilePools } from './compile-upstreams.js';
+import { compileRoute } from './compile-route.js';
 import type { HttpSnapshot } from './snapshot.js';
 
 /** Long-lived pieces the HTTP part is built with. */
@@ -10,48 +14,47 @@ export interface HttpCompileDeps {
   /** Filters that run before route matching (observability first). */
   readonly leadingFilters: readonly Filter[];
   readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
+  /** Target health, outlier state and retry budgets: kept across snapshots. */
+  readonly states: TargetStates;
+  /** Active health checkers: synced to the snapshot's upstreams once it compiled. */
+  readonly healthChecks: HealthChecks;
+  /** Rate-limit buckets: kept across snapshots. */
+  readonly rateLimits: RateLimitStore;
 }
 
-/** Compiles routes and upstreams; appends a message to `problems` for every bad row. */
+/** Compiles upstreams, consumers and routes; appends a message to `problems` for every bad row. */
 export function compileHttp(registry: Registry, deps: HttpCompileDeps, problems: string[]): HttpSnapshot {
   const upstreams = registry.upstreams.listChecked();
   const routes = registry.routes.listChecked();
-  problems.push(...upstreams.problems, ...routes.problems);
-  const balancers = new Map<string, UpstreamBalancer>();
-  for (const u of upstreams.values) balancers.set(u.name, compileUpstream(u));
+  const consumers = registry.consumers.store.listChecked();
+  problems.push(...upstreams.problems, ...routes.problems, ...consumers.problems);
+  const directory = ConsumerDirectory.compile(
+    { consumers: consumers.values, keyHashes: registry.consumers.listKeyHashes(), secret: (name) => registry.secrets.get(name) },
+    problems,
+  );
+  const pools = compilePools(upstreams.values, deps.states);
+  const context = { pools, directory, rateLimits: deps.rateLimits, targets: deps.targets };
   const router = new HttpRouter<ProxyRoute>();
   let routeCount = 0;
   for (const spec of routes.values) {
     if (!spec.enabled) continue;
-    const upstream = isUpstreamUrl(spec.upstream) ? urlBalancer(spec) : balancers.get(spec.upstream);
-    if (!upstream) {
-      problems.push(`route "${spec.name}": route.upstream: no upstream named "${spec.upstream}"`);
-      continue;
+    try {
+      router.add(spec, compileRoute(spec, context));
+      routeCount++;
+    } catch (err) {
+      problems.push(`route "${spec.name}": ${(err as Error).message}`);
     }
-    router.add(spec, compileRoute(spec, upstream));
-    routeCount++;
+  }
+  if (problems.length === 0) {
+    deps.healthChecks.sync(pools.healthTargets);
+    deps.states.retain(pools.targetKeys, pools.poolNames);
   }
   return {
-    handle: buildPipeline([...deps.leadingFilters, routeMatch(router)], deps.targets),
+    // route-match hands the request to the route's own pipeline (its filters, then dispatch).
+    handle: compose([...deps.leadingFilters, routeMatch(router)]),
+    router,
+    consumers: directory,
     routeCount,
-    upstreamCount: balancers.size,
+    upstreamCount: pools.byName.size,
   };
-}
-
-function compileUpstream(u: UpstreamSpec): UpstreamBalancer {
-  return roundRobin(u.name, u.targets.map((t) => toProxyTarget(t.url, t.weight)));
-}
-
-function urlBalancer(spec: RouteSpec): UpstreamBalancer {
-  return roundRobin(new URL(spec.upstream).host, [toProxyTarget(spec.upstream, 1)]);
-}
-
-function compileRoute(spec: RouteSpec, upstream: UpstreamBalancer): ProxyRoute {
-  return Object.freeze({
-    name: spec.name,
-    target: Object.freeze({ kind: 'http-proxy' as const }),
-    upstream,
-    stripPrefix: spec.stripPrefix && spec.pathType === 'prefix' ? spec.path.replace(/\/$/, '') : undefined,
-    timeoutMs: spec.timeoutMs,
-  });
 }

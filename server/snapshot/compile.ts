@@ -1,10 +1,14 @@
 import type { Registry } from '../../registry/index.js';
 import { compileHttp, type HttpCompileDeps } from './compile-http.js';
+import { compileMcp, type McpCompileDeps } from './compile-mcp.js';
+import { compileLlm, type LlmCompileDeps } from './compile-llm.js';
 import { SnapshotCompileError, type Snapshot } from './snapshot.js';
 
 /** Everything the subsystems' compilers need besides the registry. */
 export interface CompileDeps {
   readonly http: HttpCompileDeps;
+  readonly mcp: McpCompileDeps;
+  readonly llm?: LlmCompileDeps;
 }
 
 /**
@@ -16,12 +20,21 @@ export function compileSnapshot(registry: Registry, deps: CompileDeps): Snapshot
     const version = registry.version();
     const problems: string[] = [];
     const http = compileHttp(registry, deps.http, problems);
+    const mcp = compileMcp(registry, deps.mcp, http.consumers, problems);
+    const llm = deps.llm ? compileLlm(registry, deps.llm, http.consumers, problems) : undefined;
     if (problems.length) throw new SnapshotCompileError(problems);
     return Object.freeze({
       version,
       builtAt: new Date(),
       http,
-      stats: Object.freeze({ routes: http.routeCount, upstreams: http.upstreamCount }),
+      mcp,
+      llm,
+      stats: Object.freeze({
+        routes: http.routeCount,
+        upstreams: http.upstreamCount,
+        mcpServers: mcp.serverCount,
+        ...(llm && { llmRoutes: llm.routeCount, llmProviders: llm.providerCount }),
+      }),
     });
   })();
 }

@@ -1,9 +1,18 @@
 import type { GatewayContext } from '../pipeline/index.js';
+import type { McpSnapshot } from '../targets/mcp-router/index.js';
+import type { LlmSnapshot } from './compile-llm.js';
+import type { ConsumerDirectory } from '../auth/index.js';
+import type { HttpRouter } from '../routing/http-router.js';
+import type { ProxyRoute } from '../targets/http-proxy/index.js';
 
 /** The HTTP proxy's part of a snapshot. */
 export interface HttpSnapshot {
   /** Runs the HTTP pipeline (leading filters → route-match → … → dispatch) for one request. */
   readonly handle: (ctx: GatewayContext) => Promise<void>;
+  /** The route table (WebSocket upgrades are matched against it outside the pipeline). */
+  readonly router: HttpRouter<ProxyRoute>;
+  /** Consumer credentials, for the auth filter of every ingress (HTTP, MCP, LLM). */
+  readonly consumers: ConsumerDirectory;
   readonly routeCount: number;
   readonly upstreamCount: number;
 }
@@ -17,6 +26,10 @@ export interface Snapshot {
   readonly version: number;
   readonly builtAt: Date;
   readonly http: HttpSnapshot;
+  /** MCP servers served at /mcp/<name>. */
+  readonly mcp: McpSnapshot;
+  /** The LLM router's part; absent when the gateway was built without LLM routing. */
+  readonly llm?: LlmSnapshot;
   /** Counts for status output. */
   readonly stats: Readonly<Record<string, number>>;
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startGateway, type RunningGateway } from '../../server/index.js';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../server/index.js';
 import { tempDir } from './temp-dir.js';
 
 /** An in-process gateway on 127.0.0.1:0 with its own temporary registry; logs are captured, not printed. */
@@ -14,7 +14,9 @@ export interface TestGateway extends RunningGateway {
 }
 
 /** Starts a gateway for one test file. */
-export async function startTestGateway(options: { dbPath?: string; pollMs?: number } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  options: { dbPath?: string; pollMs?: number; gateway?: Partial<Pick<GatewayOptions, 'trustedProxies' | 'rateLimitStore' | 'mcp' | 'hostedServers'>> } = {},
+): Promise<TestGateway> {
   const tmp = tempDir();
   const dbPath = options.dbPath ?? join(tmp.dir, 'agate.db');
   const logs: Array<Record<string, unknown>> = [];
@@ -25,7 +27,7 @@ export async function startTestGateway(options: { dbPath?: string; pollMs?: numb
     },
   });
   const log = pino({ level: 'info', base: undefined }, sink);
-  const gw = await startGateway({ dbPath, port: 0, host: '127.0.0.1', adminPort: 0, pollMs: options.pollMs ?? 10, drainMs: 2000, log });
+  const gw = await startGateway({ dbPath, port: 0, host: '127.0.0.1', adminPort: 0, pollMs: options.pollMs ?? 10, drainMs: 2000, log, ...options.gateway });
   return Object.assign(gw, {
     dbPath,
     logs,

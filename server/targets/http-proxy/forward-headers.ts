@@ -13,6 +13,8 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
   'host',
+  // The gateway answers Expect itself (Node sends 100 Continue); undici refuses to send it upstream.
+  'expect',
 ]);
 
 /** Removes hop-by-hop headers, including any the sender listed in its own `Connection` header. */
@@ -36,11 +38,12 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
 
 /**
  * The headers sent upstream: the client's end-to-end headers plus X-Forwarded-For/-Proto/-Host.
- * X-Forwarded-For is replaced by the socket address: a client must not be able to claim an address.
+ * X-Forwarded-For is replaced by the socket address (appended to only for trusted proxies, as the ingress
+ * decided): a client must not be able to claim an address.
  */
 export function upstreamRequestHeaders(req: RequestInfo, requestId: string): Record<string, string | string[]> {
   const headers = stripHopByHop(req.headers);
-  headers['x-forwarded-for'] = req.remoteAddress;
+  headers['x-forwarded-for'] = req.forwardedFor ?? req.remoteAddress;
   headers['x-forwarded-proto'] = req.protocol;
   headers['x-forwarded-host'] = req.host;
   headers['x-request-id'] = requestId;

@@ -1,0 +1,165 @@
+/**
+ * LLM routing benchmark. A fake OpenAI provider streams 200 chunks at a fixed pace.
+ * (a) client → agate → fake vs client → fake: TTFT p50/p99 and total time, sequential requests.
+ * (b) N concurrent streams through agate for S seconds: disconnects, lost/reordered chunks (sequence numbers),
+ *     gateway RSS per stream and event-loop delay p99 (the gateway runs in a child process).
+ * Env: LLM_BENCH_SEQ (default 100), LLM_BENCH_STREAMS (1000), LLM_BENCH_SECONDS (20).
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { Registry, packageRoot } from '../registry/index.js';
+
+const CHUNKS = 200;
+
+/** Fake provider: `paceMs` between chunks, each carrying its sequence number as content. */
+function startFake(paceMs: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let i = 0;
+      const base = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'bench' };
+      const tick = () => {
+        if (res.destroyed) return;
+        if (i < CHUNKS) {
+          res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: `${i}|` }, finish_reason: null }] })}\n\n`);
+          i++;
+          setTimeout(tick, paceMs);
+        } else {
+          res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+          res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 5, completion_tokens: CHUNKS, total_tokens: CHUNKS + 5 } })}\n\n`);
+          res.end('data: [DONE]\n\n');
+        }
+      };
+      tick();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+interface StreamResult {
+  ttftMs: number;
+  totalMs: number;
+  chunks: number;
+  inOrder: boolean;
+  done: boolean;
+  error?: string;
+}
+
+/** One streamed chat call; checks the sequence numbers 0..199 arrive once each, in order. */
+async function stream(agent: Agent, base: string): Promise<StreamResult> {
+  const t0 = performance.now();
+  let ttftMs = -1;
+  let next = 0;
+  let inOrder = true;
+  let text = '';
+  try {
+    const res = await request(`${base}/chat/completions`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+      body: JSON.stringify({ model: 'bench-model', stream: true, messages: [{ role: 'user', content: 'go' }] }),
+    });
+    for await (const chunk of res.body) {
+      text += chunk.toString();
+      const cut = text.lastIndexOf('\n\n');
+      if (cut === -1) continue;
+      for (const m of text.slice(0, cut).matchAll(/"content":"(\d+)\|"/g)) {
+        if (ttftMs < 0) ttftMs = performance.now() - t0;
+        if (Number(m[1]) !== next) inOrder = false;
+        next = Number(m[1]) + 1;
+      }
+      text = text.slice(cut + 2);
+    }
+    return { ttftMs, totalMs: performance.now() - t0, chunks: next, inOrder, done: text.includes('[DONE]') || next === CHUNKS };
+  } catch (err) {
+    return { ttftMs, totalMs: performance.now() - t0, chunks: next, inOrder, done: false, error: (err as Error).message };
+  }
+}
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
+}
+
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Runs both parts, prints tables, writes bench/results/llm-<time>.json. */
+export async function run(): Promise<void> {
+  const seq = Number(process.env.LLM_BENCH_SEQ ?? 100);
+  const streams = Number(process.env.LLM_BENCH_STREAMS ?? 1000);
+  const seconds = Number(process.env.LLM_BENCH_SECONDS ?? 20);
+  const tmp = mkdtempSync(join(tmpdir(), 'agate-bench-llm-'));
+  const fastFake = await startFake(1);
+  const slowFake = await startFake(Math.max(1, Math.round((seconds * 1000) / CHUNKS)));
+  const fakeUrl = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`;
+  const dbPath = join(tmp, 'agate.db');
+  const reg = Registry.open(dbPath);
+  reg.secrets.put('bench-key', 'sk-bench', 'cli');
+  reg.llmProviders.create({ name: 'fast', type: 'openai', baseUrl: fakeUrl(fastFake), keySecrets: ['bench-key'] }, 'cli');
+  reg.llmProviders.create({ name: 'slow', type: 'openai', baseUrl: fakeUrl(slowFake), keySecrets: ['bench-key'] }, 'cli');
+  reg.llmRoutes.create({ name: 'fast', model: 'bench-model', targets: [{ provider: 'fast' }] }, 'cli');
+  reg.close();
+  const child = fork(fileURLToPath(new URL('./llm-gateway-child.js', import.meta.url)), [dbPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ask = <T>(msg: string): Promise<T> => new Promise((resolve) => { child.once('message', (m) => resolve(m as T)); child.send(msg); });
+  const { url } = await new Promise<{ url: string }>((resolve) => child.once('message', (m) => resolve(m as { url: string })));
+  const agent = new Agent({ connections: streams + 10, keepAliveTimeout: 30_000 });
+  try {
+    // (a) overhead, sequential, after a short warm-up.
+    for (let i = 0; i < 5; i++) await stream(agent, `${url}/v1`), await stream(agent, fakeUrl(fastFake));
+    const direct: StreamResult[] = [];
+    const viaAgate: StreamResult[] = [];
+    for (let i = 0; i < seq; i++) {
+      direct.push(await stream(agent, fakeUrl(fastFake)));
+      viaAgate.push(await stream(agent, `${url}/v1`));
+    }
+    const part = (rs: StreamResult[]) => ({ ttftP50: r2(pct(rs.map((r) => r.ttftMs), 50)), ttftP99: r2(pct(rs.map((r) => r.ttftMs), 99)), totalP50: r2(pct(rs.map((r) => r.totalMs), 50)), totalP99: r2(pct(rs.map((r) => r.totalMs), 99)) });
+    const a = { direct: part(direct), agate: part(viaAgate) };
+    const added = { ttftP50: r2(a.agate.ttftP50 - a.direct.ttftP50), ttftP99: r2(a.agate.ttftP99 - a.direct.ttftP99), totalP50: r2(a.agate.totalP50 - a.direct.totalP50) };
+    console.log(`\n(a) ${seq} sequential streams of ${CHUNKS} chunks @1 ms, ms`);
+    console.table({ ...a, 'agate - direct': added });
+
+    // (b) many concurrent long streams through agate.
+    const reg2 = Registry.open(dbPath);
+    reg2.llmRoutes.update({ name: 'fast', model: 'bench-model', targets: [{ provider: 'slow' }] }, 'cli');
+    reg2.close();
+    await new Promise((r) => setTimeout(r, 300)); // the child polls the registry every 50 ms
+    const idle = await ask<{ rss: number; eldP99Ms: number }>('stats');
+    const started = performance.now();
+    const pending = Array.from({ length: streams }, () => stream(agent, `${url}/v1`));
+    await new Promise((r) => setTimeout(r, (seconds * 1000) / 2));
+    const mid = await ask<{ rss: number; eldP99Ms: number }>('stats');
+    const results = await Promise.all(pending);
+    const end = await ask<{ rss: number; eldP99Ms: number }>('stats');
+    const b = {
+      streams,
+      seconds: r2((performance.now() - started) / 1000),
+      completed: results.filter((r) => r.done && r.chunks === CHUNKS).length,
+      disconnects: results.filter((r) => r.error !== undefined || !r.done).length,
+      lostChunks: results.reduce((s, r) => s + (CHUNKS - r.chunks), 0),
+      reordered: results.filter((r) => !r.inOrder).length,
+      rssIdleMB: r2(idle.rss / 2 ** 20),
+      rssPerStreamKB: r2((mid.rss - idle.rss) / 1024 / streams),
+      eventLoopDelayP99Ms: r2(Math.max(mid.eldP99Ms, end.eldP99Ms)),
+      ttftP99Ms: r2(pct(results.map((r) => r.ttftMs), 99)),
+    };
+    console.log(`\n(b) ${streams} concurrent streams through agate`);
+    console.table(b);
+    const out = join(packageRoot(), 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, `llm-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ a, added, b, seq, node: process.version }, null, 2));
+  } finally {
+    child.send('stop');
+    await agent.close();
+    fastFake.close();
+    slowFake.closeAllConnections();
+    slowFake.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

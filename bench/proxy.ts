@@ -1,0 +1,240 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Registry, packageRoot } from '../registry/index.js';
+
+/**
+ * `npm run bench -- proxy`: one box, one run, five paths to the same upstream: (a) direct, (b) a bare undici
+ * proxy, (c) agate with one plain route, (d) agate with key-auth + a rate limit that never trips + a header
+ * rewrite, (e) nginx with one worker. Load from wrk (else autocannon): 50 connections for throughput, 1 for
+ * the added per-hop latency. The proxy under test is pinned to CPU 0, load and upstream to CPU 1.
+ */
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+
+const UPSTREAM = `
+const http = require('node:http');
+http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 }); res.end('ok'); })
+  .listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));`;
+
+// The baseline: what a minimal, correct Node proxy costs (undici Agent, hop-by-hop headers stripped, streamed).
+const BARE_PROXY = `
+const http = require('node:http');
+const { Agent } = require(${JSON.stringify(join(packageRoot(), 'node_modules', 'undici'))});
+const { pipeline } = require('node:stream');
+const agent = new Agent({ keepAliveTimeout: 10000 });
+const origin = process.argv[2];
+const HOP = new Set(['connection','keep-alive','proxy-connection','te','trailer','transfer-encoding','upgrade','host']);
+http.createServer(async (req, res) => {
+  const headers = {};
+  for (const k in req.headers) if (!HOP.has(k)) headers[k] = req.headers[k];
+  try {
+    const up = await agent.request({ origin, path: req.url, method: req.method, headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req });
+    const out = {};
+    for (const k in up.headers) if (!HOP.has(k)) out[k] = up.headers[k];
+    res.writeHead(up.statusCode, out);
+    pipeline(up.body, res, () => {});
+  } catch { res.writeHead(502).end(); }
+}).listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));`;
+
+interface Figures {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+interface Row {
+  path: string;
+  c50: Figures;
+  c1: Figures;
+}
+
+/** Runs the benchmark, prints the table and returns the figures (written to bench/results/ by run.ts). */
+export async function run(): Promise<unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'agate-bench-proxy-'));
+  const children: ChildProcess[] = [];
+  try {
+    const [upPort, barePort, agatePort, nginxPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const upstream = `http://127.0.0.1:${upPort}`;
+    children.push(await startChild(['node', '-e', UPSTREAM, String(upPort)], '1'));
+    children.push(await startChild(['node', '-e', BARE_PROXY, String(barePort), upstream], '0'));
+    const key = configureAgate(join(dir, 'agate.db'), upstream);
+    const cli = join(packageRoot(), 'dist', 'cli', 'index.js');
+    children.push(await startChild(['node', cli, '--db', join(dir, 'agate.db'), 'serve', '--port', String(agatePort), '--admin-port', '0', '--demo-port', '0', '--host', '127.0.0.1'], '0', 'agate is running'));
+    const paths: Array<[string, string, Record<string, string>]> = [
+      ['(a) direct', `${upstream}/plain/x`, {}],
+      ['(b) bare undici proxy', `http://127.0.0.1:${barePort}/plain/x`, {}],
+      ['(c) agate, 1 route, no filters', `http://127.0.0.1:${agatePort}/plain/x`, {}],
+      ['(d) agate, key-auth + rate limit + header rewrite', `http://127.0.0.1:${agatePort}/full/x`, { 'x-api-key': key }],
+    ];
+    const nginx = findOnPath('nginx');
+    if (nginx) {
+      children.push(await startNginx(nginx, dir, nginxPort, upPort));
+      paths.push(['(e) nginx, 1 worker', `http://127.0.0.1:${nginxPort}/plain/x`, {}]);
+    }
+    const wrk = findOnPath('wrk');
+    process.stdout.write(`load generator: ${wrk ? 'wrk' : 'autocannon'}; ${REPS} reps × ${SECONDS}s at 50 connections, median reported\n`);
+    const rows: Row[] = [];
+    for (const [name, url, headers] of paths) {
+      await load(wrk, url, headers, 1, 1); // warm-up: JIT, keep-alive pools
+      const c50 = median(await repeat(() => load(wrk, url, headers, 50, SECONDS)));
+      const c1 = median(await repeat(() => load(wrk, url, headers, 1, SECONDS)));
+      rows.push({ path: name, c50, c1 });
+      process.stdout.write(`  ${name}: ${c50.rps} req/s\n`);
+    }
+    return report(rows, wrk ? 'wrk' : 'autocannon');
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Creates the two agate routes and a consumer; returns the consumer's key. */
+function configureAgate(db: string, upstream: string): string {
+  const r = Registry.open(db);
+  try {
+    r.routes.create({ name: 'plain', path: '/plain', upstream }, 'cli');
+    r.consumers.store.create({ name: 'bench' }, 'cli');
+    r.routes.create(
+      {
+        name: 'full',
+        path: '/full',
+        upstream,
+        auth: { allow: ['bench'] },
+        rateLimit: { requests: 100_000_000, per: 'second', by: 'consumer' },
+        requestHeaders: { set: { 'x-env': 'bench' } },
+      },
+      'cli',
+    );
+    return r.consumers.issueKey('bench', 'cli').key;
+  } finally {
+    r.close();
+  }
+}
+
+async function load(wrk: string | undefined, url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<Figures> {
+  if (wrk) {
+    const args = ['1', wrk, '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+    const out = spawnSync('taskset', ['-c', ...args], { encoding: 'utf8' }).stdout;
+    return {
+      rps: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0)),
+      p50Ms: wrkLatency(out, '50%'),
+      p99Ms: wrkLatency(out, '99%'),
+    };
+  }
+  const r = await autocannon({ url, headers, connections, duration: seconds });
+  return { rps: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99 };
+}
+
+function wrkLatency(out: string, pct: string): number {
+  const m = new RegExp(`^\\s*${pct}\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return Math.round((m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n) * 1000) / 1000;
+}
+
+async function repeat(fn: () => Promise<Figures>): Promise<Figures[]> {
+  const out: Figures[] = [];
+  for (let i = 0; i < REPS; i++) out.push(await fn());
+  return out;
+}
+
+/** The run with the median throughput (its latencies come with it). */
+function median(runs: Figures[]): Figures {
+  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]!;
+}
+
+function report(rows: Row[], tool: string): unknown {
+  const byTag = (tag: string) => rows.find((r) => r.path.startsWith(tag));
+  const bare = byTag('(b)')!.c50.rps;
+  const directP50 = byTag('(a)')!.c1.p50Ms;
+  const lines = ['| path | req/s (c=50) | p50 | p99 | vs (b) | p50 at c=1 | added p50 vs (a) |', '|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const added = Math.round((r.c1.p50Ms - directP50) * 1000);
+    lines.push(`| ${r.path} | ${r.c50.rps} | ${r.c50.p50Ms} ms | ${r.c50.p99Ms} ms | ${(r.c50.rps / bare).toFixed(2)} | ${r.c1.p50Ms} ms | ${r.path.startsWith('(a)') ? '–' : `+${added} µs`} |`);
+  }
+  const c = byTag('(c)')!;
+  const d = byTag('(d)')!;
+  const verdict = {
+    cVsBare: Math.round((c.c50.rps / bare) * 100) / 100,
+    dVsBare: Math.round((d.c50.rps / bare) * 100) / 100,
+    cAddedP50Us: Math.round((c.c1.p50Ms - directP50) * 1000),
+    dAddedP50Us: Math.round((d.c1.p50Ms - directP50) * 1000),
+  };
+  process.stdout.write(`\n${lines.join('\n')}\n\ntargets: (c) ≥ 0.9× (b): ${verdict.cVsBare}; (d) ≥ 0.8× (b): ${verdict.dVsBare}; added p50 ≤ 150 µs: (c) ${verdict.cAddedP50Us} µs, (d) ${verdict.dAddedP50Us} µs\n`);
+  return { tool, reps: REPS, seconds: SECONDS, rows, verdict };
+}
+
+function findOnPath(cmd: string): string | undefined {
+  const r = spawnSync('which', [cmd], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns `argv` pinned to `cpu`, resolving once it prints `ready` (stdout or stderr). */
+function startChild(argv: string[], cpu: string, ready = 'ready'): Promise<ChildProcess> {
+  const child = spawn('taskset', ['-c', cpu, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AGATE_ADMIN_TOKEN: 'bench' } });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (c: Buffer) => {
+      seen += c.toString();
+      if (seen.includes(ready)) {
+        // Keep draining output (access logs) so the child never blocks on a full pipe.
+        child.stdout!.removeListener('data', onData);
+        child.stderr!.removeListener('data', onData);
+        child.stdout!.resume();
+        child.stderr!.resume();
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${argv.slice(0, 3).join(' ')} exited with ${code}: ${seen}`)));
+  });
+}
+
+function startNginx(nginx: string, dir: string, port: number, upPort: number): Promise<ChildProcess> {
+  const prefix = join(dir, 'nginx');
+  mkdirSync(join(prefix, 'tmp'), { recursive: true });
+  const conf = join(prefix, 'nginx.conf');
+  writeFileSync(
+    conf,
+    [
+      'daemon off;',
+      `pid ${join(prefix, 'nginx.pid')};`,
+      `error_log ${join(prefix, 'error.log')};`,
+      'worker_processes 1;',
+      'events { worker_connections 1024; }',
+      'http {',
+      '  access_log off;',
+      `  client_body_temp_path ${prefix}/tmp/body; proxy_temp_path ${prefix}/tmp/proxy; fastcgi_temp_path ${prefix}/tmp/fcgi;`,
+      `  uwsgi_temp_path ${prefix}/tmp/uwsgi; scgi_temp_path ${prefix}/tmp/scgi;`,
+      `  upstream up { server 127.0.0.1:${upPort}; keepalive 64; }`,
+      `  server { listen 127.0.0.1:${port}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
+      '}',
+    ].join('\n'),
+  );
+  const child = spawn('taskset', ['-c', '0', nginx, '-p', prefix, '-c', conf], { stdio: 'ignore' });
+  // nginx prints nothing when ready: poll the port.
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const probe = () =>
+      fetch(`http://127.0.0.1:${port}/`).then(
+        () => resolve(child),
+        () => (Date.now() - started > 5000 ? reject(new Error('nginx did not start')) : setTimeout(probe, 50)),
+      );
+    probe();
+  });
+}

@@ -1,0 +1,17 @@
+import type { Filter } from '../pipeline/index.js';
+import { respond } from './respond.js';
+
+/** A fixed answer. */
+export interface DirectResponseConfig {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/** Answers with a fixed status and body (mocks, maintenance pages, health endpoints). */
+export function directResponse(config: DirectResponseConfig): Filter {
+  const headers = Object.freeze({ 'content-type': config.contentType });
+  return async function respondDirectly(ctx) {
+    respond(ctx, config.status, headers, config.body);
+  };
+}

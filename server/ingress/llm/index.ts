@@ -1,0 +1,94 @@
+/**
+ * The LLM ingress: OpenAI-compatible `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`, `/v1/responses`
+ * and Anthropic's `/v1/messages`. It parses the call into `ctx.llm`, runs the snapshot's LLM pipeline and
+ * renders errors in the shape of the API the client called. Any other path goes to the HTTP ingress.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { GatewayError, errors } from '../../errors/index.js';
+import type { Snapshot } from '../../snapshot/snapshot.js';
+import { toLlmGatewayError, type ClientProtocol, type LlmApi, type LlmContext } from '../../targets/llm-router/router/index.js';
+import { readJsonBody } from './read-body.js';
+import { renderLlmError } from './render-error.js';
+
+/** What the LLM ingress needs from the gateway. */
+export interface LlmIngressDeps {
+  /** The snapshot to serve; captured once per request. */
+  current(): Snapshot | undefined;
+  log: Logger;
+  /** Handles every request that is not an LLM call. */
+  fallback(req: IncomingMessage, res: ServerResponse): void;
+  /** Largest accepted request body; default 32 MiB (images travel inline as base64). */
+  maxBodyBytes?: number;
+}
+
+const ENDPOINTS: Readonly<Record<string, { api: LlmApi; protocol: ClientProtocol }>> = {
+  'POST /v1/chat/completions': { api: 'chat', protocol: 'openai' },
+  'POST /v1/messages': { api: 'messages', protocol: 'anthropic' },
+  'POST /v1/embeddings': { api: 'embeddings', protocol: 'openai' },
+  'POST /v1/responses': { api: 'responses', protocol: 'openai' },
+  'GET /v1/models': { api: 'models', protocol: 'openai' },
+};
+
+/** The handler mounted at `/v1/`. */
+export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const limit = deps.maxBodyBytes ?? 32 * 1024 * 1024;
+  return function handleLlm(req, res) {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = (q === -1 ? url : url.slice(0, q)).replace(/\/+$/, '');
+    const endpoint = ENDPOINTS[`${req.method} ${path}`];
+    const snapshot = deps.current();
+    if (!endpoint || !snapshot?.llm) return deps.fallback(req, res);
+    // Anthropic SDKs always send anthropic-version; their model list has its own shape.
+    const protocol = endpoint.api === 'models' && req.headers['anthropic-version'] ? 'anthropic' : endpoint.protocol;
+    const requestId = randomUUID();
+    const startedAt = process.hrtime.bigint();
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    void readJsonBody(req, limit).then((body) => {
+      if (!body.ok) {
+        const def = body.status === 413 ? { ...errors.GW_ERR_BAD_REQUEST, status: 413 } : errors.GW_ERR_BAD_REQUEST;
+        return renderLlmError(res, new GatewayError(def, [body.reason]), protocol, requestId);
+      }
+      const model = body.value.model;
+      if (endpoint.api !== 'models' && (typeof model !== 'string' || model === '')) {
+        return renderLlmError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['model must be a non-empty string']), protocol, requestId);
+      }
+      const ctx: LlmContext = {
+        requestId,
+        kind: 'llm',
+        startedAt,
+        signal: abort.signal,
+        log: deps.log,
+        request: {
+          method: req.method ?? 'POST',
+          path,
+          query: q === -1 ? '' : url.slice(q + 1),
+          host: req.headers.host ?? '',
+          headers: req.headers,
+          remoteAddress: req.socket.remoteAddress ?? '',
+          protocol: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
+        },
+        http: { req, res },
+        outcome: {},
+        llm: {
+          api: endpoint.api,
+          protocol,
+          body: body.value,
+          model: typeof model === 'string' ? model : '',
+          stream: body.value.stream === true,
+          result: { attempts: 0, outputChars: 0, chunks: 0 },
+        },
+      };
+      return snapshot.llm!.handle(ctx).catch((err: unknown) => {
+        const e = toLlmGatewayError(err);
+        if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled error');
+        renderLlmError(res, e, protocol, requestId);
+      });
+    });
+  };
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { GatewayError, errors, toGatewayError } from '../../errors/index.js';
+import type { Snapshot } from '../../snapshot/snapshot.js';
+import type { LiveSession, McpGatewayContext, McpRouter } from '../../targets/mcp-router/index.js';
+import { normalizePath } from '../normalize-path.js';
+import { checkOriginAndHost } from './http-guards.js';
+import { serveLegacyMessage, serveLegacySse } from './legacy-sse.js';
+import { renderMcpError } from './respond.js';
+import { InMemorySessionStore, type SessionStore } from './session-store.js';
+import { serveStreamableHttp } from './streamable-http.js';
+import type { McpTransportDeps } from './transport-deps.js';
+
+export { InMemorySessionStore, type SessionStore, type McpSessionRecord, type UpstreamHandle } from './session-store.js';
+export { mcpConsumerAuth } from './consumer-auth.js';
+
+/** What the MCP ingress needs from the gateway. */
+export interface McpIngressDeps {
+  /** The snapshot to serve, captured once per request. */
+  current(): Snapshot | undefined;
+  readonly router: McpRouter;
+  /** Session state; in process unless a shared store is given. */
+  readonly store?: SessionStore;
+  readonly log: Logger;
+}
+
+/** The MCP ingress: the `/mcp/` request handler, the transport handler the router target runs, and shutdown. */
+export interface McpIngress {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  serve(ctx: McpGatewayContext): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Builds the MCP ingress adapter (origin checks → pipeline → Streamable HTTP or HTTP+SSE handling). */
+export function createMcpIngress(deps: McpIngressDeps): McpIngress {
+  const options = deps.router.options;
+  const store = deps.store ?? new InMemorySessionStore({ idleTimeoutMs: options.idleTimeoutMs, eventBufferSize: options.eventBufferSize });
+  deps.router.onSessionClosed = (id) => void store.delete(id);
+  const transportDeps: McpTransportDeps = { router: deps.router, store, options, findSession: (ctx, kind) => findSession(ctx, kind, deps.router, store) };
+  const sweep = setInterval(() => void expire(store, deps.router), Math.max(50, Math.min(options.idleTimeoutMs / 2, 30_000)));
+  sweep.unref();
+  return {
+    handle(req, res) {
+      const requestId = randomUUID();
+      const snapshot = deps.current();
+      const refusal = checkOriginAndHost(req, options.allowedOrigins);
+      if (refusal || !snapshot) return renderMcpError(res, refusal ?? new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), requestId);
+      deps.router.apply(snapshot.mcp);
+      const ctx = contextFor(req, res, requestId, deps.log);
+      if (!ctx) return renderMcpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['invalid request target']), requestId);
+      snapshot.mcp.handle(ctx).catch((err) => {
+        const e = toGatewayError(err);
+        if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled MCP error');
+        renderMcpError(res, e, requestId);
+      });
+    },
+    serve(ctx) {
+      const endpoint = ctx.mcp!.endpoint;
+      if (endpoint === 'sse') return serveLegacySse(ctx, transportDeps);
+      if (endpoint === 'messages') return serveLegacyMessage(ctx, transportDeps);
+      return serveStreamableHttp(ctx, transportDeps);
+    },
+    async close() {
+      clearInterval(sweep);
+      await deps.router.close();
+    },
+  };
+}
+
+async function findSession(ctx: McpGatewayContext, kind: LiveSession['kind'], router: McpRouter, store: SessionStore) {
+  const id = kind === 'sse' ? new URLSearchParams(ctx.request.query).get('sessionId') : ctx.request.headers['mcp-session-id'];
+  if (typeof id !== 'string' || id === '') return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_REQUIRED) };
+  const record = await store.get(id);
+  const live = router.get(id);
+  const owner = ctx.consumer?.name ?? null;
+  if (!record || !live || record.server !== ctx.mcp!.server.name || record.consumer !== owner || live.kind !== kind) {
+    return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_NOT_FOUND) };
+  }
+  return { ok: true as const, live };
+}
+
+async function expire(store: SessionStore, router: McpRouter): Promise<void> {
+  for (const id of await store.expired(Date.now())) {
+    await router.closeSession(id, 'expired');
+    await store.delete(id);
+  }
+}
+
+function contextFor(req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger): McpGatewayContext | undefined {
+  const raw = req.url ?? '/';
+  const q = raw.indexOf('?');
+  const path = normalizePath(q === -1 ? raw : raw.slice(0, q));
+  if (!path.ok) return undefined;
+  const abort = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  return {
+    requestId,
+    kind: 'mcp',
+    startedAt: process.hrtime.bigint(),
+    signal: abort.signal,
+    log,
+    request: {
+      method: req.method ?? 'GET',
+      path: path.path,
+      query: q === -1 ? '' : raw.slice(q + 1),
+      host: req.headers.host ?? '',
+      headers: req.headers,
+      remoteAddress: req.socket.remoteAddress ?? '',
+      protocol: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
+    },
+    http: { req, res },
+    outcome: {},
+  };
+}

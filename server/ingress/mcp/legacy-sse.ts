@@ -1,0 +1,79 @@
+import type { ServerResponse } from 'node:http';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { GatewayError, errors } from '../../errors/index.js';
+import type { McpGatewayContext } from '../../targets/mcp-router/index.js';
+import { checkAccept, checkContentType } from './http-guards.js';
+import { invalidParamsResponse, parseMessages, readBody, requestId } from './parse-message.js';
+import { renderMcpError } from './respond.js';
+import type { McpTransportDeps } from './transport-deps.js';
+
+/**
+ * The 2024-11-05 HTTP+SSE transport: GET `/mcp/<name>/sse` opens the session's only stream (first event:
+ * `endpoint`, a relative URL with the session id); the client POSTs each message to `/mcp/<name>/messages`.
+ */
+export async function serveLegacySse(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<void> {
+  const { req, res } = ctx.http!;
+  if (ctx.request.method !== 'GET') {
+    res.setHeader('allow', 'GET');
+    throw new GatewayError(errors.GW_ERR_MCP_METHOD_NOT_ALLOWED, [ctx.request.method]);
+  }
+  const accept = checkAccept(req, true);
+  if (accept) throw accept;
+  const server = ctx.mcp!.server;
+  const transport = new SSEServerTransport(`/mcp/${server.name}/messages`, res);
+  const id = transport.sessionId; // randomUUID: 122 random bits from the CSPRNG
+  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: ctx.request.remoteAddress });
+  transport.onclose = () => void deps.router.closeSession(id, 'closed');
+  const now = Date.now();
+  await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'sse', createdAt: now, lastSeenAt: now });
+  deps.router.add({ session, transport, kind: 'sse' });
+  await session.server.connect(transport);
+  keepAlive(res, deps, id);
+  // Hold the pipeline (and its access-log line) until the stream ends, as for any long response.
+  await new Promise<void>((resolve) => res.once('close', resolve));
+}
+
+/** POST `/mcp/<name>/messages?sessionId=…`: one message per POST, answered on the stream; 202 here. */
+export async function serveLegacyMessage(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<void> {
+  const { req, res } = ctx.http!;
+  if (ctx.request.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    throw new GatewayError(errors.GW_ERR_MCP_METHOD_NOT_ALLOWED, [ctx.request.method]);
+  }
+  const contentType = checkContentType(req);
+  if (contentType) throw contentType;
+  const body = await readBody(req, deps.options.maxBodyBytes);
+  if (!body.ok) throw body.error;
+  const parsed = parseMessages(body.text);
+  if (!parsed.ok) return renderMcpError(res, parsed.error, ctx.requestId, parsed.id);
+  const id = requestId(parsed.messages);
+  const found = await deps.findSession(ctx, 'sse');
+  if (!found.ok) return renderMcpError(res, found.error, ctx.requestId, id);
+  if (parsed.batch) {
+    const err = new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, ['batches are not supported on the HTTP+SSE transport']);
+    return renderMcpError(res, err, ctx.requestId, null);
+  }
+  const message = parsed.messages[0]!;
+  const transport = found.live.transport as SSEServerTransport;
+  await deps.store.touch(found.live.session.id);
+  const paramsError = invalidParamsResponse(message);
+  if (paramsError) await transport.send(paramsError);
+  else {
+    if (isJSONRPCRequest(message)) found.live.session.noteCaller(message.id, ctx.request.remoteAddress);
+    await transport.handleMessage(message, { requestInfo: { headers: req.headers } });
+  }
+  res.writeHead(202, { 'content-type': 'text/plain', 'x-request-id': ctx.requestId }).end('Accepted');
+}
+
+// Comment frames keep idle proxies from cutting the stream; an open stream also counts as session activity.
+function keepAlive(res: ServerResponse, deps: McpTransportDeps, id: string): void {
+  if (deps.options.keepAliveMs <= 0) return;
+  const timer = setInterval(() => {
+    if (res.writableEnded || res.destroyed) return clearInterval(timer);
+    res.write(': keepalive\n\n');
+    void deps.store.touch(id);
+  }, deps.options.keepAliveMs);
+  timer.unref();
+  res.once('close', () => clearInterval(timer));
+}

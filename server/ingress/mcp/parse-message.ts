@@ -1,0 +1,97 @@
+import type { IncomingMessage } from 'node:http';
+import { createJSONRPCErrorResponse, isJSONRPCID, type JSONRPCID } from 'json-rpc-2.0';
+import { ClientRequestSchema, JSONRPCMessageSchema, isJSONRPCRequest, type JSONRPCMessage, type JSONRPCResponse } from '@modelcontextprotocol/sdk/types.js';
+import { JsonRpcCode } from '../../targets/mcp-router/mcp-errors.js';
+import { GatewayError, errors } from '../../errors/index.js';
+
+/** A POST body as JSON-RPC: the messages, or the error to answer with and the id to echo. */
+export type ParsedMessages =
+  | { ok: true; messages: JSONRPCMessage[]; batch: boolean; body: unknown }
+  | { ok: false; error: GatewayError; id: JSONRPCID };
+
+/** Reads a request body up to `limit` bytes; refuses larger ones (declared or observed) before buffering them. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; text: string } | { ok: false; error: GatewayError }> {
+  const tooLarge = () => ({ ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_BODY_TOO_LARGE, [limit]) });
+  if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return tooLarge();
+    chunks.push(chunk);
+  }
+  // fatal: invalid UTF-8 is a parse error, never silently replaced and echoed (bad-input case 25).
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)) };
+  } catch {
+    return { ok: false, error: new GatewayError(errors.GW_ERR_MCP_PARSE, ['body is not valid UTF-8']) };
+  }
+}
+
+/** Parses and checks a body as one JSON-RPC message or a batch (JSON-RPC 2.0 §4–6, MCP message rules). */
+export function parseMessages(text: string): ParsedMessages {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { ok: false, error: new GatewayError(errors.GW_ERR_MCP_PARSE, ['invalid JSON']), id: null };
+  }
+  const batch = Array.isArray(body);
+  const items: unknown[] = batch ? (body as unknown[]) : [body];
+  if (items.length === 0) return invalid('empty batch', null);
+  const messages: JSONRPCMessage[] = [];
+  for (const item of items) {
+    const checked = checkMessage(item);
+    if (!checked.ok) return checked;
+    messages.push(checked.message);
+  }
+  return { ok: true, messages, batch, body };
+}
+
+function checkMessage(item: unknown): { ok: true; message: JSONRPCMessage } | { ok: false; error: GatewayError; id: JSONRPCID } {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return invalid('a message must be a JSON object', null);
+  const m = item as Record<string, unknown>;
+  // Echo the id only when it is one a client could match (string or integer); MCP forbids null ids.
+  const id = validId(m.id) ? (m.id as JSONRPCID) : null;
+  if (m.jsonrpc !== '2.0') return invalid('"jsonrpc" must be "2.0"', id);
+  if ('method' in m && typeof m.method !== 'string') return invalid('"method" must be a string', id);
+  if ('id' in m && !validId(m.id)) return invalid('"id" must be a string or an integer', null);
+  if ('params' in m && (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))) {
+    return invalid('"params" must be an object', id);
+  }
+  const parsed = JSONRPCMessageSchema.safeParse(item);
+  if (!parsed.success) return invalid('not a JSON-RPC request, notification or response', id);
+  return { ok: true, message: parsed.data };
+}
+
+function validId(id: unknown): boolean {
+  return isJSONRPCID(id) && id !== null && (typeof id === 'string' || Number.isSafeInteger(id));
+}
+
+function invalid(reason: string, id: JSONRPCID): { ok: false; error: GatewayError; id: JSONRPCID } {
+  return { ok: false, error: new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, [reason]), id };
+}
+
+/** The id of the single request in `messages`, or null (for error bodies). */
+export function requestId(messages: readonly JSONRPCMessage[]): JSONRPCID {
+  const first = messages[0] as { id?: unknown; method?: unknown } | undefined;
+  return messages.length === 1 && first && typeof first.method === 'string' && validId(first.id) ? (first.id as JSONRPCID) : null;
+}
+
+// Each known client request's schema, by method: the SDK would answer a params mismatch with -32603.
+const REQUEST_SCHEMAS = new Map(
+  ClientRequestSchema.options.map((schema) => [(schema.shape.method as unknown as { value: string }).value, schema] as const),
+);
+
+/**
+ * The -32602 answer for a known request whose params do not fit its schema (JSON-RPC "Invalid params"),
+ * or undefined. Unknown methods pass through, so the SDK can answer them with -32601.
+ */
+export function invalidParamsResponse(message: JSONRPCMessage): JSONRPCResponse | undefined {
+  if (!isJSONRPCRequest(message)) return undefined;
+  const schema = REQUEST_SCHEMAS.get(message.method);
+  if (!schema || schema.safeParse(message).success) return undefined;
+  return createJSONRPCErrorResponse(message.id, JsonRpcCode.InvalidParams, `Invalid params for ${message.method}`, {
+    code: 'GW_ERR_MCP_INVALID_PARAMS',
+  }) as JSONRPCResponse;
+}

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+/** What the gateway remembers about one downstream MCP session (serialisable, so a shared store can hold it). */
+export interface McpSessionRecord {
+  readonly id: string;
+  /** The endpoint (registry server name) the session belongs to. */
+  readonly server: string;
+  /** The authenticated consumer it is bound to, or null for anonymous clients. */
+  readonly consumer: string | null;
+  readonly transport: 'streamable-http' | 'sse';
+  readonly createdAt: number;
+  lastSeenAt: number;
+}
+
+/** One upstream session held for a downstream session (what a replica would need to resume it). */
+export interface UpstreamHandle {
+  readonly member: string;
+  readonly protocolVersion?: string;
+  readonly upstreamSessionId?: string;
+}
+
+/** A stored SSE event: its id and the JSON-RPC message it carried. */
+export interface StoredEvent {
+  readonly id: string;
+  readonly message: JSONRPCMessage;
+}
+
+/**
+ * Session state behind one small interface: the session table, per-session SSE event buffers and upstream
+ * session handles. Async throughout so a shared store (Redis) can replace the in-process one.
+ */
+export interface SessionStore {
+  /** Adds a session. */
+  create(record: McpSessionRecord): Promise<void>;
+  /** The session, or undefined when unknown or idle for longer than the expiry. */
+  get(id: string): Promise<McpSessionRecord | undefined>;
+  /** Marks the session as used now. */
+  touch(id: string): Promise<void>;
+  /** Forgets the session, its events and handles. */
+  delete(id: string): Promise<void>;
+  /** Ids of sessions idle for longer than the expiry, as of `now`. */
+  expired(now: number): Promise<string[]>;
+  /** Appends an event to the session's bounded buffer; returns its id (`<session tag>.<streamId>_<seq>`). */
+  appendEvent(sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string>;
+  /** The stream an event id belongs to, if that stream is known to this session. */
+  streamOfEvent(sessionId: string, eventId: string): Promise<string | undefined>;
+  /** Buffered events of the same stream after `eventId`, oldest first. */
+  eventsAfter(sessionId: string, eventId: string): Promise<StoredEvent[]>;
+  /** Records (or replaces) an upstream session handle. */
+  setUpstream(sessionId: string, handle: UpstreamHandle): Promise<void>;
+  /** The session's upstream handles. */
+  upstreams(sessionId: string): Promise<UpstreamHandle[]>;
+}
+
+/** Limits of the in-process store. */
+export interface InMemorySessionStoreOptions {
+  /** Sessions idle longer than this expire, ms. */
+  idleTimeoutMs: number;
+  /** Events kept per session for `Last-Event-ID` replay (oldest dropped first). */
+  eventBufferSize: number;
+}
+
+interface Entry {
+  record: McpSessionRecord;
+  events: Array<StoredEvent & { stream: string }>;
+  streams: Set<string>;
+  seq: number;
+  /** Random per-session prefix of event ids, so an id from another session never matches here. */
+  tag: string;
+  upstreams: Map<string, UpstreamHandle>;
+}
+
+// `<session tag>.<stream id>_<seq>`: stream ids are UUIDs or the SDK's `_GET_stream`.
+const EVENT_ID = /^([0-9a-f]{12})\.(.+)_(\d+)$/;
+
+/** The in-process {@link SessionStore}: a Map per gateway, bounded buffers, lazy expiry. */
+export class InMemorySessionStore implements SessionStore {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly options: InMemorySessionStoreOptions) {}
+
+  async create(record: McpSessionRecord): Promise<void> {
+    this.entries.set(record.id, { record, events: [], streams: new Set(), seq: 0, tag: randomBytes(6).toString('hex'), upstreams: new Map() });
+  }
+
+  async get(id: string): Promise<McpSessionRecord | undefined> {
+    const entry = this.entries.get(id);
+    if (!entry || this.isExpired(entry, Date.now())) return undefined;
+    return entry.record;
+  }
+
+  async touch(id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (entry) entry.record.lastSeenAt = Date.now();
+  }
+
+  async delete(id: string): Promise<void> {
+    this.entries.delete(id);
+  }
+
+  async expired(now: number): Promise<string[]> {
+    return [...this.entries.values()].filter((e) => this.isExpired(e, now)).map((e) => e.record.id);
+  }
+
+  async appendEvent(sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string> {
+    const entry = this.entries.get(sessionId);
+    if (!entry) return `${'0'.repeat(12)}.${streamId}_0`;
+    const id = `${entry.tag}.${streamId}_${++entry.seq}`;
+    entry.streams.add(streamId);
+    entry.events.push({ id, stream: streamId, message });
+    if (entry.events.length > this.options.eventBufferSize) entry.events.shift();
+    return id;
+  }
+
+  async streamOfEvent(sessionId: string, eventId: string): Promise<string | undefined> {
+    const match = EVENT_ID.exec(eventId);
+    const entry = this.entries.get(sessionId);
+    if (!match || !entry || match[1] !== entry.tag) return undefined;
+    return entry.streams.has(match[2]!) ? match[2] : undefined;
+  }
+
+  async eventsAfter(sessionId: string, eventId: string): Promise<StoredEvent[]> {
+    const entry = this.entries.get(sessionId);
+    const match = EVENT_ID.exec(eventId);
+    if (!entry || !match || match[1] !== entry.tag) return [];
+    const [, , stream, seqText] = match;
+    const after = Number(seqText);
+    return entry.events
+      .filter((e) => e.stream === stream && Number(EVENT_ID.exec(e.id)![3]) > after)
+      .map(({ id, message }) => ({ id, message }));
+  }
+
+  async setUpstream(sessionId: string, handle: UpstreamHandle): Promise<void> {
+    this.entries.get(sessionId)?.upstreams.set(handle.member, handle);
+  }
+
+  async upstreams(sessionId: string): Promise<UpstreamHandle[]> {
+    return [...(this.entries.get(sessionId)?.upstreams.values() ?? [])];
+  }
+
+  private isExpired(entry: Entry, now: number): boolean {
+    return now - entry.record.lastSeenAt > this.options.idleTimeoutMs;
+  }
+}

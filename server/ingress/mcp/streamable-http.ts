@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest, isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { GatewayError, errors } from '../../errors/index.js';
+import type { McpGatewayContext } from '../../targets/mcp-router/index.js';
+import { sessionEventStore } from './event-store.js';
+import { checkAccept, checkContentType, checkProtocolVersion } from './http-guards.js';
+import { invalidParamsResponse, parseMessages, readBody, requestId } from './parse-message.js';
+import { renderMcpError } from './respond.js';
+import type { McpTransportDeps } from './transport-deps.js';
+
+/** Batches were added in 2025-03-26 and removed in 2025-06-18. */
+const BATCH_VERSIONS = new Set(['2025-03-26']);
+
+/** Streamable HTTP at `/mcp/<name>`: POST messages, GET the server stream, DELETE the session. */
+export async function serveStreamableHttp(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<void> {
+  const { req, res } = ctx.http!;
+  const method = ctx.request.method;
+  if (method === 'POST') return post(ctx, deps);
+  if (method !== 'GET' && method !== 'DELETE') {
+    res.setHeader('allow', 'GET, POST, DELETE');
+    throw new GatewayError(errors.GW_ERR_MCP_METHOD_NOT_ALLOWED, [method]);
+  }
+  if (method === 'GET') fail(checkAccept(req, true));
+  const found = await deps.findSession(ctx, 'streamable-http');
+  if (!found.ok) throw found.error;
+  const live = found.live;
+  fail(checkProtocolVersion(req));
+  await deps.store.touch(live.session.id);
+  await (live.transport as StreamableHTTPServerTransport).handleRequest(req, res);
+}
+
+async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<void> {
+  const { req, res } = ctx.http!;
+  fail(checkContentType(req));
+  const body = await readBody(req, deps.options.maxBodyBytes);
+  if (!body.ok) throw body.error;
+  const parsed = parseMessages(body.text);
+  if (!parsed.ok) return renderMcpError(res, parsed.error, ctx.requestId, parsed.id);
+  const id = requestId(parsed.messages);
+  const hasRequests = parsed.messages.some(isJSONRPCRequest);
+  const acceptError = checkAccept(req, hasRequests);
+  if (acceptError) return renderMcpError(res, acceptError, ctx.requestId, id);
+  if (req.headers['mcp-session-id'] === undefined) return initialize(ctx, deps, parsed.messages, parsed.batch);
+  const found = await deps.findSession(ctx, 'streamable-http');
+  if (!found.ok) return renderMcpError(res, found.error, ctx.requestId, id);
+  const live = found.live;
+  const versionError = checkProtocolVersion(req);
+  if (versionError) return renderMcpError(res, versionError, ctx.requestId, id);
+  if (parsed.batch && !BATCH_VERSIONS.has(live.session.protocolVersion)) {
+    const err = new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, [`batches are not allowed in protocol version ${live.session.protocolVersion}`]);
+    return renderMcpError(res, err, ctx.requestId, null);
+  }
+  const paramsError = parsed.batch ? undefined : invalidParamsResponse(parsed.messages[0]!);
+  if (paramsError) {
+    const text = JSON.stringify(paramsError);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'mcp-session-id': live.session.id });
+    return void res.end(text);
+  }
+  noteCallers(live.session, parsed.messages, ctx.request.remoteAddress);
+  await deps.store.touch(live.session.id);
+  await (live.transport as StreamableHTTPServerTransport).handleRequest(req, res, parsed.body);
+}
+
+/** A POST without a session: only a lone initialize request may open one (no session is made otherwise). */
+async function initialize(ctx: McpGatewayContext, deps: McpTransportDeps, messages: JSONRPCMessage[], batch: boolean): Promise<void> {
+  const { req, res } = ctx.http!;
+  const init = messages[0];
+  if (batch || messages.length !== 1 || !init || !isInitializeRequest(init)) {
+    return renderMcpError(res, new GatewayError(errors.GW_ERR_MCP_SESSION_REQUIRED), ctx.requestId, requestId(messages));
+  }
+  const id = randomBytes(24).toString('base64url'); // 192 bits from the CSPRNG; visible ASCII as the spec asks
+  const server = ctx.mcp!.server;
+  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: ctx.request.remoteAddress });
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => id,
+    eventStore: sessionEventStore(deps.store, id),
+    keepAliveMs: deps.options.keepAliveMs,
+    maxRequestBodySize: deps.options.maxBodyBytes,
+  });
+  // Set before connect: the SDK server chains its own onclose after ours.
+  transport.onclose = () => void deps.router.closeSession(id, 'closed');
+  const now = Date.now();
+  await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'streamable-http', createdAt: now, lastSeenAt: now });
+  deps.router.add({ session, transport, kind: 'streamable-http' });
+  await session.server.connect(transport);
+  session.noteCaller((init as { id: string | number }).id, ctx.request.remoteAddress);
+  await transport.handleRequest(req, res, init);
+}
+
+function noteCallers(session: { noteCaller(id: string | number, address: string): void }, messages: JSONRPCMessage[], address: string): void {
+  for (const m of messages) if (isJSONRPCRequest(m)) session.noteCaller(m.id, address);
+}
+
+function fail(err: GatewayError | undefined): void {
+  if (err) throw err;
+}

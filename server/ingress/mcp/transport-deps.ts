@@ -1,0 +1,16 @@
+import type { LiveSession, McpGatewayContext, McpRouter, ResolvedMcpRouterOptions } from '../../targets/mcp-router/index.js';
+import type { GatewayError } from '../../errors/index.js';
+import type { SessionStore } from './session-store.js';
+
+/** What the transport handlers share: the router, the session store and the listener settings. */
+export interface McpTransportDeps {
+  readonly router: McpRouter;
+  readonly store: SessionStore;
+  readonly options: ResolvedMcpRouterOptions;
+  /**
+   * The live session named by the request (header or `sessionId` query), checked against the endpoint and
+   * the consumer it is bound to. Fails with 400 when none is named and 404 when it is unknown, expired, ended or
+   * another consumer's: the same 404, so nobody learns that someone else's session exists.
+   */
+  findSession(ctx: McpGatewayContext, kind: LiveSession['kind']): Promise<{ ok: true; live: LiveSession } | { ok: false; error: GatewayError }>;
+}

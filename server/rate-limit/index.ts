@@ -1,0 +1,2 @@
+export { MemoryRateLimitStore } from './memory-store.js';
+export type { BucketRule, RateDecision, RateLimitStore } from './types.js';

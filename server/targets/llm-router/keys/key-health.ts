@@ -1,0 +1,132 @@
+/**
+ * Health of provider keys, kept outside snapshots so a reload never forgets that a key is bad (or was just
+ * rate-limited). Passive ejection after N consecutive failures, then active probes until the key answers again
+ * (higress-gateway-ai §1.8, without Higress's configured-model health check that burns tokens).
+ */
+import type { CompiledProvider, ProviderKey } from '../router/types.js';
+
+/** Checks a key against the provider (e.g. GET models); true when the key works again. */
+export type KeyProbe = (provider: CompiledProvider, key: ProviderKey) => Promise<boolean>;
+
+interface KeyState {
+  failures: number;
+  ejected: boolean;
+  /** Epoch ms before which the key is not used (Retry-After), unless nothing else is left. */
+  cooldownUntil: number;
+  timer?: NodeJS.Timeout;
+  probing: boolean;
+}
+
+/** The public health of one key, for status output and tests. */
+export interface KeyStatus {
+  provider: string;
+  key: string;
+  failures: number;
+  ejected: boolean;
+  cooldownUntil: number;
+}
+
+/** Long-lived key rotation and ejection state for every provider. */
+export class KeyHealth {
+  private readonly states = new Map<string, KeyState>();
+  private readonly cursors = new Map<string, number>();
+  private closed = false;
+
+  /** `probe` is called for ejected keys every provider.probeIntervalMs; without one, a key is retried live. */
+  constructor(private readonly probe?: KeyProbe) {}
+
+  /**
+   * The keys to try for one request, in order: usable keys in rotation, then cooling-down or ejected keys as a
+   * last resort (a request is better tried with a suspect key than refused). `[undefined]` for keyless providers.
+   */
+  order(provider: CompiledProvider): Array<ProviderKey | undefined> {
+    const keys = provider.keys;
+    if (keys.length === 0) return [undefined];
+    const start = this.cursors.get(provider.name) ?? 0;
+    this.cursors.set(provider.name, (start + 1) % keys.length);
+    const now = Date.now();
+    const usable: ProviderKey[] = [];
+    const suspect: Array<[ProviderKey, number]> = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[(start + i) % keys.length]!;
+      const s = this.states.get(stateId(provider, key));
+      if (!s || (!s.ejected && s.cooldownUntil <= now)) usable.push(key);
+      else suspect.push([key, s.ejected ? Number.MAX_SAFE_INTEGER : s.cooldownUntil]);
+    }
+    suspect.sort((a, b) => a[1] - b[1]);
+    return [...usable, ...suspect.map(([k]) => k)];
+  }
+
+  /** A call with `key` succeeded: its failure count resets and it rejoins the rotation. */
+  succeeded(provider: CompiledProvider, key: ProviderKey | undefined): void {
+    if (!key) return;
+    const s = this.states.get(stateId(provider, key));
+    if (s) this.recover(s);
+  }
+
+  /** A call with `key` failed in a way that may be the key's fault; ejects it at the provider's threshold. */
+  failed(provider: CompiledProvider, key: ProviderKey | undefined, retryAfterMs?: number): void {
+    if (!key) return;
+    const s = this.state(provider, key);
+    s.failures++;
+    if (retryAfterMs !== undefined && retryAfterMs > 0) s.cooldownUntil = Math.max(s.cooldownUntil, Date.now() + retryAfterMs);
+    if (!s.ejected && s.failures >= provider.ejectAfterFailures) this.eject(provider, key, s);
+  }
+
+  /** Every key with state, for status and tests. */
+  status(): KeyStatus[] {
+    return [...this.states.entries()].map(([id, s]) => {
+      const [provider, key] = id.split('\0');
+      return { provider: provider!, key: key!, failures: s.failures, ejected: s.ejected, cooldownUntil: s.cooldownUntil };
+    });
+  }
+
+  /** Stops every probe timer (gateway shutdown). */
+  close(): void {
+    this.closed = true;
+    for (const s of this.states.values()) clearInterval(s.timer);
+  }
+
+  private state(provider: CompiledProvider, key: ProviderKey): KeyState {
+    const id = stateId(provider, key);
+    let s = this.states.get(id);
+    if (!s) {
+      s = { failures: 0, ejected: false, cooldownUntil: 0, probing: false };
+      this.states.set(id, s);
+    }
+    return s;
+  }
+
+  private eject(provider: CompiledProvider, key: ProviderKey, s: KeyState): void {
+    s.ejected = true;
+    if (this.closed) return;
+    s.timer = setInterval(() => {
+      if (!this.probe) {
+        // No probe: let live traffic try it once more; one more failure ejects it again.
+        s.failures = provider.ejectAfterFailures - 1;
+        s.ejected = false;
+        clearInterval(s.timer);
+        return;
+      }
+      if (s.probing) return;
+      s.probing = true;
+      this.probe(provider, key)
+        .then((ok) => ok && this.recover(s))
+        .catch(() => undefined)
+        .finally(() => (s.probing = false));
+    }, provider.probeIntervalMs).unref();
+  }
+
+  private recover(s: KeyState): void {
+    s.failures = 0;
+    s.ejected = false;
+    s.cooldownUntil = 0;
+    clearInterval(s.timer);
+    s.timer = undefined;
+  }
+}
+
+/** Keyed by the key's value too, so replacing a secret starts the new key with a clean record. */
+function stateId(provider: CompiledProvider, key: ProviderKey): string {
+  return `${provider.name}\0${key.id}\0${key.value}`;
+}

@@ -1,0 +1,2 @@
+export { llmLimits } from './llm-limits.js';
+export { TokenBuckets, type Take } from './token-buckets.js';

@@ -1,0 +1,68 @@
+/**
+ * Requests- and tokens-per-minute limits of an LLM route. Tokens are *reserved* before the call (prompt
+ * estimate + max_tokens) and settled to real usage after it, so concurrent long streams cannot overshoot the
+ * limit by more than one request's reservation (llm-gateway-peers §5; peers only charge after the fact).
+ */
+import { GatewayError, errors } from '../../../errors/index.js';
+import type { Filter } from '../../../pipeline/index.js';
+import { estimatePromptTokens } from '../tokens/index.js';
+import { llmOf, type LlmRequest, type LlmRoute } from '../router/types.js';
+import type { TokenBuckets } from './token-buckets.js';
+
+/** The limit filter; `buckets` is long-lived (survives snapshot swaps). */
+export function llmLimits(buckets: TokenBuckets): Filter {
+  return async function limitLlm(ctx, next) {
+    const route = ctx.route as LlmRoute | undefined;
+    const llm = llmOf(ctx);
+    const limits = route?.limits;
+    if (!route || !limits || llm.api === 'models' || (!limits.tokensPerMinute && !limits.requestsPerMinute)) return next();
+    const id = `${route.name}\0${limits.per === 'route' ? '*' : (ctx.consumer?.name ?? '')}`;
+    if (limits.requestsPerMinute) {
+      const t = buckets.take(`${id}\0r`, limits.requestsPerMinute, 1);
+      if (!t.ok) throw limited('GW_ERR_RATE_LIMITED', [route.name], t.retryAfterMs, limits.requestsPerMinute, 'requests', t.remaining);
+    }
+    const tpm = limits.tokensPerMinute;
+    if (!tpm) return next();
+    const prompt = estimatePromptTokens(llm.body, llm.model);
+    const reserved = prompt + completionReserve(llm, limits.defaultMaxTokens);
+    const t = buckets.take(`${id}\0t`, tpm, reserved);
+    if (!t.ok) {
+      if (limits.requestsPerMinute) buckets.give(`${id}\0r`, 1);
+      throw limited('GW_ERR_LLM_TOKEN_LIMIT', [tpm, route.name], t.retryAfterMs, tpm, 'tokens', t.remaining);
+    }
+    try {
+      await next();
+    } finally {
+      buckets.give(`${id}\0t`, reserved - spent(llm, prompt, ctx.outcome.status));
+    }
+  };
+}
+
+/** The completion tokens a request may generate: its own cap, else the route's default. */
+function completionReserve(llm: LlmRequest, fallback: number): number {
+  if (llm.api === 'embeddings') return 0;
+  const b = llm.body;
+  for (const field of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
+    const v = b[field];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.ceil(v);
+  }
+  return fallback;
+}
+
+/** Real usage when reported; else the prompt estimate plus ~4 characters per generated token; 0 if nothing ran. */
+function spent(llm: LlmRequest, prompt: number, status: number | undefined): number {
+  const r = llm.result;
+  if (r.usage) return r.usage.total_tokens;
+  if (r.outputChars === 0 && (status === undefined || status >= 400)) return 0;
+  return prompt + Math.ceil(r.outputChars / 4);
+}
+
+function limited(code: 'GW_ERR_RATE_LIMITED' | 'GW_ERR_LLM_TOKEN_LIMIT', args: unknown[], retryAfterMs: number, limit: number, unit: string, remaining: number): GatewayError {
+  return new GatewayError(errors[code], args, {
+    headers: {
+      'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+      [`x-ratelimit-limit-${unit}`]: String(limit),
+      [`x-ratelimit-remaining-${unit}`]: String(remaining),
+    },
+  });
+}

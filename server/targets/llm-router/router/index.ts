@@ -1,0 +1,18 @@
+export { createLlmRouterTarget, type LlmTargetDeps } from './llm-target.js';
+export { llmRouteMatch } from './route-match.js';
+export { ModelRouter, type ModelMatch, type ModelMatchKey } from './model-router.js';
+export { toLlmGatewayError, normalizedOf } from './errors.js';
+export { llmOf } from './types.js';
+export type {
+  ClientProtocol,
+  CompiledProvider,
+  CompiledTarget,
+  ListedModel,
+  LlmApi,
+  LlmContext,
+  LlmRequest,
+  LlmResult,
+  LlmRoute,
+  ProviderKey,
+  RouteLimits,
+} from './types.js';

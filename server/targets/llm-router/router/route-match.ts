@@ -1,0 +1,27 @@
+import { gatewayError } from '../../../errors/index.js';
+import type { Filter } from '../../../pipeline/index.js';
+import { authFailureOf } from './llm-auth.js';
+import type { ModelRouter } from './model-router.js';
+import { llmOf, type LlmRoute } from './types.js';
+
+/**
+ * Finds the LLM route for the requested model (and the consumer, when auth ran first) and sets `ctx.route`.
+ * `GET /v1/models` gets the snapshot's synthetic models route. No match: 404 GW_ERR_LLM_NO_ROUTE.
+ */
+export function llmRouteMatch(router: ModelRouter<LlmRoute>, modelsRoute: LlmRoute): Filter {
+  return async function matchLlmRoute(ctx, next) {
+    const llm = llmOf(ctx);
+    if (llm.api === 'models') {
+      ctx.route = modelsRoute;
+    } else {
+      const route = router.match({ model: llm.model, consumer: ctx.consumer });
+      if (!route) {
+        // A model only consumers may use: an anonymous caller gets the 401, not a misleading 404.
+        if (!ctx.consumer && router.restricted(llm.model)) throw authFailureOf(ctx) ?? gatewayError('GW_ERR_AUTH_MISSING');
+        throw gatewayError('GW_ERR_LLM_NO_ROUTE', llm.model);
+      }
+      ctx.route = route;
+    }
+    await next();
+  };
+}

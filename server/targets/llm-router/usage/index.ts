@@ -1,0 +1,2 @@
+export { UsageRecorder, timePerOutputToken, type UsageEvent } from './usage-recorder.js';
+export { llmUsage } from './usage-filter.js';

@@ -1,0 +1,50 @@
+import { toGatewayError } from '../../../errors/index.js';
+import type { Filter } from '../../../pipeline/index.js';
+import { llmOf } from '../router/types.js';
+import { timePerOutputToken, type UsageRecorder } from './usage-recorder.js';
+
+/**
+ * Records every routed LLM call (after the rest of the pipeline, errors included) and puts the usage in the
+ * access log: tokens in the OpenAI convention, TTFT and time per output token.
+ */
+export function llmUsage(recorder: UsageRecorder): Filter {
+  return async function recordLlmUsage(ctx, next) {
+    const llm = llmOf(ctx);
+    let failed = false;
+    try {
+      await next();
+    } catch (err) {
+      failed = true;
+      const e = toGatewayError(err);
+      if (e.code === 'GW_ERR_DOWNSTREAM_DISCONNECT') {
+        ctx.outcome.status ??= e.status;
+        ctx.outcome.flag ??= e.flag;
+      }
+      throw err;
+    } finally {
+      const r = llm.result;
+      if (llm.api !== 'models' && r.provider) {
+        const latencyMs = Number(process.hrtime.bigint() - ctx.startedAt) / 1e6;
+        const outcome = ctx.outcome.flag === 'DC' ? 'disconnect' : ctx.outcome.flag === 'UR' ? 'cut' : failed ? 'error' : 'ok';
+        const event = { consumer: ctx.consumer?.name ?? '', route: ctx.route?.name ?? '', provider: r.provider, model: r.upstreamModel ?? '', outcome, usage: r.usage, latencyMs, ttftMs: r.ttftMs } as const;
+        recorder.record(event);
+        ctx.outcome.fields = {
+          ...ctx.outcome.fields,
+          consumer: event.consumer || undefined,
+          model: llm.model,
+          upstreamModel: r.upstreamModel,
+          providerKey: r.key,
+          attempts: r.attempts,
+          stream: llm.stream,
+          promptTokens: r.usage?.prompt_tokens,
+          completionTokens: r.usage?.completion_tokens,
+          cachedTokens: r.usage?.prompt_tokens_details?.cached_tokens,
+          reasoningTokens: r.usage?.completion_tokens_details?.reasoning_tokens,
+          ttftMs: r.ttftMs === undefined ? undefined : Math.round(r.ttftMs * 1000) / 1000,
+          tpotMs: timePerOutputToken({ ...event }),
+          chunks: llm.stream ? r.chunks : undefined,
+        };
+      }
+    }
+  };
+}

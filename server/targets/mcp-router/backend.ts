@@ -1,0 +1,25 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { BackendRecipe } from './types.js';
+
+/**
+ * Where one MCP server's tools come from. Every kind (hosted in process, REST-to-MCP, remote Streamable
+ * HTTP/SSE, stdio child) reduces to the same thing: an MCP transport to talk to, one per upstream session.
+ * The router puts an SDK `Client` on it, so relays, id mapping and timeouts are handled once.
+ */
+export interface McpBackend {
+  /** The recipe kind, for logs. */
+  readonly kind: BackendRecipe['kind'];
+  /**
+   * Opens one upstream connection (one upstream MCP session); the caller owns and closes the transport.
+   * Rejects when the backend cannot be reached; the router retries with backoff.
+   */
+  connect(): Promise<Transport>;
+  /** Releases what the backend shares between connections (child processes, HTTP agents). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a backend from its recipe for server `serverName` (for logs and child-process labels); one factory
+ * per kind, so later kinds plug in without touching the router.
+ */
+export type BackendFactory = (recipe: BackendRecipe, serverName: string) => McpBackend;

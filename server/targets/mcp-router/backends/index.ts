@@ -1,0 +1,15 @@
+export { BackendHealth, type BackendState, type BackendStateChange, type SupervisedBackend } from './backend-health.js';
+export {
+  REMOTE_DEFAULTS,
+  STDIO_DEFAULTS,
+  resolveRemoteOptions,
+  resolveStdioOptions,
+  type RemoteBackendOptions,
+  type RemoteBackendSpec,
+  type RemoteTuning,
+  type StdioBackendOptions,
+  type StdioBackendSpec,
+  type StdioTuning,
+} from './options.js';
+export { killAllGroups, liveGroupCount } from './process-group.js';
+export { StdioBackend, createStdioBackendFactory, type StdioBackendDeps } from './stdio-backend.js';

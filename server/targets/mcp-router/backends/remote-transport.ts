@@ -1,0 +1,217 @@
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike, Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  isJSONRPCRequest,
+  type InitializeResult,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import { GatewayError, errors } from '../../../errors/index.js';
+import type { BackendHealth } from './backend-health.js';
+import type { RemoteBackendOptions } from './options.js';
+import { describeFailure, isSessionGone, isStreamLost, isUnreachable } from './remote-errors.js';
+import { RequestDeadlines } from './request-deadlines.js';
+
+/** What one remote connection runs on. */
+export interface RemoteTransportDeps {
+  readonly options: RemoteBackendOptions;
+  /** Headers sent on every upstream request: configured credentials (and a passed-through token, if allowed). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly fetch: FetchLike;
+  readonly health: BackendHealth;
+  /** Tagged with the server name. */
+  readonly log: Logger;
+}
+
+type Inner = Transport & { setProtocolVersion?: (version: string) => void };
+
+/**
+ * One upstream MCP session over the SDK's Streamable HTTP or SSE client transport, wrapped (not rewritten) to
+ * add what a gateway needs: when the upstream forgets the session (404) or its event stream is lost for good,
+ * a fresh inner transport replays the client's own `initialize`, re-applies the negotiated protocol version
+ * (sent as `MCP-Protocol-Version`) and resends the failed message, so the client on top never notices; it is
+ * told `tools/list_changed` because the new upstream session may serve other tools. Resuming a broken
+ * Streamable HTTP stream with `Last-Event-ID` is the SDK transport's own work (configured by `resumeRetries`).
+ * An upstream that cannot be reached marks the backend down, fails the message at once and closes the
+ * connection, so the router withdraws the tools and retries with backoff.
+ */
+export class RemoteTransport implements Transport {
+  onmessage?: (message: JSONRPCMessage) => void;
+  onerror?: (error: Error) => void;
+  onclose?: () => void;
+  private inner: Inner;
+  private initRequest: JSONRPCRequest | undefined;
+  private protocolVersion: string | undefined;
+  private reinit: Promise<void> | undefined;
+  private readonly privateReplies = new Map<RequestId, (message: JSONRPCMessage) => void>();
+  private readonly deadlines: RequestDeadlines;
+  private privateIds = 0;
+  private closed = false;
+
+  constructor(private readonly deps: RemoteTransportDeps) {
+    this.inner = this.build();
+    this.deadlines = new RequestDeadlines(deps.options.name, deps.options.requestTimeoutMs, (_id, expiry) => {
+      void this.inner.send(expiry.cancel).catch(() => {});
+      this.onmessage?.(expiry.response);
+    });
+  }
+
+  /** The upstream's session id (changes when the session is re-initialized). */
+  get sessionId(): string | undefined {
+    return this.inner.sessionId;
+  }
+
+  /** Remembers the version the client negotiated; the SDK transport sends it as `MCP-Protocol-Version`. */
+  setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
+    this.inner.setProtocolVersion?.(version);
+  }
+
+  /** Opens the inner transport (the SSE transport connects here; Streamable HTTP on the first POST). */
+  async start(): Promise<void> {
+    if (this.deps.health.state === 'stopped') this.deps.health.set('starting');
+    try {
+      await this.inner.start();
+    } catch (err) {
+      throw this.failed(err);
+    }
+  }
+
+  /** Sends upstream; re-initializes and resends once if the upstream forgot the session. */
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (this.closed) throw new Error(`connection to MCP server "${this.deps.options.name}" is closed`);
+    if (this.reinit) await this.reinit;
+    if (isJSONRPCRequest(message) && message.method === 'initialize') this.initRequest = message;
+    this.deadlines.track(message);
+    try {
+      await this.inner.send(message, options);
+    } catch (err) {
+      if (!isSessionGone(err) || !this.initRequest || message === this.initRequest) throw this.failed(err);
+      await this.reinitialize(err as Error);
+      await this.inner.send(message, options).catch((again: unknown) => {
+        throw this.failed(again);
+      });
+    }
+  }
+
+  /** Closes the upstream session for good. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.deadlines.clear();
+    const inner = this.inner;
+    detach(inner);
+    await inner.close().catch(() => {});
+    this.onclose?.();
+  }
+
+  private build(): Inner {
+    const { options, headers, fetch } = this.deps;
+    const url = new URL(options.url);
+    const requestInit: RequestInit = { headers: { ...headers } };
+    const inner: Inner =
+      options.transport === 'sse'
+        ? new SSEClientTransport(url, { requestInit, fetch })
+        : new StreamableHTTPClientTransport(url, {
+            requestInit,
+            fetch,
+            reconnectionOptions: {
+              initialReconnectionDelay: options.resumeInitialMs,
+              maxReconnectionDelay: options.resumeInitialMs * 8,
+              reconnectionDelayGrowFactor: 1.5,
+              maxRetries: options.resumeRetries,
+            },
+          });
+    if (this.protocolVersion) inner.setProtocolVersion?.(this.protocolVersion);
+    inner.onmessage = (message) => this.received(message);
+    inner.onerror = (err) => this.innerError(err);
+    inner.onclose = () => {
+      // The inner transport closed by itself (bad endpoint event): this connection is over.
+      if (inner === this.inner) void this.close();
+    };
+    return inner;
+  }
+
+  private received(message: JSONRPCMessage): void {
+    const id = 'id' in message ? (message.id as RequestId) : undefined;
+    const privateReply = id === undefined || 'method' in message ? undefined : this.privateReplies.get(id);
+    if (privateReply) return privateReply(message);
+    if (id !== undefined && id === this.initRequest?.id && 'result' in message) this.deps.health.set('ready');
+    this.deadlines.observe(message);
+    this.onmessage?.(message);
+  }
+
+  private innerError(err: Error): void {
+    if (this.closed) return;
+    if (isSessionGone(err) || isStreamLost(err)) void this.reinitialize(err).catch(() => {});
+    this.onerror?.(err);
+  }
+
+  private reinitialize(cause: Error): Promise<void> {
+    this.reinit ??= this.replaceSession(cause).finally(() => {
+      this.reinit = undefined;
+    });
+    return this.reinit;
+  }
+
+  private async replaceSession(cause: Error): Promise<void> {
+    const init = this.initRequest;
+    if (!init || this.closed) throw cause;
+    this.deps.log.warn({ reason: describeFailure(cause), sessionId: this.inner.sessionId }, 'upstream MCP session lost: re-initializing');
+    const old = this.inner;
+    detach(old);
+    void old.close().catch(() => {});
+    this.inner = this.build();
+    try {
+      await this.inner.start();
+      const result = await this.privateRequest({ ...init, id: `agate-reinit-${++this.privateIds}` });
+      this.setProtocolVersion(result.protocolVersion);
+      await this.inner.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    } catch (err) {
+      const failure = this.failed(err);
+      void this.close();
+      throw failure;
+    }
+    this.deps.health.set('ready');
+    this.deps.log.info({ sessionId: this.inner.sessionId }, 'upstream MCP session re-initialized');
+    this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+  }
+
+  /** A request of our own (the replayed initialize): its answer is not the client's to see. */
+  private privateRequest(request: JSONRPCRequest): Promise<InitializeResult> {
+    const timeoutMs = this.deps.options.requestTimeoutMs || this.deps.options.connectTimeoutMs;
+    return new Promise<InitializeResult>((resolve, reject) => {
+      const timer = setTimeout(() => settle(new Error(`no answer to initialize within ${timeoutMs} ms`)), timeoutMs);
+      const settle = (outcome: Error | JSONRPCMessage): void => {
+        clearTimeout(timer);
+        this.privateReplies.delete(request.id);
+        if (outcome instanceof Error) return reject(outcome);
+        if ('result' in outcome) return resolve(outcome.result as InitializeResult);
+        reject(new Error(`initialize failed: ${JSON.stringify((outcome as { error?: unknown }).error)}`));
+      };
+      this.privateReplies.set(request.id, settle);
+      this.inner.send(request).catch((err: unknown) => settle(err as Error));
+    });
+  }
+
+  /** Turns a send failure into the error the client sees; an unreachable upstream marks the backend down. */
+  private failed(err: unknown): Error {
+    const reason = describeFailure(err);
+    if (!isUnreachable(err)) return err instanceof Error ? err : new Error(reason);
+    const { name, url } = this.deps.options;
+    this.deps.health.set('down', `${reason} (${url})`);
+    this.deps.log.warn({ url, reason }, 'upstream MCP server unreachable');
+    // Closing lets the router withdraw the tools at once and reconnect with its backoff.
+    if (!this.reinit) queueMicrotask(() => void this.close());
+    return new GatewayError(errors.GW_ERR_MCP_BACKEND_UNAVAILABLE, [`${name} (${reason} at ${url})`], { cause: err });
+  }
+}
+
+function detach(inner: Inner): void {
+  inner.onmessage = undefined;
+  inner.onerror = undefined;
+  inner.onclose = undefined;
+}

@@ -1,0 +1,169 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Logger } from 'pino';
+import { BackendHealth } from './backend-health.js';
+import { CrashPolicy } from './crash-policy.js';
+import type { StdioBackendOptions } from './options.js';
+import { StdioChild, type ChildExit } from './stdio-child.js';
+import { StdioMux } from './stdio-mux.js';
+
+/** One running process and the sessions on it. */
+interface Slot {
+  readonly child: StdioChild;
+  readonly mux: StdioMux;
+  ready: boolean;
+}
+
+/**
+ * Runs the processes of one stdio server. `shared` mode keeps one process for every session, started on demand
+ * and stopped after `idleShutdownMs` without sessions; `per-session` mode starts one per session (up to
+ * `maxProcesses`) and stops it with the session. A crash ends the sessions on that process (the router
+ * reconnects them); the next start waits out an exponential backoff, and a crash loop holds the server stopped
+ * for a cool-down. Restarts are driven by demand, so a server nobody uses is never restarted.
+ */
+export class StdioSupervisor {
+  /** The health signal the router uses to withdraw this server's tools. */
+  readonly health: BackendHealth;
+  private readonly slots = new Set<Slot>();
+  private readonly policy: CrashPolicy;
+  private readonly log: Logger;
+  private shared: Slot | undefined;
+  private starting: Promise<Slot> | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private coolDownTimer: NodeJS.Timeout | undefined;
+  private lastCrash = '';
+  private closed = false;
+
+  constructor(
+    private readonly options: StdioBackendOptions,
+    log: Logger,
+  ) {
+    this.log = log.child({ server: options.name });
+    this.health = new BackendHealth(options.name);
+    this.policy = new CrashPolicy(options);
+  }
+
+  /** Process ids running now (for status output and tests). */
+  get pids(): number[] {
+    return [...this.slots].map((s) => s.child.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  /** A new upstream session: on the shared process, or on a process of its own. */
+  async connect(): Promise<Transport> {
+    this.assertAvailable();
+    const slot = this.options.mode === 'shared' ? await this.sharedSlot() : await this.startSlot();
+    if (slot.child.isExited) throw new Error(`MCP server "${this.options.name}" exited while starting: ${this.lastCrash}`);
+    clearTimeout(this.idleTimer);
+    return slot.mux.attach();
+  }
+
+  /** Stops every process and refuses new sessions (server removed or changed, gateway shutdown). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.coolDownTimer);
+    await Promise.all([...this.slots].map((slot) => slot.child.stop()));
+    this.health.set('stopped', 'closed');
+  }
+
+  private assertAvailable(): void {
+    const name = this.options.name;
+    if (this.closed) throw new Error(`MCP server "${name}": backend is closed`);
+    if (this.policy.isLooping()) {
+      const until = new Date(this.policy.coolDownEndsAt).toISOString();
+      throw new Error(
+        `MCP server "${name}" is crash-looping (${this.options.maxCrashes} crashes within ${this.options.crashWindowMs} ms, last: ${this.lastCrash}); held stopped until ${until}`,
+      );
+    }
+    if (this.options.mode === 'per-session' && this.slots.size >= this.options.maxProcesses) {
+      throw new Error(`MCP server "${name}": all ${this.options.maxProcesses} per-session processes are in use`);
+    }
+  }
+
+  private async sharedSlot(): Promise<Slot> {
+    if (this.shared && !this.shared.child.isExited) return this.shared;
+    this.starting ??= this.startSlot().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async startSlot(): Promise<Slot> {
+    const wait = this.policy.waitBeforeStart();
+    if (wait > this.options.maxStartWaitMs) {
+      throw new Error(`MCP server "${this.options.name}" is restarting after a crash (${this.lastCrash}); next start in ${wait} ms`);
+    }
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.assertAvailable();
+    return this.spawn();
+  }
+
+  private spawn(): Slot {
+    if (this.slots.size === 0) this.health.set('starting');
+    let slot: Slot | undefined;
+    const mux = new StdioMux(this.options.name, this.options.requestTimeoutMs, (m) => child.send(m), {
+      onReady: () => this.onReady(slot),
+      onIdle: () => this.onIdle(slot),
+    });
+    const child: StdioChild = new StdioChild(this.options, this.log, {
+      onMessage: (m) => mux.deliver(m),
+      onExit: (exit) => this.onExit(slot as Slot, exit),
+    });
+    slot = { child, mux, ready: false };
+    this.slots.add(slot);
+    if (this.options.mode === 'shared') this.shared = slot;
+    this.log.info({ pid: child.pid, command: this.options.command, mode: this.options.mode }, 'mcp stdio server started');
+    return slot;
+  }
+
+  private onReady(slot: Slot | undefined): void {
+    if (!slot || slot.ready) return;
+    slot.ready = true;
+    if (!this.policy.isLooping()) this.health.set('ready');
+  }
+
+  private onIdle(slot: Slot | undefined): void {
+    if (!slot || slot.child.isExited) return;
+    if (this.options.mode === 'per-session') return void slot.child.stop();
+    if (this.options.idleShutdownMs <= 0) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (slot.mux.size > 0) return;
+      this.log.info({ pid: slot.child.pid, idleMs: this.options.idleShutdownMs }, 'mcp stdio server idle: stopping');
+      void slot.child.stop();
+    }, this.options.idleShutdownMs);
+    this.idleTimer.unref();
+  }
+
+  private onExit(slot: Slot, exit: ChildExit): void {
+    this.slots.delete(slot);
+    if (this.shared === slot) this.shared = undefined;
+    slot.mux.closeAll();
+    if (exit.requested || this.closed) {
+      if (this.slots.size === 0 && this.health.state !== 'crash-looping') this.health.set('stopped', 'stopped');
+      return;
+    }
+    this.lastCrash = describeExit(exit);
+    this.log.warn({ pid: slot.child.pid, reason: this.lastCrash }, 'mcp stdio server exited unexpectedly');
+    if (this.policy.recordCrash(slot.child.startedAt)) return this.enterCrashLoop();
+    const anyReady = [...this.slots].some((s) => s.ready);
+    this.health.set(anyReady ? 'ready' : 'down', this.lastCrash);
+  }
+
+  private enterCrashLoop(): void {
+    const { maxCrashes, crashWindowMs, crashCooldownMs } = this.options;
+    this.log.error({ maxCrashes, crashWindowMs, crashCooldownMs, reason: this.lastCrash }, 'mcp stdio server is crash-looping: held stopped');
+    this.health.set('crash-looping', this.lastCrash);
+    clearTimeout(this.coolDownTimer);
+    this.coolDownTimer = setTimeout(() => {
+      this.policy.reset();
+      if (!this.closed) this.health.set(this.slots.size > 0 ? 'ready' : 'stopped', 'cool-down over');
+    }, crashCooldownMs);
+    this.coolDownTimer.unref();
+  }
+}
+
+function describeExit(exit: ChildExit): string {
+  if (exit.error) return `could not start: ${exit.error.message}`;
+  if (exit.signal) return `killed by ${exit.signal}`;
+  return `exited with code ${exit.code}`;
+}

@@ -1,0 +1,43 @@
+import { gatewayError } from '../../errors/index.js';
+import type { Filter, GatewayContext } from '../../pipeline/index.js';
+import { consumerAllowed } from './policy.js';
+import type { CompiledMcpServer } from './types.js';
+
+/** Which MCP endpoint of a server a request is for. */
+export type McpEndpointKind = 'streamable-http' | 'sse' | 'messages';
+
+/** What the endpoint filter adds to the context. */
+export interface McpRequestState {
+  readonly server: CompiledMcpServer;
+  readonly endpoint: McpEndpointKind;
+}
+
+/** A GatewayContext on an MCP endpoint. */
+export type McpGatewayContext = GatewayContext & { mcp?: McpRequestState };
+
+/** Parses `/mcp/<name>`, `/mcp/<name>/sse` and `/mcp/<name>/messages`; undefined for anything else. */
+export function parseMcpPath(path: string): { name: string; endpoint: McpEndpointKind } | undefined {
+  const m = /^\/mcp\/([a-z0-9][a-z0-9._-]{0,62})(\/sse|\/messages)?\/?$/.exec(path);
+  if (!m) return undefined;
+  const endpoint = m[2] === '/sse' ? 'sse' : m[2] === '/messages' ? 'messages' : 'streamable-http';
+  return { name: m[1]!, endpoint };
+}
+
+/**
+ * Finds the MCP server the path names (404 otherwise), sets the route, and applies the server's consumer allow
+ * list: 401 without credentials, 403 for a consumer that is not on it. Only registry config decides this.
+ */
+export function mcpEndpoint(servers: ReadonlyMap<string, CompiledMcpServer>): Filter {
+  return async function matchMcpEndpoint(ctx: McpGatewayContext, next) {
+    const parsed = parseMcpPath(ctx.request.path);
+    const server = parsed && servers.get(parsed.name);
+    if (!parsed || !server) throw gatewayError('GW_ERR_MCP_SERVER_NOT_FOUND', parsed?.name ?? ctx.request.path);
+    ctx.route = { name: `mcp:${server.name}`, target: { kind: 'mcp-router' } };
+    if (!consumerAllowed(server.policy, ctx.consumer)) {
+      if (!ctx.consumer) throw gatewayError('GW_ERR_AUTH_MISSING');
+      throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ctx.consumer.name, `MCP server ${server.name}`);
+    }
+    ctx.mcp = { server, endpoint: parsed.endpoint };
+    await next();
+  };
+}

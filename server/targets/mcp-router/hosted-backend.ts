@@ -1,0 +1,20 @@
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { BackendFactory, McpBackend } from './backend.js';
+
+/**
+ * A hosted server (servers/): each connection gets a fresh SDK server from the definition, linked to the
+ * router's client by an in-memory transport pair, so a hosted server is reached exactly like a remote one.
+ */
+export const hostedBackend: BackendFactory = (recipe): McpBackend => {
+  if (recipe.kind !== 'hosted') throw new Error(`hostedBackend cannot build a ${recipe.kind} backend`);
+  return {
+    kind: 'hosted',
+    async connect() {
+      const server = recipe.definition.createServer(recipe.options);
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      await server.connect(serverSide);
+      return clientSide;
+    },
+    async close() {},
+  };
+};

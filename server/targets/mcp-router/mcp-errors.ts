@@ -1,0 +1,24 @@
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { GatewayError, errors, type ErrorCode } from '../../errors/index.js';
+
+/** JSON-RPC 2.0 / MCP error codes the router answers with. */
+export const JsonRpcCode = Object.freeze({
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** Implementation-defined range: transport-level refusals (the SDK's choice too). */
+  ServerError: -32000,
+  /** What the SDK uses for an unknown session. */
+  SessionNotFound: -32001,
+});
+
+/**
+ * A JSON-RPC error for a protocol or policy failure, carrying the catalogue code (and any hints such as the
+ * retry delay) in `data`, so clients and models can act on it. The SDK answers it with the request's own id.
+ */
+export function protocolError(jsonRpcCode: number, code: ErrorCode, args: unknown[] = [], data: Record<string, unknown> = {}): McpError {
+  const message = new GatewayError(errors[code], args).message;
+  return new McpError(jsonRpcCode, message, { code, ...data });
+}

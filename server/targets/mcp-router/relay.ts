@@ -1,0 +1,44 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+
+/** The downstream request being served, as the SDK hands it to a request handler. */
+export type DownstreamExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+// The async chain downstream handler → upstream client.request → backend → backend's own sampling request
+// → our client's handler keeps this context, so a server-to-client request reaches the downstream session
+// *and stream* of the call that caused it, over every transport, without rewriting ids or _meta.
+const downstreamRequest = new AsyncLocalStorage<DownstreamExtra>();
+
+/** Runs `fn` (an upstream call) on behalf of the downstream request `extra`. */
+export function onBehalfOf<T>(extra: DownstreamExtra, fn: () => Promise<T>): Promise<T> {
+  return downstreamRequest.run(extra, fn);
+}
+
+/** How upstream traffic reaches one downstream session. */
+export interface DownstreamRelay {
+  /** Sends a notification on the stream of the call that caused it, else on the session's standalone stream. */
+  notify(notification: ServerNotification): Promise<void>;
+  /** Sends a server-to-client request (sampling, elicitation, roots) the same way and returns the answer. */
+  request<S extends z.ZodType>(request: ServerRequest, schema: S, options?: RequestOptions): Promise<z.infer<S>>;
+}
+
+/** The relay of one downstream SDK server. */
+export function downstreamRelay(server: Server): DownstreamRelay {
+  return {
+    async notify(notification) {
+      const extra = downstreamRequest.getStore();
+      if (extra) await extra.sendNotification(notification);
+      else await server.notification(notification);
+    },
+    request(request, schema, options) {
+      const extra = downstreamRequest.getStore();
+      // The SDK's generic typing of schemas does not line up across its two entry points; both validate.
+      if (extra) return extra.sendRequest(request, schema as never, options) as never;
+      return server.request(request, schema as never, options) as never;
+    },
+  };
+}

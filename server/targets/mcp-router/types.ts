@@ -1,0 +1,40 @@
+import type { HostedServerDefinition, HostedServerOptions } from '../../../servers/index.js';
+import type { McpBackendSpec } from '../../../registry/index.js';
+import type { GatewayContext } from '../../pipeline/index.js';
+import type { McpPolicy } from './policy.js';
+
+/** How to build a backend, as compiled from the registry (secrets already resolved). */
+export type BackendRecipe =
+  | { readonly kind: 'hosted'; readonly definition: HostedServerDefinition; readonly options: HostedServerOptions }
+  | { readonly kind: 'rest' | 'remote' | 'stdio'; readonly spec: McpBackendSpec };
+
+/** A bundle's members and naming. */
+export interface BundleConfig {
+  readonly members: readonly string[];
+  readonly separator: string;
+  readonly prefix: 'always' | 'conditional' | 'never';
+}
+
+/** One MCP server as compiled into a snapshot. */
+export interface CompiledMcpServer {
+  readonly name: string;
+  readonly description?: string;
+  /** Set for every kind except `bundle`. */
+  readonly backend?: BackendRecipe;
+  /** Hash of the backend recipe (secrets included): a change replaces the backend. '' for bundles. */
+  readonly backendHash: string;
+  /** Set for bundles. */
+  readonly bundle?: BundleConfig;
+  readonly policy: McpPolicy;
+  /** Hash of the whole compiled config: a change tells open sessions their tools may have changed. */
+  readonly configHash: string;
+}
+
+/** The MCP router's part of a snapshot. */
+export interface McpSnapshot {
+  /** Enabled servers by name. */
+  readonly servers: ReadonlyMap<string, CompiledMcpServer>;
+  /** Runs the MCP pipeline (leading filters → auth → dispatch to the router) for one HTTP exchange. */
+  readonly handle: (ctx: GatewayContext) => Promise<void>;
+  readonly serverCount: number;
+}
