@@ -18,6 +18,7 @@ import { createLlmIngress } from './ingress/llm/index.js';
 import { createLlmParts } from './targets/llm-router/setup.js';
 import { createMcpIngress } from './ingress/mcp/index.js';
 import { McpRouter, createMcpRouterTarget, type McpRouterOptions } from './targets/mcp-router/index.js';
+import { createRemoteBackendFactory, createStdioBackendFactory } from './targets/mcp-router/backends/index.js';
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { createAdminApp } from './admin/app.js';
 import { loadAdminToken, type AdminToken } from './admin/admin-token.js';
@@ -75,7 +76,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const trustedProxies = options.trustedProxies?.length ? toBlockList(options.trustedProxies) : undefined;
   const leadingFilters = [observability(metrics)];
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
-  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: options.mcp });
+  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
   const mcpIngress = createMcpIngress({ current: () => snapshots.current(), router: mcpRouter, log });
   targets.set('mcp-router', createMcpRouterTarget((ctx) => mcpIngress.serve(ctx)));
   const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers };
@@ -161,6 +162,14 @@ function routeIngress(mounts: IngressMount[], fallback: IngressMount['handle']):
     for (const m of mounts) if (url.startsWith(m.prefix)) return m.handle(req, res);
     fallback(req, res);
   };
+}
+
+/** Adds the remote and stdio backend factories unless the caller supplied its own for those kinds. */
+function withBackendFactories(options: McpRouterOptions | undefined, log: Logger): McpRouterOptions {
+  const factories = new Map(options?.backendFactories ?? []);
+  if (!factories.has('remote')) factories.set('remote', createRemoteBackendFactory({ log }));
+  if (!factories.has('stdio')) factories.set('stdio', createStdioBackendFactory({ log }));
+  return { ...options, backendFactories: factories };
 }
 
 function listen(server: Server, port: number, host: string): Promise<string> {

@@ -13,3 +13,5 @@ export {
 } from './options.js';
 export { killAllGroups, liveGroupCount } from './process-group.js';
 export { StdioBackend, createStdioBackendFactory, type StdioBackendDeps } from './stdio-backend.js';
+export { RemoteBackend, createRemoteBackendFactory, type RemoteBackendDeps } from './remote-backend.js';
+export { RemoteTransport, type RemoteTransportDeps } from './remote-transport.js';

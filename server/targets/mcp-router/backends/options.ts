@@ -86,8 +86,11 @@ export interface RemoteTuning {
   readonly resumeRetries: number;
   /** First delay before resuming a broken stream, ms (grows 1.5× per attempt). */
   readonly resumeInitialMs: number;
-  /** Pass the downstream client's own Authorization header upstream (off: only configured credentials). */
-  readonly passThroughAuthorization: boolean;
+  /**
+   * Lower-case client headers passed upstream on tools/call (e.g. `authorization`); empty: only the configured
+   * credentials are ever sent, never the client's own token.
+   */
+  readonly passthroughHeaders: readonly string[];
 }
 
 /** Everything a remote backend runs on. */
@@ -105,7 +108,7 @@ export const REMOTE_DEFAULTS: RemoteTuning = Object.freeze({
   requestTimeoutMs: 120_000,
   resumeRetries: 3,
   resumeInitialMs: 500,
-  passThroughAuthorization: false,
+  passthroughHeaders: Object.freeze([]) as readonly string[],
 });
 
 /** Resolves a remote spec; the schema's `timeoutMs` is the per-request deadline. */

@@ -35,3 +35,9 @@ export function isUnreachable(err: unknown): boolean {
   if (err instanceof SseError) return err.code === undefined || err.code <= 0;
   return err instanceof TypeError || (err instanceof Error && 'cause' in err && err.cause !== undefined);
 }
+
+/** The pooled socket was closed under us (undici's "other side closed", a reset): worth one more try. */
+export function isStaleSocket(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } } | undefined)?.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
+}

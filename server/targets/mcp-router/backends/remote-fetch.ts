@@ -1,5 +1,12 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { Agent, fetch as undiciFetch } from 'undici';
+
+/**
+ * Headers for the upstream requests made while a callback runs: how one tools/call carries the client's own
+ * credentials (configured passthrough) although the SDK transport only knows per-connection headers.
+ */
+export const requestHeaders = new AsyncLocalStorage<Readonly<Record<string, string>>>();
 
 /** A fetch bound to one upstream's connection pool, and the way to close that pool. */
 export interface UpstreamFetch {
@@ -18,7 +25,15 @@ export function createUpstreamFetch(options: { connectTimeoutMs: number; headers
     headersTimeout: options.headersTimeoutMs,
     bodyTimeout: 0,
   });
-  const fetch = ((url: string | URL, init?: RequestInit) =>
-    undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent })) as unknown as FetchLike;
+  const fetch = ((url: string | URL, init?: RequestInit) => {
+    const extra = requestHeaders.getStore();
+    let headers = init?.headers;
+    if (extra) {
+      const merged = new Headers(headers);
+      for (const [name, value] of Object.entries(extra)) merged.set(name, value);
+      headers = merged;
+    }
+    return undiciFetch(url, { ...init, headers, dispatcher: agent } as unknown as Parameters<typeof undiciFetch>[1]);
+  }) as unknown as FetchLike;
   return { fetch, close: () => agent.close() };
 }

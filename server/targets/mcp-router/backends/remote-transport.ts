@@ -12,7 +12,9 @@ import type { Logger } from 'pino';
 import { GatewayError, errors } from '../../../errors/index.js';
 import type { BackendHealth } from './backend-health.js';
 import type { RemoteBackendOptions } from './options.js';
-import { describeFailure, isSessionGone, isStreamLost, isUnreachable } from './remote-errors.js';
+import { describeFailure, isSessionGone, isStaleSocket, isStreamLost, isUnreachable } from './remote-errors.js';
+import { PASSTHROUGH_AUTH_META_KEY } from '../../../../servers/index.js';
+import { requestHeaders } from './remote-fetch.js';
 import { RequestDeadlines } from './request-deadlines.js';
 
 /** What one remote connection runs on. */
@@ -24,6 +26,8 @@ export interface RemoteTransportDeps {
   readonly health: BackendHealth;
   /** Tagged with the server name. */
   readonly log: Logger;
+  /** Told once, when this connection has closed (the backend forgets it). */
+  readonly onClosed?: () => void;
 }
 
 type Inner = Transport & { setProtocolVersion?: (version: string) => void };
@@ -85,13 +89,15 @@ export class RemoteTransport implements Transport {
     if (this.closed) throw new Error(`connection to MCP server "${this.deps.options.name}" is closed`);
     if (this.reinit) await this.reinit;
     if (isJSONRPCRequest(message) && message.method === 'initialize') this.initRequest = message;
+    const passthrough = this.takePassthrough(message);
+    message = passthrough.message;
     this.deadlines.track(message);
     try {
-      await this.inner.send(message, options);
+      await this.sendOnce(message, options, passthrough.headers);
     } catch (err) {
       if (!isSessionGone(err) || !this.initRequest || message === this.initRequest) throw this.failed(err);
       await this.reinitialize(err as Error);
-      await this.inner.send(message, options).catch((again: unknown) => {
+      await this.sendOnce(message, options, passthrough.headers).catch((again: unknown) => {
         throw this.failed(again);
       });
     }
@@ -105,7 +111,40 @@ export class RemoteTransport implements Transport {
     const inner = this.inner;
     detach(inner);
     await inner.close().catch(() => {});
+    this.deps.onClosed?.();
     this.onclose?.();
+  }
+
+  /**
+   * One send, tried a second time when a pooled keep-alive socket turned out to be closed by the upstream
+   * (it restarted, or timed the socket out) before our request went out on it: the classic stale-socket race.
+   */
+  private async sendOnce(message: JSONRPCMessage, options?: TransportSendOptions, headers?: Record<string, string>): Promise<void> {
+    const attempt = (): Promise<void> => (headers ? requestHeaders.run(headers, () => this.inner.send(message, options)) : this.inner.send(message, options));
+    try {
+      await attempt();
+    } catch (err) {
+      if (!isStaleSocket(err)) throw err;
+      await attempt();
+    }
+  }
+
+  /**
+   * Takes the router's passthrough credentials out of a tools/call `_meta` (the upstream must not see them as
+   * data) and keeps those the server is configured to pass on, to be sent as headers of that one request.
+   */
+  private takePassthrough(message: JSONRPCMessage): { message: JSONRPCMessage; headers?: Record<string, string> } {
+    const meta = isJSONRPCRequest(message) ? (message.params?._meta as Record<string, unknown> | undefined) : undefined;
+    if (!meta || !(PASSTHROUGH_AUTH_META_KEY in meta)) return { message };
+    const { [PASSTHROUGH_AUTH_META_KEY]: given, ...rest } = meta;
+    const request = message as JSONRPCRequest;
+    const stripped: JSONRPCRequest = { ...request, params: { ...request.params, _meta: rest } };
+    const headers: Record<string, string> = {};
+    for (const name of this.deps.options.passthroughHeaders) {
+      const value = (given as Record<string, unknown> | undefined)?.[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    return { message: stripped, headers: Object.keys(headers).length ? headers : undefined };
   }
 
   private build(): Inner {

@@ -48,13 +48,12 @@ export class StdioBackend implements SupervisedBackend {
 }
 
 /**
- * The `stdio` backend factory for the router. `name` is the MCP server's name (logs, errors); the router's pool
- * passes it as the second argument.
+ * The `stdio` backend factory for the router. `name` is the MCP server's name (logs, errors).
  */
 export function createStdioBackendFactory(deps: StdioBackendDeps): BackendFactory {
-  return (recipe: BackendRecipe, name?: string) => {
+  return (recipe: BackendRecipe, name: string) => {
     if (recipe.kind !== 'stdio' || recipe.spec.kind !== 'stdio') throw new Error(`the stdio factory cannot build a ${recipe.kind} backend`);
     const spec: StdioBackendSpec = recipe.spec;
-    return new StdioBackend(resolveStdioOptions(name ?? spec.command, spec, deps.defaults), deps.log);
+    return new StdioBackend(resolveStdioOptions(name, spec, deps.defaults), deps.log);
   };
 }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStdioBackendFactory, type StdioBackend, type StdioTuning } from '../../../../../server/targets/mcp-router/backends/index.js';
+import { createStdioBackendFactory, type StdioBackend, type StdioBackendSpec, type StdioTuning } from '../../../../../server/targets/mcp-router/backends/index.js';
 import { captureLog, type CapturedLog } from '../../../../helpers/capture-log.js';
 import { waitFor } from '../../../../helpers/gateway.js';
 import { groupMembers, leftovers, zombieChildren } from '../../../../helpers/process-table.js';
@@ -14,7 +14,7 @@ const pidsSeen = new Set<number>();
 
 function everythingBackend(captured: CapturedLog, tuning: Partial<StdioTuning> = {}): StdioBackend {
   const factory = createStdioBackendFactory({ log: captured.log, defaults: tuning });
-  const spec = { kind: 'stdio' as const, command: process.execPath, args: [everything, 'stdio'], env: {} };
+  const spec: StdioBackendSpec = { kind: 'stdio', command: process.execPath, args: [everything, 'stdio'], env: {} };
   const backend = factory({ kind: 'stdio', spec }, 'everything') as StdioBackend;
   open.push({ backend, clients: [] });
   return backend;

@@ -6,6 +6,7 @@ import {
   createStdioBackendFactory,
   type BackendStateChange,
   type StdioBackend,
+  type StdioBackendSpec,
   type StdioTuning,
 } from '../../../../../server/targets/mcp-router/backends/index.js';
 import { captureLog, type CapturedLog } from '../../../../helpers/capture-log.js';
@@ -20,7 +21,8 @@ const groups = new Set<number>();
 
 function fixtureBackend(script: string, captured: CapturedLog, tuning: Partial<StdioTuning>, env: Record<string, string> = {}) {
   const factory = createStdioBackendFactory({ log: captured.log, defaults: tuning });
-  const backend = factory({ kind: 'stdio', spec: { kind: 'stdio', command: process.execPath, args: [fixture(script)], env } }, script) as StdioBackend;
+  const spec: StdioBackendSpec = { kind: 'stdio', command: process.execPath, args: [fixture(script)], env };
+  const backend = factory({ kind: 'stdio', spec }, script) as StdioBackend;
   const changes: Array<BackendStateChange & { at: number }> = [];
   backend.health.subscribe((c) => changes.push({ ...c, at: Date.now() }));
   backends.push(backend);

@@ -1,0 +1,76 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Logger } from 'pino';
+import type { BackendFactory } from '../backend.js';
+import type { BackendRecipe } from '../types.js';
+import { BackendHealth, type SupervisedBackend } from './backend-health.js';
+import { resolveRemoteOptions, type RemoteBackendOptions, type RemoteTuning } from './options.js';
+import { createUpstreamFetch, type UpstreamFetch } from './remote-fetch.js';
+import { RemoteTransport } from './remote-transport.js';
+
+/** What the remote factory needs besides the recipe. */
+export interface RemoteBackendDeps {
+  readonly log: Logger;
+  /** Defaults for tuning the registry spec does not set. */
+  readonly defaults?: Partial<RemoteTuning>;
+}
+
+/**
+ * A remote MCP server (Streamable HTTP or HTTP+SSE) as a router backend. Each `connect()` is one upstream
+ * session; they share one connection pool, and one health signal (ready after an `initialize` succeeds, down
+ * when the upstream cannot be reached).
+ */
+export class RemoteBackend implements SupervisedBackend {
+  readonly kind = 'remote' as const;
+  /** Ready, down, … with a change feed. */
+  readonly health: BackendHealth;
+  /** Client headers the router may hand us on tools/call (configured passthrough). */
+  readonly passthroughHeaders: readonly string[];
+  private readonly upstream: UpstreamFetch;
+  private readonly open = new Set<RemoteTransport>();
+  private readonly log: Logger;
+  private closed = false;
+
+  constructor(
+    readonly options: RemoteBackendOptions,
+    log: Logger,
+  ) {
+    this.log = log.child({ server: options.name });
+    this.health = new BackendHealth(options.name);
+    this.passthroughHeaders = options.passthroughHeaders;
+    // Headers must arrive before the request deadline can fire; a stream's body may then idle.
+    const headersTimeoutMs = options.requestTimeoutMs > 0 ? options.requestTimeoutMs + 1_000 : 0;
+    this.upstream = createUpstreamFetch({ connectTimeoutMs: options.connectTimeoutMs, headersTimeoutMs });
+  }
+
+  /** Opens one upstream session (the network is used when the client starts and initializes it). */
+  async connect(): Promise<Transport> {
+    if (this.closed) throw new Error(`MCP server "${this.options.name}": backend is closed`);
+    const headers: Record<string, string> = { ...this.options.headers };
+    const transport: RemoteTransport = new RemoteTransport({
+      options: this.options,
+      headers,
+      fetch: this.upstream.fetch,
+      health: this.health,
+      log: this.log,
+      onClosed: () => this.open.delete(transport),
+    });
+    this.open.add(transport);
+    return transport;
+  }
+
+  /** Closes every upstream session and the connection pool. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.open].map((t) => t.close()));
+    await this.upstream.close().catch(() => {});
+    this.health.set('stopped', 'closed');
+  }
+}
+
+/** The `remote` backend factory for the router; `name` is the MCP server's name. */
+export function createRemoteBackendFactory(deps: RemoteBackendDeps): BackendFactory {
+  return (recipe: BackendRecipe, name: string) => {
+    if (recipe.kind !== 'remote' || recipe.spec.kind !== 'remote') throw new Error(`the remote factory cannot build a ${recipe.kind} backend`);
+    return new RemoteBackend(resolveRemoteOptions(name, recipe.spec, deps.defaults), deps.log);
+  };
+}
