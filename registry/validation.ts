@@ -1,7 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { packageRoot } from './package-root.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { compileValidator, loadValidator } from './schema-cache.js';
 
 /** The entities with a schema in schemas/, by the title used in error paths. */
 export type EntityKind = 'route' | 'upstream' | 'consumer' | 'mcpServer' | 'llmProvider' | 'llmRoute' | 'secret';
@@ -19,36 +17,26 @@ const SCHEMA_FILES: Record<EntityKind, string> = {
   secret: 'secret.schema.json',
 };
 
-let ajv: Ajv2020 | undefined;
 const validators = new Map<EntityKind, ValidateFunction>();
 
-/**
- * One ajv instance holding every schema (they $ref each other), compiling nothing until asked. Start-up cost
- * matters: `agate route add` must not compile the MCP and LLM schemas, nor the 2020-12 meta-schema (the
- * schema files are checked against it by test/registry/schemas.test.ts instead of on every CLI start).
- */
-function schemaSet(): Ajv2020 {
-  if (ajv) return ajv;
-  ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true, discriminator: true, validateSchema: false });
-  // `errorMessage` is our annotation: the human wording for a pattern a user gets wrong.
-  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-  const dir = join(packageRoot(), 'schemas');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema.json'))) {
-    ajv.addSchema(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-  }
-  return ajv;
-}
+const schemaId = (kind: EntityKind) => `https://agate.dev/schemas/${SCHEMA_FILES[kind]}`;
 
-/** The compiled validator of an entity schema (each compiled once, on first use). */
+/**
+ * The validator of an entity schema, each loaded once, on first use: `agate route add` must not pay for the
+ * MCP and LLM schemas. Compiled code is cached across processes (see schema-cache.ts).
+ */
 export function schemaValidator(kind: EntityKind): ValidateFunction {
   let fn = validators.get(kind);
   if (!fn) {
-    const file = SCHEMA_FILES[kind];
-    fn = schemaSet().getSchema(`https://agate.dev/schemas/${file}`);
-    if (!fn) throw new Error(`schema ${file} is missing from schemas/`);
+    fn = loadValidator(schemaId(kind), kind);
     validators.set(kind, fn);
   }
   return fn;
+}
+
+/** A freshly compiled validator, bypassing the cache (tests compare the two). */
+export function uncachedValidator(kind: EntityKind): ValidateFunction {
+  return compileValidator(schemaId(kind));
 }
 
 /** Validates (and fills in defaults on a copy of) `input` against the entity's schema. */

@@ -81,7 +81,7 @@ describe('agate route / upstream / apply (spawned CLI)', () => {
       const added = JSON.parse(ok(await cli('upstream', 'add', 'pool', '--target', `${URL_A}=3`, '--target', URL_B, '--json')));
       expect(added).toEqual({ name: 'pool', balance: 'round-robin', targets: [{ url: URL_A, weight: 3 }, { url: URL_B, weight: 1 }] });
       expect(JSON.parse(ok(await cli('upstream', 'show', 'pool', '--json')))).toEqual(added);
-      expect(ok(await cli('upstream', 'list'))).toMatch(new RegExp(`^pool\\s+round-robin\\s+${URL_A}=3,${URL_B}=1$`, 'm'));
+      expect(ok(await cli('upstream', 'list'))).toMatch(new RegExp(`^pool\\s+round-robin\\s+${URL_A}=3,${URL_B}=1(\\s|$)`, 'm'));
 
       ok(await cli('route', 'add', 'uses-pool', '--path', '/pool', '--upstream', 'pool'));
       const refused = await cli('upstream', 'remove', 'pool');
@@ -160,6 +160,21 @@ describe('agate route / upstream / apply (spawned CLI)', () => {
     it('a missing file is a usage error', async () => {
       const r = await cli('apply', '-f', join(tmp.dir, 'nope.yaml'));
       expect(r.stderr).toContain('cannot read');
+      expect(r.code).toBe(2);
+    });
+  });
+
+  describe('the program', () => {
+    // Command groups are loaded on demand; help and unknown names must still see all of them.
+    it('lists every command group in --help', async () => {
+      const r = await cli('--help');
+      expect(r.code).toBe(0);
+      for (const group of ['serve', 'route', 'upstream', 'apply', 'status']) expect(r.stdout).toMatch(new RegExp(`^  ${group}\\b`, 'm'));
+    });
+
+    it('rejects an unknown command with exit 2', async () => {
+      const r = await cli('frobnicate');
+      expect(r.stderr).toContain("error: unknown command 'frobnicate'");
       expect(r.code).toBe(2);
     });
   });

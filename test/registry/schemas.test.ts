@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Registry, RegistryError, validateEntity } from '../../registry/index.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Registry, RegistryError, formatErrors, packageRoot, validateEntity, type EntityKind } from '../../registry/index.js';
+import { schemaValidator, uncachedValidator } from '../../registry/validation.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -89,6 +92,32 @@ describe('entity schemas', () => {
     expect(input).toEqual(before);
   });
 
+  // Run time skips the meta-schema check (it cost every CLI start ~40 ms), so it is done here.
+  it.each(readdirSync(join(packageRoot(), 'schemas')).filter((f) => f.endsWith('.schema.json')))('%s is a valid 2020-12 schema with an $id', (file) => {
+    const schema = JSON.parse(readFileSync(join(packageRoot(), 'schemas', file), 'utf8'));
+    const ajv = new Ajv2020({ strict: true, discriminator: true });
+    ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+    expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
+    expect(schema.$id).toBe(`https://agate.dev/schemas/${file}`);
+  });
+
+  // The validators are cached as generated code across processes: they must behave exactly as fresh ones.
+  it.each<[EntityKind, unknown]>([
+    ['route', { name: 'Bad', path: 'x', upstream: 1, colour: 'red', methods: ['FETCH'], priority: 1e6 }],
+    ['route', { name: 'ok', path: '/x', upstream: URL_A }],
+    ['upstream', { name: 'u', targets: [{ url: 'ftp://x', weight: -1 }, {}] }],
+    ['mcpServer', { name: 'm', backend: { kind: 'remote' } }],
+    ['consumer', { name: 'c', groups: ['a', 'a', 'B'] }],
+    ['secret', { name: 's', value: '' }],
+  ])('a cached %s validator agrees with a freshly compiled one on %j', (kind, input) => {
+    const run = (fn: ReturnType<typeof schemaValidator>) => {
+      const value = structuredClone(input);
+      const ok = fn(value);
+      return { ok, value, errors: formatErrors(kind, fn.errors ?? []) };
+    };
+    expect(run(schemaValidator(kind))).toEqual(run(uncachedValidator(kind)));
+  });
+
   it('leaves explicit values alone', () => {
     const result = validateEntity('route', { ...route, pathType: 'exact', priority: -3, enabled: false });
     expect(result).toMatchObject({ ok: true, value: { pathType: 'exact', priority: -3, enabled: false } });
@@ -114,7 +143,7 @@ describe('the CLI on bad input', () => {
   /** Everything a write could touch: routes as the CLI prints them, upstreams, the audit log and the version. */
   async function contents(): Promise<string> {
     const routes = await runCli(['route', 'list', '--json'], db);
-    expect(routes.code).toBe(0);
+    expect(routes.code, routes.stderr).toBe(0);
     const raw = new Database(db, { readonly: true });
     try {
       return JSON.stringify({
