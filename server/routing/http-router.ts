@@ -101,7 +101,9 @@ function rank(m: HttpMatch): number[] {
   const pathKind = m.pathType === 'exact' ? 3 : m.pathType === 'prefix' ? 2 : 1;
   const hostKind = !m.host ? 0 : m.host.startsWith('*.') ? 1 : 2;
   const predicates = (m.headers?.length ?? 0) + (m.query?.length ?? 0);
-  return [m.priority, pathKind, m.pathType === 'prefix' ? m.path.length : 0, hostKind, m.host?.length ?? 0, predicates, m.methods ? 1 : 0];
+  // Host before path, as Envoy's virtual hosts and nginx's server blocks do: a route for api.example.com is
+  // never shadowed by a longer catch-all prefix meant for other hosts.
+  return [m.priority, hostKind, m.host?.length ?? 0, pathKind, m.pathType === 'prefix' ? m.path.length : 0, predicates, m.methods ? 1 : 0];
 }
 
 function predicateTest(m: HttpMatch): Entry<unknown>['extra'] {

@@ -103,8 +103,9 @@ describe('HttpRouter', () => {
       ['an exact host beats a wildcard', [{ name: 'a', path: '/', host: '*.example.com' }, { name: 'b', path: '/', host: 'api.example.com' }], '/', 'b'],
       ['a wildcard host beats any host', [{ name: 'a', path: '/' }, { name: 'b', path: '/', host: '*.example.com' }], '/', 'b'],
       ['a method list beats any method', [{ name: 'a', path: '/' }, { name: 'b', path: '/', methods: ['GET'] }], '/', 'b'],
-      // Documented order: path specificity is compared before host specificity.
-      ['a longer prefix beats a host match', [{ name: 'a', path: '/', host: 'api.example.com' }, { name: 'b', path: '/v1' }], '/v1/x', 'b'],
+      // Documented order: host specificity is compared before path specificity (virtual hosts first).
+      ['a host match beats a longer prefix on any host', [{ name: 'a', path: '/', host: 'api.example.com' }, { name: 'b', path: '/v1' }], '/v1/x', 'a'],
+      ['among routes of one host, the longer prefix wins', [{ name: 'a', path: '/', host: 'api.example.com' }, { name: 'b', path: '/v1', host: 'api.example.com' }], '/v1/x', 'b'],
     ])('%s', (_what, specs, path, expected) => {
       const host = 'api.example.com';
       expect(match(routerOf(specs), path, host)).toBe(expected);
