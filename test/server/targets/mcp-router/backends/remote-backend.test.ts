@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PASSTHROUGH_AUTH_META_KEY } from '../../../../../servers/index.js';
 import {
@@ -8,6 +9,7 @@ import {
   type RemoteBackendSpec,
   type RemoteTuning,
 } from '../../../../../server/targets/mcp-router/backends/index.js';
+import { createUpstreamFetch } from '../../../../../server/targets/mcp-router/backends/remote-fetch.js';
 import { captureLog, type CapturedLog } from '../../../../helpers/capture-log.js';
 import { waitFor } from '../../../../helpers/gateway.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
@@ -159,5 +161,20 @@ describe('remote backend over HTTP+SSE', () => {
     expect(text(await client.callTool({ name: 'echo', arguments: { message: 'after' } }))).toBe('gen2: after');
     expect(listChanged()).toBeGreaterThan(0);
     expect(backend.health.state).toBe('ready');
+  });
+});
+
+describe('the upstream fetch', () => {
+  it('leaves no abort listener on the connection-wide signal once each response is read', async () => {
+    const up = await upstream();
+    const upstreamFetch = createUpstreamFetch({ connectTimeoutMs: 2000, headersTimeoutMs: 2000 });
+    cleanup.push(() => upstreamFetch.close());
+    // The SDK transports pass one signal to every request of a connection; undici alone keeps a listener per call.
+    const connection = new AbortController();
+    for (let i = 0; i < 20; i++) {
+      const res = await upstreamFetch.fetch(up.url, { method: 'GET', signal: connection.signal });
+      await res.text();
+    }
+    expect(getEventListeners(connection.signal, 'abort')).toHaveLength(0);
   });
 });
