@@ -16,7 +16,16 @@ export {
 } from './routes-repo.js';
 export type { UpstreamSpec, UpstreamTarget } from './upstreams-repo.js';
 export { hashApiKey, type ConsumerJwtSpec, type ConsumerSpec, type ConsumerKeyInfo } from './consumers-repo.js';
-export type { McpServerSpec, McpBackendSpec, HostedBackendSpec, BundleBackendSpec, McpLimitSpec } from './mcp-servers-repo.js';
+export type {
+  McpServerSpec,
+  McpBackendSpec,
+  HostedBackendSpec,
+  RestBackendSpec,
+  RemoteBackendSpec,
+  StdioBackendSpec,
+  BundleBackendSpec,
+  McpLimitSpec,
+} from './mcp-servers-repo.js';
 export type { LlmProviderSpec } from './llm-providers-repo.js';
 export { llmRouteMatchKind, type LlmRouteSpec, type LlmRouteTarget } from './llm-routes-repo.js';
 export { usageHour, type LlmUsageCounts, type LlmUsageKey, type LlmUsageQuery, type LlmUsageRow } from './llm-usage-repo.js';

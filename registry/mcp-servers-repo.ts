@@ -19,6 +19,11 @@ export interface HostedBackendSpec {
 export interface RestBackendSpec {
   kind: 'rest';
   config: Record<string, unknown>;
+  /** Plain values for `{{.config.X}}` (the schema defaults it to {}). */
+  settings?: Record<string, string>;
+  /** `{{.config.X}}` name → stored secret name (the schema defaults it to {}). */
+  secretSettings?: Record<string, string>;
+  originOverrides?: Record<string, string>;
 }
 
 /** A remote MCP server over Streamable HTTP or HTTP+SSE. */
@@ -27,6 +32,8 @@ export interface RemoteBackendSpec {
   url: string;
   transport: 'streamable-http' | 'sse';
   headers: Record<string, string>;
+  /** Header name → stored secret name. */
+  secretHeaders?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -36,6 +43,8 @@ export interface StdioBackendSpec {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /** Environment variable → stored secret name. */
+  secretEnv?: Record<string, string>;
   cwd?: string;
 }
 
@@ -45,6 +54,8 @@ export interface BundleBackendSpec {
   members: string[];
   separator: string;
   prefix: 'always' | 'conditional' | 'never';
+  /** Member → its tools (upstream names) exposed here; an unlisted member exposes all (Higress toolSet). */
+  tools?: Record<string, string[]>;
 }
 
 /** Any backend, discriminated by `kind`. */

@@ -51,3 +51,10 @@ export interface HostedServerDefinition {
  * Namespaced per the MCP `_meta` key rules (reverse-DNS prefix + slash).
  */
 export const CLIENT_IP_META_KEY = 'io.agate/client-ip';
+
+/**
+ * `_meta` key on a tools/call request carrying client credentials for passthrough, set by the router (which
+ * strips any client-supplied value) only for servers configured to pass client auth through. Either the
+ * client's `Authorization` value as a string, or an object of lower-case header name → value.
+ */
+export const PASSTHROUGH_AUTH_META_KEY = 'io.agate/passthrough-auth';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { dbPath, UsageError } from '../context.js';
 import { parseInteger } from './route.js';
 import type { RunningGateway } from '../../server/index.js';
+import { mcpServerUrls } from '../../server/targets/mcp-router/urls.js';
 
 interface ServeFlags {
   port?: string;
@@ -40,7 +41,7 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
   let seeded: string[];
   let gateway: RunningGateway;
   try {
-    seeded = demo ? seedFirstStart(db, demo.url) : [];
+    seeded = seedFirstStart(db, demo?.url);
     gateway = await startGateway({
       dbPath: db,
       port,
@@ -53,7 +54,8 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
     demo?.server.close();
     throw err;
   }
-  printBanner({ db, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port });
+  const mcpServers = [...(gateway.snapshots.current()?.mcp.servers.keys() ?? [])];
+  printBanner({ db, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port, mcpServers, demo: demo !== undefined });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -84,6 +86,9 @@ function printBanner(b: {
   token: { token: string; generated: boolean; file?: string };
   seeded: string[];
   port: number;
+  /** MCP servers served now, in name order. */
+  mcpServers: string[];
+  demo: boolean;
 }): void {
   const local = `http://127.0.0.1:${new URL(b.url).port}`;
   const tokenRef = b.token.file ? `$(cat ${b.token.file})` : '$AGATE_ADMIN_TOKEN';
@@ -94,14 +99,36 @@ function printBanner(b: {
     `  registry   ${b.db}`,
   ];
   if (b.seeded.length) lines.push(`  first start: added ${b.seeded.join(', ')}`);
+  lines.push(...mcpLines(local, b.mcpServers));
   lines.push(
     '',
     'Try:',
-    `  curl ${local}/demo/hello`,
+    ...(b.demo ? [`  curl ${local}/demo/hello`] : []),
+    ...mcpTryLines(local, b.mcpServers),
     `  npx agate route add echo --path /echo --upstream http://127.0.0.1:8002 --strip-prefix && curl ${local}/echo/hi`,
     `  npx agate status`,
     `  curl -H "Authorization: Bearer ${tokenRef}" ${b.adminUrl}/routes`,
     '',
   );
   process.stderr.write(lines.join('\n') + '\n');
+}
+
+const MAX_LISTED = 12;
+
+/** Each MCP server's Streamable HTTP URL (the HTTP+SSE one is the same plus /sse). */
+function mcpLines(local: string, names: string[]): string[] {
+  if (names.length === 0) return [];
+  const width = Math.max(...names.slice(0, MAX_LISTED).map((n) => n.length));
+  const lines = ['', 'MCP servers (Streamable HTTP; add /sse for HTTP+SSE):'];
+  for (const name of names.slice(0, MAX_LISTED)) lines.push(`  ${name.padEnd(width)}  ${mcpServerUrls(local, name).streamableHttp}`);
+  if (names.length > MAX_LISTED) lines.push(`  … and ${names.length - MAX_LISTED} more (npx agate mcp list)`);
+  return lines;
+}
+
+function mcpTryLines(local: string, names: string[]): string[] {
+  const first = names.includes('time') ? 'time' : names[0];
+  if (first === undefined) return [];
+  const inspector = `  npx @modelcontextprotocol/inspector --cli ${mcpServerUrls(local, first).streamableHttp} --transport http --method tools/list`;
+  const call = first === 'time' ? `  npx agate mcp call time get-current-time --args '{"timeZone":"Europe/London"}'` : `  npx agate mcp tools ${first}`;
+  return [inspector, call];
 }

@@ -3,7 +3,7 @@ import { withRegistry } from '../context.js';
 import { printJson } from '../output.js';
 
 /** A gateway whose heartbeat is older than this is reported as not running. */
-const STALE_MS = 15_000;
+export const STALE_MS = 15_000;
 
 /** `agate status`: what the registry holds and what each running gateway reports. */
 export function registerStatusCommand(program: Command): void {

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { HostedServerDefinition } from '../../servers/index.js';
-import type { HostedBackendSpec, McpServerSpec, Registry } from '../../registry/index.js';
+import type { BundleBackendSpec, McpServerSpec, Registry } from '../../registry/index.js';
 import type { ConsumerDirectory } from '../auth/index.js';
 import { buildPipeline, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import { mcpConsumerAuth } from '../ingress/mcp/consumer-auth.js';
-import { mcpEndpoint, type BackendRecipe, type CompiledMcpServer, type McpPolicy, type McpSnapshot } from '../targets/mcp-router/index.js';
+import { mcpEndpoint, type BackendRecipe, type BundleConfig, type CompiledMcpServer, type McpPolicy, type McpSnapshot } from '../targets/mcp-router/index.js';
+import { compileBackend, sha256 } from './compile-mcp-backends.js';
 
 /** Long-lived pieces the MCP part is built with. */
 export interface McpCompileDeps {
@@ -44,18 +44,12 @@ function compileServer(
   let recipe: BackendRecipe | undefined;
   let backendHash = '';
   if (backend.kind === 'bundle') {
-    // A member that is missing or disabled is served as unavailable (its tools withdrawn), not a config error:
-    // removing a server must not be blocked by the bundles that list it.
-    const nested = backend.members.filter((m) => m === spec.name || specs.get(m)?.backend.kind === 'bundle');
-    if (nested.length) problems.push(`${where}: backend.members: a bundle cannot contain a bundle (${nested.join(', ')})`);
-  } else if (backend.kind === 'hosted') {
-    const hosted = compileHosted(registry, backend, deps.hostedServers, where, problems);
-    if (!hosted) return undefined;
-    recipe = hosted.recipe;
-    backendHash = hosted.hash;
+    checkBundle(spec.name, backend, specs, problems);
   } else {
-    recipe = Object.freeze({ kind: backend.kind, spec: backend });
-    backendHash = sha256(JSON.stringify(backend));
+    const compiled = compileBackend({ registry, hostedServers: deps.hostedServers, where, problems }, backend);
+    if (!compiled) return undefined;
+    recipe = compiled.recipe;
+    backendHash = compiled.hash;
   }
   const policy = compilePolicy(spec);
   return Object.freeze({
@@ -63,45 +57,25 @@ function compileServer(
     description: spec.description,
     backend: recipe,
     backendHash,
-    bundle: backend.kind === 'bundle' ? Object.freeze({ members: backend.members, separator: backend.separator, prefix: backend.prefix }) : undefined,
+    bundle: backend.kind === 'bundle' ? bundleConfig(backend) : undefined,
     policy,
     configHash: sha256(JSON.stringify({ spec, backendHash })),
   });
 }
 
-function compileHosted(
-  registry: Registry,
-  backend: HostedBackendSpec,
-  hostedServers: ReadonlyMap<string, HostedServerDefinition>,
-  where: string,
-  problems: string[],
-): { recipe: BackendRecipe; hash: string } | undefined {
-  const definition = hostedServers.get(backend.server);
-  if (!definition) {
-    problems.push(`${where}: backend.server: no hosted server named "${backend.server}" (known: ${[...hostedServers.keys()].join(', ')})`);
-    return undefined;
+// A member that is missing or disabled is served as unavailable (its tools withdrawn), not a config error:
+// removing a server must not be blocked by the bundles that list it.
+function checkBundle(name: string, backend: BundleBackendSpec, specs: ReadonlyMap<string, McpServerSpec>, problems: string[]): void {
+  const where = `mcpServer "${name}"`;
+  const nested = backend.members.filter((m) => m === name || specs.get(m)?.backend.kind === 'bundle');
+  if (nested.length) problems.push(`${where}: backend.members: a bundle cannot contain a bundle (${nested.join(', ')})`);
+  for (const member of Object.keys(backend.tools ?? {})) {
+    if (!backend.members.includes(member)) problems.push(`${where}: backend.tools.${member}: not one of backend.members`);
   }
-  const settings: Record<string, string> = { ...backend.settings };
-  for (const [setting, secretName] of Object.entries(backend.secretSettings)) {
-    const value = registry.secrets.get(secretName);
-    if (value === undefined) problems.push(`${where}: backend.secretSettings.${setting}: no secret named "${secretName}"`);
-    else settings[setting] = value;
-  }
-  const options = Object.freeze({
-    settings: Object.freeze(settings),
-    originOverrides: backend.originOverrides,
-    timeoutMs: backend.timeoutMs,
-    maxResponseBytes: backend.maxResponseBytes,
-  });
-  try {
-    // Building one server checks the options now, so a bad value rejects the config instead of every session.
-    definition.createServer(options);
-  } catch (err) {
-    problems.push(`${where}: backend: ${(err as Error).message}`);
-    return undefined;
-  }
-  // Secret values are part of the hash (a new key must reach the backend) but never stored in it readably.
-  return { recipe: Object.freeze({ kind: 'hosted', definition, options }), hash: sha256(JSON.stringify({ backend, settings })) };
+}
+
+function bundleConfig(backend: BundleBackendSpec): BundleConfig {
+  return Object.freeze({ members: backend.members, separator: backend.separator, prefix: backend.prefix, tools: backend.tools });
 }
 
 function compilePolicy(spec: McpServerSpec): McpPolicy {
@@ -111,8 +85,4 @@ function compilePolicy(spec: McpServerSpec): McpPolicy {
     allowTools: spec.access?.allowTools ? new Set(spec.access.allowTools) : undefined,
     rateLimit: spec.rateLimit ?? {},
   });
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

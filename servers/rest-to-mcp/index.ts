@@ -4,6 +4,7 @@ export { exportConfig, loadRestConfigFile, parseRestConfigText, validateRestConf
 export { REST_CONFIG_SCHEMA_ID } from './config/schema.js';
 export type { CompiledRestConfig, CompiledTool, RestConfigResult, RestMcpConfig, RestMode } from './config/types.js';
 export { PASSTHROUGH_AUTH_META_KEY } from './request/call-context.js';
+export { passthroughHeaderNames } from './request/security.js';
 export { createRestMcpServer, type RestMcpServerOptions } from './server.js';
 export { restServerDefinition } from './definition.js';
 export { openApiToRestConfig, parseOpenApiText, type OpenApiResult, type OpenApiToRestOptions } from './openapi/index.js';

@@ -10,7 +10,7 @@ export type SecretLookup = { readonly ok: true; readonly value: string } | { rea
  */
 export function requireSecret(settings: Readonly<Record<string, string>>, serverName: string, setting: string): SecretLookup {
   const value = (settings[setting] ?? '').trim();
-  const fix = `agate mcp add <name> --server ${serverName} --secret ${setting}=…`;
+  const fix = `agate mcp add <name> --server ${serverName} --secret ${setting}=… --replace`;
   if (value === '') {
     return { ok: false, result: errorResult(`${serverName} is not configured: set the "${setting}" secret (${fix})`) };
   }

@@ -14,6 +14,11 @@ export interface McpBackend {
    * Rejects when the backend cannot be reached; the router retries with backoff.
    */
   connect(): Promise<Transport>;
+  /**
+   * Lower-case client headers this backend may receive on tools/call as `io.agate/passthrough-auth` `_meta`
+   * (configured credential passthrough); absent or empty: the router passes none.
+   */
+  readonly passthroughHeaders?: readonly string[];
   /** Releases what the backend shares between connections (child processes, HTTP agents). */
   close(): Promise<void>;
 }

@@ -2,13 +2,15 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { BackendFactory, McpBackend } from './backend.js';
 
 /**
- * A hosted server (servers/): each connection gets a fresh SDK server from the definition, linked to the
- * router's client by an in-memory transport pair, so a hosted server is reached exactly like a remote one.
+ * A hosted server (servers/) or a compiled REST config: each connection gets a fresh SDK server from the
+ * definition, linked to the router's client by an in-memory transport pair, so it is reached exactly like a
+ * remote one.
  */
 export const hostedBackend: BackendFactory = (recipe): McpBackend => {
-  if (recipe.kind !== 'hosted') throw new Error(`hostedBackend cannot build a ${recipe.kind} backend`);
+  if (recipe.kind !== 'hosted' && recipe.kind !== 'rest') throw new Error(`hostedBackend cannot build a ${recipe.kind} backend`);
   return {
-    kind: 'hosted',
+    kind: recipe.kind,
+    passthroughHeaders: recipe.passthroughHeaders,
     async connect() {
       const server = recipe.definition.createServer(recipe.options);
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -6,9 +6,4 @@ export type { McpBackend, BackendFactory } from './backend.js';
 export type { BackendRecipe, BundleConfig, CompiledMcpServer, McpSnapshot } from './types.js';
 export type { McpPolicy } from './policy.js';
 export { exposedName, namingRule, type NamingRule } from './naming.js';
-
-/** The URLs a client uses for MCP server `name` on a gateway at `baseUrl` (for `agate mcp` output). */
-export function mcpServerUrls(baseUrl: string, name: string): { streamableHttp: string; sse: string; messages: string } {
-  const base = baseUrl.replace(/\/+$/, '');
-  return { streamableHttp: `${base}/mcp/${name}`, sse: `${base}/mcp/${name}/sse`, messages: `${base}/mcp/${name}/messages` };
-}
+export { mcpServerUrls } from './urls.js';

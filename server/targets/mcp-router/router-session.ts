@@ -8,6 +8,7 @@ import type { McpMetrics } from './mcp-metrics.js';
 import { exposedUri, namingRule, type NamingRule } from './naming.js';
 import type { ToolCallLimiter } from './policy.js';
 import { downstreamRelay } from './relay.js';
+import { passThroughSchemaValidator } from './schema-validation.js';
 import { registerSessionHandlers } from './session-handlers.js';
 import { indexTools, type ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
@@ -74,7 +75,7 @@ export class RouterSession {
     this.services = init.services;
     this.remoteAddress = init.remoteAddress;
     this.rule = ruleOf(init.config);
-    this.server = new Server({ name: init.config.name, version: '0.1.0' }, { capabilities: ALL_CAPABILITIES });
+    this.server = new Server({ name: init.config.name, version: '0.1.0' }, { capabilities: ALL_CAPABILITIES, jsonSchemaValidator: passThroughSchemaValidator });
     this.server.oninitialized = () => {
       this.initialized = true;
     };
@@ -132,7 +133,7 @@ export class RouterSession {
 
   /** Rebuilds the tool index; tells the client when the exposed tools changed. */
   reindex(notify: boolean): void {
-    this.index = indexTools(this.links.filter((l) => l.state === 'ready'), this.rule);
+    this.index = indexTools(this.links.filter((l) => l.state === 'ready'), this.rule, this.config.bundle?.tools);
     const key = JSON.stringify(this.index.list.map((t) => [t.exposed, t.tool]));
     const changed = key !== this.toolsKey;
     this.toolsKey = key;

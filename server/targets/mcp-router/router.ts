@@ -29,7 +29,7 @@ export interface McpRouterOptions {
   toolTimeoutMs?: number;
   /** Largest POST body, bytes (default 4 MiB). */
   maxBodyBytes?: number;
-  /** Backend factories by kind; `hosted` is built in, later kinds register here. */
+  /** Backend factories by kind; `hosted` and `rest` (both in process) are built in, later kinds register here. */
   backendFactories?: ReadonlyMap<BackendRecipe['kind'], BackendFactory>;
 }
 
@@ -72,6 +72,7 @@ export class McpRouter {
     };
     const factories = new Map(o.backendFactories ?? []);
     if (!factories.has('hosted')) factories.set('hosted', hostedBackend);
+    if (!factories.has('rest')) factories.set('rest', hostedBackend);
     this.pool = new BackendPool(factories, deps.log);
     this.services = {
       pool: this.pool,

@@ -1,6 +1,7 @@
 import { CallToolResultSchema, ErrorCode, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { CLIENT_IP_META_KEY } from '../../../servers/index.js';
+import { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY } from '../../../servers/index.js';
 import { parseClientIp } from '../../../servers/shared/client-ip.js';
+import { passthroughHeaders } from './passthrough.js';
 import { JsonRpcCode, protocolError } from './mcp-errors.js';
 import { toolAllowed } from './policy.js';
 import { onBehalfOf, type DownstreamExtra } from './relay.js';
@@ -60,7 +61,9 @@ async function relayCall(session: RouterSession, memberName: string, params: Cal
   const client = link?.client;
   if (!link || !client) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [memberName]);
   const progressToken = extra._meta?.progressToken;
-  const request = { method: 'tools/call' as const, params: { ...params, _meta: upstreamMeta(params._meta, session.callerOf(extra.requestId)) } };
+  const passthrough = passthroughHeaders(extra.requestInfo?.headers, session.services.pool.get(memberName)?.backend.passthroughHeaders);
+  const meta = upstreamMeta(params._meta, session.callerOf(extra.requestId), passthrough);
+  const request = { method: 'tools/call' as const, params: { ...params, _meta: meta } };
   const timeout = session.services.toolTimeoutMs;
   try {
     const result = await onBehalfOf(extra, () =>
@@ -89,10 +92,11 @@ async function relayCall(session: RouterSession, memberName: string, params: Cal
 
 /**
  * The `_meta` sent upstream: the client's progress token is dropped (the SDK client issues its own and maps
- * progress back), and any client-supplied caller IP is replaced by the verified socket address.
+ * progress back), any client-supplied caller IP or passthrough credential is replaced by what the gateway
+ * verified: the socket address, and the client headers the member is configured to receive.
  */
-function upstreamMeta(meta: Record<string, unknown> | undefined, remoteAddress: string): Record<string, unknown> {
-  const { progressToken: _token, [CLIENT_IP_META_KEY]: _spoofed, ...rest } = meta ?? {};
+function upstreamMeta(meta: Record<string, unknown> | undefined, remoteAddress: string, passthrough: Record<string, string> | undefined): Record<string, unknown> {
+  const { progressToken: _token, [CLIENT_IP_META_KEY]: _spoofedIp, [PASSTHROUGH_AUTH_META_KEY]: _spoofedAuth, ...rest } = meta ?? {};
   const ip = parseClientIp(remoteAddress);
-  return ip === undefined ? rest : { ...rest, [CLIENT_IP_META_KEY]: ip };
+  return { ...rest, ...(ip !== undefined && { [CLIENT_IP_META_KEY]: ip }), ...(passthrough && { [PASSTHROUGH_AUTH_META_KEY]: passthrough }) };
 }

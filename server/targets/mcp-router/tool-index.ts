@@ -18,13 +18,16 @@ export interface ToolIndex {
 
 /**
  * Indexes the tools of the links that are up. Without prefixes two members may offer the same name: the
- * first member wins, and the other's tool is left out rather than made ambiguous.
+ * first member wins, and the other's tool is left out rather than made ambiguous. `memberTools` (a bundle's
+ * per-member allow lists, upstream names) leaves out what a member is not meant to expose here.
  */
-export function indexTools(links: readonly MemberLink[], rule: NamingRule): ToolIndex {
+export function indexTools(links: readonly MemberLink[], rule: NamingRule, memberTools?: Readonly<Record<string, readonly string[]>>): ToolIndex {
   const list: IndexedTool[] = [];
   const byName = new Map<string, IndexedTool>();
   for (const link of links) {
+    const allowed = memberTools?.[link.name];
     for (const tool of link.tools) {
+      if (allowed && !allowed.includes(tool.name)) continue;
       const exposed = exposedName(link.name, tool.name, rule);
       if (byName.has(exposed)) continue;
       const entry = { exposed, member: link.name, tool };

@@ -3,16 +3,27 @@ import type { McpBackendSpec } from '../../../registry/index.js';
 import type { GatewayContext } from '../../pipeline/index.js';
 import type { McpPolicy } from './policy.js';
 
-/** How to build a backend, as compiled from the registry (secrets already resolved). */
+/**
+ * How to build a backend, as compiled from the registry (secrets already resolved). REST configs are compiled
+ * into a server definition, so they run in process exactly like hosted servers.
+ */
 export type BackendRecipe =
-  | { readonly kind: 'hosted'; readonly definition: HostedServerDefinition; readonly options: HostedServerOptions }
-  | { readonly kind: 'rest' | 'remote' | 'stdio'; readonly spec: McpBackendSpec };
+  | {
+      readonly kind: 'hosted' | 'rest';
+      readonly definition: HostedServerDefinition;
+      readonly options: HostedServerOptions;
+      /** Lower-case client headers the server reads for credential passthrough (REST `passthrough`); empty: none. */
+      readonly passthroughHeaders?: readonly string[];
+    }
+  | { readonly kind: 'remote' | 'stdio'; readonly spec: McpBackendSpec };
 
 /** A bundle's members and naming. */
 export interface BundleConfig {
   readonly members: readonly string[];
   readonly separator: string;
   readonly prefix: 'always' | 'conditional' | 'never';
+  /** Member → its upstream tool names exposed here (Higress toolSet serverTools); unlisted members expose all. */
+  readonly tools?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One MCP server as compiled into a snapshot. */

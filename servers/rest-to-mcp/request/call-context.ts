@@ -1,12 +1,7 @@
-import { CLIENT_IP_META_KEY } from '../../hosted-server.js';
+import { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY } from '../../hosted-server.js';
 import { parseClientIp } from '../../shared/client-ip.js';
 
-/**
- * `_meta` key carrying the client's credential for passthrough, set by the MCP router (which strips
- * any client-supplied value). Either the client's `Authorization` header value as a string, or an
- * object of lower-case header name → value when apiKey schemes read other headers.
- */
-export const PASSTHROUGH_AUTH_META_KEY = 'io.agate/passthrough-auth';
+export { PASSTHROUGH_AUTH_META_KEY };
 
 /** What one tools/call knows about its caller (Higress reads these off the in-flight request). */
 export interface CallContext {

@@ -84,3 +84,20 @@ function httpAuthValue(scheme: SecurityScheme, credential: string, fromClient: b
   if (!fromClient && credential.includes(':')) return `Basic ${Buffer.from(credential, 'utf8').toString('base64')}`;
   return `Basic ${credential}`;
 }
+
+/**
+ * The lower-case client headers this config may read for passthrough (what the MCP router must hand it as
+ * `io.agate/passthrough-auth`): Authorization for `passthroughAuthHeader` and http schemes, the header of
+ * apiKey schemes, in each case only where a downstream requirement says `passthrough: true`.
+ */
+export function passthroughHeaderNames(config: CompiledRestConfig): string[] {
+  const names = new Set<string>();
+  if (config.passthroughAuthHeader) names.add('authorization');
+  const requirements = [config.defaultDownstreamSecurity, ...config.tools.map((t) => t.security)];
+  for (const req of requirements) {
+    const scheme = req?.passthrough ? config.securitySchemes.get(req.id) : undefined;
+    if (scheme?.type === 'http') names.add('authorization');
+    else if (scheme?.in === 'header' && scheme.name !== undefined) names.add(scheme.name.toLowerCase());
+  }
+  return [...names];
+}

@@ -241,8 +241,8 @@ describe('AMap failures', () => {
   });
 
   it.each([
-    [{}, 'amap-tools is not configured: set the "apiKey" secret (agate mcp add <name> --server amap-tools --secret apiKey=…)'],
-    [{ apiKey: ' ' }, 'amap-tools is not configured: set the "apiKey" secret (agate mcp add <name> --server amap-tools --secret apiKey=…)'],
+    [{}, 'amap-tools is not configured: set the "apiKey" secret (agate mcp add <name> --server amap-tools --secret apiKey=… --replace)'],
+    [{ apiKey: ' ' }, 'amap-tools is not configured: set the "apiKey" secret (agate mcp add <name> --server amap-tools --secret apiKey=… --replace)'],
   ])('settings %j → isError naming the setting, no upstream call', async (settings, message) => {
     const { call } = await connect({ settings });
     const result = await call('maps_weather', { city: '北京' });

@@ -168,7 +168,7 @@ describe('web_search results', () => {
 
 describe('web_search failures', () => {
   it.each([
-    [{}, 'quark-search is not configured: set the "apiKey" secret (agate mcp add <name> --server quark-search --secret apiKey=…)'],
+    [{}, 'quark-search is not configured: set the "apiKey" secret (agate mcp add <name> --server quark-search --secret apiKey=… --replace)'],
     [{ apiKey: '' }, 'quark-search is not configured: set the "apiKey" secret'],
     [{ apiKey: '   ' }, 'quark-search is not configured: set the "apiKey" secret'],
     [{ apiKey: 'abc\r\nX-Evil: 1' }, 'quark-search is misconfigured: the "apiKey" secret contains control characters'],

@@ -2,6 +2,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../../../helpers/gateway.js';
 import { addMcpServer, rawInitialize, rawPost, rpcMessages } from '../../../helpers/mcp.js';
+import { hostedServers } from '../../../../servers/index.js';
+import { withClock } from '../../../fixtures/clock-server.js';
 
 // perf-reliability.md §5.4 cases 13–26: status, JSON-RPC code and id for each.
 describe('MCP bad input over raw HTTP', () => {
@@ -11,8 +13,8 @@ describe('MCP bad input over raw HTTP', () => {
   let oldSession: string; // negotiated 2025-03-26: batches allowed
 
   beforeAll(async () => {
-    gw = await startTestGateway();
-    await addMcpServer(gw, { name: 'time', backend: { kind: 'hosted', server: 'time', settings: {}, secretSettings: {} } });
+    gw = await startTestGateway({ gateway: { hostedServers: withClock(hostedServers) } });
+    await addMcpServer(gw, { name: 'time', backend: { kind: 'hosted', server: 'clock', settings: {}, secretSettings: {} } });
     url = `${gw.url}/mcp/time`;
     session = (await rawInitialize(url, '2025-06-18')).sessionId;
     oldSession = (await rawInitialize(url, '2025-03-26')).sessionId;

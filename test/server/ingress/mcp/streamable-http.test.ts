@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../../../helpers/gateway.js';
 import { addMcpServer, connectMcp, parseSse, rawInitialize, rawPost, rpcMessages } from '../../../helpers/mcp.js';
+import { hostedServers } from '../../../../servers/index.js';
+import { withClock } from '../../../fixtures/clock-server.js';
 
 describe('MCP Streamable HTTP sessions', () => {
   let gw: TestGateway;
   let url: string;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ gateway: { mcp: { idleTimeoutMs: 400, keepAliveMs: 40 } } });
-    await addMcpServer(gw, { name: 'time', backend: { kind: 'hosted', server: 'time', settings: {}, secretSettings: {} } });
+    gw = await startTestGateway({ gateway: { hostedServers: withClock(hostedServers), mcp: { idleTimeoutMs: 400, keepAliveMs: 40 } } });
+    await addMcpServer(gw, { name: 'time', backend: { kind: 'hosted', server: 'clock', settings: {}, secretSettings: {} } });
     url = `${gw.url}/mcp/time`;
   });
   afterAll(async () => {
@@ -94,16 +96,16 @@ describe('MCP Streamable HTTP sessions', () => {
     const first = await fetch(url, { headers });
     const reader = first.body!.getReader();
     // A registry change that alters the server's config tells open sessions their tools may have changed.
-    gw.registry.mcpServers.update({ name: 'time', description: 'v2', backend: { kind: 'hosted', server: 'time' } }, 'cli');
+    gw.registry.mcpServers.update({ name: 'time', description: 'v2', backend: { kind: 'hosted', server: 'clock' } }, 'cli');
     let text = '';
     while (!text.includes('list_changed')) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     const seen = parseSse(text).filter((e) => e.id);
     expect(seen.length).toBeGreaterThan(0);
     // While disconnected, two more changes happen.
-    gw.registry.mcpServers.update({ name: 'time', description: 'v3', backend: { kind: 'hosted', server: 'time' } }, 'cli');
+    gw.registry.mcpServers.update({ name: 'time', description: 'v3', backend: { kind: 'hosted', server: 'clock' } }, 'cli');
     await waitFor(() => gw.snapshots.current()?.mcp.servers.get('time')?.description === 'v3', 'v3');
-    gw.registry.mcpServers.update({ name: 'time', description: 'v4', backend: { kind: 'hosted', server: 'time' } }, 'cli');
+    gw.registry.mcpServers.update({ name: 'time', description: 'v4', backend: { kind: 'hosted', server: 'clock' } }, 'cli');
     await waitFor(() => gw.snapshots.current()?.mcp.servers.get('time')?.description === 'v4', 'v4');
     const resumed = await fetch(url, { headers: { ...headers, 'last-event-id': seen.at(-1)!.id! } });
     expect(resumed.status).toBe(200);
@@ -122,7 +124,7 @@ describe('MCP Streamable HTTP sessions', () => {
     const b = await rawInitialize(url, '2025-11-25');
     const stream = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': a.sessionId } });
     const reader = stream.body!.getReader();
-    gw.registry.mcpServers.update({ name: 'time', description: 'v5', backend: { kind: 'hosted', server: 'time' } }, 'cli');
+    gw.registry.mcpServers.update({ name: 'time', description: 'v5', backend: { kind: 'hosted', server: 'clock' } }, 'cli');
     let text = '';
     while (!text.includes('list_changed')) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
@@ -137,8 +139,8 @@ describe('MCP Streamable HTTP sessions', () => {
 describe('MCP Streamable HTTP under load', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway();
-    await addMcpServer(gw, { name: 'time', backend: { kind: 'hosted', server: 'time', settings: {}, secretSettings: {} } });
+    gw = await startTestGateway({ gateway: { hostedServers: withClock(hostedServers) } });
+    await addMcpServer(gw, { name: 'time', backend: { kind: 'hosted', server: 'clock', settings: {}, secretSettings: {} } });
   });
   afterAll(async () => {
     await gw?.stop();

@@ -6,6 +6,7 @@ import { fixtureServer, type FixtureControl } from '../../../helpers/mcp-fixture
 import { addMcpServer, connectMcp } from '../../../helpers/mcp.js';
 import { exposedName, namingRule } from '../../../../server/targets/mcp-router/index.js';
 import { hostedServers } from '../../../../servers/index.js';
+import { withClock } from '../../../fixtures/clock-server.js';
 
 const hosted = (server: string) => ({ kind: 'hosted' as const, server, settings: {}, secretSettings: {} });
 
@@ -38,12 +39,12 @@ describe('MCP bundles', () => {
 
   beforeAll(async () => {
     const defs = new Map([
-      ...hostedServers,
+      ...withClock(hostedServers),
       ['alpha', fixtureServer('alpha', alpha)],
       ['beta', fixtureServer('beta', beta)],
     ]);
     gw = await startTestGateway({ gateway: { hostedServers: defs, mcp: { retryInitialMs: 20, retryMaxMs: 100 } } });
-    await addMcpServer(gw, { name: 'time', backend: hosted('time') });
+    await addMcpServer(gw, { name: 'time', backend: hosted('clock') });
     await addMcpServer(gw, { name: 'a', backend: hosted('alpha') });
     await addMcpServer(gw, { name: 'b', backend: hosted('beta') });
     await addMcpServer(gw, { name: 'all', backend: { kind: 'bundle', members: ['time', 'a', 'b'], separator: '___', prefix: 'conditional' } });
@@ -111,7 +112,7 @@ describe('MCP bundles', () => {
 describe('MCP servers added and removed live', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway();
+    gw = await startTestGateway({ gateway: { hostedServers: withClock(hostedServers) } });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -121,7 +122,7 @@ describe('MCP servers added and removed live', () => {
     const before = await fetch(`${gw.url}/mcp/clock`, { method: 'POST' });
     expect(before.status).toBe(404);
     expect(await before.json()).toMatchObject({ error: { data: { code: 'GW_ERR_MCP_SERVER_NOT_FOUND' } } });
-    await addMcpServer(gw, { name: 'clock', backend: hosted('time') });
+    await addMcpServer(gw, { name: 'clock', backend: hosted('clock') });
     const client = await connectMcp(gw, 'clock', { transport: 'sse' });
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['get_current_time']);
     gw.registry.mcpServers.remove('clock', 'cli');

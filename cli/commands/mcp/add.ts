@@ -1,0 +1,106 @@
+import { RegistryError, type McpServerSpec, type Registry } from '../../../registry/index.js';
+import { hostedServers } from '../../../servers/index.js';
+import { compileBackend } from '../../../server/snapshot/compile-mcp-backends.js';
+import { UsageError } from '../../context.js';
+import { policyFromFlags, type McpAddFlags } from './flags.js';
+import { restSource } from './rest-source.js';
+import { dropOwnedSecrets, referencedSecrets } from './secrets.js';
+import { bundleSource, hostedSource, remoteSource, stdioSource, type BuiltBackend } from './sources.js';
+
+type Kind = 'hosted' | 'bundle' | 'stdio' | 'remote' | 'rest';
+
+// Flags that only mean something for some kinds: given elsewhere they are a mistake, not something to ignore.
+const FLAG_KINDS: Array<[keyof McpAddFlags, string, Kind[]]> = [
+  ['transport', '--transport', ['remote']],
+  ['header', '--header', ['remote']],
+  ['secretHeader', '--secret-header', ['remote']],
+  ['env', '--env', ['stdio']],
+  ['secretEnv', '--secret-env', ['stdio']],
+  ['cwd', '--cwd', ['stdio']],
+  ['setting', '--setting', ['hosted', 'rest']],
+  ['secret', '--secret', ['hosted', 'rest']],
+  ['overrideOrigin', '--override-origin', ['hosted', 'rest']],
+  ['baseUrl', '--base-url', ['rest']],
+  ['prefix', '--prefix', ['bundle', 'rest']],
+  ['separator', '--separator', ['bundle', 'rest']],
+];
+
+/** Builds the backend `mcp add` describes: the kind follows from the flags or the source. */
+export function buildBackend(name: string, source: string | undefined, rest: readonly string[], f: McpAddFlags): BuiltBackend {
+  const kind = kindOf(source, rest, f);
+  for (const [key, flag, kinds] of FLAG_KINDS) {
+    const value = f[key];
+    if ((Array.isArray(value) ? value.length > 0 : value !== undefined) && !kinds.includes(kind)) {
+      throw new UsageError(`${flag} does not apply to a ${kind} server`);
+    }
+  }
+  switch (kind) {
+    case 'hosted':
+      return hostedSource(name, f.server!, f);
+    case 'bundle':
+      return bundleSource(f.bundle!.split(',').map((m) => m.trim()).filter(Boolean), f);
+    case 'stdio':
+      return stdioSource(name, source!, rest, f);
+    case 'remote':
+      return remoteSource(name, source!, f);
+    case 'rest':
+      return restSource(name, source!, f);
+  }
+}
+
+function kindOf(source: string | undefined, rest: readonly string[], f: McpAddFlags): Kind {
+  const chosen = [f.server && 'hosted', f.bundle && 'bundle', f.stdio && 'stdio'].filter(Boolean) as Kind[];
+  if (chosen.length > 1) throw new UsageError('choose one of --server, --bundle and --stdio');
+  if (f.type !== undefined && !['http', 'rest', 'openapi'].includes(f.type)) throw new UsageError(`--type: must be http, rest or openapi (got "${f.type}")`);
+  const kind = chosen[0];
+  if (kind === 'stdio') {
+    if (!source) throw new UsageError('--stdio needs the command after --, e.g. agate mcp add files --stdio -- npx -y @modelcontextprotocol/server-filesystem /srv');
+    return kind;
+  }
+  if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')} (a stdio server's command goes after --stdio --)`);
+  if (kind) {
+    if (source) throw new UsageError(`${kind === 'hosted' ? '--server' : '--bundle'} takes no source argument (got "${source}")`);
+    return kind;
+  }
+  if (!source) throw new UsageError('a source is needed: an MCP URL, a config or OpenAPI file, --server <hosted>, --bundle <servers> or --stdio -- <command>');
+  const isUrl = /^https?:\/\//i.test(source);
+  if (f.type === 'http' || (f.type === undefined && isUrl)) {
+    if (!isUrl) throw new UsageError(`--type http needs an http(s) URL (got "${source}")`);
+    return 'remote';
+  }
+  if (isUrl) throw new UsageError(`--type ${f.type} reads a local file; download ${source} first`);
+  return 'rest';
+}
+
+/** The spec to store for `name`. */
+export function specOf(name: string, built: BuiltBackend, f: McpAddFlags): Record<string, unknown> {
+  return { name, ...(f.description && { description: f.description }), backend: built.backend, ...policyFromFlags(f) };
+}
+
+/**
+ * Writes the server and its secrets in one transaction, after compiling the backend exactly as the gateway will
+ * (secrets resolved, options checked): a server the gateway would refuse is never stored.
+ */
+export function storeServer(registry: Registry, input: Record<string, unknown>, built: BuiltBackend, replace: boolean): McpServerSpec {
+  return registry.transaction(() => {
+    const spec = registry.mcpServers.validate(input);
+    const old = registry.mcpServers.get(spec.name);
+    if (old && !replace) throw new RegistryError('conflict', [`mcpServer "${spec.name}" already exists (add --replace to replace it)`]);
+    for (const s of built.secrets) registry.secrets.put(s.name, s.value, 'cli');
+    if (spec.backend.kind !== 'bundle') {
+      const problems: string[] = [];
+      compileBackend({ registry, hostedServers, where: `mcpServer "${spec.name}"`, problems }, spec.backend);
+      if (problems.length) throw new RegistryError('validation', problems);
+    }
+    if (old) {
+      registry.mcpServers.update(spec, 'cli');
+      dropOwnedSecrets(registry, old, referencedSecrets(spec));
+    } else registry.mcpServers.create(spec, 'cli');
+    return spec;
+  });
+}
+
+/** Bundle members that are not configured yet (served as unavailable until they are). */
+export function missingMembers(registry: Registry, spec: McpServerSpec): string[] {
+  return spec.backend.kind === 'bundle' ? spec.backend.members.filter((m) => registry.mcpServers.get(m) === undefined) : [];
+}

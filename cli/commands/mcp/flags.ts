@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../context.js';
+import { parseRate } from '../route-flags.js';
+import { splitPair } from './secrets.js';
+
+/** The flags of `agate mcp add`, as commander parses them. */
+export interface McpAddFlags {
+  type?: string;
+  transport?: string;
+  header: string[];
+  secretHeader: string[];
+  env: string[];
+  secretEnv: string[];
+  stdio?: boolean;
+  cwd?: string;
+  baseUrl?: string;
+  server?: string;
+  setting: string[];
+  secret: string[];
+  bundle?: string;
+  prefix?: string;
+  separator?: string;
+  overrideOrigin: string[];
+  description?: string;
+  consumer?: string[];
+  allowTool: string[];
+  rateLimit?: string;
+  toolRateLimit?: string;
+  replace?: boolean;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Declares the `mcp add` options on `cmd`. */
+export function withAddFlags(cmd: Command): Command {
+  return cmd
+    .option('--type <type>', 'what the source is: http (a remote MCP URL), rest (a REST-to-MCP file) or openapi (default: from the source)')
+    .option('-t, --transport <transport>', 'remote transport: streamable or sse (default: sse when the URL ends in /sse)')
+    .option('-H, --header <"Name: value">', 'header sent to a remote server (repeatable; credentials are stored encrypted)', collect, [])
+    .option('--secret-header <"Name: value">', 'header stored encrypted whatever its name (repeatable)', collect, [])
+    .option('--stdio', 'run the command after -- as a local stdio MCP server')
+    .option('-e, --env <NAME=value>', 'environment variable for a stdio server (repeatable; credentials stored encrypted)', collect, [])
+    .option('--secret-env <NAME=value>', 'environment variable stored encrypted whatever its name (repeatable)', collect, [])
+    .option('--cwd <dir>', 'working directory of a stdio server')
+    .option('--base-url <url>', 'OpenAPI: base URL of the API (replaces servers[0].url)')
+    .option('--server <hosted>', 'a hosted server built into agate: quark-search, amap-tools')
+    .option('--setting <name=value>', 'setting of a hosted server or {{.config.X}} value of a REST config (repeatable)', collect, [])
+    .option('--secret <name=value>', 'like --setting, stored encrypted (API keys; repeatable)', collect, [])
+    .option('--bundle <servers>', 'serve these servers (comma-separated) at one endpoint')
+    .option('--prefix <mode>', 'bundle tool names: always, conditional (default) or never prefixed with <server><separator>')
+    .option('--separator <text>', 'bundle name separator (default ___, as Higress)')
+    .option('--override-origin <from=to>', 'send calls for origin <from> to <to> (hosted and REST; repeatable)', collect, [])
+    .option('--description <text>', 'free text')
+    .option('--consumer <names...>', 'only these consumers (or group:<name>) may use the server')
+    .option('--allow-tool <name>', 'expose only these tools (repeatable)', collect, [])
+    .option('--rate-limit <rate>', 'tools/call limit per consumer, e.g. 60/m')
+    .option('--tool-rate-limit <rate>', 'tools/call limit per tool, e.g. 10/s')
+    .option('--replace', 'replace an existing server of the same name')
+    .option('--json', 'print JSON');
+}
+
+/** `name=value` pairs (settings, env) as a map; the flag names the culprit. */
+export function pairMap(items: readonly string[], separator: ':' | '=', flag: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of items) {
+    const pair = splitPair(item, separator);
+    if (!pair || pair[0] === '') throw new UsageError(`${flag} "${item}": expected ${separator === ':' ? '"Name: value"' : 'name=value'}`);
+    out.set(pair[0], pair[1]);
+  }
+  return out;
+}
+
+/** The access and rate-limit part of the spec from the flags. */
+export function policyFromFlags(f: McpAddFlags): Record<string, unknown> {
+  const spec: Record<string, unknown> = {};
+  const access: Record<string, unknown> = {};
+  if (f.consumer?.length) access.consumers = f.consumer;
+  if (f.allowTool.length) access.allowTools = f.allowTool;
+  if (Object.keys(access).length) spec.access = access;
+  const rateLimit: Record<string, unknown> = {};
+  if (f.rateLimit) rateLimit.perConsumer = limit(f.rateLimit, 'perConsumer');
+  if (f.toolRateLimit) rateLimit.perTool = limit(f.toolRateLimit, 'perTool');
+  if (Object.keys(rateLimit).length) spec.rateLimit = rateLimit;
+  return spec;
+}
+
+function limit(text: string, which: string): { requests: number; windowSeconds: number } {
+  try {
+    const { requests, per } = parseRate(text);
+    return { requests, windowSeconds: per === 'second' ? 1 : per === 'minute' ? 60 : 3600 };
+  } catch {
+    throw new UsageError(`mcpServer.rateLimit.${which}: must look like 10/s, 60/m or 1000/h (got "${text}")`);
+  }
+}
+
+/** `--override-origin from=to` flags as an origin map (validated by the schema and the server). */
+export function originOverrides(f: McpAddFlags): Record<string, string> | undefined {
+  if (f.overrideOrigin.length === 0) return undefined;
+  return Object.fromEntries(pairMap(f.overrideOrigin, '=', '--override-origin'));
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import {
+  openApiToRestConfig,
+  parseOpenApiText,
+  parseRestConfigText,
+  restServerDefinition,
+  validateRestConfig,
+  type CompiledRestConfig,
+} from '../../../servers/rest-to-mcp/index.js';
+import { UsageError } from '../../context.js';
+import { originOverrides, type McpAddFlags } from './flags.js';
+import { secretName, type PendingSecret } from './secrets.js';
+import { bundleSource, settingValues, type BuiltBackend } from './sources.js';
+
+/** Reads a file for a command, as a usage error naming it when it cannot be read. */
+export function readSource(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** Whether a config file's text is an OpenAPI document rather than a REST-to-MCP config. */
+export function isOpenApiText(text: string): boolean {
+  return /^\s*["']?(openapi|swagger)["']?\s*:/m.test(text);
+}
+
+/**
+ * A REST-to-MCP config file (YAML or JSON; a Higress `toolSet` becomes a bundle with per-member tool lists), or
+ * with `--type openapi` (or an `openapi:` document) an OpenAPI spec converted to one. Validation errors are usage
+ * errors (exit 2) naming the file, tool and field.
+ */
+export function restSource(name: string, file: string, f: McpAddFlags): BuiltBackend {
+  const text = readSource(file);
+  let result;
+  let from = file;
+  if (f.type === 'openapi' || (f.type === undefined && isOpenApiText(text))) {
+    let doc: unknown;
+    try {
+      doc = parseOpenApiText(text);
+    } catch (err) {
+      throw new UsageError(`${file}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+    }
+    const converted = openApiToRestConfig(doc, { baseUrl: f.baseUrl, serverName: name });
+    if (!converted.ok) throw new UsageError(`${file}: ${converted.errors.join('; ')}`);
+    result = validateRestConfig(converted.value);
+    from = `OpenAPI ${file}`;
+  } else {
+    if (f.baseUrl !== undefined) throw new UsageError('--base-url applies to OpenAPI specs only (add --type openapi)');
+    result = parseRestConfigText(text, file);
+  }
+  if (!result.ok) throw new UsageError(`invalid REST-to-MCP config:\n  ${result.errors.join('\n  ')}`);
+  const config = result.value;
+  if (config.kind === 'toolSet') return toolSetBundle(config, f);
+  const built = restServerBackend(name, config, f, restServerDefinition(config).settings);
+  return { ...built, summary: `REST-to-MCP server, ${config.tools.length} tools from ${from}`, warnings: [...config.warnings] };
+}
+
+function restServerBackend(
+  name: string,
+  config: CompiledRestConfig,
+  f: McpAddFlags,
+  known: readonly { name: string; secret: boolean }[],
+): Omit<BuiltBackend, 'summary' | 'warnings'> {
+  const values = settingValues(name, f, known, `config ${config.name}`);
+  const source = structuredClone(config.source) as { server?: { config?: Record<string, unknown> } };
+  const inFile = movedSecrets(name, source.server?.config, known, values.secretSettings);
+  const overrides = originOverrides(f);
+  const backend = {
+    kind: 'rest',
+    config: source,
+    settings: values.settings,
+    secretSettings: { ...inFile.refs, ...values.secretSettings },
+    ...(overrides && { originOverrides: overrides }),
+  };
+  return { backend, secrets: [...inFile.secrets, ...values.secrets] };
+}
+
+/**
+ * Credentials written into the file's `server.config` (Higress files ship `apiKey: ""`, but a filled-in copy has
+ * the key) are moved into encrypted secrets and blanked in the stored config, so no key sits in plain text.
+ */
+function movedSecrets(
+  name: string,
+  config: Record<string, unknown> | undefined,
+  known: readonly { name: string; secret: boolean }[],
+  fromFlags: Record<string, string>,
+): { refs: Record<string, string>; secrets: PendingSecret[] } {
+  const refs: Record<string, string> = {};
+  const secrets: PendingSecret[] = [];
+  for (const setting of known) {
+    const value = config?.[setting.name];
+    if (!setting.secret || typeof value !== 'string' || value === '') continue;
+    config![setting.name] = '';
+    if (fromFlags[setting.name] !== undefined) continue;
+    refs[setting.name] = secretName(name, 'setting', setting.name);
+    secrets.push({ name: refs[setting.name]!, value, label: `server.config.${setting.name} (moved out of the file)` });
+  }
+  return { refs, secrets };
+}
+
+// Higress composes a toolSet from other routes' servers and always names tools <server>___<tool>.
+function toolSetBundle(config: CompiledRestConfig, f: McpAddFlags): BuiltBackend {
+  const tools: Record<string, string[]> = {};
+  for (const entry of config.toolSet?.serverTools ?? []) tools[entry.serverName] = [...new Set([...(tools[entry.serverName] ?? []), ...entry.tools])];
+  const built = bundleSource(Object.keys(tools), f, tools);
+  return { ...built, summary: `toolSet ${config.name}: ${built.summary}` };
+}

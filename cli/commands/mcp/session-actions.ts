@@ -1,0 +1,67 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { withRegistry, UsageError } from '../../context.js';
+import { printJson, printTable } from '../../output.js';
+import type { Globals } from './actions.js';
+import { EXIT_TOOL_ERROR, locateGateway, withMcpSession } from './gateway-client.js';
+
+/** Flags shared by the commands that open an MCP session through the gateway. */
+export interface SessionFlags {
+  /** Gateway base URL (default: the running gateway in the registry). */
+  url?: string;
+  /** Consumer key (default: AGATE_KEY). */
+  key?: string;
+  json?: boolean;
+}
+
+/** `agate mcp tools <name>`: tools/list through the gateway, as a client sees it. */
+export async function toolsAction(name: string, f: SessionFlags, globals: Globals): Promise<void> {
+  const tools = await session(name, f, globals, async (client) => {
+    const all: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor === undefined ? {} : { cursor });
+      all.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return all;
+  });
+  if (f.json) return printJson(tools);
+  printTable(
+    tools.map((t) => ({ name: t.name, args: Object.keys(t.inputSchema.properties ?? {}), description: firstLine(t.description) })),
+    ['name', 'args', 'description'],
+  );
+}
+
+/** `agate mcp call <name> <tool> --args '{…}'`: exit 0 on success, 5 when the tool reports isError. */
+export async function callAction(name: string, tool: string, f: SessionFlags & { args?: string }, globals: Globals): Promise<void> {
+  const args = parseArgs(f.args);
+  const result = (await session(name, f, globals, (client) => client.callTool({ name: tool, arguments: args }))) as CallToolResult;
+  if (f.json) printJson(result);
+  else {
+    const text = result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type} content]`)).join('\n');
+    process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  }
+  if (result.isError) process.exitCode = EXIT_TOOL_ERROR;
+}
+
+function parseArgs(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--args: not valid JSON: ${(err as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError('--args: must be a JSON object, e.g. \'{"timeZone":"Europe/London"}\'');
+  return value as Record<string, unknown>;
+}
+
+async function session<T>(name: string, f: SessionFlags, globals: Globals, fn: Parameters<typeof withMcpSession<T>>[3]): Promise<T> {
+  const gateway = withRegistry(globals, (r) => locateGateway(r, f.url));
+  return withMcpSession(gateway, name, f.key ?? process.env.AGATE_KEY, fn);
+}
+
+function firstLine(text: string | undefined): string {
+  const line = (text ?? '').trim().split('\n')[0] ?? '';
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import type { HostedServerDefinition, HostedServerOptions } from '../../servers/index.js';
+import { passthroughHeaderNames, restServerDefinition, validateRestConfig } from '../../servers/rest-to-mcp/index.js';
+import type { HostedBackendSpec, McpBackendSpec, Registry, RestBackendSpec } from '../../registry/index.js';
+import type { BackendRecipe } from '../targets/mcp-router/index.js';
+
+/** A backend ready for the router's pool, and the hash that decides when it is rebuilt. */
+export interface CompiledBackend {
+  readonly recipe: BackendRecipe;
+  /** Covers resolved secret values (a new key must reach the backend) without storing them readably. */
+  readonly hash: string;
+}
+
+/** Where problems are reported and what the compiler reads from. */
+export interface BackendCompileScope {
+  readonly registry: Registry;
+  readonly hostedServers: ReadonlyMap<string, HostedServerDefinition>;
+  /** `mcpServer "name"`, the prefix of every problem. */
+  readonly where: string;
+  readonly problems: string[];
+}
+
+/**
+ * Compiles any non-bundle backend: hosted servers and REST configs become in-process server definitions, remote
+ * and stdio specs get their secret headers and environment decrypted. Returns undefined after recording problems.
+ */
+export function compileBackend(scope: BackendCompileScope, backend: Exclude<McpBackendSpec, { kind: 'bundle' }>): CompiledBackend | undefined {
+  switch (backend.kind) {
+    case 'hosted':
+      return compileHosted(scope, backend);
+    case 'rest':
+      return compileRest(scope, backend);
+    case 'remote': {
+      const secrets = resolveSecretRefs(scope, backend.secretHeaders ?? {}, 'backend.secretHeaders');
+      if (!secrets) return undefined;
+      const spec = Object.freeze({ ...backend, headers: Object.freeze({ ...backend.headers, ...secrets }) });
+      return { recipe: Object.freeze({ kind: 'remote', spec }), hash: sha256(JSON.stringify(spec)) };
+    }
+    case 'stdio': {
+      const secrets = resolveSecretRefs(scope, backend.secretEnv ?? {}, 'backend.secretEnv');
+      if (!secrets) return undefined;
+      const spec = Object.freeze({ ...backend, env: Object.freeze({ ...backend.env, ...secrets }) });
+      return { recipe: Object.freeze({ kind: 'stdio', spec }), hash: sha256(JSON.stringify(spec)) };
+    }
+  }
+}
+
+function compileHosted(scope: BackendCompileScope, backend: HostedBackendSpec): CompiledBackend | undefined {
+  const definition = scope.hostedServers.get(backend.server);
+  if (!definition) {
+    const known = [...scope.hostedServers.keys()].join(', ');
+    scope.problems.push(`${scope.where}: backend.server: no hosted server named "${backend.server}" (known: ${known})`);
+    return undefined;
+  }
+  const secrets = resolveSecretRefs(scope, backend.secretSettings, 'backend.secretSettings');
+  if (!secrets) return undefined;
+  const settings = { ...backend.settings, ...secrets };
+  const options = Object.freeze({
+    settings: Object.freeze(settings),
+    originOverrides: backend.originOverrides,
+    timeoutMs: backend.timeoutMs,
+    maxResponseBytes: backend.maxResponseBytes,
+  });
+  if (!checkOptions(scope, definition, options)) return undefined;
+  return { recipe: Object.freeze({ kind: 'hosted', definition, options }), hash: sha256(JSON.stringify({ backend, settings })) };
+}
+
+/** A REST config is compiled here, once per snapshot: a config that does not compile rejects the snapshot. */
+function compileRest(scope: BackendCompileScope, backend: RestBackendSpec): CompiledBackend | undefined {
+  const result = validateRestConfig(backend.config);
+  if (!result.ok) {
+    for (const e of result.errors) scope.problems.push(`${scope.where}: backend.config${e.startsWith('(root)') ? e.slice('(root)'.length) : `.${e}`}`);
+    return undefined;
+  }
+  if (result.value.kind !== 'server') {
+    scope.problems.push(`${scope.where}: backend.config.toolSet: a toolSet is served as a bundle (agate mcp add <name> <file> converts it)`);
+    return undefined;
+  }
+  const secrets = resolveSecretRefs(scope, backend.secretSettings ?? {}, 'backend.secretSettings');
+  if (!secrets) return undefined;
+  const settings = { ...backend.settings, ...secrets };
+  const definition = restServerDefinition(result.value);
+  const options = Object.freeze({ settings: Object.freeze(settings), originOverrides: backend.originOverrides });
+  if (!checkOptions(scope, definition, options)) return undefined;
+  const passthroughHeaders = Object.freeze(passthroughHeaderNames(result.value));
+  return { recipe: Object.freeze({ kind: 'rest', definition, options, passthroughHeaders }), hash: sha256(JSON.stringify({ backend, settings })) };
+}
+
+// Building one server checks the options now, so a bad value rejects the config instead of every session.
+function checkOptions(scope: BackendCompileScope, definition: HostedServerDefinition, options: HostedServerOptions): boolean {
+  try {
+    definition.createServer(options);
+    return true;
+  } catch (err) {
+    scope.problems.push(`${scope.where}: backend: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+/** Decrypts `name → secret name` references; a missing or unreadable secret is a problem naming the field. */
+function resolveSecretRefs(scope: BackendCompileScope, refs: Readonly<Record<string, string>>, field: string): Record<string, string> | undefined {
+  const values: Record<string, string> = {};
+  let ok = true;
+  for (const [key, secretName] of Object.entries(refs)) {
+    let value: string | undefined;
+    try {
+      value = scope.registry.secrets.get(secretName);
+    } catch (err) {
+      scope.problems.push(`${scope.where}: ${field}.${key}: ${(err as Error).message}`);
+      ok = false;
+      continue;
+    }
+    if (value === undefined) {
+      scope.problems.push(`${scope.where}: ${field}.${key}: no secret named "${secretName}"`);
+      ok = false;
+    } else values[key] = value;
+  }
+  return ok ? values : undefined;
+}
+
+/** Hex SHA-256 of `text`. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
