@@ -64,7 +64,8 @@ export interface InMemorySessionStoreOptions {
 interface Entry {
   record: McpSessionRecord;
   events: Array<StoredEvent & { stream: string }>;
-  streams: Set<string>;
+  /** Buffered events per stream. Pruned with the buffer: every POST opens a new stream, so a set never pruned would grow with every call. */
+  streams: Map<string, number>;
   seq: number;
   /** Random per-session prefix of event ids, so an id from another session never matches here. */
   tag: string;
@@ -73,6 +74,8 @@ interface Entry {
 
 // `<session tag>.<stream id>_<seq>`: stream ids are UUIDs or the SDK's `_GET_stream`.
 const EVENT_ID = /^([0-9a-f]{12})\.(.+)_(\d+)$/;
+/** The SDK's id of the standalone GET stream: always resumable, even when none of its events is buffered any more. */
+const STANDALONE_STREAM = '_GET_stream';
 
 /** The in-process {@link SessionStore}: a Map per gateway, bounded buffers, lazy expiry. */
 export class InMemorySessionStore implements SessionStore {
@@ -81,7 +84,7 @@ export class InMemorySessionStore implements SessionStore {
   constructor(private readonly options: InMemorySessionStoreOptions) {}
 
   async create(record: McpSessionRecord): Promise<void> {
-    this.entries.set(record.id, { record, events: [], streams: new Set(), seq: 0, tag: randomBytes(6).toString('hex'), upstreams: new Map() });
+    this.entries.set(record.id, { record, events: [], streams: new Map(), seq: 0, tag: randomBytes(6).toString('hex'), upstreams: new Map() });
   }
 
   async get(id: string): Promise<McpSessionRecord | undefined> {
@@ -107,9 +110,14 @@ export class InMemorySessionStore implements SessionStore {
     const entry = this.entries.get(sessionId);
     if (!entry) return `${'0'.repeat(12)}.${streamId}_0`;
     const id = `${entry.tag}.${streamId}_${++entry.seq}`;
-    entry.streams.add(streamId);
+    entry.streams.set(streamId, (entry.streams.get(streamId) ?? 0) + 1);
     entry.events.push({ id, stream: streamId, message });
-    if (entry.events.length > this.options.eventBufferSize) entry.events.shift();
+    if (entry.events.length > this.options.eventBufferSize) {
+      const dropped = entry.events.shift()!;
+      const left = entry.streams.get(dropped.stream)! - 1;
+      if (left > 0) entry.streams.set(dropped.stream, left);
+      else entry.streams.delete(dropped.stream);
+    }
     return id;
   }
 
@@ -117,7 +125,9 @@ export class InMemorySessionStore implements SessionStore {
     const match = EVENT_ID.exec(eventId);
     const entry = this.entries.get(sessionId);
     if (!match || !entry || match[1] !== entry.tag) return undefined;
-    return entry.streams.has(match[2]!) ? match[2] : undefined;
+    // A POST stream none of whose events is buffered any more cannot be resumed: nothing after it is known.
+    const stream = match[2]!;
+    return stream === STANDALONE_STREAM || entry.streams.has(stream) ? stream : undefined;
   }
 
   async eventsAfter(sessionId: string, eventId: string): Promise<StoredEvent[]> {

@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import type { BackendPool } from './backend-pool.js';
 import { JsonRpcCode, protocolError } from './mcp-errors.js';
 import type { DownstreamRelay } from './relay.js';
+import { passThroughSchemaValidator } from './schema-validation.js';
 
 /** Timing of a member's upstream connection. */
 export interface LinkTiming {
@@ -157,7 +158,7 @@ export class MemberLink {
 
   private newClient(): Client {
     const caps = this.deps.clientCapabilities;
-    const client = new Client({ name: 'agate', version: '0.1.0' }, { capabilities: caps });
+    const client = new Client({ name: 'agate', version: '0.1.0' }, { capabilities: caps, jsonSchemaValidator: passThroughSchemaValidator });
     const relay = this.deps.relay;
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => relay.notify(n));
     client.setNotificationHandler(ResourceListChangedNotificationSchema, (n) => relay.notify(n));

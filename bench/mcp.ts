@@ -1,0 +1,270 @@
+/**
+ * MCP router benchmark (`npm run bench -- mcp`). An echo MCP server built with the SDK runs on 127.0.0.1 in its
+ * own process; agate runs in another (so its RSS and event-loop delay are its own) and serves that server twice:
+ * `echo-remote` (a remote Streamable HTTP backend: the real pass-through) and `echo-hosted` (the same McpServer
+ * hosted in process). Load comes from raw HTTP sessions over undici (bench/mcp-raw-client.ts).
+ * (a) tools/call round trip, direct vs through agate: added p50/p99 (sequential) and throughput ratio (C sessions).
+ * (b) N initialized sessions, each with its GET stream open: gateway RSS and heap per session.
+ * (c) L sessions calling tools back to back for S seconds: errors and the gateway's event-loop delay p99.
+ * Env: MCP_BENCH_SEQ (2000), MCP_BENCH_CONC (32), MCP_BENCH_TPUT_SECONDS (10), MCP_BENCH_SESSIONS (10000),
+ * MCP_BENCH_SESSIONS_BACKEND (hosted | remote, default hosted), MCP_BENCH_LOAD_SESSIONS (1000),
+ * MCP_BENCH_LOAD_SECONDS (60), MCP_BENCH_LOAD_BACKEND (remote | hosted, default remote), MCP_BENCH_PARTS (abc).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent } from 'undici';
+import { Registry } from '../registry/index.js';
+import { RawMcpSession } from './mcp-raw-client.js';
+import { percentile } from './stats.js';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
+/** A forked bench child: its URL, one-message-at-a-time IPC and a clean stop. */
+export interface Child {
+  readonly url: string;
+  ask<T>(msg: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+interface GatewayStats {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  eldP99Ms: number;
+  eldMaxMs: number;
+}
+
+/** Forks a bench child that reports `{ url }` first, then answers one message at a time. */
+export async function startChild(file: string, args: string[] = []): Promise<Child> {
+  const child: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // BENCH_CHILD_EXEC_ARGV (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof') profiles the children; NODE_OPTIONS refuses --cpu-prof.
+    execArgv: ['--expose-gc', ...(process.env.BENCH_CHILD_EXEC_ARGV?.split(' ').filter(Boolean) ?? [])],
+  });
+  const { url } = await new Promise<{ url: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { url: string }));
+    child.once('exit', (code) => reject(new Error(`${file} exited (${String(code)}) before listening`)));
+  });
+  let queue = Promise.resolve();
+  return {
+    url,
+    ask<T>(msg: string) {
+      const answer = queue.then(() => new Promise<T>((resolve) => { child.once('message', (m) => resolve(m as T)); child.send(msg); }));
+      queue = answer.then(() => undefined, () => undefined);
+      return answer;
+    },
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.send('stop');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }),
+  };
+}
+
+/** Runs `count` jobs with at most `width` in flight; resolves with how many failed and the first error. */
+async function inBatches(count: number, width: number, job: (i: number) => Promise<void>): Promise<{ failed: number; firstError?: string }> {
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      await job(i).catch((err: Error) => {
+        failed++;
+        firstError ??= err.message;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
+  return { failed, firstError };
+}
+
+/** Sequential echo round trips on one session after a warm-up; the samples in ms. */
+async function latency(url: string, agent: Agent, n: number): Promise<number[]> {
+  const s = new RawMcpSession(url, agent);
+  await s.initialize();
+  for (let i = 0; i < 200; i++) await s.echo('warm');
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) samples.push(await s.echo(`m${i}`));
+  await s.close();
+  return samples;
+}
+
+/** `sessions` sessions calling echo back to back for `seconds`; calls/s, errors and latency samples. */
+async function sustained(url: string, agent: Agent, sessions: number, seconds: number, onTick?: () => Promise<void>) {
+  const opened: RawMcpSession[] = [];
+  const setup = await inBatches(sessions, 100, async () => {
+    const s = new RawMcpSession(url, agent);
+    await s.initialize();
+    opened.push(s);
+  });
+  const until = performance.now() + seconds * 1000;
+  let calls = 0;
+  let errors = setup.failed;
+  let firstError = setup.firstError;
+  const samples: number[] = [];
+  const ticker = onTick && setInterval(() => void onTick(), 5_000);
+  const started = performance.now();
+  await Promise.all(
+    opened.map(async (s, k) => {
+      for (let i = 0; performance.now() < until; i++) {
+        try {
+          const ms = await s.echo(`s${k}-${i}`);
+          calls++;
+          if (samples.length < 200_000) samples.push(ms);
+        } catch (err) {
+          errors++;
+          firstError ??= (err as Error).message;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  if (ticker) clearInterval(ticker);
+  await inBatches(opened.length, 100, (i) => opened[i]!.close());
+  return { sessions: opened.length, calls, callsPerSecond: Math.round(calls / elapsed), errors, firstError, p50Ms: r2(percentile(samples, 50)), p99Ms: r2(percentile(samples, 99)) };
+}
+
+/** Runs the parts selected by MCP_BENCH_PARTS, prints tables and returns the figures. */
+export async function run(): Promise<unknown> {
+  const parts = process.env.MCP_BENCH_PARTS ?? 'abc';
+  const tmp = mkdtempSync(join(tmpdir(), 'agate-bench-mcp-'));
+  const upstream = await startChild('./mcp-upstream-child.js');
+  const dbPath = join(tmp, 'agate.db');
+  const reg = Registry.open(dbPath);
+  const remote = { kind: 'remote' as const, url: upstream.url, transport: 'streamable-http' as const, headers: {}, secretHeaders: {} };
+  reg.mcpServers.create({ name: 'echo-remote', backend: remote, enabled: true }, 'cli');
+  reg.mcpServers.create({ name: 'echo-hosted', backend: { kind: 'hosted', server: 'bench-echo', settings: {}, secretSettings: {} }, enabled: true }, 'cli');
+  reg.close();
+  const endpoint = (gw: Child, name: string) => `${gw.url}/mcp/${name}`;
+  // The box is shared: the load average before and after says how much the figures can be trusted.
+  const figures: Record<string, unknown> = { node: process.version, date: new Date().toISOString(), loadavgBefore: loadavg() };
+  try {
+    if (parts.includes('a')) figures.a = await partA(upstream.url, dbPath, endpoint);
+    if (parts.includes('b')) figures.b = await partB(dbPath, endpoint);
+    if (parts.includes('c')) figures.c = await partC(dbPath, endpoint);
+    figures.loadavgAfter = loadavg();
+  } finally {
+    await upstream.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+async function partA(directUrl: string, dbPath: string, endpoint: (gw: Child, name: string) => string) {
+  const seq = env('MCP_BENCH_SEQ', 2000);
+  const conc = env('MCP_BENCH_CONC', 32);
+  const seconds = env('MCP_BENCH_TPUT_SECONDS', 10);
+  const gw = await startChild('./mcp-gateway-child.js', [dbPath]);
+  const agent = new Agent({ connections: conc * 2 + 10, keepAliveTimeout: 60_000 });
+  try {
+    const targets = { direct: directUrl, 'agate (remote backend)': endpoint(gw, 'echo-remote'), 'agate (hosted)': endpoint(gw, 'echo-hosted') };
+    const rows: Record<string, Record<string, number>> = {};
+    for (const [name, url] of Object.entries(targets)) {
+      const samples = await latency(url, agent, seq);
+      const tput = await sustained(url, agent, conc, seconds);
+      if (tput.errors) throw new Error(`(a) ${name}: ${tput.errors} errors, first: ${tput.firstError}`);
+      rows[name] = { p50Ms: r2(percentile(samples, 50)), p99Ms: r2(percentile(samples, 99)), callsPerSecond: tput.callsPerSecond, loadedP50Ms: tput.p50Ms, loadedP99Ms: tput.p99Ms };
+    }
+    const d = rows.direct!;
+    for (const name of Object.keys(targets).slice(1)) {
+      const r = rows[name]!;
+      Object.assign(r, { addedP50Ms: r2(r.p50Ms! - d.p50Ms!), addedP99Ms: r2(r.p99Ms! - d.p99Ms!), throughputRatio: r2(r.callsPerSecond! / d.callsPerSecond!) });
+    }
+    console.log(`\n(a) echo tools/call: ${seq} sequential calls on one session; then ${conc} sessions back to back for ${seconds} s`);
+    console.table(rows);
+    return { seq, conc, seconds, rows };
+  } finally {
+    await agent.close();
+    await gw.stop();
+  }
+}
+
+async function partB(dbPath: string, endpoint: (gw: Child, name: string) => string) {
+  const n = env('MCP_BENCH_SESSIONS', 10_000);
+  const backend = process.env.MCP_BENCH_SESSIONS_BACKEND ?? 'hosted';
+  const gw = await startChild('./mcp-gateway-child.js', [dbPath]);
+  const agent = new Agent({ connections: n + 200, keepAliveTimeout: 120_000 });
+  const streams = new AbortController();
+  setMaxListeners(0, streams.signal); // one listener per open stream, by design
+  try {
+    const url = endpoint(gw, `echo-${backend}`);
+    // Warm up code paths and lazily built state (schemas, snapshot, undici pools) before the baseline.
+    await inBatches(50, 10, async () => {
+      const s = new RawMcpSession(url, agent);
+      await s.initialize();
+      await s.echo('warm');
+      await s.close();
+    });
+    const before = await gw.ask<GatewayStats>('gc');
+    const t0 = performance.now();
+    const opened = await inBatches(n, 200, async () => {
+      const s = new RawMcpSession(url, agent);
+      await s.initialize();
+      await s.openStream(streams.signal);
+    });
+    const setupSeconds = r2((performance.now() - t0) / 1000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const after = await gw.ask<GatewayStats>('gc');
+    const live = n - opened.failed;
+    const b = {
+      sessions: live,
+      backend,
+      failed: opened.failed,
+      firstError: opened.firstError,
+      setupSeconds,
+      rssBeforeMB: r2(before.rss / 2 ** 20),
+      rssAfterMB: r2(after.rss / 2 ** 20),
+      rssPerSessionKB: r2((after.rss - before.rss) / 1024 / Math.max(1, live)),
+      heapPerSessionKB: r2((after.heapUsed - before.heapUsed) / 1024 / Math.max(1, live)),
+      externalPerSessionKB: r2((after.external - before.external) / 1024 / Math.max(1, live)),
+    };
+    console.log(`\n(b) ${n} initialized sessions with their GET stream open (echo-${backend})`);
+    console.table(b);
+    return b;
+  } finally {
+    streams.abort();
+    await agent.destroy();
+    await gw.stop();
+  }
+}
+
+async function partC(dbPath: string, endpoint: (gw: Child, name: string) => string) {
+  const sessions = env('MCP_BENCH_LOAD_SESSIONS', 1000);
+  const seconds = env('MCP_BENCH_LOAD_SECONDS', 60);
+  const backend = process.env.MCP_BENCH_LOAD_BACKEND ?? 'remote';
+  const gw = await startChild('./mcp-gateway-child.js', [dbPath]);
+  const agent = new Agent({ connections: sessions + 50, keepAliveTimeout: 60_000 });
+  try {
+    const url = endpoint(gw, `echo-${backend}`);
+    await gw.ask('reset');
+    // The histogram is read (and kept) every 5 s: the worst window's p99 is reported, not a run-long blend.
+    const windows: GatewayStats[] = [];
+    const tick = async () => {
+      windows.push(await gw.ask<GatewayStats>('stats'));
+      await gw.ask('reset');
+    };
+    const load = await sustained(url, agent, sessions, seconds, tick);
+    windows.push(await gw.ask<GatewayStats>('stats'));
+    const c = {
+      ...load,
+      backend,
+      seconds,
+      eventLoopDelayP99Ms: r2(Math.max(...windows.map((w) => w.eldP99Ms))),
+      eventLoopDelayMaxMs: r2(Math.max(...windows.map((w) => w.eldMaxMs))),
+      gatewayRssMB: r2(Math.max(...windows.map((w) => w.rss)) / 2 ** 20),
+    };
+    console.log(`\n(c) ${sessions} sessions calling echo back to back for ${seconds} s (echo-${backend})`);
+    console.table(c);
+    return c;
+  } finally {
+    await agent.close();
+    await gw.stop();
+  }
+}
