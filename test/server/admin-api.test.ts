@@ -166,9 +166,13 @@ describe('admin API', () => {
 
   describe('status and metrics', () => {
     it('/status reports the snapshot and listeners', async () => {
-      const res = await call('GET', '/status');
-      expect(res.status).toBe(200);
-      const s = await res.json();
+      // The previous test's last write may still be on its way into a snapshot: wait for the gateway to catch up.
+      const s = await waitFor(async () => {
+        const res = await call('GET', '/status');
+        expect(res.status).toBe(200);
+        const body = await res.json();
+        return body.snapshotVersion === gw.registry.version() ? body : undefined;
+      }, 'the snapshot to reach the registry version');
       expect(s).toMatchObject({ pid: process.pid, snapshotVersion: gw.registry.version(), lastReloadError: null });
       expect(s.listeners).toEqual([
         { name: 'gateway', url: gw.url },
