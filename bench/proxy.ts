@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { Registry, packageRoot } from '../registry/index.js';
 
@@ -10,7 +11,10 @@ import { Registry, packageRoot } from '../registry/index.js';
  * `npm run bench -- proxy`: one box, one run, five paths to the same upstream: (a) direct, (b) a bare undici
  * proxy, (c) agate with one plain route, (d) agate with key-auth + a rate limit that never trips + a header
  * rewrite, (e) nginx with one worker. Load from wrk (else autocannon): 50 connections for throughput, 1 for
- * the added per-hop latency. The proxy under test is pinned to CPU 0, load and upstream to CPU 1.
+ * the added per-hop latency. The proxy under test is pinned to CPU 0, load and upstream to CPU 1. Repetitions
+ * are interleaved (rep 1 of every path, then rep 2, ...) so a burst of load from elsewhere hits all paths alike,
+ * and each proxy's CPU time per request (from /proc) is reported next to req/s: it barely moves with load
+ * from other processes, while req/s on a shared box can swing 2x between runs.
  */
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -44,11 +48,20 @@ interface Figures {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time (user + system) the proxy process spent per request, µs; undefined for the direct path. */
+  cpuUsPerReq?: number;
 }
 interface Row {
   path: string;
   c50: Figures;
   c1: Figures;
+}
+interface BenchPath {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The process whose CPU time is charged to this path (the proxy); none for the direct path. */
+  pid?: number;
 }
 
 /** Runs the benchmark, prints the table and returns the figures (written to bench/results/ by run.ts). */
@@ -59,32 +72,33 @@ export async function run(): Promise<unknown> {
     const [upPort, barePort, agatePort, nginxPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const upstream = `http://127.0.0.1:${upPort}`;
     children.push(await startChild(['node', '-e', UPSTREAM, String(upPort)], '1'));
-    children.push(await startChild(['node', '-e', BARE_PROXY, String(barePort), upstream], '0'));
+    const bare = await startChild(['node', '-e', BARE_PROXY, String(barePort), upstream], '0');
+    children.push(bare);
     const key = configureAgate(join(dir, 'agate.db'), upstream);
     const cli = join(packageRoot(), 'dist', 'cli', 'index.js');
-    children.push(await startChild(['node', cli, '--db', join(dir, 'agate.db'), 'serve', '--port', String(agatePort), '--admin-port', '0', '--demo-port', '0', '--host', '127.0.0.1'], '0', 'agate is running'));
-    const paths: Array<[string, string, Record<string, string>]> = [
-      ['(a) direct', `${upstream}/plain/x`, {}],
-      ['(b) bare undici proxy', `http://127.0.0.1:${barePort}/plain/x`, {}],
-      ['(c) agate, 1 route, no filters', `http://127.0.0.1:${agatePort}/plain/x`, {}],
-      ['(d) agate, key-auth + rate limit + header rewrite', `http://127.0.0.1:${agatePort}/full/x`, { 'x-api-key': key }],
+    const agate = await startChild(['node', cli, '--db', join(dir, 'agate.db'), 'serve', '--port', String(agatePort), '--admin-port', '0', '--demo-port', '0', '--host', '127.0.0.1'], '0', 'agate is running');
+    children.push(agate);
+    const paths: BenchPath[] = [
+      { name: '(a) direct', url: `${upstream}/plain/x`, headers: {} },
+      { name: '(b) bare undici proxy', url: `http://127.0.0.1:${barePort}/plain/x`, headers: {}, pid: bare.pid },
+      { name: '(c) agate, 1 route, no filters', url: `http://127.0.0.1:${agatePort}/plain/x`, headers: {}, pid: agate.pid },
+      { name: '(d) agate, key-auth + rate limit + header rewrite', url: `http://127.0.0.1:${agatePort}/full/x`, headers: { 'x-api-key': key }, pid: agate.pid },
     ];
     const nginx = findOnPath('nginx');
     if (nginx) {
-      children.push(await startNginx(nginx, dir, nginxPort, upPort));
-      paths.push(['(e) nginx, 1 worker', `http://127.0.0.1:${nginxPort}/plain/x`, {}]);
+      const master = await startNginx(nginx, dir, nginxPort, upPort);
+      children.push(master);
+      paths.push({ name: '(e) nginx, 1 worker', url: `http://127.0.0.1:${nginxPort}/plain/x`, headers: {}, pid: nginxWorker(master.pid) });
     }
     const wrk = findOnPath('wrk');
-    process.stdout.write(`load generator: ${wrk ? 'wrk' : 'autocannon'}; ${REPS} reps × ${SECONDS}s at 50 connections, median reported\n`);
-    const rows: Row[] = [];
-    for (const [name, url, headers] of paths) {
-      await load(wrk, url, headers, 1, 1); // warm-up: JIT, keep-alive pools
-      const c50 = median(await repeat(() => load(wrk, url, headers, 50, SECONDS)));
-      const c1 = median(await repeat(() => load(wrk, url, headers, 1, SECONDS)));
-      rows.push({ path: name, c50, c1 });
-      process.stdout.write(`  ${name}: ${c50.rps} req/s\n`);
-    }
-    return report(rows, wrk ? 'wrk' : 'autocannon');
+    const loadAtStart = loadavg();
+    process.stdout.write(`load generator: ${wrk ? 'wrk' : 'autocannon'}; ${REPS} reps × ${SECONDS}s at 50 connections, interleaved, median reported; load average ${fmtLoad(loadAtStart)}\n`);
+    for (const p of paths) await load(wrk, p, 1, 1); // warm-up: JIT, keep-alive pools
+    const c50 = await interleaved(paths, (p) => load(wrk, p, 50, SECONDS));
+    const c1 = await interleaved(paths, (p) => load(wrk, p, 1, SECONDS));
+    const rows: Row[] = paths.map((p, i) => ({ path: p.name, c50: median(c50[i]!), c1: median(c1[i]!) }));
+    for (const r of rows) process.stdout.write(`  ${r.path}: ${r.c50.rps} req/s\n`);
+    return report(rows, wrk ? 'wrk' : 'autocannon', loadAtStart);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
@@ -114,18 +128,53 @@ function configureAgate(db: string, upstream: string): string {
   }
 }
 
-async function load(wrk: string | undefined, url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<Figures> {
+const execFileAsync = promisify(execFile);
+
+async function load(wrk: string | undefined, path: BenchPath, connections: number, seconds: number): Promise<Figures> {
+  const cpuBefore = cpuMicros(path.pid);
+  let figures: Figures & { requests: number };
   if (wrk) {
-    const args = ['1', wrk, '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
-    const out = spawnSync('taskset', ['-c', ...args], { encoding: 'utf8' }).stdout;
-    return {
+    const args = ['1', wrk, '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...Object.entries(path.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), path.url];
+    // Asynchronous, so this process keeps reading the children's stdout while wrk runs: agate's access log
+    // then costs what it costs in production (a reader on the pipe) instead of piling up in its memory.
+    const out = (await execFileAsync('taskset', ['-c', ...args], { encoding: 'utf8' })).stdout;
+    figures = {
       rps: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0)),
       p50Ms: wrkLatency(out, '50%'),
       p99Ms: wrkLatency(out, '99%'),
+      requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
     };
+  } else {
+    const r = await autocannon({ url: path.url, headers: path.headers, connections, duration: seconds });
+    figures = { rps: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, requests: r.requests.total };
   }
-  const r = await autocannon({ url, headers, connections, duration: seconds });
-  return { rps: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99 };
+  const cpuAfter = cpuMicros(path.pid);
+  const { requests, ...rest } = figures;
+  if (cpuBefore === undefined || cpuAfter === undefined || requests === 0) return rest;
+  return { ...rest, cpuUsPerReq: Math.round(((cpuAfter - cpuBefore) / requests) * 10) / 10 };
+}
+
+/** Runs `fn` REPS times for every path, one rep of each path in turn; results by path. */
+async function interleaved(paths: BenchPath[], fn: (p: BenchPath) => Promise<Figures>): Promise<Figures[][]> {
+  const out: Figures[][] = paths.map(() => []);
+  for (let rep = 0; rep < REPS; rep++) for (let i = 0; i < paths.length; i++) out[i]!.push(await fn(paths[i]!));
+  return out;
+}
+
+/** User + system CPU time of a process, µs (Linux /proc); undefined elsewhere. */
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th, in ticks.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+/** nginx's single worker process (the child of the master we spawned). */
+function nginxWorker(masterPid: number | undefined): number | undefined {
+  if (masterPid === undefined) return undefined;
+  const r = spawnSync('pgrep', ['-P', String(masterPid)], { encoding: 'utf8' });
+  const pid = Number(r.stdout.trim().split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 function wrkLatency(out: string, pct: string): number {
@@ -135,36 +184,49 @@ function wrkLatency(out: string, pct: string): number {
   return Math.round((m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n) * 1000) / 1000;
 }
 
-async function repeat(fn: () => Promise<Figures>): Promise<Figures[]> {
-  const out: Figures[] = [];
-  for (let i = 0; i < REPS; i++) out.push(await fn());
-  return out;
-}
-
 /** The run with the median throughput (its latencies come with it). */
 function median(runs: Figures[]): Figures {
   return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]!;
 }
 
-function report(rows: Row[], tool: string): unknown {
+function report(rows: Row[], tool: string, loadAtStart: number[]): unknown {
   const byTag = (tag: string) => rows.find((r) => r.path.startsWith(tag));
-  const bare = byTag('(b)')!.c50.rps;
+  const bare = byTag('(b)')!.c50;
   const directP50 = byTag('(a)')!.c1.p50Ms;
-  const lines = ['| path | req/s (c=50) | p50 | p99 | vs (b) | p50 at c=1 | added p50 vs (a) |', '|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| path | req/s (c=50) | p50 | p99 | vs (b) | proxy CPU µs/req | (b) CPU / this CPU | p50 at c=1 | added p50 vs (a) |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const added = Math.round((r.c1.p50Ms - directP50) * 1000);
-    lines.push(`| ${r.path} | ${r.c50.rps} | ${r.c50.p50Ms} ms | ${r.c50.p99Ms} ms | ${(r.c50.rps / bare).toFixed(2)} | ${r.c1.p50Ms} ms | ${r.path.startsWith('(a)') ? '–' : `+${added} µs`} |`);
+    const cpu = r.c50.cpuUsPerReq;
+    const cpuRatio = cpu && bare.cpuUsPerReq ? (bare.cpuUsPerReq / cpu).toFixed(2) : '–';
+    lines.push(
+      `| ${r.path} | ${r.c50.rps} | ${r.c50.p50Ms} ms | ${r.c50.p99Ms} ms | ${(r.c50.rps / bare.rps).toFixed(2)} | ${cpu ?? '–'} | ${cpuRatio} | ${r.c1.p50Ms} ms | ${r.path.startsWith('(a)') ? '–' : `+${added} µs`} |`,
+    );
   }
   const c = byTag('(c)')!;
   const d = byTag('(d)')!;
+  const cpuRatio = (r: Row) => (r.c50.cpuUsPerReq && bare.cpuUsPerReq ? Math.round((bare.cpuUsPerReq / r.c50.cpuUsPerReq) * 100) / 100 : undefined);
   const verdict = {
-    cVsBare: Math.round((c.c50.rps / bare) * 100) / 100,
-    dVsBare: Math.round((d.c50.rps / bare) * 100) / 100,
+    cVsBare: Math.round((c.c50.rps / bare.rps) * 100) / 100,
+    dVsBare: Math.round((d.c50.rps / bare.rps) * 100) / 100,
+    cCpuVsBare: cpuRatio(c),
+    dCpuVsBare: cpuRatio(d),
     cAddedP50Us: Math.round((c.c1.p50Ms - directP50) * 1000),
     dAddedP50Us: Math.round((d.c1.p50Ms - directP50) * 1000),
   };
-  process.stdout.write(`\n${lines.join('\n')}\n\ntargets: (c) ≥ 0.9× (b): ${verdict.cVsBare}; (d) ≥ 0.8× (b): ${verdict.dVsBare}; added p50 ≤ 150 µs: (c) ${verdict.cAddedP50Us} µs, (d) ${verdict.dAddedP50Us} µs\n`);
-  return { tool, reps: REPS, seconds: SECONDS, rows, verdict };
+  process.stdout.write(
+    `\n${lines.join('\n')}\n\ntargets: (c) ≥ 0.9× (b): ${verdict.cVsBare} (by CPU per request ${verdict.cCpuVsBare ?? '–'}); ` +
+      `(d) ≥ 0.8× (b): ${verdict.dVsBare} (by CPU ${verdict.dCpuVsBare ?? '–'}); added p50 ≤ 150 µs: (c) ${verdict.cAddedP50Us} µs, (d) ${verdict.dAddedP50Us} µs\n`,
+  );
+  const loadAtEnd = loadavg();
+  process.stdout.write(`load average (1/5/15 min): ${fmtLoad(loadAtStart)} at start, ${fmtLoad(loadAtEnd)} at end\n`);
+  return { tool, reps: REPS, seconds: SECONDS, loadAverage: { start: loadAtStart, end: loadAtEnd }, rows, verdict };
+}
+
+function fmtLoad(l: number[]): string {
+  return l.map((x) => x.toFixed(2)).join(' ');
 }
 
 function findOnPath(cmd: string): string | undefined {

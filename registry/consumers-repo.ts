@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
 import type { AuditRepo, WriteOrigin } from './audit-repo.js';
@@ -36,9 +37,14 @@ export interface ConsumerKeyInfo {
   createdAt: string;
 }
 
+// The one-shot crypto.hash (Node >= 20.12) skips the Hash object: ~0.2 µs instead of ~0.6 µs, and the auth
+// filter hashes the presented key on every request. Same digest either way.
+const sha256Hex: (data: string) => string =
+  typeof nodeCrypto.hash === 'function' ? (data) => nodeCrypto.hash('sha256', data, 'hex') : (data) => createHash('sha256').update(data).digest('hex');
+
 /** Hex SHA-256 of an API key: keys are 192-bit random strings, so a fast hash is the right tool. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return sha256Hex(key);
 }
 
 /** Consumers and their API keys (stored as hashes; a new key is returned once, at creation). */

@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, errors, renderHttpError, toGatewayError } from '../errors/index.js';
-import type { GatewayContext } from '../pipeline/index.js';
+import type { RequestInfo } from '../pipeline/index.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { normalizePath } from './normalize-path.js';
 import { hasDuplicateHost, resolveClientAddress } from './client-address.js';
+import { HttpGatewayContext } from './http-context.js';
+import { nextRequestId } from './request-id.js';
 
 /** What the HTTP ingress needs from the gateway. */
 export interface HttpIngressDeps {
@@ -20,7 +21,7 @@ export interface HttpIngressDeps {
 /** The data-plane request handler: parses the exchange into a GatewayContext, runs the pipeline, renders errors. */
 export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return function handleHttp(req, res) {
-    const requestId = randomUUID();
+    const requestId = nextRequestId();
     const snapshot = deps.current();
     if (!snapshot) {
       renderHttpError(res, new GatewayError(errors.GW_ERR_NO_ROUTE, [req.method, req.url]), requestId);
@@ -34,30 +35,18 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
     }
     const remoteAddress = req.socket.remoteAddress ?? '';
     const forwarded = resolveClientAddress(remoteAddress, req.headers['x-forwarded-for'], deps.trustedProxies);
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const ctx: GatewayContext = {
-      requestId,
-      kind: 'http',
-      startedAt: process.hrtime.bigint(),
-      signal: abort.signal,
-      log: deps.log,
-      request: {
-        method: req.method ?? 'GET',
-        path: target.path,
-        query: target.query,
-        host: req.headers.host ?? '',
-        headers: req.headers,
-        remoteAddress,
-        protocol: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
-        clientIp: forwarded?.clientIp,
-        forwardedFor: forwarded?.forwardedFor,
-      },
-      http: { req, res },
-      outcome: {},
+    const request: RequestInfo = {
+      method: req.method ?? 'GET',
+      path: target.path,
+      query: target.query,
+      host: req.headers.host ?? '',
+      headers: req.headers,
+      remoteAddress,
+      protocol: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
+      clientIp: forwarded?.clientIp,
+      forwardedFor: forwarded?.forwardedFor,
     };
+    const ctx = new HttpGatewayContext(requestId, deps.log, request, req, res);
     snapshot.http.handle(ctx).catch((err) => {
       const e = toGatewayError(err);
       if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled error');

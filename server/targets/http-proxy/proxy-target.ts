@@ -1,11 +1,9 @@
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Agent, type Dispatcher } from 'undici';
 import { GatewayError, errors, gatewayError } from '../../errors/index.js';
 import type { GatewayContext, RouteTarget } from '../../pipeline/index.js';
 import { limitBody } from '../../filters/body-limit.js';
-import { downstreamResponseHeaders } from './forward-headers.js';
-import { applyHeaderRules } from './request-shaping.js';
+import { clientGone, RelayHandler, type AttemptEnd } from './relay-handler.js';
 import { classifyUpstreamError } from './upstream-errors.js';
 import type { ProxyRoute, RetryPolicy } from './proxy-route.js';
 import { tunnel } from './tunnel.js';
@@ -34,60 +32,74 @@ export class HttpProxyTarget implements RouteTarget {
     const route = ctx.route as ProxyRoute;
     if (!route.choosePool) throw gatewayError('GW_ERR_TARGET_UNKNOWN', route.name, 'http-proxy without an upstream');
     const pool = route.choosePool(ctx);
-    const body = await requestBody(ctx, route);
+    const body = needsBuffering(ctx, route) ? await bufferedBody(ctx) : streamedBody(ctx, route);
     const t = route.timeouts;
-    const signal = t.totalMs ? AbortSignal.any([ctx.signal, AbortSignal.timeout(t.totalMs)]) : ctx.signal;
     const headersTimeout = route.retry?.perTryTimeoutMs ? Math.min(route.retry.perTryTimeoutMs, t.firstByteMs || Infinity) : t.firstByteMs;
-    const request: Dispatcher.RequestOptions = {
+    const request: Dispatcher.DispatchOptions = {
       origin: '',
       path: '',
       method: ctx.request.method as Dispatcher.HttpMethod,
       headers: route.shaper.headers(ctx),
       body,
-      signal,
       headersTimeout,
       bodyTimeout: t.idleMs,
     };
     const path = route.shaper.path(ctx);
     const dispatcher = t.connectMs ? this.agentFor(t.connectMs) : this.dispatcher;
-    pool.budget.onRequest(Date.now());
-    for (let tries = 0; ; tries++) {
-      const picked = pool.pick(ctx, Date.now());
-      if (!picked) throw gatewayError('GW_ERR_NO_HEALTHY_UPSTREAM', pool.name);
-      const { member } = picked;
-      ctx.outcome.upstream = member.target.origin;
-      request.origin = member.target.origin;
-      request.path = member.target.basePath + path;
-      if ((ctx.http?.req as { upgrade?: boolean } | undefined)?.upgrade) return this.upgrade(ctx, picked, path, request.headers as Record<string, string>, t.connectMs);
-      member.state.begin(Date.now());
-      let upstream: Dispatcher.ResponseData;
-      try {
-        upstream = await dispatcher.request(request);
-      } catch (err) {
-        member.state.end();
-        const e = signal !== ctx.signal && signal.aborted && !ctx.signal.aborted
-          ? new GatewayError(errors.GW_ERR_UPSTREAM_TIMEOUT, [picked.pool.name, t.totalMs], { cause: err })
-          : classifyUpstreamError(err, picked.pool.name, headersTimeout, ctx.signal.aborted);
-        const fault = UPSTREAM_FAULTS.has(e.code);
-        if (fault) picked.pool.fail(member, Date.now());
-        if (fault && mayRetry(ctx, route.retry, e.code, tries, body, pool)) continue;
-        throw fault && tries > 0 ? new GatewayError(errors.GW_ERR_RETRIES_EXHAUSTED, [pool.name, tries + 1], { cause: e }) : e;
+    const res = ctx.http!.res;
+    // The total timeout spans every try; armed only when the route sets one (most do not).
+    const deadline = t.totalMs ? new Deadline(t.totalMs) : undefined;
+    let now = Date.now();
+    pool.budget.onRequest(now);
+    try {
+      for (let tries = 0; ; tries++, now = Date.now()) {
+        const picked = pool.pick(ctx, now);
+        if (!picked) throw gatewayError('GW_ERR_NO_HEALTHY_UPSTREAM', pool.name);
+        const { member } = picked;
+        ctx.outcome.upstream = member.target.origin;
+        request.origin = member.target.origin;
+        request.path = member.target.basePath + path;
+        if ((ctx.http?.req as { upgrade?: boolean } | undefined)?.upgrade) return await this.upgrade(ctx, picked, path, request.headers as Record<string, string>, t.connectMs);
+        if (clientGone(res)) throw new GatewayError(errors.GW_ERR_DOWNSTREAM_DISCONNECT, []);
+        member.state.begin(now);
+        const retry = route.retry;
+        const attempt = new RelayHandler({
+          res,
+          outcome: ctx.outcome,
+          picked,
+          responseHeaders: route.responseHeaders,
+          body,
+          refuse: retry?.statuses.size ? (status) => retry.statuses.has(status) && mayRetry(ctx, retry, 'status', tries, body, pool) : undefined,
+        });
+        if (deadline) deadline.current = attempt;
+        let end: AttemptEnd;
+        try {
+          end = await attempt.start(dispatcher, request);
+        } catch (err) {
+          const gone = clientGone(res);
+          if (attempt.status !== 0) {
+            // The answer had started: the handler already cut the client off; only the log remains.
+            ctx.outcome.bytesOut = attempt.bytes;
+            throw deadline?.fired && !gone
+              ? new GatewayError(errors.GW_ERR_UPSTREAM_TIMEOUT, [picked.pool.name, t.totalMs], { cause: err })
+              : classifyUpstreamError(err, picked.pool.name, t.idleMs, gone);
+          }
+          const e = deadline?.fired && !gone
+            ? new GatewayError(errors.GW_ERR_UPSTREAM_TIMEOUT, [picked.pool.name, t.totalMs], { cause: err })
+            : classifyUpstreamError(err, picked.pool.name, headersTimeout, gone);
+          const fault = UPSTREAM_FAULTS.has(e.code);
+          if (fault) picked.pool.fail(member, Date.now());
+          if (fault && mayRetry(ctx, route.retry, e.code, tries, body, pool)) continue;
+          throw fault && tries > 0 ? new GatewayError(errors.GW_ERR_RETRIES_EXHAUSTED, [pool.name, tries + 1], { cause: e }) : e;
+        } finally {
+          member.state.end();
+        }
+        if (end === 'refused') continue;
+        ctx.outcome.bytesOut = attempt.bytes;
+        return;
       }
-      const status = upstream.statusCode;
-      if (status >= 500) picked.pool.fail(member, Date.now());
-      else member.state.succeed();
-      if (route.retry?.statuses.has(status) && mayRetry(ctx, route.retry, 'status', tries, body, pool)) {
-        member.state.end();
-        // Read (a little) and drop the refused answer; the connection may go back to the pool.
-        await upstream.body.dump().catch(() => undefined);
-        continue;
-      }
-      try {
-        await relay(ctx, route, upstream, picked);
-      } finally {
-        member.state.end();
-      }
-      return;
+    } finally {
+      deadline?.clear();
     }
   }
 
@@ -123,7 +135,7 @@ export class HttpProxyTarget implements RouteTarget {
  * retry it; resets, timeouts and statuses only retry idempotent methods.
  */
 function mayRetry(ctx: GatewayContext, retry: RetryPolicy | undefined, why: string, tries: number, body: Body, pool: UpstreamPool): boolean {
-  if (!retry || tries >= retry.attempts || ctx.signal.aborted) return false;
+  if (!retry || tries >= retry.attempts || clientGone(ctx.http!.res)) return false;
   if (body !== null && !Buffer.isBuffer(body)) return false;
   let wanted: boolean;
   if (why === 'GW_ERR_UPSTREAM_CONNECT') wanted = retry.onConnectFailure;
@@ -134,42 +146,50 @@ function mayRetry(ctx: GatewayContext, retry: RetryPolicy | undefined, why: stri
   return wanted && pool.budget.tryRetry(Date.now(), retry.budgetPercent, retry.minRetriesPerSecond);
 }
 
-/** null for no body; a Buffer when the route retries and the body is small (replayable); else the stream. */
-async function requestBody(ctx: GatewayContext, route: ProxyRoute): Promise<Body> {
+/** Whether the body must be read first: the route retries and the body is small enough to send again. */
+function needsBuffering(ctx: GatewayContext, route: ProxyRoute): boolean {
+  if (!route.retry) return false;
+  const h = ctx.request.headers;
+  if (h['transfer-encoding'] !== undefined || h['content-length'] === undefined) return false;
+  const length = Number(h['content-length']);
+  return length > 0 && length <= REPLAY_LIMIT;
+}
+
+/** The whole (small) body as a Buffer, so a retry can send it again. */
+async function bufferedBody(ctx: GatewayContext): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const c of ctx.http!.req) chunks.push(c as Buffer);
+  } catch (err) {
+    throw classifyUpstreamError(err, '', 0, true);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** null for no body, else the client's stream (counted against the route's limit when chunked). */
+function streamedBody(ctx: GatewayContext, route: ProxyRoute): Body {
   const h = ctx.request.headers;
   const chunked = h['transfer-encoding'] !== undefined;
   const length = h['content-length'] === undefined ? 0 : Number(h['content-length']);
   if (!chunked && length === 0) return null;
   const req = ctx.http!.req;
-  if (route.retry && !chunked && length <= REPLAY_LIMIT) {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const c of req) chunks.push(c as Buffer);
-    } catch (err) {
-      throw classifyUpstreamError(err, '', 0, true);
-    }
-    return Buffer.concat(chunks);
-  }
   return chunked && route.maxBodyBytes !== undefined ? req.pipe(limitBody(route.maxBodyBytes)) : req;
 }
 
-/** Streams the upstream's answer; a failure after the headers went out aborts the client connection. */
-async function relay(ctx: GatewayContext, route: ProxyRoute, upstream: Dispatcher.ResponseData, picked: Pick): Promise<void> {
-  const res = ctx.http!.res;
-  const headers = downstreamResponseHeaders(upstream.headers);
-  if (route.responseHeaders) applyHeaderRules(headers, route.responseHeaders);
-  res.writeHead(upstream.statusCode, headers);
-  ctx.outcome.status = upstream.statusCode;
-  let bytes = 0;
-  upstream.body.on('data', (chunk: Buffer) => (bytes += chunk.length));
-  try {
-    await pipeline(upstream.body, res);
-  } catch (err) {
-    // Mid-stream failure: the client must see an aborted connection, never a clean end.
-    res.destroy();
-    upstream.body.on('error', () => undefined).destroy();
-    throw classifyUpstreamError(err, picked.pool.name, route.timeouts.idleMs, ctx.signal.aborted);
-  } finally {
-    ctx.outcome.bytesOut = bytes;
+/** The route's total timeout: aborts whichever attempt is running when it fires. */
+class Deadline {
+  fired = false;
+  current: RelayHandler | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.current?.abort(new Error(`total timeout of ${ms} ms`));
+    }, ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
   }
 }
