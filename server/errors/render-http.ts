@@ -8,20 +8,27 @@ export function toGatewayError(err: unknown): GatewayError {
 }
 
 /**
- * Writes `{ error: { code, message, requestId } }` with the catalogue status. If headers already went out
- * (a streamed response failed midway), the socket is destroyed instead: a truncated body must never look complete.
+ * Writes one JSON error answer: the status, the error's own headers (Retry-After, WWW-Authenticate), the
+ * request id and the catalogue code. If headers already went out (a streamed response failed midway), the socket
+ * is destroyed instead: a truncated body must never look complete. Every protocol's renderer ends here.
  */
-export function renderHttpError(res: ServerResponse, err: GatewayError, requestId: string): void {
+export function writeJsonError(res: ServerResponse, err: GatewayError, status: number, body: unknown, requestId: string): void {
   if (res.headersSent) {
-    res.destroy(err);
+    if (!res.destroyed) res.destroy(err);
     return;
   }
-  const body = JSON.stringify({ error: { code: err.code, message: err.message, requestId } });
-  res.writeHead(err.status, {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
     ...err.headers,
     'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
+    'content-length': Buffer.byteLength(text),
     'x-request-id': requestId,
+    'x-agate-error': err.code,
   });
-  res.end(body);
+  res.end(text);
+}
+
+/** Renders `{ error: { code, message, requestId } }` with the catalogue status (plain HTTP and the admin edge). */
+export function renderHttpError(res: ServerResponse, err: GatewayError, requestId: string): void {
+  writeJsonError(res, err, err.status, { error: { code: err.code, message: err.message, requestId } }, requestId);
 }

@@ -6,7 +6,7 @@ import type { RequestInfo } from '../pipeline/index.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { normalizePath } from './normalize-path.js';
 import { hasDuplicateHost, resolveClientAddress } from './client-address.js';
-import { HttpGatewayContext } from './http-context.js';
+import { ExchangeContext, describeRequest } from './exchange-context.js';
 import { nextRequestId } from './request-id.js';
 
 /** What the HTTP ingress needs from the gateway. */
@@ -33,20 +33,9 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
       renderHttpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, [target.reason]), requestId);
       return;
     }
-    const remoteAddress = req.socket.remoteAddress ?? '';
-    const forwarded = resolveClientAddress(remoteAddress, req.headers['x-forwarded-for'], deps.trustedProxies);
-    const request: RequestInfo = {
-      method: req.method ?? 'GET',
-      path: target.path,
-      query: target.query,
-      host: req.headers.host ?? '',
-      headers: req.headers,
-      remoteAddress,
-      protocol: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
-      clientIp: forwarded?.clientIp,
-      forwardedFor: forwarded?.forwardedFor,
-    };
-    const ctx = new HttpGatewayContext(requestId, deps.log, request, req, res);
+    const forwarded = resolveClientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], deps.trustedProxies);
+    const request = describeRequest(req, target.path, target.query, forwarded);
+    const ctx = new ExchangeContext({ kind: 'http', requestId, log: deps.log, request, req, res });
     snapshot.http.handle(ctx).catch((err) => {
       const e = toGatewayError(err);
       if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled error');

@@ -3,7 +3,6 @@
  * and Anthropic's `/v1/messages`. It parses the call into `ctx.llm`, runs the snapshot's LLM pipeline and
  * renders errors in the shape of the API the client called. Any other path goes to the HTTP ingress.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { GatewayError, errors } from '../../errors/index.js';
@@ -11,6 +10,8 @@ import type { Snapshot } from '../../snapshot/snapshot.js';
 import { toLlmGatewayError, type ClientProtocol, type LlmApi, type LlmContext } from '../../targets/llm-router/router/index.js';
 import { readJsonBody } from './read-body.js';
 import { renderLlmError } from './render-error.js';
+import { ExchangeContext, describeRequest } from '../exchange-context.js';
+import { nextRequestId } from '../request-id.js';
 
 /** What the LLM ingress needs from the gateway. */
 export interface LlmIngressDeps {
@@ -43,12 +44,8 @@ export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, r
     if (!endpoint || !snapshot?.llm) return deps.fallback(req, res);
     // Anthropic SDKs always send anthropic-version; their model list has its own shape.
     const protocol = endpoint.api === 'models' && req.headers['anthropic-version'] ? 'anthropic' : endpoint.protocol;
-    const requestId = randomUUID();
+    const requestId = nextRequestId();
     const startedAt = process.hrtime.bigint();
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
     void readJsonBody(req, limit).then((body) => {
       if (!body.ok) {
         const def = body.status === 413 ? { ...errors.GW_ERR_BAD_REQUEST, status: 413 } : errors.GW_ERR_BAD_REQUEST;
@@ -58,23 +55,8 @@ export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, r
       if (endpoint.api !== 'models' && (typeof model !== 'string' || model === '')) {
         return renderLlmError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['model must be a non-empty string']), protocol, requestId);
       }
-      const ctx: LlmContext = {
-        requestId,
-        kind: 'llm',
-        startedAt,
-        signal: abort.signal,
-        log: deps.log,
-        request: {
-          method: req.method ?? 'POST',
-          path,
-          query: q === -1 ? '' : url.slice(q + 1),
-          host: req.headers.host ?? '',
-          headers: req.headers,
-          remoteAddress: req.socket.remoteAddress ?? '',
-          protocol: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
-        },
-        http: { req, res },
-        outcome: {},
+      const request = describeRequest(req, path, q === -1 ? '' : url.slice(q + 1));
+      const ctx: LlmContext = Object.assign(new ExchangeContext({ kind: 'llm', requestId, log: deps.log, request, req, res, startedAt }), {
         llm: {
           api: endpoint.api,
           protocol,
@@ -83,7 +65,7 @@ export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, r
           stream: body.value.stream === true,
           result: { attempts: 0, outputChars: 0, chunks: 0 },
         },
-      };
+      });
       return snapshot.llm!.handle(ctx).catch((err: unknown) => {
         const e = toLlmGatewayError(err);
         if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled error');

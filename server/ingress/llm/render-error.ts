@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { GatewayError } from '../../errors/index.js';
+import { writeJsonError, type GatewayError } from '../../errors/index.js';
 import { normalizedOf } from '../../targets/llm-router/router/index.js';
 import type { ClientProtocol } from '../../targets/llm-router/router/index.js';
 import { anthropicErrorStatus, openAiErrorStatus, toAnthropicError, toOpenAiError } from '../../targets/llm-router/translate/index.js';
@@ -10,19 +10,8 @@ import { anthropicErrorStatus, openAiErrorStatus, toAnthropicError, toOpenAiErro
  * the stream has already written its error event; the socket is destroyed so the cut is visible.
  */
 export function renderLlmError(res: ServerResponse, err: GatewayError, protocol: ClientProtocol, requestId: string): void {
-  if (res.headersSent) {
-    if (!res.destroyed) res.destroy();
-    return;
-  }
   const n = normalizedOf(err);
-  const body = JSON.stringify(protocol === 'anthropic' ? toAnthropicError(n) : toOpenAiError(n));
+  const body = protocol === 'anthropic' ? toAnthropicError(n) : toOpenAiError(n);
   const status = protocol === 'anthropic' ? anthropicErrorStatus(n) : openAiErrorStatus(n);
-  res.writeHead(status, {
-    ...err.headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'x-request-id': requestId,
-    'x-agate-error': err.code,
-  });
-  res.end(body);
+  writeJsonError(res, err, status, body, requestId);
 }

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { GatewayError, errors, toGatewayError } from '../../errors/index.js';
 import type { Snapshot } from '../../snapshot/snapshot.js';
 import type { LiveSession, McpGatewayContext, McpRouter } from '../../targets/mcp-router/index.js';
 import { normalizePath } from '../normalize-path.js';
+import { ExchangeContext, describeRequest } from '../exchange-context.js';
+import { nextRequestId } from '../request-id.js';
 import { checkOriginAndHost } from './http-guards.js';
 import { serveLegacyMessage, serveLegacySse } from './legacy-sse.js';
 import { renderMcpError } from './respond.js';
@@ -42,7 +43,7 @@ export function createMcpIngress(deps: McpIngressDeps): McpIngress {
   sweep.unref();
   return {
     handle(req, res) {
-      const requestId = randomUUID();
+      const requestId = nextRequestId();
       const snapshot = deps.current();
       const refusal = checkOriginAndHost(req, options.allowedOrigins);
       if (refusal || !snapshot) return renderMcpError(res, refusal ?? new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), requestId);
@@ -92,26 +93,6 @@ function contextFor(req: IncomingMessage, res: ServerResponse, requestId: string
   const q = raw.indexOf('?');
   const path = normalizePath(q === -1 ? raw : raw.slice(0, q));
   if (!path.ok) return undefined;
-  const abort = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) abort.abort();
-  });
-  return {
-    requestId,
-    kind: 'mcp',
-    startedAt: process.hrtime.bigint(),
-    signal: abort.signal,
-    log,
-    request: {
-      method: req.method ?? 'GET',
-      path: path.path,
-      query: q === -1 ? '' : raw.slice(q + 1),
-      host: req.headers.host ?? '',
-      headers: req.headers,
-      remoteAddress: req.socket.remoteAddress ?? '',
-      protocol: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
-    },
-    http: { req, res },
-    outcome: {},
-  };
+  const request = describeRequest(req, path.path, q === -1 ? '' : raw.slice(q + 1));
+  return new ExchangeContext({ kind: 'mcp', requestId, log, request, req, res });
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { createJSONRPCErrorResponse, type JSONRPCID } from 'json-rpc-2.0';
-import type { GatewayError } from '../../errors/index.js';
+import { writeJsonError, type GatewayError } from '../../errors/index.js';
 import { JsonRpcCode } from '../../targets/mcp-router/mcp-errors.js';
 
 // Transport-level refusals carry the JSON-RPC code clients (and the SDK) expect for each HTTP failure.
@@ -16,17 +16,6 @@ const CODES: Readonly<Record<string, number>> = {
  * started is cut instead, so a truncated stream never looks complete.
  */
 export function renderMcpError(res: ServerResponse, err: GatewayError, requestId: string, id: JSONRPCID = null): void {
-  if (res.headersSent) {
-    res.destroy(err);
-    return;
-  }
   const code = CODES[err.code] ?? JsonRpcCode.ServerError;
-  const body = JSON.stringify(createJSONRPCErrorResponse(id, code, err.message, { code: err.code, requestId }));
-  res.writeHead(err.status, {
-    ...err.headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'x-request-id': requestId,
-  });
-  res.end(body);
+  writeJsonError(res, err, err.status, createJSONRPCErrorResponse(id, code, err.message, { code: err.code, requestId }), requestId);
 }
