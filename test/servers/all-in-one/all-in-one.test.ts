@@ -147,6 +147,40 @@ describe('all-in-one: hosted and REST servers behind one toolSet endpoint, confi
     });
   });
 
+  // The hosted servers at their own endpoints: unprefixed names, the same upstream calls, over both transports.
+  describe.each(['streamable-http', 'sse'] as const)('single-server endpoints over %s', (transport) => {
+    it('quark: lists web_search and returns the markdown results from the upstream', async () => {
+      const client = await connectMcp(gw, 'quark', { transport });
+      try {
+        const { tools } = await client.listTools();
+        expect(tools.map((t) => t.name)).toEqual(['web_search']);
+        const before = quark.requests.length;
+        const r = await client.callTool({ name: 'web_search', arguments: { query: '黄金价格走势', number: 1 } });
+        expect(r.isError, text(r)).toBeFalsy();
+        expect(text(r)).toMatch(/^# Search Results\n\n## Title: /);
+        expect(quark.requests.slice(before)).toEqual([expect.objectContaining({ path: '/search/genericSearch', query: [['query', '黄金价格走势']] })]);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('amap: lists the twelve maps_* tools; a call without a key is isError and reaches nothing upstream', async () => {
+      const client = await connectMcp(gw, 'amap', { transport });
+      try {
+        const { tools } = await client.listTools();
+        expect(tools).toHaveLength(12);
+        expect(tools.every((t) => t.name.startsWith('maps_'))).toBe(true);
+        const before = amap.requests.length;
+        const r = await client.callTool({ name: 'maps_geo', arguments: { address: '北京市朝阳区阜通东大街6号' } });
+        expect(r.isError).toBe(true);
+        expect(text(r)).toContain('set the "apiKey" secret');
+        expect(amap.requests.length).toBe(before);
+      } finally {
+        await client.close();
+      }
+    });
+  });
+
   it('a key set later with --replace reaches the running gateway: the same call now succeeds', async () => {
     const r = await runCli(['mcp', 'add', 'amap', '--server', 'amap-tools', '--secret', 'apiKey=amap-key-3', ...amapOverrides(amap), '--replace'], gw.dbPath);
     expect(r.code, r.stderr).toBe(0);
