@@ -34,6 +34,8 @@ interface ServerScope {
   readonly transport: UpstreamTransport;
   readonly strict: boolean;
   readonly limits: { readonly timeoutMs: number; readonly maxResponseBytes: number };
+  /** Tool name → the first empty `{{.config.X}}` its request needs (fixed for the scope's settings). */
+  readonly missingSettings: ReadonlyMap<string, string>;
 }
 
 /**
@@ -73,9 +75,16 @@ function createScope(config: CompiledRestConfig, options: RestMcpServerOptions):
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? config.agate.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? config.agate.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
   };
+  const configData = Object.freeze({ ...config.config, ...options.settings });
+  const missingSettings = new Map<string, string>();
+  for (const tool of config.tools) {
+    const missing = tool.request && missingSetting(configData, tool);
+    if (missing) missingSettings.set(tool.name, missing);
+  }
   return {
     config,
-    configData: Object.freeze({ ...config.config, ...options.settings }),
+    configData,
+    missingSettings,
     transport: createTransport(overrides, policy),
     strict: config.agate.mode === 'strict',
     limits,
@@ -109,6 +118,8 @@ async function callTool(scope: ServerScope, tool: CompiledTool, call: CallReques
   const ctx = callContextFrom(call.meta);
   const input: BuildInput = { config: scope.config, configData: scope.configData, args: processed.args, ctx };
   if (tool.request === undefined) return renderDirectResponse(tool, templateData(input), ctx);
+  const missing = scope.missingSettings.get(tool.name);
+  if (missing) return textError(`${scope.config.name} is not configured: set "${missing}" (agate mcp add <name> <config file> --secret ${missing}=… --replace)`);
   const built = buildRequest(tool, input);
   if (!built.ok) return textError(built.error);
   const sent = await sendUpstream(built.request, scope.transport, {
@@ -118,4 +129,17 @@ async function callTool(scope: ServerScope, tool: CompiledTool, call: CallReques
   });
   if (!sent.ok) return textError(`${tool.name} call failed: ${sent.error}`);
   return renderToolResponse(tool, sent.response, { ctx, args: scope.strict ? argsForTemplate(processed.args) : undefined });
+}
+
+/**
+ * The first `{{.config.X}}` the tool's request reads that has no value: Higress configs ship `apiKey: ""` and expect
+ * the operator to fill it in; calling the API with an empty key would only earn a confusing upstream 401.
+ */
+function missingSetting(configData: Readonly<Record<string, unknown>>, tool: CompiledTool): string | undefined {
+  const request = tool.request!;
+  const sources = [request.url.source, request.body?.source ?? '', ...request.headers.map((h) => h.value.source)].join('\n');
+  for (const [name, value] of Object.entries(configData)) {
+    if ((value === '' || value === null || value === undefined) && sources.includes(`.config.${name}`)) return name;
+  }
+  return undefined;
 }

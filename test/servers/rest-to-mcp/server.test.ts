@@ -172,3 +172,36 @@ describe('strict vs Higress-compatible arguments (§2.3, §8 quirk 3)', () => {
     expect(upstream.requests[0].url).toBe(url);
   });
 });
+
+describe('a config whose request needs a setting nobody set', () => {
+  const KEYED = {
+    server: { name: 'keyed', config: { apiKey: '', region: 'cn' } },
+    tools: [
+      {
+        name: 'lookup',
+        description: 'Needs the key',
+        args: [{ name: 'q', type: 'string', required: true }],
+        requestTemplate: { url: `${API}/lookup?key={{.config.apiKey}}&region={{.config.region}}`, method: 'GET' },
+      },
+      { name: 'plain', description: 'Needs nothing', args: [], requestTemplate: { url: `${API}/plain`, method: 'GET' } },
+    ],
+  };
+
+  it('answers isError naming the setting, and calls nothing upstream; tools that do not need it still work', async () => {
+    upstream = await jsonUpstream({ ok: true });
+    pair = await serve(KEYED, { originOverrides: { [API]: upstream.url } });
+    const refused = await pair.call('lookup', { q: 'x' });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toBe('keyed is not configured: set "apiKey" (agate mcp add <name> <config file> --secret apiKey=… --replace)');
+    expect(upstream.requests).toHaveLength(0);
+    expect((await pair.call('plain', {})).isError).toBeFalsy();
+    expect(upstream.requests.map((r) => r.url)).toEqual(['/plain']);
+  });
+
+  it('calls the upstream once the setting is given', async () => {
+    upstream = await jsonUpstream({ ok: true });
+    pair = await serve(KEYED, { settings: { apiKey: 'k1' }, originOverrides: { [API]: upstream.url } });
+    expect((await pair.call('lookup', { q: 'x' })).isError).toBeFalsy();
+    expect(upstream.requests[0]?.url).toBe('/lookup?key=k1&region=cn');
+  });
+});
