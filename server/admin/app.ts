@@ -3,6 +3,7 @@ import type { Registry } from '../../registry/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { mountCrud } from './crud.js';
 import { mountConsumerKeys } from './consumer-keys.js';
+import { mountLlmAdmin } from './llm.js';
 import { tokenMatches } from './admin-token.js';
 
 /** What the admin API reads besides the registry. */
@@ -40,6 +41,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   mountCrud(api, 'upstreams', deps.registry.upstreams);
   mountCrud(api, 'consumers', deps.registry.consumers.store);
   mountConsumerKeys(api, deps.registry);
+  mountLlmAdmin(api, deps.registry);
   app.use(api);
   app.get('/audit', (req, res) => {
     res.json({ items: deps.registry.audit.list(Math.min(Number(req.query.limit) || 100, 1000)) });

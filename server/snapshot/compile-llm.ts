@@ -7,6 +7,7 @@ import { getProvider } from '../targets/llm-router/providers/index.js';
 import { llmRouteMatch, ModelRouter, type CompiledProvider, type CompiledTarget, type ListedModel, type LlmRoute } from '../targets/llm-router/router/index.js';
 import { llmAuth } from '../targets/llm-router/router/llm-auth.js';
 import { llmLimits, type TokenBuckets } from '../targets/llm-router/limits/index.js';
+import { preloadEncoders } from '../targets/llm-router/tokens/index.js';
 import { llmUsage, type UsageRecorder } from '../targets/llm-router/usage/index.js';
 
 /** Long-lived pieces the LLM part is built with (their state survives snapshot swaps). */
@@ -31,13 +32,17 @@ export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: 
   const providerRows = registry.llmProviders.listChecked();
   const routeRows = registry.llmRoutes.listChecked();
   problems.push(...providerRows.problems, ...routeRows.problems);
+  // Token limits estimate prompts with BPE, whose rank tables take ~0.5 s and ~150 MB to load: load them here,
+  // before the snapshot serves (at startup or on the reload that adds the first such route), never inside a
+  // request, and not at all for a gateway without token limits.
+  if (routeRows.values.some((r) => r.enabled && r.tokensPerMinute)) preloadEncoders();
   const providers = new Map<string, CompiledProvider>();
   for (const p of providerRows.values) {
     const compiled = compileProvider(registry, p, problems);
     if (compiled) providers.set(p.name, compiled);
   }
   const router = new ModelRouter<LlmRoute>();
-  const models: ListedModel[] = [];
+  const candidates = new Set<string>();
   let routeCount = 0;
   for (const spec of routeRows.values) {
     if (!spec.enabled) continue;
@@ -45,7 +50,8 @@ export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: 
     if (!route) continue;
     const kind = llmRouteMatchKind(spec);
     router.add({ name: spec.name, model: spec.model, kind, consumers: spec.consumers, priority: spec.priority }, route);
-    if (kind === 'exact') models.push({ id: spec.model, ownedBy: route.targets[0]!.provider.name });
+    if (kind === 'exact') candidates.add(spec.model);
+    else for (const id of mappedNames(spec, providerRows.values)) candidates.add(id);
     routeCount++;
   }
   const modelsRoute: LlmRoute = Object.freeze({
@@ -54,10 +60,36 @@ export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: 
     targets: [],
     fallback: [],
     limits: Object.freeze({ per: 'route' as const, defaultMaxTokens: 0 }),
-    models: Object.freeze(models.sort((a, b) => a.id.localeCompare(b.id))),
+    models: modelLister(router, [...candidates].sort()),
   });
   const filters = [...deps.leadingFilters, ...(directory ? [llmAuth(directory)] : []), llmRouteMatch(router, modelsRoute), llmUsage(deps.usage), llmLimits(deps.buckets)];
   return { handle: buildPipeline(filters, deps.targets), routeCount, providerCount: providers.size };
+}
+
+/**
+ * Names a prefix or regex route can list: the literal (non-pattern) model-map keys of the providers it sends
+ * to. A pattern alone names no model, and inventing names from it would list models nobody serves.
+ */
+function mappedNames(spec: LlmRouteSpec, providers: readonly LlmProviderSpec[]): string[] {
+  const used = new Set([...spec.targets, ...spec.fallback].map((t) => t.provider));
+  const names: string[] = [];
+  for (const p of providers) {
+    if (!used.has(p.name)) continue;
+    for (const [from] of p.modelMap) if (from !== '*' && !from.startsWith('~') && !from.endsWith('*')) names.push(from);
+  }
+  return names;
+}
+
+/** `GET /v1/models` for one caller: each candidate the caller's own route match would serve, owned by its provider. */
+function modelLister(router: ModelRouter<LlmRoute>, candidates: readonly string[]): NonNullable<LlmRoute['models']> {
+  return (consumer) => {
+    const out: ListedModel[] = [];
+    for (const id of candidates) {
+      const route = router.match({ model: id, consumer });
+      if (route) out.push({ id, ownedBy: route.targets[0]!.provider.name });
+    }
+    return out;
+  };
 }
 
 function compileProvider(registry: Registry, p: LlmProviderSpec, problems: string[]): CompiledProvider | undefined {

@@ -174,8 +174,9 @@ describe('LLM routing: chat through each provider protocol', () => {
     expect(metrics).toContain('agate_llm_time_to_first_token_seconds_bucket');
   });
 
-  it('GET /v1/models lists the exact-match routes', async () => {
+  it('GET /v1/models lists the exact-match routes and the mapped models of prefix routes', async () => {
     const page = await openai.models.list();
-    expect(page.data.map((m) => m.id)).toEqual(['gemini-2.5-flash']);
+    // gpt-* names gpt-4o through provider oa's model map; claude-* has no map, so nothing concrete to list.
+    expect(page.data.map((m) => [m.id, m.owned_by])).toEqual([['gemini-2.5-flash', 'ge'], ['gpt-4o', 'oa']]);
   });
 });

@@ -17,6 +17,9 @@ export class ClientStream {
   events = 0;
   /** ms from `startedAt` to the first event written. */
   ttftMs: number | undefined;
+  // Events written while the pump handles one upstream chunk go out in one `res.write` (one chunked frame,
+  // one syscall) at `flush()`: a provider often packs several events into one TCP read.
+  private buffered = '';
 
   constructor(
     private readonly res: ServerResponse,
@@ -34,7 +37,7 @@ export class ClientStream {
     return this.res.writableNeedDrain;
   }
 
-  /** Writes one serialised event, committing the response on the first. */
+  /** Queues one serialised event until `flush()`, committing the response (headers) on the first. */
   write(text: string): void {
     if (this.finished) return;
     if (!this.res.headersSent) {
@@ -47,7 +50,12 @@ export class ClientStream {
       });
     }
     this.events++;
-    this.res.write(text);
+    this.buffered += text;
+  }
+
+  /** Sends what `write()` queued; the pump calls it once per upstream chunk, so nothing waits longer. */
+  flush(): void {
+    if (this.buffered !== '') this.res.write(this.takeBuffered());
   }
 
   /** Clean end of the stream, after `text` (e.g. `data: [DONE]`). */
@@ -56,7 +64,7 @@ export class ClientStream {
     if (text) this.write(text);
     else if (!this.res.headersSent) this.write('');
     this.finished = true;
-    this.res.end();
+    this.res.end(this.takeBuffered());
   }
 
   /**
@@ -71,7 +79,13 @@ export class ClientStream {
       this.preCommitError = error;
       return;
     }
-    this.res.write(text, () => this.res.destroy());
+    this.res.write(this.takeBuffered() + text, () => this.res.destroy());
+  }
+
+  private takeBuffered(): string {
+    const text = this.buffered;
+    this.buffered = '';
+    return text;
   }
 
   /** Resolves when the socket drains or closes. */

@@ -35,7 +35,7 @@ export function createLlmRouterTarget(deps: LlmTargetDeps): RouteTarget {
       const ctx = gctx as LlmContext;
       const route = ctx.route as LlmRoute;
       if (ctx.llm.api === 'models') {
-        writeJson(ctx, 200, listModels(route.models ?? [], ctx.llm.protocol));
+        writeJson(ctx, 200, listModels(route.models?.(ctx.consumer) ?? [], ctx.llm.protocol));
         ctx.outcome.status = 200;
         return;
       }

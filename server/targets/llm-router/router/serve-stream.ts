@@ -24,22 +24,21 @@ export async function serveStream(ctx: LlmContext, call: PreparedCall, open: Ope
   const body = open.res.body;
   let upstreamError: unknown;
   try {
-    for await (const chunk of body) {
+    await pump(body, client, (chunk) => {
       open.firstByte();
-      parser.feed(chunk as Buffer);
-      if (client.finished) break;
-      if (client.needsDrain) await client.drain();
-    }
+      parser.feed(chunk);
+    });
     if (!client.finished) {
       parser.end();
       chain.end();
+      client.flush();
     }
   } catch (err) {
     upstreamError = err;
   } finally {
     open.release();
-    // Done early ([DONE] seen, or a failure): nothing more is wanted from the upstream socket.
-    if (!body.destroyed) body.destroy();
+    if (upstreamError === undefined && !client.failure && !ctx.signal.aborted) releaseBody(body);
+    else if (!body.destroyed) body.destroy();
   }
   const result = ctx.llm.result;
   result.usage = chain.usage() ?? undefined;
@@ -58,4 +57,58 @@ export async function serveStream(ctx: LlmContext, call: PreparedCall, open: Ope
     return { kind: 'cut', error: streamTruncatedError('no terminal event') };
   }
   return client.failure ? { kind: 'cut', error: client.failure } : { kind: 'done' };
+}
+
+/**
+ * Feeds the body to `onChunk` from its `data` events until it ends, the client stream finishes, or it fails
+ * (rejects). Events rather than `for await`: an async iterator costs a promise and a microtask hop per chunk,
+ * which at thousands of streams is a measurable share of the gateway's CPU. Back-pressure pauses the body.
+ */
+function pump(body: OpenCall['res']['body'], client: ClientStream, onChunk: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      // The error listener stays: an abort landing before the caller destroys the body must not go unhandled.
+      body.off('data', onData).off('end', onEnd).off('close', onClose);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onEnd = () => settle();
+    // 'close' before 'end' without an error: the body was torn down under us (as `for await` would report).
+    const onClose = () => settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    const onData = (chunk: Buffer) => {
+      if (settled) return;
+      try {
+        onChunk(chunk);
+        client.flush();
+      } catch (err) {
+        return settle(err);
+      }
+      if (client.finished) return settle();
+      if (!client.needsDrain) return;
+      body.pause();
+      void client.drain().then(() => {
+        if (!settled) body.resume();
+      });
+    };
+    body.on('data', onData).once('end', onEnd).once('error', settle).once('close', onClose);
+  });
+}
+
+/** How long a finished stream's upstream body may take to end before its connection is given up. */
+const BODY_END_GRACE_MS = 1_000;
+
+/**
+ * After a clean end (`[DONE]`, `message_stop`) the upstream's own end of body usually follows in the next
+ * packet; destroying the body before it would cost the keep-alive connection (undici cannot reuse a socket
+ * mid-response) and the next call a fresh connect. So read to the end, discarding, within a short grace.
+ */
+function releaseBody(body: OpenCall['res']['body']): void {
+  if (body.destroyed || body.readableEnded) return;
+  const timer = setTimeout(() => body.destroy(), BODY_END_GRACE_MS).unref();
+  const done = () => clearTimeout(timer);
+  body.once('end', done).once('close', done);
+  body.resume();
 }

@@ -31,19 +31,27 @@ export class OpenAiPassthrough implements StreamChain {
   /** Forwards one chunk; `[DONE]` ends the stream cleanly. */
   push(e: SseEvent): void {
     if (this.client.finished) return;
-    if (e.data === '[DONE]') return this.client.end(SSE_DONE);
+    const data = e.data;
+    if (data === '[DONE]') return this.client.end(SSE_DONE);
+    // The common delta chunk goes out byte for byte without a JSON round trip; only a chunk that may carry
+    // usage or an error (or does not even look like an object) is parsed.
+    const raw = plainChunk(data, this.clientWantsUsage);
+    if (raw !== undefined) {
+      this.chars += deltaTextChars(raw);
+      return this.client.write(`data: ${raw}\n\n`);
+    }
     let chunk: OpenAiChunk & { error?: unknown };
     try {
-      chunk = JSON.parse(e.data) as OpenAiChunk & { error?: unknown };
+      chunk = JSON.parse(data) as OpenAiChunk & { error?: unknown };
     } catch {
       return this.abort({ ...streamTruncatedError('non-JSON event'), code: 'upstream_protocol_error' });
     }
     if (chunk.error !== undefined) return this.abort(parseProviderError(chunk));
     const delta = chunk.choices?.[0]?.delta;
     if (delta) this.chars += (delta.content?.length ?? 0) + (delta.reasoning_content?.length ?? 0);
-    if (!('usage' in chunk)) return this.client.write(`data: ${e.data}\n\n`);
+    if (!('usage' in chunk)) return this.client.write(`data: ${data}\n\n`);
     if (chunk.usage) this.seenUsage = normalizeOpenAiUsage(chunk.usage);
-    if (this.clientWantsUsage) return this.client.write(`data: ${e.data}\n\n`);
+    if (this.clientWantsUsage) return this.client.write(`data: ${data}\n\n`);
     const kept = stripUsageChunk(chunk);
     if (kept) this.client.write(`data: ${JSON.stringify(kept)}\n\n`);
   }
@@ -172,4 +180,46 @@ export function responsesUsage(u: Record<string, unknown> | undefined): OpenAiUs
     prompt_tokens_details: { cached_tokens: inDetails.cached_tokens },
     completion_tokens_details: { reasoning_tokens: outDetails.reasoning_tokens },
   });
+}
+
+const PLAIN_OPEN = 123; // '{'
+const PLAIN_CLOSE = 125; // '}'
+
+const NULL_USAGE = '"usage":null';
+
+/**
+ * The text to forward for a chunk that needs no parsing, or undefined: a JSON object mentioning no `"error"`
+ * and no usage except OpenAI's `"usage":null` (sent on every chunk once include_usage is on), which is removed
+ * unless the client asked for usage itself. Inside a JSON string every quote is escaped, so these quoted words
+ * appear only as keys or whole string values; a false match merely takes the parsing path.
+ */
+export function plainChunk(data: string, keepUsage: boolean): string | undefined {
+  if (data.charCodeAt(0) !== PLAIN_OPEN || data.charCodeAt(data.length - 1) !== PLAIN_CLOSE || data.includes('"error"')) return undefined;
+  const at = data.indexOf('"usage"');
+  if (at === -1) return data;
+  if (!data.startsWith(NULL_USAGE, at) || data.includes('"usage"', at + 1)) return undefined;
+  if (keepUsage) return data;
+  const after = at + NULL_USAGE.length;
+  if (data.charCodeAt(at - 1) === 44 /* , */) return data.slice(0, at - 1) + data.slice(after);
+  if (data.charCodeAt(after) === 44) return data.slice(0, at) + data.slice(after + 1);
+  return undefined;
+}
+
+const TEXT_FIELD = /"(?:reasoning_)?content"\s*:\s*"/g;
+
+/** Characters of `content`/`reasoning_content` strings in a raw chunk (an escape counts as one), for estimates. */
+export function deltaTextChars(data: string): number {
+  let n = 0;
+  TEXT_FIELD.lastIndex = 0;
+  for (let m = TEXT_FIELD.exec(data); m !== null; m = TEXT_FIELD.exec(data)) {
+    let i = TEXT_FIELD.lastIndex;
+    for (; i < data.length; i++) {
+      const c = data.charCodeAt(i);
+      if (c === 34) break; // closing '"'
+      if (c === 92) i += data.charCodeAt(i + 1) === 117 ? 5 : 1; // '\uXXXX' or '\x'
+      n++;
+    }
+    TEXT_FIELD.lastIndex = i + 1;
+  }
+  return n;
 }

@@ -59,8 +59,8 @@ export interface LlmRoute extends RouteRef {
   readonly targets: readonly CompiledTarget[];
   readonly fallback: readonly CompiledTarget[];
   readonly limits: RouteLimits;
-  /** Set on the synthetic route that answers `GET /v1/models`. */
-  readonly models?: readonly ListedModel[];
+  /** Set on the synthetic route that answers `GET /v1/models`: the models this consumer (or anonymous caller) can call. */
+  readonly models?: (consumer: GatewayContext['consumer']) => readonly ListedModel[];
 }
 
 /** What the router learnt while serving a request; the limit filter settles with it, the log records it. */

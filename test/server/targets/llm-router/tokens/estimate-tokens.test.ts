@@ -5,6 +5,7 @@ import {
   encodingForModel,
   estimatePromptTokens,
 } from '../../../../../server/targets/llm-router/tokens/index.js';
+import { countTokens, getEncoder } from '../../../../../server/targets/llm-router/tokens/encoders.js';
 
 describe('encodingForModel', () => {
   it.each([
@@ -82,6 +83,15 @@ describe('estimatePromptTokens', () => {
     const big = estimatePromptTokens({ input: unit.repeat(3000) }, 'gpt-4o');
     expect(big / (exactSmall * 10)).toBeGreaterThan(0.97);
     expect(big / (exactSmall * 10)).toBeLessThan(1.03);
+  });
+
+  it('samples a long prompt across its length, so a prompt that changes language midway is not misjudged', () => {
+    // English first, then Chinese (about five times more tokens per character): a prefix alone would see English only.
+    const text = 'The quick brown fox jumps over the lazy dog. '.repeat(500) + '敏捷的棕色狐狸跳过了懒狗。'.repeat(1800);
+    const exact = countTokens(getEncoder('o200k_base'), text);
+    const est = estimatePromptTokens({ input: text }, 'gpt-4o');
+    expect(est / exact).toBeGreaterThan(0.85);
+    expect(est / exact).toBeLessThan(1.15);
   });
 
   it.each([[null], [42], ['text'], [{}], [{ messages: 'nope' }], [{ messages: [null, 5] }]])(
