@@ -175,7 +175,8 @@ function withBackendFactories(options: McpRouterOptions | undefined, log: Logger
 function listen(server: Server, port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A deep backlog: a burst of a thousand new connections (agents reconnecting) must queue, not be retried in 1 s.
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', reject);
       const a = server.address() as AddressInfo;
       const shownHost = a.family === 'IPv6' ? `[${a.address}]` : a.address;
