@@ -4,10 +4,10 @@ import { parse } from 'yaml';
 import { packageRoot, Registry } from '../registry/index.js';
 
 /** The REST-to-MCP config of the `time` server added on first start (Higress mcp-time compatible). */
-export const TIME_CONFIG_FILE = join(packageRoot(), 'servers', 'time', 'mcp-time.yaml');
+const TIME_CONFIG_FILE = join(packageRoot(), 'servers', 'time', 'mcp-time.yaml');
 
 /** Name of the first-start bundle of every seeded MCP server. */
-export const ALL_IN_ONE = 'all-in-one';
+const ALL_IN_ONE = 'all-in-one';
 
 /**
  * On an empty registry, adds what a first start should show: the demo route /demo to the built-in echo upstream

@@ -156,7 +156,7 @@ export function parseRate(text: string): { requests: number; per: 'second' | 'mi
 }
 
 /** `512`, `64kb`, `10mb`, `1gb` → bytes. */
-export function parseSize(text: string): number {
+function parseSize(text: string): number {
   const m = /^(\d+)(b|kb|k|mb|m|gb|g)?$/i.exec(text.trim());
   if (!m) throw new UsageError(`route.maxBodyBytes: must be a size such as 512, 64kb or 10mb (got "${text}")`);
   const unit = (m[2] ?? 'b').toLowerCase()[0];

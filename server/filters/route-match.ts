@@ -22,7 +22,7 @@ export function routeMatch(router: HttpRouter<PipelinedRoute>): Filter {
 }
 
 /** The host name of a Host header value, lower case, without the port. */
-export function hostWithoutPort(host: string): string {
+function hostWithoutPort(host: string): string {
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1).toLowerCase();
   const colon = host.indexOf(':');
   return (colon === -1 ? host : host.slice(0, colon)).toLowerCase();

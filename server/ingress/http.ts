@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, errors, renderHttpError, toGatewayError } from '../errors/index.js';
-import type { RequestInfo } from '../pipeline/index.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { normalizePath } from './normalize-path.js';
 import { hasDuplicateHost, resolveClientAddress } from './client-address.js';

@@ -39,7 +39,7 @@ export function serverUrls(gateway: GatewayLocation, name: string): ReturnType<t
 }
 
 /** A failure to reach the gateway or the server: exit 1 with a message that says what to check. */
-export class GatewayUnreachable extends Error {
+class GatewayUnreachable extends Error {
   override name = 'GatewayUnreachable';
 }
 

@@ -36,7 +36,7 @@ export function secretName(server: string, part: SecretPart, key: string): strin
 }
 
 /** Secret names `mcp add` made for `server` all start with this. */
-export function ownedPrefix(server: string): string {
+function ownedPrefix(server: string): string {
   return `mcp.${server}.`;
 }
 

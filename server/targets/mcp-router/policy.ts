@@ -13,7 +13,7 @@ export interface McpPolicy {
 }
 
 /** Whether `consumer` matches an allow list of names and `group:` entries. */
-export function matchesAllowList(list: readonly string[], consumer: ConsumerIdentity | undefined): boolean {
+function matchesAllowList(list: readonly string[], consumer: ConsumerIdentity | undefined): boolean {
   if (!consumer) return false;
   return list.some((entry) =>
     entry.startsWith('group:') ? consumer.groups.includes(entry.slice('group:'.length)) : entry === consumer.name,

@@ -5,7 +5,7 @@ import { toolLabel } from './rules.js';
 import type { AgateRestOptions, ArgPosition, BodyMode, CompiledRequest, CompiledRestConfig, CompiledTool, RestMcpConfig, RestToolConfig } from './types.js';
 
 /** Template functions agate supplies per call (higress-mcp.md §2.7); parse must know their names. */
-export const CALL_TEMPLATE_FUNCS = ['getRealIP', 'getSocketIP'] as const;
+const CALL_TEMPLATE_FUNCS = ['getRealIP', 'getSocketIP'] as const;
 
 const POSITIONS = new Set<ArgPosition>(['path', 'query', 'header', 'cookie', 'body']);
 

@@ -51,7 +51,7 @@ export function formatSchemaErrors(doc: unknown, errors: readonly ErrorObject[])
 }
 
 /** A JSON pointer as `tools[2] (get_weather).requestTemplate`, naming tools so errors are findable. */
-export function describePath(doc: unknown, pointer: string): string {
+function describePath(doc: unknown, pointer: string): string {
   if (pointer === '') return '';
   const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let node: unknown = doc;

@@ -18,7 +18,7 @@ export interface BodyInput {
 }
 
 /** Higress `hasContentType`: a Content-Type header whose value contains `part` (case-insensitive). */
-export function hasContentType(headers: HeaderList, part: string): boolean {
+function hasContentType(headers: HeaderList, part: string): boolean {
   return headers.some(([k, v]) => k.toLowerCase() === 'content-type' && v.toLowerCase().includes(part));
 }
 

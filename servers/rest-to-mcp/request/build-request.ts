@@ -1,5 +1,4 @@
 import type { CompiledTool } from '../config/types.js';
-import type { CallContext } from './call-context.js';
 import { bodyFor } from './body.js';
 import { renderOr, templateData, type BuildInput } from './render.js';
 import { checkHeaders } from './header-check.js';

@@ -28,7 +28,7 @@ export function toByteString(text: string): string {
 }
 
 /** A byte string decoded as UTF-8 (what the wire carries). */
-export function fromByteString(bytes: string): string {
+function fromByteString(bytes: string): string {
   return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
@@ -53,7 +53,7 @@ function escapeBytes(bytes: string, needsEscape: (c: number) => boolean, spacePl
 }
 
 /** Go `url.QueryEscape` over a byte string: unreserved kept, space as '+', the rest %XX. */
-export function goQueryEscape(bytes: string): string {
+function goQueryEscape(bytes: string): string {
   return escapeBytes(bytes, (c) => !isUnreserved(c), true);
 }
 
@@ -137,7 +137,7 @@ function validEncodedPath(raw: string): boolean {
 }
 
 /** Go `URL.EscapedPath`. */
-export function goEscapedPath(u: GoUrl): string {
+function goEscapedPath(u: GoUrl): string {
   if (u.rawPath !== '' && validEncodedPath(u.rawPath) && goUnescape(u.rawPath, false) === u.path) return u.rawPath;
   if (u.path === '*') return '*';
   return escapeBytes(u.path, pathNeedsEscape, false);

@@ -12,7 +12,7 @@ export class GoInt {
 }
 
 /** Go `strconv.FormatFloat(f, 'g', -1, 64)`, which is what fmt "%v" prints for a float64. */
-export function goFloatString(n: number): string {
+function goFloatString(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (!Number.isFinite(n)) return n > 0 ? '+Inf' : '-Inf';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';

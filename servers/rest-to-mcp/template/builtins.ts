@@ -15,7 +15,7 @@ export const SPECIAL_FORMS = new Set(['and', 'or', 'gjson']);
  * Normalises an argument for the fmt family the way gjson_template hands values to
  * fmt: JSON-sourced containers become their JSON text, missing becomes nil.
  */
-export function fmtArg(v: unknown): unknown {
+function fmtArg(v: unknown): unknown {
   const u = v instanceof JsonText ? v.raw : v;
   if (u === undefined) return null;
   if (typeof u === 'object' && u !== null && !(u instanceof GoTime) && !isGoValue(u)) return renderText(u);
@@ -23,7 +23,7 @@ export function fmtArg(v: unknown): unknown {
 }
 
 /** Go's fmt.Sprint: operands separated by a space when neither side is a string. */
-export function goSprint(args: unknown[]): string {
+function goSprint(args: unknown[]): string {
   let out = '';
   args.forEach((a, i) => {
     if (i > 0 && typeof a !== 'string' && typeof args[i - 1] !== 'string') out += ' ';

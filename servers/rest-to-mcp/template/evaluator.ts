@@ -36,7 +36,7 @@ const enum Flow { Normal, Break, Continue }
 type Positioned = { pos: number; src?: string };
 
 /** Resolves a field chain the way gjson resolves `a.b.0.c`. */
-export function resolvePath(value: unknown, path: readonly string[]): unknown {
+function resolvePath(value: unknown, path: readonly string[]): unknown {
   let v = value;
   for (const seg of path) {
     v = unwrap(v);

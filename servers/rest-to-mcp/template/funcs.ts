@@ -20,7 +20,7 @@ export function def(min: number, max: number, fn: (...args: unknown[]) => unknow
 }
 
 /** Largest collection or string a function may build, so templates stay bounded. */
-export const MAX_BUILD = 1_000_000;
+const MAX_BUILD = 1_000_000;
 
 /** Ensures a requested size is within MAX_BUILD. */
 export function checkSize(n: number, what: string): number {

@@ -295,7 +295,7 @@ function get(v: unknown, path: string, depth: number): R {
 }
 
 /** gjson's Result.String() for a value. */
-export function gjsonString(v: unknown, raw?: string): string {
+function gjsonString(v: unknown, raw?: string): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';

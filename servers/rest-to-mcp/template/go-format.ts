@@ -97,13 +97,13 @@ function formatG(n: number, prec: number, upper: boolean): string {
 }
 
 /** Decimal text of an integral number, exact even beyond 2^53. */
-export function formatInt(n: number): string {
+function formatInt(n: number): string {
   if (Math.abs(n) < 1e21) return Object.is(n, -0) ? '0' : String(n);
   return BigInt(n).toString();
 }
 
 /** A number as Go's %v prints it: ints in decimal, floats as strconv 'g' shortest. */
-export function formatNumberV(n: number): string {
+function formatNumberV(n: number): string {
   return isIntNumber(n) ? formatInt(n) : formatFloat(n, 'g', -1);
 }
 

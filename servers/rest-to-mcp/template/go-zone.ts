@@ -18,7 +18,7 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 const MAX_CACHED_ZONES = 500;
 
 /** The process's local zone name, which Go's time.Local corresponds to. */
-export function localZoneName(): string {
+function localZoneName(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 

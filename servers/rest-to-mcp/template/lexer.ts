@@ -32,7 +32,7 @@ function isSpace(c: string | undefined): boolean {
 }
 
 /** Whether `c` is a letter, digit or underscore (Unicode-aware like Go's isAlphaNumeric). */
-export function isAlphaNumeric(c: string | undefined): boolean {
+function isAlphaNumeric(c: string | undefined): boolean {
   if (c === undefined || c === '') return false;
   const code = c.charCodeAt(0);
   if (code < 128) {
@@ -42,7 +42,7 @@ export function isAlphaNumeric(c: string | undefined): boolean {
 }
 
 /** Formats a character like Go's `%#U`: `U+002D '-'` (the quoted form only when printable). */
-export function goRuneName(c: string): string {
+function goRuneName(c: string): string {
   const cp = c.codePointAt(0) ?? 0;
   const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
   const printable = cp >= 0x20 && cp !== 0x7f && !(cp >= 0x80 && cp < 0xa0);

@@ -6,7 +6,7 @@ import { describeToken as describe, lex, type Token, type TokenType } from './le
 import { goCharValue, goUnquote, parseGoNumber } from './literals.js';
 
 /** Nesting limit for control structures and parentheses, so hostile input cannot exhaust the stack. */
-export const MAX_PARSE_DEPTH = 200;
+const MAX_PARSE_DEPTH = 200;
 
 /** Options for {@link parseTree}. */
 export interface ParseTreeOptions {

@@ -120,7 +120,7 @@ async function readLimited(body: Dispatcher.ResponseData['body']): Promise<strin
 }
 
 /** `retry-after-ms` (OpenAI, Azure), else `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(headers: Record<string, string | string[] | undefined>): number | undefined {
+function parseRetryAfter(headers: Record<string, string | string[] | undefined>): number | undefined {
   const ms = Number(first(headers['retry-after-ms']));
   if (Number.isFinite(ms) && ms > 0) return ms;
   const raw = first(headers['retry-after']);

@@ -200,7 +200,7 @@ export function streamTruncatedError(detail: string): NormalizedError {
 }
 
 /** The error a translator reports for a stream event it cannot parse. */
-export function streamProtocolError(detail: string): NormalizedError {
+function streamProtocolError(detail: string): NormalizedError {
   return { status: 502, category: 'server', message: detail, code: 'upstream_protocol_error', param: null };
 }
 

@@ -12,7 +12,7 @@ function num(value: unknown): number {
 }
 
 /** Builds an OpenAI usage object from its parts, adding details only when non-zero. */
-export function makeUsage(parts: {
+function makeUsage(parts: {
   prompt: number;
   completion: number;
   cached?: number;

@@ -205,7 +205,7 @@ export class StdioMux {
  * progress notification and the response right behind it in the same stdout chunk would otherwise arrive
  * response first, and the progress would be dropped as unknown.
  */
-export class MuxConnection implements Transport {
+class MuxConnection implements Transport {
   /** This session's `initialize` was answered from the cache; its `initialized` notification is swallowed. */
   initFromCache = false;
   onmessage?: (message: JSONRPCMessage) => void;

@@ -35,7 +35,7 @@ function translate(pattern: string): { source: string; flags: string } {
 }
 
 /** Compiles (or fetches from cache) a Go regexp as a global JS RegExp. */
-export function compileGoRegex(pattern: string): RegExp {
+function compileGoRegex(pattern: string): RegExp {
   const hit = cache.get(pattern);
   if (hit) return hit;
   const { source, flags } = translate(pattern);
