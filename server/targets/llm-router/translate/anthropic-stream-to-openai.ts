@@ -3,73 +3,34 @@
  * content / reasoning / tool-call deltas, one finish chunk, an optional usage chunk, then `done()` so the caller
  * writes `[DONE]`. An upstream `error` event or a stream that ends before `message_stop` yields `error()` instead.
  */
-import type { SseEvent } from '../sse/sse-parser.js';
 import type { AnthropicStreamEvent, AnthropicUsage } from './types/anthropic.js';
 import type {
-  OpenAiChunk,
   OpenAiDelta,
-  OpenAiErrorBody,
   OpenAiFinishReason,
   OpenAiUsage,
 } from './types/openai.js';
 import { anthropicToOpenAiFinish } from './finish-reasons.js';
-import { newId, nowSeconds } from './ids.js';
-import { nonJsonEventError, parseProviderError, streamTruncatedError, toOpenAiError } from './provider-errors.js';
-import { choiceChunk, usageChunk, type ChunkHeader } from './openai-chunks.js';
-import type { StreamSink } from './stream-sink.js';
+import { newId } from './ids.js';
+import { parseProviderError, streamTruncatedError, toOpenAiError } from './provider-errors.js';
+import { choiceChunk } from './openai-chunks.js';
+import { OpenAiChunkStream, type OpenAiChunkStreamOptions } from './openai-chunk-stream.js';
 import { anthropicUsageToOpenAi } from './usage.js';
 
 /** Options for {@link AnthropicToOpenAiStream}. */
-export interface AnthropicToOpenAiStreamOptions {
-  /** The client set `stream_options.include_usage`: add `usage:null` to chunks and a final usage chunk. */
-  includeUsage?: boolean;
-  /** Model name to report (the one the client asked for); defaults to the upstream's. */
-  model?: string;
-}
+export type AnthropicToOpenAiStreamOptions = OpenAiChunkStreamOptions;
 
 /** Stateful per-response translator: `push()` each parsed SSE event, then `end()` at upstream EOF. */
-export class AnthropicToOpenAiStream {
-  // id and model are filled from the first upstream event; every chunk shares this one header object.
-  private readonly header: ChunkHeader;
-  private readonly includeUsage: boolean;
+export class AnthropicToOpenAiStream extends OpenAiChunkStream<AnthropicStreamEvent> {
   private started = false;
-  private closed = false;
   private toolCount = 0;
   // Anthropic block index → OpenAI tool index (-1 for non-tool blocks); OpenAI counts tool calls, not blocks.
   private readonly toolIndexByBlock: number[] = [];
   private stopReason: string | null = null;
   private readonly raw: AnthropicUsage = { input_tokens: 0, output_tokens: 0 };
 
-  /** Creates a translator writing to `sink`. */
-  constructor(
-    private readonly sink: StreamSink<OpenAiChunk, OpenAiErrorBody>,
-    options: AnthropicToOpenAiStreamOptions = {},
-  ) {
-    this.includeUsage = options.includeUsage === true;
-    this.header = { id: '', created: nowSeconds(), model: options.model ?? '' };
-  }
-
   /** Usage so far in the OpenAI convention (for accounting, whether or not the client asked for it). */
   get usage(): OpenAiUsage {
     return anthropicUsageToOpenAi(this.raw);
-  }
-
-  /** True once a terminal `done()` or `error()` has been written. */
-  get finished(): boolean {
-    return this.closed;
-  }
-
-  /** Translates one upstream event. */
-  push(event: SseEvent): void {
-    if (this.closed) return;
-    let data: AnthropicStreamEvent;
-    try {
-      data = JSON.parse(event.data) as AnthropicStreamEvent;
-    } catch {
-      this.fail(toOpenAiError(nonJsonEventError(event.data)));
-      return;
-    }
-    this.handle(data);
   }
 
   /** Upstream EOF: a stream without `message_stop` becomes an error, never a clean end. */
@@ -77,12 +38,7 @@ export class AnthropicToOpenAiStream {
     if (!this.closed) this.fail(toOpenAiError(streamTruncatedError('no message_stop event')));
   }
 
-  /** Aborts with a caller-supplied error (e.g. an upstream socket reset). */
-  abort(error: OpenAiErrorBody): void {
-    if (!this.closed) this.fail(error);
-  }
-
-  private handle(data: AnthropicStreamEvent): void {
+  protected handle(data: AnthropicStreamEvent): void {
     switch (data.type) {
       case 'message_start':
         this.header.id = data.message?.id ?? '';
@@ -177,17 +133,10 @@ export class AnthropicToOpenAiStream {
   private finish(reason: OpenAiFinishReason): void {
     this.start();
     this.write({}, reason);
-    if (this.includeUsage) this.sink.data(usageChunk(this.header, this.usage));
-    this.closed = true;
-    this.sink.done();
+    this.complete();
   }
 
   private write(delta: OpenAiDelta, finish: OpenAiFinishReason | null): void {
     this.sink.data(choiceChunk(this.header, { index: 0, delta, finish }, this.includeUsage));
-  }
-
-  private fail(error: OpenAiErrorBody): void {
-    this.closed = true;
-    this.sink.error(error);
   }
 }

@@ -3,31 +3,23 @@
  * a whole GenerateContentResponse with incremental text; function calls arrive whole. Gemini has no terminal
  * event, so `end()` at upstream EOF decides: every candidate finished → usage chunk + `done()`, else `error()`.
  */
-import type { SseEvent } from '../sse/sse-parser.js';
 import type { GeminiResponse, GeminiUsageMetadata } from './types/gemini.js';
 import type {
-  OpenAiChunk,
   OpenAiDelta,
-  OpenAiErrorBody,
   OpenAiFinishReason,
   OpenAiUsage,
 } from './types/openai.js';
 import { geminiToOpenAiFinish } from './finish-reasons.js';
 import { readGeminiParts } from './gemini-parts.js';
-import { newId, nowSeconds } from './ids.js';
-import { nonJsonEventError, parseProviderError, streamTruncatedError, toOpenAiError } from './provider-errors.js';
-import { choiceChunk, usageChunk, type ChunkHeader } from './openai-chunks.js';
-import type { StreamSink } from './stream-sink.js';
+import { newId } from './ids.js';
+import { parseProviderError, streamTruncatedError, toOpenAiError } from './provider-errors.js';
+import { choiceChunk } from './openai-chunks.js';
+import { OpenAiChunkStream, type OpenAiChunkStreamOptions } from './openai-chunk-stream.js';
 import { isObject } from './translation-error.js';
 import { geminiUsageToOpenAi } from './usage.js';
 
 /** Options for {@link GeminiToOpenAiStream}. */
-export interface GeminiToOpenAiStreamOptions {
-  /** The client set `stream_options.include_usage`: add `usage:null` to chunks and a final usage chunk. */
-  includeUsage?: boolean;
-  /** Model name to report; defaults to the upstream's `modelVersion`. */
-  model?: string;
-}
+export type GeminiToOpenAiStreamOptions = OpenAiChunkStreamOptions;
 
 interface ChoiceState {
   toolCount: number;
@@ -36,45 +28,18 @@ interface ChoiceState {
 }
 
 /** Stateful per-response translator: `push()` each parsed SSE event, then `end()` at upstream EOF. */
-export class GeminiToOpenAiStream {
-  // id and model are filled from the first upstream event; every chunk shares this one header object.
-  private readonly header: ChunkHeader;
-  private readonly includeUsage: boolean;
+export class GeminiToOpenAiStream extends OpenAiChunkStream<GeminiResponse & { error?: unknown }> {
   private started = false;
-  private closed = false;
   private readonly choices: ChoiceState[] = [];
   // usageMetadata repeats, cumulatively, on many events; only the last one counts.
   private meta: GeminiUsageMetadata | undefined;
-
-  /** Creates a translator writing to `sink`. */
-  constructor(
-    private readonly sink: StreamSink<OpenAiChunk, OpenAiErrorBody>,
-    options: GeminiToOpenAiStreamOptions = {},
-  ) {
-    this.includeUsage = options.includeUsage === true;
-    this.header = { id: '', created: nowSeconds(), model: options.model ?? '' };
-  }
 
   /** Usage so far in the OpenAI convention. */
   get usage(): OpenAiUsage {
     return geminiUsageToOpenAi(this.meta);
   }
 
-  /** True once a terminal `done()` or `error()` has been written. */
-  get finished(): boolean {
-    return this.closed;
-  }
-
-  /** Translates one upstream event. */
-  push(event: SseEvent): void {
-    if (this.closed) return;
-    let data: GeminiResponse & { error?: unknown };
-    try {
-      data = JSON.parse(event.data) as GeminiResponse & { error?: unknown };
-    } catch {
-      this.fail(toOpenAiError(nonJsonEventError(event.data)));
-      return;
-    }
+  protected handle(data: GeminiResponse & { error?: unknown }): void {
     if (!isObject(data)) return;
     if (data.error !== undefined) {
       this.fail(toOpenAiError(parseProviderError(data)));
@@ -101,14 +66,7 @@ export class GeminiToOpenAiStream {
       this.fail(toOpenAiError(streamTruncatedError('a candidate never reported finishReason')));
       return;
     }
-    if (this.includeUsage) this.sink.data(usageChunk(this.header, this.usage));
-    this.closed = true;
-    this.sink.done();
-  }
-
-  /** Aborts with a caller-supplied error (e.g. an upstream socket reset). */
-  abort(error: OpenAiErrorBody): void {
-    if (!this.closed) this.fail(error);
+    this.complete();
   }
 
   private candidate(index: number, cand: NonNullable<GeminiResponse['candidates']>[number]): void {
@@ -146,10 +104,5 @@ export class GeminiToOpenAiStream {
 
   private write(index: number, delta: OpenAiDelta, finish: OpenAiFinishReason | null): void {
     this.sink.data(choiceChunk(this.header, { index, delta, finish }, this.includeUsage));
-  }
-
-  private fail(error: OpenAiErrorBody): void {
-    this.closed = true;
-    this.sink.error(error);
   }
 }
