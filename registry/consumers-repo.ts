@@ -78,6 +78,17 @@ export class ConsumersRepo {
     }>;
   }
 
+  /** Revokes key `id` of `consumer` (ids come from `listKeys`); the running gateway stops accepting it on reload. */
+  revokeKey(consumer: string, id: number, origin: WriteOrigin): void {
+    this.db.transaction(() => {
+      const row = this.db.prepare('DELETE FROM consumer_keys WHERE consumer = ? AND id = ? RETURNING key_prefix AS keyPrefix').get(consumer, id) as
+        | { keyPrefix: string }
+        | undefined;
+      if (!row) throw new RegistryError('not_found', [`consumer "${consumer}" has no key ${id}`]);
+      this.audit.record(origin, 'delete', 'consumerKey', consumer, { id, keyPrefix: row.keyPrefix });
+    }).immediate();
+  }
+
   /** A consumer's keys, without the keys themselves. */
   listKeys(consumer: string): ConsumerKeyInfo[] {
     return this.db

@@ -89,6 +89,15 @@ export function registerConsumerCommands(program: Command): void {
       });
     });
   key
+    .command('remove <consumer> <id>')
+    .alias('rm')
+    .description('revoke one API key (ids from `consumer key list`); effective at the next reload')
+    .action((name: string, id: string, _flags: unknown, cmd: Command) => {
+      if (!/^\d+$/.test(id)) throw new UsageError(`key id: must be a number from \`agate consumer key list ${name}\` (got "${id}")`);
+      withRegistry(cmd.optsWithGlobals(), (r) => r.consumers.revokeKey(name, Number(id), 'cli'));
+      process.stdout.write(`key ${id} of ${name} revoked\n`);
+    });
+  key
     .command('list <consumer>')
     .option('--json', 'print JSON')
     .action((name: string, flags: { json?: boolean }, cmd: Command) => {
