@@ -13,20 +13,52 @@ export interface AuthDeps {
 type Presented = { kind: 'key' | 'jwt'; value: string } | { kind: 'basic'; user: string; password: string };
 
 /**
- * Authenticates the consumer (API key in a header, `Authorization: Bearer`, or a query parameter; JWT;
- * basic auth), sets `ctx.consumer`, and admits it when `allow` names it or one of its groups.
- * Reads only `ctx.request`, so the MCP and LLM ingresses reuse it unchanged.
+ * What happens to a request that does not authenticate: `refuse` it (401, HTTP routes); let it through
+ * anonymously `when-no-credential` was presented (a presented one must check out: MCP endpoints, where open
+ * servers serve anonymous agents); or let it through anonymously `always` (LLM endpoints: SDKs always send *some*
+ * key), keeping the refusal for a resource that turns out to need a consumer (see `authRefusalOf`).
  */
-export function auth(config: AuthSpec, deps: AuthDeps): Filter {
+export type AnonymousPolicy = 'refuse' | 'when-no-credential' | 'always';
+
+/** How agents and SDKs present agate keys: `Authorization: Bearer <key or JWT>` or `x-api-key`. */
+export const CLIENT_KEY_AUTH: AuthSpec = Object.freeze({ methods: ['key', 'jwt'], keyHeader: 'x-api-key', forwardCredentials: false }) as AuthSpec;
+
+// The refusal set aside for a request let through anonymously by the `always` policy.
+const REFUSALS = new WeakMap<GatewayContext, { missing: boolean; challenge: Record<string, string>; cause?: unknown }>();
+
+/**
+ * The 401 an anonymous request (policy `always`) earns where a consumer is required: invalid credentials if it
+ * presented some, missing otherwise. Built only when asked for, so the anonymous path costs no Error.
+ */
+export function authRefusalOf(ctx: GatewayContext): GatewayError {
+  const r = REFUSALS.get(ctx);
+  if (!r) return gatewayError('GW_ERR_AUTH_MISSING');
+  return new GatewayError(r.missing ? errors.GW_ERR_AUTH_MISSING : errors.GW_ERR_AUTH_INVALID, [], { headers: r.challenge, cause: r.cause });
+}
+
+/**
+ * Authenticates the consumer (`Authorization: Bearer` key or JWT, basic auth, an API key header, or a query
+ * parameter, in that order), sets `ctx.consumer`, and admits it when `allow` names it or one of its groups.
+ * Reads only `ctx.request`, so the HTTP, MCP and LLM ingresses all use it.
+ */
+export function auth(config: AuthSpec, deps: AuthDeps, anonymous: AnonymousPolicy = 'refuse'): Filter {
   const methods = new Set(config.methods);
   const allow = config.allow ? new Set(config.allow) : undefined;
   const keyHeader = config.keyHeader.toLowerCase();
   const challenge = { 'www-authenticate': methods.has('basic') ? 'Basic realm="agate"' : 'Bearer realm="agate"' };
   return async function authenticate(ctx, next) {
     const presented = findCredential(ctx, config, methods, keyHeader);
-    if (!presented) throw new GatewayError(errors.GW_ERR_AUTH_MISSING, [], { headers: challenge });
+    if (!presented) {
+      if (anonymous === 'refuse') throw new GatewayError(errors.GW_ERR_AUTH_MISSING, [], { headers: challenge });
+      if (anonymous === 'always') REFUSALS.set(ctx, { missing: true, challenge });
+      return next();
+    }
     const verdict = check(presented, deps.directory);
-    if (!verdict.ok) throw new GatewayError(errors.GW_ERR_AUTH_INVALID, [], { headers: challenge, cause: verdict.reason });
+    if (!verdict.ok) {
+      if (anonymous !== 'always') throw new GatewayError(errors.GW_ERR_AUTH_INVALID, [], { headers: challenge, cause: verdict.reason });
+      REFUSALS.set(ctx, { missing: false, challenge, cause: verdict.reason });
+      return next();
+    }
     const consumer = verdict.consumer;
     if (allow && !allow.has(consumer.name) && !consumer.groups.some((g) => allow.has(g))) {
       throw gatewayError('GW_ERR_AUTH_FORBIDDEN', consumer.name, ctx.route?.name ?? ctx.request.path);
@@ -43,10 +75,7 @@ function check(p: Presented, directory: ConsumerDirectory): Verdict {
 
 function findCredential(ctx: GatewayContext, config: AuthSpec, methods: Set<string>, keyHeader: string): Presented | undefined {
   const headers = ctx.request.headers;
-  if (methods.has('key')) {
-    const key = headers[keyHeader];
-    if (typeof key === 'string' && key) return { kind: 'key', value: key };
-  }
+  // Authorization first: MCP credential passthrough relies on a Bearer header being the one agate consumed.
   const authorization = headers.authorization;
   if (authorization) {
     const space = authorization.indexOf(' ');
@@ -63,6 +92,10 @@ function findCredential(ctx: GatewayContext, config: AuthSpec, methods: Set<stri
       const colon = decoded.indexOf(':');
       if (colon > 0) return { kind: 'basic', user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
     }
+  }
+  if (methods.has('key')) {
+    const key = headers[keyHeader];
+    if (typeof key === 'string' && key) return { kind: 'key', value: key };
   }
   if (config.keyQuery && methods.has('key') && ctx.request.query) {
     const key = new URLSearchParams(ctx.request.query).get(config.keyQuery);

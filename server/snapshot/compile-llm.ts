@@ -5,7 +5,7 @@ import { buildPipeline, type Filter, type GatewayContext, type RouteTarget, type
 import { compileModelMap } from '../targets/llm-router/model-map.js';
 import { getProvider } from '../targets/llm-router/providers/index.js';
 import { llmRouteMatch, ModelRouter, type CompiledProvider, type CompiledTarget, type ListedModel, type LlmRoute } from '../targets/llm-router/router/index.js';
-import { llmAuth } from '../targets/llm-router/router/llm-auth.js';
+import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
 import { llmLimits, type TokenBuckets } from '../targets/llm-router/limits/index.js';
 import { preloadEncoders } from '../targets/llm-router/tokens/index.js';
 import { llmUsage, type UsageRecorder } from '../targets/llm-router/usage/index.js';
@@ -62,7 +62,7 @@ export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: 
     limits: Object.freeze({ per: 'route' as const, defaultMaxTokens: 0 }),
     models: modelLister(router, [...candidates].sort()),
   });
-  const filters = [...deps.leadingFilters, ...(directory ? [llmAuth(directory)] : []), llmRouteMatch(router, modelsRoute), llmUsage(deps.usage), llmLimits(deps.buckets)];
+  const filters = [...deps.leadingFilters, ...(directory ? [auth(CLIENT_KEY_AUTH, { directory }, 'always')] : []), llmRouteMatch(router, modelsRoute), llmUsage(deps.usage), llmLimits(deps.buckets)];
   return { handle: buildPipeline(filters, deps.targets), routeCount, providerCount: providers.size };
 }
 

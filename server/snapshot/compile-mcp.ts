@@ -2,7 +2,7 @@ import type { HostedServerDefinition } from '../../servers/index.js';
 import type { BundleBackendSpec, McpServerSpec, Registry } from '../../registry/index.js';
 import type { ConsumerDirectory } from '../auth/index.js';
 import { buildPipeline, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
-import { mcpConsumerAuth } from '../ingress/mcp/consumer-auth.js';
+import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
 import { mcpEndpoint, type BackendRecipe, type BundleConfig, type CompiledMcpServer, type McpPolicy, type McpSnapshot } from '../targets/mcp-router/index.js';
 import { compileBackend, sha256 } from './compile-mcp-backends.js';
 
@@ -27,7 +27,7 @@ export function compileMcp(registry: Registry, deps: McpCompileDeps, consumers: 
   }
   return Object.freeze({
     servers,
-    handle: buildPipeline([...deps.leadingFilters, mcpConsumerAuth(consumers), mcpEndpoint(servers)], deps.targets),
+    handle: buildPipeline([...deps.leadingFilters, auth(CLIENT_KEY_AUTH, { directory: consumers }, 'when-no-credential'), mcpEndpoint(servers)], deps.targets),
     serverCount: servers.size,
   });
 }

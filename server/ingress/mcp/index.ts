@@ -14,7 +14,6 @@ import { serveStreamableHttp } from './streamable-http.js';
 import type { McpTransportDeps } from './transport-deps.js';
 
 export { InMemorySessionStore, type SessionStore, type McpSessionRecord, type UpstreamHandle } from './session-store.js';
-export { mcpConsumerAuth } from './consumer-auth.js';
 
 /** What the MCP ingress needs from the gateway. */
 export interface McpIngressDeps {

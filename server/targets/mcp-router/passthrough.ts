@@ -5,7 +5,7 @@ import type { IsomorphicHeaders } from '@modelcontextprotocol/sdk/types.js';
  * `passthroughAuthHeader`), as the `io.agate/passthrough-auth` `_meta` object (lower-case name → value).
  *
  * agate's own consumer credentials never leave the gateway: a `Bearer` Authorization header reaching the router
- * has been verified by the MCP consumer-auth filter as an agate key or JWT, and so has `x-api-key` when no
+ * has been verified by the auth filter (which reads Authorization first) as an agate key or JWT, and so has `x-api-key` when no
  * Bearer header came with it. Basic credentials and other headers are the client's to pass on.
  */
 export function passthroughHeaders(headers: IsomorphicHeaders | undefined, wanted: readonly string[] | undefined): Record<string, string> | undefined {

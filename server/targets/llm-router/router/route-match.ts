@@ -1,6 +1,6 @@
 import { gatewayError } from '../../../errors/index.js';
 import type { Filter } from '../../../pipeline/index.js';
-import { authFailureOf } from './llm-auth.js';
+import { authRefusalOf } from '../../../filters/auth.js';
 import type { ModelRouter } from './model-router.js';
 import { llmOf, type LlmRoute } from './types.js';
 
@@ -17,7 +17,7 @@ export function llmRouteMatch(router: ModelRouter<LlmRoute>, modelsRoute: LlmRou
       const route = router.match({ model: llm.model, consumer: ctx.consumer });
       if (!route) {
         // A model only consumers may use: an anonymous caller gets the 401, not a misleading 404.
-        if (!ctx.consumer && router.restricted(llm.model)) throw authFailureOf(ctx) ?? gatewayError('GW_ERR_AUTH_MISSING');
+        if (!ctx.consumer && router.restricted(llm.model)) throw authRefusalOf(ctx);
         throw gatewayError('GW_ERR_LLM_NO_ROUTE', llm.model);
       }
       ctx.route = route;
