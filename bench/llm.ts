@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { Registry, packageRoot } from '../registry/index.js';
+import { percentile } from './stats.js';
 
 const CHUNKS = 200;
 
@@ -83,11 +84,6 @@ async function stream(agent: Agent, base: string): Promise<StreamResult> {
   }
 }
 
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
-}
-
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Runs both parts, prints tables, writes bench/results/llm-<time>.json. */
@@ -119,7 +115,7 @@ export async function run(): Promise<void> {
       direct.push(await stream(agent, fakeUrl(fastFake)));
       viaAgate.push(await stream(agent, `${url}/v1`));
     }
-    const part = (rs: StreamResult[]) => ({ ttftP50: r2(pct(rs.map((r) => r.ttftMs), 50)), ttftP99: r2(pct(rs.map((r) => r.ttftMs), 99)), totalP50: r2(pct(rs.map((r) => r.totalMs), 50)), totalP99: r2(pct(rs.map((r) => r.totalMs), 99)) });
+    const part = (rs: StreamResult[]) => ({ ttftP50: r2(percentile(rs.map((r) => r.ttftMs), 50)), ttftP99: r2(percentile(rs.map((r) => r.ttftMs), 99)), totalP50: r2(percentile(rs.map((r) => r.totalMs), 50)), totalP99: r2(percentile(rs.map((r) => r.totalMs), 99)) });
     const a = { direct: part(direct), agate: part(viaAgate) };
     const added = { ttftP50: r2(a.agate.ttftP50 - a.direct.ttftP50), ttftP99: r2(a.agate.ttftP99 - a.direct.ttftP99), totalP50: r2(a.agate.totalP50 - a.direct.totalP50) };
     console.log(`\n(a) ${seq} sequential streams of ${CHUNKS} chunks @1 ms, ms`);
@@ -147,7 +143,7 @@ export async function run(): Promise<void> {
       rssIdleMB: r2(idle.rss / 2 ** 20),
       rssPerStreamKB: r2((mid.rss - idle.rss) / 1024 / streams),
       eventLoopDelayP99Ms: r2(Math.max(mid.eldP99Ms, end.eldP99Ms)),
-      ttftP99Ms: r2(pct(results.map((r) => r.ttftMs), 99)),
+      ttftP99Ms: r2(percentile(results.map((r) => r.ttftMs), 99)),
     };
     console.log(`\n(b) ${streams} concurrent streams through agate`);
     console.table(b);
