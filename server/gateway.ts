@@ -10,6 +10,7 @@ import { HealthChecks, HttpProxyTarget, TargetStates } from './targets/http-prox
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/index.js';
 import { toBlockList } from './filters/ip-access.js';
 import { createUpgradeHandler } from './ingress/upgrade.js';
+import { refuseBadFraming } from './ingress/framing.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
 import { SnapshotManager } from './snapshot/snapshot-manager.js';
@@ -100,8 +101,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
   const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress });
   const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress.handle }], httpIngress);
-  const dataPlane = trackResponses(createServer(ingress));
-  const upgrades = createUpgradeHandler(httpIngress);
+  const dataPlane = trackResponses(createServer(refuseBadFraming(ingress)));
+  const upgrades = createUpgradeHandler(refuseBadFraming(httpIngress));
   dataPlane.on('upgrade', upgrades.handle);
   const adminToken = loadAdminToken(options.dbPath);
   const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {} });

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { GatewayError, errors, renderHttpError, toGatewayError } from '../errors/index.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { normalizePath } from './normalize-path.js';
-import { hasDuplicateHost, resolveClientAddress } from './client-address.js';
+import { resolveClientAddress } from './client-address.js';
 import { ExchangeContext, describeRequest } from './exchange-context.js';
 import { nextRequestId } from './request-id.js';
 
@@ -26,7 +26,7 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
       renderHttpError(res, new GatewayError(errors.GW_ERR_NO_ROUTE, [req.method, req.url]), requestId);
       return;
     }
-    const target = framingProblem(req) ?? parseTarget(req.url ?? '/');
+    const target = parseTarget(req.url ?? '/');
     if (!target.ok) {
       res.shouldKeepAlive = false;
       renderHttpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, [target.reason]), requestId);
@@ -41,17 +41,6 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
       renderHttpError(res, e, requestId);
     });
   };
-}
-
-/**
- * Framing Node lets through but a proxy must not forward (request smuggling): more than one Host (RFC 9112
- * §3.2), and a Transfer-Encoding other than exactly `chunked` (Node answers `xchunked` with 200).
- */
-function framingProblem(req: IncomingMessage): { ok: false; reason: string } | undefined {
-  if (hasDuplicateHost(req.rawHeaders)) return { ok: false, reason: 'more than one Host header' };
-  const te = req.headers['transfer-encoding'];
-  if (te !== undefined && te.toLowerCase() !== 'chunked') return { ok: false, reason: 'unsupported Transfer-Encoding' };
-  return undefined;
 }
 
 function parseTarget(url: string): { ok: true; path: string; query: string } | { ok: false; reason: string } {

@@ -48,6 +48,19 @@ describe('the HTTP edge (raw sockets)', () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
+  // Request-smuggling framing is refused at the listener, whichever protocol the path belongs to.
+  it.each([
+    ['two Host headers', ['Host: 127.0.0.1', 'Host: b']],
+    ['Transfer-Encoding: xchunked', ['Host: 127.0.0.1', 'Transfer-Encoding: xchunked']],
+  ])('%s → 400 on the MCP and LLM endpoints too', async (_name, headers) => {
+    for (const path of ['/mcp/anything', '/v1/chat/completions']) {
+      const body = headers.some((l) => l.startsWith('Transfer-Encoding')) ? '0\r\n\r\n' : '';
+      const res = await rawRequest(gw.url, h([`POST ${path} HTTP/1.1`, ...headers, 'Content-Type: application/json']) + body);
+      expect(res.status, path).toBe(400);
+      expect(res.closed, path).toBe(true);
+    }
+  });
+
   it.each([
     ['/api/%2e%2e/admin', 404, ''],
     ['/api/%2E%2e/latest', 200, '/latest'],

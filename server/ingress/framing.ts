@@ -1,0 +1,30 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, errors, renderHttpError } from '../errors/index.js';
+import { hasDuplicateHost } from './client-address.js';
+import { nextRequestId } from './request-id.js';
+
+/**
+ * Framing Node lets through but a proxy must not accept (request smuggling): more than one Host (RFC 9112
+ * §3.2), and a Transfer-Encoding other than exactly `chunked` (Node answers `xchunked` with 200).
+ */
+function framingProblem(req: IncomingMessage): string | undefined {
+  if (hasDuplicateHost(req.rawHeaders)) return 'more than one Host header';
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && te.toLowerCase() !== 'chunked') return 'unsupported Transfer-Encoding';
+  return undefined;
+}
+
+/**
+ * Wraps the listener's handler so badly framed requests get a 400 and a closed connection before any ingress
+ * (HTTP, MCP, LLM, WebSocket upgrade) sees them: the check belongs to the connection, not to one protocol.
+ */
+export function refuseBadFraming(
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return function checkFraming(req, res) {
+    const problem = framingProblem(req);
+    if (problem === undefined) return handle(req, res);
+    res.shouldKeepAlive = false;
+    renderHttpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, [problem]), nextRequestId());
+  };
+}
