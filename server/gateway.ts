@@ -78,7 +78,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const leadingFilters = [observability(metrics)];
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
   const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
-  const mcpIngress = createMcpIngress({ current: () => snapshots.current(), router: mcpRouter, log });
+  const mcpIngress = createMcpIngress({ current: () => snapshots.current(), router: mcpRouter, log, trustedProxies });
   targets.set('mcp-router', createMcpRouterTarget((ctx) => mcpIngress.serve(ctx)));
   const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers };
   // LLM routing: key health, token buckets and usage sums outlive snapshots.
@@ -99,7 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // Ingress adapters by path prefix; everything else is ordinary HTTP proxying.
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
-  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress });
+  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies });
   const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress.handle }], httpIngress);
   const dataPlane = trackResponses(createServer(refuseBadFraming(ingress)));
   const upgrades = createUpgradeHandler(refuseBadFraming(httpIngress));

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
+import { resolveClientAddress } from './client-address.js';
 import type { ConsumerIdentity, GatewayContext, Outcome, RequestInfo, RequestKind, RouteRef } from '../pipeline/index.js';
 
 /** What an ingress adapter knows when it creates the context of one exchange. */
@@ -59,15 +61,11 @@ export class ExchangeContext implements GatewayContext {
 }
 
 /**
- * The RequestInfo of `req` for an already normalised path and its raw query string; `client` is the address
- * resolved through trusted proxies, where the ingress does that.
+ * The RequestInfo of `req` for an already normalised path and its raw query string. The client address is
+ * resolved here, through `trustedProxies`, so every ingress (HTTP, MCP, LLM) sees the same caller.
  */
-export function describeRequest(
-  req: IncomingMessage,
-  path: string,
-  query: string,
-  client?: { clientIp?: string; forwardedFor?: string },
-): RequestInfo {
+export function describeRequest(req: IncomingMessage, path: string, query: string, trustedProxies?: BlockList): RequestInfo {
+  const client = resolveClientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], trustedProxies);
   return {
     method: req.method ?? 'GET',
     path,
@@ -79,4 +77,9 @@ export function describeRequest(
     clientIp: client?.clientIp,
     forwardedFor: client?.forwardedFor,
   };
+}
+
+/** The caller's address: the client behind trusted proxies when there are some, else the socket's peer. */
+export function callerAddress(request: RequestInfo): string {
+  return request.clientIp ?? request.remoteAddress;
 }

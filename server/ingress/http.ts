@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { GatewayError, errors, renderHttpError, toGatewayError } from '../errors/index.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { normalizePath } from './normalize-path.js';
-import { resolveClientAddress } from './client-address.js';
 import { ExchangeContext, describeRequest } from './exchange-context.js';
 import { nextRequestId } from './request-id.js';
 
@@ -32,8 +31,7 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
       renderHttpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, [target.reason]), requestId);
       return;
     }
-    const forwarded = resolveClientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], deps.trustedProxies);
-    const request = describeRequest(req, target.path, target.query, forwarded);
+    const request = describeRequest(req, target.path, target.query, deps.trustedProxies);
     const ctx = new ExchangeContext({ kind: 'http', requestId, log: deps.log, request, req, res });
     snapshot.http.handle(ctx).catch((err) => {
       const e = toGatewayError(err);

@@ -4,6 +4,7 @@
  * renders errors in the shape of the API the client called. Any other path goes to the HTTP ingress.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, errors } from '../../errors/index.js';
 import type { Snapshot } from '../../snapshot/snapshot.js';
@@ -22,6 +23,8 @@ export interface LlmIngressDeps {
   fallback(req: IncomingMessage, res: ServerResponse): void;
   /** Largest accepted request body; default 32 MiB (images travel inline as base64). */
   maxBodyBytes?: number;
+  /** Peers whose X-Forwarded-For names the caller (rate limits by IP, logs). */
+  trustedProxies?: BlockList;
 }
 
 const ENDPOINTS: Readonly<Record<string, { api: LlmApi; protocol: ClientProtocol }>> = {
@@ -55,7 +58,7 @@ export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, r
       if (endpoint.api !== 'models' && (typeof model !== 'string' || model === '')) {
         return renderLlmError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['model must be a non-empty string']), protocol, requestId);
       }
-      const request = describeRequest(req, path, q === -1 ? '' : url.slice(q + 1));
+      const request = describeRequest(req, path, q === -1 ? '' : url.slice(q + 1), deps.trustedProxies);
       const ctx: LlmContext = Object.assign(new ExchangeContext({ kind: 'llm', requestId, log: deps.log, request, req, res, startedAt }), {
         llm: {
           api: endpoint.api,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, errors, toGatewayError } from '../../errors/index.js';
 import type { Snapshot } from '../../snapshot/snapshot.js';
@@ -23,6 +24,8 @@ export interface McpIngressDeps {
   /** Session state; in process unless a shared store is given. */
   readonly store?: SessionStore;
   readonly log: Logger;
+  /** Peers whose X-Forwarded-For names the caller (tools such as maps_ip_location see that address). */
+  readonly trustedProxies?: BlockList;
 }
 
 /** The MCP ingress: the `/mcp/` request handler, the transport handler the router target runs, and shutdown. */
@@ -47,7 +50,7 @@ export function createMcpIngress(deps: McpIngressDeps): McpIngress {
       const refusal = checkOriginAndHost(req, options.allowedOrigins);
       if (refusal || !snapshot) return renderMcpError(res, refusal ?? new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), requestId);
       deps.router.apply(snapshot.mcp);
-      const ctx = contextFor(req, res, requestId, deps.log);
+      const ctx = contextFor(req, res, requestId, deps);
       if (!ctx) return renderMcpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['invalid request target']), requestId);
       snapshot.mcp.handle(ctx).catch((err) => {
         const e = toGatewayError(err);
@@ -87,11 +90,11 @@ async function expire(store: SessionStore, router: McpRouter): Promise<void> {
   }
 }
 
-function contextFor(req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger): McpGatewayContext | undefined {
+function contextFor(req: IncomingMessage, res: ServerResponse, requestId: string, deps: McpIngressDeps): McpGatewayContext | undefined {
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
   const path = normalizePath(q === -1 ? raw : raw.slice(0, q));
   if (!path.ok) return undefined;
-  const request = describeRequest(req, path.path, q === -1 ? '' : raw.slice(q + 1));
-  return new ExchangeContext({ kind: 'mcp', requestId, log, request, req, res });
+  const request = describeRequest(req, path.path, q === -1 ? '' : raw.slice(q + 1), deps.trustedProxies);
+  return new ExchangeContext({ kind: 'mcp', requestId, log: deps.log, request, req, res });
 }

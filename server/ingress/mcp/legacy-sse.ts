@@ -7,6 +7,7 @@ import { checkAccept, checkContentType } from './http-guards.js';
 import { invalidParamsResponse, parseMessages, readBody, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
 import type { McpTransportDeps } from './transport-deps.js';
+import { callerAddress } from '../exchange-context.js';
 
 /**
  * The 2024-11-05 HTTP+SSE transport: GET `/mcp/<name>/sse` opens the session's only stream (first event:
@@ -23,7 +24,7 @@ export async function serveLegacySse(ctx: McpGatewayContext, deps: McpTransportD
   const server = ctx.mcp!.server;
   const transport = new SSEServerTransport(`/mcp/${server.name}/messages`, res);
   const id = transport.sessionId; // randomUUID: 122 random bits from the CSPRNG
-  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: ctx.request.remoteAddress });
+  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
   transport.onclose = () => void deps.router.closeSession(id, 'closed');
   const now = Date.now();
   await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'sse', createdAt: now, lastSeenAt: now });
@@ -60,7 +61,7 @@ export async function serveLegacyMessage(ctx: McpGatewayContext, deps: McpTransp
   const paramsError = invalidParamsResponse(message);
   if (paramsError) await transport.send(paramsError);
   else {
-    if (isJSONRPCRequest(message)) found.live.session.noteCaller(message.id, ctx.request.remoteAddress);
+    if (isJSONRPCRequest(message)) found.live.session.noteCaller(message.id, callerAddress(ctx.request));
     await transport.handleMessage(message, { requestInfo: { headers: req.headers } });
   }
   res.writeHead(202, { 'content-type': 'text/plain', 'x-request-id': ctx.requestId }).end('Accepted');

@@ -8,6 +8,7 @@ import { checkAccept, checkContentType, checkProtocolVersion } from './http-guar
 import { invalidParamsResponse, parseMessages, readBody, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
 import type { McpTransportDeps } from './transport-deps.js';
+import { callerAddress } from '../exchange-context.js';
 
 /** Batches were added in 2025-03-26 and removed in 2025-06-18. */
 const BATCH_VERSIONS = new Set(['2025-03-26']);
@@ -57,7 +58,7 @@ async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<voi
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'mcp-session-id': live.session.id });
     return void res.end(text);
   }
-  noteCallers(live.session, parsed.messages, ctx.request.remoteAddress);
+  noteCallers(live.session, parsed.messages, callerAddress(ctx.request));
   await deps.store.touch(live.session.id);
   await (live.transport as StreamableHTTPServerTransport).handleRequest(req, res, parsed.body);
 }
@@ -71,7 +72,7 @@ async function initialize(ctx: McpGatewayContext, deps: McpTransportDeps, messag
   }
   const id = randomBytes(24).toString('base64url'); // 192 bits from the CSPRNG; visible ASCII as the spec asks
   const server = ctx.mcp!.server;
-  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: ctx.request.remoteAddress });
+  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => id,
     eventStore: sessionEventStore(deps.store, id),
@@ -84,7 +85,7 @@ async function initialize(ctx: McpGatewayContext, deps: McpTransportDeps, messag
   await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'streamable-http', createdAt: now, lastSeenAt: now });
   deps.router.add({ session, transport, kind: 'streamable-http' });
   await session.server.connect(transport);
-  session.noteCaller((init as { id: string | number }).id, ctx.request.remoteAddress);
+  session.noteCaller((init as { id: string | number }).id, callerAddress(ctx.request));
   await transport.handleRequest(req, res, init);
 }
 

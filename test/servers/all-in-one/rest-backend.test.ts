@@ -150,3 +150,30 @@ describe('REST-to-MCP servers in the router', () => {
     }
   });
 });
+
+describe('the caller address behind a trusted proxy', () => {
+  let gw: TestGateway;
+  let upstream: FakeUpstream;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ gateway: { trustedProxies: ['127.0.0.0/8'] } });
+    upstream = await startFakeUpstream(() => ({ body: JSON.stringify({ seen: 'ok' }) }));
+    await addMcpServer(gw, {
+      name: 'plain',
+      backend: { kind: 'rest', config: echoConfig('plain', false), settings: { token: 't' }, secretSettings: {}, originOverrides: { 'https://api.echo.example': upstream.origin } },
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  it.each(['streamable-http', 'sse'] as const)('over %s, tools see the client from X-Forwarded-For, as HTTP routes do', async (transport) => {
+    const client = await connectMcp(gw, 'plain', { transport, headers: { 'x-forwarded-for': '203.0.113.7' } });
+    try {
+      expect(text(await client.callTool({ name: 'echo', arguments: {} }))).toBe('ok from 203.0.113.7');
+    } finally {
+      await client.close();
+    }
+  });
+});
