@@ -97,6 +97,11 @@ class Parser {
     if (nameTok.type !== 'string' && nameTok.type !== 'rawString') this.unexpected(nameTok, 'define clause');
     const name = this.unquote(nameTok);
     this.expect('rightDelim', 'define clause');
+    this.parseDefinedBody(nameTok, name);
+  }
+
+  /** The body of `define`/`block` up to its `end`, with a fresh variable scope, registered under `name`. */
+  private parseDefinedBody(nameTok: Token, name: string): void {
     const saved = this.vars;
     this.vars = ['$'];
     const { list, end } = this.itemList();
@@ -213,12 +218,7 @@ class Parser {
     if (nameTok.type !== 'string' && nameTok.type !== 'rawString') this.unexpected(nameTok, 'block clause');
     const name = this.unquote(nameTok);
     const pipe = this.pipeline('block clause', 'rightDelim');
-    const saved = this.vars;
-    this.vars = ['$'];
-    const { list, end } = this.itemList();
-    this.vars = saved;
-    if (end.type !== 'end') this.fail(end.token, `unexpected ${end.type === 'eof' ? 'EOF' : '{{else}}'}`);
-    this.addDefine(nameTok, name, list);
+    this.parseDefinedBody(nameTok, name);
     return { kind: 'template', pos: t.pos, name, pipe };
   }
 
