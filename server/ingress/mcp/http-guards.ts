@@ -28,9 +28,9 @@ export function checkOriginAndHost(req: IncomingMessage, allowedOrigins: readonl
 
 /**
  * Accept, read leniently: what matters is whether the answer we will give can be honoured. A POST carrying
- * requests is answered with an SSE stream, so it needs text/event-stream (or a wildcard, or no header); a
- * POST of notifications/responses gets an empty 202 and accepts anything; a GET needs text/event-stream.
- * On success the header is normalised for the SDK transport, which checks it strictly.
+ * requests may need an SSE stream (when anything comes before its answer), so it needs text/event-stream (or a
+ * wildcard, or no header); a POST of notifications/responses gets an empty 202 and accepts anything; a GET
+ * needs text/event-stream.
  */
 export function checkAccept(req: IncomingMessage, answersWithStream: boolean): GatewayError | undefined {
   const accept = (req.headers.accept ?? '').toLowerCase();
@@ -38,8 +38,13 @@ export function checkAccept(req: IncomingMessage, answersWithStream: boolean): G
   if (answersWithStream && !wildcard && !accept.includes('text/event-stream')) {
     return new GatewayError(errors.GW_ERR_MCP_NOT_ACCEPTABLE, ['text/event-stream']);
   }
-  req.headers.accept = 'application/json, text/event-stream';
   return undefined;
+}
+
+/** Whether a POST may be answered with plain `application/json` (a client that lists only text/event-stream gets a stream). */
+export function acceptsJson(req: IncomingMessage): boolean {
+  const accept = (req.headers.accept ?? '').toLowerCase();
+  return accept === '' || accept.includes('application/json') || accept.includes('*/*') || accept.includes('application/*');
 }
 
 /** JSON bodies only (415 otherwise). */

@@ -8,6 +8,7 @@ import { normalizePath } from '../normalize-path.js';
 import { ExchangeContext, describeRequest } from '../exchange-context.js';
 import { nextRequestId } from '../request-id.js';
 import { checkOriginAndHost } from './http-guards.js';
+import { KeepAliveTicker } from './keep-alive.js';
 import { serveLegacyMessage, serveLegacySse } from './legacy-sse.js';
 import { renderMcpError } from './respond.js';
 import { InMemorySessionStore, type SessionStore } from './session-store.js';
@@ -40,7 +41,8 @@ export function createMcpIngress(deps: McpIngressDeps): McpIngress {
   const options = deps.router.options;
   const store = deps.store ?? new InMemorySessionStore({ idleTimeoutMs: options.idleTimeoutMs, eventBufferSize: options.eventBufferSize });
   deps.router.onSessionClosed = (id) => void store.delete(id);
-  const transportDeps: McpTransportDeps = { router: deps.router, store, options, findSession: (ctx, kind) => findSession(ctx, kind, deps.router, store) };
+  const keepAlive = new KeepAliveTicker(options.keepAliveMs);
+  const transportDeps: McpTransportDeps = { router: deps.router, store, options, keepAlive, findSession: (ctx, kind) => findSession(ctx, kind, deps.router, store) };
   const sweep = setInterval(() => void expire(store, deps.router), Math.max(50, Math.min(options.idleTimeoutMs / 2, 30_000)));
   sweep.unref();
   return {
@@ -67,6 +69,7 @@ export function createMcpIngress(deps: McpIngressDeps): McpIngress {
     async close() {
       clearInterval(sweep);
       await deps.router.close();
+      keepAlive.close();
     },
   };
 }

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../errors/index.js';
@@ -30,7 +29,7 @@ export async function serveLegacySse(ctx: McpGatewayContext, deps: McpTransportD
   await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'sse', createdAt: now, lastSeenAt: now });
   deps.router.add({ session, transport, kind: 'sse' });
   await session.server.connect(transport);
-  keepAlive(res, deps, id);
+  deps.keepAlive.add(res, () => void deps.store.touch(id));
   // Hold the pipeline (and its access-log line) until the stream ends, as for any long response.
   await new Promise<void>((resolve) => res.once('close', resolve));
 }
@@ -65,16 +64,4 @@ export async function serveLegacyMessage(ctx: McpGatewayContext, deps: McpTransp
     await transport.handleMessage(message, { requestInfo: { headers: req.headers } });
   }
   res.writeHead(202, { 'content-type': 'text/plain', 'x-request-id': ctx.requestId }).end('Accepted');
-}
-
-// Comment frames keep idle proxies from cutting the stream; an open stream also counts as session activity.
-function keepAlive(res: ServerResponse, deps: McpTransportDeps, id: string): void {
-  if (deps.options.keepAliveMs <= 0) return;
-  const timer = setInterval(() => {
-    if (res.writableEnded || res.destroyed) return clearInterval(timer);
-    res.write(': keepalive\n\n');
-    void deps.store.touch(id);
-  }, deps.options.keepAliveMs);
-  timer.unref();
-  res.once('close', () => clearInterval(timer));
 }

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { IncomingMessage } from 'node:http';
 import { isInitializeRequest, isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../errors/index.js';
 import type { McpGatewayContext } from '../../targets/mcp-router/index.js';
-import { sessionEventStore } from './event-store.js';
-import { checkAccept, checkContentType, checkProtocolVersion } from './http-guards.js';
+import { acceptsJson, checkAccept, checkContentType, checkProtocolVersion } from './http-guards.js';
 import { invalidParamsResponse, parseMessages, readBody, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
+import { StreamableSessionTransport } from './session-transport.js';
 import type { McpTransportDeps } from './transport-deps.js';
 import { callerAddress } from '../exchange-context.js';
 
@@ -28,7 +28,9 @@ export async function serveStreamableHttp(ctx: McpGatewayContext, deps: McpTrans
   const live = found.live;
   fail(checkProtocolVersion(req));
   await deps.store.touch(live.session.id);
-  await (live.transport as StreamableHTTPServerTransport).handleRequest(req, res);
+  if (method === 'GET') return (live.transport as StreamableSessionTransport).handleGet(req, res);
+  await deps.router.closeSession(live.session.id, 'deleted');
+  res.writeHead(200).end();
 }
 
 async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<void> {
@@ -52,6 +54,10 @@ async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<voi
     const err = new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, [`batches are not allowed in protocol version ${live.session.protocolVersion}`]);
     return renderMcpError(res, err, ctx.requestId, null);
   }
+  if (parsed.messages.some(isInitializeRequest)) {
+    const err = new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, ['the session is already initialized']);
+    return renderMcpError(res, err, ctx.requestId, null);
+  }
   const paramsError = parsed.batch ? undefined : invalidParamsResponse(parsed.messages[0]!);
   if (paramsError) {
     const text = JSON.stringify(paramsError);
@@ -60,7 +66,8 @@ async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<voi
   }
   noteCallers(live.session, parsed.messages, callerAddress(ctx.request));
   await deps.store.touch(live.session.id);
-  await (live.transport as StreamableHTTPServerTransport).handleRequest(req, res, parsed.body);
+  const transport = live.transport as StreamableSessionTransport;
+  await transport.handlePost(req, res, parsed.messages, { acceptsJson: acceptsJson(req), protocolVersion: requestVersion(req, live.session.protocolVersion) });
 }
 
 /** A POST without a session: only a lone initialize request may open one (no session is made otherwise). */
@@ -73,12 +80,7 @@ async function initialize(ctx: McpGatewayContext, deps: McpTransportDeps, messag
   const id = randomBytes(24).toString('base64url'); // 192 bits from the CSPRNG; visible ASCII as the spec asks
   const server = ctx.mcp!.server;
   const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
-  const transport = new StreamableHTTPServerTransport({
-    sessionIdGenerator: () => id,
-    eventStore: sessionEventStore(deps.store, id),
-    keepAliveMs: deps.options.keepAliveMs,
-    maxRequestBodySize: deps.options.maxBodyBytes,
-  });
+  const transport = new StreamableSessionTransport(id, deps.store, deps.keepAlive);
   // Set before connect: the SDK server chains its own onclose after ours.
   transport.onclose = () => void deps.router.closeSession(id, 'closed');
   const now = Date.now();
@@ -86,7 +88,14 @@ async function initialize(ctx: McpGatewayContext, deps: McpTransportDeps, messag
   deps.router.add({ session, transport, kind: 'streamable-http' });
   await session.server.connect(transport);
   session.noteCaller((init as { id: string | number }).id, callerAddress(ctx.request));
-  await transport.handleRequest(req, res, init);
+  const version = (init.params as { protocolVersion: string }).protocolVersion;
+  await transport.handlePost(req, res, [init], { acceptsJson: acceptsJson(req), protocolVersion: version });
+}
+
+/** The revision a request speaks: its `MCP-Protocol-Version`, else the session's. */
+function requestVersion(req: IncomingMessage, negotiated: string): string {
+  const header = req.headers['mcp-protocol-version'];
+  return typeof header === 'string' ? header : negotiated;
 }
 
 function noteCallers(session: { noteCaller(id: string | number, address: string): void }, messages: JSONRPCMessage[], address: string): void {
