@@ -89,7 +89,10 @@ export class StreamableSessionTransport implements Transport {
     return ended;
   }
 
-  /** GET: the standalone stream, or (with `Last-Event-ID`) a resumed one. 409 when that stream is already open. */
+  /**
+   * GET: the standalone stream (409 while it is already open), or with `Last-Event-ID` a resumed one, which
+   * takes the place of a connection the client lost but we have not noticed closing yet.
+   */
   async handleGet(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const lastEventId = req.headers['last-event-id'];
     const version = headerValue(req.headers['mcp-protocol-version']) ?? '';
@@ -211,7 +214,12 @@ export class StreamableSessionTransport implements Transport {
     const streamId = await this.store.streamOfEvent(this.sessionId, lastEventId);
     if (streamId === undefined) return badEventId(res);
     const stream = this.streams.get(streamId) ?? (streamId === STANDALONE ? this.openStream(STANDALONE, '', []) : undefined);
-    if (stream?.connection) return conflict(res);
+    // The client says it lost the stream: a connection we still hold for it is a dead one it replaces.
+    const stale = stream?.connection;
+    if (stale) {
+      stream.connection = undefined;
+      stale.res.end();
+    }
     const connection: Connection = { res, mode: 'sse', queue: [], replayed: new Set() };
     res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
     if (stream) {
