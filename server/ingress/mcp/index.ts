@@ -9,6 +9,7 @@ import { ExchangeContext, describeRequest } from '../exchange-context.js';
 import { nextRequestId } from '../request-id.js';
 import { checkOriginAndHost } from './http-guards.js';
 import { KeepAliveTicker } from './keep-alive.js';
+import { TurnBudget } from '../turn-budget.js';
 import { serveLegacyMessage, serveLegacySse } from './legacy-sse.js';
 import { renderMcpError } from './respond.js';
 import { InMemorySessionStore, type SessionStore } from './session-store.js';
@@ -16,6 +17,9 @@ import { serveStreamableHttp } from './streamable-http.js';
 import type { McpTransportDeps } from './transport-deps.js';
 
 export { InMemorySessionStore, type SessionStore, type McpSessionRecord, type UpstreamHandle } from './session-store.js';
+
+/** Event-loop time one turn may spend starting MCP requests before the rest wait for the next turn. */
+const TURN_BUDGET_MS = 5;
 
 /** What the MCP ingress needs from the gateway. */
 export interface McpIngressDeps {
@@ -45,20 +49,25 @@ export function createMcpIngress(deps: McpIngressDeps): McpIngress {
   const transportDeps: McpTransportDeps = { router: deps.router, store, options, keepAlive, findSession: (ctx, kind) => findSession(ctx, kind, deps.router, store) };
   const sweep = setInterval(() => void expire(store, deps.router), Math.max(50, Math.min(options.idleTimeoutMs / 2, 30_000)));
   sweep.unref();
+  const turns = new TurnBudget(TURN_BUDGET_MS);
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (res.destroyed) return; // its client left while it waited for a turn
+    const requestId = nextRequestId();
+    const snapshot = deps.current();
+    const refusal = checkOriginAndHost(req, options.allowedOrigins);
+    if (refusal || !snapshot) return renderMcpError(res, refusal ?? new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), requestId);
+    deps.router.apply(snapshot.mcp);
+    const ctx = contextFor(req, res, requestId, deps);
+    if (!ctx) return renderMcpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['invalid request target']), requestId);
+    snapshot.mcp.handle(ctx).catch((err) => {
+      const e = toGatewayError(err);
+      if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled MCP error');
+      renderMcpError(res, e, requestId);
+    });
+  };
   return {
     handle(req, res) {
-      const requestId = nextRequestId();
-      const snapshot = deps.current();
-      const refusal = checkOriginAndHost(req, options.allowedOrigins);
-      if (refusal || !snapshot) return renderMcpError(res, refusal ?? new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), requestId);
-      deps.router.apply(snapshot.mcp);
-      const ctx = contextFor(req, res, requestId, deps);
-      if (!ctx) return renderMcpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['invalid request target']), requestId);
-      snapshot.mcp.handle(ctx).catch((err) => {
-        const e = toGatewayError(err);
-        if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled MCP error');
-        renderMcpError(res, e, requestId);
-      });
+      turns.run(() => handle(req, res));
     },
     serve(ctx) {
       const endpoint = ctx.mcp!.endpoint;
