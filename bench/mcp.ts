@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { Registry } from '../registry/index.js';
 import { RawMcpSession } from './mcp-raw-client.js';
+import { GATEWAY_NODE_FLAGS } from './gateway-flags.js';
 import { percentile } from './stats.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -44,7 +45,7 @@ export async function startChild(file: string, args: string[] = []): Promise<Chi
   const child: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // BENCH_CHILD_EXEC_ARGV (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof') profiles the children; NODE_OPTIONS refuses --cpu-prof.
-    execArgv: ['--expose-gc', ...(process.env.BENCH_CHILD_EXEC_ARGV?.split(' ').filter(Boolean) ?? [])],
+    execArgv: ['--expose-gc', ...GATEWAY_NODE_FLAGS, ...(process.env.BENCH_CHILD_EXEC_ARGV?.split(' ').filter(Boolean) ?? [])],
   });
   const { url } = await new Promise<{ url: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { url: string }));
@@ -97,13 +98,19 @@ async function latency(url: string, agent: Agent, n: number): Promise<number[]> 
 }
 
 /** `sessions` sessions calling echo back to back for `seconds`; calls/s, errors and latency samples. */
-async function sustained(url: string, agent: Agent, sessions: number, seconds: number, onTick?: () => Promise<void>) {
+/**
+ * `sessions` raw sessions calling echo back to back for `seconds`. `onStart` runs once every session is open
+ * (so the figures of the calling phase leave the set-up burst out), `onTick` every 5 s of it.
+ */
+async function sustained(url: string, agent: Agent, sessions: number, seconds: number, hooks: { onStart?: () => Promise<void>; onTick?: () => Promise<void> } = {}) {
+  const { onStart, onTick } = hooks;
   const opened: RawMcpSession[] = [];
   const setup = await inBatches(sessions, 100, async () => {
     const s = new RawMcpSession(url, agent);
     await s.initialize();
     opened.push(s);
   });
+  await onStart?.();
   const until = performance.now() + seconds * 1000;
   let calls = 0;
   let errors = setup.failed;
@@ -243,14 +250,15 @@ async function partC(dbPath: string, endpoint: (gw: Child, name: string) => stri
   const agent = new Agent({ connections: sessions + 50, keepAliveTimeout: 60_000 });
   try {
     const url = endpoint(gw, `echo-${backend}`);
-    await gw.ask('reset');
-    // The histogram is read (and kept) every 5 s: the worst window's p99 is reported, not a run-long blend.
+    // The histogram is reset once every session is open, then read (and kept) every 5 s: the worst window's
+    // p99 of the calling phase is reported, not a run-long blend (session set-up is part (b)'s subject).
     const windows: GatewayStats[] = [];
+    const reset = async () => void (await gw.ask('reset'));
     const tick = async () => {
       windows.push(await gw.ask<GatewayStats>('stats'));
-      await gw.ask('reset');
+      await reset();
     };
-    const load = await sustained(url, agent, sessions, seconds, tick);
+    const load = await sustained(url, agent, sessions, seconds, { onStart: reset, onTick: tick });
     windows.push(await gw.ask<GatewayStats>('stats'));
     const c = {
       ...load,
