@@ -1,18 +1,26 @@
 import { z } from 'zod';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CreateMessageResultSchema, ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageResultSchema, ElicitResultSchema, SetLevelRequestSchema, SubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CLIENT_IP_META_KEY, type HostedServerDefinition } from '../../servers/index.js';
 
 /** Test switches shared between a test and the fixture servers it caused the gateway to create. */
 export interface FixtureControl {
   /** While true, creating a server fails (the backend is down). */
   down: boolean;
-  /** Servers created so far (one per upstream session). */
+  /** Servers created so far (one per upstream session, plus those the snapshot compiler builds to check options). */
   created: number;
+  /** Upstream sessions initialized so far. */
+  sessions?: number;
   /** Tool calls that saw their cancellation signal fire. */
   cancelled: number;
   /** `hang` calls that started. */
   hanging?: number;
+  /** Levels set with logging/setLevel, in order, across the fixture's sessions. */
+  levels?: string[];
+  /** URIs subscribed to with resources/subscribe, in order, across the fixture's sessions. */
+  subscribed?: string[];
+  /** When set, each upstream session logs `unprompted` this long after it initialized, caused by no request. */
+  notifyAfterMs?: number;
 }
 
 /** A hosted server type for tests: tools that exercise progress, cancellation, crashes and the reverse channel. */
@@ -26,8 +34,13 @@ export function fixtureServer(name: string, control: FixtureControl): HostedServ
     createServer() {
       if (control.down) throw new Error(`${name} is down`);
       control.created++;
-      const server = new McpServer({ name, version: '9.9.9' }, { capabilities: { tools: {}, logging: {}, resources: {}, prompts: {} }, instructions: `use ${name}` });
+      const server = new McpServer({ name, version: '9.9.9' }, { capabilities: { tools: {}, logging: {}, resources: { subscribe: true }, prompts: {} }, instructions: `use ${name}` });
       register(server, control);
+      server.server.oninitialized = () => {
+        control.sessions = (control.sessions ?? 0) + 1;
+        if (control.notifyAfterMs === undefined) return;
+        setTimeout(() => void server.server.notification({ method: 'notifications/message', params: { level: 'info', data: 'unprompted' } }).catch(() => {}), control.notifyAfterMs);
+      };
       return server;
     },
   };
@@ -77,6 +90,14 @@ function register(server: McpServer, control: FixtureControl): void {
   server.registerResource('greeting', 'fixture://greeting', { mimeType: 'text/plain' }, (uri) => ({
     contents: [{ uri: uri.href, text: 'hello resource' }],
   }));
+  server.server.setRequestHandler(SetLevelRequestSchema, (req) => {
+    (control.levels ??= []).push(req.params.level);
+    return {};
+  });
+  server.server.setRequestHandler(SubscribeRequestSchema, (req) => {
+    (control.subscribed ??= []).push(req.params.uri);
+    return {};
+  });
   server.registerPrompt('greet', { argsSchema: { who: z.string() } }, ({ who }) => ({
     messages: [{ role: 'user', content: { type: 'text', text: `greet ${who}` } }],
   }));

@@ -1,11 +1,29 @@
+import type { ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { BackendFactory, McpBackend } from './backend.js';
 import type { BackendRecipe, CompiledMcpServer } from './types.js';
 
-/** A backend that is built and the recipe hash it was built from. */
+/** What a member said about itself when an upstream session initialized. */
+export interface MemberInfo {
+  /** Its `serverInfo.version`. */
+  readonly version: string | undefined;
+  readonly capabilities: ServerCapabilities;
+  readonly instructions: string | undefined;
+}
+
+/**
+ * A backend that is built, the recipe hash it was built from, and what its upstream sessions taught us. The
+ * learnt parts belong to this entry, so a replaced backend starts over knowing nothing.
+ */
 export interface PooledBackend {
   readonly hash: string;
   readonly backend: McpBackend;
+  /** The member's identity and capabilities as of the latest upstream session; lets sessions initialize without one. */
+  info: MemberInfo | undefined;
+  /** The tools the latest upstream session listed, one copy shared by every session that listed the same ones. */
+  tools: readonly Tool[] | undefined;
+  /** `tools` as JSON, to recognise an identical listing. */
+  toolsJson: string | undefined;
 }
 
 /**
@@ -38,7 +56,7 @@ export class BackendPool {
     }
     for (const [name, server] of servers) {
       if (!server.backend || this.entries.has(name)) continue;
-      this.entries.set(name, { hash: server.backendHash, backend: this.build(name, server.backend) });
+      this.entries.set(name, { hash: server.backendHash, backend: this.build(name, server.backend), info: undefined, tools: undefined, toolsJson: undefined });
     }
     return changed;
   }
@@ -67,4 +85,25 @@ export class BackendPool {
       this.log.warn({ err, server: name }, 'mcp backend did not close cleanly');
     }
   }
+}
+
+/** `info` as the pooled copy when it says the same (sessions share one), else `info`, now the pooled copy. */
+export function learnInfo(pooled: PooledBackend, info: MemberInfo): MemberInfo {
+  const known = pooled.info;
+  if (known && known.version === info.version && known.instructions === info.instructions && sameJson(known.capabilities, info.capabilities)) return known;
+  pooled.info = info;
+  return info;
+}
+
+/** `tools` as the pooled copy when an earlier upstream session listed the same ones, else `tools`, now the pooled copy. */
+export function learnTools(pooled: PooledBackend, tools: readonly Tool[]): readonly Tool[] {
+  const json = JSON.stringify(tools);
+  if (pooled.tools && pooled.toolsJson === json) return pooled.tools;
+  pooled.tools = tools;
+  pooled.toolsJson = json;
+  return tools;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -1,11 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CreateMessageRequestSchema,
   CreateMessageResultSchema,
   CreateMessageResultWithToolsSchema,
   ElicitRequestSchema,
   ElicitResultSchema,
+  EmptyResultSchema,
   ListRootsRequestSchema,
   ListRootsResultSchema,
   LoggingMessageNotificationSchema,
@@ -14,13 +16,18 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
   type ClientCapabilities,
+  type ClientRequest,
+  type LoggingLevel,
   type ServerCapabilities,
+  type SubscribeRequest,
   type Tool,
+  type UnsubscribeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { BackendPool } from './backend-pool.js';
+import type { z } from 'zod';
+import { learnInfo, learnTools, type BackendPool, type MemberInfo, type PooledBackend } from './backend-pool.js';
 import { JsonRpcCode, protocolError } from './mcp-errors.js';
-import type { DownstreamRelay } from './relay.js';
+import { detached, type DownstreamRelay } from './relay.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 
 /** Timing of a member's upstream connection. */
@@ -33,88 +40,103 @@ export interface LinkTiming {
   readonly retryMaxMs: number;
 }
 
-/** What a link needs from its session. */
-export interface MemberLinkDeps {
-  readonly pool: BackendPool;
+/** What a link needs from the downstream session that owns it (the session itself). */
+export interface LinkOwner {
+  readonly id: string;
+  readonly config: { readonly name: string };
+  readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger };
+  /** The client's capabilities, declared upstream as the gateway's own. */
   readonly clientCapabilities: ClientCapabilities;
+  /** The level the client set with logging/setLevel, if any: every upstream session gets it when it opens. */
+  readonly logLevel: LoggingLevel | undefined;
   readonly relay: DownstreamRelay;
-  readonly timing: LinkTiming;
-  readonly log: Logger;
   /** Maps an upstream resource URI to the one the downstream client sees. */
   exposeUri(member: string, uri: string): string;
-  /** Called when the link's tools or availability changed (the session re-indexes and tells the client). */
-  onChange(): void;
+  /** The link's tools or availability changed; `notify`: the client may have seen the old tools. */
+  linkChanged(notify: boolean): void;
 }
 
 const MAX_TOOL_PAGES = 100;
 
 /**
- * One upstream MCP session with one member, owned by one downstream session. It reconnects with backoff when
- * the backend fails, withdrawing the member's tools meanwhile, so a failing member never breaks its session.
+ * One member as seen by one downstream session. Its upstream session is opened when a request first needs it
+ * (`open`); until then the link answers from what the pool learnt about the member. Once opened it reconnects
+ * with backoff when the backend fails, withdrawing the member's tools meanwhile, so a failing member never
+ * breaks its session; what the client set (log level, subscriptions) is replayed on every new upstream session.
  */
 export class MemberLink {
-  state: 'connecting' | 'ready' | 'down' | 'closed' = 'connecting';
+  /** `idle`: never opened. */
+  state: 'idle' | 'connecting' | 'ready' | 'down' | 'closed' = 'idle';
   client: Client | undefined;
+  /** The member's tools while ready (the latest listing), else none. */
   tools: readonly Tool[] = [];
-  capabilities: ServerCapabilities = {};
-  instructions: string | undefined;
-  /** The backend recipe hash this link is connected to. */
+  /** What the member said at initialize: this link's upstream session's, or the pool's while idle; unknown before. */
+  info: MemberInfo | undefined;
+  /** The backend recipe hash `info` and the connection belong to. */
   hash = '';
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** The connection attempt in flight, shared by whoever waits for it. */
+  private attempt: Promise<void> | undefined;
+  /** The first attempt while in flight: what requests wait for before the link ever was up. */
+  private firstOpen: Promise<void> | undefined;
+  /** Upstream URIs the client subscribed to, resubscribed on reconnect. */
+  private subscriptions: Set<string> | undefined;
 
   constructor(
     readonly name: string,
-    private readonly deps: MemberLinkDeps,
-  ) {}
+    private readonly owner: LinkOwner,
+  ) {
+    this.learnFromPool();
+  }
 
-  /** Connects (or reconnects) to the member's current backend; never throws. */
-  async connect(): Promise<void> {
-    clearTimeout(this.retryTimer);
-    const pooled = this.deps.pool.get(this.name);
-    if (!pooled) return this.fail(new Error(`server "${this.name}" is not configured`), false);
-    this.state = 'connecting';
-    let transport: Transport | undefined;
-    const client = this.newClient();
-    try {
-      await withTimeout(
-        (async () => {
-          transport = await pooled.backend.connect();
-          await client.connect(transport, { timeout: this.deps.timing.connectTimeoutMs });
-          this.capabilities = client.getServerCapabilities() ?? {};
-          this.tools = this.capabilities.tools ? await listAllTools(client) : [];
-        })(),
-        this.deps.timing.connectTimeoutMs,
-      );
-    } catch (err) {
-      await client.close().catch(() => {});
-      return this.fail(err as Error, true);
+  get capabilities(): ServerCapabilities | undefined {
+    return this.info?.capabilities;
+  }
+
+  /** Whether the member counts as offered: up, or not opened yet but known from an earlier session. */
+  get usable(): boolean {
+    return this.info !== undefined && (this.state === 'ready' || this.state === 'idle');
+  }
+
+  /** Opens the upstream session if the link never was, and waits for that first attempt; never throws. */
+  open(): Promise<void> {
+    if (this.state === 'idle') {
+      const first = this.connect().finally(() => {
+        if (this.firstOpen === first) this.firstOpen = undefined;
+      });
+      this.firstOpen = first;
     }
-    // close() may have run while we waited.
-    if (this.isClosed()) return void client.close().catch(() => {});
-    this.hash = pooled.hash;
-    this.instructions = client.getInstructions();
-    this.client = client;
-    this.state = 'ready';
-    this.failures = 0;
-    client.onclose = () => this.lost(client);
-    this.deps.onChange();
+    return this.firstOpen ?? Promise.resolve();
   }
 
-  /** Sends a request to the member; a JSON-RPC error when it is not connected. */
-  readonly request: Client['request'] = ((request, schema, options) => {
+  /** Sends a request to the member, opening its upstream session first; a JSON-RPC error when it is not up. */
+  async request<S extends z.ZodType>(request: ClientRequest, schema: S, options?: RequestOptions): Promise<z.infer<S>> {
+    await this.open();
     const client = this.client;
-    if (!client) return Promise.reject(protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [this.name]));
-    return client.request(request, schema, options);
-  }) as Client['request'];
-
-  /** A new, unconnected link to another member with the same session wiring. */
-  sibling(name: string): MemberLink {
-    return new MemberLink(name, this.deps);
+    if (!client) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [this.name]);
+    // The SDK's generic typing of schemas does not line up across its entry points; it validates either way.
+    return client.request(request, schema as never, options) as Promise<z.infer<S>>;
   }
 
-  /** Drops the current connection and connects to the (new) backend, e.g. after a config change. */
-  async replace(): Promise<void> {
+  /** Subscribes to upstream resource `uri`, remembered so a new upstream session is subscribed again. */
+  async subscribe(params: SubscribeRequest['params'], options: RequestOptions): Promise<void> {
+    await this.request({ method: 'resources/subscribe', params }, EmptyResultSchema, options);
+    (this.subscriptions ??= new Set()).add(params.uri);
+  }
+
+  /** Ends a subscription upstream and forgets it. */
+  async unsubscribe(params: UnsubscribeRequest['params'], options: RequestOptions): Promise<void> {
+    this.subscriptions?.delete(params.uri);
+    await this.request({ method: 'resources/unsubscribe', params }, EmptyResultSchema, options);
+  }
+
+  /** Follows a config change: an unopened link re-reads the pool; an opened one reconnects if its backend changed or it is down. */
+  async refresh(): Promise<void> {
+    if (this.state === 'idle') return this.learnFromPool();
+    await this.attempt;
+    const pooled = this.owner.services.pool.get(this.name);
+    if (this.state === 'closed' || (this.state === 'ready' && pooled?.hash === this.hash)) return;
     const old = this.client;
     this.client = undefined;
     await old?.close().catch(() => {});
@@ -138,8 +160,70 @@ export class MemberLink {
     await client?.close().catch(() => {});
   }
 
+  /** Connects (or reconnects) to the member's current backend, joining an attempt in flight; never throws. */
+  private connect(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    if (this.attempt) return this.attempt;
+    // The upstream session outlives the request that opened it.
+    const attempt = detached(() => this.tryConnect()).finally(() => {
+      this.attempt = undefined;
+    });
+    this.attempt = attempt;
+    return attempt;
+  }
+
+  private async tryConnect(): Promise<void> {
+    const pooled = this.owner.services.pool.get(this.name);
+    const first = this.state === 'idle';
+    if (!pooled) return this.fail(new Error(`server "${this.name}" is not configured`), false);
+    this.state = 'connecting';
+    const client = this.newClient();
+    let sentLevel: LoggingLevel | undefined;
+    let info: MemberInfo;
+    let tools: readonly Tool[];
+    try {
+      ({ info, tools, sentLevel } = await withTimeout(this.handshake(pooled, client), this.owner.services.timing.connectTimeoutMs));
+    } catch (err) {
+      await client.close().catch(() => {});
+      return this.fail(err as Error, true);
+    }
+    // close() may have run while we waited.
+    if (this.isClosed()) return void client.close().catch(() => {});
+    this.hash = pooled.hash;
+    this.info = info;
+    this.tools = tools;
+    this.client = client;
+    this.state = 'ready';
+    this.failures = 0;
+    client.onclose = () => this.lost(client);
+    const level = this.owner.logLevel;
+    // The client changed the level while the handshake ran.
+    if (level !== sentLevel && info.capabilities.logging && level) void client.setLoggingLevel(level).catch(() => {});
+    // A first opening only makes tools known; any later one may change what the client saw.
+    this.owner.linkChanged(!first);
+  }
+
+  /** Connect + initialize, then what the session set so far, then the tools: the new upstream session as if it had always been open. */
+  private async handshake(pooled: PooledBackend, client: Client) {
+    const transport: Transport = await pooled.backend.connect();
+    await client.connect(transport, { timeout: this.owner.services.timing.connectTimeoutMs });
+    const version = client.getServerVersion()?.version;
+    const info = learnInfo(pooled, { version, capabilities: client.getServerCapabilities() ?? {}, instructions: client.getInstructions() });
+    const sentLevel = info.capabilities.logging ? this.owner.logLevel : undefined;
+    if (sentLevel) await client.setLoggingLevel(sentLevel);
+    for (const uri of this.subscriptions ?? []) await client.subscribeResource({ uri }).catch(() => {});
+    const tools = info.capabilities.tools ? learnTools(pooled, await listAllTools(client)) : [];
+    return { info, tools, sentLevel };
+  }
+
   private isClosed(): boolean {
     return this.state === 'closed';
+  }
+
+  private learnFromPool(): void {
+    const pooled = this.owner.services.pool.get(this.name);
+    this.info = pooled?.info;
+    this.hash = pooled?.info ? pooled.hash : '';
   }
 
   private fail(err: Error, retry: boolean): void {
@@ -147,29 +231,32 @@ export class MemberLink {
     const hadTools = this.tools.length > 0 || this.state === 'ready';
     this.state = 'down';
     this.tools = [];
-    this.deps.log.warn({ member: this.name, err: err.message }, 'mcp member unavailable');
-    if (hadTools) this.deps.onChange();
+    this.owner.services.log.warn({ session: this.owner.id, server: this.owner.config.name, member: this.name, err: err.message }, 'mcp member unavailable');
+    if (hadTools) this.owner.linkChanged(true);
     if (!retry) return;
-    const { retryInitialMs, retryMaxMs } = this.deps.timing;
+    const { retryInitialMs, retryMaxMs } = this.owner.services.timing;
     const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(this.failures++, 20));
     this.retryTimer = setTimeout(() => void this.connect(), delay);
     this.retryTimer.unref();
   }
 
   private newClient(): Client {
-    const caps = this.deps.clientCapabilities;
+    const caps = this.owner.clientCapabilities;
     const client = new Client({ name: 'agate', version: '0.1.0' }, { capabilities: caps, jsonSchemaValidator: passThroughSchemaValidator });
-    const relay = this.deps.relay;
+    const relay = this.owner.relay;
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => relay.notify(n));
     client.setNotificationHandler(ResourceListChangedNotificationSchema, (n) => relay.notify(n));
     client.setNotificationHandler(PromptListChangedNotificationSchema, (n) => relay.notify(n));
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) =>
-      relay.notify({ ...n, params: { ...n.params, uri: this.deps.exposeUri(this.name, n.params.uri) } }),
+      relay.notify({ ...n, params: { ...n.params, uri: this.owner.exposeUri(this.name, n.params.uri) } }),
     );
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
       if (client !== this.client) return;
-      this.tools = await listAllTools(client).catch(() => this.tools);
-      this.deps.onChange();
+      const pooled = this.owner.services.pool.get(this.name);
+      const tools = await listAllTools(client).catch(() => undefined);
+      if (!tools || client !== this.client) return;
+      this.tools = pooled?.hash === this.hash ? learnTools(pooled, tools) : tools;
+      this.owner.linkChanged(true);
     });
     if (caps.sampling) {
       client.setRequestHandler(CreateMessageRequestSchema, (req) =>

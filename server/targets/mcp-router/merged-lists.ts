@@ -33,7 +33,9 @@ async function mergedPage<T>(session: RouterSession, spec: PageSpec<T>, cursor: 
   while (position && position.m < links.length) {
     const link = links[position.m]!;
     const nextMember: CompositeCursor | undefined = position.m + 1 < links.length ? { m: position.m + 1 } : undefined;
-    if (link.state !== 'ready' || link.capabilities[spec.capability] === undefined) {
+    // A member nothing is known about yet is asked; one known to lack the capability is not opened for it.
+    if (link.capabilities === undefined) await link.open();
+    if (!link.usable || link.capabilities?.[spec.capability] === undefined) {
       position = nextMember;
       continue;
     }
@@ -100,7 +102,8 @@ export async function listPrompts(session: RouterSession, cursor: string | undef
       const res = await link.request({ method: 'prompts/list', params: c ? { cursor: c } : {} }, ListPromptsResultSchema, { signal: s });
       const items = res.prompts.map((p) => {
         const exposed = exposedName(link.name, p.name, session.rule);
-        if (session.promptNames.size < 10_000) session.promptNames.set(exposed, { member: link.name, name: p.name });
+        const names = (session.promptNames ??= new Map());
+        if (names.size < 10_000) names.set(exposed, { member: link.name, name: p.name });
         return { ...p, name: exposed };
       });
       return { items, nextCursor: res.nextCursor };

@@ -18,6 +18,14 @@ export function onBehalfOf<T>(extra: DownstreamExtra, fn: () => Promise<T>): Pro
   return downstreamRequest.run(extra, fn);
 }
 
+/**
+ * Runs `fn` outside any downstream request. An upstream session opened on a request's behalf is the session's,
+ * not the request's: what it sets up (streams, timers) must not relay to that request's stream once it ended.
+ */
+export function detached<T>(fn: () => T): T {
+  return downstreamRequest.exit(fn);
+}
+
 /** How upstream traffic reaches one downstream session. */
 export interface DownstreamRelay {
   /** Sends a notification on the stream of the call that caused it, else on the session's standalone stream. */

@@ -1,16 +1,16 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { InitializeRequest, InitializeResult, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, InitializeRequest, InitializeResult, LoggingLevel, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { ConsumerIdentity } from '../../pipeline/index.js';
 import type { BackendPool } from './backend-pool.js';
-import { MemberLink, type LinkTiming } from './member-link.js';
+import { MemberLink, type LinkOwner, type LinkTiming } from './member-link.js';
 import type { McpMetrics } from './mcp-metrics.js';
 import { exposedUri, namingRule, type NamingRule } from './naming.js';
 import type { ToolCallLimiter } from './policy.js';
-import { downstreamRelay } from './relay.js';
+import { downstreamRelay, type DownstreamRelay } from './relay.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 import { registerSessionHandlers } from './session-handlers.js';
-import { indexTools, type ToolIndex } from './tool-index.js';
+import { EMPTY_INDEX, indexTools, sameTools, type ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
 
 /** Protocol revisions the router speaks, newest first (negotiated in initialize). */
@@ -48,9 +48,10 @@ const ALL_CAPABILITIES: ServerCapabilities = {
 
 /**
  * One downstream MCP session: an SDK server (which does the JSON-RPC protocol work) whose handlers fan out to
- * one upstream session per member. Survives snapshot swaps: `reconcile` moves it onto the new config.
+ * one link per member. A link opens its upstream session only when a request needs it, so an initialized but
+ * idle session holds none. Survives snapshot swaps: `reconcile` moves it onto the new config.
  */
-export class RouterSession {
+export class RouterSession implements LinkOwner {
   readonly id: string;
   readonly server: Server;
   readonly consumer: ConsumerIdentity | undefined;
@@ -58,14 +59,17 @@ export class RouterSession {
   config: CompiledMcpServer;
   rule: NamingRule;
   links: MemberLink[] = [];
-  index: ToolIndex = { list: [], byName: new Map() };
+  index: ToolIndex = EMPTY_INDEX;
   protocolVersion = SUPPORTED_PROTOCOL_VERSIONS[0]!;
+  clientCapabilities: ClientCapabilities = {};
+  logLevel: LoggingLevel | undefined;
   /** Exposed prompt name → member and upstream name, learnt from prompts/list (fitted names cannot be split). */
-  readonly promptNames = new Map<string, { member: string; name: string }>();
-  private readonly callers = new Map<RequestId, string>();
+  promptNames: Map<string, { member: string; name: string }> | undefined;
+  /** Request id → caller address, for requests that came from another address than the session's. */
+  private callers: Map<RequestId, string> | undefined;
+  private relayToClient: DownstreamRelay | undefined;
   private readonly remoteAddress: string;
   private initialized = false;
-  private toolsKey = '';
   private closed = false;
 
   constructor(init: RouterSessionInit) {
@@ -87,78 +91,86 @@ export class RouterSession {
     return this.config.bundle?.members ?? [this.config.name];
   }
 
-  /** Answers initialize: connects every member with the client's capabilities, then mirrors theirs. */
+  /** How upstream notifications and requests reach this session's client. */
+  get relay(): DownstreamRelay {
+    return (this.relayToClient ??= downstreamRelay(this.server));
+  }
+
+  /**
+   * Answers initialize from what the pool knows about each member; a member nothing is known about yet (first
+   * session since start or since its config changed) is connected now, with the client's capabilities.
+   */
   async initialize(params: InitializeRequest['params']): Promise<InitializeResult> {
     const requested = params.protocolVersion;
     this.protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : SUPPORTED_PROTOCOL_VERSIONS[0]!;
     if (this.links.length === 0) {
-      const relay = downstreamRelay(this.server);
-      this.links = this.memberNames.map(
-        (name) =>
-          new MemberLink(name, {
-            pool: this.services.pool,
-            clientCapabilities: params.capabilities,
-            relay,
-            timing: this.services.timing,
-            log: this.services.log.child({ session: this.id, server: this.config.name }),
-            exposeUri: (member, uri) => exposedUri(member, uri, this.rule),
-            onChange: () => this.reindex(true),
-          }),
-      );
-      await Promise.all(this.links.map((l) => l.connect()));
+      this.clientCapabilities = params.capabilities;
+      this.links = this.memberNames.map((name) => new MemberLink(name, this));
+      await Promise.all(this.links.map((l) => (l.info ? undefined : l.open())));
     }
     this.reindex(false);
     const single = this.links.length === 1 ? this.links[0] : undefined;
-    const instructions = single ? single.instructions : this.bundleInstructions();
+    const instructions = single ? single.info?.instructions : this.bundleInstructions();
     return {
       protocolVersion: this.protocolVersion,
       capabilities: this.capabilities(),
-      serverInfo: { name: this.config.name, version: single?.client?.getServerVersion()?.version ?? '0.1.0' },
+      serverInfo: { name: this.config.name, version: (single?.usable && single.info?.version) || '0.1.0' },
       ...(instructions ? { instructions } : {}),
     };
   }
 
+  /** Opens every member not opened yet, in parallel, so the tool index is complete; a member that fails is left out. */
+  async openAll(): Promise<void> {
+    if (this.links.some((l) => l.state === 'idle' || l.state === 'connecting')) await Promise.all(this.links.map((l) => l.open()));
+  }
+
   /** Records which socket address sent request `id` (for the verified caller IP). */
   noteCaller(id: RequestId, address: string): void {
+    if (address === this.remoteAddress) {
+      this.callers?.delete(id);
+      return;
+    }
+    this.callers ??= new Map();
     if (this.callers.size > 10_000) this.callers.clear();
     this.callers.set(id, address);
   }
 
   /** The verified address of the client that sent request `id`. */
   callerOf(id: RequestId): string {
-    const address = this.callers.get(id) ?? this.remoteAddress;
-    this.callers.delete(id);
+    const address = this.callers?.get(id);
+    if (address === undefined) return this.remoteAddress;
+    this.callers!.delete(id);
     return address;
+  }
+
+  /** Maps an upstream resource URI of `member` to the one the client sees. */
+  exposeUri(member: string, uri: string): string {
+    return exposedUri(member, uri, this.rule);
+  }
+
+  /** A member's tools or availability changed: re-index, and tell the client if it may have seen other tools. */
+  linkChanged(notify: boolean): void {
+    this.reindex(notify);
   }
 
   /** Rebuilds the tool index; tells the client when the exposed tools changed. */
   reindex(notify: boolean): void {
+    const before = this.index;
     this.index = indexTools(this.links.filter((l) => l.state === 'ready'), this.rule, this.config.bundle?.tools);
-    const key = JSON.stringify(this.index.list.map((t) => [t.exposed, t.tool]));
-    const changed = key !== this.toolsKey;
-    this.toolsKey = key;
-    if (notify && changed) this.sendToolListChanged();
+    if (notify && !sameTools(before, this.index)) this.sendToolListChanged();
   }
 
-  /** Moves the session onto a new compiled config; members whose backend changed reconnect. */
+  /** Moves the session onto a new compiled config; opened members whose backend changed reconnect. */
   async reconcile(config: CompiledMcpServer): Promise<void> {
     const configChanged = config.configHash !== this.config.configHash;
     this.config = config;
     this.rule = ruleOf(config);
     if (this.links.length === 0) return;
     const wanted = new Set(this.memberNames);
-    const kept = this.links.filter((l) => wanted.has(l.name));
-    await Promise.all(this.links.filter((l) => !wanted.has(l.name)).map((l) => l.close()));
-    const template = this.links[0]!;
-    for (const name of this.memberNames) if (!kept.some((l) => l.name === name)) kept.push(template.sibling(name));
-    this.links = this.memberNames.map((n) => kept.find((l) => l.name === n)!);
-    await Promise.all(
-      this.links.map((l) => {
-        const pooled = this.services.pool.get(l.name);
-        const stale = l.state === 'down' || l.hash === '' || pooled?.hash !== l.hash;
-        return stale && l.state !== 'closed' ? l.replace() : undefined;
-      }),
-    );
+    const old = this.links;
+    await Promise.all(old.filter((l) => !wanted.has(l.name)).map((l) => l.close()));
+    this.links = this.memberNames.map((n) => old.find((l) => l.name === n) ?? new MemberLink(n, this));
+    await Promise.all(this.links.map((l) => l.refresh()));
     this.reindex(!configChanged);
     if (configChanged) this.sendToolListChanged();
   }
@@ -177,12 +189,12 @@ export class RouterSession {
   }
 
   private capabilities(): ServerCapabilities {
-    const ready = this.links.filter((l) => l.state === 'ready');
+    const usable = this.links.filter((l) => l.usable);
     const caps: ServerCapabilities = { tools: { listChanged: true } };
-    if (ready.length === 0) return { ...caps, logging: {} };
-    const any = (k: keyof ServerCapabilities) => ready.some((l) => l.capabilities[k] !== undefined);
+    if (usable.length === 0) return { ...caps, logging: {} };
+    const any = (k: keyof ServerCapabilities) => usable.some((l) => l.capabilities?.[k] !== undefined);
     if (any('resources')) {
-      caps.resources = { listChanged: true, ...(ready.some((l) => l.capabilities.resources?.subscribe) ? { subscribe: true } : {}) };
+      caps.resources = { listChanged: true, ...(usable.some((l) => l.capabilities?.resources?.subscribe) ? { subscribe: true } : {}) };
     }
     if (any('prompts')) caps.prompts = { listChanged: true };
     if (any('completions')) caps.completions = {};
@@ -191,7 +203,7 @@ export class RouterSession {
   }
 
   private bundleInstructions(): string | undefined {
-    const parts = this.links.filter((l) => l.instructions).map((l) => `${l.name}: ${l.instructions}`);
+    const parts = this.links.filter((l) => l.info?.instructions).map((l) => `${l.name}: ${l.info!.instructions}`);
     return parts.length ? parts.join('\n') : this.config.description;
   }
 }

@@ -16,62 +16,101 @@ import {
   SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
+  type JSONRPCRequest,
   type ListToolsResult,
+  type ServerResult,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { listPrompts, listResources, listResourceTemplates } from './merged-lists.js';
 import { JsonRpcCode, protocolError } from './mcp-errors.js';
 import { splitUri } from './naming.js';
 import { toolAllowed } from './policy.js';
-import { onBehalfOf } from './relay.js';
+import { onBehalfOf, type DownstreamExtra } from './relay.js';
 import type { RouterSession } from './router-session.js';
 import { callTool } from './tool-call.js';
 
 const TOOLS_PAGE = 500;
 
-/** Installs the router's request handlers on a session's SDK server (ping and errors are the SDK's). */
+type Answer = (session: RouterSession, request: never, extra: DownstreamExtra) => unknown;
+
+/**
+ * What a session answers, shared by every session: method → the schema a request is checked against and the
+ * answer. One table instead of a handler pair per method per session keeps idle sessions small.
+ */
+const ROUTES = new Map<string, { readonly schema: z.ZodType; readonly answer: Answer }>();
+
+function route<S extends z.ZodObject<{ method: z.ZodLiteral<string> }>>(
+  schema: S,
+  answer: (session: RouterSession, request: z.infer<S>, extra: DownstreamExtra) => unknown,
+): void {
+  ROUTES.set(schema.shape.method.value, { schema, answer: answer as Answer });
+}
+
+route(InitializeRequestSchema, (session, req) => session.initialize(req.params));
+route(ListToolsRequestSchema, async (session, req) => {
+  await session.openAll();
+  return listTools(session, req.params?.cursor);
+});
+route(CallToolRequestSchema, (session, req, extra) => callTool(session, req.params, extra));
+route(ListResourcesRequestSchema, (session, req, extra) => listResources(session, req.params?.cursor, extra.signal));
+route(ListResourceTemplatesRequestSchema, (session, req, extra) => listResourceTemplates(session, req.params?.cursor, extra.signal));
+route(ListPromptsRequestSchema, (session, req, extra) => listPrompts(session, req.params?.cursor, extra.signal));
+route(ReadResourceRequestSchema, (session, req, extra) => {
+  const { link, uri } = byUri(session, req.params.uri);
+  return onBehalfOf(extra, () => link.request({ method: 'resources/read', params: { ...req.params, uri } }, ReadResourceResultSchema, { signal: extra.signal }));
+});
+route(SubscribeRequestSchema, async (session, req, extra) => {
+  const { link, uri } = byUri(session, req.params.uri);
+  await link.subscribe({ ...req.params, uri }, { signal: extra.signal });
+  return {};
+});
+route(UnsubscribeRequestSchema, async (session, req, extra) => {
+  const { link, uri } = byUri(session, req.params.uri);
+  await link.unsubscribe({ ...req.params, uri }, { signal: extra.signal });
+  return {};
+});
+route(GetPromptRequestSchema, (session, req, extra) => {
+  const { link, name } = byPromptName(session, req.params.name);
+  return onBehalfOf(extra, () => link.request({ method: 'prompts/get', params: { ...req.params, name } }, GetPromptResultSchema, { signal: extra.signal }));
+});
+route(CompleteRequestSchema, (session, req, extra) => {
+  const ref = req.params.ref;
+  const target = ref.type === 'ref/prompt' ? byPromptName(session, ref.name) : byUri(session, ref.uri);
+  const upstreamRef = 'name' in target ? { ...ref, name: target.name } : { ...ref, uri: target.uri };
+  return target.link.request({ method: 'completion/complete', params: { ...req.params, ref: upstreamRef } }, CompleteResultSchema, {
+    signal: extra.signal,
+  });
+});
+// Upstream sessions opened later get the level when they open.
+route(SetLevelRequestSchema, async (session, req) => {
+  session.logLevel = req.params.level;
+  const ready = session.links.filter((l) => l.state === 'ready' && l.capabilities?.logging);
+  await Promise.allSettled(ready.map((l) => l.request({ method: 'logging/setLevel', params: req.params }, EmptyResultSchema)));
+  return {};
+});
+
+/** Answers one request with the route for its method: checked against the route's schema, as the SDK's own handlers are. */
+async function answer(session: RouterSession, request: JSONRPCRequest, extra: DownstreamExtra): Promise<ServerResult> {
+  const found = ROUTES.get(request.method);
+  // What the SDK answers a method nobody handles.
+  if (!found) throw Object.assign(new Error('Method not found'), { code: JsonRpcCode.MethodNotFound });
+  const parsed = found.schema.safeParse(request);
+  if (!parsed.success) throw parsed.error;
+  return (await found.answer(session, parsed.data as never, extra)) as ServerResult;
+}
+
+/** Points a session's SDK server at the shared routes (ping, cancellation and progress stay the SDK's). */
 export function registerSessionHandlers(session: RouterSession): void {
   const server = session.server;
-  server.setRequestHandler(InitializeRequestSchema, (req) => session.initialize(req.params));
-  server.setRequestHandler(ListToolsRequestSchema, (req) => listTools(session, req.params?.cursor));
-  server.setRequestHandler(CallToolRequestSchema, (req, extra) => callTool(session, req.params, extra));
-  server.setRequestHandler(ListResourcesRequestSchema, (req, extra) => listResources(session, req.params?.cursor, extra.signal));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, (req, extra) =>
-    listResourceTemplates(session, req.params?.cursor, extra.signal),
-  );
-  server.setRequestHandler(ListPromptsRequestSchema, (req, extra) => listPrompts(session, req.params?.cursor, extra.signal));
-  server.setRequestHandler(ReadResourceRequestSchema, (req, extra) => {
-    const { link, uri } = byUri(session, req.params.uri);
-    return onBehalfOf(extra, () => link.request({ method: 'resources/read', params: { ...req.params, uri } }, ReadResourceResultSchema, { signal: extra.signal }));
-  });
-  server.setRequestHandler(SubscribeRequestSchema, (req, extra) => {
-    const { link, uri } = byUri(session, req.params.uri);
-    return link.request({ method: 'resources/subscribe', params: { ...req.params, uri } }, EmptyResultSchema, { signal: extra.signal });
-  });
-  server.setRequestHandler(UnsubscribeRequestSchema, (req, extra) => {
-    const { link, uri } = byUri(session, req.params.uri);
-    return link.request({ method: 'resources/unsubscribe', params: { ...req.params, uri } }, EmptyResultSchema, { signal: extra.signal });
-  });
-  server.setRequestHandler(GetPromptRequestSchema, (req, extra) => {
-    const { link, name } = byPromptName(session, req.params.name);
-    return onBehalfOf(extra, () => link.request({ method: 'prompts/get', params: { ...req.params, name } }, GetPromptResultSchema, { signal: extra.signal }));
-  });
-  server.setRequestHandler(CompleteRequestSchema, (req, extra) => {
-    const ref = req.params.ref;
-    const target = ref.type === 'ref/prompt' ? byPromptName(session, ref.name) : byUri(session, ref.uri);
-    const upstreamRef = 'name' in target ? { ...ref, name: target.name } : { ...ref, uri: target.uri };
-    return target.link.request({ method: 'completion/complete', params: { ...req.params, ref: upstreamRef } }, CompleteResultSchema, {
-      signal: extra.signal,
-    });
-  });
-  server.setRequestHandler(SetLevelRequestSchema, async (req) => {
-    const ready = session.links.filter((l) => l.state === 'ready' && l.capabilities.logging);
-    await Promise.allSettled(ready.map((l) => l.request({ method: 'logging/setLevel', params: req.params }, EmptyResultSchema)));
-    return {};
-  });
-  server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+  // The SDK's own initialize and logging/setLevel would shadow the routes.
+  server.removeRequestHandler('initialize');
+  server.removeRequestHandler('logging/setLevel');
+  server.fallbackRequestHandler = (request, extra) => answer(session, request, extra);
+  server.fallbackNotificationHandler = async (notification) => {
+    if (notification.method !== RootsListChangedNotificationSchema.shape.method.value) return;
     await Promise.allSettled(session.links.map((l) => l.client?.sendRootsListChanged()));
-  });
+  };
 }
 
 function listTools(session: RouterSession, cursor: string | undefined): ListToolsResult {
@@ -92,7 +131,7 @@ function byUri(session: RouterSession, exposed: string) {
 }
 
 function byPromptName(session: RouterSession, exposed: string) {
-  const known = session.promptNames.get(exposed);
+  const known = session.promptNames?.get(exposed);
   let target = known;
   if (!target && !session.rule.prefixed && session.links.length === 1) target = { member: session.links[0]!.name, name: exposed };
   if (!target && session.rule.prefixed) {

@@ -21,6 +21,7 @@ export async function callTool(session: RouterSession, params: CallToolRequest['
   let member = '';
   let errorCode: string | undefined;
   try {
+    await session.openAll();
     const entry = session.index.byName.get(params.name);
     // A hidden tool answers exactly like a missing one, so allow lists do not reveal what exists.
     if (!entry || !toolAllowed(config.policy, params.name, consumer)) {

@@ -16,6 +16,9 @@ export interface ToolIndex {
   readonly byName: ReadonlyMap<string, IndexedTool>;
 }
 
+/** The index of an endpoint with no tools up (yet): one shared object. */
+export const EMPTY_INDEX: ToolIndex = Object.freeze({ list: Object.freeze([]), byName: new Map<string, IndexedTool>() });
+
 /**
  * Indexes the tools of the links that are up. Without prefixes two members may offer the same name: the
  * first member wins, and the other's tool is left out rather than made ambiguous. `memberTools` (a bundle's
@@ -35,5 +38,15 @@ export function indexTools(links: readonly MemberLink[], rule: NamingRule, membe
       byName.set(exposed, entry);
     }
   }
-  return { list, byName };
+  return list.length === 0 ? EMPTY_INDEX : { list, byName };
+}
+
+/** Whether two indexes expose the same tools in the same order (what a client listing tools would see). */
+export function sameTools(a: ToolIndex, b: ToolIndex): boolean {
+  if (a === b) return true;
+  if (a.list.length !== b.list.length) return false;
+  return a.list.every((t, i) => {
+    const u = b.list[i]!;
+    return t.exposed === u.exposed && (t.tool === u.tool || JSON.stringify(t.tool) === JSON.stringify(u.tool));
+  });
 }
