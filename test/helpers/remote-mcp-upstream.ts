@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
+import type { AddressInfo, Socket } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { StreamableHTTPServerTransport, type EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import express from 'express';
 import { z } from 'zod';
 
@@ -29,7 +28,36 @@ export interface RemoteMcpUpstream {
   close(): Promise<void>;
 }
 
-function buildServer(generation: number): McpServer {
+/**
+ * One session's events, for resumption. The SDK's example store cannot replay the standalone GET stream (it reads
+ * the stream id out of the event id up to the first `_`, and that stream's id starts with one), so: a plain log.
+ */
+class EventLog implements EventStore {
+  private readonly events: Array<{ id: string; streamId: string; message: JSONRPCMessage }> = [];
+
+  async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+    const id = String(this.events.length + 1);
+    this.events.push({ id, streamId, message });
+    return id;
+  }
+
+  async getStreamIdForEventId(eventId: string): Promise<string | undefined> {
+    return this.events.find((e) => e.id === eventId)?.streamId;
+  }
+
+  async replayEventsAfter(lastEventId: string, { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> }): Promise<string> {
+    const at = this.events.findIndex((e) => e.id === lastEventId);
+    if (at === -1) return '';
+    const { streamId } = this.events[at]!;
+    for (const e of this.events.slice(at + 1)) if (e.streamId === streamId) await send(e.id, e.message);
+    return streamId;
+  }
+}
+
+/** The socket each POSTed request came on, by `session id:request id`: what the `cut` tool breaks. */
+type PostSockets = Map<string, Socket>;
+
+function buildServer(generation: number, sockets: PostSockets): McpServer {
   const server = new McpServer({ name: `upstream-gen${generation}`, version: '1.0.0' });
   server.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => ({
     content: [{ type: 'text', text: `gen${generation}: ${message}` }],
@@ -41,6 +69,26 @@ function buildServer(generation: number): McpServer {
     await new Promise((r) => setTimeout(r, 100));
     return { content: [{ type: 'text', text: 'resumed' }] };
   });
+  server.registerTool('cut', {}, async (extra) => {
+    // Progress 1 goes out, then the connection carrying the response stream is cut, as a network failure would;
+    // progress 2 and the result wait in the event store for the client to resume with Last-Event-ID.
+    const progress = (n: number) =>
+      extra.sendNotification({ method: 'notifications/progress', params: { progressToken: extra._meta?.progressToken ?? 'none', progress: n, total: 2 } });
+    await progress(1);
+    await new Promise((r) => setTimeout(r, 20));
+    sockets.get(`${extra.sessionId}:${String(extra.requestId)}`)?.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    await progress(2);
+    return { content: [{ type: 'text', text: 'survived the cut' }] };
+  });
+  server.registerTool('drop-standalone', {}, async (extra) => {
+    // A notification on the standalone GET stream, which is then closed; the next one waits in the event store.
+    await server.server.sendToolListChanged();
+    await new Promise((r) => setTimeout(r, 20));
+    extra.closeStandaloneSSEStream?.();
+    await server.server.sendToolListChanged();
+    return { content: [{ type: 'text', text: 'dropped' }] };
+  });
   return server;
 }
 
@@ -49,6 +97,7 @@ export async function startRemoteMcpUpstream(generation = 1, port = 0): Promise<
   const requests: SeenRequest[] = [];
   const streamable = new Map<string, StreamableHTTPServerTransport>();
   const sse = new Map<string, SSEServerTransport>();
+  const sockets: PostSockets = new Map();
   const app = express();
   app.use(express.json());
   app.use((req, _res, next) => {
@@ -57,6 +106,11 @@ export async function startRemoteMcpUpstream(generation = 1, port = 0): Promise<
   });
   app.all('/mcp', async (req, res) => {
     const sid = req.headers['mcp-session-id'];
+    const rpcId = (req.body as { id?: unknown } | undefined)?.id;
+    if (req.method === 'POST' && typeof sid === 'string' && rpcId !== undefined) {
+      sockets.set(`${sid}:${String(rpcId)}`, req.socket);
+      res.on('close', () => sockets.delete(`${sid}:${String(rpcId)}`));
+    }
     if (typeof sid === 'string') {
       const known = streamable.get(sid);
       if (!known) return void res.status(404).json({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } });
@@ -65,18 +119,18 @@ export async function startRemoteMcpUpstream(generation = 1, port = 0): Promise<
     if (req.method !== 'POST' || !isInitializeRequest(req.body)) return void res.status(400).json({ error: 'no session' });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
-      eventStore: new InMemoryEventStore(),
+      eventStore: new EventLog(),
       retryInterval: 50,
       onsessioninitialized: (id) => void streamable.set(id, transport),
     });
-    await buildServer(generation).connect(transport);
+    await buildServer(generation, sockets).connect(transport);
     await transport.handleRequest(req, res, req.body);
   });
   app.get('/sse', async (_req, res) => {
     const transport = new SSEServerTransport('/messages', res);
     sse.set(transport.sessionId, transport);
     res.on('close', () => sse.delete(transport.sessionId));
-    await buildServer(generation).connect(transport);
+    await buildServer(generation, sockets).connect(transport);
   });
   app.post('/messages', async (req, res) => {
     const transport = sse.get(String(req.query.sessionId));

@@ -1,10 +1,10 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from 'pino';
+import { Agent } from 'undici';
 import type { BackendFactory } from '../backend.js';
 import type { BackendRecipe } from '../types.js';
 import { BackendHealth, type SupervisedBackend } from './backend-health.js';
 import { resolveRemoteOptions, type RemoteBackendOptions, type RemoteTuning } from './options.js';
-import { createUpstreamFetch, type UpstreamFetch } from './remote-fetch.js';
 import { RemoteTransport } from './remote-transport.js';
 
 /** What the remote factory needs besides the recipe. */
@@ -25,7 +25,8 @@ export class RemoteBackend implements SupervisedBackend {
   readonly health: BackendHealth;
   /** Client headers the router may hand us on tools/call (configured passthrough). */
   readonly passthroughHeaders: readonly string[];
-  private readonly upstream: UpstreamFetch;
+  /** One connection pool for all sessions: its connect timeout is the server's, closing it closes the sockets. */
+  private readonly agent: Agent;
   private readonly open = new Set<RemoteTransport>();
   private readonly log: Logger;
   private closed = false;
@@ -37,9 +38,10 @@ export class RemoteBackend implements SupervisedBackend {
     this.log = log.child({ server: options.name });
     this.health = new BackendHealth(options.name);
     this.passthroughHeaders = options.passthroughHeaders;
-    // Headers must arrive before the request deadline can fire; a stream's body may then idle.
-    const headersTimeoutMs = options.requestTimeoutMs > 0 ? options.requestTimeoutMs + 1_000 : 0;
-    this.upstream = createUpstreamFetch({ connectTimeoutMs: options.connectTimeoutMs, headersTimeoutMs });
+    // Headers must arrive before the request deadline can fire; a stream's body may then idle for long (each
+    // request has its own deadline in the transport).
+    const headersTimeout = options.requestTimeoutMs > 0 ? options.requestTimeoutMs + 1_000 : 0;
+    this.agent = new Agent({ connect: { timeout: options.connectTimeoutMs }, headersTimeout, bodyTimeout: 0 });
   }
 
   /** Opens one upstream session (the network is used when the client starts and initializes it). */
@@ -49,7 +51,7 @@ export class RemoteBackend implements SupervisedBackend {
     const transport: RemoteTransport = new RemoteTransport({
       options: this.options,
       headers,
-      fetch: this.upstream.fetch,
+      dispatcher: this.agent,
       health: this.health,
       log: this.log,
       onClosed: () => this.open.delete(transport),
@@ -62,7 +64,7 @@ export class RemoteBackend implements SupervisedBackend {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.open].map((t) => t.close()));
-    await this.upstream.close().catch(() => {});
+    await this.agent.close().catch(() => {});
     this.health.set('stopped', 'closed');
   }
 }

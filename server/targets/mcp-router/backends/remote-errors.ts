@@ -1,5 +1,26 @@
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+
+/** The upstream answered with an HTTP error status, or with something that is not MCP (a web page, bad JSON). */
+export class UpstreamHttpError extends Error {
+  constructor(
+    /** The HTTP status of the answer. */
+    readonly status: number,
+    /** The session id the request carried, if any. */
+    readonly sessionId: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamHttpError';
+  }
+}
+
+/** A broken event stream could not be resumed within the configured attempts. */
+export class StreamLostError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StreamLostError';
+  }
+}
 
 /**
  * The upstream no longer knows our session: HTTP 404 to a request carrying its session id. The spec says to
@@ -8,36 +29,52 @@ import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
  * The SSE transport only reports the status in its message.
  */
 export function isSessionGone(err: unknown): boolean {
-  if (err instanceof StreamableHTTPError) return err.code === 404;
+  if (err instanceof UpstreamHttpError) return err.status === 404 && err.sessionId !== undefined;
   return err instanceof Error && /\(HTTP 404\)/.test(err.message);
 }
 
 /**
  * The upstream's event stream is gone for good: the legacy SSE stream broke (that transport cannot resume), or
- * the Streamable HTTP transport used up its Last-Event-ID resumption attempts.
+ * a Streamable HTTP stream used up its Last-Event-ID resumption attempts.
  */
 export function isStreamLost(err: unknown): boolean {
-  if (err instanceof SseError) return true;
-  return err instanceof Error && /^Maximum reconnection attempts/.test(err.message);
+  return err instanceof SseError || err instanceof StreamLostError;
 }
 
 /** Words for a failure: the socket error behind undici's generic "fetch failed" when there is one. */
 export function describeFailure(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause as { code?: string; message?: string } | undefined;
-  if (err.message === 'fetch failed' && cause) return cause.message ?? cause.code ?? err.message;
-  return err.message;
+  if (err.message === 'fetch failed' && cause) return cause.message || cause.code || err.message;
+  // A refused dual-stack connect is an AggregateError with an empty message and the code alone.
+  return err.message || networkCode(err) || err.name;
 }
 
-/** A failure to reach the upstream at all (no HTTP status): refused, reset, DNS, connect timeout. */
+/**
+ * A failure to reach the upstream at all (no HTTP status): refused, reset, DNS, connect or headers timeout. Our
+ * transport rejects with undici's or the socket's own error (it has a `code`); the SDK's SSE transport with
+ * fetch's TypeError (the socket error as `cause`) or an SseError without a status.
+ */
 export function isUnreachable(err: unknown): boolean {
-  if (err instanceof StreamableHTTPError) return false;
+  if (err instanceof UpstreamHttpError || err instanceof StreamLostError) return false;
   if (err instanceof SseError) return err.code === undefined || err.code <= 0;
-  return err instanceof TypeError || (err instanceof Error && 'cause' in err && err.cause !== undefined);
+  const code = networkCode(err);
+  return err instanceof TypeError || (code !== undefined && !NOT_NETWORK.has(code));
 }
+
+/** Codes that undici gives to failures of our own making (an aborted request, a bad argument), not the network's. */
+const NOT_NETWORK = new Set(['UND_ERR_ABORTED', 'UND_ERR_INVALID_ARG', 'ABORT_ERR']);
 
 /** The pooled socket was closed under us (undici's "other side closed", a reset): worth one more try. */
 export function isStaleSocket(err: unknown): boolean {
-  const code = (err as { cause?: { code?: string } } | undefined)?.cause?.code;
+  const code = networkCode(err);
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
+}
+
+/** The code of a socket or undici error, on the error itself or (behind fetch) on its cause. */
+function networkCode(err: unknown): string | undefined {
+  const own = (err as { code?: unknown } | undefined)?.code;
+  if (typeof own === 'string') return own;
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof cause === 'string' ? cause : undefined;
 }

@@ -1,6 +1,4 @@
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { FetchLike, Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   isJSONRPCRequest,
   type InitializeResult,
@@ -9,12 +7,14 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import { GatewayError, errors } from '../../../errors/index.js';
 import type { BackendHealth } from './backend-health.js';
 import type { RemoteBackendOptions } from './options.js';
 import { describeFailure, isSessionGone, isStaleSocket, isStreamLost, isUnreachable } from './remote-errors.js';
+import { SseUpstream } from './remote-sse.js';
+import { StreamableHttpUpstream } from './remote-streamable-http.js';
 import { PASSTHROUGH_AUTH_META_KEY } from '../../../../servers/index.js';
-import { requestHeaders } from './remote-fetch.js';
 import { RequestDeadlines } from './request-deadlines.js';
 
 /** What one remote connection runs on. */
@@ -22,7 +22,8 @@ export interface RemoteTransportDeps {
   readonly options: RemoteBackendOptions;
   /** Headers sent on every upstream request: configured credentials (and a passed-through token, if allowed). */
   readonly headers: Readonly<Record<string, string>>;
-  readonly fetch: FetchLike;
+  /** The backend's connection pool. */
+  readonly dispatcher: Dispatcher;
   readonly health: BackendHealth;
   /** Tagged with the server name. */
   readonly log: Logger;
@@ -30,15 +31,26 @@ export interface RemoteTransportDeps {
   readonly onClosed?: () => void;
 }
 
-type Inner = Transport & { setProtocolVersion?: (version: string) => void };
+/** Sending options of an upstream transport: the SDK's, plus headers for this one message's request. */
+export interface UpstreamSendOptions extends TransportSendOptions {
+  /** Passthrough credentials of one tools/call. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The client transport of one upstream session, Streamable HTTP or legacy HTTP+SSE. */
+export interface UpstreamTransport extends Transport {
+  send(message: JSONRPCMessage, options?: UpstreamSendOptions): Promise<void>;
+  /** Sends `MCP-Protocol-Version` from now on. */
+  setProtocolVersion(version: string): void;
+}
 
 /**
- * One upstream MCP session over the SDK's Streamable HTTP or SSE client transport, wrapped (not rewritten) to
+ * One upstream MCP session over our Streamable HTTP client transport or the SDK's legacy SSE one, wrapped to
  * add what a gateway needs: when the upstream forgets the session (404) or its event stream is lost for good,
  * a fresh inner transport replays the client's own `initialize`, re-applies the negotiated protocol version
  * (sent as `MCP-Protocol-Version`) and resends the failed message, so the client on top never notices; it is
  * told `tools/list_changed` because the new upstream session may serve other tools. Resuming a broken
- * Streamable HTTP stream with `Last-Event-ID` is the SDK transport's own work (configured by `resumeRetries`).
+ * Streamable HTTP stream with `Last-Event-ID` is the inner transport's own work (configured by `resumeRetries`).
  * An upstream that cannot be reached marks the backend down, fails the message at once and closes the
  * connection, so the router withdraws the tools and retries with backoff.
  */
@@ -46,7 +58,7 @@ export class RemoteTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
-  private inner: Inner;
+  private inner: UpstreamTransport;
   private initRequest: JSONRPCRequest | undefined;
   private protocolVersion: string | undefined;
   private reinit: Promise<void> | undefined;
@@ -68,10 +80,10 @@ export class RemoteTransport implements Transport {
     return this.inner.sessionId;
   }
 
-  /** Remembers the version the client negotiated; the SDK transport sends it as `MCP-Protocol-Version`. */
+  /** Remembers the version the client negotiated; the inner transport sends it as `MCP-Protocol-Version`. */
   setProtocolVersion(version: string): void {
     this.protocolVersion = version;
-    this.inner.setProtocolVersion?.(version);
+    this.inner.setProtocolVersion(version);
   }
 
   /** Opens the inner transport (the SSE transport connects here; Streamable HTTP on the first POST). */
@@ -120,12 +132,12 @@ export class RemoteTransport implements Transport {
    * (it restarted, or timed the socket out) before our request went out on it: the classic stale-socket race.
    */
   private async sendOnce(message: JSONRPCMessage, options?: TransportSendOptions, headers?: Record<string, string>): Promise<void> {
-    const attempt = (): Promise<void> => (headers ? requestHeaders.run(headers, () => this.inner.send(message, options)) : this.inner.send(message, options));
+    const sendOptions: UpstreamSendOptions | undefined = headers ? { ...options, headers } : options;
     try {
-      await attempt();
+      await this.inner.send(message, sendOptions);
     } catch (err) {
       if (!isStaleSocket(err)) throw err;
-      await attempt();
+      await this.inner.send(message, sendOptions);
     }
   }
 
@@ -147,24 +159,14 @@ export class RemoteTransport implements Transport {
     return { message: stripped, headers: Object.keys(headers).length ? headers : undefined };
   }
 
-  private build(): Inner {
-    const { options, headers, fetch } = this.deps;
+  private build(): UpstreamTransport {
+    const { options, headers, dispatcher } = this.deps;
     const url = new URL(options.url);
-    const requestInit: RequestInit = { headers: { ...headers } };
-    const inner: Inner =
+    const inner: UpstreamTransport =
       options.transport === 'sse'
-        ? new SSEClientTransport(url, { requestInit, fetch })
-        : new StreamableHTTPClientTransport(url, {
-            requestInit,
-            fetch,
-            reconnectionOptions: {
-              initialReconnectionDelay: options.resumeInitialMs,
-              maxReconnectionDelay: options.resumeInitialMs * 8,
-              reconnectionDelayGrowFactor: 1.5,
-              maxRetries: options.resumeRetries,
-            },
-          });
-    if (this.protocolVersion) inner.setProtocolVersion?.(this.protocolVersion);
+        ? new SseUpstream(url, headers, dispatcher)
+        : new StreamableHttpUpstream({ name: options.name, url, headers, dispatcher, resumeRetries: options.resumeRetries, resumeInitialMs: options.resumeInitialMs });
+    if (this.protocolVersion) inner.setProtocolVersion(this.protocolVersion);
     inner.onmessage = (message) => this.received(message);
     inner.onerror = (err) => this.innerError(err);
     inner.onclose = () => {
@@ -249,7 +251,7 @@ export class RemoteTransport implements Transport {
   }
 }
 
-function detach(inner: Inner): void {
+function detach(inner: UpstreamTransport): void {
   inner.onmessage = undefined;
   inner.onerror = undefined;
   inner.onclose = undefined;

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { getEventListeners } from 'node:events';
+import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PASSTHROUGH_AUTH_META_KEY } from '../../../../../servers/index.js';
 import {
@@ -9,7 +10,7 @@ import {
   type RemoteBackendSpec,
   type RemoteTuning,
 } from '../../../../../server/targets/mcp-router/backends/index.js';
-import { createUpstreamFetch } from '../../../../../server/targets/mcp-router/backends/remote-fetch.js';
+import { createUpstreamFetch } from '../../../../../server/targets/mcp-router/backends/remote-sse.js';
 import { captureLog, type CapturedLog } from '../../../../helpers/capture-log.js';
 import { waitFor } from '../../../../helpers/gateway.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
@@ -162,17 +163,31 @@ describe('remote backend over HTTP+SSE', () => {
     expect(listChanged()).toBeGreaterThan(0);
     expect(backend.health.state).toBe('ready');
   });
+
+  it('passes configured client credentials on that one tools/call only', async () => {
+    const up = await upstream();
+    const backend = remoteBackend(up.sseUrl, { transport: 'sse', tuning: { passthroughHeaders: ['authorization'] } });
+    const { client } = await connectClient(backend);
+    const _meta = { [PASSTHROUGH_AUTH_META_KEY]: { authorization: 'Bearer client-token' } };
+    expect(text(await client.callTool({ name: 'echo', arguments: { message: 'a' }, _meta }))).toBe('gen1: a');
+    await client.callTool({ name: 'echo', arguments: { message: 'b' } });
+    const [passed, plain] = posts(up, 'tools/call');
+    expect(passed.headers.authorization).toBe('Bearer client-token');
+    expect(plain.headers.authorization).toBeUndefined();
+    expect(up.requests.filter((r) => r.headers.authorization !== undefined)).toEqual([passed]);
+  });
 });
 
-describe('the upstream fetch', () => {
+describe('the upstream fetch of the SSE transport', () => {
   it('leaves no abort listener on the connection-wide signal once each response is read', async () => {
     const up = await upstream();
-    const upstreamFetch = createUpstreamFetch({ connectTimeoutMs: 2000, headersTimeoutMs: 2000 });
-    cleanup.push(() => upstreamFetch.close());
-    // The SDK transports pass one signal to every request of a connection; undici alone keeps a listener per call.
+    const agent = new Agent({ connect: { timeout: 2000 }, headersTimeout: 2000 });
+    cleanup.push(() => agent.close());
+    const upstreamFetch = createUpstreamFetch(agent);
+    // The SDK transport passes one signal to every request of a connection; undici alone keeps a listener per call.
     const connection = new AbortController();
     for (let i = 0; i < 20; i++) {
-      const res = await upstreamFetch.fetch(up.url, { method: 'GET', signal: connection.signal });
+      const res = await upstreamFetch(up.url, { method: 'GET', signal: connection.signal });
       await res.text();
     }
     expect(getEventListeners(connection.signal, 'abort')).toHaveLength(0);

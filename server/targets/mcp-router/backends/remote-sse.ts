@@ -1,31 +1,40 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { UpstreamSendOptions, UpstreamTransport } from './remote-transport.js';
 
 /**
  * Headers for the upstream requests made while a callback runs: how one tools/call carries the client's own
  * credentials (configured passthrough) although the SDK transport only knows per-connection headers.
  */
-export const requestHeaders = new AsyncLocalStorage<Readonly<Record<string, string>>>();
+const requestHeaders = new AsyncLocalStorage<Readonly<Record<string, string>>>();
 
-/** A fetch bound to one upstream's connection pool, and the way to close that pool. */
-export interface UpstreamFetch {
-  readonly fetch: FetchLike;
-  close(): Promise<void>;
+/**
+ * A legacy HTTP+SSE upstream (protocol 2024-11-05), kept on the SDK's own client transport: such servers are few,
+ * and the per-call cost that matters is Streamable HTTP's. What it lacks, per-request headers, comes through
+ * its fetch.
+ */
+export class SseUpstream extends SSEClientTransport implements UpstreamTransport {
+  constructor(url: URL, headers: Readonly<Record<string, string>>, dispatcher: Dispatcher) {
+    super(url, { requestInit: { headers: { ...headers } }, fetch: createUpstreamFetch(dispatcher) });
+  }
+
+  /** POSTs one message, with `options.headers` on that request only. */
+  override send(message: JSONRPCMessage, options?: UpstreamSendOptions): Promise<void> {
+    const headers = options?.headers;
+    return headers ? requestHeaders.run(headers, () => super.send(message)) : super.send(message);
+  }
 }
 
 /**
- * The fetch a remote backend hands to the SDK transports: undici with its own agent, so the connect timeout is
- * per server and closing the backend closes its sockets. Bodies have no idle timeout: an SSE stream may be
+ * The fetch the SSE transport runs on: undici on the backend's agent (its connect timeout, its sockets), plus
+ * the per-request headers of the message being sent. Bodies have no idle timeout: the event stream may be
  * quiet for long, and each request has its own deadline in the transport.
  */
-export function createUpstreamFetch(options: { connectTimeoutMs: number; headersTimeoutMs: number }): UpstreamFetch {
-  const agent = new Agent({
-    connect: { timeout: options.connectTimeoutMs },
-    headersTimeout: options.headersTimeoutMs,
-    bodyTimeout: 0,
-  });
-  const fetch = ((url: string | URL, init?: RequestInit) => {
+export function createUpstreamFetch(dispatcher: Dispatcher): FetchLike {
+  return ((url: string | URL, init?: RequestInit) => {
     const extra = requestHeaders.getStore();
     let headers = init?.headers;
     if (extra) {
@@ -34,7 +43,7 @@ export function createUpstreamFetch(options: { connectTimeoutMs: number; headers
       headers = merged;
     }
     const link = linkSignal(init?.signal ?? undefined);
-    const response = undiciFetch(url, { ...init, headers, signal: link.signal, dispatcher: agent } as unknown as Parameters<typeof undiciFetch>[1]);
+    const response = undiciFetch(url, { ...init, headers, signal: link.signal, dispatcher } as unknown as Parameters<typeof undiciFetch>[1]);
     return response.then(
       (res) => releaseWhenBodyEnds(res as unknown as Response, link.release),
       (err: unknown) => {
@@ -43,11 +52,10 @@ export function createUpstreamFetch(options: { connectTimeoutMs: number; headers
       },
     );
   }) as unknown as FetchLike;
-  return { fetch, close: () => agent.close() };
 }
 
 /**
- * A signal of this request's own, aborted when `outer` is. The SDK transports pass one connection-wide signal to
+ * A signal of this request's own, aborted when `outer` is. The SDK transport passes one connection-wide signal to
  * every fetch, and undici removes its listener from that signal only on abort: over a long session the listeners
  * piled up (MaxListenersExceededWarning after ~1,500 calls). Linking through a per-request controller keeps one
  * listener per request in flight, removed when the request is done.

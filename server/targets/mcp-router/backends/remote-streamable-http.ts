@@ -1,0 +1,384 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { Dispatcher } from 'undici';
+import { EventStreamParser, type StreamEvent } from './event-stream-parser.js';
+import { StreamLostError, UpstreamHttpError, describeFailure, isSessionGone } from './remote-errors.js';
+import type { UpstreamSendOptions, UpstreamTransport } from './remote-transport.js';
+
+/** What one Streamable HTTP upstream session runs on. */
+export interface StreamableHttpUpstreamOptions {
+  /** The MCP server's name, for errors. */
+  readonly name: string;
+  readonly url: URL;
+  /** The backend's connection pool. */
+  readonly dispatcher: Dispatcher;
+  /** Sent on every request (configured credentials). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Attempts to reopen a broken event stream with Last-Event-ID before giving up. */
+  readonly resumeRetries: number;
+  /** First delay before reopening a stream, ms; grows 1.5× per failed attempt up to 8×. A server's `retry:` wins. */
+  readonly resumeInitialMs: number;
+}
+
+/** One event stream being read: a POST's answer, its resumption with GET, or the standalone GET stream. */
+interface EventStream {
+  /** The standalone GET stream for server-initiated messages: reopened whenever it ends. */
+  readonly standalone: boolean;
+  /** The upstream answered with a stream at least once. */
+  opened?: boolean;
+  /** The last event id seen: where a resumption starts. */
+  lastEventId?: string;
+  /** A response arrived: the request this stream was for is done, nothing to resume. */
+  answered: boolean;
+  /** The id the client gave a request it resumes itself (`resumptionToken`): responses are handed back with it. */
+  readonly replayId?: RequestId;
+  readonly onresumptiontoken?: (token: string) => void;
+}
+
+const MAX_REDIRECTS = 5;
+/** How long closing waits for the upstream to acknowledge the end of the session, ms. */
+const DELETE_TIMEOUT_MS = 1_000;
+
+/**
+ * The client side of the MCP Streamable HTTP transport
+ * (https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#streamable-http) on undici's
+ * `request()` with Node streams: the SDK's client transport goes through `fetch` and web streams, which cost a
+ * gateway about half a millisecond of CPU per call. Each message is POSTed; the answer is 202 (nothing to read),
+ * JSON (one message or an array) or an event stream, read as it arrives. A stream that breaks before its answer
+ * is resumed with GET and `Last-Event-ID`; after `notifications/initialized` a standalone GET stream carries
+ * server-initiated messages (405: the server has none) and is reopened when it ends. Closing aborts everything in
+ * flight and ends the upstream session with DELETE, best effort. Per-request headers (passthrough credentials)
+ * come with the message, not from ambient state.
+ */
+export class StreamableHttpUpstream implements UpstreamTransport {
+  onmessage?: (message: JSONRPCMessage) => void;
+  onerror?: (error: Error) => void;
+  onclose?: () => void;
+  private session: string | undefined;
+  /** The upstream answered 404 to our session: there is nothing left to end with DELETE. */
+  private sessionGone = false;
+  private protocolVersion: string | undefined;
+  private serverRetryMs: number | undefined;
+  private readonly inFlight = new Set<AbortController>();
+  /** Messages that arrived while another was being handed on in the same turn: see deliver(). */
+  private backlog: JSONRPCMessage[] | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly headers: Readonly<Record<string, string>>;
+  private readonly origin: string;
+  private readonly path: string;
+  private started = false;
+  private closed = false;
+
+  constructor(private readonly options: StreamableHttpUpstreamOptions) {
+    this.origin = options.url.origin;
+    this.path = `${options.url.pathname}${options.url.search}`;
+    this.headers = lowerCaseNames(options.headers);
+  }
+
+  /** The upstream's session id, once its `initialize` answer named one. */
+  get sessionId(): string | undefined {
+    return this.session;
+  }
+
+  /** Requests and event streams open right now (diagnostics): between calls, only the standalone stream. */
+  get openRequests(): number {
+    return this.inFlight.size;
+  }
+
+  /** Sent as `MCP-Protocol-Version` from now on. */
+  setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
+  }
+
+  /** Nothing to open: the first POST connects. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('the transport is already started');
+    this.started = true;
+  }
+
+  /** POSTs one message; resolves once the upstream accepted it (an event-stream answer is read on afterwards). */
+  async send(message: JSONRPCMessage, options?: UpstreamSendOptions): Promise<void> {
+    const request = 'method' in message && 'id' in message ? message : undefined;
+    if (options?.resumptionToken) {
+      // The client resumes a stream of its own: the rest of it comes on a GET, answers under the request's id.
+      const { resumptionToken: lastEventId, onresumptiontoken } = options;
+      this.openStream({ standalone: false, answered: false, lastEventId, replayId: request?.id, onresumptiontoken }).catch((err: unknown) => this.report(err));
+      return;
+    }
+    const sentSession = this.session;
+    const headers = this.requestHeaders(options?.headers, 'application/json, text/event-stream');
+    headers['content-type'] = 'application/json';
+    const res = await this.exchange('POST', headers, JSON.stringify(message));
+    const session = res.headers['mcp-session-id'];
+    if (typeof session === 'string') this.session = session;
+    if (res.statusCode === 202) {
+      void res.body.dump();
+      if ('method' in message && message.method === 'notifications/initialized') this.openStandaloneStream();
+      return;
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) throw await this.httpError('POST', res, sentSession);
+    if (!request) return void res.body.dump();
+    const type = mediaType(res.headers['content-type']);
+    if (type === 'text/event-stream') return this.read(res.body, { standalone: false, answered: false, onresumptiontoken: options?.onresumptiontoken });
+    if (type !== 'application/json') {
+      void res.body.dump();
+      throw this.protocolError(res.statusCode, sentSession, `answered POST with content-type ${String(res.headers['content-type'])}`);
+    }
+    const messages = parseMessages(await res.body.text());
+    if (!messages) throw this.protocolError(res.statusCode, sentSession, 'answered POST with JSON that is not JSON-RPC');
+    for (const answer of messages) this.deliver(answer);
+  }
+
+  /** Aborts every request and stream, then ends the upstream session with DELETE (best effort, briefly). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    const reason = new Error(`connection to MCP server "${this.options.name}" closed`);
+    for (const controller of this.inFlight) controller.abort(reason);
+    this.inFlight.clear();
+    await this.endSession();
+    this.onclose?.();
+  }
+
+  /** Opens the standalone GET stream once the session is initialized; a server without one answers 405. */
+  private openStandaloneStream(): void {
+    this.openStream({ standalone: true, answered: false }).catch((err: unknown) => this.report(err));
+  }
+
+  /** GETs an event stream: the standalone one, or the rest of a broken one from its last event id. */
+  private async openStream(stream: EventStream): Promise<void> {
+    const sentSession = this.session;
+    const headers = this.requestHeaders(undefined, 'text/event-stream');
+    if (stream.lastEventId !== undefined) headers['last-event-id'] = stream.lastEventId;
+    const res = await this.exchange('GET', headers);
+    if (stream.standalone && offersNoStream(res.statusCode, stream)) return void res.body.dump();
+    if (res.statusCode < 200 || res.statusCode >= 300) throw await this.httpError('GET', res, sentSession);
+    if (mediaType(res.headers['content-type']) !== 'text/event-stream') {
+      void res.body.dump();
+      throw this.protocolError(res.statusCode, sentSession, `answered GET with content-type ${String(res.headers['content-type'])}`);
+    }
+    this.read(res.body, stream);
+  }
+
+  /** Reads an event stream to its end, delivering its messages; resumes it if it ends before its answer. */
+  private read(body: Dispatcher.ResponseData['body'], stream: EventStream): void {
+    const parser = new EventStreamParser(
+      (event) => this.event(event, stream),
+      (ms) => (this.serverRetryMs = ms),
+    );
+    // Decoded here: undici's body stream ignores setEncoding().
+    const decoder = new StringDecoder('utf8');
+    body.on('data', (chunk: Buffer) => parser.push(decoder.write(chunk)));
+    body.on('end', () => this.streamEnded(stream));
+    body.on('error', (err) => this.streamEnded(stream, err));
+    stream.opened = true;
+  }
+
+  private event(event: StreamEvent, stream: EventStream): void {
+    if (event.id !== undefined) {
+      stream.lastEventId = event.id || undefined;
+      stream.onresumptiontoken?.(event.id);
+    }
+    // Events without data are priming events and keep-alives; other event types are not MCP's.
+    if (!event.data || (event.event && event.event !== 'message')) return;
+    const messages = parseMessages(event.data);
+    if (!messages || messages.length !== 1) return this.report(new Error(`MCP server "${this.options.name}" sent an event that is not JSON-RPC`));
+    const message = messages[0]!;
+    if ('id' in message && ('result' in message || 'error' in message)) {
+      stream.answered = true;
+      if (stream.replayId !== undefined) message.id = stream.replayId;
+    }
+    this.deliver(message);
+  }
+
+  private streamEnded(stream: EventStream, err?: Error): void {
+    if (this.closed) return;
+    if (err) this.report(new Error(`MCP server "${this.options.name}": event stream broke: ${describeFailure(err)}`, { cause: err }));
+    // A request's stream can be resumed once it carried an event id, and is needed until its answer came.
+    if (stream.standalone || (stream.lastEventId !== undefined && !stream.answered)) this.reopen(stream, 0);
+  }
+
+  /** Reopens a stream after a delay; every failed attempt is reported, the last one as a StreamLostError. */
+  private reopen(stream: EventStream, attempt: number): void {
+    const { resumeRetries, resumeInitialMs, name } = this.options;
+    if (attempt >= resumeRetries) {
+      this.report(new StreamLostError(`MCP server "${name}": event stream not resumed after ${resumeRetries} attempts`));
+      return;
+    }
+    const delay = this.serverRetryMs ?? Math.min(resumeInitialMs * 1.5 ** attempt, resumeInitialMs * 8);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.openStream(stream).catch((err: unknown) => {
+        if (this.closed) return;
+        this.report(err);
+        // A session the upstream forgot is re-initialized above us, not resumed.
+        if (!isSessionGone(err)) this.reopen(stream, attempt + 1);
+      });
+    }, delay);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /**
+   * One HTTP exchange, following redirects within the origin (307/308 keep the method; others only for GET),
+   * abortable by close() until its body has been read or dropped.
+   */
+  private async exchange(method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<Dispatcher.ResponseData> {
+    if (this.closed) throw new Error(`connection to MCP server "${this.options.name}" is closed`);
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    try {
+      let path = this.path;
+      for (let hops = 0; ; hops++) {
+        const res = await this.options.dispatcher.request({ origin: this.origin, path, method, headers, body, signal: controller.signal });
+        const next = hops < MAX_REDIRECTS ? this.redirectTarget(res, method, path) : undefined;
+        if (next === undefined) {
+          const done = () => this.inFlight.delete(controller);
+          if (res.body.closed) done();
+          else res.body.once('close', done);
+          return res;
+        }
+        void res.body.dump();
+        path = next;
+      }
+    } catch (err) {
+      this.inFlight.delete(controller);
+      throw err;
+    }
+  }
+
+  /** Where a redirect leads, when it is to be followed: same origin, no credentials in the URL. */
+  private redirectTarget(res: Dispatcher.ResponseData, method: string, path: string): string | undefined {
+    const { statusCode } = res;
+    const location = res.headers.location;
+    if (typeof location !== 'string' || ![301, 302, 303, 307, 308].includes(statusCode)) return undefined;
+    if (statusCode < 307 && method !== 'GET') return undefined;
+    let target: URL;
+    try {
+      target = new URL(location, `${this.origin}${path}`);
+    } catch {
+      return undefined;
+    }
+    if (target.origin !== this.origin || target.username || target.password) return undefined;
+    return `${target.pathname}${target.search}`;
+  }
+
+  /** Configured credentials, then the message's own, then the protocol's headers (those are ours to set). */
+  private requestHeaders(extra: Readonly<Record<string, string>> | undefined, accept: string): Record<string, string> {
+    const headers: Record<string, string> = { ...this.headers };
+    if (extra) for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
+    headers.accept = accept;
+    if (this.session !== undefined) headers['mcp-session-id'] = this.session;
+    if (this.protocolVersion !== undefined) headers['mcp-protocol-version'] = this.protocolVersion;
+    return headers;
+  }
+
+  /** Ends the upstream session: the spec's DELETE, skipped when there is none; 405 (not supported) is fine. */
+  private async endSession(): Promise<void> {
+    if (this.session === undefined || this.sessionGone) return;
+    try {
+      const headers = this.requestHeaders(undefined, 'application/json, text/event-stream');
+      const signal = AbortSignal.timeout(DELETE_TIMEOUT_MS);
+      const res = await this.options.dispatcher.request({ origin: this.origin, path: this.path, method: 'DELETE', headers, signal });
+      void res.body.dump();
+    } catch {
+      // Best effort: the upstream may be gone already, and forgets idle sessions anyway.
+    }
+  }
+
+  private async httpError(method: string, res: Dispatcher.ResponseData, sentSession: string | undefined): Promise<UpstreamHttpError> {
+    const text = await res.body.text().catch(() => '');
+    const location = res.statusCode >= 300 && res.statusCode < 400 ? res.headers.location : undefined;
+    const detail = location ? `redirect to ${String(location)} not followed` : oneLine(text);
+    if (res.statusCode === 404 && sentSession !== undefined && sentSession === this.session) this.sessionGone = true;
+    const suffix = detail ? `: ${detail}` : '';
+    return new UpstreamHttpError(res.statusCode, sentSession, `MCP server "${this.options.name}" answered ${method} with HTTP ${res.statusCode}${suffix}`);
+  }
+
+  private protocolError(status: number, sentSession: string | undefined, what: string): UpstreamHttpError {
+    return new UpstreamHttpError(status, sentSession, `MCP server "${this.options.name}" ${what}`);
+  }
+
+  /**
+   * Hands a message to the client. Messages arriving in one go (a batch, events in one chunk or one socket read)
+   * are handed on one per turn of the event loop: the SDK client handles a notification a microtask later but a
+   * response at once, so a last progress notification followed at once by its result would find the request
+   * already gone. The first message of a turn goes at once, so an answer alone waits for nothing.
+   */
+  private deliver(message: JSONRPCMessage): void {
+    if (this.backlog) {
+      this.backlog.push(message);
+      return;
+    }
+    this.backlog = [];
+    this.handOn(message);
+    setImmediate(this.nextFromBacklog);
+  }
+
+  private readonly nextFromBacklog = (): void => {
+    const next = this.backlog?.shift();
+    if (next === undefined) {
+      this.backlog = undefined;
+      return;
+    }
+    this.handOn(next);
+    setImmediate(this.nextFromBacklog);
+  };
+
+  private handOn(message: JSONRPCMessage): void {
+    if (this.closed) return;
+    try {
+      this.onmessage?.(message);
+    } catch (err) {
+      this.report(err);
+    }
+  }
+
+  private report(err: unknown): void {
+    if (this.closed) return;
+    this.onerror?.(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+/** The JSON-RPC messages in a body or event (one, or a batch), or undefined when it is not JSON-RPC at all. */
+function parseMessages(text: string): JSONRPCMessage[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const list = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
+  // The shape is checked by the client above us; here only that it is meant as JSON-RPC.
+  const valid = list.every((m) => typeof m === 'object' && m !== null && (m as { jsonrpc?: unknown }).jsonrpc === '2.0');
+  return valid ? (list as JSONRPCMessage[]) : undefined;
+}
+
+/**
+ * The upstream has no standalone stream: 405, as the spec says, or 404 to the very first GET (a server that only
+ * routes POST; later, once a stream was open, a 404 means the session is gone).
+ */
+function offersNoStream(status: number, stream: EventStream): boolean {
+  return status === 405 || (status === 404 && !stream.opened);
+}
+
+/** `type/subtype` of a content-type header, lower-cased, without parameters. */
+function mediaType(header: IncomingHttpHeaders[string]): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const semi = header.indexOf(';');
+  return (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
+}
+
+function lowerCaseNames(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}
