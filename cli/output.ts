@@ -5,12 +5,17 @@ export function printJson(value: unknown): void {
 
 /** Prints rows as an aligned text table with the given columns (header in upper case). */
 export function printTable(rows: Array<Record<string, unknown>>, columns: string[]): void {
+  process.stdout.write(tableLines(rows, columns).join('\n') + '\n');
+}
+
+/** The lines of {@link printTable}'s table, for output that embeds one. */
+export function tableLines(rows: Array<Record<string, unknown>>, columns: string[]): string[] {
   const cells = rows.map((r) => columns.map((c) => cellText(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  process.stdout.write(line(columns.map((c) => c.toUpperCase())) + '\n');
-  for (const row of cells) process.stdout.write(line(row) + '\n');
-  if (rows.length === 0) process.stdout.write('(none)\n');
+  const lines = [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)];
+  if (rows.length === 0) lines.push('(none)');
+  return lines;
 }
 
 function cellText(v: unknown): string {

@@ -10,6 +10,40 @@ export interface GatewayInstance {
   snapshotVersion: number | null;
   lastReloadAt: string | null;
   lastReloadError: string | null;
+  /** Its backends' health as it last saw it (empty lists for a row written before schema version 4). */
+  backendHealth: BackendHealthReport;
+}
+
+/** The health of what a gateway's traffic depends on: supervised MCP backends and HTTP upstream targets. */
+export interface BackendHealthReport {
+  mcp: McpBackendHealth[];
+  http: UpstreamTargetHealth[];
+}
+
+/** An MCP server's supervised backend (stdio processes, a remote server). */
+export interface McpBackendHealth {
+  server: string;
+  /** The backend kind: `stdio` or `remote`. */
+  kind: string;
+  /** `stopped` (nothing running, nothing wrong), `starting`, `ready`, `down` (the last attempt failed) or `crash-looping`. */
+  state: 'stopped' | 'starting' | 'ready' | 'down' | 'crash-looping';
+  /** Why, when it is not ready: the crash, the refused connection. */
+  reason?: string;
+  /** When it entered this state. */
+  since: string;
+}
+
+/** One target of an HTTP upstream. */
+export interface UpstreamTargetHealth {
+  upstream: string;
+  url: string;
+  /**
+   * `healthy`; `ejected` by outlier detection until `ejectedUntil`; `half-open`: the ejection ended and the next
+   * request probes it; `unhealthy`: failing active health checks (whether ejected or not).
+   */
+  state: 'healthy' | 'ejected' | 'half-open' | 'unhealthy';
+  ejectedUntil?: string;
+  reason?: string;
 }
 
 /** Rows running gateways keep up to date, so `agate status` needs nothing but the registry. */
@@ -20,14 +54,24 @@ export class GatewayInstancesRepo {
   report(i: GatewayInstance): void {
     this.db
       .prepare(
-        `INSERT INTO gateway_instances (id, host, started_at, heartbeat_at, listeners, snapshot_version, last_reload_at, last_reload_error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO gateway_instances (id, host, started_at, heartbeat_at, listeners, snapshot_version, last_reload_at, last_reload_error, backend_health)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET host = excluded.host, started_at = excluded.started_at,
            heartbeat_at = excluded.heartbeat_at, listeners = excluded.listeners,
            snapshot_version = excluded.snapshot_version, last_reload_at = excluded.last_reload_at,
-           last_reload_error = excluded.last_reload_error`,
+           last_reload_error = excluded.last_reload_error, backend_health = excluded.backend_health`,
       )
-      .run(i.pid, i.host, i.startedAt, i.heartbeatAt, JSON.stringify(i.listeners), i.snapshotVersion, i.lastReloadAt, i.lastReloadError);
+      .run(
+        i.pid,
+        i.host,
+        i.startedAt,
+        i.heartbeatAt,
+        JSON.stringify(i.listeners),
+        i.snapshotVersion,
+        i.lastReloadAt,
+        i.lastReloadError,
+        JSON.stringify(i.backendHealth),
+      );
   }
 
   /** Removes this process's row on a clean shutdown. */
@@ -47,6 +91,7 @@ export class GatewayInstancesRepo {
       snapshotVersion: r.snapshot_version as number | null,
       lastReloadAt: r.last_reload_at as string | null,
       lastReloadError: r.last_reload_error as string | null,
+      backendHealth: r.backend_health === null ? { mcp: [], http: [] } : JSON.parse(r.backend_health as string),
     }));
   }
 }

@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Agent } from 'undici';
-import { Registry } from '../registry/index.js';
+import { Registry, type BackendHealthReport } from '../registry/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { HealthWatch, collectBackendHealth } from './observability/backend-health-report.js';
 import { observability } from './filters/observability.js';
 import { HealthChecks, HttpProxyTarget, TargetStates } from './targets/http-proxy/index.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/index.js';
@@ -85,7 +86,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets });
   const startedAt = new Date().toISOString();
   const listeners: Array<{ name: string; url: string }> = [];
-  const report = () => reportInstance(registry, snapshots, startedAt, listeners, log);
+  const report = () => reportInstance(registry, snapshots, startedAt, listeners, health.take(), log);
+  // Backend health (MCP backends' states, ejected or unhealthy HTTP targets) is reported within half a second of a change.
+  const healthSources = { mcp: mcpRouter.services.pool, http: states };
+  const health = new HealthWatch(() => collectBackendHealth(healthSources), () => report());
   const snapshots = new SnapshotManager(registry, () => compileSnapshot(registry, { http: { leadingFilters, targets, states, healthChecks, rateLimits }, mcp: mcpDeps, llm: llm.compileDeps }), {
     log,
     metrics,
@@ -105,7 +109,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const upgrades = createUpgradeHandler(refuseBadFraming(httpIngress));
   dataPlane.on('upgrade', upgrades.handle);
   const adminToken = loadAdminToken(options.dbPath);
-  const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {} });
+  const status = () => ({
+    pid: process.pid,
+    ...snapshots.status,
+    listeners,
+    startedAt,
+    stats: snapshots.current()?.stats ?? {},
+    backendHealth: collectBackendHealth(healthSources),
+  });
   const admin = createServer(
     createAdminApp({ registry, metrics, token: adminToken.token, status, ready: () => snapshots.current() !== undefined }),
   );
@@ -121,6 +132,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   report();
   const heartbeat = setInterval(report, 5_000).unref();
+  health.start(500);
 
   let closing: Promise<void> | undefined;
   return {
@@ -132,6 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     close() {
       closing ??= (async () => {
         clearInterval(heartbeat);
+        health.stop();
         snapshots.stop();
         healthChecks.close();
         upgrades.closeAll();
@@ -223,6 +236,7 @@ function reportInstance(
   snapshots: SnapshotManager,
   startedAt: string,
   listeners: Array<{ name: string; url: string }>,
+  backendHealth: BackendHealthReport,
   log: Logger,
 ): void {
   try {
@@ -233,6 +247,7 @@ function reportInstance(
       heartbeatAt: new Date().toISOString(),
       listeners,
       ...snapshots.status,
+      backendHealth,
     });
   } catch (err) {
     log.warn({ err }, 'could not report gateway status to the registry');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import type { BackendHealthReport } from '../../registry/index.js';
 import { withRegistry } from '../context.js';
-import { printJson } from '../output.js';
+import { printJson, tableLines } from '../output.js';
 
 /** A gateway whose heartbeat is older than this is reported as not running. */
 export const STALE_MS = 15_000;
@@ -9,8 +10,8 @@ export const STALE_MS = 15_000;
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('config version, running gateways, their snapshot, last reload and last reload error')
-    .option('--json', 'print JSON')
+    .description('config version, running gateways, their snapshot, last reload, last reload error and unhealthy backends')
+    .option('--json', 'print JSON (every backend, healthy or not)')
     .action((flags: { json?: boolean }, cmd: Command) => {
       withRegistry(cmd.optsWithGlobals(), (r) => {
         const now = Date.now();
@@ -32,8 +33,29 @@ export function registerStatusCommand(program: Command): void {
           out.push(`  snapshot        version ${g.snapshotVersion ?? '-'}${behind}`);
           out.push(`  last reload     ${g.lastReloadAt ?? '-'}`);
           out.push(`  last error      ${g.lastReloadError ?? 'none'}`);
+          out.push(...backendLines(g.backendHealth));
         }
         process.stdout.write(out.join('\n') + '\n');
       });
     });
+}
+
+/** MCP backends that are ready or stopped (nothing running, nothing wrong) count as healthy. */
+const HEALTHY_MCP = new Set(['ready', 'stopped']);
+
+/** A count of the healthy backends and a table of the others. */
+function backendLines(health: BackendHealthReport): string[] {
+  const unhealthy = [
+    ...health.mcp
+      .filter((b) => !HEALTHY_MCP.has(b.state))
+      .map((b) => ({ kind: `mcp ${b.kind}`, name: b.server, state: b.state, since: b.since, until: undefined, reason: b.reason })),
+    ...health.http
+      .filter((t) => t.state !== 'healthy')
+      .map((t) => ({ kind: 'upstream', name: `${t.upstream} ${t.url}`, state: t.state, since: undefined, until: t.ejectedUntil, reason: t.reason })),
+  ];
+  const total = health.mcp.length + health.http.length;
+  if (total === 0) return ['  backends        none supervised'];
+  if (unhealthy.length === 0) return [`  backends        ${total} healthy`];
+  const table = tableLines(unhealthy, ['kind', 'name', 'state', 'since', 'until', 'reason']).map((line) => `    ${line}`);
+  return [`  backends        ${total - unhealthy.length} healthy, ${unhealthy.length} not healthy:`, ...table];
 }

@@ -88,6 +88,22 @@ describe('registry migrations', () => {
     }
   });
 
+  it('keeps a gateway row written before backend health was reported (version 3), listing it with none', () => {
+    const path = join(freshDir(), 'agate.db');
+    registryAtVersion(path, 3);
+    const raw = new Database(path);
+    raw
+      .prepare('INSERT INTO gateway_instances (id, host, started_at, heartbeat_at, listeners) VALUES (?, ?, ?, ?, ?)')
+      .run(4242, 'old-host', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:05.000Z', '[]');
+    raw.close();
+    const r = Registry.open(path);
+    try {
+      expect(r.instances.list()).toEqual([expect.objectContaining({ pid: 4242, host: 'old-host', backendHealth: { mcp: [], http: [] } })]);
+    } finally {
+      r.close();
+    }
+  });
+
   it('refuses a file written by a newer agate, naming both versions, and leaves it untouched', async () => {
     const path = join(freshDir(), 'agate.db');
     Registry.open(path).close();

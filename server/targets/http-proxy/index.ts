@@ -3,7 +3,7 @@ export type { ProxyRoute, ProxyTimeouts, RetryPolicy } from './proxy-route.js';
 export { roundRobin, toProxyTarget, type ProxyTarget, type UpstreamBalancer } from './upstream-balancer.js';
 export { UpstreamPool, type PoolMember, type Pick, type BalancePolicy } from './upstream-pool.js';
 export { roundRobinPolicy, leastRequestPolicy, consistentHashPolicy, cookie, type HashSource } from './balance-policies.js';
-export { TargetState, TargetStates, RetryBudget, targetKey, type OutlierPolicy } from './target-state.js';
+export { TargetState, TargetStates, RetryBudget, targetKey, type KnownTarget, type OutlierPolicy } from './target-state.js';
 export { HealthChecks, type HealthCheckConfig, type HealthCheckTarget } from './health-checks.js';
 export { canarySelector } from './canary.js';
 export { compileShaper, compileHeaderRules, applyHeaderRules, type HeaderRules, type RequestShaper } from './request-shaping.js';

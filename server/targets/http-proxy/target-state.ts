@@ -108,17 +108,29 @@ export class RetryBudget {
   }
 }
 
+/** One target's state with the upstream and URL it belongs to. */
+export interface KnownTarget {
+  readonly upstream: string;
+  readonly url: string;
+  readonly state: TargetState;
+}
+
 /** Target states and retry budgets by upstream name (+ target URL), kept by the gateway across snapshots. */
 export class TargetStates {
-  private readonly targets = new Map<string, TargetState>();
+  private readonly targets = new Map<string, KnownTarget>();
   private readonly budgets = new Map<string, RetryBudget>();
 
   /** The state of one target, created on first use. */
   target(upstream: string, url: string): TargetState {
     const key = targetKey(upstream, url);
-    let s = this.targets.get(key);
-    if (!s) this.targets.set(key, (s = new TargetState()));
-    return s;
+    let t = this.targets.get(key);
+    if (!t) this.targets.set(key, (t = { upstream, url, state: new TargetState() }));
+    return t.state;
+  }
+
+  /** Every target in use, for status output. */
+  list(): KnownTarget[] {
+    return [...this.targets.values()];
   }
 
   /** The retry budget of one upstream, created on first use. */

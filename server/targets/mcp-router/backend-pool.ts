@@ -1,6 +1,7 @@
 import type { ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { BackendFactory, McpBackend } from './backend.js';
+import { BackendHealth } from './backends/backend-health.js';
 import type { BackendRecipe, CompiledMcpServer } from './types.js';
 
 /** What a member said about itself when an upstream session initialized. */
@@ -42,6 +43,16 @@ export class BackendPool {
   /** The current backend for server `name`. */
   get(name: string): PooledBackend | undefined {
     return this.entries.get(name);
+  }
+
+  /** The health signal of every backend that has one (stdio, remote: not the in-process kinds), for status output. */
+  health(): Array<{ server: string; kind: BackendRecipe['kind']; health: BackendHealth }> {
+    const out: Array<{ server: string; kind: BackendRecipe['kind']; health: BackendHealth }> = [];
+    for (const [server, { backend }] of this.entries) {
+      const health = (backend as { health?: unknown }).health;
+      if (health instanceof BackendHealth) out.push({ server, kind: backend.kind, health });
+    }
+    return out;
   }
 
   /** Brings the pool in line with `servers`; returns the names whose backend was replaced or removed. */

@@ -31,6 +31,7 @@ export interface SupervisedBackend extends McpBackend {
 export class BackendHealth {
   private current: BackendState = 'stopped';
   private lastReason: string | undefined;
+  private changedAt = Date.now();
   private readonly listeners = new Set<(change: BackendStateChange) => void>();
 
   constructor(readonly server: string) {}
@@ -45,12 +46,18 @@ export class BackendHealth {
     return this.lastReason;
   }
 
+  /** When the backend entered its current state (ms since the epoch); its creation before any change. */
+  get since(): number {
+    return this.changedAt;
+  }
+
   /** Moves to `state`; listeners hear only real changes. */
   set(state: BackendState, reason?: string): void {
     if (state === this.current) return;
     const previous = this.current;
     this.current = state;
     this.lastReason = reason;
+    this.changedAt = Date.now();
     for (const listener of this.listeners) {
       try {
         listener({ server: this.server, state, previous, reason });
