@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { ConsumerSpec } from '../../registry/index.js';
 import { hashPassword } from '../../server/auth/password.js';
 import { withRegistry, UsageError } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
 interface ConsumerFlags {
-  group?: string[];
+  /** false for `update --no-group`. */
+  group?: string[] | false;
   description?: string;
   key?: boolean;
   jwtIssuer?: string;
@@ -20,38 +22,63 @@ interface ConsumerFlags {
   json?: boolean;
 }
 
-/** `agate consumer add|list|remove` and `agate consumer key add|list`. */
+/** `agate consumer add|update|list|remove` and `agate consumer key add|list|remove`. */
 export function registerConsumerCommands(program: Command): void {
   const consumer = program.command('consumer').description('consumers: who may call routes, and their credentials');
 
-  consumer
-    .command('add <name>')
-    .description('add a consumer; prints its first API key once (it is stored only as a hash)')
-    .option('--group <name...>', 'groups the consumer belongs to')
-    .option('--description <text>', 'free text')
-    .option('--no-key', 'do not issue an API key')
-    .option('--jwt-issuer <iss>', 'accept JWTs with this iss claim as this consumer')
-    .option('--jwt-subject <sub>', 'also require this sub claim')
-    .option('--jwt-audience <aud>', 'require this aud claim')
-    .option('--jwt-alg <list>', 'HS256, RS256 (default RS256)')
-    .option('--jwt-secret <secret-name>', 'name of the secret holding the HS256 key')
-    .option('--jwt-public-key <file>', 'PEM file with the RS256 public key')
-    .option('--jwks-file <file>', 'JWKS file with RS256 keys (read at each reload)')
-    .option('--basic-user <name>', 'basic-auth user name')
-    .option('--basic-password-stdin', 'read the basic-auth password from stdin (stored as an scrypt hash)')
-    .option('--json', 'print JSON')
-    .action((name: string, flags: ConsumerFlags, cmd: Command) => {
-      const spec = consumerSpec(name, flags);
-      withRegistry(cmd.optsWithGlobals(), (r) => {
-        const { stored, key } = r.transaction(() => {
-          const stored = r.consumers.store.create(spec, 'cli');
-          return { stored, key: flags.key === false ? undefined : r.consumers.issueKey(name, 'cli').key };
-        });
-        if (flags.json) return printJson({ ...stored, ...(key && { key }) });
-        process.stdout.write(`consumer ${name} added\n`);
-        if (key) process.stdout.write(`api key (shown once, store it now): ${key}\n`);
+  const withSpecFlags = (cmd: Command) =>
+    cmd
+      .option('--jwt-issuer <iss>', 'accept JWTs with this iss claim as this consumer')
+      .option('--jwt-subject <sub>', 'also require this sub claim')
+      .option('--jwt-audience <aud>', 'require this aud claim')
+      .option('--jwt-alg <list>', 'HS256, RS256 (default RS256)')
+      .option('--jwt-secret <secret-name>', 'name of the secret holding the HS256 key')
+      .option('--jwt-public-key <file>', 'PEM file with the RS256 public key')
+      .option('--jwks-file <file>', 'JWKS file with RS256 keys (read at each reload)')
+      .option('--basic-user <name>', 'basic-auth user name')
+      .option('--basic-password-stdin', 'read the basic-auth password from stdin (stored as an scrypt hash)')
+      .option('--json', 'print JSON');
+
+  withSpecFlags(
+    consumer
+      .command('add <name>')
+      .description('add a consumer; prints its first API key once (it is stored only as a hash)')
+      .option('--group <name...>', 'groups the consumer belongs to')
+      .option('--description <text>', 'free text')
+      .option('--no-key', 'do not issue an API key'),
+  ).action((name: string, flags: ConsumerFlags, cmd: Command) => {
+    const spec = { name, groups: flags.group || [], ...(flags.description && { description: flags.description }), ...credentialSpec(flags) };
+    withRegistry(cmd.optsWithGlobals(), (r) => {
+      const { stored, key } = r.transaction(() => {
+        const stored = r.consumers.store.create(spec, 'cli');
+        return { stored, key: flags.key === false ? undefined : r.consumers.issueKey(name, 'cli').key };
       });
+      if (flags.json) return printJson({ ...stored, ...(key && { key }) });
+      process.stdout.write(`consumer ${name} added\n`);
+      if (key) process.stdout.write(`api key (shown once, store it now): ${key}\n`);
     });
+  });
+
+  withSpecFlags(
+    consumer
+      .command('update <name>')
+      .description('change a consumer: --group replaces every group, other flags replace only what they name; keys stay')
+      .option('--group <name...>', 'the groups the consumer belongs to from now on')
+      .option('--no-group', 'remove the consumer from every group')
+      .option('--description <text>', 'free text; "" removes it'),
+  ).action((name: string, flags: ConsumerFlags, cmd: Command) => {
+    withRegistry(cmd.optsWithGlobals(), (r) => {
+      const found = r.consumers.store.get(name);
+      if (!found) throw new UsageError(`consumer "${name}" not found`);
+      const { description: currentDescription, ...current } = found;
+      const groups = flags.group === undefined ? current.groups : flags.group || [];
+      const description = flags.description ?? currentDescription;
+      const spec = { ...current, groups, ...(description && { description }), ...credentialSpec(flags, found) };
+      const stored = r.consumers.store.update(spec, 'cli');
+      if (flags.json) printJson(stored);
+      else process.stdout.write(`consumer ${name} updated\n`);
+    });
+  });
 
   consumer
     .command('list')
@@ -109,27 +136,36 @@ export function registerConsumerCommands(program: Command): void {
     });
 }
 
-function consumerSpec(name: string, f: ConsumerFlags): Record<string, unknown> {
-  const spec: Record<string, unknown> = { name, groups: f.group ?? [] };
-  if (f.description) spec.description = f.description;
-  if (f.jwtIssuer) {
-    spec.jwt = {
-      issuer: f.jwtIssuer,
-      ...(f.jwtSubject && { subject: f.jwtSubject }),
-      ...(f.jwtAudience && { audience: f.jwtAudience }),
-      ...(f.jwtAlg && { algorithms: f.jwtAlg.split(',').map((a) => a.trim().toUpperCase()) }),
-      ...(f.jwtSecret && { secretRef: f.jwtSecret }),
-      ...(f.jwtPublicKey && { publicKey: readText(f.jwtPublicKey) }),
-      ...(f.jwksFile && { jwksFile: f.jwksFile }),
-    };
-  }
-  if (f.basicUser) {
-    if (!f.basicPasswordStdin) throw new UsageError('consumer.basicAuth: --basic-user needs --basic-password-stdin');
-    const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
-    if (!password) throw new UsageError('consumer.basicAuth: the password on stdin is empty');
-    spec.basicAuth = { username: f.basicUser, passwordHash: hashPassword(password) };
+/**
+ * The credentials the flags name, over `current`'s (`update`): JWT settings are merged into the current ones, a
+ * new basic-auth user keeps the current password and a new password the current user.
+ */
+function credentialSpec(f: ConsumerFlags, current?: ConsumerSpec): Record<string, unknown> {
+  const spec: Record<string, unknown> = {};
+  const jwt = {
+    ...(f.jwtIssuer !== undefined && { issuer: f.jwtIssuer }),
+    ...(f.jwtSubject !== undefined && { subject: f.jwtSubject }),
+    ...(f.jwtAudience !== undefined && { audience: f.jwtAudience }),
+    ...(f.jwtAlg !== undefined && { algorithms: f.jwtAlg.split(',').map((a) => a.trim().toUpperCase()) }),
+    ...(f.jwtSecret !== undefined && { secretRef: f.jwtSecret }),
+    ...(f.jwtPublicKey !== undefined && { publicKey: readText(f.jwtPublicKey) }),
+    ...(f.jwksFile !== undefined && { jwksFile: f.jwksFile }),
+  };
+  if (Object.keys(jwt).length > 0) spec.jwt = { ...current?.jwt, ...jwt };
+  if (f.basicUser !== undefined || f.basicPasswordStdin) {
+    const username = f.basicUser ?? current?.basicAuth?.username;
+    if (username === undefined) throw new UsageError('consumer.basicAuth: --basic-password-stdin needs --basic-user');
+    const passwordHash = f.basicPasswordStdin ? hashPassword(passwordFromStdin()) : current?.basicAuth?.passwordHash;
+    if (passwordHash === undefined) throw new UsageError('consumer.basicAuth: --basic-user needs --basic-password-stdin');
+    spec.basicAuth = { username, passwordHash };
   }
   return spec;
+}
+
+function passwordFromStdin(): string {
+  const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+  if (!password) throw new UsageError('consumer.basicAuth: the password on stdin is empty');
+  return password;
 }
 
 function readText(file: string): string {
