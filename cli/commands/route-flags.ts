@@ -76,7 +76,7 @@ export function withFeatureFlags(cmd: Command): Command {
     .option('--retry-statuses <list>', 'statuses to retry, e.g. 502,503')
     .option('--per-try-timeout <duration>', 'time allowed per try')
     .option('--connect-timeout <duration>', 'upstream connect timeout')
-    .option('--idle-timeout <duration>', 'longest silence between body chunks')
+    .option('--idle-timeout <duration>', 'longest silence between body chunks (or on a WebSocket tunnel)')
     .option('--total-timeout <duration>', 'longest whole exchange')
     .option('--rate-limit <rate>', 'token bucket, e.g. 100/s, 600/m, 1000/h')
     .option('--rate-limit-by <key>', 'route, consumer or ip (default ip)')

@@ -5,7 +5,7 @@ import type { GatewayContext, RouteTarget } from '../../pipeline/index.js';
 import { limitBody } from '../../filters/body-limit.js';
 import { clientGone, RelayHandler, type AttemptEnd } from './relay-handler.js';
 import { classifyUpstreamError } from './upstream-errors.js';
-import type { ProxyRoute, RetryPolicy } from './proxy-route.js';
+import type { ProxyRoute, ProxyTimeouts, RetryPolicy } from './proxy-route.js';
 import { tunnel } from './tunnel.js';
 import type { Pick, UpstreamPool } from './upstream-pool.js';
 
@@ -59,7 +59,7 @@ export class HttpProxyTarget implements RouteTarget {
         ctx.outcome.upstream = member.target.origin;
         request.origin = member.target.origin;
         request.path = member.target.basePath + path;
-        if ((ctx.http?.req as { upgrade?: boolean } | undefined)?.upgrade) return await this.upgrade(ctx, picked, path, request.headers as Record<string, string>, t.connectMs);
+        if ((ctx.http?.req as { upgrade?: boolean } | undefined)?.upgrade) return await this.upgrade(ctx, picked, path, request.headers as Record<string, string>, t);
         if (clientGone(res)) throw new GatewayError(errors.GW_ERR_DOWNSTREAM_DISCONNECT, []);
         member.state.begin(now);
         const retry = route.retry;
@@ -103,10 +103,10 @@ export class HttpProxyTarget implements RouteTarget {
     }
   }
 
-  private async upgrade(ctx: GatewayContext, picked: Pick, path: string, headers: Record<string, string>, connectMs = 5_000): Promise<void> {
+  private async upgrade(ctx: GatewayContext, picked: Pick, path: string, headers: Record<string, string>, timeouts: ProxyTimeouts): Promise<void> {
     picked.member.state.begin(Date.now());
     try {
-      await tunnel(ctx, picked, path, headers, connectMs);
+      await tunnel(ctx, picked, path, headers, timeouts.connectMs ?? 5_000, timeouts.idleMs);
       picked.member.state.succeed();
     } catch (err) {
       picked.pool.fail(picked.member, Date.now());

@@ -6,10 +6,18 @@ import type { Pick } from './upstream-pool.js';
 
 /**
  * Passes an upgraded connection (WebSocket) through: connects to the target, replays the request head with
- * `Connection: Upgrade`, then splices the two sockets until either side closes. The upstream's 101 (or
- * refusal) reaches the client byte for byte.
+ * `Connection: Upgrade`, then splices the two sockets until either side closes, or until no byte has crossed in
+ * either direction for `idleMs` (0: no limit), when both are closed (access-log flag `UT`). The upstream's 101
+ * (or refusal) reaches the client byte for byte.
  */
-export async function tunnel(ctx: GatewayContext, picked: Pick, path: string, headers: Record<string, string | string[]>, connectMs: number): Promise<void> {
+export async function tunnel(
+  ctx: GatewayContext,
+  picked: Pick,
+  path: string,
+  headers: Record<string, string | string[]>,
+  connectMs: number,
+  idleMs: number,
+): Promise<void> {
   const client = ctx.http!.req.socket;
   const origin = new URL(picked.member.target.origin);
   const port = Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80);
@@ -32,10 +40,18 @@ export async function tunnel(ctx: GatewayContext, picked: Pick, path: string, he
   upstream.pipe(client);
   await new Promise<void>((resolve) => {
     const done = () => {
+      clearTimeout(idle);
       client.destroy();
       upstream.destroy();
       resolve();
     };
+    const idle = idleMs > 0 ? setTimeout(() => ((ctx.outcome.flag = 'UT'), done()), idleMs) : undefined;
+    if (idle) {
+      // Every byte in either direction is a 'data' event on one of the two sockets.
+      const active = () => idle.refresh();
+      client.on('data', active);
+      upstream.on('data', active);
+    }
     client.once('close', done);
     upstream.once('close', done);
     client.once('error', done);
