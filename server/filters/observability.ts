@@ -17,6 +17,11 @@ export function observability(metrics: GatewayMetrics): Filter {
       ctx.outcome.errorCode = e.code;
       throw e;
     } finally {
+      if (ctx.outcome.settled) void ctx.outcome.settled.then(record, record);
+      else record();
+    }
+
+    function record(): void {
       const seconds = Number(process.hrtime.bigint() - ctx.startedAt) / 1e9;
       const route = ctx.route?.name ?? '';
       const status = ctx.outcome.status ?? 0;

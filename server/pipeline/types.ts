@@ -35,6 +35,11 @@ export interface Outcome {
   bytesOut?: number;
   /** Extra access-log fields a subsystem adds (LLM usage, TTFT); logged as they are. */
   fields?: Record<string, unknown>;
+  /**
+   * Set by a target whose response goes on after the pipeline returns (a long-lived event stream): the
+   * access-log line and metrics wait for it, while the filters' frames are released at once.
+   */
+  settled?: Promise<void>;
 }
 
 /** A route as compiled into a snapshot: what dispatch needs to find the target. */

@@ -69,11 +69,12 @@ export function createMcpIngress(deps: McpIngressDeps): McpIngress {
     handle(req, res) {
       turns.run(() => handle(req, res));
     },
-    serve(ctx) {
+    async serve(ctx) {
       const endpoint = ctx.mcp!.endpoint;
-      if (endpoint === 'sse') return serveLegacySse(ctx, transportDeps);
-      if (endpoint === 'messages') return serveLegacyMessage(ctx, transportDeps);
-      return serveStreamableHttp(ctx, transportDeps);
+      if (endpoint === 'sse') await serveLegacySse(ctx, transportDeps);
+      else if (endpoint === 'messages') await serveLegacyMessage(ctx, transportDeps);
+      else await serveStreamableHttp(ctx, transportDeps);
+      ctx.outcome.status ??= ctx.http!.res.statusCode;
     },
     async close() {
       clearInterval(sweep);

@@ -5,6 +5,7 @@ import type { McpGatewayContext } from '../../targets/mcp-router/index.js';
 import { checkAccept, checkContentType } from './http-guards.js';
 import { invalidParamsResponse, parseMessages, readBody, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
+import { responseOver } from './session-transport.js';
 import type { McpTransportDeps } from './transport-deps.js';
 import { callerAddress } from '../exchange-context.js';
 
@@ -30,8 +31,8 @@ export async function serveLegacySse(ctx: McpGatewayContext, deps: McpTransportD
   deps.router.add({ session, transport, kind: 'sse' });
   await session.server.connect(transport);
   deps.keepAlive.add(res, () => void deps.store.touch(id));
-  // Hold the pipeline (and its access-log line) until the stream ends, as for any long response.
-  await new Promise<void>((resolve) => res.once('close', resolve));
+  // The access-log line waits for the stream to end; the pipeline does not.
+  ctx.outcome.settled = responseOver(res);
 }
 
 /** POST `/mcp/<name>/messages?sessionId=…`: one message per POST, answered on the stream; 202 here. */

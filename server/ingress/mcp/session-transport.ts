@@ -91,7 +91,8 @@ export class StreamableSessionTransport implements Transport {
 
   /**
    * GET: the standalone stream (409 while it is already open), or with `Last-Event-ID` a resumed one, which
-   * takes the place of a connection the client lost but we have not noticed closing yet.
+   * takes the place of a connection the client lost but we have not noticed closing yet. Resolves once the
+   * stream is open; it lives on until the client or the session ends it.
    */
   async handleGet(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const lastEventId = req.headers['last-event-id'];
@@ -104,7 +105,6 @@ export class StreamableSessionTransport implements Transport {
     stream.connection = connection;
     res.once('close', () => this.detach(stream, connection));
     this.startSse(stream, connection, version);
-    return responseOver(res);
   }
 
   /** Delivers a message from the server on the stream it belongs to. */
@@ -238,7 +238,6 @@ export class StreamableSessionTransport implements Transport {
     // A POST stream that was answered meanwhile has nothing more to say.
     if (!stream || (stream.id !== STANDALONE && stream.pending.size === 0)) res.end();
     else this.keepAlive.add(res, () => void this.store.touch(this.sessionId));
-    return responseOver(res);
   }
 }
 
@@ -251,7 +250,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 /** Resolves once the response is finished or its connection is gone. */
-function responseOver(res: ServerResponse): Promise<void> {
+export function responseOver(res: ServerResponse): Promise<void> {
   if (res.closed) return Promise.resolve();
   return new Promise((resolve) => res.once('close', () => resolve()));
 }

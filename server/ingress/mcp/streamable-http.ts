@@ -6,7 +6,7 @@ import type { McpGatewayContext } from '../../targets/mcp-router/index.js';
 import { acceptsJson, checkAccept, checkContentType, checkProtocolVersion } from './http-guards.js';
 import { invalidParamsResponse, parseMessages, readBody, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
-import { StreamableSessionTransport } from './session-transport.js';
+import { StreamableSessionTransport, responseOver } from './session-transport.js';
 import type { McpTransportDeps } from './transport-deps.js';
 import { callerAddress } from '../exchange-context.js';
 
@@ -28,7 +28,11 @@ export async function serveStreamableHttp(ctx: McpGatewayContext, deps: McpTrans
   const live = found.live;
   fail(checkProtocolVersion(req));
   await deps.store.touch(live.session.id);
-  if (method === 'GET') return (live.transport as StreamableSessionTransport).handleGet(req, res);
+  if (method === 'GET') {
+    await (live.transport as StreamableSessionTransport).handleGet(req, res);
+    ctx.outcome.settled = responseOver(res);
+    return;
+  }
   await deps.router.closeSession(live.session.id, 'deleted');
   res.writeHead(200).end();
 }
