@@ -35,6 +35,8 @@ export interface RemoteBackendSpec {
   /** Header name → stored secret name. */
   secretHeaders?: Record<string, string>;
   timeoutMs?: number;
+  /** Largest JSON answer or SSE event accepted from the server, bytes (default 4 MiB). */
+  maxMessageBytes?: number;
 }
 
 /** A local MCP server run as a child process speaking stdio. */

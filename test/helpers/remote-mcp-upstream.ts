@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport, type EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { SubscribeRequestSchema, UnsubscribeRequestSchema, isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import express from 'express';
 import { z } from 'zod';
 
@@ -57,8 +57,37 @@ class EventLog implements EventStore {
 /** The socket each POSTed request came on, by `session id:request id`: what the `cut` tool breaks. */
 type PostSockets = Map<string, Socket>;
 
+/** How an upstream answers: `jsonResponse`, POSTs get one JSON body instead of an event stream. */
+export interface RemoteMcpUpstreamOptions {
+  jsonResponse?: boolean;
+}
+
 function buildServer(generation: number, sockets: PostSockets): McpServer {
-  const server = new McpServer({ name: `upstream-gen${generation}`, version: '1.0.0' });
+  const server = new McpServer(
+    { name: `upstream-gen${generation}`, version: '1.0.0' },
+    { capabilities: { logging: {}, resources: { subscribe: true } } },
+  );
+  // This session's subscriptions: `touch` tells of a change to a subscribed resource only, as a real server would.
+  const subscribed = new Set<string>();
+  server.server.setRequestHandler(SubscribeRequestSchema, (req) => {
+    subscribed.add(req.params.uri);
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, (req) => {
+    subscribed.delete(req.params.uri);
+    return {};
+  });
+  server.registerResource('watched', new ResourceTemplate('test://{name}', { list: undefined }), {}, (uri) => ({
+    contents: [{ uri: uri.href, text: `gen${generation}` }],
+  }));
+  server.registerTool('touch', { inputSchema: { uri: z.string() } }, async ({ uri }, extra) => {
+    const watched = subscribed.has(uri);
+    if (watched) await extra.sendNotification({ method: 'notifications/resources/updated', params: { uri } });
+    return { content: [{ type: 'text', text: `gen${generation}: ${watched ? 'subscribed' : 'not subscribed'}` }] };
+  });
+  server.registerTool('big', { inputSchema: { bytes: z.number().int().min(1) } }, async ({ bytes }) => ({
+    content: [{ type: 'text', text: 'x'.repeat(bytes) }],
+  }));
   server.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => ({
     content: [{ type: 'text', text: `gen${generation}: ${message}` }],
   }));
@@ -93,7 +122,7 @@ function buildServer(generation: number, sockets: PostSockets): McpServer {
 }
 
 /** Starts an upstream (on `port`, to play a restarted server); `generation` shows in echo results. */
-export async function startRemoteMcpUpstream(generation = 1, port = 0): Promise<RemoteMcpUpstream> {
+export async function startRemoteMcpUpstream(generation = 1, port = 0, options: RemoteMcpUpstreamOptions = {}): Promise<RemoteMcpUpstream> {
   const requests: SeenRequest[] = [];
   const streamable = new Map<string, StreamableHTTPServerTransport>();
   const sse = new Map<string, SSEServerTransport>();
@@ -119,6 +148,7 @@ export async function startRemoteMcpUpstream(generation = 1, port = 0): Promise<
     if (req.method !== 'POST' || !isInitializeRequest(req.body)) return void res.status(400).json({ error: 'no session' });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
+      enableJsonResponse: options.jsonResponse,
       eventStore: new EventLog(),
       retryInterval: 50,
       onsessioninitialized: (id) => void streamable.set(id, transport),

@@ -87,6 +87,11 @@ export interface RemoteTuning {
   /** First delay before resuming a broken stream, ms (grows 1.5× per attempt). */
   readonly resumeInitialMs: number;
   /**
+   * Largest message the upstream may send, bytes: a JSON answer, or one event of a stream. A larger one is not
+   * read further; the request it answers fails with a JSON-RPC error, and the session goes on.
+   */
+  readonly maxMessageBytes: number;
+  /**
    * Lower-case client headers passed upstream on tools/call (e.g. `authorization`); empty: only the configured
    * credentials are ever sent, never the client's own token.
    */
@@ -108,10 +113,11 @@ export const REMOTE_DEFAULTS: RemoteTuning = Object.freeze({
   requestTimeoutMs: 120_000,
   resumeRetries: 3,
   resumeInitialMs: 500,
+  maxMessageBytes: 4 * 1024 * 1024,
   passthroughHeaders: Object.freeze([]) as readonly string[],
 });
 
-/** Resolves a remote spec; the schema's `timeoutMs` is the per-request deadline. */
+/** Resolves a remote spec: `maxMessageBytes` may come from it; the schema's `timeoutMs` is the per-request deadline. */
 export function resolveRemoteOptions(name: string, spec: RemoteBackendSpec, defaults: Partial<RemoteTuning> = {}): RemoteBackendOptions {
   const fromSpec = pickDefined(spec as Partial<RemoteTuning>, REMOTE_DEFAULTS);
   const tuning = { ...REMOTE_DEFAULTS, ...defaults, ...fromSpec };

@@ -1,4 +1,5 @@
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 
 /** The upstream answered with an HTTP error status, or with something that is not MCP (a web page, bad JSON). */
 export class UpstreamHttpError extends Error {
@@ -19,6 +20,23 @@ export class StreamLostError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StreamLostError';
+  }
+}
+
+/**
+ * The upstream sent a message (a JSON answer, or one event of a stream) larger than the server's `maxMessageBytes`:
+ * it was not read further. `requestId` is the request it was on, which fails; none for the standalone stream.
+ */
+export class MessageTooLargeError extends Error {
+  constructor(
+    server: string,
+    /** The limit, bytes. */
+    readonly limit: number,
+    /** The request (as sent upstream) whose answer or stream it was. */
+    readonly requestId: RequestId | undefined,
+  ) {
+    super(`MCP server "${server}" sent a message larger than ${limit} bytes (maxMessageBytes)`);
+    this.name = 'MessageTooLargeError';
   }
 }
 
@@ -56,7 +74,7 @@ export function describeFailure(err: unknown): string {
  * fetch's TypeError (the socket error as `cause`) or an SseError without a status.
  */
 export function isUnreachable(err: unknown): boolean {
-  if (err instanceof UpstreamHttpError || err instanceof StreamLostError) return false;
+  if (err instanceof UpstreamHttpError || err instanceof StreamLostError || err instanceof MessageTooLargeError) return false;
   if (err instanceof SseError) return err.code === undefined || err.code <= 0;
   const code = networkCode(err);
   return err instanceof TypeError || (code !== undefined && !NOT_NETWORK.has(code));

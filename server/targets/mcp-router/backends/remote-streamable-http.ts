@@ -2,8 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Dispatcher } from 'undici';
+import { discard, readBoundedText, readUpTo } from './bounded-body.js';
 import { EventStreamParser, type StreamEvent } from './event-stream-parser.js';
-import { StreamLostError, UpstreamHttpError, describeFailure, isSessionGone } from './remote-errors.js';
+import { MessageTooLargeError, StreamLostError, UpstreamHttpError, describeFailure, isSessionGone } from './remote-errors.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './remote-transport.js';
 
 /** What one Streamable HTTP upstream session runs on. */
@@ -19,6 +20,8 @@ export interface StreamableHttpUpstreamOptions {
   readonly resumeRetries: number;
   /** First delay before reopening a stream, ms; grows 1.5× per failed attempt up to 8×. A server's `retry:` wins. */
   readonly resumeInitialMs: number;
+  /** Largest JSON answer or stream event, bytes: a larger one fails its request (see MessageTooLargeError). */
+  readonly maxMessageBytes: number;
 }
 
 /** One event stream being read: a POST's answer, its resumption with GET, or the standalone GET stream. */
@@ -31,6 +34,10 @@ interface EventStream {
   lastEventId?: string;
   /** A response arrived: the request this stream was for is done, nothing to resume. */
   answered: boolean;
+  /** The request this stream answers (as sent upstream); none for the standalone stream. */
+  readonly requestId?: RequestId;
+  /** It carried an oversized event: its request has failed, the stream is dropped unread. */
+  failed?: boolean;
   /** The id the client gave a request it resumes itself (`resumptionToken`): responses are handed back with it. */
   readonly replayId?: RequestId;
   readonly onresumptiontoken?: (token: string) => void;
@@ -39,6 +46,8 @@ interface EventStream {
 const MAX_REDIRECTS = 5;
 /** How long closing waits for the upstream to acknowledge the end of the session, ms. */
 const DELETE_TIMEOUT_MS = 1_000;
+/** The most of an HTTP error's body read for its message, bytes. */
+const MAX_ERROR_TEXT_BYTES = 64 * 1024;
 
 /**
  * The client side of the MCP Streamable HTTP transport
@@ -49,7 +58,8 @@ const DELETE_TIMEOUT_MS = 1_000;
  * is resumed with GET and `Last-Event-ID`; after `notifications/initialized` a standalone GET stream carries
  * server-initiated messages (405: the server has none) and is reopened when it ends. Closing aborts everything in
  * flight and ends the upstream session with DELETE, best effort. Per-request headers (passthrough credentials)
- * come with the message, not from ambient state.
+ * come with the message, not from ambient state. No answer or event larger than `maxMessageBytes` is held: a JSON
+ * answer over it rejects the send, an event over it is reported as a MessageTooLargeError naming its request.
  */
 export class StreamableHttpUpstream implements UpstreamTransport {
   onmessage?: (message: JSONRPCMessage) => void;
@@ -103,7 +113,8 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (options?.resumptionToken) {
       // The client resumes a stream of its own: the rest of it comes on a GET, answers under the request's id.
       const { resumptionToken: lastEventId, onresumptiontoken } = options;
-      this.openStream({ standalone: false, answered: false, lastEventId, replayId: request?.id, onresumptiontoken }).catch((err: unknown) => this.report(err));
+      const stream: EventStream = { standalone: false, answered: false, lastEventId, requestId: request?.id, replayId: request?.id, onresumptiontoken };
+      this.openStream(stream).catch((err: unknown) => this.report(err));
       return;
     }
     const sentSession = this.session;
@@ -120,12 +131,16 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (res.statusCode < 200 || res.statusCode >= 300) throw await this.httpError('POST', res, sentSession);
     if (!request) return void res.body.dump();
     const type = mediaType(res.headers['content-type']);
-    if (type === 'text/event-stream') return this.read(res.body, { standalone: false, answered: false, onresumptiontoken: options?.onresumptiontoken });
+    if (type === 'text/event-stream') {
+      return this.read(res.body, { standalone: false, answered: false, requestId: request.id, onresumptiontoken: options?.onresumptiontoken });
+    }
     if (type !== 'application/json') {
       void res.body.dump();
       throw this.protocolError(res.statusCode, sentSession, `answered POST with content-type ${String(res.headers['content-type'])}`);
     }
-    const messages = parseMessages(await res.body.text());
+    const text = await readBoundedText(res, this.options.maxMessageBytes);
+    if (text === undefined) throw new MessageTooLargeError(this.options.name, this.options.maxMessageBytes, request.id);
+    const messages = parseMessages(text);
     if (!messages) throw this.protocolError(res.statusCode, sentSession, 'answered POST with JSON that is not JSON-RPC');
     for (const answer of messages) this.deliver(answer);
   }
@@ -168,6 +183,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const parser = new EventStreamParser(
       (event) => this.event(event, stream),
       (ms) => (this.serverRetryMs = ms),
+      { maxEventBytes: this.options.maxMessageBytes, onOversized: () => this.oversized(body, stream) },
     );
     // Decoded here: undici's body stream ignores setEncoding().
     const decoder = new StringDecoder('utf8');
@@ -177,7 +193,20 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     stream.opened = true;
   }
 
+  /**
+   * An event went over `maxMessageBytes`. On a request's stream the request fails and the stream is dropped (the
+   * answer may have been that event); the standalone stream skips the event and reads on.
+   */
+  private oversized(body: Dispatcher.ResponseData['body'], stream: EventStream): void {
+    if (!stream.standalone) {
+      stream.failed = stream.answered = true;
+      discard(body);
+    }
+    this.report(new MessageTooLargeError(this.options.name, this.options.maxMessageBytes, stream.requestId));
+  }
+
   private event(event: StreamEvent, stream: EventStream): void {
+    if (stream.failed) return;
     if (event.id !== undefined) {
       stream.lastEventId = event.id || undefined;
       stream.onresumptiontoken?.(event.id);
@@ -195,7 +224,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   }
 
   private streamEnded(stream: EventStream, err?: Error): void {
-    if (this.closed) return;
+    if (this.closed || stream.failed) return;
     if (err) this.report(new Error(`MCP server "${this.options.name}": event stream broke: ${describeFailure(err)}`, { cause: err }));
     // A request's stream can be resumed once it carried an event id, and is needed until its answer came.
     if (stream.standalone || (stream.lastEventId !== undefined && !stream.answered)) this.reopen(stream, 0);
@@ -290,7 +319,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   }
 
   private async httpError(method: string, res: Dispatcher.ResponseData, sentSession: string | undefined): Promise<UpstreamHttpError> {
-    const text = await res.body.text().catch(() => '');
+    const text = (await readUpTo(res, MAX_ERROR_TEXT_BYTES).catch(() => undefined))?.text ?? '';
     const location = res.statusCode >= 300 && res.statusCode < 400 ? res.headers.location : undefined;
     const detail = location ? `redirect to ${String(location)} not followed` : oneLine(text);
     if (res.statusCode === 404 && sentSession !== undefined && sentSession === this.session) this.sessionGone = true;

@@ -1,5 +1,6 @@
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
+  ErrorCode,
   isJSONRPCRequest,
   type InitializeResult,
   type JSONRPCMessage,
@@ -11,11 +12,12 @@ import type { Dispatcher } from 'undici';
 import { GatewayError, errors } from '../../../errors/index.js';
 import type { BackendHealth } from './backend-health.js';
 import type { RemoteBackendOptions } from './options.js';
-import { describeFailure, isSessionGone, isStaleSocket, isStreamLost, isUnreachable } from './remote-errors.js';
+import { MessageTooLargeError, describeFailure, isSessionGone, isStaleSocket, isStreamLost, isUnreachable } from './remote-errors.js';
 import { SseUpstream } from './remote-sse.js';
 import { StreamableHttpUpstream } from './remote-streamable-http.js';
 import { PASSTHROUGH_AUTH_META_KEY } from '../../../../servers/index.js';
 import { RequestDeadlines } from './request-deadlines.js';
+import { SessionState } from './session-state.js';
 
 /** What one remote connection runs on. */
 export interface RemoteTransportDeps {
@@ -48,11 +50,13 @@ export interface UpstreamTransport extends Transport {
  * One upstream MCP session over our Streamable HTTP client transport or the SDK's legacy SSE one, wrapped to
  * add what a gateway needs: when the upstream forgets the session (404) or its event stream is lost for good,
  * a fresh inner transport replays the client's own `initialize`, re-applies the negotiated protocol version
- * (sent as `MCP-Protocol-Version`) and resends the failed message, so the client on top never notices; it is
- * told `tools/list_changed` because the new upstream session may serve other tools. Resuming a broken
+ * (sent as `MCP-Protocol-Version`), sets again what the client had set (log level, resource subscriptions: see
+ * SessionState) and resends the failed message, so the client on top never notices; it is told
+ * `tools/list_changed` because the new upstream session may serve other tools. Resuming a broken
  * Streamable HTTP stream with `Last-Event-ID` is the inner transport's own work (configured by `resumeRetries`).
  * An upstream that cannot be reached marks the backend down, fails the message at once and closes the
- * connection, so the router withdraws the tools and retries with backoff.
+ * connection, so the router withdraws the tools and retries with backoff. An answer larger than `maxMessageBytes`
+ * is logged and answered in its place with a JSON-RPC error; the session goes on.
  */
 export class RemoteTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
@@ -64,12 +68,15 @@ export class RemoteTransport implements Transport {
   private reinit: Promise<void> | undefined;
   private readonly privateReplies = new Map<RequestId, (message: JSONRPCMessage) => void>();
   private readonly deadlines: RequestDeadlines;
+  /** What the client set and the upstream accepted: given again to a session that replaces a lost one. */
+  private readonly state = new SessionState();
   private privateIds = 0;
   private closed = false;
 
   constructor(private readonly deps: RemoteTransportDeps) {
     this.inner = this.build();
-    this.deadlines = new RequestDeadlines(deps.options.name, deps.options.requestTimeoutMs, (_id, expiry) => {
+    this.deadlines = new RequestDeadlines(deps.options.name, deps.options.requestTimeoutMs, (id, expiry) => {
+      this.state.forget(id);
       void this.inner.send(expiry.cancel).catch(() => {});
       this.onmessage?.(expiry.response);
     });
@@ -104,14 +111,13 @@ export class RemoteTransport implements Transport {
     const passthrough = this.takePassthrough(message);
     message = passthrough.message;
     this.deadlines.track(message);
+    this.state.sent(message);
     try {
       await this.sendOnce(message, options, passthrough.headers);
     } catch (err) {
-      if (!isSessionGone(err) || !this.initRequest || message === this.initRequest) throw this.failed(err);
+      if (!isSessionGone(err) || !this.initRequest || message === this.initRequest) return this.sendFailed(message, err);
       await this.reinitialize(err as Error);
-      await this.sendOnce(message, options, passthrough.headers).catch((again: unknown) => {
-        throw this.failed(again);
-      });
+      await this.sendOnce(message, options, passthrough.headers).catch((again: unknown) => this.sendFailed(message, again));
     }
   }
 
@@ -142,6 +148,27 @@ export class RemoteTransport implements Transport {
   }
 
   /**
+   * A send that failed for good. An answer over `maxMessageBytes` is answered in its place (the upstream did take
+   * the request); anything else is thrown, and the request is forgotten: the client fails it itself.
+   */
+  private sendFailed(message: JSONRPCMessage, err: unknown): void {
+    if (err instanceof MessageTooLargeError) return this.tooLarge(err);
+    if ('id' in message && 'method' in message) {
+      this.deadlines.settle(message.id);
+      this.state.forget(message.id);
+    }
+    throw this.failed(err);
+  }
+
+  /** An answer or event over `maxMessageBytes`: logged, and its request (if any) answered with an error. */
+  private tooLarge(err: MessageTooLargeError): void {
+    this.deps.log.warn({ limit: err.limit, requestId: err.requestId }, 'upstream MCP message too large: dropped');
+    if (err.requestId === undefined) return;
+    const data = { code: errors.GW_ERR_MCP_BACKEND_FAILED.code, maxMessageBytes: err.limit };
+    this.received({ jsonrpc: '2.0', id: err.requestId, error: { code: ErrorCode.InternalError, message: err.message, data } });
+  }
+
+  /**
    * Takes the router's passthrough credentials out of a tools/call `_meta` (the upstream must not see them as
    * data) and keeps those the server is configured to pass on, to be sent as headers of that one request.
    */
@@ -165,7 +192,15 @@ export class RemoteTransport implements Transport {
     const inner: UpstreamTransport =
       options.transport === 'sse'
         ? new SseUpstream(url, headers, dispatcher)
-        : new StreamableHttpUpstream({ name: options.name, url, headers, dispatcher, resumeRetries: options.resumeRetries, resumeInitialMs: options.resumeInitialMs });
+        : new StreamableHttpUpstream({
+            name: options.name,
+            url,
+            headers,
+            dispatcher,
+            resumeRetries: options.resumeRetries,
+            resumeInitialMs: options.resumeInitialMs,
+            maxMessageBytes: options.maxMessageBytes,
+          });
     if (this.protocolVersion) inner.setProtocolVersion(this.protocolVersion);
     inner.onmessage = (message) => this.received(message);
     inner.onerror = (err) => this.innerError(err);
@@ -182,12 +217,14 @@ export class RemoteTransport implements Transport {
     if (privateReply) return privateReply(message);
     if (id !== undefined && id === this.initRequest?.id && 'result' in message) this.deps.health.set('ready');
     this.deadlines.observe(message);
+    this.state.received(message);
     this.onmessage?.(message);
   }
 
   private innerError(err: Error): void {
     if (this.closed) return;
-    if (isSessionGone(err) || isStreamLost(err)) void this.reinitialize(err).catch(() => {});
+    if (err instanceof MessageTooLargeError) this.tooLarge(err);
+    else if (isSessionGone(err) || isStreamLost(err)) void this.reinitialize(err).catch(() => {});
     this.onerror?.(err);
   }
 
@@ -208,9 +245,10 @@ export class RemoteTransport implements Transport {
     this.inner = this.build();
     try {
       await this.inner.start();
-      const result = await this.privateRequest({ ...init, id: `agate-reinit-${++this.privateIds}` });
+      const result = (await this.privateRequest({ ...init, id: `agate-reinit-${++this.privateIds}` })) as InitializeResult;
       this.setProtocolVersion(result.protocolVersion);
       await this.inner.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      await this.replayState(result);
     } catch (err) {
       const failure = this.failed(err);
       void this.close();
@@ -221,17 +259,30 @@ export class RemoteTransport implements Transport {
     this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
   }
 
-  /** A request of our own (the replayed initialize): its answer is not the client's to see. */
-  private privateRequest(request: JSONRPCRequest): Promise<InitializeResult> {
+  /**
+   * Sets on the new session what the client had set on the lost one, one request at a time. One the new upstream
+   * refuses is logged and skipped: the session is still worth having.
+   */
+  private async replayState(initialized: InitializeResult): Promise<void> {
+    for (const request of this.state.replay(initialized.capabilities)) {
+      const message = { jsonrpc: '2.0', id: `agate-replay-${++this.privateIds}`, ...request } as JSONRPCRequest;
+      await this.privateRequest(message).catch((err: unknown) => {
+        this.deps.log.warn({ method: request.method, params: request.params, reason: describeFailure(err) }, 'upstream MCP session state not restored');
+      });
+    }
+  }
+
+  /** A request of our own (the replayed initialize, log level, subscriptions): its answer is not the client's to see. */
+  private privateRequest(request: JSONRPCRequest): Promise<Record<string, unknown>> {
     const timeoutMs = this.deps.options.requestTimeoutMs || this.deps.options.connectTimeoutMs;
-    return new Promise<InitializeResult>((resolve, reject) => {
-      const timer = setTimeout(() => settle(new Error(`no answer to initialize within ${timeoutMs} ms`)), timeoutMs);
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => settle(new Error(`no answer to ${request.method} within ${timeoutMs} ms`)), timeoutMs);
       const settle = (outcome: Error | JSONRPCMessage): void => {
         clearTimeout(timer);
         this.privateReplies.delete(request.id);
         if (outcome instanceof Error) return reject(outcome);
-        if ('result' in outcome) return resolve(outcome.result as InitializeResult);
-        reject(new Error(`initialize failed: ${JSON.stringify((outcome as { error?: unknown }).error)}`));
+        if ('result' in outcome) return resolve(outcome.result);
+        reject(new Error(`${request.method} failed: ${JSON.stringify((outcome as { error?: unknown }).error)}`));
       };
       this.privateReplies.set(request.id, settle);
       this.inner.send(request).catch((err: unknown) => settle(err as Error));

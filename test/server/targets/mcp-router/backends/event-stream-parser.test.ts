@@ -2,17 +2,22 @@ import { StringDecoder } from 'node:string_decoder';
 import { describe, expect, it } from 'vitest';
 import { EventStreamParser, type StreamEvent } from '../../../../../server/targets/mcp-router/backends/event-stream-parser.js';
 
-/** Parses `bytes` fed in the given pieces, decoded as the transport decodes them; returns events and retries. */
-function parse(pieces: Buffer[]): { events: StreamEvent[]; retries: number[] } {
+/**
+ * Parses `bytes` fed in the given pieces, decoded as the transport decodes them; returns events, retries and how
+ * many events went over `maxEventBytes`.
+ */
+function parse(pieces: Buffer[], maxEventBytes = Infinity): { events: StreamEvent[]; retries: number[]; oversized: number } {
   const events: StreamEvent[] = [];
   const retries: number[] = [];
+  let oversized = 0;
   const parser = new EventStreamParser(
     (e) => events.push(e),
     (ms) => retries.push(ms),
+    { maxEventBytes, onOversized: () => void oversized++ },
   );
   const decoder = new StringDecoder('utf8');
   for (const piece of pieces) parser.push(decoder.write(piece));
-  return { events, retries };
+  return { events, retries, oversized };
 }
 
 // Everything at once: BOM, a priming event (id and retry, empty data), comments and keep-alives, a multi-line
@@ -59,5 +64,54 @@ describe('the event-stream parser', () => {
   it('does not end a line twice when a CRLF is split, nor merge lines when a lone CR ends a chunk', () => {
     expect(parse([Buffer.from('data: a\r'), Buffer.from('\n\r\n')]).events).toEqual([{ id: undefined, event: undefined, data: 'a' }]);
     expect(parse([Buffer.from('data: a\r'), Buffer.from('data: b\r\r')]).events).toEqual([{ id: undefined, event: undefined, data: 'a\nb' }]);
+  });
+
+  describe('with maxEventBytes', () => {
+    // 40 bytes per event at most: the small events fit, the big one (id first, as servers write it) does not,
+    // nor does the one whose over-long line is a comment, nor the id-less one with a field line that never ends.
+    const LIMITED = [
+      'id: 1\ndata: {"small":"é"}\n\n',
+      `event: message\nid: 2\ndata: ${'x'.repeat(30)}\ndata: ${'y'.repeat(30)}\n\n`,
+      'data: {"small":2}\r\n\r\n',
+      `: ${'c'.repeat(60)}\n\n`,
+      `data: ${'é'.repeat(20)}\n\n`,
+      'id: 3\ndata: {"small":3}\n\n',
+    ].join('');
+    const LIMITED_EXPECTED: StreamEvent[] = [
+      { id: '1', event: undefined, data: '{"small":"é"}' },
+      { id: '2', data: '' },
+      { id: undefined, event: undefined, data: '{"small":2}' },
+      { id: '3', event: undefined, data: '{"small":3}' },
+    ];
+
+    it('drops an event that holds more bytes than the limit, keeps its id, and reads on', () => {
+      const { events, oversized } = parse([Buffer.from(LIMITED)], 40);
+      expect(events).toEqual(LIMITED_EXPECTED);
+      // The big event, the over-long comment, and 20 two-byte characters: 46 bytes although only 26 characters.
+      expect(oversized).toBe(3);
+    });
+
+    it('gives the same events however the bytes are split', () => {
+      const bytes = Buffer.from(LIMITED);
+      for (let cut = 1; cut < bytes.length; cut++) {
+        const { events, oversized } = parse([bytes.subarray(0, cut), bytes.subarray(cut)], 40);
+        expect(events, `split at byte ${cut}`).toEqual(LIMITED_EXPECTED);
+        expect(oversized).toBe(3);
+      }
+      expect(parse(Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)), 40).events).toEqual(LIMITED_EXPECTED);
+    });
+
+    it('tells as soon as an event goes over, without waiting for a line or the event to end', () => {
+      let oversized = 0;
+      const parser = new EventStreamParser(() => expect.unreachable('no event ends'), undefined, { maxEventBytes: 1024, onOversized: () => void oversized++ });
+      parser.push('id: 7\ndata: ');
+      for (let i = 0; i < 101; i++) parser.push('x'.repeat(10));
+      expect(oversized).toBe(0);
+      parser.push('x'.repeat(10));
+      expect(oversized).toBe(1);
+      // The rest of that line is skipped unread, however long it goes on.
+      for (let i = 0; i < 1000; i++) parser.push('x'.repeat(1000));
+      expect(oversized).toBe(1);
+    });
   });
 });

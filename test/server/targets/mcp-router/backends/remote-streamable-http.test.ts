@@ -4,7 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { LATEST_PROTOCOL_VERSION, ToolListChangedNotificationSchema, type JSONRPCMessage, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isSessionGone, isUnreachable } from '../../../../../server/targets/mcp-router/backends/remote-errors.js';
+import { MessageTooLargeError, isSessionGone, isUnreachable } from '../../../../../server/targets/mcp-router/backends/remote-errors.js';
 import { StreamableHttpUpstream } from '../../../../../server/targets/mcp-router/backends/remote-streamable-http.js';
 import { waitFor } from '../../../../helpers/gateway.js';
 import { startRemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
@@ -14,10 +14,10 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {});
 });
 
-function transport(url: string, headers: Record<string, string> = {}): StreamableHttpUpstream {
+function transport(url: string, headers: Record<string, string> = {}, maxMessageBytes = 4 * 1024 * 1024): StreamableHttpUpstream {
   const agent = new Agent({ connect: { timeout: 2_000 }, headersTimeout: 5_000, bodyTimeout: 0 });
   cleanup.push(() => agent.close());
-  const t = new StreamableHttpUpstream({ name: 'up1', url: new URL(url), dispatcher: agent, headers, resumeRetries: 3, resumeInitialMs: 20 });
+  const t = new StreamableHttpUpstream({ name: 'up1', url: new URL(url), dispatcher: agent, headers, resumeRetries: 3, resumeInitialMs: 20, maxMessageBytes });
   cleanup.push(() => t.close());
   return t;
 }
@@ -71,6 +71,21 @@ const initializeResult = (id: number) => ({
   result: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: { tools: {} }, serverInfo: { name: 'scripted', version: '1' } },
 });
 const tool = { name: 'echo', inputSchema: { type: 'object' } };
+
+/** Writes `piece` again and again, as fast as the client reads, until the client goes away; returns what it wrote. */
+function flood(res: ServerResponse, piece: string): { written: number } {
+  const count = { written: 0 };
+  let open = true;
+  res.on('close', () => (open = false));
+  const pump = (): void => {
+    while (open) {
+      count.written += piece.length;
+      if (!res.write(piece)) return void res.once('drain', pump);
+    }
+  };
+  pump();
+  return count;
+}
 
 describe('the Streamable HTTP upstream transport', () => {
   it('reads JSON answers, batches, 202 and an event stream written one byte per chunk; GET 405 is no stream; DELETE on close', async () => {
@@ -236,4 +251,75 @@ describe('the Streamable HTTP upstream transport', () => {
     await waitFor(() => t.openRequests === 1, 'every call to release its request');
     expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
   }, 60_000);
+
+  it('holds no more than maxMessageBytes of an answer: an endless JSON body or event fails its request, the session goes on', async () => {
+    const limit = 64 * 1024;
+    const floods: Array<{ written: number }> = [];
+    let standalone: ServerResponse | undefined;
+    const { url } = await scriptedServer(({ method, body }, res) => {
+      if (method === 'DELETE') return void res.writeHead(200).end();
+      if (method === 'GET') {
+        standalone = res.writeHead(200, { 'content-type': 'text/event-stream' });
+        return void res.write(': open\n\n');
+      }
+      if (body?.id === undefined) return void res.writeHead(202).end();
+      const answer = body.method === 'initialize' ? initializeResult(body.id) : { jsonrpc: '2.0', id: body.id, result: { tools: [tool] } };
+      const name = (body as { params?: { name?: string } }).params?.name;
+      if (name === 'endless-json') {
+        res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's4' });
+        res.write(`{"jsonrpc":"2.0","id":${body.id},"result":{"content":[{"type":"text","text":"`);
+        return void floods.push(flood(res, 'x'.repeat(16 * 1024)));
+      }
+      if (name === 'endless-error') {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        return void floods.push(flood(res, 'oops '.repeat(1024)));
+      }
+      if (name === 'endless-event') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's4' });
+        res.write(`id: e1\ndata: {"jsonrpc":"2.0","id":${body.id},"result":{"content":[{"type":"text","text":"`);
+        return void floods.push(flood(res, 'x'.repeat(16 * 1024)));
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's4' }).end(JSON.stringify(answer));
+    });
+    const t = transport(url, {}, limit);
+    await t.start();
+    const answers: JSONRPCMessage[] = [];
+    const errors: Error[] = [];
+    t.onmessage = (m) => answers.push(m);
+    t.onerror = (e) => errors.push(e);
+    await t.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} });
+    await t.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    await waitFor(() => standalone, 'the standalone stream to open');
+
+    // No Content-Length, and no end: the send fails once the limit is passed, naming the server, limit and request.
+    const json = await t.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'endless-json' } }).then(() => undefined, (e: Error) => e);
+    expect(json).toBeInstanceOf(MessageTooLargeError);
+    expect(json).toMatchObject({ message: 'MCP server "up1" sent a message larger than 65536 bytes (maxMessageBytes)', limit, requestId: 2 });
+
+    // Nor is more read of an error page than its message needs.
+    const failed = await t.send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'endless-error' } }).then(() => undefined, (e: Error) => e);
+    expect(failed?.message).toMatch(/^MCP server "up1" answered POST with HTTP 500: oops oops .*…$/);
+
+    // An event stream's event that never ends: reported with its request, and the stream is dropped.
+    await t.send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'endless-event' } });
+    await waitFor(() => errors.length === 1, 'the oversized event to be reported');
+    expect(errors[0]).toBeInstanceOf(MessageTooLargeError);
+    expect(errors[0]).toMatchObject({ limit, requestId: 4 });
+
+    // The floods stop: the client closed each connection instead of reading on.
+    await waitFor(() => floods.length === 3 && floods.every((f) => f.written > 0), 'the floods to start');
+    const written = floods.map((f) => f.written);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(floods.map((f) => f.written)).toEqual(written);
+
+    // The standalone stream skips an oversized event and delivers the next one; the session still answers.
+    standalone!.write(`id: s1\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { data: 'y'.repeat(limit) } })}\n\n`);
+    standalone!.write(`id: s2\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'small' } })}\n\n`);
+    await waitFor(() => answers.some((m) => 'method' in m && m.method === 'notifications/message'), 'the small notification');
+    expect(errors).toHaveLength(2);
+    expect(errors[1]).toMatchObject({ limit, requestId: undefined });
+    await t.send({ jsonrpc: '2.0', id: 5, method: 'tools/list' });
+    expect(answers.map((m) => ('id' in m ? m.id : 'method' in m ? m.method : '?'))).toEqual([1, 'notifications/message', 5]);
+    expect(t.openRequests).toBe(1);
+  });
 });
