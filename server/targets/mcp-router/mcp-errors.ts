@@ -20,5 +20,21 @@ export const JsonRpcCode = Object.freeze({
  */
 export function protocolError(jsonRpcCode: number, code: ErrorCode, args: unknown[] = [], data: Record<string, unknown> = {}): McpError {
   const message = new GatewayError(errors[code], args).message;
-  return new McpError(jsonRpcCode, message, { code, ...data });
+  return wireError(jsonRpcCode, message, { code, ...data });
+}
+
+/** An upstream's JSON-RPC error as the upstream sent it (the SDK client prefixed its message on receipt). */
+export function asSentUpstream(err: unknown): unknown {
+  if (!(err instanceof McpError)) return err;
+  return wireError(err.code, err.message.replace(/^MCP error -?\d+: /, ''), err.data);
+}
+
+/**
+ * An McpError whose message is exactly what goes on the wire. McpError's constructor prefixes
+ * "MCP error <code>: ", which the SDK server sends as is and every SDK client prefixes again on receipt.
+ */
+function wireError(code: number, message: string, data?: unknown): McpError {
+  const error = new McpError(code, message, data);
+  error.message = message;
+  return error;
 }

@@ -26,7 +26,7 @@ import {
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { learnInfo, learnTools, type BackendPool, type MemberInfo, type PooledBackend } from './backend-pool.js';
-import { JsonRpcCode, protocolError } from './mcp-errors.js';
+import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
 import { detached, type DownstreamRelay } from './relay.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 
@@ -116,7 +116,9 @@ export class MemberLink {
     const client = this.client;
     if (!client) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [this.name]);
     // The SDK's generic typing of schemas does not line up across its entry points; it validates either way.
-    return client.request(request, schema as never, options) as Promise<z.infer<S>>;
+    return (client.request(request, schema as never, options) as Promise<z.infer<S>>).catch((err: unknown) => {
+      throw asSentUpstream(err);
+    });
   }
 
   /** Subscribes to upstream resource `uri`, remembered so a new upstream session is subscribed again. */

@@ -2,7 +2,7 @@ import { CallToolResultSchema, ErrorCode, McpError, type CallToolRequest, type C
 import { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY } from '../../../servers/index.js';
 import { parseClientIp } from '../../../servers/shared/client-ip.js';
 import { passthroughHeaders } from './passthrough.js';
-import { JsonRpcCode, protocolError } from './mcp-errors.js';
+import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
 import { toolAllowed } from './policy.js';
 import { onBehalfOf, type DownstreamExtra } from './relay.js';
 import type { RouterSession } from './router-session.js';
@@ -87,9 +87,10 @@ async function relayCall(session: RouterSession, memberName: string, params: Cal
     if (err.code === ErrorCode.ConnectionClosed && link.client !== client) {
       throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_FAILED', [memberName]);
     }
-    throw err;
+    throw asSentUpstream(err);
   }
 }
+
 
 /**
  * The `_meta` sent upstream: the client's progress token is dropped (the SDK client issues its own and maps
