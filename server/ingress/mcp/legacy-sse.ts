@@ -3,7 +3,7 @@ import { isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../errors/index.js';
 import type { McpGatewayContext } from '../../targets/mcp-router/index.js';
 import { checkAccept, checkContentType } from './http-guards.js';
-import { invalidParamsResponse, parseMessages, readBody, requestId } from './parse-message.js';
+import { parseMessages, readBody, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
 import { responseOver } from './session-transport.js';
 import type { McpTransportDeps } from './transport-deps.js';
@@ -58,11 +58,7 @@ export async function serveLegacyMessage(ctx: McpGatewayContext, deps: McpTransp
   const message = parsed.messages[0]!;
   const transport = found.live.transport as SSEServerTransport;
   await deps.store.touch(found.live.session.id);
-  const paramsError = invalidParamsResponse(message);
-  if (paramsError) await transport.send(paramsError);
-  else {
-    if (isJSONRPCRequest(message)) found.live.session.noteCaller(message.id, callerAddress(ctx.request));
-    await transport.handleMessage(message, { requestInfo: { headers: req.headers } });
-  }
+  if (isJSONRPCRequest(message)) found.live.session.noteCaller(message.id, callerAddress(ctx.request));
+  await transport.handleMessage(message, { requestInfo: { headers: req.headers } });
   res.writeHead(202, { 'content-type': 'text/plain', 'x-request-id': ctx.requestId }).end('Accepted');
 }

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { createJSONRPCErrorResponse, isJSONRPCID, type JSONRPCID } from 'json-rpc-2.0';
-import { ClientRequestSchema, JSONRPCMessageSchema, isJSONRPCRequest, type JSONRPCMessage, type JSONRPCResponse } from '@modelcontextprotocol/sdk/types.js';
-import { JsonRpcCode } from '../../targets/mcp-router/mcp-errors.js';
+import { isJSONRPCID, type JSONRPCID } from 'json-rpc-2.0';
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../errors/index.js';
 
 /** A POST body as JSON-RPC: the messages, or the error to answer with and the id to echo. */
@@ -76,22 +75,4 @@ function invalid(reason: string, id: JSONRPCID): { ok: false; error: GatewayErro
 export function requestId(messages: readonly JSONRPCMessage[]): JSONRPCID {
   const first = messages[0] as { id?: unknown; method?: unknown } | undefined;
   return messages.length === 1 && first && typeof first.method === 'string' && validId(first.id) ? (first.id as JSONRPCID) : null;
-}
-
-// Each known client request's schema, by method: the SDK would answer a params mismatch with -32603.
-const REQUEST_SCHEMAS = new Map(
-  ClientRequestSchema.options.map((schema) => [(schema.shape.method as unknown as { value: string }).value, schema] as const),
-);
-
-/**
- * The -32602 answer for a known request whose params do not fit its schema (JSON-RPC "Invalid params"),
- * or undefined. Unknown methods pass through, so the SDK can answer them with -32601.
- */
-export function invalidParamsResponse(message: JSONRPCMessage): JSONRPCResponse | undefined {
-  if (!isJSONRPCRequest(message)) return undefined;
-  const schema = REQUEST_SCHEMAS.get(message.method);
-  if (!schema || schema.safeParse(message).success) return undefined;
-  return createJSONRPCErrorResponse(message.id, JsonRpcCode.InvalidParams, `Invalid params for ${message.method}`, {
-    code: 'GW_ERR_MCP_INVALID_PARAMS',
-  }) as JSONRPCResponse;
 }

@@ -4,7 +4,7 @@ import { isInitializeRequest, isJSONRPCRequest, type JSONRPCMessage } from '@mod
 import { GatewayError, errors } from '../../errors/index.js';
 import type { McpGatewayContext } from '../../targets/mcp-router/index.js';
 import { acceptsJson, checkAccept, checkContentType, checkProtocolVersion } from './http-guards.js';
-import { invalidParamsResponse, parseMessages, readBody, requestId } from './parse-message.js';
+import { parseMessages, readBody, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
 import { StreamableSessionTransport, responseOver } from './session-transport.js';
 import type { McpTransportDeps } from './transport-deps.js';
@@ -61,12 +61,6 @@ async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<voi
   if (parsed.messages.some(isInitializeRequest)) {
     const err = new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, ['the session is already initialized']);
     return renderMcpError(res, err, ctx.requestId, null);
-  }
-  const paramsError = parsed.batch ? undefined : invalidParamsResponse(parsed.messages[0]!);
-  if (paramsError) {
-    const text = JSON.stringify(paramsError);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'mcp-session-id': live.session.id });
-    return void res.end(text);
   }
   noteCallers(live.session, parsed.messages, callerAddress(ctx.request));
   await deps.store.touch(live.session.id);

@@ -90,13 +90,16 @@ route(SetLevelRequestSchema, async (session, req) => {
   return {};
 });
 
-/** Answers one request with the route for its method: checked against the route's schema, as the SDK's own handlers are. */
+/**
+ * Answers one request with the route for its method, checked against the route's schema: a mismatch is
+ * JSON-RPC "Invalid params" (-32602) with the first problem named (the SDK's own handlers would answer -32603).
+ */
 async function answer(session: RouterSession, request: JSONRPCRequest, extra: DownstreamExtra): Promise<ServerResult> {
   const found = ROUTES.get(request.method);
   // What the SDK answers a method nobody handles.
   if (!found) throw Object.assign(new Error('Method not found'), { code: JsonRpcCode.MethodNotFound });
   const parsed = found.schema.safeParse(request);
-  if (!parsed.success) throw parsed.error;
+  if (!parsed.success) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', [describeIssue(request.method, parsed.error)]);
   return (await found.answer(session, parsed.data as never, extra)) as ServerResult;
 }
 
@@ -142,4 +145,10 @@ function byPromptName(session: RouterSession, exposed: string) {
   const link = target && session.links.find((l) => l.name === target.member);
   if (!target || !link) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', [`unknown prompt ${exposed}`]);
   return { link, name: target.name };
+}
+
+/** `tools/call: params.name: Invalid input: expected string, received undefined` */
+function describeIssue(method: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${method}: ${issue.path.join('.') || '(request)'}: ${issue.message}` : method;
 }

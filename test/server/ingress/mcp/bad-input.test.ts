@@ -45,6 +45,17 @@ describe('MCP bad input over raw HTTP', () => {
     expect(await res.json()).toMatchObject({ jsonrpc: '2.0', id, error: { code } });
   });
 
+  it('names the field of invalid params, in a batch too', async () => {
+    const bad = { jsonrpc: '2.0', id: 'b', method: 'tools/call', params: { arguments: {} } };
+    const single = (await rpcMessages(await rawPost(url, bad, s())))[0]!;
+    expect(single).toMatchObject({ id: 'b', error: { code: -32602, data: { code: 'GW_ERR_MCP_INVALID_PARAMS' } } });
+    expect(single.error.message).toContain('tools/call: params.name');
+    const res = await rawPost(url, [{ jsonrpc: '2.0', id: 1, method: 'ping' }, bad], { 'mcp-session-id': oldSession, 'mcp-protocol-version': '2025-03-26' });
+    const answers = await rpcMessages(res);
+    expect(answers.find((m) => m.id === 1)).toMatchObject({ result: {} });
+    expect(answers.find((m) => m.id === 'b')).toMatchObject({ error: { code: -32602 } });
+  });
+
   it('allows a batch on a 2025-03-26 session', async () => {
     const res = await rawPost(url, [{ jsonrpc: '2.0', id: 1, method: 'ping' }, { jsonrpc: '2.0', id: 2, method: 'ping' }], {
       'mcp-session-id': oldSession,
