@@ -39,9 +39,11 @@ export class KeyHealth {
    * The keys to try for one request, in order: usable keys in rotation, then cooling-down or ejected keys as a
    * last resort (a request is better tried with a suspect key than refused). `[undefined]` for keyless providers.
    */
-  order(provider: CompiledProvider): Array<ProviderKey | undefined> {
+  order(provider: CompiledProvider): ReadonlyArray<ProviderKey | undefined> {
     const keys = provider.keys;
-    if (keys.length === 0) return [undefined];
+    if (keys.length === 0) return NO_KEY;
+    // A lone key is tried whatever its health: there is no rotation and nothing to prefer it to.
+    if (keys.length === 1) return keys;
     const start = this.cursors.get(provider.name) ?? 0;
     this.cursors.set(provider.name, (start + 1) % keys.length);
     const now = Date.now();
@@ -125,6 +127,8 @@ export class KeyHealth {
     s.timer = undefined;
   }
 }
+
+const NO_KEY: ReadonlyArray<undefined> = Object.freeze([undefined]);
 
 /** Keyed by the key's value too, so replacing a secret starts the new key with a clean record. */
 function stateId(provider: CompiledProvider, key: ProviderKey): string {

@@ -16,6 +16,7 @@ import { prepareCall, UnsupportedCallError, type PreparedCall } from './prepare-
 import { readJson, writeJson } from './serve-json.js';
 import { serveStream } from './serve-stream.js';
 import { openCall, transportFailure, type AttemptFailure } from './upstream-call.js';
+import { clientGone } from './upstream-exchange.js';
 import type { CompiledTarget, LlmContext, LlmRoute, ProviderKey } from './types.js';
 
 /** Long-lived pieces the target needs. */
@@ -76,7 +77,8 @@ async function tryOnce(ctx: LlmContext, target: CompiledTarget, key: ProviderKey
   result.attempts++;
   Object.assign(result, { provider: provider.name, upstreamModel: call.upstreamModel, key: key?.id });
   ctx.outcome.upstream = provider.name;
-  const opened = await openCall(deps.dispatcher, provider, call, ctx.signal);
+  const res = ctx.http!.res;
+  const opened = await openCall(deps.dispatcher, provider, call, res);
   if (!opened.ok) return fail(deps, target, key, opened.failure);
   if (ctx.llm.stream) {
     const outcome = await serveStream(ctx, call, opened.open);
@@ -94,9 +96,9 @@ async function tryOnce(ctx: LlmContext, target: CompiledTarget, key: ProviderKey
     return { ok: true };
   }
   const read = await readJson(ctx, call, opened.open);
-  if (ctx.signal.aborted) throw gatewayError('GW_ERR_DOWNSTREAM_DISCONNECT');
+  if (clientGone(res)) throw gatewayError('GW_ERR_DOWNSTREAM_DISCONNECT');
   if (!read.ok) {
-    const error = read.error instanceof TranslationError ? translationError(read.error) : transportFailure(provider, read.error, opened.open.timedOut()).error;
+    const error = read.error instanceof TranslationError ? translationError(read.error) : transportFailure(provider, read.error, opened.open.timedOut).error;
     return fail(deps, target, key, { error, retry: 'provider', keyFault: false });
   }
   deps.keys.succeeded(provider, key);

@@ -2,7 +2,7 @@
  * Builds one upstream call: picks the translation for (API the client called × protocol the provider speaks),
  * maps the model, and adds the provider's auth. The client's own credentials are never copied upstream.
  */
-import { buildUpstreamTarget, type EndpointKind } from '../providers/index.js';
+import type { EndpointKind } from '../providers/index.js';
 import {
   anthropicToOpenAiRequest,
   openAiToAnthropicRequest,
@@ -13,14 +13,15 @@ import {
   type ToolNameMap,
 } from '../translate/index.js';
 import type { CompiledTarget, LlmRequest, ProviderKey } from './types.js';
+import { upstreamAddress, type UpstreamAddress } from './upstream-address.js';
 
 /** How the upstream's answer is read back: its protocol, or raw pass-through for Responses and embeddings. */
 export type UpstreamMode = 'openai' | 'anthropic' | 'gemini' | 'passthrough';
 
 /** A ready-to-send upstream call and what its response translation needs. */
 export interface PreparedCall {
-  url: string;
-  headers: Record<string, string>;
+  /** Where it goes, with the provider's headers and auth. */
+  address: UpstreamAddress;
   body: string;
   upstreamModel: string;
   mode: UpstreamMode;
@@ -51,20 +52,8 @@ export function prepareCall(llm: LlmRequest, target: CompiledTarget, key: Provid
   if (!spec.endpoints[endpoint]) throw new UnsupportedCallError(`provider ${provider.name} (${spec.id}) has no ${endpoint} endpoint`);
   const upstreamModel = target.model ?? provider.mapModel(llm.model);
   const built = translateBody(llm, target, upstreamModel);
-  const t = buildUpstreamTarget(spec, {
-    endpoint,
-    model: upstreamModel,
-    stream: llm.stream,
-    apiKey: key?.value,
-    baseUrl: provider.baseUrl,
-    settings: provider.settings,
-  });
-  const headers: Record<string, string> = {
-    ...t.headers,
-    'content-type': 'application/json',
-    accept: llm.stream ? 'text/event-stream' : 'application/json',
-  };
-  return { url: t.url, headers, upstreamModel, mode: built.mode, toolNames: built.toolNames, clientWantsUsage: built.clientWantsUsage, body: JSON.stringify(built.body) };
+  const address = upstreamAddress(provider, endpoint, upstreamModel, llm.stream, key);
+  return { address, upstreamModel, mode: built.mode, toolNames: built.toolNames, clientWantsUsage: built.clientWantsUsage, body: JSON.stringify(built.body) };
 }
 
 interface Built {

@@ -13,21 +13,21 @@ import {
 } from '../translate/index.js';
 import { responsesUsage } from './stream-passthrough.js';
 import type { PreparedCall } from './prepare-call.js';
-import type { OpenCall } from './upstream-call.js';
 import type { LlmContext } from './types.js';
+import type { UpstreamExchange } from './upstream-exchange.js';
 
 /** The translated body and usage, or a reason to try elsewhere (the client has seen nothing yet). */
 export type JsonOutcome = { ok: true; body: unknown; usage: OpenAiUsage | null } | { ok: false; error: Error };
 
 /** Reads and translates the body; the caller writes it (nothing is sent from here, so retry stays possible). */
-export async function readJson(ctx: LlmContext, call: PreparedCall, open: OpenCall): Promise<JsonOutcome> {
+export async function readJson(ctx: LlmContext, call: PreparedCall, upstream: UpstreamExchange): Promise<JsonOutcome> {
   let text: string;
   try {
-    text = await open.res.body.text();
+    text = await readText(upstream);
   } catch (err) {
     return { ok: false, error: err as Error };
   } finally {
-    open.release();
+    upstream.release();
   }
   let json: unknown;
   try {
@@ -40,6 +40,18 @@ export async function readJson(ctx: LlmContext, call: PreparedCall, open: OpenCa
   } catch (err) {
     return { ok: false, error: err as Error };
   }
+}
+
+/** The whole body as UTF-8 text; rejects if the exchange fails first (reset, timeout, client gone). */
+function readText(upstream: UpstreamExchange): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    upstream.consume({
+      data: (chunk) => chunks.push(chunk),
+      end: () => resolve(Buffer.concat(chunks).toString('utf8')),
+      error: reject,
+    });
+  });
 }
 
 function translateJson(ctx: LlmContext, call: PreparedCall, json: unknown): { body: unknown; usage: OpenAiUsage | null } {

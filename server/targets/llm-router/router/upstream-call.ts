@@ -2,12 +2,14 @@
  * Sends one prepared call with undici and classifies what went wrong, so the router knows whether to try
  * another key of the same provider, the next provider, or to give the client the answer as it is.
  */
-import { request, type Dispatcher } from 'undici';
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import { GatewayError, errors, gatewayError } from '../../../errors/index.js';
 import { parseProviderError } from '../translate/index.js';
 import { upstreamError } from './errors.js';
 import type { PreparedCall } from './prepare-call.js';
 import type { CompiledProvider } from './types.js';
+import { clientGone, UpstreamExchange } from './upstream-exchange.js';
 
 /** What to do after a failed attempt. */
 export type RetryScope = 'key' | 'provider' | 'none';
@@ -21,66 +23,42 @@ export interface AttemptFailure {
   retryAfterMs?: number;
 }
 
-/** An open upstream response plus the timer that still guards the first byte. */
-export interface OpenCall {
-  res: Dispatcher.ResponseData;
-  /** Aborts the upstream call (client gone, first-byte timeout, or done with it). */
-  abort: AbortController;
-  /** Stops the first-byte timer once the first body bytes have arrived. */
-  firstByte(): void;
-  /** True when the first-byte timer fired. */
-  timedOut(): boolean;
-  /** Releases the client-abort listener. */
-  release(): void;
-}
-
 /** Reads at most this much of an error body: enough for any provider's message. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 
-/** Opens the call; resolves with the response on 2xx, or a classified failure. Throws only if the client left. */
+/**
+ * Opens the call; resolves with the exchange on 2xx (its body still to consume, its first-byte deadline still
+ * running), or a classified failure. Throws only if the client left (`res` closed early).
+ */
 export async function openCall(
   dispatcher: Dispatcher,
   provider: CompiledProvider,
   call: PreparedCall,
-  clientSignal: AbortSignal,
-): Promise<{ ok: true; open: OpenCall } | { ok: false; failure: AttemptFailure }> {
-  const abort = new AbortController();
-  const onClientAbort = () => abort.abort(clientSignal.reason);
-  clientSignal.addEventListener('abort', onClientAbort, { once: true });
-  let timedOut = false;
+  res: ServerResponse,
+): Promise<{ ok: true; open: UpstreamExchange } | { ok: false; failure: AttemptFailure }> {
   // One deadline for headers and the first body bytes (a stream's first event): the "peek" before committing.
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abort.abort(new Error('first-byte timeout'));
-  }, provider.timeoutMs);
-  const release = () => {
-    clearTimeout(timer);
-    clientSignal.removeEventListener('abort', onClientAbort);
-  };
+  const exchange = new UpstreamExchange(res, provider.timeoutMs);
   try {
-    const res = await request(call.url, {
+    await exchange.start(dispatcher, {
+      origin: call.address.origin,
+      path: call.address.path,
       method: 'POST',
-      headers: call.headers,
+      headers: call.address.headers,
       body: call.body,
-      dispatcher,
-      signal: abort.signal,
       bodyTimeout: provider.idleTimeoutMs,
     });
-    if (res.statusCode >= 200 && res.statusCode < 300) {
-      return { ok: true, open: { res, abort, firstByte: () => clearTimeout(timer), timedOut: () => timedOut, release } };
-    }
-    const failure = await statusFailure(provider, res);
-    release();
-    return { ok: false, failure };
   } catch (err) {
-    release();
-    if (clientSignal.aborted) throw gatewayError('GW_ERR_DOWNSTREAM_DISCONNECT');
-    return { ok: false, failure: transportFailure(provider, err, timedOut) };
+    exchange.release();
+    if (clientGone(res)) throw gatewayError('GW_ERR_DOWNSTREAM_DISCONNECT');
+    return { ok: false, failure: transportFailure(provider, err, exchange.timedOut) };
   }
+  if (exchange.statusCode >= 200 && exchange.statusCode < 300) return { ok: true, open: exchange };
+  const failure = statusFailure(provider, exchange, await readLimited(exchange));
+  exchange.release();
+  return { ok: false, failure };
 }
 
-async function statusFailure(provider: CompiledProvider, res: Dispatcher.ResponseData): Promise<AttemptFailure> {
-  const body = await readLimited(res.body);
+function statusFailure(provider: CompiledProvider, res: UpstreamExchange, body: string): AttemptFailure {
   const status = res.statusCode;
   const n = parseProviderError(body, status);
   const retryAfterMs = parseRetryAfter(res.headers);
@@ -102,21 +80,22 @@ export function transportFailure(provider: CompiledProvider, err: unknown, timed
   return { error: new GatewayError(errors.GW_ERR_UPSTREAM_CONNECT, [provider.name], { cause: err }), retry: 'provider', keyFault: false };
 }
 
-async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      size += (chunk as Buffer).length;
-      if (size > ERROR_BODY_LIMIT) break;
-      chunks.push(chunk as Buffer);
-    }
-  } catch {
-    // A body cut short still has whatever message arrived.
-  } finally {
-    body.destroy();
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** The error body up to ERROR_BODY_LIMIT; a body cut short still has whatever message arrived. */
+function readLimited(exchange: UpstreamExchange): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    exchange.consume({
+      data(chunk) {
+        size += chunk.length;
+        if (size > ERROR_BODY_LIMIT) return exchange.abort(new Error('error body too large'));
+        chunks.push(chunk);
+      },
+      end: done,
+      error: done,
+    });
+  });
 }
 
 /** `retry-after-ms` (OpenAI, Azure), else `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3). */

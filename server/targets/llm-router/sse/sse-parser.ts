@@ -5,6 +5,7 @@
  * middle of a field), so every per-event transform sits behind this one framer; parsing raw chunks is the bug
  * Higress fixed in higress-group/higress#4616.
  */
+import { StringDecoder } from 'node:string_decoder';
 
 /** One complete event as dispatched by the parser. */
 export interface SseEvent {
@@ -31,9 +32,15 @@ export class SseParseError extends Error {
 
 const DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024;
 
+const BOM = 0xfeff;
+
 /** Stateful SSE parser: `feed()` chunks of any size, `end()` once at end of stream. */
 export class SseParser {
-  private readonly decoder = new TextDecoder('utf-8');
+  // StringDecoder rather than TextDecoder: a streaming TextDecoder opens an ICU converter per stream, which
+  // cost tens of microseconds before the first event of every stream could go out.
+  private readonly decoder = new StringDecoder('utf8');
+  // The byte stream's first decoded character is checked for a BOM (stripped, as TextDecoder would).
+  private bomChecked = false;
   // Per instance: a shared global regex's lastIndex would be clobbered if one parser's callback fed another.
   private readonly lineEnd = /\r\n|\r|\n/g;
   private readonly maxEventSize: number;
@@ -59,20 +66,25 @@ export class SseParser {
   /** Feeds the next chunk (bytes are decoded as streaming UTF-8); do not mix strings with partial byte input. */
   feed(chunk: Uint8Array | string): void {
     if (this.ended) throw new SseParseError('SseParser.feed() called after end()');
-    const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
-    this.consume(text);
+    this.consume(typeof chunk === 'string' ? chunk : this.decoded(this.decoder.write(chunk)));
   }
 
   /** Flushes the stream: a final line or event without its terminating blank line is still dispatched. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.consume(this.decoder.decode());
+    this.consume(this.decoded(this.decoder.end()));
     if (this.pending.length > 0) {
       this.processLine(this.pending);
       this.pending = '';
     }
     this.dispatch();
+  }
+
+  private decoded(text: string): string {
+    if (this.bomChecked || text.length === 0) return text;
+    this.bomChecked = true;
+    return text.charCodeAt(0) === BOM ? text.slice(1) : text;
   }
 
   private consume(input: string): void {
