@@ -3,7 +3,8 @@
  * (a) client → agate → fake vs client → fake: TTFT p50/p99 and total time, sequential requests.
  * (b) N concurrent streams through agate for S seconds: disconnects, lost/reordered chunks (sequence numbers),
  *     gateway RSS per stream and event-loop delay p99 (the gateway runs in a child process).
- * Env: LLM_BENCH_SEQ (default 100), LLM_BENCH_STREAMS (1000), LLM_BENCH_SECONDS (20).
+ * Env: LLM_BENCH_SEQ (default 100), LLM_BENCH_STREAMS (1000), LLM_BENCH_SECONDS (20), LLM_BENCH_PACE_MS (1, part (a)'s
+ * chunk interval: an added TTFT that grows with it means the gateway holds the first event until the next chunk).
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { Registry, packageRoot } from '../registry/index.js';
+import { GATEWAY_NODE_FLAGS } from './gateway-flags.js';
 import { percentile } from './stats.js';
 
 const CHUNKS = 200;
@@ -91,8 +93,9 @@ export async function run(): Promise<void> {
   const seq = Number(process.env.LLM_BENCH_SEQ ?? 100);
   const streams = Number(process.env.LLM_BENCH_STREAMS ?? 1000);
   const seconds = Number(process.env.LLM_BENCH_SECONDS ?? 20);
+  const paceMs = Number(process.env.LLM_BENCH_PACE_MS ?? 1);
   const tmp = mkdtempSync(join(tmpdir(), 'agate-bench-llm-'));
-  const fastFake = await startFake(1);
+  const fastFake = await startFake(paceMs);
   const slowFake = await startFake(Math.max(1, Math.round((seconds * 1000) / CHUNKS)));
   const fakeUrl = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`;
   const dbPath = join(tmp, 'agate.db');
@@ -102,7 +105,7 @@ export async function run(): Promise<void> {
   reg.llmProviders.create({ name: 'slow', type: 'openai', baseUrl: fakeUrl(slowFake), keySecrets: ['bench-key'] }, 'cli');
   reg.llmRoutes.create({ name: 'fast', model: 'bench-model', targets: [{ provider: 'fast' }] }, 'cli');
   reg.close();
-  const child = fork(fileURLToPath(new URL('./llm-gateway-child.js', import.meta.url)), [dbPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./llm-gateway-child.js', import.meta.url)), [dbPath], { execArgv: [...GATEWAY_NODE_FLAGS], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = <T>(msg: string): Promise<T> => new Promise((resolve) => { child.once('message', (m) => resolve(m as T)); child.send(msg); });
   const { url } = await new Promise<{ url: string }>((resolve) => child.once('message', (m) => resolve(m as { url: string })));
   const agent = new Agent({ connections: streams + 10, keepAliveTimeout: 30_000 });
@@ -118,7 +121,7 @@ export async function run(): Promise<void> {
     const part = (rs: StreamResult[]) => ({ ttftP50: r2(percentile(rs.map((r) => r.ttftMs), 50)), ttftP99: r2(percentile(rs.map((r) => r.ttftMs), 99)), totalP50: r2(percentile(rs.map((r) => r.totalMs), 50)), totalP99: r2(percentile(rs.map((r) => r.totalMs), 99)) });
     const a = { direct: part(direct), agate: part(viaAgate) };
     const added = { ttftP50: r2(a.agate.ttftP50 - a.direct.ttftP50), ttftP99: r2(a.agate.ttftP99 - a.direct.ttftP99), totalP50: r2(a.agate.totalP50 - a.direct.totalP50) };
-    console.log(`\n(a) ${seq} sequential streams of ${CHUNKS} chunks @1 ms, ms`);
+    console.log(`\n(a) ${seq} sequential streams of ${CHUNKS} chunks @${paceMs} ms, ms`);
     console.table({ ...a, 'agate - direct': added });
 
     // (b) many concurrent long streams through agate.
@@ -149,7 +152,7 @@ export async function run(): Promise<void> {
     console.table(b);
     const out = join(packageRoot(), 'bench', 'results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, `llm-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ a, added, b, seq, node: process.version }, null, 2));
+    writeFileSync(join(out, `llm-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ a, added, b, seq, paceMs, node: process.version }, null, 2));
   } finally {
     child.send('stop');
     await agent.close();
