@@ -1,9 +1,8 @@
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import { isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../errors/index.js';
-import type { McpGatewayContext } from '../../targets/mcp-router/index.js';
+import { isRequest, type McpGatewayContext } from '../../targets/mcp-router/index.js';
 import { checkAccept, checkContentType } from './http-guards.js';
-import { parseMessages, readBody, requestId } from './parse-message.js';
+import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
 import { responseOver } from './session-transport.js';
 import type { McpTransportDeps } from './transport-deps.js';
@@ -44,7 +43,7 @@ export async function serveLegacyMessage(ctx: McpGatewayContext, deps: McpTransp
   }
   const contentType = checkContentType(req);
   if (contentType) throw contentType;
-  const body = await readBody(req, deps.options.maxBodyBytes);
+  const body = await readBodyText(req, deps.options.maxBodyBytes);
   if (!body.ok) throw body.error;
   const parsed = parseMessages(body.text);
   if (!parsed.ok) return renderMcpError(res, parsed.error, ctx.requestId, parsed.id);
@@ -58,7 +57,7 @@ export async function serveLegacyMessage(ctx: McpGatewayContext, deps: McpTransp
   const message = parsed.messages[0]!;
   const transport = found.live.transport as SSEServerTransport;
   await deps.store.touch(found.live.session.id);
-  if (isJSONRPCRequest(message)) found.live.session.noteCaller(message.id, callerAddress(ctx.request));
+  if (isRequest(message)) found.live.session.noteCaller(message.id, callerAddress(ctx.request));
   await transport.handleMessage(message, { requestInfo: { headers: req.headers } });
   res.writeHead(202, { 'content-type': 'text/plain', 'x-request-id': ctx.requestId }).end('Accepted');
 }

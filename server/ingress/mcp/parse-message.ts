@@ -1,27 +1,27 @@
 import type { IncomingMessage } from 'node:http';
-import { isJSONRPCID, type JSONRPCID } from 'json-rpc-2.0';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCID } from 'json-rpc-2.0';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../errors/index.js';
+import { readBody } from '../read-body.js';
+import { isId, isJsonRpcMessage } from '../../targets/mcp-router/index.js';
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A POST body as JSON-RPC: the messages, or the error to answer with and the id to echo. */
 export type ParsedMessages =
   | { ok: true; messages: JSONRPCMessage[]; batch: boolean; body: unknown }
   | { ok: false; error: GatewayError; id: JSONRPCID };
 
-/** Reads a request body up to `limit` bytes; refuses larger ones (declared or observed) before buffering them. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; text: string } | { ok: false; error: GatewayError }> {
-  const tooLarge = () => ({ ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_BODY_TOO_LARGE, [limit]) });
-  if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return tooLarge();
-    chunks.push(chunk);
+/** Reads a request body as UTF-8 text up to `limit` bytes; refuses larger ones (declared or observed) before buffering them. */
+export async function readBodyText(req: IncomingMessage, limit: number): Promise<{ ok: true; text: string } | { ok: false; error: GatewayError }> {
+  const read = await readBody(req, limit);
+  if (!read.ok) {
+    const error = read.reason === 'too-large' ? new GatewayError(errors.GW_ERR_MCP_BODY_TOO_LARGE, [limit]) : new GatewayError(errors.GW_ERR_BAD_REQUEST, ['request body could not be read']);
+    return { ok: false, error };
   }
   // fatal: invalid UTF-8 is a parse error, never silently replaced and echoed (bad-input case 25).
   try {
-    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)) };
+    return { ok: true, text: UTF8.decode(read.body) };
   } catch {
     return { ok: false, error: new GatewayError(errors.GW_ERR_MCP_PARSE, ['body is not valid UTF-8']) };
   }
@@ -51,20 +51,15 @@ function checkMessage(item: unknown): { ok: true; message: JSONRPCMessage } | { 
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return invalid('a message must be a JSON object', null);
   const m = item as Record<string, unknown>;
   // Echo the id only when it is one a client could match (string or integer); MCP forbids null ids.
-  const id = validId(m.id) ? (m.id as JSONRPCID) : null;
+  const id = isId(m.id) ? (m.id as JSONRPCID) : null;
   if (m.jsonrpc !== '2.0') return invalid('"jsonrpc" must be "2.0"', id);
   if ('method' in m && typeof m.method !== 'string') return invalid('"method" must be a string', id);
-  if ('id' in m && !validId(m.id)) return invalid('"id" must be a string or an integer', null);
+  if ('id' in m && !isId(m.id)) return invalid('"id" must be a string or an integer', null);
   if ('params' in m && (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))) {
     return invalid('"params" must be an object', id);
   }
-  const parsed = JSONRPCMessageSchema.safeParse(item);
-  if (!parsed.success) return invalid('not a JSON-RPC request, notification or response', id);
-  return { ok: true, message: parsed.data };
-}
-
-function validId(id: unknown): boolean {
-  return isJSONRPCID(id) && id !== null && (typeof id === 'string' || Number.isSafeInteger(id));
+  if (!isJsonRpcMessage(m)) return invalid('not a JSON-RPC request, notification or response', id);
+  return { ok: true, message: m };
 }
 
 function invalid(reason: string, id: JSONRPCID): { ok: false; error: GatewayError; id: JSONRPCID } {
@@ -74,5 +69,5 @@ function invalid(reason: string, id: JSONRPCID): { ok: false; error: GatewayErro
 /** The id of the single request in `messages`, or null (for error bodies). */
 export function requestId(messages: readonly JSONRPCMessage[]): JSONRPCID {
   const first = messages[0] as { id?: unknown; method?: unknown } | undefined;
-  return messages.length === 1 && first && typeof first.method === 'string' && validId(first.id) ? (first.id as JSONRPCID) : null;
+  return messages.length === 1 && first && typeof first.method === 'string' && isId(first.id) ? (first.id as JSONRPCID) : null;
 }

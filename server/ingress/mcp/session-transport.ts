@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isJSONRPCRequest, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isRequest } from '../../targets/mcp-router/index.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import type { SessionStore } from './session-store.js';
 
@@ -73,7 +74,7 @@ export class StreamableSessionTransport implements Transport {
   /** Hands a POST's messages to the server; resolves when its HTTP response is over. */
   handlePost(req: IncomingMessage, res: ServerResponse, messages: readonly JSONRPCMessage[], options: PostOptions): Promise<void> {
     const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
-    const requests = messages.filter(isJSONRPCRequest);
+    const requests = messages.filter(isRequest);
     if (requests.length === 0) {
       for (const m of messages) this.onmessage?.(m, extra);
       res.writeHead(202).end();

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isInitializeRequest, isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../errors/index.js';
-import type { McpGatewayContext } from '../../targets/mcp-router/index.js';
+import { isRequest, type McpGatewayContext } from '../../targets/mcp-router/index.js';
 import { acceptsJson, checkAccept, checkContentType, checkProtocolVersion } from './http-guards.js';
-import { parseMessages, readBody, requestId } from './parse-message.js';
+import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
 import { StreamableSessionTransport, responseOver } from './session-transport.js';
 import type { McpTransportDeps } from './transport-deps.js';
@@ -40,12 +40,12 @@ export async function serveStreamableHttp(ctx: McpGatewayContext, deps: McpTrans
 async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<void> {
   const { req, res } = ctx.http!;
   fail(checkContentType(req));
-  const body = await readBody(req, deps.options.maxBodyBytes);
+  const body = await readBodyText(req, deps.options.maxBodyBytes);
   if (!body.ok) throw body.error;
   const parsed = parseMessages(body.text);
   if (!parsed.ok) return renderMcpError(res, parsed.error, ctx.requestId, parsed.id);
   const id = requestId(parsed.messages);
-  const hasRequests = parsed.messages.some(isJSONRPCRequest);
+  const hasRequests = parsed.messages.some(isRequest);
   const acceptError = checkAccept(req, hasRequests);
   if (acceptError) return renderMcpError(res, acceptError, ctx.requestId, id);
   if (req.headers['mcp-session-id'] === undefined) return initialize(ctx, deps, parsed.messages, parsed.batch);
@@ -58,7 +58,7 @@ async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<voi
     const err = new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, [`batches are not allowed in protocol version ${live.session.protocolVersion}`]);
     return renderMcpError(res, err, ctx.requestId, null);
   }
-  if (parsed.messages.some(isInitializeRequest)) {
+  if (parsed.messages.some((m) => isRequest(m) && m.method === 'initialize')) {
     const err = new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, ['the session is already initialized']);
     return renderMcpError(res, err, ctx.requestId, null);
   }
@@ -97,7 +97,7 @@ function requestVersion(req: IncomingMessage, negotiated: string): string {
 }
 
 function noteCallers(session: { noteCaller(id: string | number, address: string): void }, messages: JSONRPCMessage[], address: string): void {
-  for (const m of messages) if (isJSONRPCRequest(m)) session.noteCaller(m.id, address);
+  for (const m of messages) if (isRequest(m)) session.noteCaller(m.id, address);
 }
 
 function fail(err: GatewayError | undefined): void {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonRpcMessage } from '../json-rpc.js';
 import type { Dispatcher } from 'undici';
 import { discard, readBoundedText, readUpTo } from './bounded-body.js';
 import { EventStreamParser, type StreamEvent } from './event-stream-parser.js';
@@ -381,9 +382,7 @@ function parseMessages(text: string): JSONRPCMessage[] | undefined {
     return undefined;
   }
   const list = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
-  // The shape is checked by the client above us; here only that it is meant as JSON-RPC.
-  const valid = list.every((m) => typeof m === 'object' && m !== null && (m as { jsonrpc?: unknown }).jsonrpc === '2.0');
-  return valid ? (list as JSONRPCMessage[]) : undefined;
+  return list.every(isJsonRpcMessage) ? (list as JSONRPCMessage[]) : undefined;
 }
 
 /**

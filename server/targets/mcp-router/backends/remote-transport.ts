@@ -1,12 +1,12 @@
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   ErrorCode,
-  isJSONRPCRequest,
   type InitializeResult,
   type JSONRPCMessage,
   type JSONRPCRequest,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { isRequest } from '../json-rpc.js';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { GatewayError, errors } from '../../../errors/index.js';
@@ -107,7 +107,7 @@ export class RemoteTransport implements Transport {
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (this.closed) throw new Error(`connection to MCP server "${this.deps.options.name}" is closed`);
     if (this.reinit) await this.reinit;
-    if (isJSONRPCRequest(message) && message.method === 'initialize') this.initRequest = message;
+    if (isRequest(message) && message.method === 'initialize') this.initRequest = message;
     const passthrough = this.takePassthrough(message);
     message = passthrough.message;
     this.deadlines.track(message);
@@ -173,7 +173,7 @@ export class RemoteTransport implements Transport {
    * data) and keeps those the server is configured to pass on, to be sent as headers of that one request.
    */
   private takePassthrough(message: JSONRPCMessage): { message: JSONRPCMessage; headers?: Record<string, string> } {
-    const meta = isJSONRPCRequest(message) ? (message.params?._meta as Record<string, unknown> | undefined) : undefined;
+    const meta = isRequest(message) ? (message.params?._meta as Record<string, unknown> | undefined) : undefined;
     if (!meta || !(PASSTHROUGH_AUTH_META_KEY in meta)) return { message };
     const { [PASSTHROUGH_AUTH_META_KEY]: given, ...rest } = meta;
     const request = message as JSONRPCRequest;

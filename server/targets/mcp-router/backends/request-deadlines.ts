@@ -1,10 +1,10 @@
 import {
   ErrorCode,
-  isJSONRPCRequest,
   type JSONRPCMessage,
   type JSONRPCNotification,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { isRequest } from '../json-rpc.js';
 import { GatewayError, errors } from '../../../errors/index.js';
 
 /** What to do when a request ran past its deadline. */
@@ -36,7 +36,7 @@ export class RequestDeadlines {
 
   /** Starts the clock for an outgoing request (other messages are ignored). */
   track(message: JSONRPCMessage): void {
-    if (!isJSONRPCRequest(message) || this.timeoutMs <= 0) return;
+    if (!isRequest(message) || this.timeoutMs <= 0) return;
     const token = (message.params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
     this.pending.set(message.id, { timer: this.arm(message.id), progressToken: token });
   }

@@ -1,6 +1,7 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonRpcMessage } from '../json-rpc.js';
 import type { Logger } from 'pino';
 import { LineFramer } from './line-framer.js';
 import type { StdioBackendOptions } from './options.js';
@@ -122,11 +123,10 @@ export class StdioChild {
       noise.write(line.slice(0, 500), 'warn');
       return;
     }
-    const message = JSONRPCMessageSchema.safeParse(parsed);
-    if (!message.success) {
+    if (!isJsonRpcMessage(parsed)) {
       noise.write(line.slice(0, 500), 'warn', { reason: 'not a JSON-RPC message' });
       return;
     }
-    handlers.onMessage(message.data);
+    handlers.onMessage(parsed);
   }
 }

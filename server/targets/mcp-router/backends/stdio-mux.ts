@@ -1,11 +1,10 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  isJSONRPCNotification,
-  isJSONRPCRequest,
   type JSONRPCMessage,
   type JSONRPCRequest,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { isNotification, isRequest } from '../json-rpc.js';
 import { RequestDeadlines } from './request-deadlines.js';
 
 type Sink = (message: JSONRPCMessage) => Promise<void>;
@@ -73,8 +72,8 @@ export class StdioMux {
 
   /** Routes one message from a session upstream. */
   async send(conn: MuxConnection, message: JSONRPCMessage): Promise<void> {
-    if (isJSONRPCRequest(message)) return this.sendRequest(conn, message);
-    if (isJSONRPCNotification(message)) {
+    if (isRequest(message)) return this.sendRequest(conn, message);
+    if (isNotification(message)) {
       if (message.method === 'notifications/initialized' && conn.initFromCache) return;
       if (message.method === 'notifications/cancelled') {
         const upstreamId = this.upstreamIdOf(conn, (message.params as { requestId?: RequestId }).requestId);
@@ -92,8 +91,8 @@ export class StdioMux {
   /** Routes one message from the process to its session(s). */
   deliver(message: JSONRPCMessage): void {
     this.deadlines.observe(message);
-    if (isJSONRPCRequest(message)) return this.deliverServerRequest(message);
-    if (!isJSONRPCNotification(message)) return this.deliverResponse(message);
+    if (isRequest(message)) return this.deliverServerRequest(message);
+    if (!isNotification(message)) return this.deliverResponse(message);
     const params = (message.params ?? {}) as { progressToken?: Token; requestId?: RequestId };
     if (message.method === 'notifications/progress') {
       const owner = this.tokens.get(params.progressToken as Token);

@@ -1,0 +1,44 @@
+import type { IncomingMessage } from 'node:http';
+
+/** A request body read whole, or why it was not. */
+export type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too-large' | 'unreadable' };
+
+/**
+ * Reads a request body up to `limit` bytes. A larger one, declared by Content-Length or seen while reading, is
+ * refused as soon as it is known, without buffering more of it (the rest is drained, so the connection can carry
+ * the error answer). Events, not an async iterator: this runs on every MCP and LLM request.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(refuse(req, 'too-large'));
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      stop();
+      resolve(refuse(req, 'too-large'));
+    };
+    const onEnd = () => {
+      stop();
+      resolve({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+    };
+    const onError = () => {
+      stop();
+      resolve({ ok: false, reason: 'unreadable' });
+    };
+    const stop = () => {
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+function refuse(req: IncomingMessage, reason: 'too-large'): BodyRead {
+  req.resume();
+  return { ok: false, reason };
+}
