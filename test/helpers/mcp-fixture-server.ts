@@ -50,9 +50,11 @@ function register(server: McpServer, control: FixtureControl): void {
   const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
   server.registerTool('echo', { description: 'echoes', inputSchema: { text: z.string() } }, ({ text: t }) => text(`echo:${t}`));
   server.registerTool('fail', { description: 'a tool that runs and fails' }, () => ({ ...text('it failed'), isError: true }));
-  server.registerTool('slow', { description: 'reports progress', inputSchema: { steps: z.number().int().min(1).max(20) } }, async ({ steps }, extra) => {
+  const slowInput = { steps: z.number().int().min(1).max(20), delayMs: z.number().int().min(0).max(1000).optional() };
+  server.registerTool('slow', { description: 'reports progress, delayMs apart', inputSchema: slowInput }, async ({ steps, delayMs }, extra) => {
     const token = extra._meta?.progressToken;
     for (let i = 1; i <= steps; i++) {
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
       if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps } });
     }
     return text(`done:${steps}`);

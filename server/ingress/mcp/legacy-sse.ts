@@ -28,7 +28,7 @@ export async function serveLegacySse(ctx: McpGatewayContext, deps: McpTransportD
   const now = Date.now();
   await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'sse', createdAt: now, lastSeenAt: now });
   deps.router.add({ session, transport, kind: 'sse' });
-  await session.server.connect(transport);
+  await session.connect(transport);
   deps.keepAlive.add(res, () => void deps.store.touch(id));
   // The access-log line waits for the stream to end; the pipeline does not.
   ctx.outcome.settled = responseOver(res);

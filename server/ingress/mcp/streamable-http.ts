@@ -84,7 +84,7 @@ async function initialize(ctx: McpGatewayContext, deps: McpTransportDeps, messag
   const now = Date.now();
   await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'streamable-http', createdAt: now, lastSeenAt: now });
   deps.router.add({ session, transport, kind: 'streamable-http' });
-  await session.server.connect(transport);
+  await session.connect(transport);
   session.noteCaller((init as { id: string | number }).id, callerAddress(ctx.request));
   const version = (init.params as { protocolVersion: string }).protocolVersion;
   await transport.handlePost(req, res, [init], { acceptsJson: acceptsJson(req), protocolVersion: version });

@@ -1,4 +1,5 @@
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, type JSONRPCErrorResponse } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
 import { GatewayError, errors, type ErrorCode } from '../../errors/index.js';
 
 /** JSON-RPC 2.0 / MCP error codes the router answers with. */
@@ -21,6 +22,21 @@ export const JsonRpcCode = Object.freeze({
 export function protocolError(jsonRpcCode: number, code: ErrorCode, args: unknown[] = [], data: Record<string, unknown> = {}): McpError {
   const message = new GatewayError(errors[code], args).message;
   return wireError(jsonRpcCode, message, { code, ...data });
+}
+
+/**
+ * "Invalid params" (-32602) naming the first problem zod found in a request, e.g.
+ * `tools/call: params.name: Invalid input: expected string, received undefined` (the SDK's own handlers answer -32603).
+ */
+export function invalidParams(method: string, error: z.ZodError): McpError {
+  const issue = error.issues[0];
+  const where = issue ? `${method}: ${issue.path.join('.') || '(request)'}: ${issue.message}` : method;
+  return protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', [where]);
+}
+
+/** The error of an upstream's error response, to answer the client with as it is. */
+export function upstreamError(error: JSONRPCErrorResponse['error']): McpError {
+  return wireError(error.code, error.message, error.data);
 }
 
 /** An upstream's JSON-RPC error as the upstream sent it (the SDK client prefixed its message on receipt). */

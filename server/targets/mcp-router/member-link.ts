@@ -29,6 +29,7 @@ import { learnInfo, learnTools, type BackendPool, type MemberInfo, type PooledBa
 import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
 import { detached, type DownstreamRelay } from './relay.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
+import { UpstreamCalls } from './upstream-calls.js';
 
 /** Timing of a member's upstream connection. */
 export interface LinkTiming {
@@ -68,6 +69,8 @@ export class MemberLink {
   /** `idle`: never opened. */
   state: 'idle' | 'connecting' | 'ready' | 'down' | 'closed' = 'idle';
   client: Client | undefined;
+  /** The relay for tools/call on the same upstream session as `client` (set and cleared with it). */
+  calls: UpstreamCalls | undefined;
   /** The member's tools while ready (the latest listing), else none. */
   tools: readonly Tool[] = [];
   /** What the member said at initialize: this link's upstream session's, or the pool's while idle; unknown before. */
@@ -140,7 +143,7 @@ export class MemberLink {
     const pooled = this.owner.services.pool.get(this.name);
     if (this.state === 'closed' || (this.state === 'ready' && pooled?.hash === this.hash)) return;
     const old = this.client;
-    this.client = undefined;
+    this.client = this.calls = undefined;
     await old?.close().catch(() => {});
     await this.connect();
   }
@@ -148,7 +151,7 @@ export class MemberLink {
   /** Marks the connection dead after a call saw it fail; the retry loop brings it back. */
   lost(client: Client): void {
     if (client !== this.client || this.state === 'closed') return;
-    this.client = undefined;
+    this.client = this.calls = undefined;
     void client.close().catch(() => {});
     this.fail(new Error(`server "${this.name}" closed the connection`), true);
   }
@@ -158,7 +161,7 @@ export class MemberLink {
     this.state = 'closed';
     clearTimeout(this.retryTimer);
     const client = this.client;
-    this.client = undefined;
+    this.client = this.calls = undefined;
     await client?.close().catch(() => {});
   }
 
@@ -183,8 +186,9 @@ export class MemberLink {
     let sentLevel: LoggingLevel | undefined;
     let info: MemberInfo;
     let tools: readonly Tool[];
+    let calls: UpstreamCalls;
     try {
-      ({ info, tools, sentLevel } = await withTimeout(this.handshake(pooled, client), this.owner.services.timing.connectTimeoutMs));
+      ({ info, tools, sentLevel, calls } = await withTimeout(this.handshake(pooled, client), this.owner.services.timing.connectTimeoutMs));
     } catch (err) {
       await client.close().catch(() => {});
       return this.fail(err as Error, true);
@@ -195,6 +199,7 @@ export class MemberLink {
     this.info = info;
     this.tools = tools;
     this.client = client;
+    this.calls = calls;
     this.state = 'ready';
     this.failures = 0;
     client.onclose = () => this.lost(client);
@@ -209,13 +214,14 @@ export class MemberLink {
   private async handshake(pooled: PooledBackend, client: Client) {
     const transport: Transport = await pooled.backend.connect();
     await client.connect(transport, { timeout: this.owner.services.timing.connectTimeoutMs });
+    const calls = new UpstreamCalls(transport);
     const version = client.getServerVersion()?.version;
     const info = learnInfo(pooled, { version, capabilities: client.getServerCapabilities() ?? {}, instructions: client.getInstructions() });
     const sentLevel = info.capabilities.logging ? this.owner.logLevel : undefined;
     if (sentLevel) await client.setLoggingLevel(sentLevel);
     for (const uri of this.subscriptions ?? []) await client.subscribeResource({ uri }).catch(() => {});
     const tools = info.capabilities.tools ? learnTools(pooled, await listAllTools(client)) : [];
-    return { info, tools, sentLevel };
+    return { info, tools, sentLevel, calls };
   }
 
   private isClosed(): boolean {

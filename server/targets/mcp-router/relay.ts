@@ -8,14 +8,17 @@ import type { z } from 'zod';
 /** The downstream request being served, as the SDK hands it to a request handler. */
 export type DownstreamExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
+/** Where the upstream traffic caused by one downstream request goes: that request's own stream. */
+export type DownstreamCall = Pick<DownstreamExtra, 'sendNotification' | 'sendRequest'>;
+
 // The async chain downstream handler → upstream client.request → backend → backend's own sampling request
 // → our client's handler keeps this context, so a server-to-client request reaches the downstream session
 // *and stream* of the call that caused it, over every transport, without rewriting ids or _meta.
-const downstreamRequest = new AsyncLocalStorage<DownstreamExtra>();
+const downstreamRequest = new AsyncLocalStorage<DownstreamCall>();
 
-/** Runs `fn` (an upstream call) on behalf of the downstream request `extra`. */
-export function onBehalfOf<T>(extra: DownstreamExtra, fn: () => Promise<T>): Promise<T> {
-  return downstreamRequest.run(extra, fn);
+/** Runs `fn` (which sends a request upstream) on behalf of the downstream request `call`. */
+export function onBehalfOf<T>(call: DownstreamCall, fn: () => T): T {
+  return downstreamRequest.run(call, fn);
 }
 
 /**
@@ -38,14 +41,14 @@ export interface DownstreamRelay {
 export function downstreamRelay(server: Server): DownstreamRelay {
   return {
     async notify(notification) {
-      const extra = downstreamRequest.getStore();
-      if (extra) await extra.sendNotification(notification);
+      const call = downstreamRequest.getStore();
+      if (call) await call.sendNotification(notification);
       else await server.notification(notification);
     },
     request(request, schema, options) {
-      const extra = downstreamRequest.getStore();
+      const call = downstreamRequest.getStore();
       // The SDK's generic typing of schemas does not line up across its two entry points; both validate.
-      if (extra) return extra.sendRequest(request, schema as never, options) as never;
+      if (call) return call.sendRequest(request, schema as never, options) as never;
       return server.request(request, schema as never, options) as never;
     },
   };

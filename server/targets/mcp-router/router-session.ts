@@ -1,5 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { ClientCapabilities, InitializeRequest, InitializeResult, LoggingLevel, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ClientCapabilities, InitializeRequest, InitializeResult, JSONRPCMessage, LoggingLevel, MessageExtraInfo, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { ConsumerIdentity } from '../../pipeline/index.js';
 import type { BackendPool } from './backend-pool.js';
@@ -7,9 +8,11 @@ import { MemberLink, type LinkOwner, type LinkTiming } from './member-link.js';
 import type { McpMetrics } from './mcp-metrics.js';
 import { exposedUri, namingRule, type NamingRule } from './naming.js';
 import type { ToolCallLimiter } from './policy.js';
-import { downstreamRelay, type DownstreamRelay } from './relay.js';
+import { isNotification, isRequest } from './json-rpc.js';
+import { downstreamRelay, type DownstreamCall, type DownstreamRelay } from './relay.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 import { registerSessionHandlers } from './session-handlers.js';
+import { serveToolCall, type ToolCall } from './tool-call.js';
 import { EMPTY_INDEX, indexTools, sameTools, type ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
 
@@ -63,11 +66,14 @@ export class RouterSession implements LinkOwner {
   protocolVersion = SUPPORTED_PROTOCOL_VERSIONS[0]!;
   clientCapabilities: ClientCapabilities = {};
   logLevel: LoggingLevel | undefined;
+  /** tools/call requests being served, by downstream id (for the client's cancellations). */
+  readonly calls = new Map<RequestId, ToolCall>();
   /** Exposed prompt name → member and upstream name, learnt from prompts/list (fitted names cannot be split). */
   promptNames: Map<string, { member: string; name: string }> | undefined;
   /** Request id → caller address, for requests that came from another address than the session's. */
   private callers: Map<RequestId, string> | undefined;
   private relayToClient: DownstreamRelay | undefined;
+  private transport: Transport | undefined;
   private readonly remoteAddress: string;
   private initialized = false;
   private closed = false;
@@ -84,6 +90,29 @@ export class RouterSession implements LinkOwner {
       this.initialized = true;
     };
     registerSessionHandlers(this);
+  }
+
+  /**
+   * Serves the session over its downstream transport. tools/call, the hot path, is taken off before the SDK
+   * server sees it (its protocol layer classifies every message with zod parses and builds an AbortController and
+   * handler context per request); the SDK server does everything else: initialize, lists, ping, the rest.
+   */
+  async connect(transport: Transport): Promise<void> {
+    this.transport = transport;
+    await this.server.connect(transport);
+    const toServer = transport.onmessage!;
+    transport.onmessage = (message, extra) => {
+      if (!this.receive(message, extra)) toServer(message, extra);
+    };
+  }
+
+  /** Where traffic caused by downstream request `id` goes: notifications and server→client requests on its stream. */
+  callContext(id: RequestId): DownstreamCall {
+    const server = this.server;
+    return {
+      sendNotification: (notification) => server.notification(notification, { relatedRequestId: id }),
+      sendRequest: (request, schema, options) => server.request(request, schema, { ...options, relatedRequestId: id }),
+    };
   }
 
   /** Member server names, in order (a plain server is its own single member). */
@@ -181,6 +210,25 @@ export class RouterSession implements LinkOwner {
     this.closed = true;
     await Promise.all(this.links.map((l) => l.close()));
     await this.server.close().catch(() => {});
+  }
+
+  /** Takes the client's tools/call requests and cancellations of them; false: the message is the SDK server's. */
+  private receive(message: JSONRPCMessage, extra: MessageExtraInfo | undefined): boolean {
+    if (isRequest(message)) {
+      if (message.method !== 'tools/call') return false;
+      serveToolCall(this, message, extra?.requestInfo?.headers, (answer) => void this.reply(answer));
+      return true;
+    }
+    if (!isNotification(message) || message.method !== 'notifications/cancelled' || this.calls.size === 0) return false;
+    const { requestId, reason } = (message.params ?? {}) as { requestId?: RequestId; reason?: unknown };
+    const call = requestId === undefined ? undefined : this.calls.get(requestId);
+    call?.cancel(typeof reason === 'string' ? reason : 'cancelled by the client');
+    return call !== undefined;
+  }
+
+  private async reply(message: object): Promise<void> {
+    if (this.closed) return;
+    await this.transport?.send(message as JSONRPCMessage).catch((err: unknown) => this.services.log.warn({ err, session: this.id }, 'mcp answer not sent'));
   }
 
   private sendToolListChanged(): void {

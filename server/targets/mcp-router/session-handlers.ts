@@ -1,5 +1,4 @@
 import {
-  CallToolRequestSchema,
   CompleteRequestSchema,
   CompleteResultSchema,
   EmptyResultSchema,
@@ -23,12 +22,11 @@ import {
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { listPrompts, listResources, listResourceTemplates } from './merged-lists.js';
-import { JsonRpcCode, protocolError } from './mcp-errors.js';
+import { JsonRpcCode, invalidParams, protocolError } from './mcp-errors.js';
 import { splitUri } from './naming.js';
 import { toolAllowed } from './policy.js';
 import { onBehalfOf, type DownstreamExtra } from './relay.js';
 import type { RouterSession } from './router-session.js';
-import { callTool } from './tool-call.js';
 
 const TOOLS_PAGE = 500;
 
@@ -52,7 +50,6 @@ route(ListToolsRequestSchema, async (session, req) => {
   await session.openAll();
   return listTools(session, req.params?.cursor);
 });
-route(CallToolRequestSchema, (session, req, extra) => callTool(session, req.params, extra));
 route(ListResourcesRequestSchema, (session, req, extra) => listResources(session, req.params?.cursor, extra.signal));
 route(ListResourceTemplatesRequestSchema, (session, req, extra) => listResourceTemplates(session, req.params?.cursor, extra.signal));
 route(ListPromptsRequestSchema, (session, req, extra) => listPrompts(session, req.params?.cursor, extra.signal));
@@ -99,7 +96,7 @@ async function answer(session: RouterSession, request: JSONRPCRequest, extra: Do
   // What the SDK answers a method nobody handles.
   if (!found) throw Object.assign(new Error('Method not found'), { code: JsonRpcCode.MethodNotFound });
   const parsed = found.schema.safeParse(request);
-  if (!parsed.success) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', [describeIssue(request.method, parsed.error)]);
+  if (!parsed.success) throw invalidParams(request.method, parsed.error);
   return (await found.answer(session, parsed.data as never, extra)) as ServerResult;
 }
 
@@ -145,10 +142,4 @@ function byPromptName(session: RouterSession, exposed: string) {
   const link = target && session.links.find((l) => l.name === target.member);
   if (!target || !link) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', [`unknown prompt ${exposed}`]);
   return { link, name: target.name };
-}
-
-/** `tools/call: params.name: Invalid input: expected string, received undefined` */
-function describeIssue(method: string, error: z.ZodError): string {
-  const issue = error.issues[0];
-  return issue ? `${method}: ${issue.path.join('.') || '(request)'}: ${issue.message}` : method;
 }

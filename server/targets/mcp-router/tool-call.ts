@@ -1,22 +1,71 @@
-import { CallToolResultSchema, ErrorCode, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, type CallToolRequest, type CallToolResult, type IsomorphicHeaders, type JSONRPCRequest, type McpError, type Progress, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY } from '../../../servers/index.js';
 import { parseClientIp } from '../../../servers/shared/client-ip.js';
+import { errorResponse } from './json-rpc.js';
+import { JsonRpcCode, invalidParams, protocolError, upstreamError } from './mcp-errors.js';
 import { passthroughHeaders } from './passthrough.js';
-import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
 import { toolAllowed } from './policy.js';
-import { onBehalfOf, type DownstreamExtra } from './relay.js';
+import { onBehalfOf, type DownstreamCall } from './relay.js';
 import type { RouterSession } from './router-session.js';
+import { UpstreamCallTimeout, UpstreamConnectionClosed, type UpstreamCall } from './upstream-calls.js';
 
+type Params = CallToolRequest['params'];
 type Outcome = 'ok' | 'tool_error' | 'error' | 'denied' | 'rate_limited' | 'cancelled';
+
+/** One downstream tools/call while it is served: the client may cancel it at any point. */
+export class ToolCall {
+  /** Set once the client cancelled: nothing is answered. */
+  cancelled: string | undefined;
+  /** The request relayed upstream, once sent. */
+  private upstream: UpstreamCall | undefined;
+
+  constructor(
+    readonly id: RequestId,
+    readonly params: Params,
+    /** The client's HTTP request headers (credential passthrough). */
+    readonly headers: IsomorphicHeaders | undefined,
+    /** Where notifications and server→client requests caused by the call go: its own stream. */
+    readonly downstream: DownstreamCall,
+  ) {}
+
+  /** The client's `notifications/cancelled`: the upstream is told to stop, and the call is not answered. */
+  cancel(reason: string): void {
+    this.cancelled ??= reason;
+    this.upstream?.cancel(reason);
+  }
+
+  /** Notes the upstream request (cancelled at once if the client gave up meanwhile). */
+  relayedAs(upstream: UpstreamCall): void {
+    this.upstream = upstream;
+    if (this.cancelled !== undefined) upstream.cancel(this.cancelled);
+  }
+}
+
+/**
+ * Serves a downstream tools/call: its params are checked (-32602 naming the field), the call is relayed, and
+ * its answer (the result, or a JSON-RPC error with the request's id) goes to `reply`; a cancelled call gets none.
+ * tools/call is the router's hot path, so it bypasses the session's SDK server (see RouterSession.receive).
+ */
+export function serveToolCall(session: RouterSession, request: JSONRPCRequest, headers: IsomorphicHeaders | undefined, reply: (message: object) => void): void {
+  const params = toolCallParams(request);
+  if (params instanceof Error) return reply(errorResponse(request.id, params));
+  const call = new ToolCall(request.id, params, headers, session.callContext(request.id));
+  session.calls.set(request.id, call);
+  callTool(session, call).then(
+    (result) => call.cancelled === undefined && reply({ jsonrpc: '2.0', id: request.id, result }),
+    (err: unknown) => call.cancelled === undefined && reply(errorResponse(request.id, err)),
+  ).finally(() => session.calls.delete(request.id));
+}
 
 /**
  * tools/call at an endpoint: resolve the exposed name, apply the allow lists and rate limits, relay the call
  * (progress and cancellation included) and record it. Protocol and policy failures are JSON-RPC errors; a
  * tool that ran and failed comes back as the backend's `isError` result.
  */
-export async function callTool(session: RouterSession, params: CallToolRequest['params'], extra: DownstreamExtra): Promise<CallToolResult> {
+async function callTool(session: RouterSession, call: ToolCall): Promise<CallToolResult> {
   const started = process.hrtime.bigint();
   const { services, config, consumer } = session;
+  const { params } = call;
   let outcome: Outcome = 'error';
   let member = '';
   let errorCode: string | undefined;
@@ -38,11 +87,11 @@ export async function callTool(session: RouterSession, params: CallToolRequest['
         retryAfterSeconds,
       });
     }
-    const result = await relayCall(session, entry.member, { ...params, name: entry.tool.name }, extra);
-    outcome = result.isError ? 'tool_error' : 'ok';
+    const result = await relayCall(session, entry.member, { ...params, name: entry.tool.name }, call);
+    outcome = result.isError === true ? 'tool_error' : 'ok';
     return result;
   } catch (err) {
-    if (extra.signal.aborted) outcome = 'cancelled';
+    if (call.cancelled !== undefined) outcome = 'cancelled';
     errorCode = ((err as McpError).data as { code?: string } | undefined)?.code;
     throw err;
   } finally {
@@ -57,45 +106,70 @@ export async function callTool(session: RouterSession, params: CallToolRequest['
   }
 }
 
-async function relayCall(session: RouterSession, memberName: string, params: CallToolRequest['params'], extra: DownstreamExtra): Promise<CallToolResult> {
-  const link = session.links.find((l) => l.name === memberName);
-  const client = link?.client;
-  if (!link || !client) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [memberName]);
-  const progressToken = extra._meta?.progressToken;
-  const passthrough = passthroughHeaders(extra.requestInfo?.headers, session.services.pool.get(memberName)?.backend.passthroughHeaders);
-  const meta = upstreamMeta(params._meta, session.callerOf(extra.requestId), passthrough);
-  const request = { method: 'tools/call' as const, params: { ...params, _meta: meta } };
-  const timeout = session.services.toolTimeoutMs;
+/** Sends the call to the member's upstream session and waits for its answer, mapping progress back to the client's token. */
+async function relayCall(session: RouterSession, memberName: string, params: Params, call: ToolCall): Promise<CallToolResult> {
+  const upstream = session.links.find((l) => l.name === memberName)?.calls;
+  if (!upstream) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [memberName]);
+  const progressToken = params._meta?.progressToken;
+  const onprogress =
+    progressToken === undefined
+      ? undefined
+      : (p: Progress) => void call.downstream.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => {});
+  const passthrough = passthroughHeaders(call.headers, session.services.pool.get(memberName)?.backend.passthroughHeaders);
+  const meta = upstreamMeta(params._meta, session.callerOf(call.id), passthrough);
+  const timeoutMs = session.services.toolTimeoutMs;
+  const sent = onBehalfOf(call.downstream, () => upstream.request('tools/call', { ...params, _meta: meta }, { timeoutMs, onprogress }));
+  call.relayedAs(sent);
   try {
-    const result = await onBehalfOf(extra, () =>
-      client.request(request, CallToolResultSchema, {
-        signal: extra.signal,
-        timeout,
-        resetTimeoutOnProgress: true,
-        onprogress:
-          progressToken === undefined
-            ? undefined
-            : (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => {}),
-      }),
-    );
-    return result;
+    const response = await sent.response;
+    if ('error' in response) throw upstreamError(response.error);
+    return toolResult(response.result, memberName);
   } catch (err) {
-    if (extra.signal.aborted || !(err instanceof McpError)) throw err;
-    if (err.code === ErrorCode.RequestTimeout) {
-      throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_TIMEOUT', [memberName, timeout]);
-    }
-    if (err.code === ErrorCode.ConnectionClosed && link.client !== client) {
-      throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_FAILED', [memberName]);
-    }
-    throw asSentUpstream(err);
+    if (err instanceof UpstreamCallTimeout) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_TIMEOUT', [memberName, timeoutMs]);
+    if (err instanceof UpstreamConnectionClosed) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_FAILED', [memberName]);
+    throw err;
   }
 }
 
+/**
+ * The upstream's result, handed on as it came (the end client validates content blocks and structured output
+ * against the tool's schemas); only its shape is checked, so a client is never handed a result that is not one.
+ */
+function toolResult(result: unknown, memberName: string): CallToolResult {
+  const r = result as { content?: unknown } | null;
+  if (typeof r !== 'object' || r === null || Array.isArray(r) || (r.content !== undefined && !Array.isArray(r.content))) {
+    throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_FAILED', [`${memberName} (its tools/call result is not a CallToolResult)`]);
+  }
+  return r as CallToolResult;
+}
 
 /**
- * The `_meta` sent upstream: the client's progress token is dropped (the SDK client issues its own and maps
- * progress back), any client-supplied caller IP or passthrough credential is replaced by what the gateway
- * verified: the socket address, and the client headers the member is configured to receive.
+ * tools/call params, checked. The usual shape is recognised by hand (zod parses and copies every message); anything
+ * else goes through the SDK's schema, which names what is wrong.
+ */
+function toolCallParams(request: JSONRPCRequest): Params | McpError {
+  const p = request.params as Record<string, unknown> | undefined;
+  const meta = p?._meta as Record<string, unknown> | undefined;
+  const token = meta?.progressToken;
+  const usual =
+    p !== undefined &&
+    typeof p.name === 'string' &&
+    (p.arguments === undefined || isObject(p.arguments)) &&
+    (meta === undefined || (isObject(meta) && (token === undefined || typeof token === 'string' || typeof token === 'number'))) &&
+    p.task === undefined;
+  if (usual) return p as Params;
+  const parsed = CallToolRequestSchema.safeParse(request);
+  return parsed.success ? parsed.data.params : invalidParams(request.method, parsed.error);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The `_meta` sent upstream: the client's progress token is dropped (the relay asks for progress under the
+ * call's own upstream id and maps it back), any client-supplied caller IP or passthrough credential is replaced by
+ * what the gateway verified: the socket address, and the client headers the member is configured to receive.
  */
 function upstreamMeta(meta: Record<string, unknown> | undefined, remoteAddress: string, passthrough: Record<string, string> | undefined): Record<string, unknown> {
   const { progressToken: _token, [CLIENT_IP_META_KEY]: _spoofedIp, [PASSTHROUGH_AUTH_META_KEY]: _spoofedAuth, ...rest } = meta ?? {};
