@@ -3,10 +3,11 @@
  * own process; agate runs in another (so its RSS and event-loop delay are its own) and serves that server twice:
  * `echo-remote` (a remote Streamable HTTP backend: the real pass-through) and `echo-hosted` (the same McpServer
  * hosted in process). Load comes from raw HTTP sessions over undici (bench/mcp-raw-client.ts).
- * (a) tools/call round trip, direct vs through agate: added p50/p99 (sequential) and throughput ratio (C sessions).
+ * (a) tools/call round trip, direct vs through agate, in interleaved rounds: added p50/p99 (one call in flight),
+ * throughput ratio (C sessions) and the gateway's CPU time per call.
  * (b) N initialized sessions, each with its GET stream open: gateway RSS and heap per session.
  * (c) L sessions calling tools back to back for S seconds: errors and the gateway's event-loop delay p99.
- * Env: MCP_BENCH_SEQ (2000), MCP_BENCH_CONC (32), MCP_BENCH_TPUT_SECONDS (10), MCP_BENCH_SESSIONS (10000),
+ * Env: MCP_BENCH_SEQ_SECONDS (6), MCP_BENCH_CONC (32), MCP_BENCH_TPUT_SECONDS (10), MCP_BENCH_ROUNDS (5), MCP_BENCH_SESSIONS (10000),
  * MCP_BENCH_SESSIONS_BACKEND (hosted | remote, default hosted), MCP_BENCH_LOAD_SESSIONS (1000),
  * MCP_BENCH_LOAD_SECONDS (60), MCP_BENCH_LOAD_BACKEND (remote | hosted, default remote), MCP_BENCH_PARTS (abc).
  */
@@ -20,6 +21,7 @@ import { Agent } from 'undici';
 import { Registry } from '../registry/index.js';
 import { RawMcpSession } from './mcp-raw-client.js';
 import { GATEWAY_NODE_FLAGS } from './gateway-flags.js';
+import { assertNoErrors, cpuPerCall, loadInterleaved, overhead, type Call } from './compare.js';
 import { percentile } from './stats.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -86,18 +88,6 @@ async function inBatches(count: number, width: number, job: (i: number) => Promi
   return { failed, firstError };
 }
 
-/** Sequential echo round trips on one session after a warm-up; the samples in ms. */
-async function latency(url: string, agent: Agent, n: number): Promise<number[]> {
-  const s = new RawMcpSession(url, agent);
-  await s.initialize();
-  for (let i = 0; i < 200; i++) await s.echo('warm');
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) samples.push(await s.echo(`m${i}`));
-  await s.close();
-  return samples;
-}
-
-/** `sessions` sessions calling echo back to back for `seconds`; calls/s, errors and latency samples. */
 /**
  * `sessions` raw sessions calling echo back to back for `seconds`. `onStart` runs once every session is open
  * (so the figures of the calling phase leave the set-up burst out), `onTick` every 5 s of it.
@@ -164,30 +154,76 @@ export async function run(): Promise<unknown> {
   return figures;
 }
 
+/** A Call that echoes a fresh text through `sessions` in turn (each checks its answer). */
+function echoCall(sessions: RawMcpSession[]): Call {
+  let n = 0;
+  return async () => {
+    const k = n++;
+    await sessions[k % sessions.length]!.echo(`m${k}`);
+  };
+}
+
+async function openSessions(url: string, agent: Agent, count: number): Promise<RawMcpSession[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const s = new RawMcpSession(url, agent);
+      await s.initialize();
+      return s;
+    }),
+  );
+}
+
+/**
+ * (a) Direct, remote and hosted loaded in interleaved rounds with the order rotating (bench/compare.ts), so a
+ * neighbour's burst of CPU lands on all three alike: first one call at a time on one session (added latency),
+ * then C sessions calling back to back (throughput); then the gateway's CPU time per call on each path.
+ */
 async function partA(directUrl: string, dbPath: string, endpoint: (gw: Child, name: string) => string) {
-  const seq = env('MCP_BENCH_SEQ', 2000);
   const conc = env('MCP_BENCH_CONC', 32);
+  const seqSeconds = env('MCP_BENCH_SEQ_SECONDS', 6);
   const seconds = env('MCP_BENCH_TPUT_SECONDS', 10);
+  const rounds = env('MCP_BENCH_ROUNDS', 5);
   const gw = await startChild('./mcp-gateway-child.js', [dbPath]);
   const agent = new Agent({ connections: conc * 2 + 10, keepAliveTimeout: 60_000 });
+  const opened: RawMcpSession[] = [];
   try {
-    const targets = { direct: directUrl, 'agate (remote backend)': endpoint(gw, 'echo-remote'), 'agate (hosted)': endpoint(gw, 'echo-hosted') };
+    const urls = { direct: directUrl, 'agate (remote backend)': endpoint(gw, 'echo-remote'), 'agate (hosted)': endpoint(gw, 'echo-hosted') };
+    const calls = async (count: number) => {
+      const out: Record<string, Call> = {};
+      for (const [name, url] of Object.entries(urls)) {
+        const sessions = await openSessions(url, agent, count);
+        opened.push(...sessions);
+        out[name] = echoCall(sessions);
+      }
+      return out;
+    };
+    const seq = await loadInterleaved(await calls(1), { width: 1, seconds: seqSeconds, rounds });
+    const tput = await loadInterleaved(await calls(conc), { width: conc, seconds, rounds });
+    assertNoErrors(seq, '(a) sequential');
+    assertNoErrors(tput, '(a) throughput');
+    const gatewayCpu = async () => {
+      const c = await gw.ask<{ user: number; system: number }>('cpu');
+      return c.user + c.system;
+    };
+    const throughputCalls = await calls(8);
     const rows: Record<string, Record<string, number>> = {};
-    for (const [name, url] of Object.entries(targets)) {
-      const samples = await latency(url, agent, seq);
-      const tput = await sustained(url, agent, conc, seconds);
-      if (tput.errors) throw new Error(`(a) ${name}: ${tput.errors} errors, first: ${tput.firstError}`);
-      rows[name] = { p50Ms: r2(percentile(samples, 50)), p99Ms: r2(percentile(samples, 99)), callsPerSecond: tput.callsPerSecond, loadedP50Ms: tput.p50Ms, loadedP99Ms: tput.p99Ms };
+    for (const name of Object.keys(urls)) {
+      const [one, many] = [seq[name]!, tput[name]!];
+      rows[name] = { p50Ms: one.p50Ms, p99Ms: one.p99Ms, callsPerSecond: many.callsPerSecond, loadedP50Ms: many.p50Ms, loadedP99Ms: many.p99Ms };
+      if (name === 'direct') continue;
+      const latency = overhead(one, seq.direct!);
+      Object.assign(rows[name], {
+        addedP50Ms: latency.addedP50Ms,
+        addedP99Ms: latency.addedP99Ms,
+        throughputRatio: overhead(many, tput.direct!).throughputRatio,
+        gatewayCpuUsPerCall: Math.round(await cpuPerCall(throughputCalls[name]!, { calls: 3000, width: 8 }, gatewayCpu)),
+      });
     }
-    const d = rows.direct!;
-    for (const name of Object.keys(targets).slice(1)) {
-      const r = rows[name]!;
-      Object.assign(r, { addedP50Ms: r2(r.p50Ms! - d.p50Ms!), addedP99Ms: r2(r.p99Ms! - d.p99Ms!), throughputRatio: r2(r.callsPerSecond! / d.callsPerSecond!) });
-    }
-    console.log(`\n(a) echo tools/call: ${seq} sequential calls on one session; then ${conc} sessions back to back for ${seconds} s`);
+    console.log(`\n(a) echo tools/call, ${rounds} interleaved rounds: 1 call in flight for ${seqSeconds} s per path; then ${conc} sessions back to back for ${seconds} s per path`);
     console.table(rows);
-    return { seq, conc, seconds, rows };
+    return { conc, seqSeconds, seconds, rounds, rows };
   } finally {
+    await Promise.all(opened.map((s) => s.close().catch(() => {})));
     await agent.close();
     await gw.stop();
   }
