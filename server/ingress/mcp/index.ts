@@ -9,7 +9,6 @@ import { ExchangeContext, describeRequest } from '../exchange-context.js';
 import { nextRequestId } from '../request-id.js';
 import { checkOriginAndHost } from './http-guards.js';
 import { KeepAliveTicker } from './keep-alive.js';
-import { TurnBudget } from '../turn-budget.js';
 import { serveLegacyMessage, serveLegacySse } from './legacy-sse.js';
 import { renderMcpError } from './respond.js';
 import { InMemorySessionStore, type SessionStore } from './session-store.js';
@@ -17,9 +16,6 @@ import { serveStreamableHttp } from './streamable-http.js';
 import type { McpTransportDeps } from './transport-deps.js';
 
 export { InMemorySessionStore, type SessionStore, type McpSessionRecord, type UpstreamHandle } from './session-store.js';
-
-/** Event-loop time one turn may spend starting MCP requests before the rest wait for the next turn. */
-const TURN_BUDGET_MS = 5;
 
 /** What the MCP ingress needs from the gateway. */
 export interface McpIngressDeps {
@@ -49,7 +45,7 @@ export function createMcpIngress(deps: McpIngressDeps): McpIngress {
   const transportDeps: McpTransportDeps = { router: deps.router, store, options, keepAlive, findSession: (ctx, kind) => findSession(ctx, kind, deps.router, store) };
   const sweep = setInterval(() => void expire(store, deps.router), Math.max(50, Math.min(options.idleTimeoutMs / 2, 30_000)));
   sweep.unref();
-  const turns = new TurnBudget(TURN_BUDGET_MS);
+  const turns = deps.router.services.turns;
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (res.destroyed) return; // its client left while it waited for a turn
     const requestId = nextRequestId();

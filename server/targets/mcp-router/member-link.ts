@@ -24,6 +24,7 @@ import {
   type UnsubscribeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import type { TurnBudget } from '../../pipeline/turn-budget.js';
 import type { z } from 'zod';
 import { learnInfo, learnTools, type BackendPool, type MemberInfo, type PooledBackend } from './backend-pool.js';
 import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
@@ -45,7 +46,7 @@ export interface LinkTiming {
 export interface LinkOwner {
   readonly id: string;
   readonly config: { readonly name: string };
-  readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger };
+  readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger; readonly turns: TurnBudget };
   /** The client's capabilities, declared upstream as the gateway's own. */
   readonly clientCapabilities: ClientCapabilities;
   /** The level the client set with logging/setLevel, if any: every upstream session gets it when it opens. */
@@ -188,7 +189,7 @@ export class MemberLink {
     let tools: readonly Tool[];
     let calls: UpstreamCalls;
     try {
-      ({ info, tools, sentLevel, calls } = await withTimeout(this.handshake(pooled, client), this.owner.services.timing.connectTimeoutMs));
+      ({ info, tools, sentLevel, calls } = await withTimeout(this.handshake(pooled, client, first), this.owner.services.timing.connectTimeoutMs));
     } catch (err) {
       await client.close().catch(() => {});
       return this.fail(err as Error, true);
@@ -211,16 +212,22 @@ export class MemberLink {
   }
 
   /** Connect + initialize, then what the session set so far, then the tools: the new upstream session as if it had always been open. */
-  private async handshake(pooled: PooledBackend, client: Client) {
+  private async handshake(pooled: PooledBackend, client: Client, first: boolean) {
     const transport: Transport = await pooled.backend.connect();
     await client.connect(transport, { timeout: this.owner.services.timing.connectTimeoutMs });
-    const calls = new UpstreamCalls(transport);
+    const turns = this.owner.services.turns;
+    const calls = new UpstreamCalls(transport, (finish) => turns.finish(finish));
     const version = client.getServerVersion()?.version;
+    const known = pooled.info;
     const info = learnInfo(pooled, { version, capabilities: client.getServerCapabilities() ?? {}, instructions: client.getInstructions() });
     const sentLevel = info.capabilities.logging ? this.owner.logLevel : undefined;
     if (sentLevel) await client.setLoggingLevel(sentLevel);
     for (const uri of this.subscriptions ?? []) await client.subscribeResource({ uri }).catch(() => {});
-    const tools = info.capabilities.tools ? learnTools(pooled, await listAllTools(client)) : [];
+    // A first opening of a member whose tools an earlier session listed, and which says what it said then, takes
+    // that listing (a server whose tools change says so with list_changed): a round trip less before the call that
+    // opened the link. A reconnect lists again: the upstream may have been replaced.
+    const reuse = first && info === known && pooled.tools !== undefined;
+    const tools = !info.capabilities.tools ? [] : reuse ? pooled.tools! : learnTools(pooled, await listAllTools(client));
     return { info, tools, sentLevel, calls };
   }
 

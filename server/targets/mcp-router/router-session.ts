@@ -2,6 +2,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, InitializeRequest, InitializeResult, JSONRPCMessage, LoggingLevel, MessageExtraInfo, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import type { TurnBudget } from '../../pipeline/turn-budget.js';
 import type { ConsumerIdentity } from '../../pipeline/index.js';
 import type { BackendPool } from './backend-pool.js';
 import { MemberLink, type LinkOwner, type LinkTiming } from './member-link.js';
@@ -28,6 +29,8 @@ export interface SessionServices {
   readonly timing: LinkTiming;
   /** Deadline of one relayed request without progress, ms. */
   readonly toolTimeoutMs: number;
+  /** Spreads MCP work over event-loop turns under load: new requests (ingress) and answers of relayed calls. */
+  readonly turns: TurnBudget;
 }
 
 /** What a new downstream session starts from. */

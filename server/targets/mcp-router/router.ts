@@ -5,10 +5,17 @@ import type { ConsumerIdentity } from '../../pipeline/index.js';
 import type { BackendFactory } from './backend.js';
 import { BackendPool } from './backend-pool.js';
 import { hostedBackend } from './hosted-backend.js';
+import { TurnBudget } from '../../pipeline/turn-budget.js';
 import { McpMetrics } from './mcp-metrics.js';
 import { ToolCallLimiter } from './policy.js';
 import { RouterSession, type SessionServices } from './router-session.js';
 import type { BackendRecipe, CompiledMcpServer, McpSnapshot } from './types.js';
+
+/**
+ * Event-loop time one turn may spend on MCP work that can wait (starting requests, finishing relayed calls)
+ * before the rest waits for the next turn.
+ */
+const TURN_BUDGET_MS = 5;
 
 /** Process-level MCP router settings (not registry config: they shape the listener, not the servers). */
 export interface McpRouterOptions {
@@ -81,6 +88,7 @@ export class McpRouter {
       log: deps.log,
       timing: { connectTimeoutMs: this.options.connectTimeoutMs, retryInitialMs: this.options.retryInitialMs, retryMaxMs: this.options.retryMaxMs },
       toolTimeoutMs: this.options.toolTimeoutMs,
+      turns: new TurnBudget(TURN_BUDGET_MS),
     };
   }
 

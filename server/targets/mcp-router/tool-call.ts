@@ -73,6 +73,11 @@ async function callTool(session: RouterSession, call: ToolCall): Promise<CallToo
     await session.openAll();
     const entry = session.index.byName.get(params.name);
     // A hidden tool answers exactly like a missing one, so allow lists do not reveal what exists.
+    if (!entry) {
+      // Its member may be down (its tools withdrawn): say so rather than that the tool does not exist.
+      const down = memberOf(session, params.name);
+      if (down) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [down]);
+    }
     if (!entry || !toolAllowed(config.policy, params.name, consumer)) {
       outcome = entry ? 'denied' : 'error';
       throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_UNKNOWN_TOOL', [params.name]);
@@ -104,6 +109,13 @@ async function callTool(session: RouterSession, call: ToolCall): Promise<CallToo
       'mcp tool call',
     );
   }
+}
+
+/** The member that would serve exposed tool `name` when that member is not up (else undefined). */
+function memberOf(session: RouterSession, name: string): string | undefined {
+  const { links, rule } = session;
+  const link = rule.prefixed ? links.find((l) => name.startsWith(l.name + rule.separator)) : links.length === 1 ? links[0] : undefined;
+  return link && link.state !== 'ready' ? link.name : undefined;
 }
 
 /** Sends the call to the member's upstream session and waits for its answer, mapping progress back to the client's token. */

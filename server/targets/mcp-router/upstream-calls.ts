@@ -44,8 +44,15 @@ export class UpstreamCalls {
   private nextId = 0;
   private closed = false;
 
-  /** Installs itself on `transport`, which an SDK client is already connected to. */
-  constructor(private readonly transport: Transport) {
+  /**
+   * Installs itself on `transport`, which an SDK client is already connected to. Answers are handed on through
+   * `schedule` (the router's turn budget: under load, a burst of answers read in one poll phase is finished over
+   * several turns instead of stalling every timer behind it).
+   */
+  constructor(
+    private readonly transport: Transport,
+    private readonly schedule: (finish: () => void) => void = (finish) => finish(),
+  ) {
     const toClient = transport.onmessage;
     const closeClient = transport.onclose;
     transport.onmessage = (message, extra) => {
@@ -99,7 +106,7 @@ export class UpstreamCalls {
     if (this.pending.size === 0) return false;
     if (isResponse(message)) {
       const call = typeof message.id === 'string' ? this.pending.get(message.id) : undefined;
-      call?.settle(message);
+      if (call) this.schedule(() => call.settle(message));
       return call !== undefined;
     }
     if (!isNotification(message) || message.method !== 'notifications/progress') return false;

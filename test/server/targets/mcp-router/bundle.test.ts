@@ -93,6 +93,10 @@ describe('MCP bundles', () => {
     await waitFor(async () => !(await toolNames()).some((n) => n.startsWith('b___')), 'beta’s tools to be withdrawn');
     expect(changes.length).toBeGreaterThan(before);
     expect((await client.callTool({ name: 'a___echo', arguments: { text: 'still' } })).content).toEqual([{ type: 'text', text: 'echo:still' }]);
+    // A call to the withdrawn member says it is unavailable, not that its tool does not exist.
+    const err = await client.callTool({ name: 'b___echo', arguments: { text: 'x' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: -32603, data: { code: 'GW_ERR_MCP_BACKEND_UNAVAILABLE' } });
+    await expect(client.callTool({ name: 'zzz___echo', arguments: {} })).rejects.toMatchObject({ code: -32602, data: { code: 'GW_ERR_MCP_UNKNOWN_TOOL' } });
     const withdrawn = changes.length;
     beta.down = false;
     await waitFor(async () => (await toolNames()).includes('b___echo'), 'beta to recover');

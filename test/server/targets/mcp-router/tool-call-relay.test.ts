@@ -13,11 +13,13 @@ type Json = Record<string, any>;
  * A remote MCP server on the wire, written by hand so it can answer tools/call with what the SDK's own server
  * never sends: a result that is not a CallToolResult, an error of its own, a body that is not JSON-RPC.
  */
-async function handWrittenUpstream(): Promise<{ url: string; calls: Json[]; close(): Promise<void> }> {
+async function handWrittenUpstream(): Promise<{ url: string; calls: Json[]; methods: string[]; close(): Promise<void> }> {
   const calls: Json[] = [];
+  const methods: string[] = [];
   const tools = ['ok', 'bad-result', 'custom-error', 'not-json-rpc'].map((name) => ({ name, inputSchema: { type: 'object' } }));
   const answer = (message: Json): string | undefined => {
     const reply = (body: Json) => JSON.stringify({ jsonrpc: '2.0', id: message.id, ...body });
+    methods.push(message.method ?? 'response');
     if (message.id === undefined) return undefined;
     if (message.method === 'initialize') {
       return reply({ result: { protocolVersion: message.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'hand', version: '1' } } });
@@ -50,6 +52,7 @@ async function handWrittenUpstream(): Promise<{ url: string; calls: Json[]; clos
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
     calls,
+    methods,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -83,6 +86,19 @@ describe('tools/call relayed to a remote server', () => {
     expect(sent.id).toMatch(/^agate-call-\d+$/);
     expect(sent.params).toMatchObject({ name: 'ok', arguments: { a: 1 } });
     expect(sent.params._meta.progressToken).toBe(sent.id);
+  });
+
+  it('opens a later session’s upstream session without listing tools again (the pool knows them)', async () => {
+    const count = (method: string) => upstream.methods.filter((m) => m === method).length;
+    const [initializes, lists] = [count('initialize'), count('tools/list')];
+    expect(lists).toBeGreaterThan(0);
+    const second = await connectMcp(gw, 'hand');
+    try {
+      expect((await second.callTool({ name: 'ok', arguments: {} })).content).toEqual([{ type: 'text', text: 'ok' }]);
+      expect([count('initialize'), count('tools/list')]).toEqual([initializes + 1, lists]);
+    } finally {
+      await second.close();
+    }
   });
 
   it('hands an upstream error on as the upstream sent it: code, message and data', async () => {

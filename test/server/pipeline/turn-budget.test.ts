@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { TurnBudget } from '../../../server/ingress/turn-budget.js';
+import { TurnBudget } from '../../../server/pipeline/turn-budget.js';
 
 /** Keeps the CPU busy for `ms`, as a request's synchronous work does. */
 function burn(ms: number): void {
@@ -46,5 +46,21 @@ describe('TurnBudget', () => {
     });
     expect(order.at(-1)).toBe('late');
     expect(order).toHaveLength(51);
+  });
+
+  it('finishes work in flight before starting new work, each in arrival order', async () => {
+    const budget = new TurnBudget(2);
+    const order: string[] = [];
+    for (let i = 0; i < 20; i++) budget.run(() => (burn(1), order.push(`start${i}`)));
+    const ranAtOnce = order.length;
+    expect(budget.waiting).toBe(20 - ranAtOnce);
+    for (let i = 0; i < 5; i++) budget.finish(() => order.push(`finish${i}`));
+    await new Promise<void>((resolve) => {
+      const check = () => (budget.waiting === 0 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    const starts = [...Array(20).keys()].map((i) => `start${i}`);
+    const finishes = [...Array(5).keys()].map((i) => `finish${i}`);
+    expect(order).toEqual([...starts.slice(0, ranAtOnce), ...finishes, ...starts.slice(ranAtOnce)]);
   });
 });

@@ -3,14 +3,17 @@ import { performance } from 'node:perf_hooks';
 const MAX_BATCH = 1024;
 
 /**
- * Bounds how long one event-loop turn spends starting new requests. Node runs every ready socket's callbacks
- * in one poll phase: with a thousand busy clients a single turn can run for hundreds of milliseconds, and every
- * timer (deadlines, keep-alive frames, health probes) waits behind it. Requests that arrive once this turn has
- * spent its budget are queued and started from later turns, a budget's worth at a time, oldest first, so the
- * loop keeps turning under overload and clients are served in arrival order.
+ * Bounds how long one event-loop turn spends on work that can wait: starting new requests, and finishing work
+ * in flight (answers read from upstreams). Node runs every ready socket's callbacks in one poll phase: with a
+ * thousand busy clients a single turn can run for hundreds of milliseconds, and every timer (deadlines,
+ * keep-alive frames, health probes) waits behind it. Work that arrives once this turn has spent its budget is
+ * queued and run from later turns, a budget's worth at a time, so the loop keeps turning under overload.
+ * Finishing goes before starting (a request already admitted holds resources and a client waiting on it);
+ * within each, oldest first, so clients are served in arrival order.
  */
 export class TurnBudget {
-  private readonly queue: Array<() => void> = [];
+  private readonly finishing: Array<() => void> = [];
+  private readonly starting: Array<() => void> = [];
   private turnStartedAt = -1;
   private drainScheduled = false;
   /** Requests started per drain, adapted to the turn length. */
@@ -19,16 +22,23 @@ export class TurnBudget {
 
   constructor(private readonly budgetMs: number) {}
 
-  /** Runs `start` now if this turn still has budget (and nothing is queued before it), else queues it. */
+  /** Runs `start` (new work) now if this turn still has budget and nothing waits, else queues it. */
   run(start: () => void): void {
-    if (this.queue.length === 0 && this.withinBudget()) return start();
-    this.queue.push(start);
+    if (this.waiting === 0 && this.withinBudget()) return start();
+    this.starting.push(start);
     this.scheduleDrain();
   }
 
-  /** Requests waiting for a later turn. */
+  /** Runs `finish` (the end of work in flight) now if this turn still has budget, else queues it ahead of new work. */
+  finish(finish: () => void): void {
+    if (this.finishing.length === 0 && this.withinBudget()) return finish();
+    this.finishing.push(finish);
+    this.scheduleDrain();
+  }
+
+  /** Work waiting for a later turn. */
   get waiting(): number {
-    return this.queue.length;
+    return this.finishing.length + this.starting.length;
   }
 
   private withinBudget(): boolean {
@@ -63,8 +73,8 @@ export class TurnBudget {
       this.batch = turn > this.budgetMs * 2 ? Math.max(1, this.batch >> 1) : Math.min(MAX_BATCH, this.batch + 2);
     }
     this.lastDrainAt = now;
-    for (let i = 0; i < this.batch && this.queue.length > 0; i++) this.queue.shift()!();
-    if (this.queue.length > 0) this.scheduleDrain();
+    for (let i = 0; i < this.batch && this.waiting > 0; i++) (this.finishing.shift() ?? this.starting.shift())!();
+    if (this.waiting > 0) this.scheduleDrain();
     else this.lastDrainAt = -1;
   }
 }
