@@ -1,5 +1,5 @@
 /**
- * LLM routing benchmark. A fake OpenAI provider streams 200 chunks at a fixed pace.
+ * LLM routing benchmark. A fake OpenAI provider (its own process) streams 200 chunks at a fixed pace.
  * (a) client → agate → fake vs client → fake: TTFT p50/p99 and total time, sequential requests.
  * (b) N concurrent streams through agate for S seconds: disconnects, lost/reordered chunks (sequence numbers),
  *     gateway RSS per stream and event-loop delay p99 (the gateway runs in a child process).
@@ -8,43 +8,15 @@
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { Registry, packageRoot } from '../registry/index.js';
 import { GATEWAY_NODE_FLAGS } from './gateway-flags.js';
+import { CHUNKS } from './llm-provider-child.js';
+import { startChild } from './mcp.js';
 import { percentile } from './stats.js';
-
-const CHUNKS = 200;
-
-/** Fake provider: `paceMs` between chunks, each carrying its sequence number as content. */
-function startFake(paceMs: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      let i = 0;
-      const base = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'bench' };
-      const tick = () => {
-        if (res.destroyed) return;
-        if (i < CHUNKS) {
-          res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: `${i}|` }, finish_reason: null }] })}\n\n`);
-          i++;
-          setTimeout(tick, paceMs);
-        } else {
-          res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
-          res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 5, completion_tokens: CHUNKS, total_tokens: CHUNKS + 5 } })}\n\n`);
-          res.end('data: [DONE]\n\n');
-        }
-      };
-      tick();
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 interface StreamResult {
   ttftMs: number;
@@ -95,9 +67,11 @@ export async function run(): Promise<void> {
   const seconds = Number(process.env.LLM_BENCH_SECONDS ?? 20);
   const paceMs = Number(process.env.LLM_BENCH_PACE_MS ?? 1);
   const tmp = mkdtempSync(join(tmpdir(), 'agate-bench-llm-'));
-  const fastFake = await startFake(paceMs);
-  const slowFake = await startFake(Math.max(1, Math.round((seconds * 1000) / CHUNKS)));
-  const fakeUrl = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`;
+  // The fake provider runs in its own process, as a provider is never in the client's: "direct" pays the same
+  // process hop a real call does, and the load generator's event loop serves only the client.
+  const fastFake = await startChild('./llm-provider-child.js', [String(paceMs)]);
+  const slowFake = await startChild('./llm-provider-child.js', [String(Math.max(1, Math.round((seconds * 1000) / CHUNKS)))]);
+  const fakeUrl = (fake: { url: string }) => `${fake.url}/v1`;
   const dbPath = join(tmp, 'agate.db');
   const reg = Registry.open(dbPath);
   reg.secrets.put('bench-key', 'sk-bench', 'cli');
@@ -156,9 +130,8 @@ export async function run(): Promise<void> {
   } finally {
     child.send('stop');
     await agent.close();
-    fastFake.close();
-    slowFake.closeAllConnections();
-    slowFake.close();
+    await fastFake.stop();
+    await slowFake.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

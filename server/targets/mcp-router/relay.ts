@@ -11,8 +11,8 @@ export type DownstreamExtra = RequestHandlerExtra<ServerRequest, ServerNotificat
 /** Where the upstream traffic caused by one downstream request goes: that request's own stream. */
 export type DownstreamCall = Pick<DownstreamExtra, 'sendNotification' | 'sendRequest'>;
 
-// The async chain downstream handler → upstream client.request → backend → backend's own sampling request
-// → our client's handler keeps this context, so a server-to-client request reaches the downstream session
+// The async chain downstream request → its upstream request (UpstreamCalls or the SDK client) → backend →
+// backend's own sampling request → our client's handler keeps this context, so a server-to-client request reaches the downstream session
 // *and stream* of the call that caused it, over every transport, without rewriting ids or _meta.
 const downstreamRequest = new AsyncLocalStorage<DownstreamCall>();
 

@@ -72,12 +72,10 @@ async function callTool(session: RouterSession, call: ToolCall): Promise<CallToo
   try {
     await session.openAll();
     const entry = session.index.byName.get(params.name);
+    // Not listed because its member is down (tools withdrawn): say so rather than that the tool does not exist.
+    const down = entry ? undefined : memberOf(session, params.name);
+    if (down) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [down]);
     // A hidden tool answers exactly like a missing one, so allow lists do not reveal what exists.
-    if (!entry) {
-      // Its member may be down (its tools withdrawn): say so rather than that the tool does not exist.
-      const down = memberOf(session, params.name);
-      if (down) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [down]);
-    }
     if (!entry || !toolAllowed(config.policy, params.name, consumer)) {
       outcome = entry ? 'denied' : 'error';
       throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_UNKNOWN_TOOL', [params.name]);
