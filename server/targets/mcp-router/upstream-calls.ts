@@ -51,7 +51,7 @@ export class UpstreamCalls {
    */
   constructor(
     private readonly transport: Transport,
-    private readonly schedule: (finish: () => void) => void = (finish) => finish(),
+    private readonly schedule: (finish: () => void) => void,
   ) {
     const toClient = transport.onmessage;
     const closeClient = transport.onclose;

@@ -45,6 +45,8 @@ interface EventStream {
 }
 
 const MAX_REDIRECTS = 5;
+/** Longest wait for the standalone stream's head before the session's first request goes out, ms. */
+const STANDALONE_OPEN_WAIT_MS = 1_000;
 /** How long closing waits for the upstream to acknowledge the end of the session, ms. */
 const DELETE_TIMEOUT_MS = 1_000;
 /** The most of an HTTP error's body read for its message, bytes. */
@@ -126,7 +128,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (typeof session === 'string') this.session = session;
     if (res.statusCode === 202) {
       void res.body.dump();
-      if ('method' in message && message.method === 'notifications/initialized') this.openStandaloneStream();
+      if ('method' in message && message.method === 'notifications/initialized') await this.openStandaloneStream();
       return;
     }
     if (res.statusCode < 200 || res.statusCode >= 300) throw await this.httpError('POST', res, sentSession);
@@ -159,9 +161,17 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     this.onclose?.();
   }
 
-  /** Opens the standalone GET stream once the session is initialized; a server without one answers 405. */
-  private openStandaloneStream(): void {
-    this.openStream({ standalone: true, answered: false }).catch((err: unknown) => this.report(err));
+  /**
+   * Opens the standalone GET stream once the session is initialized (a server without one answers 405), and waits
+   * for its head, up to STANDALONE_OPEN_WAIT_MS: a server sends what no request caused (log messages, list_changed)
+   * on that stream only once it is open, and a first request sent before would race it.
+   */
+  private async openStandaloneStream(): Promise<void> {
+    const opening = this.openStream({ standalone: true, answered: false }).catch((err: unknown) => this.report(err));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, STANDALONE_OPEN_WAIT_MS)));
+    await Promise.race([opening, waited]);
+    clearTimeout(timer);
   }
 
   /** GETs an event stream: the standalone one, or the rest of a broken one from its last event id. */

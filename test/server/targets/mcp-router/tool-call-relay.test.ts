@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -38,7 +38,17 @@ async function handWrittenUpstream(): Promise<{ url: string; calls: Json[]; meth
         return reply({ result: { content: [{ type: 'text', text: 'ok' }] } });
     }
   };
+  const streams = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => {
+    if (req.method === 'GET') {
+      // The standalone stream: its head after 100 ms (as a busy server's), then nothing (closed with the server).
+      streams.add(res);
+      setTimeout(() => {
+        methods.push('GET open');
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).flushHeaders();
+      }, 100);
+      return;
+    }
     if (req.method !== 'POST') return void res.writeHead(req.method === 'DELETE' ? 200 : 405).end();
     let body = '';
     req.on('data', (c: Buffer) => (body += c));
@@ -53,7 +63,10 @@ async function handWrittenUpstream(): Promise<{ url: string; calls: Json[]; meth
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
     calls,
     methods,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => {
+      for (const res of streams) res.end();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -96,6 +109,9 @@ describe('tools/call relayed to a remote server', () => {
     try {
       expect((await second.callTool({ name: 'ok', arguments: {} })).content).toEqual([{ type: 'text', text: 'ok' }]);
       expect([count('initialize'), count('tools/list')]).toEqual([initializes + 1, lists]);
+      // Its standalone stream was open before its first request went out (what no request caused goes there).
+      const opened = upstream.methods.lastIndexOf('initialize');
+      expect(upstream.methods.slice(opened, upstream.methods.indexOf('tools/call', opened))).toContain('GET open');
     } finally {
       await second.close();
     }
