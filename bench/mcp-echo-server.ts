@@ -52,6 +52,8 @@ export async function serveEcho(port = 0): Promise<{ url: string; server: Server
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  // A production server's backlog (agate's own listener uses the same): with Node's default of 511, the thousand
+  // upstream sessions of bench mcp (c) opening at once overflowed it, and SYN retries stalled their handshakes.
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', 4096, resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, server, sessions: () => sessions.size };
 }

@@ -34,7 +34,7 @@ import { UpstreamCalls } from './upstream-calls.js';
 
 /** Timing of a member's upstream connection. */
 export interface LinkTiming {
-  /** Deadline for connect + initialize + the first tools/list, ms. */
+  /** Deadline of each step of opening an upstream session (connect + initialize, then each request it makes), ms. */
   readonly connectTimeoutMs: number;
   /** First retry delay after a failure, ms (doubles per failure). */
   readonly retryInitialMs: number;
@@ -189,7 +189,7 @@ export class MemberLink {
     let tools: readonly Tool[];
     let calls: UpstreamCalls;
     try {
-      ({ info, tools, sentLevel, calls } = await withTimeout(this.handshake(pooled, client, first), this.owner.services.timing.connectTimeoutMs));
+      ({ info, tools, sentLevel, calls } = await this.handshake(pooled, client, first));
     } catch (err) {
       await client.close().catch(() => {});
       return this.fail(err as Error, true);
@@ -211,23 +211,30 @@ export class MemberLink {
     this.owner.linkChanged(!first);
   }
 
-  /** Connect + initialize, then what the session set so far, then the tools: the new upstream session as if it had always been open. */
+  /**
+   * Connect + initialize, then what the session set so far, then the tools: the new upstream session as if it had
+   * always been open. Each step has the connect deadline, not the whole: an upstream that answers, slowly, under
+   * load is opened (a thousand sessions opening at once against a saturated one took 3 s a step), a dead one fails
+   * within the deadline of the step it stops at.
+   */
   private async handshake(pooled: PooledBackend, client: Client, first: boolean) {
-    const transport: Transport = await pooled.backend.connect();
-    await client.connect(transport, { timeout: this.owner.services.timing.connectTimeoutMs });
+    const ms = this.owner.services.timing.connectTimeoutMs;
+    const step = <T>(work: Promise<T>): Promise<T> => withTimeout(work, ms);
+    const transport: Transport = await step(pooled.backend.connect());
+    await step(client.connect(transport, { timeout: ms }));
     const turns = this.owner.services.turns;
     const calls = new UpstreamCalls(transport, (finish) => turns.finish(finish));
     const version = client.getServerVersion()?.version;
     const known = pooled.info;
     const info = learnInfo(pooled, { version, capabilities: client.getServerCapabilities() ?? {}, instructions: client.getInstructions() });
     const sentLevel = info.capabilities.logging ? this.owner.logLevel : undefined;
-    if (sentLevel) await client.setLoggingLevel(sentLevel);
-    for (const uri of this.subscriptions ?? []) await client.subscribeResource({ uri }).catch(() => {});
+    if (sentLevel) await step(client.setLoggingLevel(sentLevel));
+    for (const uri of this.subscriptions ?? []) await step(client.subscribeResource({ uri })).catch(() => {});
     // A first opening of a member whose tools an earlier session listed, and which says what it said then, takes
     // that listing (a server whose tools change says so with list_changed): a round trip less before the call that
     // opened the link. A reconnect lists again: the upstream may have been replaced.
     const reuse = first && info === known && pooled.tools !== undefined;
-    const tools = !info.capabilities.tools ? [] : reuse ? pooled.tools! : learnTools(pooled, await listAllTools(client));
+    const tools = !info.capabilities.tools ? [] : reuse ? pooled.tools! : learnTools(pooled, await step(listAllTools(client)));
     return { info, tools, sentLevel, calls };
   }
 
