@@ -9,7 +9,7 @@ export type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too-la
  * the error answer). Events, not an async iterator: this runs on every MCP and LLM request.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(refuse(req, 'too-large'));
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(tooLarge(req));
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -17,7 +17,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead>
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
       stop();
-      resolve(refuse(req, 'too-large'));
+      resolve(tooLarge(req));
     };
     const onEnd = () => {
       stop();
@@ -38,7 +38,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead>
   });
 }
 
-function refuse(req: IncomingMessage, reason: 'too-large'): BodyRead {
+/** Drains what is left of the body (so the connection can carry the answer) and says it was too large. */
+function tooLarge(req: IncomingMessage): BodyRead {
   req.resume();
-  return { ok: false, reason };
+  return { ok: false, reason: 'too-large' };
 }

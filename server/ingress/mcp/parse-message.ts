@@ -3,7 +3,7 @@ import type { JSONRPCID } from 'json-rpc-2.0';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../errors/index.js';
 import { readBody } from '../read-body.js';
-import { isId, isJsonRpcMessage } from '../../targets/mcp-router/index.js';
+import { isId, isJsonRpcMessage, isObject } from '../../targets/mcp-router/index.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -48,14 +48,14 @@ export function parseMessages(text: string): ParsedMessages {
 }
 
 function checkMessage(item: unknown): { ok: true; message: JSONRPCMessage } | { ok: false; error: GatewayError; id: JSONRPCID } {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) return invalid('a message must be a JSON object', null);
-  const m = item as Record<string, unknown>;
+  if (!isObject(item)) return invalid('a message must be a JSON object', null);
+  const m = item;
   // Echo the id only when it is one a client could match (string or integer); MCP forbids null ids.
   const id = isId(m.id) ? (m.id as JSONRPCID) : null;
   if (m.jsonrpc !== '2.0') return invalid('"jsonrpc" must be "2.0"', id);
   if ('method' in m && typeof m.method !== 'string') return invalid('"method" must be a string', id);
   if ('id' in m && !isId(m.id)) return invalid('"id" must be a string or an integer', null);
-  if ('params' in m && (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))) {
+  if ('params' in m && !isObject(m.params)) {
     return invalid('"params" must be an object', id);
   }
   if (!isJsonRpcMessage(m)) return invalid('not a JSON-RPC request, notification or response', id);

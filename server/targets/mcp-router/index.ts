@@ -7,4 +7,4 @@ export type { BackendRecipe, BundleConfig, CompiledMcpServer, McpSnapshot } from
 export type { McpPolicy } from './policy.js';
 export { exposedName, namingRule, type NamingRule } from './naming.js';
 export { mcpServerUrls } from './urls.js';
-export { isId, isJsonRpcMessage, isNotification, isRequest, isResponse } from './json-rpc.js';
+export { isId, isJsonRpcMessage, isNotification, isObject, isRequest, isResponse } from './json-rpc.js';

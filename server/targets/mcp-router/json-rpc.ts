@@ -21,6 +21,11 @@ export function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
   return isObject(error) && Number.isSafeInteger(error.code) && typeof error.message === 'string';
 }
 
+/** A JSON object: not null, not an array. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** A string or an integer: the ids MCP allows (no null, no fractions). */
 export function isId(id: unknown): id is RequestId {
   return typeof id === 'string' || Number.isSafeInteger(id);
@@ -49,8 +54,4 @@ export function errorResponse(id: RequestId, err: unknown): JSONRPCResponse {
     id,
     error: { code: Number.isSafeInteger(code) ? code! : -32603, message: message || 'Internal error', ...(data !== undefined && { data }) },
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,7 @@
 import { CallToolRequestSchema, type CallToolRequest, type CallToolResult, type IsomorphicHeaders, type JSONRPCRequest, type McpError, type Progress, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY } from '../../../servers/index.js';
 import { parseClientIp } from '../../../servers/shared/client-ip.js';
-import { errorResponse } from './json-rpc.js';
+import { errorResponse, isObject } from './json-rpc.js';
 import { JsonRpcCode, invalidParams, protocolError, upstreamError } from './mcp-errors.js';
 import { passthroughHeaders } from './passthrough.js';
 import { toolAllowed } from './policy.js';
@@ -146,11 +146,10 @@ async function relayCall(session: RouterSession, memberName: string, params: Par
  * against the tool's schemas); only its shape is checked, so a client is never handed a result that is not one.
  */
 function toolResult(result: unknown, memberName: string): CallToolResult {
-  const r = result as { content?: unknown } | null;
-  if (typeof r !== 'object' || r === null || Array.isArray(r) || (r.content !== undefined && !Array.isArray(r.content))) {
+  if (!isObject(result) || (result.content !== undefined && !Array.isArray(result.content))) {
     throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_FAILED', [`${memberName} (its tools/call result is not a CallToolResult)`]);
   }
-  return r as CallToolResult;
+  return result as CallToolResult;
 }
 
 /**
@@ -170,10 +169,6 @@ function toolCallParams(request: JSONRPCRequest): Params | McpError {
   if (usual) return p as Params;
   const parsed = CallToolRequestSchema.safeParse(request);
   return parsed.success ? parsed.data.params : invalidParams(request.method, parsed.error);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -66,6 +66,7 @@ export class UpstreamCalls {
 
   /** Sends one request upstream. */
   request(method: string, params: Record<string, unknown>, options: UpstreamCallOptions): UpstreamCall {
+    if (this.closed) return { response: Promise.reject(new UpstreamConnectionClosed('the upstream session is closed')), cancel: () => {} };
     const id = `agate-call-${++this.nextId}`;
     let settle!: Pending['settle'];
     const response = new Promise<JSONRPCResponse>((resolve, reject) => {
@@ -82,10 +83,6 @@ export class UpstreamCalls {
     };
     const timer = setTimeout(expire, options.timeoutMs);
     timer.unref();
-    if (this.closed) {
-      settle(new UpstreamConnectionClosed('the upstream session is closed'));
-      return { response, cancel: () => {} };
-    }
     this.pending.set(id, { settle, onprogress: options.onprogress, timer });
     const sentParams = options.onprogress ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } } : params;
     this.transport.send({ jsonrpc: '2.0', id, method, params: sentParams }).catch((err: unknown) => {
