@@ -42,12 +42,19 @@ interface GatewayStats {
   eldMaxMs: number;
 }
 
+/**
+ * Extra Node flags for gateway children only, from BENCH_CHILD_EXEC_ARGV: e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
+ * profiles the gateway (NODE_OPTIONS refuses --cpu-prof), '--trace-gc' shows its collections.
+ */
+function gatewayExecArgv(): string[] {
+  return process.env.BENCH_CHILD_EXEC_ARGV?.split(' ').filter(Boolean) ?? [];
+}
+
 /** Forks a bench child that reports `{ url }` first, then answers one message at a time. */
 export async function startChild(file: string, args: string[] = []): Promise<Child> {
   const child: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // BENCH_CHILD_EXEC_ARGV (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof') profiles the children; NODE_OPTIONS refuses --cpu-prof.
-    execArgv: ['--expose-gc', ...GATEWAY_NODE_FLAGS, ...(process.env.BENCH_CHILD_EXEC_ARGV?.split(' ').filter(Boolean) ?? [])],
+    execArgv: ['--expose-gc', ...GATEWAY_NODE_FLAGS, ...(file.includes('gateway') ? gatewayExecArgv() : [])],
   });
   const { url } = await new Promise<{ url: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { url: string }));
@@ -307,6 +314,7 @@ async function partC(dbPath: string, endpoint: (gw: Child, name: string) => stri
     };
     const load = await sustained(url, agent, sessions, seconds, { onStart: reset, onTick: tick });
     windows.push(await gw.ask<GatewayStats>('stats'));
+    if (process.env.MCP_BENCH_DEBUG_WINDOWS) console.log('window p99s', windows.map((w) => r2(w.eldP99Ms)).join(' '));
     const c = {
       ...load,
       backend,

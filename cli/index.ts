@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env -S node --max-semi-space-size=16
 import { Command, CommanderError } from 'commander';
 import { reportError } from './context.js';
 
