@@ -15,7 +15,7 @@ import { Agent, request } from 'undici';
 import { Registry, packageRoot } from '../registry/index.js';
 import { GATEWAY_NODE_FLAGS } from './gateway-flags.js';
 import { CHUNKS } from './llm-provider-child.js';
-import { startChild } from './mcp.js';
+import { gatewayExecArgv, startChild } from './mcp.js';
 import { percentile } from './stats.js';
 
 interface StreamResult {
@@ -79,7 +79,7 @@ export async function run(): Promise<void> {
   reg.llmProviders.create({ name: 'slow', type: 'openai', baseUrl: fakeUrl(slowFake), keySecrets: ['bench-key'] }, 'cli');
   reg.llmRoutes.create({ name: 'fast', model: 'bench-model', targets: [{ provider: 'fast' }] }, 'cli');
   reg.close();
-  const child = fork(fileURLToPath(new URL('./llm-gateway-child.js', import.meta.url)), [dbPath], { execArgv: [...GATEWAY_NODE_FLAGS], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./llm-gateway-child.js', import.meta.url)), [dbPath], { execArgv: [...GATEWAY_NODE_FLAGS, ...gatewayExecArgv()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = <T>(msg: string): Promise<T> => new Promise((resolve) => { child.once('message', (m) => resolve(m as T)); child.send(msg); });
   const { url } = await new Promise<{ url: string }>((resolve) => child.once('message', (m) => resolve(m as { url: string })));
   const agent = new Agent({ connections: streams + 10, keepAliveTimeout: 30_000 });
