@@ -60,6 +60,8 @@ type PostSockets = Map<string, Socket>;
 /** How an upstream answers: `jsonResponse`, POSTs get one JSON body instead of an event stream. */
 export interface RemoteMcpUpstreamOptions {
   jsonResponse?: boolean;
+  /** Serves this server (one per session) instead of the upstream's own tools. */
+  server?: () => McpServer;
 }
 
 function buildServer(generation: number, sockets: PostSockets): McpServer {
@@ -153,7 +155,7 @@ export async function startRemoteMcpUpstream(generation = 1, port = 0, options: 
       retryInterval: 50,
       onsessioninitialized: (id) => void streamable.set(id, transport),
     });
-    await buildServer(generation, sockets).connect(transport);
+    await (options.server?.() ?? buildServer(generation, sockets)).connect(transport);
     await transport.handleRequest(req, res, req.body);
   });
   app.get('/sse', async (_req, res) => {

@@ -1,5 +1,16 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { BackendRecipe } from './types.js';
+
+/**
+ * What a backend's transport says about a message it hands on, beyond the SDK's fields: the request (its id as
+ * sent upstream) whose answer stream carried it. The router sends notifications and server→client requests that
+ * relate to a client's call on that call's own stream. Transports without per-request streams (stdio, legacy
+ * HTTP+SSE) leave it out; such messages go to the session's standalone stream.
+ */
+export interface UpstreamMessageExtra extends MessageExtraInfo {
+  readonly relatedRequestId?: RequestId;
+}
 
 /**
  * Where one MCP server's tools come from. Every kind (hosted in process, REST-to-MCP, remote Streamable

@@ -1,9 +1,9 @@
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { BackendFactory, McpBackend } from './backend.js';
+import { LinkedTransport } from './linked-transport.js';
 
 /**
  * A hosted server (servers/) or a compiled REST config: each connection gets a fresh SDK server from the
- * definition, linked to the router's client by an in-memory transport pair, so it is reached exactly like a
+ * definition, linked to the router's client by an in-process transport pair, so it is reached exactly like a
  * remote one.
  */
 export const hostedBackend: BackendFactory = (recipe): McpBackend => {
@@ -13,7 +13,7 @@ export const hostedBackend: BackendFactory = (recipe): McpBackend => {
     passthroughHeaders: recipe.passthroughHeaders,
     async connect() {
       const server = recipe.definition.createServer(recipe.options);
-      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      const [clientSide, serverSide] = LinkedTransport.pair();
       await server.connect(serverSide);
       return clientSide;
     },

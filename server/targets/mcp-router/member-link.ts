@@ -10,15 +10,14 @@ import {
   EmptyResultSchema,
   ListRootsRequestSchema,
   ListRootsResultSchema,
-  LoggingMessageNotificationSchema,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
   type ClientCapabilities,
   type ClientRequest,
   type LoggingLevel,
+  type Notification,
+  type RequestId,
   type ServerCapabilities,
+  type ServerNotification,
   type SubscribeRequest,
   type Tool,
   type UnsubscribeRequest,
@@ -27,8 +26,9 @@ import type { Logger } from 'pino';
 import type { TurnBudget } from '../../pipeline/turn-budget.js';
 import type { z } from 'zod';
 import { learnInfo, learnTools, type BackendPool, type MemberInfo, type PooledBackend } from './backend-pool.js';
+import { isObject } from './json-rpc.js';
 import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
-import { detached, type DownstreamRelay } from './relay.js';
+import type { DownstreamCall, DownstreamRelay } from './relay.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 import { UpstreamCalls } from './upstream-calls.js';
 
@@ -59,6 +59,14 @@ export interface LinkOwner {
 }
 
 const MAX_TOOL_PAGES = 100;
+
+/** Upstream notifications handed to the client as they are (but for a resource's URI). */
+const RELAYED_NOTIFICATIONS: ReadonlySet<string> = new Set([
+  'notifications/message',
+  'notifications/resources/list_changed',
+  'notifications/prompts/list_changed',
+  'notifications/resources/updated',
+]);
 
 /**
  * One member as seen by one downstream session. Its upstream session is opened when a request first needs it
@@ -170,8 +178,7 @@ export class MemberLink {
   private connect(): Promise<void> {
     clearTimeout(this.retryTimer);
     if (this.attempt) return this.attempt;
-    // The upstream session outlives the request that opened it.
-    const attempt = detached(() => this.tryConnect()).finally(() => {
+    const attempt = this.tryConnect().finally(() => {
       this.attempt = undefined;
     });
     this.attempt = attempt;
@@ -223,7 +230,7 @@ export class MemberLink {
     const transport: Transport = await step(pooled.backend.connect());
     await step(client.connect(transport, { timeout: ms }));
     const turns = this.owner.services.turns;
-    const calls = new UpstreamCalls(transport, (finish) => turns.finish(finish));
+    const calls = new UpstreamCalls(transport, (finish) => turns.finish(finish), (n, related) => this.relayNotification(n, related));
     const version = client.getServerVersion()?.version;
     const known = pooled.info;
     const info = learnInfo(pooled, { version, capabilities: client.getServerCapabilities() ?? {}, instructions: client.getInstructions() });
@@ -266,12 +273,8 @@ export class MemberLink {
     const caps = this.owner.clientCapabilities;
     const client = new Client({ name: 'agate', version: '0.1.0' }, { capabilities: caps, jsonSchemaValidator: passThroughSchemaValidator });
     const relay = this.owner.relay;
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => relay.notify(n));
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, (n) => relay.notify(n));
-    client.setNotificationHandler(PromptListChangedNotificationSchema, (n) => relay.notify(n));
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) =>
-      relay.notify({ ...n, params: { ...n.params, uri: this.owner.exposeUri(this.name, n.params.uri) } }),
-    );
+    // Once the session is open, UpstreamCalls routes these before the client sees them; this covers the handshake.
+    client.fallbackNotificationHandler = async (n) => void this.relayNotification(n, undefined);
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
       if (client !== this.client) return;
       const pooled = this.owner.services.pool.get(this.name);
@@ -280,14 +283,33 @@ export class MemberLink {
       this.tools = pooled?.hash === this.hash ? learnTools(pooled, tools) : tools;
       this.owner.linkChanged(true);
     });
+    // A request the upstream sent on a call's stream goes to the stream of the client request behind that call.
+    const related = (id: RequestId) => (client === this.client ? this.calls?.relatedTo(id) : undefined);
     if (caps.sampling) {
-      client.setRequestHandler(CreateMessageRequestSchema, (req) =>
-        relay.request(req, req.params.tools ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema),
+      client.setRequestHandler(CreateMessageRequestSchema, (req, extra) =>
+        relay.request(req, req.params.tools ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema, related(extra.requestId)),
       );
     }
-    if (caps.elicitation) client.setRequestHandler(ElicitRequestSchema, (req) => relay.request(req, ElicitResultSchema));
-    if (caps.roots) client.setRequestHandler(ListRootsRequestSchema, (req) => relay.request(req, ListRootsResultSchema));
+    if (caps.elicitation) client.setRequestHandler(ElicitRequestSchema, (req, extra) => relay.request(req, ElicitResultSchema, related(extra.requestId)));
+    if (caps.roots) client.setRequestHandler(ListRootsRequestSchema, (req, extra) => relay.request(req, ListRootsResultSchema, related(extra.requestId)));
     return client;
+  }
+
+  /**
+   * Relays an upstream notification meant for the client (log messages, resource and prompt changes) on the
+   * stream of the client request it relates to, else on the session's; false: not one of those (tools/list_changed
+   * is the client's to handle: it re-lists). A resource URI is rewritten to the one the client knows.
+   */
+  private relayNotification(n: Notification, related: DownstreamCall | undefined): boolean {
+    if (!RELAYED_NOTIFICATIONS.has(n.method)) return false;
+    let notification = n as ServerNotification;
+    if (n.method === 'notifications/resources/updated') {
+      const uri = isObject(n.params) ? n.params.uri : undefined;
+      if (typeof uri !== 'string') return true; // not a valid one: nothing the client could use
+      notification = { method: n.method, params: { ...n.params, uri: this.owner.exposeUri(this.name, uri) } };
+    }
+    void this.owner.relay.notify(notification, related).catch(() => {});
+    return true;
   }
 }
 

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -8,45 +7,29 @@ import type { z } from 'zod';
 /** The downstream request being served, as the SDK hands it to a request handler. */
 export type DownstreamExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-/** Where the upstream traffic caused by one downstream request goes: that request's own stream. */
-export type DownstreamCall = Pick<DownstreamExtra, 'sendNotification' | 'sendRequest'>;
-
-// The async chain downstream request → its upstream request (UpstreamCalls or the SDK client) → backend →
-// backend's own sampling request → our client's handler keeps this context, so a server-to-client request reaches the downstream session
-// *and stream* of the call that caused it, over every transport, without rewriting ids or _meta.
-const downstreamRequest = new AsyncLocalStorage<DownstreamCall>();
-
-/** Runs `fn` (which sends a request upstream) on behalf of the downstream request `call`. */
-export function onBehalfOf<T>(call: DownstreamCall, fn: () => T): T {
-  return downstreamRequest.run(call, fn);
-}
-
 /**
- * Runs `fn` outside any downstream request. An upstream session opened on a request's behalf is the session's,
- * not the request's: what it sets up (streams, timers) must not relay to that request's stream once it ended.
+ * Where the upstream traffic caused by one downstream request goes: that request's own stream. Upstream
+ * requests made for a client request carry it (UpstreamCallOptions.downstream), and what the upstream sends on
+ * their answer streams is matched back to it (see UpstreamCalls).
  */
-export function detached<T>(fn: () => T): T {
-  return downstreamRequest.exit(fn);
-}
+export type DownstreamCall = Pick<DownstreamExtra, 'sendNotification' | 'sendRequest'>;
 
 /** How upstream traffic reaches one downstream session. */
 export interface DownstreamRelay {
-  /** Sends a notification on the stream of the call that caused it, else on the session's standalone stream. */
-  notify(notification: ServerNotification): Promise<void>;
+  /** Sends a notification on the stream of the call that caused it (`call`), else on the session's standalone stream. */
+  notify(notification: ServerNotification, call?: DownstreamCall): Promise<void>;
   /** Sends a server-to-client request (sampling, elicitation, roots) the same way and returns the answer. */
-  request<S extends z.ZodType>(request: ServerRequest, schema: S, options?: RequestOptions): Promise<z.infer<S>>;
+  request<S extends z.ZodType>(request: ServerRequest, schema: S, call?: DownstreamCall, options?: RequestOptions): Promise<z.infer<S>>;
 }
 
 /** The relay of one downstream SDK server. */
 export function downstreamRelay(server: Server): DownstreamRelay {
   return {
-    async notify(notification) {
-      const call = downstreamRequest.getStore();
+    async notify(notification, call) {
       if (call) await call.sendNotification(notification);
       else await server.notification(notification);
     },
-    request(request, schema, options) {
-      const call = downstreamRequest.getStore();
+    request(request, schema, call, options) {
       // The SDK's generic typing of schemas does not line up across its two entry points; both validate.
       if (call) return call.sendRequest(request, schema as never, options) as never;
       return server.request(request, schema as never, options) as never;

@@ -25,7 +25,9 @@ import { listPrompts, listResources, listResourceTemplates } from './merged-list
 import { JsonRpcCode, invalidParams, protocolError } from './mcp-errors.js';
 import { splitUri } from './naming.js';
 import { toolAllowed } from './policy.js';
-import { onBehalfOf, type DownstreamExtra } from './relay.js';
+import type { MemberLink } from './member-link.js';
+import type { DownstreamExtra } from './relay.js';
+import { relayRequest } from './relay-request.js';
 import type { RouterSession } from './router-session.js';
 
 const TOOLS_PAGE = 500;
@@ -55,7 +57,7 @@ route(ListResourceTemplatesRequestSchema, (session, req, extra) => listResourceT
 route(ListPromptsRequestSchema, (session, req, extra) => listPrompts(session, req.params?.cursor, extra.signal));
 route(ReadResourceRequestSchema, (session, req, extra) => {
   const { link, uri } = byUri(session, req.params.uri);
-  return onBehalfOf(extra, () => link.request({ method: 'resources/read', params: { ...req.params, uri } }, ReadResourceResultSchema, { signal: extra.signal }));
+  return relayToMember(session, link, 'resources/read', { ...req.params, uri }, ReadResourceResultSchema, extra);
 });
 route(SubscribeRequestSchema, async (session, req, extra) => {
   const { link, uri } = byUri(session, req.params.uri);
@@ -69,15 +71,13 @@ route(UnsubscribeRequestSchema, async (session, req, extra) => {
 });
 route(GetPromptRequestSchema, (session, req, extra) => {
   const { link, name } = byPromptName(session, req.params.name);
-  return onBehalfOf(extra, () => link.request({ method: 'prompts/get', params: { ...req.params, name } }, GetPromptResultSchema, { signal: extra.signal }));
+  return relayToMember(session, link, 'prompts/get', { ...req.params, name }, GetPromptResultSchema, extra);
 });
 route(CompleteRequestSchema, (session, req, extra) => {
   const ref = req.params.ref;
   const target = ref.type === 'ref/prompt' ? byPromptName(session, ref.name) : byUri(session, ref.uri);
   const upstreamRef = 'name' in target ? { ...ref, name: target.name } : { ...ref, uri: target.uri };
-  return target.link.request({ method: 'completion/complete', params: { ...req.params, ref: upstreamRef } }, CompleteResultSchema, {
-    signal: extra.signal,
-  });
+  return relayToMember(session, target.link, 'completion/complete', { ...req.params, ref: upstreamRef }, CompleteResultSchema, extra);
 });
 // Upstream sessions opened later get the level when they open.
 route(SetLevelRequestSchema, async (session, req) => {
@@ -86,6 +86,20 @@ route(SetLevelRequestSchema, async (session, req) => {
   await Promise.allSettled(ready.map((l) => l.request({ method: 'logging/setLevel', params: req.params }, EmptyResultSchema)));
   return {};
 });
+
+/**
+ * Relays a client request that a member answers (a resource's contents, a prompt, a completion) on the member's
+ * upstream session, opened first if need be, and returns the upstream's result as it sent it once it is checked
+ * against `schema`: a result that is not one is -32603 naming the member.
+ */
+async function relayToMember(session: RouterSession, link: MemberLink, method: string, params: Record<string, unknown>, schema: z.ZodType, extra: DownstreamExtra): Promise<unknown> {
+  await link.open();
+  const options = { downstream: extra, timeoutMs: session.services.toolTimeoutMs, signal: extra.signal };
+  const result = await relayRequest(link.calls, link.name, method, params, options);
+  const checked = schema.safeParse(result);
+  if (!checked.success) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_FAILED', [`${link.name} (its ${method} result is not valid: ${checked.error.issues[0]?.message ?? 'bad shape'})`]);
+  return result;
+}
 
 /**
  * Answers one request with the route for its method, checked against the route's schema: a mismatch is

@@ -2,12 +2,13 @@ import { CallToolRequestSchema, type CallToolRequest, type CallToolResult, type 
 import { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY } from '../../../servers/index.js';
 import { parseClientIp } from '../../../servers/shared/client-ip.js';
 import { errorResponse, isObject } from './json-rpc.js';
-import { JsonRpcCode, invalidParams, protocolError, upstreamError } from './mcp-errors.js';
+import { JsonRpcCode, invalidParams, protocolError } from './mcp-errors.js';
 import { passthroughHeaders } from './passthrough.js';
 import { toolAllowed } from './policy.js';
-import { onBehalfOf, type DownstreamCall } from './relay.js';
+import type { DownstreamCall } from './relay.js';
+import { relayRequest } from './relay-request.js';
 import type { RouterSession } from './router-session.js';
-import { UpstreamCallTimeout, UpstreamConnectionClosed, type UpstreamCall } from './upstream-calls.js';
+import type { UpstreamCall } from './upstream-calls.js';
 
 type Params = CallToolRequest['params'];
 type Outcome = 'ok' | 'tool_error' | 'error' | 'denied' | 'rate_limited' | 'cancelled';
@@ -119,7 +120,6 @@ function memberOf(session: RouterSession, name: string): string | undefined {
 /** Sends the call to the member's upstream session and waits for its answer, mapping progress back to the client's token. */
 async function relayCall(session: RouterSession, memberName: string, params: Params, call: ToolCall): Promise<CallToolResult> {
   const upstream = session.links.find((l) => l.name === memberName)?.calls;
-  if (!upstream) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [memberName]);
   const progressToken = params._meta?.progressToken;
   const onprogress =
     progressToken === undefined
@@ -128,17 +128,8 @@ async function relayCall(session: RouterSession, memberName: string, params: Par
   const passthrough = passthroughHeaders(call.headers, session.services.pool.get(memberName)?.backend.passthroughHeaders);
   const meta = upstreamMeta(params._meta, session.callerOf(call.id), passthrough);
   const timeoutMs = session.services.toolTimeoutMs;
-  const sent = onBehalfOf(call.downstream, () => upstream.request('tools/call', { ...params, _meta: meta }, { timeoutMs, onprogress }));
-  call.relayedAs(sent);
-  try {
-    const response = await sent.response;
-    if ('error' in response) throw upstreamError(response.error);
-    return toolResult(response.result, memberName);
-  } catch (err) {
-    if (err instanceof UpstreamCallTimeout) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_TIMEOUT', [memberName, timeoutMs]);
-    if (err instanceof UpstreamConnectionClosed) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_FAILED', [memberName]);
-    throw err;
-  }
+  const options = { downstream: call.downstream, timeoutMs, onprogress, onSent: (sent: UpstreamCall) => call.relayedAs(sent) };
+  return toolResult(await relayRequest(upstream, memberName, 'tools/call', { ...params, _meta: meta }, options), memberName);
 }
 
 /**

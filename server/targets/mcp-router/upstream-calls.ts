@@ -1,6 +1,8 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, JSONRPCResponse, Progress } from '@modelcontextprotocol/sdk/types.js';
-import { isNotification, isResponse } from './json-rpc.js';
+import type { JSONRPCMessage, JSONRPCNotification, JSONRPCResponse, Progress, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { UpstreamMessageExtra } from './backend.js';
+import { isNotification, isRequest, isResponse } from './json-rpc.js';
+import type { DownstreamCall } from './relay.js';
 
 /** How one relayed request is run. */
 export interface UpstreamCallOptions {
@@ -8,7 +10,15 @@ export interface UpstreamCallOptions {
   readonly timeoutMs: number;
   /** Asks the upstream for progress (its token is the call's id) and receives each notification of it. */
   readonly onprogress?: (progress: Progress) => void;
+  /** The client's request this one serves: what the upstream sends on the call's stream goes to that request's. */
+  readonly downstream: DownstreamCall;
 }
+
+/**
+ * Takes a notification the upstream sent that is not about our calls' progress, with the client request it
+ * relates to (if the upstream sent it on one of our calls' streams); false leaves it to the SDK client.
+ */
+export type NotificationRoute = (notification: JSONRPCNotification, related: DownstreamCall | undefined) => boolean;
 
 /** One request in flight upstream. */
 export interface UpstreamCall {
@@ -28,19 +38,28 @@ export class UpstreamCallCancelled extends Error {}
 interface Pending {
   readonly settle: (outcome: JSONRPCResponse | Error) => void;
   readonly onprogress?: (progress: Progress) => void;
+  readonly downstream: DownstreamCall;
   readonly timer: NodeJS.Timeout;
+  /** Server→client requests sent on this call's stream and not yet taken by the SDK client's handler. */
+  serverRequests?: RequestId[];
 }
 
 /**
- * Requests relayed on an upstream session without the SDK client's per-request machinery (a zod parse of every
- * message and result, a timeout record, progress and response handler maps, an abort listener): the router's
- * hot path (tools/call) forwards the message, waits for the answer with the same id and hands the result on as the
- * upstream sent it. The SDK client stays connected to the same transport for everything else (initialize, lists,
- * notifications, server→client requests); messages that belong to our calls are taken off before it sees them.
- * Our ids (`agate-call-<n>`) are strings, the SDK client's are numbers, so the two never collide.
+ * The client's requests relayed on an upstream session (tools/call, resources/read, prompts/get,
+ * completion/complete) without the SDK client's per-request machinery (a zod parse of every message and result, a
+ * timeout record, progress and response handler maps, an abort listener): a call is forwarded, its answer with
+ * the same id handed on as the upstream sent it. The SDK client stays connected to the same transport for the
+ * rest (initialize, lists, subscriptions, server→client requests); messages that belong to our calls are taken
+ * off before it sees them. Our ids (`agate-call-<n>`) are strings, the SDK client's are numbers: they never collide.
+ *
+ * What the upstream sends on a call's own stream (the transport says which, see UpstreamMessageExtra) belongs to
+ * that client request: notifications go through `route` with it, and a server→client request is remembered for
+ * the SDK client's handler (`relatedTo`), so both reach the stream of the request that caused them.
  */
 export class UpstreamCalls {
   private readonly pending = new Map<string, Pending>();
+  /** Server→client requests sent on a call's stream, by their id, until the SDK client's handler takes them. */
+  private readonly serverRequests = new Map<RequestId, Pending>();
   private nextId = 0;
   private closed = false;
 
@@ -52,11 +71,12 @@ export class UpstreamCalls {
   constructor(
     private readonly transport: Transport,
     private readonly schedule: (finish: () => void) => void,
+    private readonly route: NotificationRoute,
   ) {
     const toClient = transport.onmessage;
     const closeClient = transport.onclose;
     transport.onmessage = (message, extra) => {
-      if (!this.take(message)) toClient?.(message, extra);
+      if (!this.take(message, extra as UpstreamMessageExtra | undefined)) toClient?.(message, extra);
     };
     transport.onclose = () => {
       this.closeAll();
@@ -72,7 +92,9 @@ export class UpstreamCalls {
     const response = new Promise<JSONRPCResponse>((resolve, reject) => {
       settle = (outcome) => {
         clearTimeout(timer);
+        const call = this.pending.get(id);
         this.pending.delete(id);
+        for (const serverRequest of call?.serverRequests ?? []) this.serverRequests.delete(serverRequest);
         if (outcome instanceof Error) reject(outcome);
         else resolve(outcome);
       };
@@ -83,7 +105,7 @@ export class UpstreamCalls {
     };
     const timer = setTimeout(expire, options.timeoutMs);
     timer.unref();
-    this.pending.set(id, { settle, onprogress: options.onprogress, timer });
+    this.pending.set(id, { settle, onprogress: options.onprogress, downstream: options.downstream, timer });
     const sentParams = options.onprogress ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } } : params;
     this.transport.send({ jsonrpc: '2.0', id, method, params: sentParams }).catch((err: unknown) => {
       if (this.pending.has(id)) settle(err instanceof Error ? err : new Error(String(err)));
@@ -98,15 +120,39 @@ export class UpstreamCalls {
     };
   }
 
-  /** Takes an upstream message that belongs to one of our calls; false: it is the SDK client's. */
-  private take(message: JSONRPCMessage): boolean {
-    if (this.pending.size === 0) return false;
+  /**
+   * The client request a server→client request relates to (it came on that request's call stream), once: the SDK
+   * client's handler asks with the request's id.
+   */
+  relatedTo(serverRequestId: RequestId): DownstreamCall | undefined {
+    const call = this.serverRequests.get(serverRequestId);
+    this.serverRequests.delete(serverRequestId);
+    return call?.downstream;
+  }
+
+  /** Takes an upstream message that belongs to one of our calls, or routes a notification; false: it is the SDK client's. */
+  private take(message: JSONRPCMessage, extra: UpstreamMessageExtra | undefined): boolean {
+    const relatedId = extra?.relatedRequestId;
+    const related = typeof relatedId === 'string' ? this.pending.get(relatedId) : undefined;
     if (isResponse(message)) {
       const call = typeof message.id === 'string' ? this.pending.get(message.id) : undefined;
       if (call) this.schedule(() => call.settle(message));
       return call !== undefined;
     }
-    if (!isNotification(message) || message.method !== 'notifications/progress') return false;
+    if (isRequest(message)) {
+      if (related) {
+        this.serverRequests.set(message.id, related);
+        (related.serverRequests ??= []).push(message.id);
+      }
+      return false;
+    }
+    if (!isNotification(message)) return false;
+    if (message.method === 'notifications/progress' && this.progress(message)) return true;
+    return this.route(message, related?.downstream);
+  }
+
+  /** A progress notification for one of our calls: its deadline restarts and the caller hears of it. */
+  private progress(message: JSONRPCNotification): boolean {
     const { progressToken, ...progress } = (message.params ?? {}) as Progress & { progressToken?: unknown };
     const call = typeof progressToken === 'string' ? this.pending.get(progressToken) : undefined;
     if (!call) return false;
@@ -122,6 +168,7 @@ export class UpstreamCalls {
 
   private closeAll(): void {
     this.closed = true;
+    this.serverRequests.clear();
     const error = new UpstreamConnectionClosed('the upstream session closed');
     for (const call of [...this.pending.values()]) call.settle(error);
   }

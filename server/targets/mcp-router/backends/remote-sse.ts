@@ -1,15 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import type { UpstreamSendOptions, UpstreamTransport } from './remote-transport.js';
 
-/**
- * Headers for the upstream requests made while a callback runs: how one tools/call carries the client's own
- * credentials (configured passthrough) although the SDK transport only knows per-connection headers.
- */
-const requestHeaders = new AsyncLocalStorage<Readonly<Record<string, string>>>();
+/** Extra headers of the POSTs in flight, by body (a message serialized as the SDK transport sends it). */
+type HeadersByBody = Map<string, Readonly<Record<string, string>>>;
 
 /**
  * A legacy HTTP+SSE upstream (protocol 2024-11-05), kept on the SDK's own client transport: such servers are few,
@@ -17,14 +13,28 @@ const requestHeaders = new AsyncLocalStorage<Readonly<Record<string, string>>>()
  * its fetch.
  */
 export class SseUpstream extends SSEClientTransport implements UpstreamTransport {
+  private readonly extraHeaders: HeadersByBody;
+
   constructor(url: URL, headers: Readonly<Record<string, string>>, dispatcher: Dispatcher) {
-    super(url, { requestInit: { headers: { ...headers } }, fetch: createUpstreamFetch(dispatcher) });
+    const extraHeaders: HeadersByBody = new Map();
+    super(url, { requestInit: { headers: { ...headers } }, fetch: createUpstreamFetch(dispatcher, extraHeaders) });
+    this.extraHeaders = extraHeaders;
   }
 
-  /** POSTs one message, with `options.headers` on that request only. */
-  override send(message: JSONRPCMessage, options?: UpstreamSendOptions): Promise<void> {
+  /**
+   * POSTs one message, with `options.headers` on that request only: the SDK transport knows only per-connection
+   * headers, so its fetch finds them by the body it is given (ids are unique within the session).
+   */
+  override async send(message: JSONRPCMessage, options?: UpstreamSendOptions): Promise<void> {
     const headers = options?.headers;
-    return headers ? requestHeaders.run(headers, () => super.send(message)) : super.send(message);
+    if (!headers) return super.send(message);
+    const body = JSON.stringify(message);
+    this.extraHeaders.set(body, headers);
+    try {
+      await super.send(message);
+    } finally {
+      this.extraHeaders.delete(body);
+    }
   }
 }
 
@@ -33,9 +43,9 @@ export class SseUpstream extends SSEClientTransport implements UpstreamTransport
  * the per-request headers of the message being sent. Bodies have no idle timeout: the event stream may be
  * quiet for long, and each request has its own deadline in the transport.
  */
-export function createUpstreamFetch(dispatcher: Dispatcher): FetchLike {
+export function createUpstreamFetch(dispatcher: Dispatcher, extraHeaders?: HeadersByBody): FetchLike {
   return ((url: string | URL, init?: RequestInit) => {
-    const extra = requestHeaders.getStore();
+    const extra = typeof init?.body === 'string' ? extraHeaders?.get(init.body) : undefined;
     let headers = init?.headers;
     if (extra) {
       const merged = new Headers(headers);

@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import { discard, readBoundedText, readUpTo } from './bounded-body.js';
 import { EventStreamParser, type StreamEvent } from './event-stream-parser.js';
 import { MessageTooLargeError, StreamLostError, UpstreamHttpError, describeFailure, isSessionGone } from './remote-errors.js';
+import type { UpstreamMessageExtra } from '../backend.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './remote-transport.js';
 
 /** What one Streamable HTTP upstream session runs on. */
@@ -65,7 +66,7 @@ const MAX_ERROR_TEXT_BYTES = 64 * 1024;
  * answer over it rejects the send, an event over it is reported as a MessageTooLargeError naming its request.
  */
 export class StreamableHttpUpstream implements UpstreamTransport {
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: UpstreamMessageExtra) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
   private session: string | undefined;
@@ -75,7 +76,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   private serverRetryMs: number | undefined;
   private readonly inFlight = new Set<AbortController>();
   /** Messages that arrived while another was being handed on in the same turn: see deliver(). */
-  private backlog: JSONRPCMessage[] | undefined;
+  private backlog: Array<[JSONRPCMessage, UpstreamMessageExtra]> | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly headers: Readonly<Record<string, string>>;
   private readonly origin: string;
@@ -145,7 +146,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (text === undefined) throw new MessageTooLargeError(this.options.name, this.options.maxMessageBytes, request.id);
     const messages = parseMessages(text);
     if (!messages) throw this.protocolError(res.statusCode, sentSession, 'answered POST with JSON that is not JSON-RPC');
-    for (const answer of messages) this.deliver(answer);
+    for (const answer of messages) this.deliver(answer, request.id);
   }
 
   /** Aborts every request and stream, then ends the upstream session with DELETE (best effort, briefly). */
@@ -231,7 +232,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       stream.answered = true;
       if (stream.replayId !== undefined) message.id = stream.replayId;
     }
-    this.deliver(message);
+    this.deliver(message, stream.requestId);
   }
 
   private streamEnded(stream: EventStream, err?: Error): void {
@@ -346,15 +347,17 @@ export class StreamableHttpUpstream implements UpstreamTransport {
    * Hands a message to the client. Messages arriving in one go (a batch, events in one chunk or one socket read)
    * are handed on one per turn of the event loop: the SDK client handles a notification a microtask later but a
    * response at once, so a last progress notification followed at once by its result would find the request
-   * already gone. The first message of a turn goes at once, so an answer alone waits for nothing.
+   * already gone. The first message of a turn goes at once, so an answer alone waits for nothing. A message read
+   * from a request's answer stream is handed on with that request's id (`relatedRequestId`, see UpstreamMessageExtra).
    */
-  private deliver(message: JSONRPCMessage): void {
+  private deliver(message: JSONRPCMessage, relatedRequestId: RequestId | undefined): void {
+    const extra: UpstreamMessageExtra = relatedRequestId === undefined ? {} : { relatedRequestId };
     if (this.backlog) {
-      this.backlog.push(message);
+      this.backlog.push([message, extra]);
       return;
     }
     this.backlog = [];
-    this.handOn(message);
+    this.handOn(message, extra);
     setImmediate(this.nextFromBacklog);
   }
 
@@ -364,14 +367,14 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       this.backlog = undefined;
       return;
     }
-    this.handOn(next);
+    this.handOn(next[0], next[1]);
     setImmediate(this.nextFromBacklog);
   };
 
-  private handOn(message: JSONRPCMessage): void {
+  private handOn(message: JSONRPCMessage, extra: UpstreamMessageExtra): void {
     if (this.closed) return;
     try {
-      this.onmessage?.(message);
+      this.onmessage?.(message, extra);
     } catch (err) {
       this.report(err);
     }

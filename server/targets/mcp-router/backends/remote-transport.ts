@@ -6,6 +6,7 @@ import {
   type JSONRPCRequest,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { UpstreamMessageExtra } from '../backend.js';
 import { isRequest } from '../json-rpc.js';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -59,7 +60,7 @@ export interface UpstreamTransport extends Transport {
  * is logged and answered in its place with a JSON-RPC error; the session goes on.
  */
 export class RemoteTransport implements Transport {
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: UpstreamMessageExtra) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
   private inner: UpstreamTransport;
@@ -202,7 +203,7 @@ export class RemoteTransport implements Transport {
             maxMessageBytes: options.maxMessageBytes,
           });
     if (this.protocolVersion) inner.setProtocolVersion(this.protocolVersion);
-    inner.onmessage = (message) => this.received(message);
+    inner.onmessage = (message, extra) => this.received(message, extra);
     inner.onerror = (err) => this.innerError(err);
     inner.onclose = () => {
       // The inner transport closed by itself (bad endpoint event): this connection is over.
@@ -211,14 +212,14 @@ export class RemoteTransport implements Transport {
     return inner;
   }
 
-  private received(message: JSONRPCMessage): void {
+  private received(message: JSONRPCMessage, extra?: UpstreamMessageExtra): void {
     const id = 'id' in message ? (message.id as RequestId) : undefined;
     const privateReply = id === undefined || 'method' in message ? undefined : this.privateReplies.get(id);
     if (privateReply) return privateReply(message);
     if (id !== undefined && id === this.initRequest?.id && 'result' in message) this.deps.health.set('ready');
     this.deadlines.observe(message);
     this.state.received(message);
-    this.onmessage?.(message);
+    this.onmessage?.(message, extra);
   }
 
   private innerError(err: Error): void {
