@@ -14,7 +14,7 @@ import {
 import { responsesUsage } from './stream-passthrough.js';
 import type { PreparedCall } from './prepare-call.js';
 import type { LlmContext } from './types.js';
-import type { UpstreamExchange } from './upstream-exchange.js';
+import type { UpstreamExchange } from '../../upstream-exchange.js';
 
 /** The translated body and usage, or a reason to try elsewhere (the client has seen nothing yet). */
 export type JsonOutcome = { ok: true; body: unknown; usage: OpenAiUsage | null } | { ok: false; error: Error };

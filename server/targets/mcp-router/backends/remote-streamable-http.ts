@@ -1,12 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { isJsonRpcMessage } from '../json-rpc.js';
 import type { Dispatcher } from 'undici';
-import { discard, readBoundedText, readUpTo } from './bounded-body.js';
+import { UpstreamExchange } from '../../upstream-exchange.js';
+import type { UpstreamMessageExtra } from '../backend.js';
+import { isJsonRpcMessage } from '../json-rpc.js';
 import { EventStreamParser, type StreamEvent } from './event-stream-parser.js';
 import { MessageTooLargeError, StreamLostError, UpstreamHttpError, describeFailure, isSessionGone } from './remote-errors.js';
-import type { UpstreamMessageExtra } from '../backend.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './remote-transport.js';
 
 /** What one Streamable HTTP upstream session runs on. */
@@ -56,7 +56,8 @@ const MAX_ERROR_TEXT_BYTES = 64 * 1024;
 /**
  * The client side of the MCP Streamable HTTP transport
  * (https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#streamable-http) on undici's
- * `request()` with Node streams: the SDK's client transport goes through `fetch` and web streams, which cost a
+ * dispatch API (UpstreamExchange: bodies go chunk by chunk into a buffer or the SSE parser, no body stream or
+ * AbortController per request): the SDK's client transport goes through `fetch` and web streams, which cost a
  * gateway about half a millisecond of CPU per call. Each message is POSTed; the answer is 202 (nothing to read),
  * JSON (one message or an array) or an event stream, read as it arrives. A stream that breaks before its answer
  * is resumed with GET and `Last-Event-ID`; after `notifications/initialized` a standalone GET stream carries
@@ -74,7 +75,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   private sessionGone = false;
   private protocolVersion: string | undefined;
   private serverRetryMs: number | undefined;
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Set<UpstreamExchange>();
   /** Messages that arrived while another was being handed on in the same turn: see deliver(). */
   private backlog: Array<[JSONRPCMessage, UpstreamMessageExtra]> | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -124,29 +125,29 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const sentSession = this.session;
     const headers = this.requestHeaders(options?.headers, 'application/json, text/event-stream');
     headers['content-type'] = 'application/json';
-    const res = await this.exchange('POST', headers, JSON.stringify(message));
-    const session = res.headers['mcp-session-id'];
+    const answer = await this.exchange('POST', headers, JSON.stringify(message));
+    const session = answer.headers['mcp-session-id'];
     if (typeof session === 'string') this.session = session;
-    if (res.statusCode === 202) {
-      void res.body.dump();
+    if (answer.statusCode === 202) {
+      this.drop(answer);
       if ('method' in message && message.method === 'notifications/initialized') await this.openStandaloneStream();
       return;
     }
-    if (res.statusCode < 200 || res.statusCode >= 300) throw await this.httpError('POST', res, sentSession);
-    if (!request) return void res.body.dump();
-    const type = mediaType(res.headers['content-type']);
+    if (answer.statusCode < 200 || answer.statusCode >= 300) throw await this.httpError('POST', answer, sentSession);
+    if (!request) return this.drop(answer);
+    const type = mediaType(answer.headers['content-type']);
     if (type === 'text/event-stream') {
-      return this.read(res.body, { standalone: false, answered: false, requestId: request.id, onresumptiontoken: options?.onresumptiontoken });
+      return this.read(answer, { standalone: false, answered: false, requestId: request.id, onresumptiontoken: options?.onresumptiontoken });
     }
     if (type !== 'application/json') {
-      void res.body.dump();
-      throw this.protocolError(res.statusCode, sentSession, `answered POST with content-type ${String(res.headers['content-type'])}`);
+      this.drop(answer);
+      throw this.protocolError(answer.statusCode, sentSession, `answered POST with content-type ${String(answer.headers['content-type'])}`);
     }
-    const text = await readBoundedText(res, this.options.maxMessageBytes);
-    if (text === undefined) throw new MessageTooLargeError(this.options.name, this.options.maxMessageBytes, request.id);
-    const messages = parseMessages(text);
-    if (!messages) throw this.protocolError(res.statusCode, sentSession, 'answered POST with JSON that is not JSON-RPC');
-    for (const answer of messages) this.deliver(answer, request.id);
+    const body = await this.readText(answer, this.options.maxMessageBytes);
+    if (!body.complete) throw new MessageTooLargeError(this.options.name, this.options.maxMessageBytes, request.id);
+    const messages = parseMessages(body.text);
+    if (!messages) throw this.protocolError(answer.statusCode, sentSession, 'answered POST with JSON that is not JSON-RPC');
+    for (const reply of messages) this.deliver(reply, request.id);
   }
 
   /** Aborts every request and stream, then ends the upstream session with DELETE (best effort, briefly). */
@@ -156,7 +157,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     const reason = new Error(`connection to MCP server "${this.options.name}" closed`);
-    for (const controller of this.inFlight) controller.abort(reason);
+    for (const exchange of this.inFlight) exchange.abort(reason);
     this.inFlight.clear();
     await this.endSession();
     this.onclose?.();
@@ -180,39 +181,88 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const sentSession = this.session;
     const headers = this.requestHeaders(undefined, 'text/event-stream');
     if (stream.lastEventId !== undefined) headers['last-event-id'] = stream.lastEventId;
-    const res = await this.exchange('GET', headers);
-    if (stream.standalone && offersNoStream(res.statusCode, stream)) return void res.body.dump();
-    if (res.statusCode < 200 || res.statusCode >= 300) throw await this.httpError('GET', res, sentSession);
-    if (mediaType(res.headers['content-type']) !== 'text/event-stream') {
-      void res.body.dump();
-      throw this.protocolError(res.statusCode, sentSession, `answered GET with content-type ${String(res.headers['content-type'])}`);
+    const answer = await this.exchange('GET', headers);
+    if (stream.standalone && offersNoStream(answer.statusCode, stream)) return this.drop(answer);
+    if (answer.statusCode < 200 || answer.statusCode >= 300) throw await this.httpError('GET', answer, sentSession);
+    if (mediaType(answer.headers['content-type']) !== 'text/event-stream') {
+      this.drop(answer);
+      throw this.protocolError(answer.statusCode, sentSession, `answered GET with content-type ${String(answer.headers['content-type'])}`);
     }
-    this.read(res.body, stream);
+    this.read(answer, stream);
   }
 
   /** Reads an event stream to its end, delivering its messages; resumes it if it ends before its answer. */
-  private read(body: Dispatcher.ResponseData['body'], stream: EventStream): void {
+  private read(answer: UpstreamExchange, stream: EventStream): void {
     const parser = new EventStreamParser(
       (event) => this.event(event, stream),
       (ms) => (this.serverRetryMs = ms),
-      { maxEventBytes: this.options.maxMessageBytes, onOversized: () => this.oversized(body, stream) },
+      { maxEventBytes: this.options.maxMessageBytes, onOversized: () => this.oversized(answer, stream) },
     );
-    // Decoded here: undici's body stream ignores setEncoding().
     const decoder = new StringDecoder('utf8');
-    body.on('data', (chunk: Buffer) => parser.push(decoder.write(chunk)));
-    body.on('end', () => this.streamEnded(stream));
-    body.on('error', (err) => this.streamEnded(stream, err));
     stream.opened = true;
+    answer.consume({
+      data: (chunk) => parser.push(decoder.write(chunk)),
+      end: () => {
+        this.inFlight.delete(answer);
+        this.streamEnded(stream);
+      },
+      error: (err) => {
+        this.inFlight.delete(answer);
+        this.streamEnded(stream, err);
+      },
+    });
+  }
+
+  /** Reads and drops an answer's body, so its connection can serve the next request. */
+  private drop(answer: UpstreamExchange): void {
+    const done = () => this.inFlight.delete(answer);
+    answer.consume({ data: () => {}, end: done, error: done });
+  }
+
+  /**
+   * An answer's body as text, no more than `maxBytes` of it: a longer one is cut there (`complete: false`) and its
+   * connection closed as soon as it is known to be longer, so no more than `maxBytes` is ever held.
+   */
+  private readText(answer: UpstreamExchange, maxBytes: number): Promise<{ text: string; complete: boolean }> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let cut = false;
+      const done = () => {
+        this.inFlight.delete(answer);
+        resolve({ text: Buffer.concat(chunks, size).toString('utf8'), complete: !cut });
+      };
+      answer.consume({
+        data: (chunk) => {
+          if (cut) return;
+          if (size + chunk.length > maxBytes) {
+            chunks.push(chunk.subarray(0, maxBytes - size));
+            size = maxBytes;
+            cut = true;
+            answer.abort(new Error(`answer longer than ${maxBytes} bytes: not read`));
+            return;
+          }
+          chunks.push(chunk);
+          size += chunk.length;
+        },
+        end: done,
+        error: (err) => {
+          if (cut) return done();
+          this.inFlight.delete(answer);
+          reject(err);
+        },
+      });
+    });
   }
 
   /**
    * An event went over `maxMessageBytes`. On a request's stream the request fails and the stream is dropped (the
    * answer may have been that event); the standalone stream skips the event and reads on.
    */
-  private oversized(body: Dispatcher.ResponseData['body'], stream: EventStream): void {
+  private oversized(answer: UpstreamExchange, stream: EventStream): void {
     if (!stream.standalone) {
       stream.failed = stream.answered = true;
-      discard(body);
+      answer.abort(new Error('event over maxMessageBytes: stream dropped'));
     }
     this.report(new MessageTooLargeError(this.options.name, this.options.maxMessageBytes, stream.requestId));
   }
@@ -264,37 +314,32 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   }
 
   /**
-   * One HTTP exchange, following redirects within the origin (307/308 keep the method; others only for GET),
-   * abortable by close() until its body has been read or dropped.
+   * One HTTP exchange, following redirects within the origin (307/308 keep the method; others only for GET): the
+   * answer's head, its body for the caller to read, drop or leave to close(), which aborts it until it ended.
    */
-  private async exchange(method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<Dispatcher.ResponseData> {
-    if (this.closed) throw new Error(`connection to MCP server "${this.options.name}" is closed`);
-    const controller = new AbortController();
-    this.inFlight.add(controller);
-    try {
-      let path = this.path;
-      for (let hops = 0; ; hops++) {
-        const res = await this.options.dispatcher.request({ origin: this.origin, path, method, headers, body, signal: controller.signal });
-        const next = hops < MAX_REDIRECTS ? this.redirectTarget(res, method, path) : undefined;
-        if (next === undefined) {
-          const done = () => this.inFlight.delete(controller);
-          if (res.body.closed) done();
-          else res.body.once('close', done);
-          return res;
-        }
-        void res.body.dump();
-        path = next;
+  private async exchange(method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<UpstreamExchange> {
+    let path = this.path;
+    for (let hops = 0; ; hops++) {
+      if (this.closed) throw new Error(`connection to MCP server "${this.options.name}" is closed`);
+      const answer = new UpstreamExchange();
+      this.inFlight.add(answer);
+      try {
+        await answer.start(this.options.dispatcher, { origin: this.origin, path, method, headers, body });
+      } catch (err) {
+        this.inFlight.delete(answer);
+        throw err;
       }
-    } catch (err) {
-      this.inFlight.delete(controller);
-      throw err;
+      const next = hops < MAX_REDIRECTS ? this.redirectTarget(answer, method, path) : undefined;
+      if (next === undefined) return answer;
+      this.drop(answer);
+      path = next;
     }
   }
 
   /** Where a redirect leads, when it is to be followed: same origin, no credentials in the URL. */
-  private redirectTarget(res: Dispatcher.ResponseData, method: string, path: string): string | undefined {
-    const { statusCode } = res;
-    const location = res.headers.location;
+  private redirectTarget(answer: UpstreamExchange, method: string, path: string): string | undefined {
+    const { statusCode } = answer;
+    const location = answer.headers.location;
     if (typeof location !== 'string' || ![301, 302, 303, 307, 308].includes(statusCode)) return undefined;
     if (statusCode < 307 && method !== 'GET') return undefined;
     let target: URL;
@@ -330,13 +375,14 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     }
   }
 
-  private async httpError(method: string, res: Dispatcher.ResponseData, sentSession: string | undefined): Promise<UpstreamHttpError> {
-    const text = (await readUpTo(res, MAX_ERROR_TEXT_BYTES).catch(() => undefined))?.text ?? '';
-    const location = res.statusCode >= 300 && res.statusCode < 400 ? res.headers.location : undefined;
+  private async httpError(method: string, answer: UpstreamExchange, sentSession: string | undefined): Promise<UpstreamHttpError> {
+    const { statusCode } = answer;
+    const text = (await this.readText(answer, MAX_ERROR_TEXT_BYTES).catch(() => undefined))?.text ?? '';
+    const location = statusCode >= 300 && statusCode < 400 ? answer.headers.location : undefined;
     const detail = location ? `redirect to ${String(location)} not followed` : oneLine(text);
-    if (res.statusCode === 404 && sentSession !== undefined && sentSession === this.session) this.sessionGone = true;
+    if (statusCode === 404 && sentSession !== undefined && sentSession === this.session) this.sessionGone = true;
     const suffix = detail ? `: ${detail}` : '';
-    return new UpstreamHttpError(res.statusCode, sentSession, `MCP server "${this.options.name}" answered ${method} with HTTP ${res.statusCode}${suffix}`);
+    return new UpstreamHttpError(statusCode, sentSession, `MCP server "${this.options.name}" answered ${method} with HTTP ${statusCode}${suffix}`);
   }
 
   private protocolError(status: number, sentSession: string | undefined, what: string): UpstreamHttpError {

@@ -1,10 +1,11 @@
 /**
  * One upstream HTTP exchange as an undici dispatch handler (undici's lowest-level API, the one `request()` is
- * built on), as the HTTP proxy's relay does. The body goes chunk by chunk, synchronously, to whoever consumes it.
+ * built on), as the HTTP proxy's relay does; the LLM router's provider calls and the MCP router's remote
+ * Streamable HTTP transport run on it. The body goes chunk by chunk, synchronously, to whoever consumes it.
  * Compared with `request()` this skips, per call, a body Readable (whose resume ticks sat between the upstream's
  * first bytes and the first event sent to the client), an AsyncResource-scoped promise and an AbortController
  * with its listeners: about a tenth of a millisecond of the time to first token the LLM bench adds. A client that
- * goes away aborts the upstream at once, as does the first-byte deadline.
+ * goes away aborts the upstream at once, as does the first-byte deadline (both optional).
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
@@ -43,10 +44,13 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private resolveHead!: () => void;
   private rejectHead!: (err: Error) => void;
 
-  /** `deadlineMs` covers the head and the first body bytes (see {@link firstByte}). */
+  /**
+   * `client`: the response of the client this exchange serves, whose going away aborts it. `deadlineMs` covers the
+   * head and the first body bytes (see {@link firstByte}).
+   */
   constructor(
-    private readonly res: ServerResponse,
-    private readonly deadlineMs: number,
+    private readonly client?: ServerResponse,
+    private readonly deadlineMs?: number,
   ) {}
 
   /** Sends the request; resolves once the final head arrived, rejects if the exchange failed before it. */
@@ -55,12 +59,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.resolveHead = resolve;
       this.rejectHead = reject;
     });
-    if (clientGone(this.res)) {
+    if (this.client && clientGone(this.client)) {
       this.headSettled = true;
       return Promise.reject(new Error(CLIENT_DISCONNECTED));
     }
-    this.res.once('close', this.onClientClose);
-    this.timer = setTimeout(this.onDeadline, this.deadlineMs);
+    this.client?.once('close', this.onClientClose);
+    if (this.deadlineMs !== undefined) this.timer = setTimeout(this.onDeadline, this.deadlineMs);
     dispatcher.dispatch(options, this);
     return head;
   }
@@ -108,7 +112,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   /** Drops the client-close listener and the deadline; call once the attempt is over. */
   release(): void {
     clearTimeout(this.timer);
-    this.res.removeListener('close', this.onClientClose);
+    this.client?.removeListener('close', this.onClientClose);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -163,6 +167,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   };
 
   private readonly onClientClose = (): void => {
-    if (!this.res.writableFinished) this.abort(new Error(CLIENT_DISCONNECTED));
+    if (!this.client!.writableFinished) this.abort(new Error(CLIENT_DISCONNECTED));
   };
 }
