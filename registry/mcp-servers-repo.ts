@@ -37,6 +37,8 @@ export interface RemoteBackendSpec {
   timeoutMs?: number;
   /** Largest JSON answer or SSE event accepted from the server, bytes (default 4 MiB). */
   maxMessageBytes?: number;
+  /** Most requests in flight to the server at once, over all sessions (default 256; 0: no limit). */
+  maxConcurrentRequests?: number;
 }
 
 /** A local MCP server run as a child process speaking stdio. */

@@ -92,6 +92,12 @@ export interface RemoteTuning {
    */
   readonly maxMessageBytes: number;
   /**
+   * Most requests in flight to the server at once, over all sessions (0: no limit); more wait in the gateway, in
+   * arrival order. A server that falls behind then sees a steady queue instead of every request at once, so the
+   * requests that open new sessions still get their answers within the connect deadline.
+   */
+  readonly maxConcurrentRequests: number;
+  /**
    * Lower-case client headers passed upstream on tools/call (e.g. `authorization`); empty: only the configured
    * credentials are ever sent, never the client's own token.
    */
@@ -114,10 +120,11 @@ export const REMOTE_DEFAULTS: RemoteTuning = Object.freeze({
   resumeRetries: 3,
   resumeInitialMs: 500,
   maxMessageBytes: 4 * 1024 * 1024,
+  maxConcurrentRequests: 256,
   passthroughHeaders: Object.freeze([]) as readonly string[],
 });
 
-/** Resolves a remote spec: `maxMessageBytes` may come from it; the schema's `timeoutMs` is the per-request deadline. */
+/** Resolves a remote spec: `maxMessageBytes` and `maxConcurrentRequests` may come from it; the schema's `timeoutMs` is the per-request deadline. */
 export function resolveRemoteOptions(name: string, spec: RemoteBackendSpec, defaults: Partial<RemoteTuning> = {}): RemoteBackendOptions {
   const fromSpec = pickDefined(spec as Partial<RemoteTuning>, REMOTE_DEFAULTS);
   const tuning = { ...REMOTE_DEFAULTS, ...defaults, ...fromSpec };

@@ -6,6 +6,7 @@ import type { BackendRecipe } from '../types.js';
 import { BackendHealth, type SupervisedBackend } from './backend-health.js';
 import { resolveRemoteOptions, type RemoteBackendOptions, type RemoteTuning } from './options.js';
 import { RemoteTransport } from './remote-transport.js';
+import { RequestGate } from './request-gate.js';
 
 /** What the remote factory needs besides the recipe. */
 export interface RemoteBackendDeps {
@@ -27,6 +28,8 @@ export class RemoteBackend implements SupervisedBackend {
   readonly passthroughHeaders: readonly string[];
   /** One connection pool for all sessions: its connect timeout is the server's, closing it closes the sockets. */
   private readonly agent: Agent;
+  /** At most `maxConcurrentRequests` requests in flight, over all sessions. */
+  private readonly gate: RequestGate;
   private readonly open = new Set<RemoteTransport>();
   private readonly log: Logger;
   private closed = false;
@@ -42,6 +45,7 @@ export class RemoteBackend implements SupervisedBackend {
     // request has its own deadline in the transport).
     const headersTimeout = options.requestTimeoutMs > 0 ? options.requestTimeoutMs + 1_000 : 0;
     this.agent = new Agent({ connect: { timeout: options.connectTimeoutMs }, headersTimeout, bodyTimeout: 0 });
+    this.gate = new RequestGate(options.maxConcurrentRequests);
   }
 
   /** Opens one upstream session (the network is used when the client starts and initializes it). */
@@ -53,6 +57,7 @@ export class RemoteBackend implements SupervisedBackend {
       headers,
       dispatcher: this.agent,
       health: this.health,
+      gate: this.gate,
       log: this.log,
       onClosed: () => this.open.delete(transport),
     });

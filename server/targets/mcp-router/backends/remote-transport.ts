@@ -7,7 +7,7 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamMessageExtra } from '../backend.js';
-import { isRequest } from '../json-rpc.js';
+import { isNotification, isRequest } from '../json-rpc.js';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { GatewayError, errors } from '../../../errors/index.js';
@@ -18,6 +18,7 @@ import { SseUpstream } from './remote-sse.js';
 import { StreamableHttpUpstream } from './remote-streamable-http.js';
 import { PASSTHROUGH_AUTH_META_KEY } from '../../../../servers/index.js';
 import { RequestDeadlines } from './request-deadlines.js';
+import type { InLine, RequestGate } from './request-gate.js';
 import { SessionState } from './session-state.js';
 
 /** What one remote connection runs on. */
@@ -28,6 +29,8 @@ export interface RemoteTransportDeps {
   /** The backend's connection pool. */
   readonly dispatcher: Dispatcher;
   readonly health: BackendHealth;
+  /** The backend's limit on requests in flight, shared by its sessions. */
+  readonly gate: RequestGate;
   /** Tagged with the server name. */
   readonly log: Logger;
   /** Told once, when this connection has closed (the backend forgets it). */
@@ -68,6 +71,10 @@ export class RemoteTransport implements Transport {
   private protocolVersion: string | undefined;
   private reinit: Promise<void> | undefined;
   private readonly privateReplies = new Map<RequestId, (message: JSONRPCMessage) => void>();
+  /** Requests in flight with a place in the backend's gate, by id: the place is given back with their answer. */
+  private readonly places = new Map<RequestId, () => void>();
+  /** Requests waiting for a place. */
+  private readonly inLine = new Map<RequestId, InLine>();
   private readonly deadlines: RequestDeadlines;
   /** What the client set and the upstream accepted: given again to a session that replaces a lost one. */
   private readonly state = new SessionState();
@@ -78,6 +85,7 @@ export class RemoteTransport implements Transport {
     this.inner = this.build();
     this.deadlines = new RequestDeadlines(deps.options.name, deps.options.requestTimeoutMs, (id, expiry) => {
       this.state.forget(id);
+      this.releasePlace(id);
       void this.inner.send(expiry.cancel).catch(() => {});
       this.onmessage?.(expiry.response);
     });
@@ -104,10 +112,19 @@ export class RemoteTransport implements Transport {
     }
   }
 
-  /** Sends upstream; re-initializes and resends once if the upstream forgot the session. */
+  /**
+   * Sends upstream; re-initializes and resends once if the upstream forgot the session. A request waits for a
+   * place in the backend's gate first; a cancellation of one still waiting takes it out of the line.
+   */
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (this.closed) throw new Error(`connection to MCP server "${this.deps.options.name}" is closed`);
     if (this.reinit) await this.reinit;
+    if (isRequest(message)) {
+      const waiting = this.takePlace(message.id);
+      if (waiting) await waiting;
+    } else if (isNotification(message) && message.method === 'notifications/cancelled') {
+      this.giveUpPlace((message.params as { requestId?: RequestId } | undefined)?.requestId);
+    }
     if (isRequest(message) && message.method === 'initialize') this.initRequest = message;
     const passthrough = this.takePassthrough(message);
     message = passthrough.message;
@@ -127,6 +144,10 @@ export class RemoteTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.deadlines.clear();
+    const closed = new Error(`connection to MCP server "${this.deps.options.name}" is closed`);
+    for (const line of this.inLine.values()) line.abandon(closed);
+    for (const release of this.places.values()) release();
+    this.places.clear();
     const inner = this.inner;
     detach(inner);
     await inner.close().catch(() => {});
@@ -157,8 +178,45 @@ export class RemoteTransport implements Transport {
     if ('id' in message && 'method' in message) {
       this.deadlines.settle(message.id);
       this.state.forget(message.id);
+      this.releasePlace(message.id);
     }
     throw this.failed(err);
+  }
+
+  /** Takes a place for request `id`: at once (undefined), or a wait that ends with one (or a refusal). */
+  private takePlace(id: RequestId): Promise<void> | undefined {
+    const release = this.deps.gate.tryEnter();
+    if (release) {
+      this.places.set(id, release);
+      return undefined;
+    }
+    const line = this.deps.gate.line();
+    this.inLine.set(id, line);
+    return line.admitted.then(
+      (admitted) => {
+        this.inLine.delete(id);
+        if (this.closed) return admitted();
+        this.places.set(id, admitted);
+      },
+      (err: unknown) => {
+        this.inLine.delete(id);
+        throw err;
+      },
+    );
+  }
+
+  /** The request was cancelled: out of the line if it waits, its place given back if it went. */
+  private giveUpPlace(id: RequestId | undefined): void {
+    if (id === undefined) return;
+    this.inLine.get(id)?.abandon(new Error(`request ${String(id)} cancelled before it was sent`));
+    this.releasePlace(id);
+  }
+
+  private releasePlace(id: RequestId): void {
+    const release = this.places.get(id);
+    if (!release) return;
+    this.places.delete(id);
+    release();
   }
 
   /** An answer or event over `maxMessageBytes`: logged, and its request (if any) answered with an error. */
@@ -217,6 +275,7 @@ export class RemoteTransport implements Transport {
     const privateReply = id === undefined || 'method' in message ? undefined : this.privateReplies.get(id);
     if (privateReply) return privateReply(message);
     if (id !== undefined && id === this.initRequest?.id && 'result' in message) this.deps.health.set('ready');
+    if (id !== undefined && !('method' in message)) this.releasePlace(id);
     this.deadlines.observe(message);
     this.state.received(message);
     this.onmessage?.(message, extra);
