@@ -109,7 +109,7 @@ export function featureSpec(f: RouteFeatureFlags, current: Record<string, any> =
   if (f.setResponseHeader || f.removeResponseHeader) spec.responseHeaders = { set: pairs(f.setResponseHeader), remove: f.removeResponseHeader };
   if (f.redirect !== undefined) spec.redirect = { location: f.redirect, ...(f.redirectStatus && { status: int(f.redirectStatus, 'route.redirect.status') }) };
   if (f.directStatus !== undefined) spec.directResponse = { status: int(f.directStatus, 'route.directResponse.status'), body: f.directBody ?? '' };
-  if (f.maxBody !== undefined) spec.maxBodyBytes = parseSize(f.maxBody);
+  if (f.maxBody !== undefined) spec.maxBodyBytes = parseSize(f.maxBody, 'route.maxBodyBytes');
   if (f.corsOrigin) merge('cors', { allowOrigins: f.corsOrigin });
   if (f.allowIp) spec.ipAllow = f.allowIp;
   if (f.denyIp) spec.ipDeny = f.denyIp;
@@ -155,10 +155,10 @@ export function parseRate(text: string): { requests: number; per: 'second' | 'mi
   return { requests: Number(m[1]), per };
 }
 
-/** `512`, `64kb`, `10mb`, `1gb` → bytes. */
-function parseSize(text: string): number {
+/** `512`, `64kb`, `10mb`, `1gb` → bytes; `field` names the value in the error. */
+export function parseSize(text: string, field: string): number {
   const m = /^(\d+)(b|kb|k|mb|m|gb|g)?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`route.maxBodyBytes: must be a size such as 512, 64kb or 10mb (got "${text}")`);
+  if (!m) throw new UsageError(`${field}: must be a size such as 512, 64kb or 10mb (got "${text}")`);
   const unit = (m[2] ?? 'b').toLowerCase()[0];
   return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
 }
@@ -167,12 +167,13 @@ function list(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-function int(text: string, field: string): number {
+export function int(text: string, field: string): number {
   if (!/^-?\d+$/.test(text)) throw new UsageError(`${field}: must be an integer (got "${text}")`);
   return Number(text);
 }
 
-function duration(text: string, field: string): number {
+/** `500ms`, `5s`, `2m` (a bare number is ms) → ms; `field` names the value in the error. */
+export function duration(text: string, field: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (!m) throw new UsageError(`${field}: must be a duration such as 500ms, 5s or 2m (got "${text}")`);
   const n = Number(m[1]);

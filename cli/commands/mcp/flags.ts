@@ -7,6 +7,9 @@ import { splitPair } from './secrets.js';
 export interface McpAddFlags {
   type?: string;
   transport?: string;
+  timeout?: string;
+  maxMessageBytes?: string;
+  maxConcurrent?: string;
   header: string[];
   secretHeader: string[];
   env: string[];
@@ -39,6 +42,9 @@ export function withAddFlags(cmd: Command): Command {
     .option('-t, --transport <transport>', 'remote transport: streamable or sse (default: sse when the URL ends in /sse)')
     .option('-H, --header <"Name: value">', 'header sent to a remote server (repeatable; credentials are stored encrypted)', collect, [])
     .option('--secret-header <"Name: value">', 'header stored encrypted whatever its name (repeatable)', collect, [])
+    .option('--timeout <duration>', 'remote: deadline of one request without an answer or progress, e.g. 30s (default 120s)')
+    .option('--max-message-bytes <size>', 'remote: largest answer or stream event accepted, e.g. 8mb (default 4mb)')
+    .option('--max-concurrent <n>', 'remote: most requests in flight to the server, over all sessions (default 256; 0: no limit)')
     .option('--stdio', 'run the command after -- as a local stdio MCP server')
     .option('-e, --env <NAME=value>', 'environment variable for a stdio server (repeatable; credentials stored encrypted)', collect, [])
     .option('--secret-env <NAME=value>', 'environment variable stored encrypted whatever its name (repeatable)', collect, [])

@@ -1,5 +1,6 @@
 import { hostedServers, type HostedServerSetting } from '../../../servers/index.js';
 import { UsageError } from '../../context.js';
+import { duration, int, parseSize } from '../route-flags.js';
 import { originOverrides, pairMap, type McpAddFlags } from './flags.js';
 import { looksSecret, secretName, type PendingSecret } from './secrets.js';
 
@@ -28,8 +29,17 @@ export function remoteSource(name: string, url: string, f: McpAddFlags): BuiltBa
       secrets.push({ name: secretHeaders[key]!, value, label: `header ${key}` });
     }
   }
-  const backend = { kind: 'remote', url, transport, headers, secretHeaders };
+  const backend = { kind: 'remote', url, transport, headers, secretHeaders, ...remoteTuning(f) };
   return { backend, secrets, summary: `remote MCP server ${url} (${transport})`, warnings: [] };
+}
+
+/** `--timeout`, `--max-message-bytes` and `--max-concurrent` as spec fields (the registry checks their ranges). */
+function remoteTuning(f: McpAddFlags): { timeoutMs?: number; maxMessageBytes?: number; maxConcurrentRequests?: number } {
+  return {
+    ...(f.timeout !== undefined && { timeoutMs: duration(f.timeout, '--timeout') }),
+    ...(f.maxMessageBytes !== undefined && { maxMessageBytes: parseSize(f.maxMessageBytes, '--max-message-bytes') }),
+    ...(f.maxConcurrent !== undefined && { maxConcurrentRequests: int(f.maxConcurrent, '--max-concurrent') }),
+  };
 }
 
 function remoteTransport(url: string, flag: string | undefined): 'streamable-http' | 'sse' {

@@ -222,6 +222,11 @@ describe('agate mcp list, show, remove', () => {
     [['mcp', 'add', 'x', '--server', 'quark-search', '--rate-limit', 'lots'], 'mcpServer.rateLimit.perConsumer'],
     [['mcp', 'add', 'Bad_Name', '--server', 'quark-search'], 'mcpServer.name'],
     [['mcp', 'add', 'x', '--server', 'quark-search', '--override-origin', 'https://cloud-iqs.aliyuncs.com=http://127.0.0.1:9/path'], 'originOverrides'],
+    [['mcp', 'add', 'x', '--server', 'quark-search', '--max-concurrent', '8'], '--max-concurrent does not apply to a hosted server'],
+    [['mcp', 'add', 'x', 'https://e.example/mcp', '--timeout', 'soon'], '--timeout: must be a duration'],
+    [['mcp', 'add', 'x', 'https://e.example/mcp', '--max-message-bytes', 'huge'], '--max-message-bytes: must be a size'],
+    [['mcp', 'add', 'x', 'https://e.example/mcp', '--max-concurrent', 'many'], '--max-concurrent: must be an integer'],
+    [['mcp', 'add', 'x', 'https://e.example/mcp', '--max-concurrent', '-1'], 'maxConcurrentRequests'],
   ])('usage errors exit 2 and change nothing: %j', async (args, message) => {
     const r = await cli(...args);
     expect(r.code).toBe(2);
@@ -235,6 +240,12 @@ describe('agate mcp list, show, remove', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${path}: tools[0] (get_weather).args[0] (city).type: "widget" is not a JSON Schema type`);
     expect(stored('broken').spec).toBeUndefined();
+  });
+
+  it('a remote server\'s timeout, message size limit and concurrency limit land in the spec', async () => {
+    const r = await cli('mcp', 'add', 'tuned', 'https://e.example/mcp', '--timeout', '30s', '--max-message-bytes', '8mb', '--max-concurrent', '64');
+    expect(r.code).toBe(0);
+    expect(stored('tuned').spec.backend).toMatchObject({ kind: 'remote', timeoutMs: 30_000, maxMessageBytes: 8 * 1024 * 1024, maxConcurrentRequests: 64 });
   });
 
   it('access and rate-limit flags land in the spec', async () => {
