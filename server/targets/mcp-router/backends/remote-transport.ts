@@ -60,7 +60,9 @@ export interface UpstreamTransport extends Transport {
  * Streamable HTTP stream with `Last-Event-ID` is the inner transport's own work (configured by `resumeRetries`).
  * An upstream that cannot be reached marks the backend down, fails the message at once and closes the
  * connection, so the router withdraws the tools and retries with backoff. An answer larger than `maxMessageBytes`
- * is logged and answered in its place with a JSON-RPC error; the session goes on.
+ * is logged and answered in its place with a JSON-RPC error; the session goes on. Requests take a place in the
+ * backend's RequestGate (`maxConcurrentRequests` over all sessions) before they go, and give it back with their
+ * answer, their failure, their deadline or their cancellation.
  */
 export class RemoteTransport implements Transport {
   onmessage?: (message: JSONRPCMessage, extra?: UpstreamMessageExtra) => void;
@@ -195,8 +197,9 @@ export class RemoteTransport implements Transport {
     return line.admitted.then(
       (admitted) => {
         this.inLine.delete(id);
-        if (this.closed) return admitted();
-        this.places.set(id, admitted);
+        if (!this.closed) return void this.places.set(id, admitted);
+        admitted();
+        throw new Error(`connection to MCP server "${this.deps.options.name}" is closed`);
       },
       (err: unknown) => {
         this.inLine.delete(id);
