@@ -6,16 +6,13 @@
  * Env: LLM_BENCH_SEQ (default 100), LLM_BENCH_STREAMS (1000), LLM_BENCH_SECONDS (20), LLM_BENCH_PACE_MS (1, part (a)'s
  * chunk interval: an added TTFT that grows with it means the gateway holds the first event until the next chunk).
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { Registry, packageRoot } from '../registry/index.js';
-import { GATEWAY_NODE_FLAGS } from './gateway-flags.js';
 import { CHUNKS } from './llm-provider-child.js';
-import { gatewayExecArgv, startChild } from './mcp.js';
+import { startChild } from './mcp.js';
 import { percentile } from './stats.js';
 
 interface StreamResult {
@@ -79,9 +76,8 @@ export async function run(): Promise<void> {
   reg.llmProviders.create({ name: 'slow', type: 'openai', baseUrl: fakeUrl(slowFake), keySecrets: ['bench-key'] }, 'cli');
   reg.llmRoutes.create({ name: 'fast', model: 'bench-model', targets: [{ provider: 'fast' }] }, 'cli');
   reg.close();
-  const child = fork(fileURLToPath(new URL('./llm-gateway-child.js', import.meta.url)), [dbPath], { execArgv: [...GATEWAY_NODE_FLAGS, ...gatewayExecArgv()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ask = <T>(msg: string): Promise<T> => new Promise((resolve) => { child.once('message', (m) => resolve(m as T)); child.send(msg); });
-  const { url } = await new Promise<{ url: string }>((resolve) => child.once('message', (m) => resolve(m as { url: string })));
+  const gw = await startChild('./llm-gateway-child.js', [dbPath]);
+  const { url } = gw;
   const agent = new Agent({ connections: streams + 10, keepAliveTimeout: 30_000 });
   try {
     // (a) overhead, sequential, after a short warm-up.
@@ -103,13 +99,13 @@ export async function run(): Promise<void> {
     reg2.llmRoutes.update({ name: 'fast', model: 'bench-model', targets: [{ provider: 'slow' }] }, 'cli');
     reg2.close();
     await new Promise((r) => setTimeout(r, 300)); // the child polls the registry every 50 ms
-    const idle = await ask<{ rss: number; eldP99Ms: number }>('stats');
+    const idle = await gw.ask<{ rss: number; eldP99Ms: number }>('stats');
     const started = performance.now();
     const pending = Array.from({ length: streams }, () => stream(agent, `${url}/v1`));
     await new Promise((r) => setTimeout(r, (seconds * 1000) / 2));
-    const mid = await ask<{ rss: number; eldP99Ms: number }>('stats');
+    const mid = await gw.ask<{ rss: number; eldP99Ms: number }>('stats');
     const results = await Promise.all(pending);
-    const end = await ask<{ rss: number; eldP99Ms: number }>('stats');
+    const end = await gw.ask<{ rss: number; eldP99Ms: number }>('stats');
     const b = {
       streams,
       seconds: r2((performance.now() - started) / 1000),
@@ -128,7 +124,7 @@ export async function run(): Promise<void> {
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, `llm-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ a, added, b, seq, paceMs, node: process.version }, null, 2));
   } finally {
-    child.send('stop');
+    await gw.stop();
     await agent.close();
     await fastFake.stop();
     await slowFake.stop();

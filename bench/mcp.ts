@@ -46,7 +46,7 @@ interface GatewayStats {
  * Extra Node flags for gateway children only, from BENCH_CHILD_EXEC_ARGV: e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
  * profiles the gateway (NODE_OPTIONS refuses --cpu-prof), '--trace-gc' shows its collections.
  */
-export function gatewayExecArgv(): string[] {
+function gatewayExecArgv(): string[] {
   return process.env.BENCH_CHILD_EXEC_ARGV?.split(' ').filter(Boolean) ?? [];
 }
 

@@ -47,9 +47,8 @@ export function parseMessages(text: string): ParsedMessages {
   return { ok: true, messages, batch, body };
 }
 
-function checkMessage(item: unknown): { ok: true; message: JSONRPCMessage } | { ok: false; error: GatewayError; id: JSONRPCID } {
-  if (!isObject(item)) return invalid('a message must be a JSON object', null);
-  const m = item;
+function checkMessage(m: unknown): { ok: true; message: JSONRPCMessage } | { ok: false; error: GatewayError; id: JSONRPCID } {
+  if (!isObject(m)) return invalid('a message must be a JSON object', null);
   // Echo the id only when it is one a client could match (string or integer); MCP forbids null ids.
   const id = isId(m.id) ? (m.id as JSONRPCID) : null;
   if (m.jsonrpc !== '2.0') return invalid('"jsonrpc" must be "2.0"', id);

@@ -132,13 +132,13 @@ export class UpstreamCalls {
 
   /** Takes an upstream message that belongs to one of our calls, or routes a notification; false: it is the SDK client's. */
   private take(message: JSONRPCMessage, extra: UpstreamMessageExtra | undefined): boolean {
-    const relatedId = extra?.relatedRequestId;
-    const related = typeof relatedId === 'string' ? this.pending.get(relatedId) : undefined;
     if (isResponse(message)) {
       const call = typeof message.id === 'string' ? this.pending.get(message.id) : undefined;
       if (call) this.schedule(() => call.settle(message));
       return call !== undefined;
     }
+    const relatedId = extra?.relatedRequestId;
+    const related = typeof relatedId === 'string' ? this.pending.get(relatedId) : undefined;
     if (isRequest(message)) {
       if (related) {
         this.serverRequests.set(message.id, related);

@@ -124,10 +124,10 @@ export class RemoteTransport implements Transport {
     if (isRequest(message)) {
       const waiting = this.takePlace(message.id);
       if (waiting) await waiting;
+      if (message.method === 'initialize') this.initRequest = message;
     } else if (isNotification(message) && message.method === 'notifications/cancelled') {
       this.giveUpPlace((message.params as { requestId?: RequestId } | undefined)?.requestId);
     }
-    if (isRequest(message) && message.method === 'initialize') this.initRequest = message;
     const passthrough = this.takePassthrough(message);
     message = passthrough.message;
     this.deadlines.track(message);
