@@ -1,0 +1,28 @@
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+/**
+ * The fast lane for the edit-test loop (`npm run test:unit`): pure functions only, no sockets, no child processes,
+ * no registry on disk. `npm test` still runs everything, these included.
+ */
+export default mergeConfig(
+  base,
+  defineConfig({
+  test: {
+    include: [
+      'test/servers/rest-to-mcp/template/**/*.test.ts',
+      'test/servers/rest-to-mcp/go-url.test.ts',
+      'test/servers/shared/**/*.test.ts',
+      'test/server/routing/**/*.test.ts',
+      'test/server/pipeline/turn-budget.test.ts',
+      'test/server/ingress/normalize-path.test.ts',
+      'test/server/targets/llm-router/{translate,sse,providers,tokens}/**/*.test.ts',
+      'test/server/targets/llm-router/model-map.test.ts',
+      'test/server/targets/mcp-router/{json-rpc,schema-validation}.test.ts',
+      'test/server/targets/mcp-router/backends/event-stream-parser.test.ts',
+      'test/conformance/baseline.test.ts',
+    ],
+    pool: 'threads',
+  },
+  }),
+);
