@@ -1,14 +1,13 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 /**
  * The fast lane for the edit-test loop (`npm run test:unit`): pure functions only, no sockets, no child processes,
  * no registry on disk. `npm test` still runs everything, these included.
  */
-export default mergeConfig(
-  base,
-  defineConfig({
+export default defineConfig({
   test: {
+    ...base.test,
     include: [
       'test/servers/rest-to-mcp/template/**/*.test.ts',
       'test/servers/rest-to-mcp/go-url.test.ts',
@@ -24,5 +23,4 @@ export default mergeConfig(
     ],
     pool: 'threads',
   },
-  }),
-);
+});
