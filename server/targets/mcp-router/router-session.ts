@@ -8,7 +8,6 @@ import type { BackendPool } from './backend-pool.js';
 import { MemberLink, type LinkOwner, type LinkTiming } from './member-link.js';
 import type { McpMetrics } from './mcp-metrics.js';
 import { exposedUri, namingRule, type NamingRule } from './naming.js';
-import type { ToolCallLimiter } from './policy.js';
 import { isNotification, isRequest } from './json-rpc.js';
 import { downstreamRelay, type DownstreamCall, type DownstreamRelay } from './relay.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
@@ -23,7 +22,6 @@ export const SUPPORTED_PROTOCOL_VERSIONS = Object.freeze(['2025-11-25', '2025-06
 /** Long-lived router pieces every session uses. */
 export interface SessionServices {
   readonly pool: BackendPool;
-  readonly limiter: ToolCallLimiter;
   readonly metrics: McpMetrics;
   readonly log: Logger;
   readonly timing: LinkTiming;
