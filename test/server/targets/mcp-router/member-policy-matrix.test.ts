@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { startTestGateway, type TestGateway } from '../../../helpers/gateway.js';
+import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { startTestGateway, waitFor, type TestGateway } from '../../../helpers/gateway.js';
 import { fixtureServer } from '../../../helpers/mcp-fixture-server.js';
 import { addMcpServer, connectMcp } from '../../../helpers/mcp.js';
 
@@ -121,6 +121,8 @@ describe('member policy holds at every endpoint', () => {
       expect(err.data).toMatchObject({ code: 'GW_ERR_RATE_LIMITED', server: member, retryAfterMs: expect.any(Number), retryAfterSeconds: expect.any(Number) });
       expect((err.data as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
       expect(err.message).toContain(member);
+      const line = await waitFor(() => gw.logs.find((l) => l.msg === 'mcp tool call' && l.member === member && l.outcome === 'rate_limited'), 'the refusal log');
+      expect(line).toMatchObject({ server: path(member), tool: name, code: 'GW_ERR_RATE_LIMITED' });
     });
   });
 
@@ -171,5 +173,19 @@ describe('member policy holds at every endpoint', () => {
       const err = await refusal(client.callTool({ name: 'echo', arguments: { text: 'again' } }));
       expect(err.data).toMatchObject({ code: 'GW_ERR_RATE_LIMITED', server: 'per-user' });
     }
+  });
+
+  it('a member’s changed consumer list reaches the bundle’s open sessions (list_changed, then listed)', async () => {
+    const fixture = { kind: 'hosted' as const, server: 'fixture', settings: {}, secretSettings: {} };
+    await addMcpServer(gw, { name: 'late', backend: fixture, access: { consumers: ['alice'] } });
+    await addMcpServer(gw, { name: 'late-kit', backend: { kind: 'bundle', members: ['late'], separator: '__', prefix: 'always' } });
+    const bob = await connect('late-kit', 'bob', 'streamable-http');
+    let changed = 0;
+    bob.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    expect(await toolNames(bob)).toEqual([]);
+    gw.registry.mcpServers.update({ ...gw.registry.mcpServers.get('late')!, access: { consumers: ['alice', 'bob'] } }, 'cli');
+    await waitFor(() => changed > 0, 'notifications/tools/list_changed');
+    expect(await toolNames(bob)).toContain('late__echo');
+    expect((await bob.callTool({ name: 'late__echo', arguments: { text: 'now' } })).content).toEqual([{ type: 'text', text: 'echo:now' }]);
   });
 });
