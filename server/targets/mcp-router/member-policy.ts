@@ -44,6 +44,15 @@ export function toolVisible(session: RouterSession, tool: IndexedTool): boolean 
 }
 
 /**
+ * Opens the upstream sessions of the members the session's consumer may use, so the tool index is complete for
+ * them; a member it may not use is never opened for it (no upstream session, process or notification on its behalf).
+ */
+export async function openAdmitted(session: RouterSession): Promise<void> {
+  const pending = session.links.filter((l) => (l.state === 'idle' || l.state === 'connecting') && memberAdmits(session, l.name));
+  if (pending.length > 0) await Promise.all(pending.map((l) => l.open()));
+}
+
+/**
  * Runs the tools/call chain of the endpoint and, through a bundle, of the member that owns the tool. A refusal is
  * thrown as the JSON-RPC error the client gets (see `policyRefusal`).
  */

@@ -24,7 +24,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { listPrompts, listResources, listResourceTemplates } from './merged-lists.js';
 import { JsonRpcCode, invalidParams, protocolError } from './mcp-errors.js';
 import { splitUri } from './naming.js';
-import { admitMember, toolVisible } from './member-policy.js';
+import { admitMember, openAdmitted, toolVisible } from './member-policy.js';
 import type { MemberLink } from './member-link.js';
 import type { DownstreamExtra } from './relay.js';
 import { relayRequest } from './relay-request.js';
@@ -49,7 +49,7 @@ function route<S extends z.ZodObject<{ method: z.ZodLiteral<string> }>>(
 
 route(InitializeRequestSchema, (session, req) => session.initialize(req.params));
 route(ListToolsRequestSchema, async (session, req) => {
-  await session.openAll();
+  await openAdmitted(session);
   return listTools(session, req.params?.cursor);
 });
 route(ListResourcesRequestSchema, (session, req, extra) => listResources(session, req.params?.cursor, extra.signal));

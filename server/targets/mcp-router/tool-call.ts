@@ -4,7 +4,7 @@ import { parseClientIp } from '../../../servers/shared/client-ip.js';
 import { errorResponse, isObject } from './json-rpc.js';
 import { JsonRpcCode, invalidParams, protocolError } from './mcp-errors.js';
 import { passthroughHeaders } from './passthrough.js';
-import { admitToolCall, refusalOutcome } from './member-policy.js';
+import { admitMember, admitToolCall, memberAdmits, openAdmitted, refusalOutcome } from './member-policy.js';
 import type { DownstreamCall } from './relay.js';
 import { relayRequest } from './relay-request.js';
 import type { RouterSession } from './router-session.js';
@@ -71,12 +71,8 @@ async function callTool(session: RouterSession, call: ToolCall): Promise<CallToo
   let member = '';
   let errorCode: string | undefined;
   try {
-    await session.openAll();
-    const entry = session.index.byName.get(params.name);
-    // Not listed because its member is down (tools withdrawn): say so rather than that the tool does not exist.
-    const down = entry ? undefined : memberOf(session, params.name);
-    if (down) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [down]);
-    if (!entry) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_UNKNOWN_TOOL', [params.name]);
+    await openAdmitted(session);
+    const entry = session.index.byName.get(params.name) ?? (await unlisted(session, params.name));
     member = entry.member;
     const caller = session.callerOf(call.id);
     // The endpoint's policy, then the member's whatever endpoint the call came through: consumer, tool, limits.
@@ -88,8 +84,10 @@ async function callTool(session: RouterSession, call: ToolCall): Promise<CallToo
     outcome = result.isError === true ? 'tool_error' : 'ok';
     return result;
   } catch (err) {
-    if (call.cancelled !== undefined) outcome = 'cancelled';
     errorCode = ((err as McpError).data as { code?: string } | undefined)?.code;
+    // A member's consumer list can refuse before the chain runs (its tools are not indexed for this consumer).
+    if (outcome === 'error' && refusalOutcome(err) === 'denied' && errorCode !== 'GW_ERR_MCP_UNKNOWN_TOOL') outcome = 'denied';
+    if (call.cancelled !== undefined) outcome = 'cancelled';
     throw err;
   } finally {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -103,11 +101,17 @@ async function callTool(session: RouterSession, call: ToolCall): Promise<CallToo
   }
 }
 
-/** The member that would serve exposed tool `name` when that member is not up (else undefined). */
-function memberOf(session: RouterSession, name: string): string | undefined {
+/**
+ * Why exposed tool `name` is not in the index: its member refuses the consumer (the member's auth refusal; its
+ * upstream session is not opened for them), its member is down (tools withdrawn: said so rather than that the
+ * tool does not exist), or there is no such tool.
+ */
+async function unlisted(session: RouterSession, name: string): Promise<never> {
   const { links, rule } = session;
   const link = rule.prefixed ? links.find((l) => name.startsWith(l.name + rule.separator)) : links.length === 1 ? links[0] : undefined;
-  return link && link.state !== 'ready' ? link.name : undefined;
+  if (link && !memberAdmits(session, link.name)) await admitMember(session, link.name);
+  if (link && link.state !== 'ready') throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [link.name]);
+  throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_UNKNOWN_TOOL', [name]);
 }
 
 /** Sends the call to the member's upstream session and waits for its answer, mapping progress back to the client's token. */

@@ -1,19 +1,25 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { startTestGateway, type TestGateway } from '../../../helpers/gateway.js';
-import { fixtureServer } from '../../../helpers/mcp-fixture-server.js';
+import { fixtureServer, type FixtureControl } from '../../../helpers/mcp-fixture-server.js';
 import { addMcpServer, connectMcp } from '../../../helpers/mcp.js';
 
 // Hostile input for the per-message chain: an anonymous client firing hundreds of calls at once through a bundle
 // at members that refuse it (consumer list, exhausted limit, hidden tool). Each must get its refusal, and the
 // gateway must keep answering others meanwhile.
-describe('a flood of refused calls through a bundle', () => {
+describe('members that refuse a consumer, under load and at rest', () => {
   let gw: TestGateway;
+  const sealed: FixtureControl = { down: false, created: 0, cancelled: 0 };
+  let aliceKey: string;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ gateway: { hostedServers: new Map([['fixture', fixtureServer('fixture', { down: false, created: 0, cancelled: 0 })]]) } });
+    const defs = new Map([
+      ['fixture', fixtureServer('fixture', { down: false, created: 0, cancelled: 0 })],
+      ['sealed-fixture', fixtureServer('sealed-fixture', sealed)],
+    ]);
+    gw = await startTestGateway({ gateway: { hostedServers: defs } });
     gw.registry.consumers.store.create({ name: 'alice', groups: [] }, 'cli');
+    aliceKey = gw.registry.consumers.issueKey('alice', 'cli').key;
     const fixture = { kind: 'hosted' as const, server: 'fixture', settings: {}, secretSettings: {} };
     await addMcpServer(gw, { name: 'closed', backend: fixture, access: { consumers: ['alice'] } });
     await addMcpServer(gw, { name: 'scarce', backend: fixture, access: { allowTools: ['echo'] }, rateLimit: { perConsumer: { requests: 1, windowSeconds: 3600 } } });
@@ -64,5 +70,25 @@ describe('a flood of refused calls through a bundle', () => {
     // ...and refusing costs no more than relaying (measured ~0.8x; 2x leaves room for a shared machine).
     expect(refused.ms).toBeLessThan(baseline.ms * 2);
     await client.close();
+  });
+
+  it('never opens an upstream session of a member for a consumer it refuses', async () => {
+    const backend = { kind: 'hosted' as const, server: 'sealed-fixture', settings: {}, secretSettings: {} };
+    await addMcpServer(gw, { name: 'sealed', backend, access: { consumers: ['alice'] } });
+    await addMcpServer(gw, { name: 'pair', backend: { kind: 'bundle', members: ['sealed', 'open'], separator: '___', prefix: 'always' } });
+    // alice's session teaches the gateway what `sealed` is, so later sessions initialize without opening it.
+    const alice = await connectMcp(gw, 'pair', { headers: { authorization: `Bearer ${aliceKey}` } });
+    expect((await alice.callTool({ name: 'sealed___echo', arguments: { text: 'a' } })).content).toEqual([{ type: 'text', text: 'echo:a' }]);
+    await alice.close();
+    const before = sealed.sessions;
+    expect(before).toBeGreaterThan(0);
+    const anonymous = await connectMcp(gw, 'pair', { transport: 'sse' });
+    expect((await anonymous.listTools()).tools.map((t) => t.name)).toContain('open___echo');
+    await anonymous.listResources();
+    await anonymous.listPrompts();
+    const err = await anonymous.callTool({ name: 'sealed___echo', arguments: { text: 'b' } }).then(() => undefined, (e: unknown) => e);
+    expect((err as McpError).data).toMatchObject({ code: 'GW_ERR_AUTH_MISSING', server: 'sealed' });
+    expect(sealed.sessions).toBe(before);
+    await anonymous.close();
   });
 });
