@@ -6,6 +6,7 @@ import type { TurnBudget } from '../../pipeline/turn-budget.js';
 import type { ConsumerIdentity } from '../../pipeline/index.js';
 import type { BackendPool } from './backend-pool.js';
 import { MemberLink, type LinkOwner, type LinkTiming } from './member-link.js';
+import { memberAdmits } from './member-policy.js';
 import type { McpMetrics } from './mcp-metrics.js';
 import { exposedUri, namingRule, type NamingRule } from './naming.js';
 import { isNotification, isRequest } from './json-rpc.js';
@@ -136,7 +137,8 @@ export class RouterSession implements LinkOwner {
     if (this.links.length === 0) {
       this.clientCapabilities = params.capabilities;
       this.links = this.memberNames.map((name) => new MemberLink(name, this));
-      await Promise.all(this.links.map((l) => (l.info ? undefined : l.open())));
+      // A member the consumer may not use is never opened on their behalf (member-policy.ts).
+      await Promise.all(this.links.map((l) => (l.info || !memberAdmits(this, l.name) ? undefined : l.open())));
     }
     this.reindex(false);
     const single = this.links.length === 1 ? this.links[0] : undefined;

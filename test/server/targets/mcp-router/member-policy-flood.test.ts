@@ -91,4 +91,17 @@ describe('members that refuse a consumer, under load and at rest', () => {
     expect(sealed.sessions).toBe(before);
     await anonymous.close();
   });
+
+  it('does not open it either when the refused consumer’s session is the first to reach the member', async () => {
+    const backend = { kind: 'hosted' as const, server: 'sealed-fixture', settings: {}, secretSettings: {} };
+    await addMcpServer(gw, { name: 'sealed-first', backend, access: { consumers: ['alice'] } });
+    await addMcpServer(gw, { name: 'pair-first', backend: { kind: 'bundle', members: ['sealed-first', 'open'], separator: '___', prefix: 'always' } });
+    const before = sealed.sessions ?? 0;
+    const anonymous = await connectMcp(gw, 'pair-first');
+    expect((await anonymous.listTools()).tools.map((t) => t.name)).toEqual(expect.arrayContaining(['open___echo']));
+    const err = await anonymous.callTool({ name: 'sealed-first___echo', arguments: { text: 'b' } }).then(() => undefined, (e: unknown) => e);
+    expect((err as McpError).data).toMatchObject({ code: 'GW_ERR_AUTH_MISSING', server: 'sealed-first' });
+    expect(sealed.sessions ?? 0).toBe(before);
+    await anonymous.close();
+  });
 });
