@@ -187,5 +187,11 @@ describe('member policy holds at every endpoint', () => {
     await waitFor(() => changed > 0, 'notifications/tools/list_changed');
     expect(await toolNames(bob)).toContain('late__echo');
     expect((await bob.callTool({ name: 'late__echo', arguments: { text: 'now' } })).content).toEqual([{ type: 'text', text: 'echo:now' }]);
+    // Dropped again: the open session (whose upstream session to `late` is now open) loses it from the next message on.
+    gw.registry.mcpServers.update({ ...gw.registry.mcpServers.get('late')!, access: { consumers: ['alice'] } }, 'cli');
+    await waitFor(() => changed > 1, 'a second notifications/tools/list_changed');
+    expect(await toolNames(bob)).toEqual([]);
+    const err = await refusal(bob.callTool({ name: 'late__echo', arguments: { text: 'again' } }));
+    expect(err.data).toMatchObject({ code: 'GW_ERR_AUTH_FORBIDDEN', server: 'late' });
   });
 });
