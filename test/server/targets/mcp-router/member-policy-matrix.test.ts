@@ -136,7 +136,13 @@ describe('member policy holds at every endpoint', () => {
     const listed = [...(await bob.listResources()).resources.map((r) => r.uri), ...(await bob.listPrompts()).prompts.map((p) => p.name)];
     expect(listed.filter((n) => n.startsWith('guarded'))).toEqual([]);
     expect(listed).toContain('narrow+fixture://greeting');
-    for (const p of [bob.readResource({ uri }), bob.getPrompt({ name: 'guarded__greet', arguments: { who: 'x' } }), bob.subscribeResource({ uri })]) {
+    const asks = [
+      bob.readResource({ uri }),
+      bob.getPrompt({ name: 'guarded__greet', arguments: { who: 'x' } }),
+      bob.subscribeResource({ uri }),
+      bob.complete({ ref: { type: 'ref/prompt', name: 'guarded__greet' }, argument: { name: 'who', value: 'x' } }),
+    ];
+    for (const p of asks) {
       const err = await refusal(p);
       expect(err.code).toBe(-32000);
       expect(err.data).toMatchObject({ code: 'GW_ERR_AUTH_FORBIDDEN', server: 'guarded' });
