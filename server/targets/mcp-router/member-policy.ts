@@ -1,3 +1,6 @@
+// A bundle is only a name map: a message it routes to member X meets X's own compiled policy, on top of the
+// bundle's (design.md §9). This module is the single place every request to a member passes through: tools/call
+// (admitToolCall), resources, prompts and completions (admitMember), and the lists (toolVisible, memberAdmits).
 import type { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { gatewayError, isGatewayError } from '../../errors/index.js';
 import type { RateDecision } from '../../rate-limit/index.js';
@@ -11,11 +14,6 @@ import type { IndexedTool } from './tool-index.js';
 const NEVER_ABORTED = new AbortController().signal;
 // How a server names its tools at its own endpoint (/mcp/<member>): what its allow lists are written against.
 const OWN_ENDPOINT = namingRule('never', '___', 1);
-
-/**
- * A bundle is only a name map: a message it routes to member X meets X's own compiled policy, on top of the
- * bundle's (design.md §9). These helpers are the single place every request to a member passes through.
- */
 
 /** The policy of `member` as reached from this session's endpoint: the endpoint's own, or a bundle member's. */
 function memberPolicy(session: RouterSession, member: string): McpPolicy | undefined {
