@@ -81,7 +81,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
   const mcpIngress = createMcpIngress({ current: () => snapshots.current(), router: mcpRouter, log, trustedProxies });
   targets.set('mcp-router', createMcpRouterTarget((ctx) => mcpIngress.serve(ctx)));
-  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers };
+  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits };
   // LLM routing: key health, token buckets and usage sums outlive snapshots.
   const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets });
   const startedAt = new Date().toISOString();

@@ -1,6 +1,6 @@
 import type { AuthSpec } from '../../registry/index.js';
 import { GatewayError, errors, gatewayError } from '../errors/index.js';
-import type { Filter, GatewayContext } from '../pipeline/index.js';
+import type { ConsumerIdentity, Filter, GatewayContext } from '../pipeline/index.js';
 import type { ConsumerDirectory, Verdict } from '../auth/index.js';
 
 /** What the auth filter reads besides its config. */
@@ -64,6 +64,25 @@ export function auth(config: AuthSpec, deps: AuthDeps, anonymous: AnonymousPolic
       throw gatewayError('GW_ERR_AUTH_FORBIDDEN', consumer.name, ctx.route?.name ?? ctx.request.path);
     }
     ctx.consumer = consumer;
+    await next();
+  };
+}
+
+/** Whether `consumer` is on an allow list of consumer names and `group:<name>` entries (anonymous never is). */
+export function onAllowList(list: readonly string[], consumer: ConsumerIdentity | undefined): boolean {
+  if (!consumer) return false;
+  return list.some((entry) => (entry.startsWith('group:') ? consumer.groups.includes(entry.slice('group:'.length)) : entry === consumer.name));
+}
+
+/**
+ * Admits only the consumers on `list` (names and `group:<name>`) to `subject`, a resource finer than the route
+ * (an MCP member reached through any endpoint). Authenticates nothing: runs after `auth`. An anonymous request
+ * gets the refusal `auth` set aside for it (401), a consumer not on the list 403 naming it and the subject.
+ */
+export function consumerAllowList(list: readonly string[], subject: string): Filter {
+  return async function allowConsumers(ctx, next) {
+    if (!ctx.consumer) throw authRefusalOf(ctx);
+    if (!onAllowList(list, ctx.consumer)) throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ctx.consumer.name, subject);
     await next();
   };
 }

@@ -11,6 +11,15 @@ export interface RateLimitDeps {
   readonly scope: string;
 }
 
+/** One family of token buckets: how they refill, which bucket a request spends, and what a refusal names. */
+export interface BucketLimit<C extends GatewayContext = GatewayContext> {
+  readonly rule: BucketRule;
+  /** The bucket within the scope that `ctx` spends a token of. */
+  readonly bucketOf: (ctx: C) => string;
+  /** What the refusal says is limited (a route, an MCP member's tool). */
+  readonly subjectOf: (ctx: C) => string;
+}
+
 const INTERVAL_MS = { second: 1_000, minute: 60_000, hour: 3_600_000 } as const;
 
 /**
@@ -20,15 +29,28 @@ const INTERVAL_MS = { second: 1_000, minute: 60_000, hour: 3_600_000 } as const;
  */
 export function rateLimit(config: RateLimitSpec, deps: RateLimitDeps): Filter {
   const rule: BucketRule = Object.freeze({ tokens: config.requests, intervalMs: INTERVAL_MS[config.per], capacity: config.burst ?? config.requests });
-  const limit = String(rule.capacity);
+  const by = `${config.by}\u0000`;
+  return bucketLimit({ rule, bucketOf: (ctx) => by + bucketId(ctx, config.by), subjectOf: (ctx) => ctx.route?.name ?? deps.scope }, deps);
+}
+
+/**
+ * The rate-limit filter for any bucket family (HTTP routes above, MCP members' per-message policy). A refusal is
+ * GW_ERR_RATE_LIMITED naming the subject, with `Retry-After`; its `cause` is the store's decision, so a protocol
+ * without headers (JSON-RPC) can say the exact delay.
+ */
+export function bucketLimit<C extends GatewayContext>(limit: BucketLimit<C>, deps: RateLimitDeps): Filter {
+  const { rule, bucketOf, subjectOf } = limit;
+  const capacity = String(rule.capacity);
   const policy = `${rule.capacity};w=${rule.intervalMs / 1000}`;
-  const prefix = `${deps.scope}\u0000${config.by}\u0000`;
-  return async function limitRate(ctx, next) {
-    const decision = await deps.store.take(prefix + bucketId(ctx, config.by), rule, Date.now());
-    const headers = rateHeaders(decision, limit, policy);
+  const prefix = `${deps.scope}\u0000`;
+  return async function limitRate(gatewayCtx, next) {
+    // The chain that holds this filter builds contexts of type C (the HTTP pipeline: GatewayContext itself).
+    const ctx = gatewayCtx as C;
+    const decision = await deps.store.take(prefix + bucketOf(ctx), rule, Date.now());
+    const headers = rateHeaders(decision, capacity, policy);
     if (!decision.allowed) {
       headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
-      throw new GatewayError(errors.GW_ERR_RATE_LIMITED, [ctx.route?.name ?? deps.scope], { headers });
+      throw new GatewayError(errors.GW_ERR_RATE_LIMITED, [subjectOf(ctx)], { headers, cause: decision });
     }
     const res = ctx.http?.res;
     if (res) for (const name in headers) res.setHeader(name, headers[name]!);
@@ -36,7 +58,8 @@ export function rateLimit(config: RateLimitSpec, deps: RateLimitDeps): Filter {
   };
 }
 
-function bucketId(ctx: GatewayContext, by: RateLimitSpec['by']): string {
+/** The bucket of a request under `by`: the consumer's name, else the client's address (one bucket per IP). */
+export function bucketId(ctx: GatewayContext, by: RateLimitSpec['by']): string {
   if (by === 'route') return '';
   if (by === 'consumer' && ctx.consumer) return 'c:' + ctx.consumer.name;
   return 'ip:' + (ctx.request.clientIp ?? ctx.request.remoteAddress);

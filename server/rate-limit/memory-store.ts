@@ -3,9 +3,11 @@ import type { BucketRule, RateDecision, RateLimitStore } from './types.js';
 interface Bucket {
   tokens: number;
   updatedAt: number;
+  /** When the bucket is full again if nothing takes from it: from then on it can be forgotten. */
+  fullAt: number;
 }
 
-/** Buckets idle this long are full again and can be forgotten. */
+/** How many takes between sweeps of the buckets that are full again. */
 const SWEEP_EVERY = 10_000;
 
 /**
@@ -19,25 +21,21 @@ export class MemoryRateLimitStore implements RateLimitStore {
   take(key: string, rule: BucketRule, now: number): RateDecision {
     let b = this.buckets.get(key);
     if (!b) {
-      b = { tokens: rule.capacity, updatedAt: now };
+      b = { tokens: rule.capacity, updatedAt: now, fullAt: now };
       this.buckets.set(key, b);
     } else {
       const refill = ((now - b.updatedAt) * rule.tokens) / rule.intervalMs;
       b.tokens = Math.min(rule.capacity, b.tokens + refill);
       b.updatedAt = now;
     }
-    if (++this.takes % SWEEP_EVERY === 0) this.sweep(now, rule);
+    if (++this.takes % SWEEP_EVERY === 0) this.sweep(now);
     const msPerToken = rule.intervalMs / rule.tokens;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return { allowed: true, remaining: Math.floor(b.tokens), resetMs: Math.ceil((rule.capacity - b.tokens) * msPerToken), retryAfterMs: 0 };
-    }
-    return {
-      allowed: false,
-      remaining: 0,
-      resetMs: Math.ceil((rule.capacity - b.tokens) * msPerToken),
-      retryAfterMs: Math.ceil((1 - b.tokens) * msPerToken),
-    };
+    const allowed = b.tokens >= 1;
+    if (allowed) b.tokens -= 1;
+    const resetMs = Math.ceil((rule.capacity - b.tokens) * msPerToken);
+    b.fullAt = now + resetMs;
+    if (allowed) return { allowed, remaining: Math.floor(b.tokens), resetMs, retryAfterMs: 0 };
+    return { allowed, remaining: 0, resetMs, retryAfterMs: Math.ceil((1 - b.tokens) * msPerToken) };
   }
 
   /** Number of live buckets (for tests and status). */
@@ -45,9 +43,9 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return this.buckets.size;
   }
 
-  private sweep(now: number, rule: BucketRule): void {
-    // A bucket untouched for a full refill period of the slowest plausible rule is full: drop it.
-    const idle = Math.max(rule.intervalMs * 2, 3_600_000);
-    for (const [key, b] of this.buckets) if (now - b.updatedAt > idle) this.buckets.delete(key);
+  // A bucket that is full again is the same as no bucket: forgetting it changes no answer. Rules differ per
+  // bucket (MCP limits have windows up to a day), so each bucket's own refill time decides, not the caller's rule.
+  private sweep(now: number): void {
+    for (const [key, b] of this.buckets) if (now >= b.fullAt) this.buckets.delete(key);
   }
 }

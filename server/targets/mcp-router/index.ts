@@ -4,7 +4,7 @@ export { createMcpRouterTarget } from './target.js';
 export { mcpEndpoint, parseMcpPath, type McpGatewayContext, type McpRequestState, type McpEndpointKind } from './endpoint-filter.js';
 export type { McpBackend, BackendFactory } from './backend.js';
 export type { BackendRecipe, BundleConfig, CompiledMcpServer, McpSnapshot } from './types.js';
-export type { McpPolicy } from './policy.js';
+export { toolGate, type McpMessageContext, type McpPolicy, type McpPolicyChain } from './policy.js';
 export { exposedName, namingRule, type NamingRule } from './naming.js';
 export { mcpServerUrls } from './urls.js';
 export { isId, isJsonRpcMessage, isNotification, isObject, isRequest, isResponse } from './json-rpc.js';

@@ -24,6 +24,11 @@ export function protocolError(jsonRpcCode: number, code: ErrorCode, args: unknow
   return wireError(jsonRpcCode, message, { code, ...data });
 }
 
+/** A catalogue error thrown by a filter (a policy refusal), as a JSON-RPC error: its code and `extra` in `data`. */
+export function refusalOf(jsonRpcCode: number, err: GatewayError, extra: Record<string, unknown> = {}, message = err.message): McpError {
+  return wireError(jsonRpcCode, message, { code: err.code, ...extra });
+}
+
 /**
  * "Invalid params" (-32602) naming the first problem zod found in a request, e.g.
  * `tools/call: params.name: Invalid input: expected string, received undefined` (the SDK's own handlers answer -32603).

@@ -10,6 +10,7 @@ import {
 import { decodeCursor, encodeCursor, type CompositeCursor } from './cursor.js';
 import { JsonRpcCode, protocolError } from './mcp-errors.js';
 import type { MemberLink } from './member-link.js';
+import { memberAdmits } from './member-policy.js';
 import { exposedName, exposedUri } from './naming.js';
 import type { RouterSession } from './router-session.js';
 
@@ -23,7 +24,8 @@ interface PageSpec<T> {
 
 /**
  * One page of a list merged from the members in order: each member's pages in turn, under a composite cursor
- * (member index + that member's cursor). A member that is down or fails is skipped, never fatal.
+ * (member index + that member's cursor). A member that is down or fails is skipped, never fatal; one whose consumer
+ * list refuses the session's consumer is skipped too.
  */
 async function mergedPage<T>(session: RouterSession, spec: PageSpec<T>, cursor: string | undefined, signal: AbortSignal) {
   let position: CompositeCursor | undefined = decodeCursor(cursor);
@@ -33,6 +35,11 @@ async function mergedPage<T>(session: RouterSession, spec: PageSpec<T>, cursor: 
   while (position && position.m < links.length) {
     const link = links[position.m]!;
     const nextMember: CompositeCursor | undefined = position.m + 1 < links.length ? { m: position.m + 1 } : undefined;
+    // A member the consumer may not use is not listed to them (nor opened for it).
+    if (!memberAdmits(session, link.name)) {
+      position = nextMember;
+      continue;
+    }
     // A member nothing is known about yet is asked; one known to lack the capability is not opened for it.
     if (link.capabilities === undefined) await link.open();
     if (!link.usable || link.capabilities?.[spec.capability] === undefined) {

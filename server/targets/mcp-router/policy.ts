@@ -1,7 +1,14 @@
-import type { ConsumerIdentity } from '../../pipeline/index.js';
-import type { McpLimitSpec } from '../../../registry/index.js';
+import { gatewayError } from '../../errors/index.js';
+import { onAllowList } from '../../filters/auth.js';
+import type { ConsumerIdentity, Filter, GatewayContext } from '../../pipeline/index.js';
 
-/** Who may use a server and which of its tools; compiled from the registry, never from request headers. */
+/** A compiled per-message chain: resolves when the message may go on, throws the catalogue refusal otherwise. */
+export type McpPolicyChain = (ctx: McpMessageContext) => Promise<void>;
+
+/**
+ * Who may use a server and which of its tools; compiled from the registry, never from request headers. The same
+ * policy applies to a message reaching the server as itself or as a bundle's member (design.md §9).
+ */
 export interface McpPolicy {
   /** Consumers (`name` or `group:<name>`) allowed at all; undefined: anyone, anonymous included. */
   readonly consumers?: readonly string[];
@@ -9,64 +16,45 @@ export interface McpPolicy {
   readonly tools: Readonly<Record<string, readonly string[]>>;
   /** Only these exposed tools exist at this endpoint; undefined: all. */
   readonly allowTools?: ReadonlySet<string>;
-  readonly rateLimit: { readonly perConsumer?: McpLimitSpec; readonly perTool?: McpLimitSpec };
+  /** Any request to this server (resources, prompts, completions): its consumer list (the `auth` filter's allow list). */
+  readonly admit: McpPolicyChain;
+  /** tools/call: consumer list → tool allow lists → rate limits per consumer and per tool (the `rate-limit` filter). */
+  readonly callTool: McpPolicyChain;
 }
 
-/** Whether `consumer` matches an allow list of names and `group:` entries. */
-function matchesAllowList(list: readonly string[], consumer: ConsumerIdentity | undefined): boolean {
-  if (!consumer) return false;
-  return list.some((entry) =>
-    entry.startsWith('group:') ? consumer.groups.includes(entry.slice('group:'.length)) : entry === consumer.name,
-  );
+/** What the per-message chain knows of one message besides the consumer. */
+export interface McpMessage {
+  /** The server whose policy runs (the endpoint itself, or the member a bundle routes to). */
+  readonly server: string;
+  /** The tool as named at that server's own endpoint (tools/call). */
+  readonly tool?: string;
+  /** The tool as the client named it: refusals quote it, so they reveal nothing the client did not say. */
+  readonly calledAs?: string;
 }
+
+/** The context the per-message chain runs on: the session's consumer and caller, and the message's target. */
+export type McpMessageContext = GatewayContext & { mcpMessage: McpMessage };
 
 /** Whether the server's policy lets `consumer` in at all. */
-export function consumerAllowed(policy: McpPolicy, consumer: ConsumerIdentity | undefined): boolean {
-  return policy.consumers === undefined || matchesAllowList(policy.consumers, consumer);
+export function consumerAllowed(policy: Pick<McpPolicy, 'consumers'>, consumer: ConsumerIdentity | undefined): boolean {
+  return policy.consumers === undefined || onAllowList(policy.consumers, consumer);
 }
 
 /** Whether `consumer` may see and call the exposed tool `name` (same answer for tools/list and tools/call). */
-export function toolAllowed(policy: McpPolicy, name: string, consumer: ConsumerIdentity | undefined): boolean {
+export function toolAllowed(policy: Pick<McpPolicy, 'tools' | 'allowTools'>, name: string, consumer: ConsumerIdentity | undefined): boolean {
   if (policy.allowTools && !policy.allowTools.has(name)) return false;
   const list = policy.tools[name];
-  return list === undefined || matchesAllowList(list, consumer);
+  return list === undefined || onAllowList(list, consumer);
 }
 
-/** A refused call: how long until the window that refused it resets. */
-export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number; limit: 'perConsumer' | 'perTool' };
-
 /**
- * Fixed-window counters for tools/call, keyed by server + consumer and server + tool. Long-lived (kept across
- * snapshot swaps); a window whose limit changed simply restarts. Counters are dropped as windows pass.
+ * The tool step of the tools/call chain: a tool outside the allow lists is refused exactly like a missing one
+ * (GW_ERR_MCP_UNKNOWN_TOOL under the name the client used), so allow lists do not reveal what exists.
  */
-export class ToolCallLimiter {
-  private readonly windows = new Map<string, { start: number; count: number; windowMs: number }>();
-
-  /** Counts one call against both limits; refuses (without counting) if either is exhausted. */
-  take(server: string, tool: string, consumer: string | undefined, policy: McpPolicy, now = Date.now()): RateDecision {
-    const checks: Array<[key: string, limit: McpLimitSpec, which: 'perConsumer' | 'perTool']> = [];
-    if (policy.rateLimit.perConsumer) checks.push([`c\0${server}\0${consumer ?? ''}`, policy.rateLimit.perConsumer, 'perConsumer']);
-    if (policy.rateLimit.perTool) checks.push([`t\0${server}\0${tool}`, policy.rateLimit.perTool, 'perTool']);
-    for (const [key, limit, which] of checks) {
-      const w = this.window(key, limit, now);
-      if (w.count >= limit.requests) return { ok: false, retryAfterMs: Math.max(1, w.start + w.windowMs - now), limit: which };
-    }
-    for (const [key, limit] of checks) this.window(key, limit, now).count++;
-    if (this.windows.size > 10_000) this.sweep(now);
-    return { ok: true };
-  }
-
-  private window(key: string, limit: McpLimitSpec, now: number) {
-    const windowMs = limit.windowSeconds * 1000;
-    let w = this.windows.get(key);
-    if (!w || now - w.start >= w.windowMs || w.windowMs !== windowMs) {
-      w = { start: now, count: 0, windowMs };
-      this.windows.set(key, w);
-    }
-    return w;
-  }
-
-  private sweep(now: number): void {
-    for (const [key, w] of this.windows) if (now - w.start >= w.windowMs) this.windows.delete(key);
-  }
+export function toolGate(policy: Pick<McpPolicy, 'tools' | 'allowTools'>): Filter {
+  return async function gateTool(ctx, next) {
+    const { tool, calledAs } = (ctx as McpMessageContext).mcpMessage;
+    if (tool === undefined || !toolAllowed(policy, tool, ctx.consumer)) throw gatewayError('GW_ERR_MCP_UNKNOWN_TOOL', calledAs ?? tool);
+    await next();
+  };
 }

@@ -6,9 +6,9 @@ import type { TurnBudget } from '../../pipeline/turn-budget.js';
 import type { ConsumerIdentity } from '../../pipeline/index.js';
 import type { BackendPool } from './backend-pool.js';
 import { MemberLink, type LinkOwner, type LinkTiming } from './member-link.js';
+import { memberAdmits } from './member-policy.js';
 import type { McpMetrics } from './mcp-metrics.js';
 import { exposedUri, namingRule, type NamingRule } from './naming.js';
-import type { ToolCallLimiter } from './policy.js';
 import { isNotification, isRequest } from './json-rpc.js';
 import { downstreamRelay, type DownstreamCall, type DownstreamRelay } from './relay.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
@@ -23,7 +23,6 @@ export const SUPPORTED_PROTOCOL_VERSIONS = Object.freeze(['2025-11-25', '2025-06
 /** Long-lived router pieces every session uses. */
 export interface SessionServices {
   readonly pool: BackendPool;
-  readonly limiter: ToolCallLimiter;
   readonly metrics: McpMetrics;
   readonly log: Logger;
   readonly timing: LinkTiming;
@@ -138,7 +137,8 @@ export class RouterSession implements LinkOwner {
     if (this.links.length === 0) {
       this.clientCapabilities = params.capabilities;
       this.links = this.memberNames.map((name) => new MemberLink(name, this));
-      await Promise.all(this.links.map((l) => (l.info ? undefined : l.open())));
+      // A member the consumer may not use is never opened on their behalf (member-policy.ts).
+      await Promise.all(this.links.map((l) => (l.info || !memberAdmits(this, l.name) ? undefined : l.open())));
     }
     this.reindex(false);
     const single = this.links.length === 1 ? this.links[0] : undefined;

@@ -7,7 +7,6 @@ import { BackendPool } from './backend-pool.js';
 import { hostedBackend } from './hosted-backend.js';
 import { TurnBudget } from '../../pipeline/turn-budget.js';
 import { McpMetrics } from './mcp-metrics.js';
-import { ToolCallLimiter } from './policy.js';
 import { RouterSession, type SessionServices } from './router-session.js';
 import type { BackendRecipe, CompiledMcpServer, McpSnapshot } from './types.js';
 
@@ -83,7 +82,6 @@ export class McpRouter {
     this.pool = new BackendPool(factories, deps.log);
     this.services = {
       pool: this.pool,
-      limiter: new ToolCallLimiter(),
       metrics: new McpMetrics(deps.metrics),
       log: deps.log,
       timing: { connectTimeoutMs: this.options.connectTimeoutMs, retryInitialMs: this.options.retryInitialMs, retryMaxMs: this.options.retryMaxMs },

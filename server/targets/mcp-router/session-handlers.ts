@@ -24,7 +24,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { listPrompts, listResources, listResourceTemplates } from './merged-lists.js';
 import { JsonRpcCode, invalidParams, protocolError } from './mcp-errors.js';
 import { splitUri } from './naming.js';
-import { toolAllowed } from './policy.js';
+import { admitMember, openAdmitted, toolVisible } from './member-policy.js';
 import type { MemberLink } from './member-link.js';
 import type { DownstreamExtra } from './relay.js';
 import { relayRequest } from './relay-request.js';
@@ -49,33 +49,33 @@ function route<S extends z.ZodObject<{ method: z.ZodLiteral<string> }>>(
 
 route(InitializeRequestSchema, (session, req) => session.initialize(req.params));
 route(ListToolsRequestSchema, async (session, req) => {
-  await session.openAll();
+  await openAdmitted(session);
   return listTools(session, req.params?.cursor);
 });
 route(ListResourcesRequestSchema, (session, req, extra) => listResources(session, req.params?.cursor, extra.signal));
 route(ListResourceTemplatesRequestSchema, (session, req, extra) => listResourceTemplates(session, req.params?.cursor, extra.signal));
 route(ListPromptsRequestSchema, (session, req, extra) => listPrompts(session, req.params?.cursor, extra.signal));
-route(ReadResourceRequestSchema, (session, req, extra) => {
-  const { link, uri } = byUri(session, req.params.uri);
+route(ReadResourceRequestSchema, async (session, req, extra) => {
+  const { link, uri } = await byUri(session, req.params.uri);
   return relayToMember(session, link, 'resources/read', { ...req.params, uri }, ReadResourceResultSchema, extra);
 });
 route(SubscribeRequestSchema, async (session, req, extra) => {
-  const { link, uri } = byUri(session, req.params.uri);
+  const { link, uri } = await byUri(session, req.params.uri);
   await link.subscribe({ ...req.params, uri }, { signal: extra.signal });
   return {};
 });
 route(UnsubscribeRequestSchema, async (session, req, extra) => {
-  const { link, uri } = byUri(session, req.params.uri);
+  const { link, uri } = await byUri(session, req.params.uri);
   await link.unsubscribe({ ...req.params, uri }, { signal: extra.signal });
   return {};
 });
-route(GetPromptRequestSchema, (session, req, extra) => {
-  const { link, name } = byPromptName(session, req.params.name);
+route(GetPromptRequestSchema, async (session, req, extra) => {
+  const { link, name } = await byPromptName(session, req.params.name);
   return relayToMember(session, link, 'prompts/get', { ...req.params, name }, GetPromptResultSchema, extra);
 });
-route(CompleteRequestSchema, (session, req, extra) => {
+route(CompleteRequestSchema, async (session, req, extra) => {
   const ref = req.params.ref;
-  const target = ref.type === 'ref/prompt' ? byPromptName(session, ref.name) : byUri(session, ref.uri);
+  const target = ref.type === 'ref/prompt' ? await byPromptName(session, ref.name) : await byUri(session, ref.uri);
   const upstreamRef = 'name' in target ? { ...ref, name: target.name } : { ...ref, uri: target.uri };
   return relayToMember(session, target.link, 'completion/complete', { ...req.params, ref: upstreamRef }, CompleteResultSchema, extra);
 });
@@ -130,21 +130,24 @@ export function registerSessionHandlers(session: RouterSession): void {
 function listTools(session: RouterSession, cursor: string | undefined): ListToolsResult {
   const position = decodeCursor(cursor);
   if (!position) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', ['unknown cursor']);
-  const visible = session.index.list.filter((t) => toolAllowed(session.config.policy, t.exposed, session.consumer));
+  const visible = session.index.list.filter((t) => toolVisible(session, t));
   const offset = position.o ?? 0;
   const page = visible.slice(offset, offset + TOOLS_PAGE).map((t) => ({ ...t.tool, name: t.exposed }));
   const next = offset + TOOLS_PAGE < visible.length ? encodeCursor({ m: 0, o: offset + TOOLS_PAGE }) : undefined;
   return next === undefined ? { tools: page } : { tools: page, nextCursor: next };
 }
 
-function byUri(session: RouterSession, exposed: string) {
+/** The member a resource URI routes to, once the member's consumer list admits the session's consumer. */
+async function byUri(session: RouterSession, exposed: string) {
   const split = splitUri(exposed, session.memberNames, session.rule);
   const link = split && session.links.find((l) => l.name === split.member);
   if (!split || !link) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', [`unknown resource ${exposed}`]);
+  await admitMember(session, link.name);
   return { link, uri: split.uri };
 }
 
-function byPromptName(session: RouterSession, exposed: string) {
+/** The member a prompt name routes to, once the member's consumer list admits the session's consumer. */
+async function byPromptName(session: RouterSession, exposed: string) {
   const known = session.promptNames?.get(exposed);
   let target = known;
   if (!target && !session.rule.prefixed && session.links.length === 1) target = { member: session.links[0]!.name, name: exposed };
@@ -155,5 +158,6 @@ function byPromptName(session: RouterSession, exposed: string) {
   }
   const link = target && session.links.find((l) => l.name === target.member);
   if (!target || !link) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', [`unknown prompt ${exposed}`]);
+  await admitMember(session, link.name);
   return { link, name: target.name };
 }

@@ -4,7 +4,7 @@ import { parseClientIp } from '../../../servers/shared/client-ip.js';
 import { errorResponse, isObject } from './json-rpc.js';
 import { JsonRpcCode, invalidParams, protocolError } from './mcp-errors.js';
 import { passthroughHeaders } from './passthrough.js';
-import { toolAllowed } from './policy.js';
+import { admitMember, admitToolCall, memberAdmits, openAdmitted, refusalOutcome } from './member-policy.js';
 import type { DownstreamCall } from './relay.js';
 import { relayRequest } from './relay-request.js';
 import type { RouterSession } from './router-session.js';
@@ -71,32 +71,23 @@ async function callTool(session: RouterSession, call: ToolCall): Promise<CallToo
   let member = '';
   let errorCode: string | undefined;
   try {
-    await session.openAll();
-    const entry = session.index.byName.get(params.name);
-    // Not listed because its member is down (tools withdrawn): say so rather than that the tool does not exist.
-    const down = entry ? undefined : memberOf(session, params.name);
-    if (down) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [down]);
-    // A hidden tool answers exactly like a missing one, so allow lists do not reveal what exists.
-    if (!entry || !toolAllowed(config.policy, params.name, consumer)) {
-      outcome = entry ? 'denied' : 'error';
-      throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_UNKNOWN_TOOL', [params.name]);
-    }
+    await openAdmitted(session);
+    const entry = session.index.byName.get(params.name) ?? (await unlisted(session, params.name));
     member = entry.member;
-    const rate = services.limiter.take(config.name, params.name, consumer?.name, config.policy);
-    if (!rate.ok) {
-      outcome = 'rate_limited';
-      const retryAfterSeconds = Math.ceil(rate.retryAfterMs / 1000);
-      throw protocolError(JsonRpcCode.ServerError, 'GW_ERR_RATE_LIMITED', [`${params.name} (${rate.limit})`], {
-        retryAfterMs: rate.retryAfterMs,
-        retryAfterSeconds,
-      });
-    }
-    const result = await relayCall(session, entry.member, { ...params, name: entry.tool.name }, call);
+    const caller = session.callerOf(call.id);
+    // The endpoint's policy, then the member's whatever endpoint the call came through: consumer, tool, limits.
+    await admitToolCall(session, entry, caller).catch((err: unknown) => {
+      outcome = refusalOutcome(err) ?? outcome;
+      throw err;
+    });
+    const result = await relayCall(session, { member, params: { ...params, name: entry.tool.name }, caller }, call);
     outcome = result.isError === true ? 'tool_error' : 'ok';
     return result;
   } catch (err) {
-    if (call.cancelled !== undefined) outcome = 'cancelled';
     errorCode = ((err as McpError).data as { code?: string } | undefined)?.code;
+    // A member's consumer list can refuse before the chain runs (its tools are not indexed for this consumer).
+    if (outcome === 'error' && refusalOutcome(err) === 'denied' && errorCode !== 'GW_ERR_MCP_UNKNOWN_TOOL') outcome = 'denied';
+    if (call.cancelled !== undefined) outcome = 'cancelled';
     throw err;
   } finally {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -110,15 +101,22 @@ async function callTool(session: RouterSession, call: ToolCall): Promise<CallToo
   }
 }
 
-/** The member that would serve exposed tool `name` when that member is not up (else undefined). */
-function memberOf(session: RouterSession, name: string): string | undefined {
+/**
+ * Why exposed tool `name` is not in the index: its member refuses the consumer (the member's auth refusal; its
+ * upstream session is not opened for them), its member is down (tools withdrawn: said so rather than that the
+ * tool does not exist), or there is no such tool.
+ */
+async function unlisted(session: RouterSession, name: string): Promise<never> {
   const { links, rule } = session;
   const link = rule.prefixed ? links.find((l) => name.startsWith(l.name + rule.separator)) : links.length === 1 ? links[0] : undefined;
-  return link && link.state !== 'ready' ? link.name : undefined;
+  if (link && !memberAdmits(session, link.name)) await admitMember(session, link.name);
+  if (link && link.state !== 'ready') throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [link.name]);
+  throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_UNKNOWN_TOOL', [name]);
 }
 
 /** Sends the call to the member's upstream session and waits for its answer, mapping progress back to the client's token. */
-async function relayCall(session: RouterSession, memberName: string, params: Params, call: ToolCall): Promise<CallToolResult> {
+async function relayCall(session: RouterSession, target: { member: string; params: Params; caller: string }, call: ToolCall): Promise<CallToolResult> {
+  const { member: memberName, params, caller } = target;
   const upstream = session.links.find((l) => l.name === memberName)?.calls;
   const progressToken = params._meta?.progressToken;
   const onprogress =
@@ -126,7 +124,7 @@ async function relayCall(session: RouterSession, memberName: string, params: Par
       ? undefined
       : (p: Progress) => void call.downstream.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => {});
   const passthrough = passthroughHeaders(call.headers, session.services.pool.get(memberName)?.backend.passthroughHeaders);
-  const meta = upstreamMeta(params._meta, session.callerOf(call.id), passthrough);
+  const meta = upstreamMeta(params._meta, caller, passthrough);
   const timeoutMs = session.services.toolTimeoutMs;
   const options = { downstream: call.downstream, timeoutMs, onprogress, onSent: (sent: UpstreamCall) => call.relayedAs(sent) };
   return toolResult(await relayRequest(upstream, memberName, 'tools/call', { ...params, _meta: meta }, options), memberName);

@@ -24,6 +24,11 @@ export interface BundleConfig {
   readonly prefix: 'always' | 'conditional' | 'never';
   /** Member → its upstream tool names exposed here (Higress toolSet serverTools); unlisted members expose all. */
   readonly tools?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Each enabled member's own compiled policy: every message the bundle routes to a member meets it, on top of
+   * the bundle's. A member without one (missing, disabled) is refused.
+   */
+  readonly policies: ReadonlyMap<string, McpPolicy>;
 }
 
 /** One MCP server as compiled into a snapshot. */

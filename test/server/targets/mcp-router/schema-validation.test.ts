@@ -7,7 +7,7 @@ import { passThroughSchemaValidator } from '../../../../server/targets/mcp-route
 const config: CompiledMcpServer = {
   name: 'plain',
   backendHash: '',
-  policy: { tools: {}, rateLimit: {} },
+  policy: { tools: {}, admit: async () => {}, callTool: async () => {} },
   configHash: 'x',
 };
 
