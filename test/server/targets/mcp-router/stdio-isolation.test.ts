@@ -81,4 +81,21 @@ describe('roots', () => {
     expect(listB).toContain('file:///home/bob');
     expect(listB).not.toContain('alice');
   });
+
+  it('isolation: shared never tells the process of roots, so it neither asks for them nor offers its roots tool', async () => {
+    await addMcpServer(gw, { name: 'shared-no-roots', backend: { ...everythingStdio, isolation: 'shared' } });
+    let asked = 0;
+    const client = await connectMcp(gw, 'shared-no-roots', { capabilities: { roots: { listChanged: true } } });
+    clients.push(client);
+    client.setRequestHandler(ListRootsRequestSchema, async () => {
+      asked++;
+      return { roots: [{ uri: 'file:///home/erin', name: 'erin' }] };
+    });
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('echo');
+    expect(names).not.toContain('get-roots-list');
+    await client.sendRootsListChanged();
+    expect(resultText(await client.callTool({ name: 'echo', arguments: { message: 'after' } }))).toBe('Echo: after');
+    expect(asked).toBe(0);
+  });
 });
