@@ -45,7 +45,7 @@ export interface MuxEvents {
  * progress tokens are rewritten into one upstream space and mapped back, notifications other than progress go to
  * every session. The first `initialize` reaches the server; later ones with the same protocol version are
  * answered from its result, so a server that allows one initialization per process still serves many sessions
- * (the supervisor only puts sessions that declared the same capabilities on one process).
+ * (the supervisor only puts sessions that declared the same capabilities, roots aside, on one process).
  *
  * A server→client request (sampling, elicitation, roots) over stdio carries nothing that names the client
  * request behind it, so on a shared process it goes to a session only when that session is the one with
