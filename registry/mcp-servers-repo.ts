@@ -50,6 +50,8 @@ export interface StdioBackendSpec {
   /** Environment variable → stored secret name. */
   secretEnv?: Record<string, string>;
   cwd?: string;
+  /** `shared` or `per-session` processes; unset: shared, but a session that declares roots gets its own. */
+  isolation?: 'shared' | 'per-session';
 }
 
 /** Several servers at one endpoint. */

@@ -60,7 +60,7 @@ type PostSockets = Map<string, Socket>;
 /** How an upstream answers: `jsonResponse`, POSTs get one JSON body instead of an event stream. */
 export interface RemoteMcpUpstreamOptions {
   jsonResponse?: boolean;
-  /** Serves this server (one per session) instead of the upstream's own tools. */
+  /** Serves this server (one per session, over both transports) instead of the upstream's own tools. */
   server?: () => McpServer;
 }
 
@@ -162,7 +162,7 @@ export async function startRemoteMcpUpstream(generation = 1, port = 0, options: 
     const transport = new SSEServerTransport('/messages', res);
     sse.set(transport.sessionId, transport);
     res.on('close', () => sse.delete(transport.sessionId));
-    await buildServer(generation, sockets).connect(transport);
+    await (options.server?.() ?? buildServer(generation, sockets)).connect(transport);
   });
   app.post('/messages', async (req, res) => {
     const transport = sse.get(String(req.query.sessionId));

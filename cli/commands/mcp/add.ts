@@ -20,6 +20,7 @@ const FLAG_KINDS: Array<[keyof McpAddFlags, string, Kind[]]> = [
   ['env', '--env', ['stdio']],
   ['secretEnv', '--secret-env', ['stdio']],
   ['cwd', '--cwd', ['stdio']],
+  ['isolation', '--isolation', ['stdio']],
   ['setting', '--setting', ['hosted', 'rest']],
   ['secret', '--secret', ['hosted', 'rest']],
   ['overrideOrigin', '--override-origin', ['hosted', 'rest']],

@@ -16,6 +16,7 @@ export interface McpAddFlags {
   secretEnv: string[];
   stdio?: boolean;
   cwd?: string;
+  isolation?: string;
   baseUrl?: string;
   server?: string;
   setting: string[];
@@ -49,6 +50,10 @@ export function withAddFlags(cmd: Command): Command {
     .option('-e, --env <NAME=value>', 'environment variable for a stdio server (repeatable; credentials stored encrypted)', collect, [])
     .option('--secret-env <NAME=value>', 'environment variable stored encrypted whatever its name (repeatable)', collect, [])
     .option('--cwd <dir>', 'working directory of a stdio server')
+    .option(
+      '--isolation <mode>',
+      'stdio: shared (sessions with the same client capabilities share a process, never told of roots) or per-session (a process each); default: shared, own process for sessions that declare roots',
+    )
     .option('--base-url <url>', 'OpenAPI: base URL of the API (replaces servers[0].url)')
     .option('--server <hosted>', 'a hosted server built into agate: quark-search, amap-tools')
     .option('--setting <name=value>', 'setting of a hosted server or {{.config.X}} value of a REST config (repeatable)', collect, [])

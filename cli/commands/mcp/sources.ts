@@ -65,7 +65,11 @@ export function stdioSource(name: string, command: string, args: readonly string
       secrets.push({ name: secretEnv[key]!, value, label: `env ${key}` });
     }
   }
-  const backend = { kind: 'stdio', command, args: [...args], env, secretEnv, ...(f.cwd && { cwd: f.cwd }) };
+  const isolation = f.isolation;
+  if (isolation !== undefined && isolation !== 'shared' && isolation !== 'per-session') {
+    throw new UsageError(`--isolation: must be shared or per-session (got "${isolation}")`);
+  }
+  const backend = { kind: 'stdio', command, args: [...args], env, secretEnv, ...(f.cwd && { cwd: f.cwd }), ...(isolation && { isolation }) };
   return { backend, secrets, summary: `stdio server: ${[command, ...args].join(' ')}`, warnings: [] };
 }
 

@@ -21,10 +21,18 @@ export interface PooledBackend {
   readonly backend: McpBackend;
   /** The member's identity and capabilities as of the latest upstream session; lets sessions initialize without one. */
   info: MemberInfo | undefined;
-  /** The tools the latest upstream session listed, one copy shared by every session that listed the same ones. */
-  tools: readonly Tool[] | undefined;
-  /** `tools` as JSON, to recognise an identical listing. */
-  toolsJson: string | undefined;
+  /**
+   * By client capabilities (capabilityKey): the tools the latest upstream session opened with them listed, one
+   * copy shared by every session that listed the same ones. A server may register tools from the capabilities a
+   * client declares, so a listing is only ever reused for sessions that declared the same.
+   */
+  readonly tools: Map<string, LearntTools>;
+}
+
+/** One listing of a member's tools and its JSON, to recognise an identical one. */
+export interface LearntTools {
+  readonly tools: readonly Tool[];
+  readonly json: string;
 }
 
 /**
@@ -67,7 +75,7 @@ export class BackendPool {
     }
     for (const [name, server] of servers) {
       if (!server.backend || this.entries.has(name)) continue;
-      this.entries.set(name, { hash: server.backendHash, backend: this.build(name, server.backend), info: undefined, tools: undefined, toolsJson: undefined });
+      this.entries.set(name, { hash: server.backendHash, backend: this.build(name, server.backend), info: undefined, tools: new Map() });
     }
     return changed;
   }
@@ -106,12 +114,15 @@ export function learnInfo(pooled: PooledBackend, info: MemberInfo): MemberInfo {
   return info;
 }
 
-/** `tools` as the pooled copy when an earlier upstream session listed the same ones, else `tools`, now the pooled copy. */
-export function learnTools(pooled: PooledBackend, tools: readonly Tool[]): readonly Tool[] {
+/**
+ * `tools` as the pooled copy when an earlier upstream session opened with the client capabilities `capsKey`
+ * listed the same ones, else `tools`, now the pooled copy for `capsKey`.
+ */
+export function learnTools(pooled: PooledBackend, capsKey: string, tools: readonly Tool[]): readonly Tool[] {
   const json = JSON.stringify(tools);
-  if (pooled.tools && pooled.toolsJson === json) return pooled.tools;
-  pooled.tools = tools;
-  pooled.toolsJson = json;
+  const known = pooled.tools.get(capsKey);
+  if (known && known.json === json) return known.tools;
+  pooled.tools.set(capsKey, { tools, json });
   return tools;
 }
 

@@ -1,5 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { BackendRecipe } from './types.js';
 
 /**
@@ -10,6 +10,15 @@ import type { BackendRecipe } from './types.js';
  */
 export interface UpstreamMessageExtra extends MessageExtraInfo {
   readonly relatedRequestId?: RequestId;
+}
+
+/** What a backend may want to know about the session it opens an upstream connection for. */
+export interface ConnectOptions {
+  /**
+   * The capabilities the downstream client declared (and the router declares upstream as its own). A backend
+   * that shares one upstream between sessions (stdio) only shares it between sessions that declared the same.
+   */
+  readonly clientCapabilities?: ClientCapabilities;
 }
 
 /**
@@ -24,7 +33,7 @@ export interface McpBackend {
    * Opens one upstream connection (one upstream MCP session); the caller owns and closes the transport.
    * Rejects when the backend cannot be reached; the router retries with backoff.
    */
-  connect(): Promise<Transport>;
+  connect(options?: ConnectOptions): Promise<Transport>;
   /**
    * Lower-case client headers this backend may receive on tools/call as `io.agate/passthrough-auth` `_meta`
    * (configured credential passthrough); absent or empty: the router passes none.

@@ -26,6 +26,7 @@ import type { Logger } from 'pino';
 import type { TurnBudget } from '../../pipeline/turn-budget.js';
 import type { z } from 'zod';
 import { learnInfo, learnTools, type BackendPool, type MemberInfo, type PooledBackend } from './backend-pool.js';
+import { capabilityKey } from './client-capabilities.js';
 import { isObject } from './json-rpc.js';
 import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
 import type { DownstreamCall, DownstreamRelay } from './relay.js';
@@ -227,7 +228,8 @@ export class MemberLink {
   private async handshake(pooled: PooledBackend, client: Client, first: boolean) {
     const ms = this.owner.services.timing.connectTimeoutMs;
     const step = <T>(work: Promise<T>): Promise<T> => withTimeout(work, ms);
-    const transport: Transport = await step(pooled.backend.connect());
+    const clientCapabilities = this.owner.clientCapabilities;
+    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities }));
     await step(client.connect(transport, { timeout: ms }));
     const turns = this.owner.services.turns;
     const calls = new UpstreamCalls(transport, (finish) => turns.finish(finish), (n, related) => this.relayNotification(n, related));
@@ -239,9 +241,11 @@ export class MemberLink {
     for (const uri of this.subscriptions ?? []) await step(client.subscribeResource({ uri })).catch(() => {});
     // A first opening of a member whose tools an earlier session listed, and which says what it said then, takes
     // that listing (a server whose tools change says so with list_changed): a round trip less before the call that
-    // opened the link. A reconnect lists again: the upstream may have been replaced.
-    const reuse = first && info === known && pooled.tools !== undefined;
-    const tools = !info.capabilities.tools ? [] : reuse ? pooled.tools! : learnTools(pooled, await step(listAllTools(client)));
+    // opened the link. A reconnect lists again: the upstream may have been replaced. Only a listing learnt under
+    // the same client capabilities counts: the server may offer other tools to other clients.
+    const capsKey = capabilityKey(clientCapabilities);
+    const learnt = first && info === known ? pooled.tools.get(capsKey) : undefined;
+    const tools = !info.capabilities.tools ? [] : learnt ? learnt.tools : learnTools(pooled, capsKey, await step(listAllTools(client)));
     return { info, tools, sentLevel, calls };
   }
 
@@ -280,7 +284,7 @@ export class MemberLink {
       const pooled = this.owner.services.pool.get(this.name);
       const tools = await listAllTools(client).catch(() => undefined);
       if (!tools || client !== this.client) return;
-      this.tools = pooled?.hash === this.hash ? learnTools(pooled, tools) : tools;
+      this.tools = pooled?.hash === this.hash ? learnTools(pooled, capabilityKey(caps), tools) : tools;
       this.owner.linkChanged(true);
     });
     // A request the upstream sent on a call's stream goes to the stream of the client request behind that call.

@@ -91,6 +91,18 @@ describe('agate mcp add: each source kind round-trips through the registry', () 
     expect(s.raw).not.toMatch(/tok-42|hidden/);
   });
 
+  it.each([['per-session'], ['shared']])('stdio --isolation %s is stored as the backend isolation', async (isolation) => {
+    const name = `iso-${isolation}`;
+    const r = await cli('mcp', 'add', name, '--stdio', '--isolation', isolation, '--', 'node', 'server.js');
+    expect(r.code, r.stderr).toBe(0);
+    expect(stored(name).spec.backend).toMatchObject({ kind: 'stdio', command: 'node', isolation });
+  });
+
+  it('stdio without --isolation stores none (shared, own process for sessions with roots)', async () => {
+    expect((await cli('mcp', 'add', 'iso-auto', '--stdio', '--', 'node', 'server.js')).code).toBe(0);
+    expect(stored('iso-auto').spec.backend).not.toHaveProperty('isolation');
+  });
+
   it('REST config: a key written in server.config moves into a secret; export prints the config without it', async () => {
     const path = file('weather.yaml', WEATHER);
     const r = await cli('mcp', 'add', 'weather', path, '--override-origin', 'https://api.weather.example=http://127.0.0.1:9');
@@ -227,6 +239,8 @@ describe('agate mcp list, show, remove', () => {
     [['mcp', 'add', 'x', 'https://e.example/mcp', '--max-message-bytes', 'huge'], '--max-message-bytes: must be a size'],
     [['mcp', 'add', 'x', 'https://e.example/mcp', '--max-concurrent', 'many'], '--max-concurrent: must be an integer'],
     [['mcp', 'add', 'x', 'https://e.example/mcp', '--max-concurrent', '-1'], 'maxConcurrentRequests'],
+    [['mcp', 'add', 'x', 'https://e.example/mcp', '--isolation', 'per-session'], '--isolation does not apply to a remote server'],
+    [['mcp', 'add', 'x', '--stdio', '--isolation', 'private', '--', 'node'], '--isolation: must be shared or per-session (got "private")'],
   ])('usage errors exit 2 and change nothing: %j', async (args, message) => {
     const r = await cli(...args);
     expect(r.code).toBe(2);

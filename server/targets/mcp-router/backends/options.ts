@@ -9,9 +9,13 @@ export type RemoteBackendSpec = Extract<McpBackendSpec, { kind: 'remote' }>;
 
 /** Supervision and limits of a stdio server; any field may come from the server's config or the defaults. */
 export interface StdioTuning {
-  /** `shared`: one process serves every session; `per-session`: one process per downstream session. */
-  readonly mode: 'shared' | 'per-session';
-  /** Most processes at once in `per-session` mode; one more session is refused. */
+  /**
+   * `shared`: sessions that declared the same client capabilities share one process, which is never told of
+   * roots; `per-session`: one process per session; `auto` (the default, no `isolation` in the config): shared,
+   * but a session that declares roots gets a process of its own.
+   */
+  readonly isolation: 'auto' | 'shared' | 'per-session';
+  /** Most processes of their own (per-session) at once; one more session that needs one is refused. */
   readonly maxProcesses: number;
   /** Deadline of one request without an answer or progress, ms (0: none). */
   readonly requestTimeoutMs: number;
@@ -53,7 +57,7 @@ export interface StdioBackendOptions extends StdioTuning {
 
 /** Built-in stdio defaults. */
 export const STDIO_DEFAULTS: StdioTuning = Object.freeze({
-  mode: 'shared',
+  isolation: 'auto',
   maxProcesses: 16,
   requestTimeoutMs: 120_000,
   maxLineBytes: 4 * 1024 * 1024,

@@ -1,6 +1,6 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from 'pino';
-import type { BackendFactory } from '../backend.js';
+import type { BackendFactory, ConnectOptions } from '../backend.js';
 import type { BackendRecipe } from '../types.js';
 import type { BackendHealth, SupervisedBackend } from './backend-health.js';
 import { resolveStdioOptions, type StdioBackendOptions, type StdioBackendSpec, type StdioTuning } from './options.js';
@@ -36,9 +36,12 @@ export class StdioBackend implements SupervisedBackend {
     return this.supervisor.pids;
   }
 
-  /** Opens one upstream session (starting the process if needed); rejects fast while crash-looping. */
-  connect(): Promise<Transport> {
-    return this.supervisor.connect();
+  /**
+   * Opens one upstream session (starting the process if needed) for a client with `options.clientCapabilities`;
+   * rejects fast while crash-looping.
+   */
+  connect(options?: ConnectOptions): Promise<Transport> {
+    return this.supervisor.connect(options);
   }
 
   /** Stops every process of this server. */

@@ -4,7 +4,10 @@ import {
   type JSONRPCRequest,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { gatewayError } from '../../../errors/index.js';
+import { withoutRoots } from '../client-capabilities.js';
 import { isNotification, isRequest } from '../json-rpc.js';
+import { JsonRpcCode } from '../mcp-errors.js';
 import { RequestDeadlines } from './request-deadlines.js';
 
 type Sink = (message: JSONRPCMessage) => Promise<void>;
@@ -19,6 +22,16 @@ interface Route {
   readonly protocolVersion?: unknown;
 }
 
+/** What a mux is for. */
+export interface MuxOptions {
+  /** The server's name (logs, errors). */
+  readonly server: string;
+  /** Deadline of one request without an answer or progress, ms (0: none). */
+  readonly requestTimeoutMs: number;
+  /** Whether the process may serve several sessions (else it is one session's own). */
+  readonly shared: boolean;
+}
+
 /** What the mux tells its owner. */
 export interface MuxEvents {
   /** An upstream `initialize` succeeded (the process is serving). */
@@ -29,10 +42,16 @@ export interface MuxEvents {
 
 /**
  * Several upstream MCP sessions over one stdio process. Each connection is an SDK `Transport`; request ids and
- * progress tokens are rewritten into one upstream space and mapped back, server→client requests go to the
- * session with the latest request in flight, other notifications go to every session. The first `initialize`
- * reaches the server; later ones with the same protocol version are answered from its result, so a server that
- * allows one initialization per process still serves many sessions.
+ * progress tokens are rewritten into one upstream space and mapped back, notifications other than progress go to
+ * every session. The first `initialize` reaches the server; later ones with the same protocol version are
+ * answered from its result, so a server that allows one initialization per process still serves many sessions
+ * (the supervisor only puts sessions that declared the same capabilities, roots aside, on one process).
+ *
+ * A server→client request (sampling, elicitation, roots) over stdio carries nothing that names the client
+ * request behind it, so on a shared process it goes to a session only when that session is the one with
+ * requests in flight; otherwise it is refused to the server (GW_ERR_MCP_SERVER_REQUEST_UNATTRIBUTED), never
+ * guessed. A shared process is never told of roots (they are one session's, and the process serves others), so
+ * its `roots/list` is refused too. A process of its own sends everything to its one session.
  */
 export class StdioMux {
   private readonly connections = new Set<MuxConnection>();
@@ -45,12 +64,11 @@ export class StdioMux {
   private nextToken = 1;
 
   constructor(
-    server: string,
-    requestTimeoutMs: number,
+    private readonly options: MuxOptions,
     private readonly sink: Sink,
     private readonly events: MuxEvents,
   ) {
-    this.deadlines = new RequestDeadlines(server, requestTimeoutMs, (upstreamId, expiry) => {
+    this.deadlines = new RequestDeadlines(options.server, options.requestTimeoutMs, (upstreamId, expiry) => {
       const route = this.drop(upstreamId);
       if (!route) return;
       void this.sink(expiry.cancel).catch(() => {});
@@ -75,6 +93,8 @@ export class StdioMux {
     if (isRequest(message)) return this.sendRequest(conn, message);
     if (isNotification(message)) {
       if (message.method === 'notifications/initialized' && conn.initFromCache) return;
+      // The shared process was not told of roots: one session's changes are not its business.
+      if (message.method === 'notifications/roots/list_changed' && this.options.shared) return;
       if (message.method === 'notifications/cancelled') {
         const upstreamId = this.upstreamIdOf(conn, (message.params as { requestId?: RequestId }).requestId);
         if (upstreamId === undefined) return;
@@ -133,7 +153,8 @@ export class StdioMux {
     for (const conn of all) conn.terminate();
   }
 
-  private sendRequest(conn: MuxConnection, message: JSONRPCRequest): Promise<void> {
+  private sendRequest(conn: MuxConnection, request: JSONRPCRequest): Promise<void> {
+    const message = this.options.shared && request.method === 'initialize' ? withoutClientRoots(request) : request;
     const params = message.params ?? {};
     if (message.method === 'initialize' && this.initialized && this.initialized.protocolVersion === params.protocolVersion) {
       conn.initFromCache = true;
@@ -171,16 +192,29 @@ export class StdioMux {
   }
 
   private deliverServerRequest(message: JSONRPCRequest): void {
-    // Sampling, elicitation and roots requests belong to a tool call in flight: ask its session.
-    let target: MuxConnection | undefined;
-    for (const route of this.routes.values()) target = route.conn;
-    target ??= this.connections.values().next().value;
+    // A ping asks whether the client side is alive: the gateway is, and answering it gives away nothing.
+    if (message.method === 'ping') return void this.sink({ jsonrpc: '2.0', id: message.id, result: {} }).catch(() => {});
+    const target = this.attribute(message);
     if (!target) {
-      void this.sink({ jsonrpc: '2.0', id: message.id, error: { code: -32603, message: 'No client session is connected' } }).catch(() => {});
+      const error = gatewayError('GW_ERR_MCP_SERVER_REQUEST_UNATTRIBUTED', message.method, this.options.server);
+      const reply = { jsonrpc: '2.0' as const, id: message.id, error: { code: JsonRpcCode.InternalError, message: error.message, data: { code: error.code } } };
+      void this.sink(reply).catch(() => {});
       return;
     }
     this.serverRequests.set(message.id, target);
     target.receive(message);
+  }
+
+  /** The one session a server→client request can only have come from, if there is one (see the class comment). */
+  private attribute(message: JSONRPCRequest): MuxConnection | undefined {
+    if (!this.options.shared) return this.connections.size === 1 ? this.connections.values().next().value : undefined;
+    if (message.method === 'roots/list') return undefined;
+    let owner: MuxConnection | undefined;
+    for (const route of this.routes.values()) {
+      if (owner && route.conn !== owner) return undefined;
+      owner = route.conn;
+    }
+    return owner;
   }
 
   private upstreamIdOf(conn: MuxConnection, id: RequestId | undefined): RequestId | undefined {
@@ -196,6 +230,13 @@ export class StdioMux {
     if (route.upstreamToken !== undefined) this.tokens.delete(route.upstreamToken);
     return route;
   }
+}
+
+/** An `initialize` request declaring the client's capabilities without `roots`. */
+function withoutClientRoots(request: JSONRPCRequest): JSONRPCRequest {
+  const params = request.params as { capabilities?: Record<string, unknown> } | undefined;
+  if (!params?.capabilities?.roots) return request;
+  return { ...request, params: { ...params, capabilities: withoutRoots(params.capabilities) } };
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from 'pino';
+import type { ConnectOptions } from '../backend.js';
+import { capabilityKey, withoutRoots } from '../client-capabilities.js';
 import { BackendHealth } from './backend-health.js';
 import { CrashPolicy } from './crash-policy.js';
 import type { StdioBackendOptions } from './options.js';
@@ -10,13 +12,17 @@ import { StdioMux } from './stdio-mux.js';
 interface Slot {
   readonly child: StdioChild;
   readonly mux: StdioMux;
+  /** The client capabilities (without roots) of the sessions a shared process serves; undefined: one session's own. */
+  readonly sharedKey: string | undefined;
   ready: boolean;
+  idleTimer?: NodeJS.Timeout;
 }
 
 /**
- * Runs the processes of one stdio server. `shared` mode keeps one process for every session, started on demand
- * and stopped after `idleShutdownMs` without sessions; `per-session` mode starts one per session (up to
- * `maxProcesses`) and stops it with the session. A crash ends the sessions on that process (the router
+ * Runs the processes of one stdio server. A shared process serves every session that declared the same client
+ * capabilities (a server may register tools from them, and it initializes once), started on demand and stopped
+ * after `idleShutdownMs` without sessions; a process of its own (isolation `per-session`, or `auto` for a session
+ * that declares roots) serves one session (up to `maxProcesses` of them) and stops with it. A crash ends the sessions on that process (the router
  * reconnects them); the next start waits out an exponential backoff, and a crash loop holds the server stopped
  * for a cool-down. Restarts are driven by demand, so a server nobody uses is never restarted.
  */
@@ -26,9 +32,8 @@ export class StdioSupervisor {
   private readonly slots = new Set<Slot>();
   private readonly policy: CrashPolicy;
   private readonly log: Logger;
-  private shared: Slot | undefined;
-  private starting: Promise<Slot> | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly shared = new Map<string, Slot>();
+  private readonly starting = new Map<string, Promise<Slot>>();
   private coolDownTimer: NodeJS.Timeout | undefined;
   private lastCrash = '';
   private closed = false;
@@ -47,25 +52,29 @@ export class StdioSupervisor {
     return [...this.slots].map((s) => s.child.pid).filter((pid): pid is number => pid !== undefined);
   }
 
-  /** A new upstream session: on the shared process, or on a process of its own. */
-  async connect(): Promise<Transport> {
-    this.assertAvailable();
-    const slot = this.options.mode === 'shared' ? await this.sharedSlot() : await this.startSlot();
+  /** A new upstream session: on the shared process for its client capabilities, or on a process of its own. */
+  async connect(options: ConnectOptions = {}): Promise<Transport> {
+    const caps = options.clientCapabilities ?? {};
+    const { isolation } = this.options;
+    const own = isolation === 'per-session' || (isolation === 'auto' && caps.roots !== undefined);
+    this.assertAvailable(own);
+    const slot = own ? await this.startSlot(undefined) : await this.sharedSlot(capabilityKey(withoutRoots(caps)));
     if (slot.child.isExited) throw new Error(`MCP server "${this.options.name}" exited while starting: ${this.lastCrash}`);
-    clearTimeout(this.idleTimer);
+    clearTimeout(slot.idleTimer);
     return slot.mux.attach();
   }
 
   /** Stops every process and refuses new sessions (server removed or changed, gateway shutdown). */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.idleTimer);
+    for (const slot of this.slots) clearTimeout(slot.idleTimer);
     clearTimeout(this.coolDownTimer);
     await Promise.all([...this.slots].map((slot) => slot.child.stop()));
     this.health.set('stopped', 'closed');
   }
 
-  private assertAvailable(): void {
+  /** Throws when no session may start now; `own`: the session needs a process of its own. */
+  private assertAvailable(own: boolean): void {
     const name = this.options.name;
     if (this.closed) throw new Error(`MCP server "${name}": backend is closed`);
     if (this.policy.isLooping()) {
@@ -74,33 +83,39 @@ export class StdioSupervisor {
         `MCP server "${name}" is crash-looping (${this.options.maxCrashes} crashes within ${this.options.crashWindowMs} ms, last: ${this.lastCrash}); held stopped until ${until}`,
       );
     }
-    if (this.options.mode === 'per-session' && this.slots.size >= this.options.maxProcesses) {
+    const owned = [...this.slots].filter((s) => s.sharedKey === undefined).length;
+    if (own && owned >= this.options.maxProcesses) {
       throw new Error(`MCP server "${name}": all ${this.options.maxProcesses} per-session processes are in use`);
     }
   }
 
-  private async sharedSlot(): Promise<Slot> {
-    if (this.shared && !this.shared.child.isExited) return this.shared;
-    this.starting ??= this.startSlot().finally(() => {
-      this.starting = undefined;
-    });
-    return this.starting;
+  private async sharedSlot(key: string): Promise<Slot> {
+    const running = this.shared.get(key);
+    if (running && !running.child.isExited) return running;
+    let starting = this.starting.get(key);
+    if (!starting) {
+      starting = this.startSlot(key).finally(() => this.starting.delete(key));
+      this.starting.set(key, starting);
+    }
+    return starting;
   }
 
-  private async startSlot(): Promise<Slot> {
+  /** Starts a process: shared by the sessions with capabilities `sharedKey`, or (undefined) one session's own. */
+  private async startSlot(sharedKey: string | undefined): Promise<Slot> {
     const wait = this.policy.waitBeforeStart();
     if (wait > this.options.maxStartWaitMs) {
       throw new Error(`MCP server "${this.options.name}" is restarting after a crash (${this.lastCrash}); next start in ${wait} ms`);
     }
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    this.assertAvailable();
-    return this.spawn();
+    this.assertAvailable(sharedKey === undefined);
+    return this.spawn(sharedKey);
   }
 
-  private spawn(): Slot {
+  private spawn(sharedKey: string | undefined): Slot {
     if (this.slots.size === 0) this.health.set('starting');
     let slot: Slot | undefined;
-    const mux = new StdioMux(this.options.name, this.options.requestTimeoutMs, (m) => child.send(m), {
+    const muxOptions = { server: this.options.name, requestTimeoutMs: this.options.requestTimeoutMs, shared: sharedKey !== undefined };
+    const mux = new StdioMux(muxOptions, (m) => child.send(m), {
       onReady: () => this.onReady(slot),
       onIdle: () => this.onIdle(slot),
     });
@@ -108,10 +123,11 @@ export class StdioSupervisor {
       onMessage: (m) => mux.deliver(m),
       onExit: (exit) => this.onExit(slot as Slot, exit),
     });
-    slot = { child, mux, ready: false };
+    slot = { child, mux, sharedKey, ready: false };
     this.slots.add(slot);
-    if (this.options.mode === 'shared') this.shared = slot;
-    this.log.info({ pid: child.pid, command: this.options.command, mode: this.options.mode }, 'mcp stdio server started');
+    if (sharedKey !== undefined) this.shared.set(sharedKey, slot);
+    const isolation = sharedKey === undefined ? 'per-session' : 'shared';
+    this.log.info({ pid: child.pid, command: this.options.command, isolation }, 'mcp stdio server started');
     return slot;
   }
 
@@ -123,20 +139,21 @@ export class StdioSupervisor {
 
   private onIdle(slot: Slot | undefined): void {
     if (!slot || slot.child.isExited) return;
-    if (this.options.mode === 'per-session') return void slot.child.stop();
+    if (slot.sharedKey === undefined) return void slot.child.stop();
     if (this.options.idleShutdownMs <= 0) return;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
       if (slot.mux.size > 0) return;
       this.log.info({ pid: slot.child.pid, idleMs: this.options.idleShutdownMs }, 'mcp stdio server idle: stopping');
       void slot.child.stop();
     }, this.options.idleShutdownMs);
-    this.idleTimer.unref();
+    slot.idleTimer.unref();
   }
 
   private onExit(slot: Slot, exit: ChildExit): void {
     this.slots.delete(slot);
-    if (this.shared === slot) this.shared = undefined;
+    clearTimeout(slot.idleTimer);
+    if (slot.sharedKey !== undefined && this.shared.get(slot.sharedKey) === slot) this.shared.delete(slot.sharedKey);
     slot.mux.closeAll();
     if (exit.requested || this.closed) {
       if (this.slots.size === 0 && this.health.state !== 'crash-looping') this.health.set('stopped', 'stopped');

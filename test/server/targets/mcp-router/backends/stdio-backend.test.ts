@@ -97,7 +97,7 @@ describe('stdio backend with @modelcontextprotocol/server-everything', () => {
   });
 
   it('runs one process per session in per-session mode, up to the cap', async () => {
-    const backend = everythingBackend(captureLog(), { mode: 'per-session', maxProcesses: 2 });
+    const backend = everythingBackend(captureLog(), { isolation: 'per-session', maxProcesses: 2 });
     const a = await connectClient(backend);
     await connectClient(backend);
     const [pidA] = backend.pids;

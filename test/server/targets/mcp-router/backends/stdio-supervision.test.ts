@@ -146,7 +146,7 @@ describe('stdio supervision', () => {
   });
 
   it('leaves nothing behind when removed in the middle of crashes and restarts', async () => {
-    const tuning = { mode: 'per-session' as const, maxProcesses: 4, restartInitialMs: 100, maxCrashes: 50 };
+    const tuning = { isolation: 'per-session' as const, maxProcesses: 4, restartInitialMs: 100, maxCrashes: 50 };
     const { backend } = fixtureBackend('crash-after-calls.mjs', captureLog(), tuning, { CRASH_AFTER: '1' });
     const sessions = await Promise.all([0, 1, 2].map(() => connectClient(backend)));
     await Promise.all(sessions.map((c) => c.callTool({ name: 'count' })));
