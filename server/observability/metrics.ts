@@ -55,6 +55,12 @@ export class GatewayMetrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [this.registry],
   });
+  readonly registryWritesDeferred = new Counter({
+    name: 'agate_registry_writes_deferred_total',
+    help: 'Background registry writes (usage, heartbeat) put off because another process held the write lock; retried later',
+    labelNames: ['write'] as const,
+    registers: [this.registry],
+  });
   readonly configVersion = new Gauge({
     name: 'agate_config_version',
     help: 'Registry config version of the snapshot being served',
