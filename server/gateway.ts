@@ -66,9 +66,9 @@ export interface RunningGateway {
 
 /** Opens the registry (refusing a corrupt one), compiles the first snapshot and starts both listeners. */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const log = options.log ?? createLogger();
-  const registry = Registry.open(options.dbPath, { quickCheck: true });
   const metrics = new GatewayMetrics();
+  const log = options.log ?? createLogger({ onWriteFailure: (kind) => metrics.logWriteFailures.inc({ kind }) });
+  const registry = Registry.open(options.dbPath, { quickCheck: true });
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
   const proxyTarget = new HttpProxyTarget(dispatcher);
   const targets = new Map<TargetKind, RouteTarget>([['http-proxy', proxyTarget]]);

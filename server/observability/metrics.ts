@@ -61,6 +61,12 @@ export class GatewayMetrics {
     labelNames: ['write'] as const,
     registers: [this.registry],
   });
+  readonly logWriteFailures = new Counter({
+    name: 'agate_log_write_failures_total',
+    help: 'Log writes that failed (error: the device refused it, e.g. ENOSPC) or lines dropped because the log buffer was full',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly configVersion = new Gauge({
     name: 'agate_config_version',
     help: 'Registry config version of the snapshot being served',
