@@ -19,6 +19,9 @@ export interface OpenDbOptions {
   busyTimeoutMs?: number;
 }
 
+/** How long a write waits for another process's lock unless told otherwise. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 interface Migration {
   version: number;
   name: string;
@@ -48,8 +51,8 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
   let db: Db;
   try {
     db = new Database(path);
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    enableWal(db, options.busyTimeoutMs ?? 5000);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+    enableWal(db, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   } catch (err) {
     throw openFailure(path, err);
   }

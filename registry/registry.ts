@@ -1,4 +1,4 @@
-import { openDb, type Db, type OpenDbOptions } from './db.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openDb, type Db, type OpenDbOptions } from './db.js';
 import { AuditRepo } from './audit-repo.js';
 import { createRoutesRepo, type RouteSpec } from './routes-repo.js';
 import { createUpstreamsRepo, type UpstreamSpec } from './upstreams-repo.js';
@@ -11,6 +11,14 @@ import { createLlmRoutesRepo, type LlmRouteSpec } from './llm-routes-repo.js';
 import { LlmUsageRepo } from './llm-usage-repo.js';
 import { GatewayInstancesRepo } from './gateway-instances-repo.js';
 import type { SpecStore } from './spec-store.js';
+
+/** The result of {@link Registry.tryWrite}: the value, or the error and whether it was another process's lock. */
+export type WriteAttempt<T> = { ok: true; value: T } | { ok: false; busy: boolean; error: Error };
+
+/** Whether `err` is SQLite's SQLITE_BUSY (or an extended BUSY code): another connection holds the lock. */
+export function isBusy(err: unknown): boolean {
+  return typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
+}
 
 /** The registry: one SQLite file, one repository per entity. */
 export class Registry {
@@ -29,6 +37,7 @@ export class Registry {
   private constructor(
     readonly db: Db,
     readonly path: string,
+    private readonly busyTimeoutMs: number,
   ) {
     this.audit = new AuditRepo(db);
     this.routes = createRoutesRepo(db, this.audit);
@@ -44,7 +53,7 @@ export class Registry {
 
   /** Opens the registry at `path` (migrating it) and returns the repositories. */
   static open(path: string, options: OpenDbOptions = {}): Registry {
-    return new Registry(openDb(path, options), path);
+    return new Registry(openDb(path, options), path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   }
 
   /** Secrets; the key is loaded (or generated) on first use, so commands that never touch secrets skip it. */
@@ -61,6 +70,23 @@ export class Registry {
   /** Runs `fn` in one BEGIN IMMEDIATE transaction: all of its writes commit, or none. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * Runs the write `fn` without waiting for another process's write lock: where a normal write would sleep in
+   * SQLite's busy handler (blocking the event loop up to the busy timeout), this one fails at once with
+   * `busy: true`, so a gateway can keep what it meant to write and retry later. `wait` keeps the normal busy
+   * timeout (shutdown, when nothing is served any more).
+   */
+  tryWrite<T>(fn: () => T, options: { wait?: boolean } = {}): WriteAttempt<T> {
+    if (!options.wait) this.db.pragma('busy_timeout = 0');
+    try {
+      return { ok: true, value: fn() };
+    } catch (err) {
+      return { ok: false, busy: isBusy(err), error: err as Error };
+    } finally {
+      if (!options.wait) this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+    }
   }
 
   /** Whether nothing has been configured yet (first start). */

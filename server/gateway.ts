@@ -2,10 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Agent } from 'undici';
-import { Registry, type BackendHealthReport } from '../registry/index.js';
+import { Registry, type BackendHealthReport, type GatewayInstance } from '../registry/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { HealthWatch, collectBackendHealth } from './observability/backend-health-report.js';
+import { InstanceReporter } from './observability/instance-reporter.js';
 import { observability } from './filters/observability.js';
 import { HealthChecks, HttpProxyTarget, TargetStates } from './targets/http-proxy/index.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/index.js';
@@ -65,9 +66,9 @@ export interface RunningGateway {
 
 /** Opens the registry (refusing a corrupt one), compiles the first snapshot and starts both listeners. */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const log = options.log ?? createLogger();
-  const registry = Registry.open(options.dbPath, { quickCheck: true });
   const metrics = new GatewayMetrics();
+  const log = options.log ?? createLogger({ onWriteFailure: (kind) => metrics.logWriteFailures.inc({ kind }) });
+  const registry = Registry.open(options.dbPath, { quickCheck: true });
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
   const proxyTarget = new HttpProxyTarget(dispatcher);
   const targets = new Map<TargetKind, RouteTarget>([['http-proxy', proxyTarget]]);
@@ -86,7 +87,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets });
   const startedAt = new Date().toISOString();
   const listeners: Array<{ name: string; url: string }> = [];
-  const report = () => reportInstance(registry, snapshots, startedAt, listeners, health.take(), log);
+  const build = () => instanceRow({ snapshots, startedAt, listeners, backendHealth: health.take() });
+  const reporter = new InstanceReporter({ registry, metrics, log, build });
+  const report = () => reporter.report();
   // Backend health (MCP backends' states, ejected or unhealthy HTTP targets) is reported within half a second of a change.
   const healthSources = { mcp: mcpRouter.services.pool, http: states };
   const health = new HealthWatch(() => collectBackendHealth(healthSources), () => report());
@@ -144,6 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     close() {
       closing ??= (async () => {
         clearInterval(heartbeat);
+        reporter.close();
         health.stop();
         snapshots.stop();
         healthChecks.close();
@@ -231,25 +235,12 @@ function trackResponses(server: Server): Server {
   return server;
 }
 
-function reportInstance(
-  registry: Registry,
-  snapshots: SnapshotManager,
-  startedAt: string,
-  listeners: Array<{ name: string; url: string }>,
-  backendHealth: BackendHealthReport,
-  log: Logger,
-): void {
-  try {
-    registry.instances.report({
-      pid: process.pid,
-      host: hostname(),
-      startedAt,
-      heartbeatAt: new Date().toISOString(),
-      listeners,
-      ...snapshots.status,
-      backendHealth,
-    });
-  } catch (err) {
-    log.warn({ err }, 'could not report gateway status to the registry');
-  }
+/** This process's `gateway_instances` row as of now. */
+function instanceRow(o: {
+  snapshots: SnapshotManager;
+  startedAt: string;
+  listeners: Array<{ name: string; url: string }>;
+  backendHealth: BackendHealthReport;
+}): GatewayInstance {
+  return { pid: process.pid, host: hostname(), startedAt: o.startedAt, heartbeatAt: new Date().toISOString(), listeners: o.listeners, ...o.snapshots.status, backendHealth: o.backendHealth };
 }

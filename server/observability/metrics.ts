@@ -55,6 +55,18 @@ export class GatewayMetrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [this.registry],
   });
+  readonly registryWritesDeferred = new Counter({
+    name: 'agate_registry_writes_deferred_total',
+    help: 'Background registry writes (usage, heartbeat) put off because another process held the write lock; retried later',
+    labelNames: ['write'] as const,
+    registers: [this.registry],
+  });
+  readonly logWriteFailures = new Counter({
+    name: 'agate_log_write_failures_total',
+    help: 'Log writes that failed (error: the device refused it, e.g. ENOSPC) or lines dropped because the log buffer was full',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly configVersion = new Gauge({
     name: 'agate_config_version',
     help: 'Registry config version of the snapshot being served',

@@ -1,6 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Registry } from '../../registry/index.js';
-import { spawnCli } from './cli.js';
+import { CLI_PATH, spawnCli } from './cli.js';
 import { waitFor } from './gateway.js';
 
 /** A spawned `agate serve` process, ready to take requests. */
@@ -23,13 +23,28 @@ export interface ServeProcess {
  * Spawns `agate serve` on 127.0.0.1 with ports 0 and no demo upstream, and waits until the process
  * has reported its listeners in the registry (what `agate status` reads).
  */
-export async function spawnServe(db: string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
+export async function spawnServe(
+  db: string,
+  options: {
+    args?: string[];
+    env?: NodeJS.ProcessEnv;
+    /** The child's stdout: an open fd (e.g. on /dev/full), or `unread`, a pipe this side never reads. */
+    stdout?: number | 'unread';
+  } = {},
+): Promise<ServeProcess> {
   const adminToken = 'agt_test_' + Math.random().toString(36).slice(2);
   const args = ['serve', '--port', '0', '--admin-port', '0', '--demo-port', '0', '--host', '127.0.0.1', ...(options.args ?? [])];
-  const child = spawnCli(args, db, { AGATE_ADMIN_TOKEN: adminToken, AGATE_LOG_LEVEL: 'warn', ...options.env });
+  const env = { AGATE_ADMIN_TOKEN: adminToken, AGATE_LOG_LEVEL: 'warn', ...options.env };
+  const child =
+    options.stdout === undefined
+      ? spawnCli(args, db, env)
+      : spawn(process.execPath, [CLI_PATH, '--db', db, ...args], {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', options.stdout === 'unread' ? 'pipe' : options.stdout, 'pipe'],
+        });
   let stderr = '';
   child.stderr!.on('data', (c) => (stderr += c));
-  child.stdout!.resume();
+  if (options.stdout === undefined) child.stdout!.resume();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );

@@ -68,23 +68,27 @@ export class UsageRecorder {
     }
   }
 
-  /** Writes what has accumulated; a failed write is logged and its rows kept for the next try. */
-  flush(): void {
+  /**
+   * Writes what has accumulated; a failed write keeps its rows (merged with newer ones) for the next try.
+   * Another process's write lock fails the write at once (counted, retried on the next tick) instead of
+   * blocking the event loop in SQLite's busy wait; `wait` (shutdown only) allows that wait.
+   */
+  flush(wait = false): void {
     if (this.pending.size === 0) return;
     const rows = [...this.pending.values()];
     this.pending = new Map();
-    try {
-      this.registry.llmUsage.add(rows);
-    } catch (err) {
-      this.log.warn({ err }, 'could not write LLM usage; will retry');
-      for (const r of rows) this.merge(r);
-    }
+    const write = () => this.registry.llmUsage.add(rows);
+    const attempt = this.registry.tryWrite(write, { wait });
+    if (attempt.ok) return;
+    for (const r of rows) this.merge(r);
+    if (attempt.busy) this.metrics.registryWritesDeferred.inc({ write: 'usage' });
+    else this.log.warn({ err: attempt.error }, 'could not write LLM usage; will retry');
   }
 
   /** Final flush and timer stop (gateway shutdown, before the registry closes). */
   close(): void {
     clearInterval(this.timer);
-    this.flush();
+    this.flush(true);
   }
 
   private row(e: Pick<UsageEvent, 'consumer' | 'route' | 'provider' | 'model'>): LlmUsageRow {

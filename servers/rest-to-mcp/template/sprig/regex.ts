@@ -1,124 +1,212 @@
-// Sprig regex functions (masterminds.github.io/sprig/strings.html#regexmatch) on top
-// of JS RegExp, translating the RE2 spellings templates use ((?i) flags, (?P<n>),
-// \A, \z, POSIX classes) and Go's `$1`/`${name}` replacement syntax.
-// Compiled patterns are cached, so a template constant is compiled once per process.
+// Sprig regex functions (masterminds.github.io/sprig/strings.html#regexmatch) with
+// Go's regexp semantics. Templates are written for Go's RE2 engine, whose matching
+// time is linear in the input; JavaScript's backtracking RegExp is exponential on
+// patterns like `^(a+)+$` and would stall the event loop. So patterns compile with
+// re2js (a port of Go's regexp): RE2 syntax, RE2 errors (no lookaround, no
+// backreferences), leftmost-first matches. Compiled patterns are cached, so a
+// template constant is compiled once per process.
+import { RE2JS } from 're2js';
 import { FuncError } from '../errors.js';
 import { def, str, toInt64, type FuncTable } from '../funcs.js';
 import { goList } from '../values.js';
 
-const POSIX: Record<string, string> = {
-  alpha: 'A-Za-z', digit: '0-9', alnum: 'A-Za-z0-9', space: '\\t\\n\\v\\f\\r ', upper: 'A-Z', lower: 'a-z',
-  punct: '!-\\/:-@\\[-`{-~', xdigit: '0-9A-Fa-f', word: '\\w', blank: ' \\t', cntrl: '\\x00-\\x1f\\x7f', print: ' -~', graph: '!-~',
-};
+/** A compiled pattern with Go's SubexpNames (index → name, '' for unnamed). */
+interface GoRegexp {
+  re: RE2JS;
+  names: string[];
+}
 
-const cache = new Map<string, RegExp>();
+const cache = new Map<string, GoRegexp>();
 const MAX_CACHE = 500;
 
-function translate(pattern: string): { source: string; flags: string } {
-  let flags = '';
-  let src = pattern;
-  const lead = /^\(\?([imsU]+)\)/.exec(src);
-  if (lead) {
-    for (const f of lead[1]) if (f !== 'U' && !flags.includes(f)) flags += f;
-    src = src.slice(lead[0].length);
+/**
+ * Go accepts a capture name used twice (`(?P<x>a)|(?P<x>b)`), re2js refuses it, so a
+ * repeated name is renamed before compiling and mapped back in `names`. The scan skips
+ * escapes, `\Q...\E` and character classes, where `(?P<` is not a group.
+ */
+function renameDuplicateGroups(pattern: string): { source: string; aliases: Map<string, string> } {
+  const aliases = new Map<string, string>();
+  const seen = new Set<string>();
+  let out = '';
+  let i = 0;
+  while (i < pattern.length) {
+    const skip = skipLiteral(pattern, i);
+    if (skip > i) {
+      out += pattern.slice(i, skip);
+      i = skip;
+      continue;
+    }
+    const named = /^\(\?P?<([A-Za-z0-9_]+)>/.exec(pattern.slice(i, i + 300));
+    if (named) {
+      let name = named[1];
+      if (seen.has(name)) {
+        const alias = `agate_dup${aliases.size}_${name}`;
+        aliases.set(alias, name);
+        name = alias;
+      }
+      seen.add(name);
+      out += named[0].replace(named[1], name);
+      i += named[0].length;
+      continue;
+    }
+    out += pattern[i];
+    i++;
   }
-  src = src
-    .replace(/\(\?P</g, '(?<')
-    .replace(/\\A/g, '^')
-    .replace(/\\z/g, '$(?![\\s\\S])')
-    .replace(/\[:(\^?)([a-z]+):\]/g, (m: string, neg: string, name: string) => {
-      const cls = POSIX[name];
-      if (!cls) return m;
-      return neg ? `^${cls}` : cls;
-    });
-  return { source: src, flags };
+  return { source: out, aliases };
 }
 
-/** Compiles (or fetches from cache) a Go regexp as a global JS RegExp. */
-function compileGoRegex(pattern: string): RegExp {
+/** End of an escape, `\Q...\E` quote or character class starting at `i` (or `i` when none starts there). */
+function skipLiteral(p: string, i: number): number {
+  if (p[i] === '\\') {
+    if (p[i + 1] !== 'Q') return i + 2;
+    const end = p.indexOf('\\E', i + 2);
+    return end < 0 ? p.length : end + 2;
+  }
+  if (p[i] !== '[') return i;
+  let j = i + 1;
+  if (p[j] === '^') j++;
+  if (p[j] === ']') j++;
+  while (j < p.length && p[j] !== ']') {
+    if (p[j] === '\\') j++;
+    else if (p.startsWith('[:', j)) j = Math.max(j, p.indexOf(':]', j + 2) + 1);
+    j++;
+  }
+  return j + 1;
+}
+
+/** Compiles (or fetches from cache) a Go regexp; a syntax error is Go's message, e.g. "error parsing regexp: ...". */
+function compileGoRegex(pattern: string): GoRegexp {
   const hit = cache.get(pattern);
   if (hit) return hit;
-  const { source, flags } = translate(pattern);
-  let re: RegExp;
+  const { source, aliases } = renameDuplicateGroups(pattern);
+  let re: RE2JS;
   try {
-    re = new RegExp(source, flags + 'gu');
-  } catch {
-    try {
-      re = new RegExp(source, flags + 'g');
-    } catch (e) {
-      throw new FuncError(`error parsing regexp: ${(e as Error).message}`);
-    }
+    re = RE2JS.compile(source);
+  } catch (e) {
+    throw new FuncError((e as Error).message);
   }
+  const names = new Array<string>(re.groupCount() + 1).fill('');
+  for (const [name, index] of Object.entries(re.namedGroups())) names[index] = aliases.get(name) ?? name;
+  const compiled = { re, names };
   if (cache.size >= MAX_CACHE) cache.clear();
-  cache.set(pattern, re);
-  return re;
+  cache.set(pattern, compiled);
+  return compiled;
 }
 
-/** Expands Go's `$1`, `${1}`, `$name`, `${name}` and `$$` in a replacement template. */
-function expand(template: string, m: RegExpExecArray): string {
-  return template.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_all, _x, braced?: string, bare?: string) => {
-    if (braced === undefined && bare === undefined) return '$';
-    const name = (braced ?? bare) as string;
-    const v = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
-    return v ?? '';
-  });
+/**
+ * Go's FindAllStringSubmatchIndex: up to n (all when n < 0) successive matches, each as
+ * [start, end, group1Start, group1End, ...] with -1 for a group that did not take part;
+ * an empty match right after the previous match is not reported (regexp.go allMatches).
+ */
+function findAll(re: RE2JS, s: string, n: number): number[][] {
+  if (n === 0) return [];
+  return (re.re2().findAllSubmatchIndex(s, n < 0 ? s.length + 1 : n) as number[][] | null) ?? [];
 }
 
-function findAll(re: RegExp, s: string, n: number): RegExpExecArray[] {
-  const out: RegExpExecArray[] = [];
-  re.lastIndex = 0;
-  for (let m = re.exec(s); m && (n < 0 || out.length < n); m = re.exec(s)) {
-    out.push(m);
-    if (m[0] === '') re.lastIndex++;
+/** Go's Regexp.expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; a malformed `$` stays literal. */
+function expand(template: string, src: string, m: number[], names: string[]): string {
+  let out = '';
+  let rest = template;
+  for (let d = rest.indexOf('$'); d >= 0; d = rest.indexOf('$')) {
+    out += rest.slice(0, d);
+    rest = rest.slice(d + 1);
+    if (rest.startsWith('$')) {
+      out += '$';
+      rest = rest.slice(1);
+      continue;
+    }
+    // Longest run of letters, digits and '_' (Go's extract), optionally in braces.
+    const ref = /^(?:\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+))/u.exec(rest);
+    if (!ref) {
+      out += '$';
+      continue;
+    }
+    rest = rest.slice(ref[0].length);
+    out += groupText(ref[1] ?? ref[2], src, m, names);
   }
-  re.lastIndex = 0;
-  return out;
+  return out + rest;
 }
 
+/** The text of group `name` (a number without leading zeros, or a name) in match `m`, '' when absent. */
+function groupText(name: string, src: string, m: number[], names: string[]): string {
+  const at = (i: number): string => (2 * i + 1 < m.length && m[2 * i] >= 0 ? src.slice(m[2 * i], m[2 * i + 1]) : '');
+  if (/^(?:0|[1-9][0-9]{0,8})$/.test(name)) return at(Number(name));
+  for (let i = 0; i < names.length; i++) if (names[i] === name && m[2 * i] >= 0) return at(i);
+  return '';
+}
+
+/** Go's ReplaceAllString (literal = ReplaceAllLiteralString). */
 function replaceAll(pattern: unknown, s: unknown, repl: unknown, literal: boolean): string {
-  const re = compileGoRegex(str(pattern));
+  const { re, names } = compileGoRegex(str(pattern));
   const src = str(s);
   const r = str(repl);
   let out = '';
   let last = 0;
   for (const m of findAll(re, src, -1)) {
-    out += src.slice(last, m.index) + (literal ? r : expand(r, m));
-    last = m.index + m[0].length;
+    out += src.slice(last, m[0]) + (literal ? r : expand(r, src, m, names));
+    last = m[1];
   }
   return out + src.slice(last);
 }
 
+/** Go's Regexp.Split, including its handling of empty input and of empty matches. */
 function split(pattern: unknown, s: unknown, n: unknown): string[] {
-  const re = compileGoRegex(str(pattern));
+  const p = str(pattern);
+  const { re } = compileGoRegex(p);
   const src = str(s);
   const limit = toInt64(n);
   if (limit === 0) return goList([]);
+  if (p.length > 0 && src.length === 0) return goList(['']);
   const out: string[] = [];
-  let last = 0;
-  for (const m of findAll(re, src, -1)) {
+  let beg = 0;
+  let end = 0;
+  for (const m of findAll(re, src, limit)) {
     if (limit > 0 && out.length === limit - 1) break;
-    if (m[0] === '' && m.index === 0) continue;
-    out.push(src.slice(last, m.index));
-    last = m.index + m[0].length;
+    end = m[0];
+    if (m[1] !== 0) out.push(src.slice(beg, end));
+    beg = m[1];
   }
-  out.push(src.slice(last));
+  if (end !== src.length) out.push(src.slice(beg));
   return goList(out);
 }
 
-/** Sprig's regex family. */
+const matchString = (p: unknown, s: unknown): boolean => compileGoRegex(str(p)).re.test(str(s));
+const find = (p: unknown, s: unknown): string => {
+  const src = str(s);
+  const m = findAll(compileGoRegex(str(p)).re, src, 1)[0];
+  return m ? src.slice(m[0], m[1]) : '';
+};
+const findAllStrings = (p: unknown, s: unknown, n: unknown): string[] => {
+  const src = str(s);
+  return goList(findAll(compileGoRegex(str(p)).re, src, toInt64(n)).map((m) => src.slice(m[0], m[1])));
+};
+
+/** Go's regexp.QuoteMeta. */
+const quoteMeta = (s: unknown): string => str(s).replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+
+/**
+ * Sprig's regex family. Sprig's plain variants use MustCompile (a bad pattern panics,
+ * which text/template reports as an error calling the function) except regexMatch,
+ * which answers false; the must* variants return the error. Both end as a template error here.
+ */
 export const REGEX_FUNCS: FuncTable = {
   regexMatch: def(2, 2, (p, s) => {
     try {
-      return findAll(compileGoRegex(str(p)), str(s), 1).length > 0;
+      return matchString(p, s);
     } catch {
       return false;
     }
   }),
-  mustRegexMatch: def(2, 2, (p, s) => findAll(compileGoRegex(str(p)), str(s), 1).length > 0),
-  regexFind: def(2, 2, (p, s) => findAll(compileGoRegex(str(p)), str(s), 1)[0]?.[0] ?? ''),
-  regexFindAll: def(3, 3, (p, s, n) => goList(findAll(compileGoRegex(str(p)), str(s), toInt64(n)).map((m) => m[0]))),
+  mustRegexMatch: def(2, 2, matchString),
+  regexFind: def(2, 2, find),
+  mustRegexFind: def(2, 2, find),
+  regexFindAll: def(3, 3, findAllStrings),
+  mustRegexFindAll: def(3, 3, findAllStrings),
   regexReplaceAll: def(3, 3, (p, s, r) => replaceAll(p, s, r, false)),
+  mustRegexReplaceAll: def(3, 3, (p, s, r) => replaceAll(p, s, r, false)),
   regexReplaceAllLiteral: def(3, 3, (p, s, r) => replaceAll(p, s, r, true)),
+  mustRegexReplaceAllLiteral: def(3, 3, (p, s, r) => replaceAll(p, s, r, true)),
   regexSplit: def(3, 3, split),
-  regexQuoteMeta: def(1, 1, (s) => str(s).replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')),
+  mustRegexSplit: def(3, 3, split),
+  regexQuoteMeta: def(1, 1, quoteMeta),
 };
