@@ -49,6 +49,8 @@ export const errors = Object.freeze({
   GW_ERR_LLM_TOKEN_LIMIT: defineError('GW_ERR_LLM_TOKEN_LIMIT', 429, 'RL', 'Token limit of %s per minute reached for %s'),
   GW_ERR_LLM_UPSTREAM_ERROR: defineError('GW_ERR_LLM_UPSTREAM_ERROR', 502, 'UPE', 'Provider %s answered HTTP %s: %s'),
   GW_ERR_LLM_STREAM_CUT: defineError('GW_ERR_LLM_STREAM_CUT', 502, 'UR', 'Provider %s stream ended early: %s'),
+  GW_ERR_LLM_RESPONSE_TOO_LARGE: defineError('GW_ERR_LLM_RESPONSE_TOO_LARGE', 502, 'UPE', 'Provider %s sent an answer larger than %s bytes'),
+  GW_ERR_LLM_BODIES_BUSY: defineError('GW_ERR_LLM_BODIES_BUSY', 503, 'BL', 'Too many large LLM request bodies in flight (%s bytes buffered); retry shortly'),
 });
 
 /** A catalogue code. */

@@ -4,7 +4,7 @@
  * the stream ends with an error event and an aborted connection (llm-gateway-peers §0.3).
  */
 import type { Dispatcher } from 'undici';
-import { gatewayError, type GatewayError } from '../../../errors/index.js';
+import { gatewayError, isGatewayError, type GatewayError } from '../../../errors/index.js';
 import type { RouteTarget } from '../../../pipeline/index.js';
 import { ProviderConfigError } from '../providers/index.js';
 import { TranslationError } from '../translate/index.js';
@@ -95,10 +95,13 @@ async function tryOnce(ctx: LlmContext, target: CompiledTarget, key: ProviderKey
     }
     return { ok: true };
   }
-  const read = await readJson(ctx, call, opened.open);
+  const read = await readJson(ctx, call, opened.open, { provider: provider.name, maxBytes: provider.maxResponseBytes });
   if (clientGone(res)) throw gatewayError('GW_ERR_DOWNSTREAM_DISCONNECT');
   if (!read.ok) {
-    const error = read.error instanceof TranslationError ? translationError(read.error) : transportFailure(provider, read.error, opened.open.timedOut).error;
+    const error =
+      read.error instanceof TranslationError ? translationError(read.error)
+      : isGatewayError(read.error) ? read.error
+      : transportFailure(provider, read.error, opened.open.timedOut).error;
     return fail(deps, target, key, { error, retry: 'provider', keyFault: false });
   }
   deps.keys.succeeded(provider, key);

@@ -26,6 +26,8 @@ export interface CompiledProvider {
   readonly settings: ProviderSettings;
   readonly timeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** Largest non-streamed answer read whole, bytes. */
+  readonly maxResponseBytes: number;
   readonly ejectAfterFailures: number;
   readonly probeIntervalMs: number;
 }
