@@ -33,6 +33,7 @@ export interface LlmIngressDeps {
 const ENDPOINTS: Readonly<Record<string, { api: LlmApi; protocol: ClientProtocol }>> = {
   'POST /v1/chat/completions': { api: 'chat', protocol: 'openai' },
   'POST /v1/messages': { api: 'messages', protocol: 'anthropic' },
+  'POST /v1/messages/count_tokens': { api: 'count_tokens', protocol: 'anthropic' },
   'POST /v1/embeddings': { api: 'embeddings', protocol: 'openai' },
   'POST /v1/responses': { api: 'responses', protocol: 'openai' },
   'GET /v1/models': { api: 'models', protocol: 'openai' },

@@ -9,6 +9,7 @@ import type { RouteTarget } from '../../../pipeline/index.js';
 import { ProviderConfigError } from '../providers/index.js';
 import { TranslationError } from '../translate/index.js';
 import type { KeyHealth } from '../keys/key-health.js';
+import { estimatePromptTokens } from '../tokens/index.js';
 import { candidateOrder } from './candidates.js';
 import { translationError, upstreamError } from './errors.js';
 import { listModels } from './models.js';
@@ -37,6 +38,12 @@ export function createLlmRouterTarget(deps: LlmTargetDeps): RouteTarget {
       const route = ctx.route as LlmRoute;
       if (ctx.llm.api === 'models') {
         writeJson(ctx, 200, listModels(route.models?.(ctx.consumer) ?? [], ctx.llm.protocol));
+        ctx.outcome.status = 200;
+        return;
+      }
+      if (ctx.llm.api === 'count_tokens') {
+        // Answered here, with the same estimate the token limits reserve (docs/llm.md, "Token estimates").
+        writeJson(ctx, 200, { input_tokens: estimatePromptTokens(ctx.llm.body, ctx.llm.model) });
         ctx.outcome.status = 200;
         return;
       }
