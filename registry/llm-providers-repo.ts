@@ -17,6 +17,8 @@ export interface LlmProviderSpec {
   timeoutMs: number;
   /** Longest silence between body chunks, ms. */
   idleTimeoutMs: number;
+  /** Largest non-streamed answer read from the provider, bytes. */
+  maxResponseBytes: number;
   apiVersion?: string;
   deployment?: string;
   /** Consecutive key failures before the key is ejected. */

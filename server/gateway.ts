@@ -48,6 +48,8 @@ export interface GatewayOptions {
   rateLimitStore?: RateLimitStore;
   /** MCP router settings (session expiry, keep-alive, allowed origins, …). */
   mcp?: McpRouterOptions;
+  /** LLM request-body limits: per request (default 32 MiB) and for all requests in flight (default 64 MiB). */
+  llm?: { maxBodyBytes?: number; bufferedBodyBytes?: number };
   /** Hosted MCP server types; the built-in `hostedServers` unless given (tests add fixtures). */
   hostedServers?: ReadonlyMap<string, HostedServerDefinition>;
   log?: Logger;
@@ -106,7 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // Ingress adapters by path prefix; everything else is ordinary HTTP proxying.
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
-  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies });
+  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies, ...options.llm });
   const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress.handle }], httpIngress);
   const dataPlane = trackResponses(createServer(refuseBadFraming(ingress)));
   const upgrades = createUpgradeHandler(refuseBadFraming(httpIngress));

@@ -10,6 +10,7 @@ interface ProviderFlags {
   baseUrl?: string;
   modelMap: string[];
   timeout?: string;
+  maxResponseBytes?: string;
   apiVersion?: string;
   deployment?: string;
   json?: boolean;
@@ -79,6 +80,7 @@ function registerProviderCommands(provider: Command): void {
     .option('--base-url <url>', 'override the provider base URL (required for generic, azure, vllm)')
     .option('--model-map <from=to>', "model mapping rule, e.g. 'gpt-4o=qwen-max', 'gpt-*=qwen-plus' (repeatable)", collect, [])
     .option('--timeout <ms>', 'time allowed for the response headers and first event, ms')
+    .option('--max-response-bytes <n>', 'largest non-streamed answer read from the provider (default 32 MiB)')
     .option('--api-version <v>', 'Azure api-version or Gemini v1/v1beta')
     .option('--deployment <name>', 'Azure deployment')
     .option('--json', 'print the stored provider as JSON')
@@ -95,6 +97,7 @@ function registerProviderCommands(provider: Command): void {
           keySecrets: flags.key.map((_k, i) => keySecretName(name, i)),
           modelMap: flags.modelMap.map(parseMapRule),
           ...(flags.timeout && { timeoutMs: parseInt10(flags.timeout, 'llmProvider.timeoutMs') }),
+          ...(flags.maxResponseBytes && { maxResponseBytes: parseInt10(flags.maxResponseBytes, 'llmProvider.maxResponseBytes') }),
           ...(flags.apiVersion && { apiVersion: flags.apiVersion }),
           ...(flags.deployment && { deployment: flags.deployment }),
         };

@@ -55,6 +55,8 @@ export const errors = Object.freeze({
     'UPE',
     'Refused %s from MCP server %s: it cannot be attributed to exactly one client session (run the server with isolation per-session)',
   ),
+  GW_ERR_LLM_RESPONSE_TOO_LARGE: defineError('GW_ERR_LLM_RESPONSE_TOO_LARGE', 502, 'UPE', 'Provider %s sent an answer larger than %s bytes'),
+  GW_ERR_LLM_BODIES_BUSY: defineError('GW_ERR_LLM_BODIES_BUSY', 503, 'BL', 'Too many large LLM request bodies in flight (%s bytes buffered); retry shortly'),
 });
 
 /** A catalogue code. */

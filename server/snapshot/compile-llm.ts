@@ -121,6 +121,7 @@ function compileProvider(registry: Registry, p: LlmProviderSpec, problems: strin
     settings: Object.freeze({ apiVersion: p.apiVersion, deployment: p.deployment }),
     timeoutMs: p.timeoutMs,
     idleTimeoutMs: p.idleTimeoutMs,
+    maxResponseBytes: p.maxResponseBytes,
     ejectAfterFailures: p.ejectAfterFailures,
     probeIntervalMs: p.probeIntervalMs,
   });

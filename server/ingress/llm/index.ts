@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { GatewayError, errors } from '../../errors/index.js';
 import type { Snapshot } from '../../snapshot/snapshot.js';
 import { toLlmGatewayError, type ClientProtocol, type LlmApi, type LlmContext } from '../../targets/llm-router/router/index.js';
+import { BodyBudget } from './body-budget.js';
 import { readJsonBody } from './read-body.js';
 import { renderLlmError } from './render-error.js';
 import { ExchangeContext, describeRequest } from '../exchange-context.js';
@@ -23,6 +24,8 @@ export interface LlmIngressDeps {
   fallback(req: IncomingMessage, res: ServerResponse): void;
   /** Largest accepted request body; default 32 MiB (images travel inline as base64). */
   maxBodyBytes?: number;
+  /** Request-body bytes all LLM requests in flight may hold together; default 64 MiB (see BodyBudget). */
+  bufferedBodyBytes?: number;
   /** Peers whose X-Forwarded-For names the caller (rate limits by IP, logs). */
   trustedProxies?: BlockList;
 }
@@ -30,6 +33,7 @@ export interface LlmIngressDeps {
 const ENDPOINTS: Readonly<Record<string, { api: LlmApi; protocol: ClientProtocol }>> = {
   'POST /v1/chat/completions': { api: 'chat', protocol: 'openai' },
   'POST /v1/messages': { api: 'messages', protocol: 'anthropic' },
+  'POST /v1/messages/count_tokens': { api: 'count_tokens', protocol: 'anthropic' },
   'POST /v1/embeddings': { api: 'embeddings', protocol: 'openai' },
   'POST /v1/responses': { api: 'responses', protocol: 'openai' },
   'GET /v1/models': { api: 'models', protocol: 'openai' },
@@ -38,6 +42,7 @@ const ENDPOINTS: Readonly<Record<string, { api: LlmApi; protocol: ClientProtocol
 /** The handler mounted at `/v1/`. */
 export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = deps.maxBodyBytes ?? 32 * 1024 * 1024;
+  const budget = new BodyBudget(deps.bufferedBodyBytes ?? 64 * 1024 * 1024);
   return function handleLlm(req, res) {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -49,10 +54,17 @@ export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, r
     const protocol = endpoint.api === 'models' && req.headers['anthropic-version'] ? 'anthropic' : endpoint.protocol;
     const requestId = nextRequestId();
     const startedAt = process.hrtime.bigint();
+    const reserved = budget.reserve(req, limit);
+    if (reserved === null) {
+      req.resume(); // drained, so the connection can carry the answer
+      const busy = new GatewayError(errors.GW_ERR_LLM_BODIES_BUSY, [budget.reserved], { headers: { 'retry-after': '1' } });
+      return renderLlmError(res, busy, protocol, requestId);
+    }
+    res.once('close', () => budget.release(reserved));
     void readJsonBody(req, limit).then((body) => {
       if (!body.ok) {
-        const def = body.status === 413 ? { ...errors.GW_ERR_BAD_REQUEST, status: 413 } : errors.GW_ERR_BAD_REQUEST;
-        return renderLlmError(res, new GatewayError(def, [body.reason]), protocol, requestId);
+        const err = body.status === 413 ? new GatewayError(errors.GW_ERR_BODY_TOO_LARGE, [limit]) : new GatewayError(errors.GW_ERR_BAD_REQUEST, [body.reason]);
+        return renderLlmError(res, err, protocol, requestId);
       }
       const model = body.value.model;
       if (endpoint.api !== 'models' && (typeof model !== 'string' || model === '')) {

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type TestGateway } from '../../helpers/gateway.js';
-import { oaChunk, sse, startFake, type FakeProvider } from './fakes.js';
+import { json, oaChunk, sse, startFake, type FakeProvider } from './fakes.js';
 import { addProvider, addRoute, startLlmGateway } from './setup.js';
 
 const LIMIT = 2000;
@@ -11,6 +11,7 @@ const USAGE = { prompt_tokens: 10, completion_tokens: 95, total_tokens: 105 };
 describe('LLM token limits', () => {
   let gw: TestGateway;
   let fake: FakeProvider;
+  let responses: FakeProvider;
 
   beforeAll(async () => {
     gw = await startLlmGateway();
@@ -33,10 +34,17 @@ describe('LLM token limits', () => {
     addProvider(gw, { name: 'tpm', type: 'openai', baseUrl: `${fake.url}/v1`, keys: ['t1'] });
     await addRoute(gw, { name: 'tpm', model: 'tpm-model', targets: [{ provider: 'tpm' }], tokensPerMinute: LIMIT, limitPer: 'route' });
     await addRoute(gw, { name: 'rpm', model: 'rpm-model', targets: [{ provider: 'tpm' }], requestsPerMinute: 2, limitPer: 'route' });
+    responses = await startFake('responses', (c, res) => {
+      // Answer after all requests had their chance to be admitted: the limit must hold before any usage is known.
+      setTimeout(() => json(res, 200, { id: 'resp_1', object: 'response', created_at: 1, status: 'completed', model: String(c.body.model), output: [], usage: { input_tokens: 20_000, output_tokens: 10, total_tokens: 20_010 } }), 200);
+    });
+    addProvider(gw, { name: 'responses', type: 'openai', baseUrl: `${responses.url}/v1`, keys: ['r1'] });
+    await addRoute(gw, { name: 'resp', model: 'gpt-4o', targets: [{ provider: 'responses' }], tokensPerMinute: 100_000, limitPer: 'route' });
   });
   afterAll(async () => {
     await gw.stop();
     await fake.close();
+    await responses.close();
   });
 
   it('50 concurrent streams never exceed the token limit by more than one reservation', async () => {
@@ -78,5 +86,28 @@ describe('LLM token limits', () => {
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toMatch(/^\d+$/);
     await waitFor(() => gw.logs.some((l) => l.msg === 'access' && l.route === 'rpm' && l.flag === 'RL'), 'an RL access line');
+  });
+
+  it('Responses input messages, input_text parts and instructions count: 40 requests of ~20k tokens stay under 100k TPM', async () => {
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'c', maxRetries: 0 });
+    const part = 'The quick brown fox jumps over the lazy dog. '.repeat(700); // ~7,000 tokens (o200k: 10 per sentence)
+    const one = () =>
+      openai.responses
+        .create({
+          model: 'gpt-4o',
+          max_output_tokens: 10,
+          instructions: part,
+          input: [
+            { role: 'user', content: part },
+            { role: 'user', content: [{ type: 'input_text', text: part }] },
+          ],
+        })
+        .then(() => 200, (e: unknown) => (e instanceof OpenAI.APIError ? e.status : -1));
+    const statuses = await Promise.all(Array.from({ length: 40 }, one));
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+    const admitted = statuses.filter((s) => s === 200).length;
+    // 100k per minute, ~21k per request: five fit, plus one admitted against a full bucket at most.
+    expect(admitted).toBeGreaterThanOrEqual(1);
+    expect(admitted).toBeLessThanOrEqual(6);
   });
 });

@@ -15,7 +15,7 @@ export function llmLimits(buckets: TokenBuckets): Filter {
     const route = ctx.route as LlmRoute | undefined;
     const llm = llmOf(ctx);
     const limits = route?.limits;
-    if (!route || !limits || llm.api === 'models' || (!limits.tokensPerMinute && !limits.requestsPerMinute)) return next();
+    if (!route || !limits || llm.api === 'models' || llm.api === 'count_tokens' || (!limits.tokensPerMinute && !limits.requestsPerMinute)) return next();
     const id = `${route.name}\0${limits.per === 'route' ? '*' : (ctx.consumer?.name ?? '')}`;
     if (limits.requestsPerMinute) {
       const t = buckets.take(`${id}\0r`, limits.requestsPerMinute, 1);

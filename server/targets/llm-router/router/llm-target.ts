@@ -4,11 +4,12 @@
  * the stream ends with an error event and an aborted connection (llm-gateway-peers §0.3).
  */
 import type { Dispatcher } from 'undici';
-import { gatewayError, type GatewayError } from '../../../errors/index.js';
+import { gatewayError, isGatewayError, type GatewayError } from '../../../errors/index.js';
 import type { RouteTarget } from '../../../pipeline/index.js';
 import { ProviderConfigError } from '../providers/index.js';
 import { TranslationError } from '../translate/index.js';
 import type { KeyHealth } from '../keys/key-health.js';
+import { estimatePromptTokens } from '../tokens/index.js';
 import { candidateOrder } from './candidates.js';
 import { translationError, upstreamError } from './errors.js';
 import { listModels } from './models.js';
@@ -37,6 +38,12 @@ export function createLlmRouterTarget(deps: LlmTargetDeps): RouteTarget {
       const route = ctx.route as LlmRoute;
       if (ctx.llm.api === 'models') {
         writeJson(ctx, 200, listModels(route.models?.(ctx.consumer) ?? [], ctx.llm.protocol));
+        ctx.outcome.status = 200;
+        return;
+      }
+      if (ctx.llm.api === 'count_tokens') {
+        // Answered here, with the same estimate the token limits reserve (docs/llm.md, "Token estimates").
+        writeJson(ctx, 200, { input_tokens: estimatePromptTokens(ctx.llm.body, ctx.llm.model) });
         ctx.outcome.status = 200;
         return;
       }
@@ -95,10 +102,13 @@ async function tryOnce(ctx: LlmContext, target: CompiledTarget, key: ProviderKey
     }
     return { ok: true };
   }
-  const read = await readJson(ctx, call, opened.open);
+  const read = await readJson(ctx, call, opened.open, { provider: provider.name, maxBytes: provider.maxResponseBytes });
   if (clientGone(res)) throw gatewayError('GW_ERR_DOWNSTREAM_DISCONNECT');
   if (!read.ok) {
-    const error = read.error instanceof TranslationError ? translationError(read.error) : transportFailure(provider, read.error, opened.open.timedOut).error;
+    const error =
+      read.error instanceof TranslationError ? translationError(read.error)
+      : isGatewayError(read.error) ? read.error
+      : transportFailure(provider, read.error, opened.open.timedOut).error;
     return fail(deps, target, key, { error, retry: 'provider', keyFault: false });
   }
   deps.keys.succeeded(provider, key);

@@ -39,6 +39,7 @@ export class UnsupportedCallError extends Error {
 const ENDPOINT: Record<LlmRequest['api'], EndpointKind> = {
   chat: 'chat',
   messages: 'chat',
+  count_tokens: 'chat', // answered by the target itself; never sent upstream
   embeddings: 'embeddings',
   responses: 'responses',
   models: 'models',

@@ -11,6 +11,7 @@ import {
   type OpenAiChatResponse,
   type OpenAiUsage,
 } from '../translate/index.js';
+import { gatewayError } from '../../../errors/index.js';
 import { responsesUsage } from './stream-passthrough.js';
 import type { PreparedCall } from './prepare-call.js';
 import type { LlmContext } from './types.js';
@@ -20,10 +21,10 @@ import type { UpstreamExchange } from '../../upstream-exchange.js';
 export type JsonOutcome = { ok: true; body: unknown; usage: OpenAiUsage | null } | { ok: false; error: Error };
 
 /** Reads and translates the body; the caller writes it (nothing is sent from here, so retry stays possible). */
-export async function readJson(ctx: LlmContext, call: PreparedCall, upstream: UpstreamExchange): Promise<JsonOutcome> {
+export async function readJson(ctx: LlmContext, call: PreparedCall, upstream: UpstreamExchange, limits: { provider: string; maxBytes: number }): Promise<JsonOutcome> {
   let text: string;
   try {
-    text = await readText(upstream);
+    text = await readText(upstream, limits);
   } catch (err) {
     return { ok: false, error: err as Error };
   } finally {
@@ -42,12 +43,24 @@ export async function readJson(ctx: LlmContext, call: PreparedCall, upstream: Up
   }
 }
 
-/** The whole body as UTF-8 text; rejects if the exchange fails first (reset, timeout, client gone). */
-function readText(upstream: UpstreamExchange): Promise<string> {
+/**
+ * The whole body as UTF-8 text, up to `maxBytes`: a larger answer is cut off as soon as it passes the cap (the
+ * upstream is aborted), so one provider cannot make the gateway buffer hundreds of megabytes. Rejects if the
+ * exchange fails first (reset, timeout, client gone).
+ */
+function readText(upstream: UpstreamExchange, limits: { provider: string; maxBytes: number }): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let size = 0;
     upstream.consume({
-      data: (chunk) => chunks.push(chunk),
+      data(chunk) {
+        size += chunk.length;
+        if (size <= limits.maxBytes) return void chunks.push(chunk);
+        chunks.length = 0;
+        const error = gatewayError('GW_ERR_LLM_RESPONSE_TOO_LARGE', limits.provider, limits.maxBytes);
+        reject(error);
+        upstream.abort(error);
+      },
       end: () => resolve(Buffer.concat(chunks).toString('utf8')),
       error: reject,
     });

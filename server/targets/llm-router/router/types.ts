@@ -5,7 +5,7 @@ import type { ProviderSettings, ProviderSpec } from '../providers/index.js';
 import type { OpenAiUsage } from '../translate/index.js';
 
 /** The operation a client called. */
-export type LlmApi = 'chat' | 'messages' | 'embeddings' | 'responses' | 'models';
+export type LlmApi = 'chat' | 'messages' | 'count_tokens' | 'embeddings' | 'responses' | 'models';
 
 /** The API shape answers and errors take: the one the client called. */
 export type ClientProtocol = 'openai' | 'anthropic';
@@ -26,6 +26,8 @@ export interface CompiledProvider {
   readonly settings: ProviderSettings;
   readonly timeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** Largest non-streamed answer read whole, bytes. */
+  readonly maxResponseBytes: number;
   readonly ejectAfterFailures: number;
   readonly probeIntervalMs: number;
 }

@@ -4,28 +4,34 @@
  */
 import { createRequire } from 'node:module';
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
+import type { Bpe } from './token-tally.js';
 
 /** The BPE encodings used by current OpenAI model families. */
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
 const require = createRequire(import.meta.url);
-const cache = new Map<EncodingName, Tiktoken>();
+const cache = new Map<EncodingName, Bpe>();
+
+/** Returns the cached encoder and pre-tokenizer pattern for `name`, loading them on first use. */
+export function getBpe(name: EncodingName): Bpe {
+  let bpe = cache.get(name);
+  if (bpe === undefined) {
+    const ranks = require(`js-tiktoken/ranks/${name}`) as TiktokenBPE;
+    bpe = { encoder: new Tiktoken(ranks), pattern: ranks.pat_str };
+    cache.set(name, bpe);
+  }
+  return bpe;
+}
 
 /** Returns the cached encoder for `name`, loading it on first use. */
 export function getEncoder(name: EncodingName): Tiktoken {
-  let encoder = cache.get(name);
-  if (encoder === undefined) {
-    const ranks = require(`js-tiktoken/ranks/${name}`) as TiktokenBPE;
-    encoder = new Tiktoken(ranks);
-    cache.set(name, encoder);
-  }
-  return encoder;
+  return getBpe(name).encoder;
 }
 
 /** Loads both encoders now, so the first request does not pay the ~0.5 s rank-table load. */
 export function preloadEncoders(): void {
-  getEncoder('o200k_base');
-  getEncoder('cl100k_base');
+  getBpe('o200k_base');
+  getBpe('cl100k_base');
 }
 
 const O200K = /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|chatgpt-4o|o1|o3|o4|codex)/;
