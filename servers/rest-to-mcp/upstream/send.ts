@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { UpstreamRequest } from '../request/build-request.js';
+import { CREDENTIAL_FREE_HEADERS } from '../request/security.js';
 import type { OriginOverrides } from './origin-overrides.js';
 import { bareHostname, EgressRefusedError, guardedLookup, type EgressPolicy } from './ssrf-guard.js';
 
@@ -46,9 +47,6 @@ export interface SendOptions {
 }
 
 const MAX_REDIRECTS = 5;
-// Only these survive a redirect to another origin: credentials are bound to the origin they were
-// configured for (perf-reliability §6.2 control 5), and any configured header may carry one.
-const CROSS_ORIGIN_SAFE = new Set(['accept', 'content-type', 'user-agent']);
 
 /**
  * Sends the request with a whole-call deadline and a body cap, following up to five redirects and
@@ -72,7 +70,7 @@ export async function sendUpstream(req: UpstreamRequest, transport: UpstreamTran
         await res.body.dump();
         if (hop >= MAX_REDIRECTS) return { ok: false, error: `${req.url}: more than ${MAX_REDIRECTS} redirects` };
         const next = new URL(location, canonical);
-        if (next.origin !== canonical.origin) headers = headers.filter(([k]) => CROSS_ORIGIN_SAFE.has(k.toLowerCase()));
+        if (next.origin !== canonical.origin) headers = headers.filter(([k]) => CREDENTIAL_FREE_HEADERS.has(k.toLowerCase()));
         if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
           method = method === 'HEAD' ? 'HEAD' : 'GET';
           body = undefined;
