@@ -49,6 +49,8 @@ export const errors = Object.freeze({
   GW_ERR_LLM_TOKEN_LIMIT: defineError('GW_ERR_LLM_TOKEN_LIMIT', 429, 'RL', 'Token limit of %s per minute reached for %s'),
   GW_ERR_LLM_UPSTREAM_ERROR: defineError('GW_ERR_LLM_UPSTREAM_ERROR', 502, 'UPE', 'Provider %s answered HTTP %s: %s'),
   GW_ERR_LLM_STREAM_CUT: defineError('GW_ERR_LLM_STREAM_CUT', 502, 'UR', 'Provider %s stream ended early: %s'),
+  GW_ERR_MCP_CLIENT_SESSION_LIMIT: defineError('GW_ERR_MCP_CLIENT_SESSION_LIMIT', 429, 'RL', 'Too many MCP sessions: %s already holds %s, the most one client may hold; end one (DELETE) or reuse it'),
+  GW_ERR_MCP_SESSION_LIMIT: defineError('GW_ERR_MCP_SESSION_LIMIT', 503, 'RL', 'The gateway holds its maximum of %s MCP sessions; try again later'),
 });
 
 /** A catalogue code. */

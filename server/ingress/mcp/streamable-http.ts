@@ -6,6 +6,7 @@ import { isRequest, type McpGatewayContext } from '../../targets/mcp-router/inde
 import { acceptsJson, checkAccept, checkContentType, checkProtocolVersion } from './http-guards.js';
 import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
+import { clientIdentity } from './session-caps.js';
 import { StreamableSessionTransport, responseOver } from './session-transport.js';
 import type { McpTransportDeps } from './transport-deps.js';
 import { callerAddress } from '../exchange-context.js';
@@ -75,7 +76,11 @@ async function initialize(ctx: McpGatewayContext, deps: McpTransportDeps, messag
   if (batch || messages.length !== 1 || !init || !isInitializeRequest(init)) {
     return renderMcpError(res, new GatewayError(errors.GW_ERR_MCP_SESSION_REQUIRED), ctx.requestId, requestId(messages));
   }
+  const client = clientIdentity(ctx.consumer?.name, callerAddress(ctx.request));
+  const refusal = deps.caps.admit(client);
+  if (refusal) return renderMcpError(res, refusal, ctx.requestId, requestId(messages));
   const id = randomBytes(24).toString('base64url'); // 192 bits from the CSPRNG; visible ASCII as the spec asks
+  deps.caps.hold(id, client);
   const server = ctx.mcp!.server;
   const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
   const transport = new StreamableSessionTransport(id, deps.store, deps.keepAlive);
