@@ -7,6 +7,7 @@ import { JsonRpcCode } from '../../targets/mcp-router/mcp-errors.js';
 const CODES: Readonly<Record<string, number>> = {
   GW_ERR_MCP_PARSE: JsonRpcCode.ParseError,
   GW_ERR_MCP_INVALID_REQUEST: JsonRpcCode.InvalidRequest,
+  GW_ERR_MCP_BATCH_TOO_LARGE: JsonRpcCode.InvalidRequest,
   GW_ERR_MCP_SESSION_NOT_FOUND: JsonRpcCode.SessionNotFound,
 };
 

@@ -45,6 +45,11 @@ async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<voi
   if (!body.ok) throw body.error;
   const parsed = parseMessages(body.text);
   if (!parsed.ok) return renderMcpError(res, parsed.error, ctx.requestId, parsed.id);
+  // Every call in a batch runs (and counts against rate limits) on its own; the bound keeps one POST from starting thousands.
+  if (parsed.batch && parsed.messages.length > deps.options.maxBatchSize) {
+    const err = new GatewayError(errors.GW_ERR_MCP_BATCH_TOO_LARGE, [deps.options.maxBatchSize, parsed.messages.length]);
+    return renderMcpError(res, err, ctx.requestId, null);
+  }
   const id = requestId(parsed.messages);
   const hasRequests = parsed.messages.some(isRequest);
   const acceptError = checkAccept(req, hasRequests);
