@@ -62,7 +62,7 @@ export async function sendUpstream(req: UpstreamRequest, transport: UpstreamTran
   for (let hop = 0; ; hop++) {
     const target = transport.overrides.apply(canonical);
     const dispatcher = pickDispatcher(target, transport);
-    if (typeof dispatcher === 'string') return { ok: false, error: `request to ${canonical.host} refused: ${dispatcher}` };
+    if (typeof dispatcher === 'string') return { ok: false, error: `request to ${canonical.host} refused: ${dispatcher}${allowHint(canonical)}` };
     try {
       const res = await request(target, { method: method as Dispatcher.HttpMethod, headers: headers.flat(), body, signal, dispatcher });
       const location = res.headers.location;
@@ -81,9 +81,16 @@ export async function sendUpstream(req: UpstreamRequest, transport: UpstreamTran
       }
       return await readResponse(res, canonical.host, opts.maxResponseBytes);
     } catch (err) {
-      return { ok: false, error: describeFailure(err, canonical.host, { deadline, caller: opts.signal, timeoutMs: opts.timeoutMs }) };
+      const failure = describeFailure(err, canonical.host, { deadline, caller: opts.signal, timeoutMs: opts.timeoutMs });
+      return { ok: false, error: findRefusal(err) ? `${failure}${allowHint(canonical)}` : failure };
     }
   }
+}
+
+/** How an operator lets a refused host through (the one fix; the refusal itself stays). */
+function allowHint(url: URL): string {
+  const host = bareHostname(url);
+  return `; if this host is meant to be reached, add it to agate.allowHosts in the config or pass --allow-host ${host} to agate mcp add`;
 }
 
 // undefined = the default pool (operator-named host); a string = why the destination is refused.
