@@ -58,8 +58,11 @@ describe('agate mcp: refusals and down backends say why', () => {
     const dead = await closedPortOrigin();
     expect((await cli(['mcp', 'add', `down-${command}`, `${dead}/mcp`])).code).toBe(0);
     await served(`down-${command}`);
-    const r = await cli(['mcp', command, `down-${command}`, ...extra]);
-    expect(r.code).not.toBe(0);
+    // The reason comes from the gateway's health report (its heartbeat row): poll until it is there.
+    let r = await cli(['mcp', command, `down-${command}`, ...extra]);
+    const deadline = Date.now() + 30_000;
+    while (!r.stderr.includes('ECONNREFUSED') && Date.now() < deadline) r = await cli(['mcp', command, `down-${command}`, ...extra]);
+    expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/unavailable|down/);
     expect(r.stderr).toContain('ECONNREFUSED');
     expect(r.stdout).not.toContain('(none)');
