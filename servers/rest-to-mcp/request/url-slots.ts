@@ -32,17 +32,23 @@ const SCHEME_ONLY = /^[a-zA-Z][a-zA-Z0-9+.-]*:?$/;
 const AUTHORITY_START = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 const LABEL_CHARS = /^[A-Za-z0-9-]+$/;
 
+/** Most caller values one URL may interpolate: a `range` over a huge array must not build a huge URL. */
+export const MAX_URL_VALUES = 1000;
+
 /** Joins rendered parts, encoding each caller value for its slot. */
 export function assembleUrl(parts: readonly OutputPart[]): AssembledUrl {
+  const values = parts.reduce((n, p) => (p.trusted ? n : n + 1), 0);
+  if (values > MAX_URL_VALUES) return { ok: false, error: `URL: the template interpolates ${values} argument values; at most ${MAX_URL_VALUES} values are allowed` };
   let text = '';
   let hostFill = -1; // end offset of the last caller value in the host
   let portFilled = false;
+  let slot: Slot = 'scheme';
   for (const part of parts) {
     if (part.trusted) {
       text += part.text;
+      slot = advance(slot, text, part.text);
       continue;
     }
-    const slot = slotAt(text);
     const filled = fill(slot, part);
     if (typeof filled !== 'string') return filled;
     if (slot === 'host') hostFill = text.length + filled.length;
@@ -52,6 +58,14 @@ export function assembleUrl(parts: readonly OutputPart[]): AssembledUrl {
   const operatorValues = parts.some((p) => p.trusted && p.source !== undefined && p.text !== '');
   const host = portFilled ? 'open' : hostFill < 0 ? 'fixed' : hostAfterFill(text.slice(hostFill));
   return { ok: true, text, host, operatorValues };
+}
+
+// The slot after operator text `added` made `prefix`; only '?' and '#' move on from the path (caller values are
+// escaped, so they never do), which keeps this linear in the URL's length.
+function advance(slot: Slot, prefix: string, added: string): Slot {
+  if (slot === 'fragment' || added.includes('#')) return 'fragment';
+  if (slot === 'query' || added.includes('?')) return 'query';
+  return slot === 'path' ? 'path' : slotAt(prefix);
 }
 
 // The slot a value appended to `prefix` lands in.

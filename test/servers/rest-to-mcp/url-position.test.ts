@@ -131,3 +131,27 @@ describe('requestTemplate.url: the host stays the operator\'s', () => {
     expect(target.requests[0].url).toBe('/get/one');
   });
 });
+
+describe('requestTemplate.url: many interpolated values', () => {
+  it('a huge array ranged into the query is refused promptly, and the event loop keeps turning', async () => {
+    const target = await fake();
+    const doc = oneTool({ args: [{ name: 'list', type: 'array', items: { type: 'string' } }], requestTemplate: { url: `${API}/s?{{range .args.list}}k={{.}}&{{end}}`, method: 'GET' } });
+    pair = await serve(doc, { originOverrides: { [API]: target.url } });
+    let worstGap = 0;
+    let last = performance.now();
+    const probe = setInterval(() => {
+      const now = performance.now();
+      worstGap = Math.max(worstGap, now - last);
+      last = now;
+    }, 5);
+    try {
+      const result = await pair.call('t', { list: Array.from({ length: 100_000 }, (_, i) => `v${i}`) });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/at most 1000 values/);
+    } finally {
+      clearInterval(probe);
+    }
+    expect(worstGap).toBeLessThan(1000);
+    expect(target.requests).toHaveLength(0);
+  });
+});
