@@ -27,6 +27,9 @@ const gw = await startGateway({
   hostedServers: new Map([...hostedServers, [echoDefinition.name, echoDefinition]]),
   mcp: {
     backendFactories: new Map([['remote', createRemoteBackendFactory({ log })]]),
+    // The bench opens up to MCP_BENCH_SESSIONS sessions from one loopback client: lift the per-client and total caps.
+    maxSessionsPerClient: 1_000_000,
+    maxSessions: 1_000_000,
     // Only for experiments: the per-session replay buffer is the router's largest per-message cost.
     ...(process.env.MCP_BENCH_EVENT_BUFFER ? { eventBufferSize: Number(process.env.MCP_BENCH_EVENT_BUFFER) } : {}),
   },

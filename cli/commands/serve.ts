@@ -10,6 +10,10 @@ interface ServeFlags {
   host?: string;
   demoPort?: string;
   drain?: string;
+  mcpMaxSessions?: string;
+  mcpMaxSessionsPerClient?: string;
+  mcpAnonymousIdle?: string;
+  mcpMaxBatch?: string;
 }
 
 /** `agate serve`: the gateway and its admin API, until SIGTERM or SIGINT. */
@@ -22,6 +26,10 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address>', 'data-plane bind address', '0.0.0.0')
     .option('--demo-port <port>', 'port of the built-in demo upstream on 127.0.0.1; 0 turns it off (env AGATE_DEMO_PORT)', process.env.AGATE_DEMO_PORT ?? '8002')
     .option('--drain <ms>', 'how long in-flight requests may finish on shutdown', '10000')
+    .option('--mcp-max-sessions <n>', 'MCP sessions held at once, all clients (env AGATE_MCP_MAX_SESSIONS)', process.env.AGATE_MCP_MAX_SESSIONS ?? '10000')
+    .option('--mcp-max-sessions-per-client <n>', 'MCP sessions one consumer (or anonymous client IP) may hold (env AGATE_MCP_MAX_SESSIONS_PER_CLIENT)', process.env.AGATE_MCP_MAX_SESSIONS_PER_CLIENT ?? '100')
+    .option('--mcp-max-batch <n>', 'messages one JSON-RPC batch may hold (env AGATE_MCP_MAX_BATCH)', process.env.AGATE_MCP_MAX_BATCH ?? '100')
+    .option('--mcp-anonymous-idle <ms>', 'idle time after which an anonymous MCP session expires (env AGATE_MCP_ANONYMOUS_IDLE_MS)', process.env.AGATE_MCP_ANONYMOUS_IDLE_MS ?? '300000')
     .action(async (flags: ServeFlags, cmd: Command) => {
       await serve(flags, dbPath(cmd.optsWithGlobals()));
     });
@@ -48,6 +56,12 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
       adminPort,
       host: flags.host,
       drainMs: parseInteger(flags.drain!, '--drain'),
+      mcp: {
+        maxSessions: parseInteger(flags.mcpMaxSessions!, '--mcp-max-sessions'),
+        maxSessionsPerClient: parseInteger(flags.mcpMaxSessionsPerClient!, '--mcp-max-sessions-per-client'),
+        anonymousIdleTimeoutMs: parseInteger(flags.mcpAnonymousIdle!, '--mcp-anonymous-idle'),
+        maxBatchSize: parseInteger(flags.mcpMaxBatch!, '--mcp-max-batch'),
+      },
     });
   } catch (err) {
     // A listening demo upstream would keep the process alive after a failed start (a corrupt registry hung here).

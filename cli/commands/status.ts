@@ -41,7 +41,7 @@ export function registerStatusCommand(program: Command): void {
 }
 
 /** MCP backends that are ready or stopped (nothing running, nothing wrong) count as healthy. */
-const HEALTHY_MCP = new Set(['ready', 'stopped']);
+export const HEALTHY_MCP: ReadonlySet<string> = new Set(['ready', 'stopped']);
 
 /** A count of the healthy backends and a table of the others. */
 function backendLines(health: BackendHealthReport): string[] {

@@ -57,6 +57,9 @@ export const errors = Object.freeze({
   ),
   GW_ERR_LLM_RESPONSE_TOO_LARGE: defineError('GW_ERR_LLM_RESPONSE_TOO_LARGE', 502, 'UPE', 'Provider %s sent an answer larger than %s bytes'),
   GW_ERR_LLM_BODIES_BUSY: defineError('GW_ERR_LLM_BODIES_BUSY', 503, 'BL', 'Too many large LLM request bodies in flight (%s bytes buffered); retry shortly'),
+  GW_ERR_MCP_CLIENT_SESSION_LIMIT: defineError('GW_ERR_MCP_CLIENT_SESSION_LIMIT', 429, 'RL', 'Too many MCP sessions: %s already holds %s, the most one client may hold; end one (DELETE) or reuse it'),
+  GW_ERR_MCP_SESSION_LIMIT: defineError('GW_ERR_MCP_SESSION_LIMIT', 503, 'RL', 'The gateway holds its maximum of %s MCP sessions; try again later'),
+  GW_ERR_MCP_BATCH_TOO_LARGE: defineError('GW_ERR_MCP_BATCH_TOO_LARGE', 400, 'DPE', 'Invalid Request: a batch may hold at most %s messages, this one holds %s'),
 });
 
 /** A catalogue code. */

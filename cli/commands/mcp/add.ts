@@ -25,6 +25,7 @@ const FLAG_KINDS: Array<[keyof McpAddFlags, string, Kind[]]> = [
   ['secret', '--secret', ['hosted', 'rest']],
   ['overrideOrigin', '--override-origin', ['hosted', 'rest']],
   ['baseUrl', '--base-url', ['rest']],
+  ['allowHost', '--allow-host', ['rest']],
   ['prefix', '--prefix', ['bundle', 'rest']],
   ['separator', '--separator', ['bundle', 'rest']],
 ];

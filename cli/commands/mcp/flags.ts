@@ -25,6 +25,7 @@ export interface McpAddFlags {
   prefix?: string;
   separator?: string;
   overrideOrigin: string[];
+  allowHost: string[];
   description?: string;
   consumer?: string[];
   allowTool: string[];
@@ -61,6 +62,7 @@ export function withAddFlags(cmd: Command): Command {
     .option('--bundle <servers>', 'serve these servers (comma-separated) at one endpoint')
     .option('--prefix <mode>', 'bundle tool names: always, conditional (default) or never prefixed with <server><separator>')
     .option('--separator <text>', 'bundle name separator (default ___, as Higress)')
+    .option('--allow-host <host>', 'REST/OpenAPI: host, *.suffix, IP or CIDR the SSRF guard lets through though private (repeatable)', collect, [])
     .option('--override-origin <from=to>', 'send calls for origin <from> to <to> (hosted and REST; repeatable)', collect, [])
     .option('--description <text>', 'free text')
     .option('--consumer <names...>', 'only these consumers (or group:<name>) may use the server')

@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Registry } from '../../../registry/index.js';
 import { mcpServerUrls } from '../../../server/targets/mcp-router/urls.js';
-import { STALE_MS } from '../status.js';
+import { HEALTHY_MCP, STALE_MS } from '../status.js';
 
 /** Exit code of `mcp call` when the tool ran and reported failure (`isError`). */
 export const EXIT_TOOL_ERROR = 5;
@@ -25,6 +25,21 @@ export function locateGateway(registry: Registry, override?: string): GatewayLoc
   const listener = running?.listeners.find((l) => l.name === 'gateway');
   if (listener) return { url: reachable(listener.url), source: 'registry' };
   return { url: `http://127.0.0.1:${process.env.AGATE_PORT ?? '8080'}`, source: 'default' };
+}
+
+/**
+ * What the running gateway last reported about server `name`'s backend when it is not healthy ("down: connect
+ * ECONNREFUSED …"), from its heartbeat row; undefined when healthy or unknown. A down backend's tools are
+ * withdrawn, so an empty tools/list or a failed call alone cannot say why.
+ */
+export function backendTrouble(registry: Registry, name: string): string | undefined {
+  const now = Date.now();
+  const running = registry.instances.list().filter((g) => now - Date.parse(g.heartbeatAt) < STALE_MS);
+  for (const g of running) {
+    const bad = g.backendHealth.mcp.find((b) => b.server === name && !HEALTHY_MCP.has(b.state));
+    if (bad) return `${bad.state}${bad.reason ? `: ${bad.reason}` : ''}`;
+  }
+  return undefined;
 }
 
 function reachable(url: string): string {

@@ -64,7 +64,10 @@ function restServerBackend(
   known: readonly { name: string; secret: boolean }[],
 ): Omit<BuiltBackend, 'summary' | 'warnings'> {
   const values = settingValues(name, f, known, `config ${config.name}`);
-  const source = structuredClone(config.source) as { server?: { config?: Record<string, unknown> } };
+  const source = structuredClone(config.source) as { server?: { config?: Record<string, unknown> }; agate?: { allowHosts?: string[] } };
+  if (f.allowHost.length > 0) source.agate = { ...source.agate, allowHosts: [...new Set([...(source.agate?.allowHosts ?? []), ...f.allowHost])] };
+  const checked = f.allowHost.length > 0 ? validateRestConfig(source) : undefined;
+  if (checked && !checked.ok) throw new UsageError(`--allow-host: ${checked.errors.join('; ')}`);
   const inFile = movedSecrets(name, source.server?.config, known, values.secretSettings);
   const overrides = originOverrides(f);
   const backend = {

@@ -2,7 +2,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { withRegistry, UsageError } from '../../context.js';
 import { printJson, printTable } from '../../output.js';
 import type { Globals } from './actions.js';
-import { EXIT_TOOL_ERROR, locateGateway, withMcpSession } from './gateway-client.js';
+import { EXIT_TOOL_ERROR, backendTrouble, locateGateway, withMcpSession } from './gateway-client.js';
 
 /** Flags shared by the commands that open an MCP session through the gateway. */
 export interface SessionFlags {
@@ -25,6 +25,9 @@ export async function toolsAction(name: string, f: SessionFlags, globals: Global
     } while (cursor !== undefined);
     return all;
   });
+  // No tools at all is what a down backend looks like from a client: say so, with the gateway's reason.
+  const trouble = tools.length === 0 ? withRegistry(globals, (r) => backendTrouble(r, name)) : undefined;
+  if (trouble) throw new BackendDown(`MCP server "${name}" is ${trouble}`);
   if (f.json) return printJson(tools);
   printTable(
     tools.map((t) => ({ name: t.name, args: Object.keys(t.inputSchema.properties ?? {}), description: firstLine(t.description) })),
@@ -35,13 +38,21 @@ export async function toolsAction(name: string, f: SessionFlags, globals: Global
 /** `agate mcp call <name> <tool> --args '{…}'`: exit 0 on success, 5 when the tool reports isError. */
 export async function callAction(name: string, tool: string, f: SessionFlags & { args?: string }, globals: Globals): Promise<void> {
   const args = parseArgs(f.args);
-  const result = (await session(name, f, globals, (client) => client.callTool({ name: tool, arguments: args }))) as CallToolResult;
+  const result = (await session(name, f, globals, (client) => client.callTool({ name: tool, arguments: args })).catch((err: unknown) => {
+    const trouble = withRegistry(globals, (r) => backendTrouble(r, name));
+    throw trouble ? new BackendDown(`MCP server "${name}" is ${trouble}`) : err;
+  })) as CallToolResult;
   if (f.json) printJson(result);
   else {
     const text = result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type} content]`)).join('\n');
     process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
   }
   if (result.isError) process.exitCode = EXIT_TOOL_ERROR;
+}
+
+/** The server's backend is not serving (exit 1, the reason from the gateway's health report). */
+class BackendDown extends Error {
+  override name = 'BackendDown';
 }
 
 function parseArgs(text: string | undefined): Record<string, unknown> {

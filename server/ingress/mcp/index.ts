@@ -11,6 +11,7 @@ import { checkOriginAndHost } from './http-guards.js';
 import { KeepAliveTicker } from './keep-alive.js';
 import { serveLegacyMessage, serveLegacySse } from './legacy-sse.js';
 import { renderMcpError } from './respond.js';
+import { SessionCaps } from './session-caps.js';
 import { InMemorySessionStore, type SessionStore } from './session-store.js';
 import { serveStreamableHttp } from './streamable-http.js';
 import type { McpTransportDeps } from './transport-deps.js';
@@ -39,11 +40,16 @@ export interface McpIngress {
 /** Builds the MCP ingress adapter (origin checks → pipeline → Streamable HTTP or HTTP+SSE handling). */
 export function createMcpIngress(deps: McpIngressDeps): McpIngress {
   const options = deps.router.options;
-  const store = deps.store ?? new InMemorySessionStore({ idleTimeoutMs: options.idleTimeoutMs, eventBufferSize: options.eventBufferSize });
-  deps.router.onSessionClosed = (id) => void store.delete(id);
+  const { idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize } = options;
+  const store = deps.store ?? new InMemorySessionStore({ idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize });
+  const caps = new SessionCaps({ perClient: options.maxSessionsPerClient, total: options.maxSessions });
+  deps.router.onSessionClosed = (id) => {
+    caps.release(id);
+    void store.delete(id);
+  };
   const keepAlive = new KeepAliveTicker(options.keepAliveMs);
-  const transportDeps: McpTransportDeps = { router: deps.router, store, options, keepAlive, findSession: (ctx, kind) => findSession(ctx, kind, deps.router, store) };
-  const sweep = setInterval(() => void expire(store, deps.router), Math.max(50, Math.min(options.idleTimeoutMs / 2, 30_000)));
+  const transportDeps: McpTransportDeps = { router: deps.router, store, options, keepAlive, caps, findSession: (ctx, kind) => findSession(ctx, kind, deps.router, store) };
+  const sweep = setInterval(() => void expire(store, deps.router), Math.max(50, Math.min(anonymousIdleTimeoutMs / 2, 30_000)));
   sweep.unref();
   const turns = deps.router.services.turns;
   const handle = (req: IncomingMessage, res: ServerResponse): void => {

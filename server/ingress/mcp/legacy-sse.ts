@@ -4,6 +4,7 @@ import { isRequest, type McpGatewayContext } from '../../targets/mcp-router/inde
 import { checkAccept, checkContentType } from './http-guards.js';
 import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
+import { clientIdentity } from './session-caps.js';
 import { responseOver } from './session-transport.js';
 import type { McpTransportDeps } from './transport-deps.js';
 import { callerAddress } from '../exchange-context.js';
@@ -20,9 +21,13 @@ export async function serveLegacySse(ctx: McpGatewayContext, deps: McpTransportD
   }
   const accept = checkAccept(req, true);
   if (accept) throw accept;
+  const client = clientIdentity(ctx.consumer?.name, callerAddress(ctx.request));
+  const refusal = deps.caps.admit(client);
+  if (refusal) throw refusal;
   const server = ctx.mcp!.server;
   const transport = new SSEServerTransport(`/mcp/${server.name}/messages`, res);
   const id = transport.sessionId; // randomUUID: 122 random bits from the CSPRNG
+  deps.caps.hold(id, client);
   const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
   transport.onclose = () => void deps.router.closeSession(id, 'closed');
   const now = Date.now();

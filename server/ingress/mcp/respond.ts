@@ -1,12 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { createJSONRPCErrorResponse, type JSONRPCID } from 'json-rpc-2.0';
-import { writeJsonError, type GatewayError } from '../../errors/index.js';
+import { GatewayError, errors, writeJsonError, type ErrorCode } from '../../errors/index.js';
 import { JsonRpcCode } from '../../targets/mcp-router/mcp-errors.js';
 
 // Transport-level refusals carry the JSON-RPC code clients (and the SDK) expect for each HTTP failure.
 const CODES: Readonly<Record<string, number>> = {
   GW_ERR_MCP_PARSE: JsonRpcCode.ParseError,
   GW_ERR_MCP_INVALID_REQUEST: JsonRpcCode.InvalidRequest,
+  GW_ERR_MCP_BATCH_TOO_LARGE: JsonRpcCode.InvalidRequest,
   GW_ERR_MCP_SESSION_NOT_FOUND: JsonRpcCode.SessionNotFound,
 };
 
@@ -15,7 +16,23 @@ const CODES: Readonly<Record<string, number>> = {
  * null when the request could not be identified) and the catalogue code in `data`. A stream that already
  * started is cut instead, so a truncated stream never looks complete.
  */
-export function renderMcpError(res: ServerResponse, err: GatewayError, requestId: string, id: JSONRPCID = null): void {
+export function renderMcpError(res: ServerResponse, given: GatewayError, requestId: string, id: JSONRPCID = null): void {
+  const err = given.status === 401 ? withChallenge(given) : given;
   const code = CODES[err.code] ?? JsonRpcCode.ServerError;
   writeJsonError(res, err, err.status, createJSONRPCErrorResponse(id, code, err.message, { code: err.code, requestId }), requestId);
+}
+
+const HOW = 'send an agate consumer key as Authorization: Bearer <key> or x-api-key: <key>';
+
+/**
+ * The 401 challenge of an MCP endpoint (RFC 6750 §3): agate's scheme and what to send, with no `resource_metadata`
+ * because agate runs no OAuth authorization server. MCP clients read this header to decide whether to start OAuth
+ * discovery; the error code is there only when a credential was sent and refused.
+ */
+function withChallenge(err: GatewayError): GatewayError {
+  const refused = err.code === 'GW_ERR_AUTH_INVALID' ? 'error="invalid_token", ' : '';
+  const challenge = `Bearer realm="agate", ${refused}error_description="${HOW}"`;
+  const def = errors[err.code as ErrorCode];
+  if (def === undefined) return err;
+  return Object.assign(new GatewayError(def, [], { cause: err.cause, headers: { ...err.headers, 'www-authenticate': challenge } }), { message: err.message });
 }

@@ -57,6 +57,8 @@ export interface SessionStore {
 export interface InMemorySessionStoreOptions {
   /** Sessions idle longer than this expire, ms. */
   idleTimeoutMs: number;
+  /** Anonymous sessions (consumer null) idle longer than this expire, ms (default idleTimeoutMs). */
+  anonymousIdleTimeoutMs?: number;
   /** Events kept per session for `Last-Event-ID` replay (oldest dropped first). */
   eventBufferSize: number;
 }
@@ -150,6 +152,7 @@ export class InMemorySessionStore implements SessionStore {
   }
 
   private isExpired(entry: Entry, now: number): boolean {
-    return now - entry.record.lastSeenAt > this.options.idleTimeoutMs;
+    const limit = entry.record.consumer === null ? (this.options.anonymousIdleTimeoutMs ?? this.options.idleTimeoutMs) : this.options.idleTimeoutMs;
+    return now - entry.record.lastSeenAt > limit;
   }
 }

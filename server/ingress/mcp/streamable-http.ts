@@ -6,6 +6,7 @@ import { isRequest, type McpGatewayContext } from '../../targets/mcp-router/inde
 import { acceptsJson, checkAccept, checkContentType, checkProtocolVersion } from './http-guards.js';
 import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { renderMcpError } from './respond.js';
+import { clientIdentity } from './session-caps.js';
 import { StreamableSessionTransport, responseOver } from './session-transport.js';
 import type { McpTransportDeps } from './transport-deps.js';
 import { callerAddress } from '../exchange-context.js';
@@ -44,6 +45,11 @@ async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<voi
   if (!body.ok) throw body.error;
   const parsed = parseMessages(body.text);
   if (!parsed.ok) return renderMcpError(res, parsed.error, ctx.requestId, parsed.id);
+  // Every call in a batch runs (and counts against rate limits) on its own; the bound keeps one POST from starting thousands.
+  if (parsed.batch && parsed.messages.length > deps.options.maxBatchSize) {
+    const err = new GatewayError(errors.GW_ERR_MCP_BATCH_TOO_LARGE, [deps.options.maxBatchSize, parsed.messages.length]);
+    return renderMcpError(res, err, ctx.requestId, null);
+  }
   const id = requestId(parsed.messages);
   const hasRequests = parsed.messages.some(isRequest);
   const acceptError = checkAccept(req, hasRequests);
@@ -75,7 +81,11 @@ async function initialize(ctx: McpGatewayContext, deps: McpTransportDeps, messag
   if (batch || messages.length !== 1 || !init || !isInitializeRequest(init)) {
     return renderMcpError(res, new GatewayError(errors.GW_ERR_MCP_SESSION_REQUIRED), ctx.requestId, requestId(messages));
   }
+  const client = clientIdentity(ctx.consumer?.name, callerAddress(ctx.request));
+  const refusal = deps.caps.admit(client);
+  if (refusal) return renderMcpError(res, refusal, ctx.requestId, requestId(messages));
   const id = randomBytes(24).toString('base64url'); // 192 bits from the CSPRNG; visible ASCII as the spec asks
+  deps.caps.hold(id, client);
   const server = ctx.mcp!.server;
   const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
   const transport = new StreamableSessionTransport(id, deps.store, deps.keepAlive);

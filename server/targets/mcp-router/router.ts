@@ -20,6 +20,14 @@ const TURN_BUDGET_MS = 5;
 export interface McpRouterOptions {
   /** Sessions idle longer than this expire, ms (default 30 min). */
   idleTimeoutMs?: number;
+  /** Anonymous sessions (no consumer) idle longer than this expire, ms (default 5 min, never above idleTimeoutMs). */
+  anonymousIdleTimeoutMs?: number;
+  /** Sessions one client (consumer, else client IP) may hold at once (default 100). */
+  maxSessionsPerClient?: number;
+  /** Sessions the gateway holds at once (default 10 000). */
+  maxSessions?: number;
+  /** Messages one JSON-RPC batch may hold (2025-03-26 sessions; default 100). */
+  maxBatchSize?: number;
   /** Interval of SSE keep-alive comment frames on idle streams, ms (default 15 s; 0 disables). */
   keepAliveMs?: number;
   /** Events kept per session for Last-Event-ID replay (default 512). */
@@ -67,6 +75,10 @@ export class McpRouter {
     const o = deps.options ?? {};
     this.options = {
       idleTimeoutMs: o.idleTimeoutMs ?? 30 * 60_000,
+      anonymousIdleTimeoutMs: Math.min(o.anonymousIdleTimeoutMs ?? 5 * 60_000, o.idleTimeoutMs ?? 30 * 60_000),
+      maxSessionsPerClient: o.maxSessionsPerClient ?? 100,
+      maxSessions: o.maxSessions ?? 10_000,
+      maxBatchSize: o.maxBatchSize ?? 100,
       keepAliveMs: o.keepAliveMs ?? 15_000,
       eventBufferSize: o.eventBufferSize ?? 512,
       allowedOrigins: o.allowedOrigins ?? [],

@@ -1,10 +1,11 @@
 import type { CompiledTool } from '../config/types.js';
 import { bodyFor } from './body.js';
-import { renderOr, templateData, type BuildInput } from './render.js';
+import { renderOr, renderPartsOr, templateData, type BuildInput } from './render.js';
 import { checkHeaders } from './header-check.js';
 import { goEncodeQuery, goFinalUrl, goParseQuery, goParseUrl, toByteString } from './go-url.js';
 import { goArgString } from './go-values.js';
-import { applyUpstream, extractDownstream, type HeaderList } from './security.js';
+import { applyUpstream, CREDENTIAL_FREE_HEADERS, extractDownstream, type HeaderList } from './security.js';
+import { assembleUrl } from './url-slots.js';
 
 /** The request Higress would send for one tools/call (before origin overrides and the SSRF guard). */
 export interface UpstreamRequest {
@@ -24,29 +25,24 @@ export type BuildResult = { readonly ok: true; readonly request: UpstreamRequest
 export function buildRequest(tool: CompiledTool, input: BuildInput): BuildResult {
   const req = tool.request!;
   const { config, ctx } = input;
-  const strict = config.agate.mode === 'strict';
   const downstream = extractDownstream(config, tool, ctx);
   const data = templateData(input);
-  const url = renderOr(req.url, data, 'URL', ctx);
+  const byPosition = groupArgs(tool, input.args);
+  const url = buildUrlText(tool, { data, ctx, pathArgs: byPosition.path });
   if (url.error !== undefined) return { ok: false, error: url.error };
+  const { text: urlText, credentials } = url;
   const headers: HeaderList = [];
   for (const h of req.headers) {
+    // A host the caller chose gets no configured header that might hold a credential (first-hop binding).
+    if (!credentials && !CREDENTIAL_FREE_HEADERS.has(h.key.toLowerCase())) continue;
     const value = renderOr(h.value, data, `header ${h.key}`, ctx);
     if (value.error !== undefined) return { ok: false, error: value.error };
     headers.push([h.key, value.text!]);
   }
   // Higress leaves the client's Authorization on the request unless a scheme consumed it (§2.4 step 3).
   const clientAuth = ctx.clientHeader('authorization');
-  if (config.passthroughAuthHeader && tool.security === undefined && !downstream.consumedAuthorization && clientAuth !== undefined) {
+  if (credentials && config.passthroughAuthHeader && tool.security === undefined && !downstream.consumedAuthorization && clientAuth !== undefined) {
     if (!headers.some(([k]) => k.toLowerCase() === 'authorization')) headers.push(['Authorization', clientAuth]);
-  }
-  const byPosition = groupArgs(tool, input.args);
-  let urlText = url.text!;
-  for (const [name, value] of byPosition.path) {
-    const text = goArgString(value);
-    if (strict && (text === '.' || text === '..')) return { ok: false, error: `argument "${name}": "${text}" is not allowed as a path segment` };
-    // Higress substitutes path values raw; strict mode encodes them so '/', '?', '#' stay inside the segment.
-    urlText = urlText.split(`{${name}}`).join(strict ? encodeURIComponent(text) : text);
   }
   const parsed = goParseUrl(urlText);
   if (parsed === undefined) return { ok: false, error: `error parsing URL after path param substitution: ${JSON.stringify(urlText)}` };
@@ -58,13 +54,41 @@ export function buildRequest(tool: CompiledTool, input: BuildInput): BuildResult
   const body = bodyFor(req, { headers, bodyArgs: byPosition.body, defaultArgs: byPosition.default, data, ctx });
   if (body.error !== undefined) return { ok: false, error: body.error };
   if (!headers.some(([k]) => k.toLowerCase() === 'accept')) headers.push(['Accept', '*/*']);
-  const warning = applyUpstream(config, tool, { headers, query }, downstream.passthrough);
+  const warning = credentials ? applyUpstream(config, tool, { headers, query }, downstream.passthrough) : undefined;
   if (parsed.scheme !== 'http' && parsed.scheme !== 'https') return { ok: false, error: `upstream URL must be absolute http(s), got ${JSON.stringify(urlText)}` };
   const finalUrl = goFinalUrl(parsed, goEncodeQuery(query));
   if (originOf(finalUrl) === undefined) return { ok: false, error: `upstream URL is not valid: ${JSON.stringify(finalUrl)}` };
   const headerError = checkHeaders(headers);
   if (headerError !== undefined) return { ok: false, error: headerError };
   return { ok: true, request: { method: req.method, url: finalUrl, headers, body: body.text, warnings: warning ? [warning] : [] } };
+}
+
+interface UrlInput {
+  readonly data: unknown;
+  readonly ctx: BuildInput['ctx'];
+  readonly pathArgs: readonly [string, unknown][];
+}
+
+/**
+ * The URL text before Go parsing: caller values encoded for their slot (url-slots.ts), then `{name}`
+ * path arguments encoded as one segment each. Higress substitutes both raw; agate never does, in
+ * either mode, because a raw value can add query parameters or pick the host. `credentials` is false
+ * when the caller's values chose the host: the server's credentials stay with the hosts its config names.
+ */
+function buildUrlText(tool: CompiledTool, input: UrlInput): { text: string; credentials: boolean; error?: undefined } | { error: string } {
+  const rendered = renderPartsOr(tool.request!.url, input.data, 'URL', input.ctx);
+  if (rendered.error !== undefined) return { error: rendered.error };
+  const assembled = assembleUrl(rendered.parts!);
+  if (!assembled.ok) return { error: assembled.error };
+  const credentials = assembled.host !== 'open';
+  if (!credentials && assembled.operatorValues) return { error: 'URL host is chosen by an argument, so the URL may not also carry {{.config.*}} values' };
+  let text = assembled.text;
+  for (const [name, value] of input.pathArgs) {
+    const segment = goArgString(value);
+    if (segment === '.' || segment === '..') return { error: `argument "${name}": "${segment}" is not allowed as a path segment` };
+    text = text.split(`{${name}}`).join(encodeURIComponent(segment));
+  }
+  return { text, credentials };
 }
 
 type Grouped = Record<'path' | 'query' | 'header' | 'cookie' | 'body' | 'default', [string, unknown][]>;

@@ -1,5 +1,5 @@
 import type { CompiledRestConfig } from '../config/types.js';
-import type { CompiledTemplate } from '../template/index.js';
+import type { CompiledTemplate, OutputPart } from '../template/index.js';
 import { argsForTemplate } from './args.js';
 import { templateFuncs, type CallContext } from './call-context.js';
 
@@ -26,3 +26,12 @@ export function renderOr(tpl: CompiledTemplate, data: unknown, what: string, ctx
   }
 }
 
+
+/** Like {@link renderOr}, keeping operator text and caller values apart (URL templates). */
+export function renderPartsOr(tpl: CompiledTemplate, data: unknown, what: string, ctx: CallContext): { parts?: OutputPart[]; error?: string } {
+  try {
+    return { parts: tpl.renderParts(data, { funcs: templateFuncs(ctx) }) };
+  } catch (err) {
+    return { error: `error executing ${what} template: ${(err as Error).message}` };
+  }
+}

@@ -5,6 +5,12 @@ import type { CallContext } from './call-context.js';
 /** Header list in send order; names keep the config's spelling. */
 export type HeaderList = [string, string][];
 
+/**
+ * The only configured headers sent to an origin the config does not name (a caller-chosen host, a
+ * cross-origin redirect): any other header may carry a credential (perf-reliability §6.2 control 5).
+ */
+export const CREDENTIAL_FREE_HEADERS: ReadonlySet<string> = new Set(['accept', 'content-type', 'user-agent']);
+
 /** Sets a header, replacing any with the same name (case-insensitive). */
 export function setHeader(headers: HeaderList, name: string, value: string): void {
   const lower = name.toLowerCase();

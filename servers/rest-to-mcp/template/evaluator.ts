@@ -8,6 +8,7 @@ import { FuncError, lineColumn, TemplateExecError } from './errors.js';
 import type { FuncTable } from './funcs.js';
 import { renderText, toText } from './go-format.js';
 import { gjsonLookup } from './gjson.js';
+import { isOperatorPipe, type OutputPart } from './trust.js';
 import { getKey, isIntNumber, isMap, isTrue, JsonText, sortedKeys, unwrap } from './values.js';
 
 /** Limits applied to one render. */
@@ -59,13 +60,23 @@ class Executor {
   private outLen = 0;
   private steps = 0;
   private depth = 0;
+  private root: unknown;
+  /** Set when the caller wants to know which output the operator wrote (URL templates). */
+  private parts?: OutputPart[];
 
   constructor(private readonly ctx: ExecContext) {}
 
   run(data: unknown): string {
+    this.root = data;
     this.vars.push({ name: '$', value: data });
     this.walkList(data, this.ctx.tree.root);
     return this.out.join('');
+  }
+
+  runParts(data: unknown): OutputPart[] {
+    this.parts = [];
+    this.run(data);
+    return this.parts;
   }
 
   fail(at: Positioned | null, msg: string): never {
@@ -81,10 +92,11 @@ class Executor {
     if (++this.steps > this.ctx.limits.maxSteps) this.fail(at, `execution exceeded ${this.ctx.limits.maxSteps} steps`);
   }
 
-  private write(at: Positioned, s: string): void {
+  private write(at: Positioned, s: string, action?: { source: string; trusted: boolean }): void {
     this.outLen += s.length;
     if (this.outLen > this.ctx.limits.maxOutput) this.fail(at, `output exceeds ${this.ctx.limits.maxOutput} characters`);
     this.out.push(s);
+    this.parts?.push(action === undefined ? { text: s, trusted: true } : { text: s, ...action });
   }
 
   private walkList(dot: unknown, list: Node[]): Flow {
@@ -102,7 +114,7 @@ class Executor {
       case 'action': {
         // Variables declared by an action stay visible until the enclosing block ends.
         const v = this.evalPipeline(dot, node.pipe);
-        if (node.pipe.decl.length === 0) this.write(node.pipe, renderText(v));
+        if (node.pipe.decl.length === 0) this.write(node.pipe, renderText(v), this.actionOrigin(dot, node.pipe));
         return Flow.Normal;
       }
       case 'if': case 'with': return this.walkIfWith(dot, node);
@@ -111,6 +123,12 @@ class Executor {
       case 'break': return Flow.Break;
       case 'continue': return Flow.Continue;
     }
+  }
+
+  // Only tracked when rendering in parts: whether the operator wrote this action's value (trust.ts).
+  private actionOrigin(dot: unknown, pipe: PipeNode): { source: string; trusted: boolean } | undefined {
+    if (this.parts === undefined) return undefined;
+    return { source: `{{${pipe.src}}}`, trusted: isOperatorPipe(pipe, dot === this.root && this.depth === 0) };
   }
 
   private walkIfWith(dot: unknown, node: Extract<Node, { kind: 'if' | 'with' }>): Flow {
@@ -301,9 +319,18 @@ class Executor {
 
 /** Renders a parsed tree over data; throws only TemplateExecError. */
 export function execute(ctx: ExecContext, data: unknown): string {
+  return guarded(ctx, (ex, d) => ex.run(d), data);
+}
+
+/** Like {@link execute}, keeping the output in pieces marked operator-written or not. */
+export function executeParts(ctx: ExecContext, data: unknown): OutputPart[] {
+  return guarded(ctx, (ex, d) => ex.runParts(d), data);
+}
+
+function guarded<T>(ctx: ExecContext, run: (ex: Executor, data: unknown) => T, data: unknown): T {
   const ex = new Executor(ctx);
   try {
-    return ex.run(data instanceof JsonText ? data.value : data);
+    return run(ex, data instanceof JsonText ? data.value : data);
   } catch (e) {
     if (e instanceof TemplateExecError) throw e;
     const msg = e instanceof RangeError && /call stack/i.test(e.message) ? 'template nesting too deep' : `internal error: ${e instanceof Error ? e.message : String(e)}`;

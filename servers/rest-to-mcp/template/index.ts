@@ -2,7 +2,8 @@
 // Higress gjson_template data semantics, Go builtins, Sprig, and per-call extensions.
 import { BUILTINS, SPECIAL_FORMS } from './builtins.js';
 import type { TemplateTree } from './ast.js';
-import { execute, type ExecLimits, type ExtensionFunc } from './evaluator.js';
+import { execute, executeParts, type ExecLimits, type ExtensionFunc } from './evaluator.js';
+import type { OutputPart } from './trust.js';
 import type { FuncTable } from './funcs.js';
 import { parseTree } from './parser.js';
 import { SPRIG_FUNCS } from './sprig/index.js';
@@ -10,6 +11,7 @@ import { SPRIG_FUNCS } from './sprig/index.js';
 export { TemplateExecError, TemplateSyntaxError } from './errors.js';
 export { gjsonGet, type GjsonResult } from './gjson.js';
 export type { ExecLimits, ExtensionFunc } from './evaluator.js';
+export type { OutputPart } from './trust.js';
 
 /** Every function available without per-call extensions: Go builtins plus Sprig. */
 const FUNCS: FuncTable = Object.freeze({ ...SPRIG_FUNCS, ...BUILTINS });
@@ -46,6 +48,8 @@ export interface CompiledTemplate {
   readonly source: string;
   /** Renders over JSON data; throws only TemplateExecError. */
   render(data: unknown, options?: RenderOptions): string;
+  /** Renders like {@link render}, keeping apart what the operator wrote and what came from data. */
+  renderParts(data: unknown, options?: RenderOptions): OutputPart[];
 }
 
 /** Whether a name is a builtin, a Sprig function or a special form. */
@@ -66,6 +70,10 @@ class Compiled implements CompiledTemplate {
 
   render(data: unknown, options?: RenderOptions): string {
     return execute({ tree: this.tree, funcs: FUNCS, ext: options?.funcs ?? {}, limits: this.limits }, data);
+  }
+
+  renderParts(data: unknown, options?: RenderOptions): OutputPart[] {
+    return executeParts({ tree: this.tree, funcs: FUNCS, ext: options?.funcs ?? {}, limits: this.limits }, data);
   }
 }
 

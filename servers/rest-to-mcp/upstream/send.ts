@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { UpstreamRequest } from '../request/build-request.js';
+import { CREDENTIAL_FREE_HEADERS } from '../request/security.js';
 import type { OriginOverrides } from './origin-overrides.js';
 import { bareHostname, EgressRefusedError, guardedLookup, type EgressPolicy } from './ssrf-guard.js';
 
@@ -46,9 +47,6 @@ export interface SendOptions {
 }
 
 const MAX_REDIRECTS = 5;
-// Only these survive a redirect to another origin: credentials are bound to the origin they were
-// configured for (perf-reliability §6.2 control 5), and any configured header may carry one.
-const CROSS_ORIGIN_SAFE = new Set(['accept', 'content-type', 'user-agent']);
 
 /**
  * Sends the request with a whole-call deadline and a body cap, following up to five redirects and
@@ -64,7 +62,7 @@ export async function sendUpstream(req: UpstreamRequest, transport: UpstreamTran
   for (let hop = 0; ; hop++) {
     const target = transport.overrides.apply(canonical);
     const dispatcher = pickDispatcher(target, transport);
-    if (typeof dispatcher === 'string') return { ok: false, error: `request to ${canonical.host} refused: ${dispatcher}` };
+    if (typeof dispatcher === 'string') return { ok: false, error: `request to ${canonical.host} refused: ${dispatcher}${allowHint(canonical)}` };
     try {
       const res = await request(target, { method: method as Dispatcher.HttpMethod, headers: headers.flat(), body, signal, dispatcher });
       const location = res.headers.location;
@@ -72,7 +70,7 @@ export async function sendUpstream(req: UpstreamRequest, transport: UpstreamTran
         await res.body.dump();
         if (hop >= MAX_REDIRECTS) return { ok: false, error: `${req.url}: more than ${MAX_REDIRECTS} redirects` };
         const next = new URL(location, canonical);
-        if (next.origin !== canonical.origin) headers = headers.filter(([k]) => CROSS_ORIGIN_SAFE.has(k.toLowerCase()));
+        if (next.origin !== canonical.origin) headers = headers.filter(([k]) => CREDENTIAL_FREE_HEADERS.has(k.toLowerCase()));
         if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
           method = method === 'HEAD' ? 'HEAD' : 'GET';
           body = undefined;
@@ -83,9 +81,16 @@ export async function sendUpstream(req: UpstreamRequest, transport: UpstreamTran
       }
       return await readResponse(res, canonical.host, opts.maxResponseBytes);
     } catch (err) {
-      return { ok: false, error: describeFailure(err, canonical.host, { deadline, caller: opts.signal, timeoutMs: opts.timeoutMs }) };
+      const failure = describeFailure(err, canonical.host, { deadline, caller: opts.signal, timeoutMs: opts.timeoutMs });
+      return { ok: false, error: findRefusal(err) ? `${failure}${allowHint(canonical)}` : failure };
     }
   }
+}
+
+/** How an operator lets a refused host through (the one fix; the refusal itself stays). */
+function allowHint(url: URL): string {
+  const host = bareHostname(url);
+  return `; if this host is meant to be reached, add it to agate.allowHosts in the config or pass --allow-host ${host} to agate mcp add`;
 }
 
 // undefined = the default pool (operator-named host); a string = why the destination is refused.

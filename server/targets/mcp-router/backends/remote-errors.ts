@@ -1,18 +1,38 @@
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 
-/** The upstream answered with an HTTP error status, or with something that is not MCP (a web page, bad JSON). */
+/**
+ * The upstream answered with an HTTP error status, or with something that is not MCP (a web page, bad JSON). The
+ * message (which reaches the client) names the server and the status only; what the upstream said, which may hold
+ * stack traces and file paths, is kept apart in `detail` for the gateway log.
+ */
 export class UpstreamHttpError extends Error {
   constructor(
-    /** The HTTP status of the answer. */
+    /** The HTTP status of the answer (0 when its head could not be read). */
     readonly status: number,
     /** The session id the request carried, if any. */
     readonly sessionId: string | undefined,
     message: string,
+    /** The start of the answer's body or the parser's complaint: for the log, never for the client. */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'UpstreamHttpError';
   }
+}
+
+/**
+ * undici's codes for an answer it could not parse (a header over its size limit, a malformed head): that request
+ * failed, the connection is dropped, but the server is up and the next request may well work.
+ */
+const BAD_ANSWER = new Set(['UND_ERR_HEADERS_OVERFLOW', 'HPE_HEADER_OVERFLOW', 'UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE', 'HPE_INVALID_HEADER_TOKEN', 'HPE_INVALID_CONSTANT']);
+
+/** The answer's head could not be read (see BAD_ANSWER): the error for that one request, or undefined. */
+export function badAnswer(err: unknown, server: string, sessionId: string | undefined): UpstreamHttpError | undefined {
+  const code = networkCode(err);
+  if (code === undefined || !BAD_ANSWER.has(code)) return undefined;
+  const what = code.includes('HEADER') && code.includes('OVERFLOW') ? 'headers larger than the gateway reads' : 'a malformed HTTP head';
+  return new UpstreamHttpError(0, sessionId, `MCP server "${server}" answered with ${what}`, describeFailure(err));
 }
 
 /** A broken event stream could not be resumed within the configured attempts. */

@@ -6,7 +6,7 @@ import { UpstreamExchange } from '../../upstream-exchange.js';
 import type { UpstreamMessageExtra } from '../backend.js';
 import { isJsonRpcMessage } from '../json-rpc.js';
 import { EventStreamParser, type StreamEvent } from './event-stream-parser.js';
-import { MessageTooLargeError, StreamLostError, UpstreamHttpError, describeFailure, isSessionGone } from './remote-errors.js';
+import { MessageTooLargeError, StreamLostError, UpstreamHttpError, badAnswer, describeFailure, isSessionGone } from './remote-errors.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './remote-transport.js';
 
 /** What one Streamable HTTP upstream session runs on. */
@@ -327,7 +327,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
         await answer.start(this.options.dispatcher, { origin: this.origin, path, method, headers, body });
       } catch (err) {
         this.inFlight.delete(answer);
-        throw err;
+        throw badAnswer(err, this.options.name, headers['mcp-session-id']) ?? err;
       }
       const next = hops < MAX_REDIRECTS ? this.redirectTarget(answer, method, path) : undefined;
       if (next === undefined) return answer;
@@ -379,10 +379,11 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const { statusCode } = answer;
     const text = (await this.readText(answer, MAX_ERROR_TEXT_BYTES).catch(() => undefined))?.text ?? '';
     const location = statusCode >= 300 && statusCode < 400 ? answer.headers.location : undefined;
-    const detail = location ? `redirect to ${String(location)} not followed` : oneLine(text);
     if (statusCode === 404 && sentSession !== undefined && sentSession === this.session) this.sessionGone = true;
-    const suffix = detail ? `: ${detail}` : '';
-    return new UpstreamHttpError(statusCode, sentSession, `MCP server "${this.options.name}" answered ${method} with HTTP ${statusCode}${suffix}`);
+    // The body stays out of the message: a 500 page carries stack traces and paths (the transport logs `detail`).
+    const suffix = location ? `: redirect to ${String(location)} not followed` : '';
+    const message = `MCP server "${this.options.name}" answered ${method} with HTTP ${statusCode}${suffix}`;
+    return new UpstreamHttpError(statusCode, sentSession, message, oneLine(text) || undefined);
   }
 
   private protocolError(status: number, sentSession: string | undefined, what: string): UpstreamHttpError {

@@ -13,7 +13,7 @@ import type { Dispatcher } from 'undici';
 import { GatewayError, errors } from '../../../errors/index.js';
 import type { BackendHealth } from './backend-health.js';
 import type { RemoteBackendOptions } from './options.js';
-import { MessageTooLargeError, describeFailure, isSessionGone, isStaleSocket, isStreamLost, isUnreachable } from './remote-errors.js';
+import { MessageTooLargeError, UpstreamHttpError, describeFailure, isSessionGone, isStaleSocket, isStreamLost, isUnreachable } from './remote-errors.js';
 import { SseUpstream } from './remote-sse.js';
 import { StreamableHttpUpstream } from './remote-streamable-http.js';
 import { PASSTHROUGH_AUTH_META_KEY } from '../../../../servers/index.js';
@@ -355,6 +355,8 @@ export class RemoteTransport implements Transport {
   /** Turns a send failure into the error the client sees; an unreachable upstream marks the backend down. */
   private failed(err: unknown): Error {
     const reason = describeFailure(err);
+    // What the upstream said stays in the log (remote-errors.ts: UpstreamHttpError keeps it out of the message).
+    if (err instanceof UpstreamHttpError && err.detail) this.deps.log.warn({ url: this.deps.options.url, status: err.status, detail: err.detail }, 'upstream MCP server answered with an error');
     if (!isUnreachable(err)) return err instanceof Error ? err : new Error(reason);
     const { name, url } = this.deps.options;
     this.deps.health.set('down', `${reason} (${url})`);

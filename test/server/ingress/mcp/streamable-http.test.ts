@@ -139,7 +139,8 @@ describe('MCP Streamable HTTP sessions', () => {
 describe('MCP Streamable HTTP under load', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ gateway: { hostedServers: withClock(hostedServers) } });
+    // One loopback client opens all 200 sessions: lift the per-client cap (100) that session-limits.test.ts covers.
+    gw = await startTestGateway({ gateway: { hostedServers: withClock(hostedServers), mcp: { maxSessionsPerClient: 1000 } } });
     await addMcpServer(gw, { name: 'time', backend: { kind: 'hosted', server: 'clock', settings: {}, secretSettings: {} } });
   });
   afterAll(async () => {

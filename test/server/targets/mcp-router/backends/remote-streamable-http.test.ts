@@ -176,7 +176,8 @@ describe('the Streamable HTTP upstream transport', () => {
 
     status = 500;
     const serverError = await t.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' }).then(() => undefined, (e: Error) => e);
-    expect(serverError?.message).toBe('MCP server "up1" answered POST with HTTP 500: boom at upstream');
+    // The body is for the log (detail), never the message the client sees (remote-error-bodies.test.ts).
+    expect(serverError).toMatchObject({ message: 'MCP server "up1" answered POST with HTTP 500', detail: 'boom at upstream' });
     expect(isSessionGone(serverError)).toBe(false);
     expect(isUnreachable(serverError)).toBe(false);
 
@@ -298,7 +299,8 @@ describe('the Streamable HTTP upstream transport', () => {
 
     // Nor is more read of an error page than its message needs.
     const failed = await t.send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'endless-error' } }).then(() => undefined, (e: Error) => e);
-    expect(failed?.message).toMatch(/^MCP server "up1" answered POST with HTTP 500: oops oops .*…$/);
+    expect(failed?.message).toBe('MCP server "up1" answered POST with HTTP 500');
+    expect((failed as { detail?: string }).detail).toMatch(/^oops oops .*…$/);
 
     // An event stream's event that never ends: reported with its request, and the stream is dropped.
     await t.send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'endless-event' } });
