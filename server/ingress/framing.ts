@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { GatewayError, errors, renderHttpError } from '../errors/index.js';
 import { hasDuplicateHost } from './client-address.js';
 import { nextRequestId } from './request-id.js';
@@ -14,14 +15,24 @@ function framingProblem(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** The latest response started on each connection (to see whether the connection is already condemned). */
+const lastResponse = new WeakMap<Socket, ServerResponse>();
+
 /**
  * Wraps the listener's handler so badly framed requests get a 400 and a closed connection before any ingress
  * (HTTP, MCP, LLM, WebSocket upgrade) sees them: the check belongs to the connection, not to one protocol.
+ * Node parses pipelined requests and emits them while an earlier response is still pending; once a response on
+ * the connection has said `Connection: close` (a refusal), nothing pipelined behind it is handled: after a
+ * framing error the byte stream cannot be trusted to split into the requests it seems to hold (RFC 9112 §9.6).
  */
 export function refuseBadFraming(
   handle: (req: IncomingMessage, res: ServerResponse) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return function checkFraming(req, res) {
+    const earlier = lastResponse.get(req.socket);
+    // Never answered: Node closes the connection after the earlier response and drops this one with it.
+    if (earlier && !earlier.shouldKeepAlive) return void req.resume();
+    lastResponse.set(req.socket, res);
     const problem = framingProblem(req);
     if (problem === undefined) return handle(req, res);
     res.shouldKeepAlive = false;
