@@ -12,6 +12,7 @@ import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/index.js
 import { toBlockList } from './filters/ip-access.js';
 import { createUpgradeHandler } from './ingress/upgrade.js';
 import { refuseBadFraming } from './ingress/framing.js';
+import { HostPolicy, refuseForeignHost } from './ingress/allowed-hosts.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
 import { SnapshotManager } from './snapshot/snapshot-manager.js';
@@ -31,8 +32,10 @@ export interface GatewayOptions {
   dbPath: string;
   /** Data-plane port (0 picks a free one). */
   port: number;
-  /** Data-plane bind address. */
+  /** Data-plane bind address; loopback (127.0.0.1) unless deliberately exposed (`0.0.0.0`). */
   host?: string;
+  /** Host names served besides the defaults (localhost, loopback and bind addresses, this machine's name, routes' hosts); `*` allows any. */
+  allowedHosts?: string[];
   /** Admin API port (0 picks a free one). */
   adminPort: number;
   /** Admin bind address; loopback unless deliberately changed. */
@@ -105,8 +108,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
   const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies });
   const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress.handle }], httpIngress);
-  const dataPlane = trackResponses(createServer(refuseBadFraming(ingress)));
-  const upgrades = createUpgradeHandler(refuseBadFraming(httpIngress));
+  const bindAddress = options.host ?? '127.0.0.1';
+  const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: () => snapshots.current() });
+  const dataPlane = trackResponses(createServer(refuseBadFraming(refuseForeignHost(hosts, ingress))));
+  const upgrades = createUpgradeHandler(refuseBadFraming(refuseForeignHost(hosts, httpIngress)));
   dataPlane.on('upgrade', upgrades.handle);
   const adminToken = loadAdminToken(options.dbPath);
   const status = () => ({
@@ -121,7 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     createAdminApp({ registry, metrics, token: adminToken.token, status, ready: () => snapshots.current() !== undefined }),
   );
   try {
-    listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, options.host ?? '0.0.0.0') });
+    listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, bindAddress) });
     listeners.push({ name: 'admin', url: await listen(admin, options.adminPort, options.adminHost ?? '127.0.0.1') });
   } catch (err) {
     snapshots.stop();

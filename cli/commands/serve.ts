@@ -8,6 +8,7 @@ interface ServeFlags {
   port?: string;
   adminPort?: string;
   host?: string;
+  allowedHosts?: string;
   demoPort?: string;
   drain?: string;
 }
@@ -19,7 +20,12 @@ export function registerServeCommand(program: Command): void {
     .description('run the gateway (data plane and admin API)')
     .option('--port <port>', 'data-plane port (env AGATE_PORT)', process.env.AGATE_PORT ?? '8080')
     .option('--admin-port <port>', 'admin API port, on 127.0.0.1 (env AGATE_ADMIN_PORT)', process.env.AGATE_ADMIN_PORT ?? '8001')
-    .option('--host <address>', 'data-plane bind address', '0.0.0.0')
+    .option('--host <address>', 'data-plane bind address; 0.0.0.0 exposes the gateway to the network (env AGATE_HOST)', process.env.AGATE_HOST ?? '127.0.0.1')
+    .option(
+      '--allowed-hosts <names>',
+      'comma-separated Host names served besides localhost, loopback and bind addresses, this machine\'s name and routes\' hosts (*.example.com wildcards; * allows any) (env AGATE_ALLOWED_HOSTS)',
+      process.env.AGATE_ALLOWED_HOSTS,
+    )
     .option('--demo-port <port>', 'port of the built-in demo upstream on 127.0.0.1; 0 turns it off (env AGATE_DEMO_PORT)', process.env.AGATE_DEMO_PORT ?? '8002')
     .option('--drain <ms>', 'how long in-flight requests may finish on shutdown', '10000')
     .action(async (flags: ServeFlags, cmd: Command) => {
@@ -47,6 +53,7 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
       port,
       adminPort,
       host: flags.host,
+      allowedHosts: flags.allowedHosts?.split(',').map((n) => n.trim()).filter(Boolean),
       drainMs: parseInteger(flags.drain!, '--drain'),
     });
   } catch (err) {
@@ -55,7 +62,7 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
     throw err;
   }
   const mcpServers = [...(gateway.snapshots.current()?.mcp.servers.keys() ?? [])];
-  printBanner({ db, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port, mcpServers, demo: demo !== undefined });
+  printBanner({ db, host: flags.host!, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port, mcpServers, demo: demo !== undefined });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -81,6 +88,8 @@ function parsePort(text: string, flag: string): number {
 
 function printBanner(b: {
   db: string;
+  /** The data-plane bind address as given. */
+  host: string;
   url: string;
   adminUrl: string;
   token: { token: string; generated: boolean; file?: string };
@@ -94,7 +103,7 @@ function printBanner(b: {
   const tokenRef = b.token.file ? `$(cat ${b.token.file})` : '$AGATE_ADMIN_TOKEN';
   const lines = [
     `agate is running`,
-    `  gateway    ${b.url}`,
+    `  gateway    ${b.url}${exposure(b.host)}`,
     `  admin API  ${b.adminUrl}   (token: ${b.token.generated ? `${b.token.token}, saved to ${b.token.file}; shown once` : b.token.file ?? 'AGATE_ADMIN_TOKEN'})`,
     `  registry   ${b.db}`,
   ];
@@ -111,6 +120,12 @@ function printBanner(b: {
     '',
   );
   process.stderr.write(lines.join('\n') + '\n');
+}
+
+/** Says whether the network can reach the gateway, and how to change that. */
+function exposure(host: string): string {
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  return loopback ? '   (this machine only; --host 0.0.0.0 exposes it)' : '   (exposed to the network; Host names served: see --allowed-hosts)';
 }
 
 const MAX_LISTED = 12;

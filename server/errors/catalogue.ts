@@ -49,6 +49,7 @@ export const errors = Object.freeze({
   GW_ERR_LLM_TOKEN_LIMIT: defineError('GW_ERR_LLM_TOKEN_LIMIT', 429, 'RL', 'Token limit of %s per minute reached for %s'),
   GW_ERR_LLM_UPSTREAM_ERROR: defineError('GW_ERR_LLM_UPSTREAM_ERROR', 502, 'UPE', 'Provider %s answered HTTP %s: %s'),
   GW_ERR_LLM_STREAM_CUT: defineError('GW_ERR_LLM_STREAM_CUT', 502, 'UR', 'Provider %s stream ended early: %s'),
+  GW_ERR_HOST_NOT_ALLOWED: defineError('GW_ERR_HOST_NOT_ALLOWED', 421, 'DPE', 'Misdirected request: %s'),
 });
 
 /** A catalogue code. */
