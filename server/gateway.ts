@@ -11,7 +11,8 @@ import { HealthChecks, HttpProxyTarget, TargetStates } from './targets/http-prox
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/index.js';
 import { toBlockList } from './filters/ip-access.js';
 import { createUpgradeHandler } from './ingress/upgrade.js';
-import { refuseBadFraming } from './ingress/framing.js';
+import { countHeaders, refuseBadFraming } from './ingress/framing.js';
+import { continueOnRead } from './ingress/expect-continue.js';
 import { HostPolicy, refuseForeignHost } from './ingress/allowed-hosts.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
@@ -111,6 +112,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const bindAddress = options.host ?? '127.0.0.1';
   const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: () => snapshots.current() });
   const dataPlane = trackResponses(createServer(refuseBadFraming(refuseForeignHost(hosts, ingress))));
+  countHeaders(dataPlane);
+  continueOnRead(dataPlane);
   const upgrades = createUpgradeHandler(refuseBadFraming(refuseForeignHost(hosts, httpIngress)));
   dataPlane.on('upgrade', upgrades.handle);
   const adminToken = loadAdminToken(options.dbPath);

@@ -50,6 +50,8 @@ export const errors = Object.freeze({
   GW_ERR_LLM_UPSTREAM_ERROR: defineError('GW_ERR_LLM_UPSTREAM_ERROR', 502, 'UPE', 'Provider %s answered HTTP %s: %s'),
   GW_ERR_LLM_STREAM_CUT: defineError('GW_ERR_LLM_STREAM_CUT', 502, 'UR', 'Provider %s stream ended early: %s'),
   GW_ERR_HOST_NOT_ALLOWED: defineError('GW_ERR_HOST_NOT_ALLOWED', 421, 'DPE', 'Misdirected request: %s'),
+  GW_ERR_HTTP_VERSION: defineError('GW_ERR_HTTP_VERSION', 505, 'DPE', '%s is not supported on an HTTP/1 connection'),
+  GW_ERR_TOO_MANY_HEADERS: defineError('GW_ERR_TOO_MANY_HEADERS', 431, 'DPE', 'More than %s request headers'),
 });
 
 /** A catalogue code. */
