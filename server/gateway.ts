@@ -13,6 +13,7 @@ import { toBlockList } from './filters/ip-access.js';
 import { createUpgradeHandler } from './ingress/upgrade.js';
 import { countHeaders, refuseBadFraming } from './ingress/framing.js';
 import { continueOnRead } from './ingress/expect-continue.js';
+import { capConnectionsPerClient, listenerTimeouts, refuseStalledBodies, type ClientLimits } from './ingress/client-limits.js';
 import { HostPolicy, refuseForeignHost } from './ingress/allowed-hosts.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   port: number;
   /** Data-plane bind address; loopback (127.0.0.1) unless deliberately exposed (`0.0.0.0`). */
   host?: string;
+  /** Head and body timeouts and the per-client connection cap of the data-plane listener (defaults: CLIENT_LIMIT_DEFAULTS). */
+  clientLimits?: ClientLimits;
   /** Host names served besides the defaults (localhost, loopback and bind addresses, this machine's name, routes' hosts); `*` allows any. */
   allowedHosts?: string[];
   /** Admin API port (0 picks a free one). */
@@ -111,7 +114,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress.handle }], httpIngress);
   const bindAddress = options.host ?? '127.0.0.1';
   const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: () => snapshots.current() });
-  const dataPlane = trackResponses(createServer(refuseBadFraming(refuseForeignHost(hosts, ingress))));
+  const limits = options.clientLimits ?? {};
+  const dataPlane = trackResponses(createServer(listenerTimeouts(limits), refuseBadFraming(refuseForeignHost(hosts, refuseStalledBodies(limits.bodyIdleTimeoutMs, ingress)))));
+  capConnectionsPerClient(dataPlane, { max: limits.maxConnectionsPerClient, trusted: trustedProxies, registry: metrics.registry });
   countHeaders(dataPlane);
   continueOnRead(dataPlane);
   const upgrades = createUpgradeHandler(refuseBadFraming(refuseForeignHost(hosts, httpIngress)));

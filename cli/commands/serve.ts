@@ -9,6 +9,9 @@ interface ServeFlags {
   adminPort?: string;
   host?: string;
   allowedHosts?: string;
+  headersTimeout?: string;
+  bodyTimeout?: string;
+  maxClientConnections?: string;
   demoPort?: string;
   drain?: string;
 }
@@ -26,6 +29,9 @@ export function registerServeCommand(program: Command): void {
       'comma-separated Host names served besides localhost, loopback and bind addresses, this machine\'s name and routes\' hosts (*.example.com wildcards; * allows any) (env AGATE_ALLOWED_HOSTS)',
       process.env.AGATE_ALLOWED_HOSTS,
     )
+    .option('--headers-timeout <ms>', 'a request head must arrive within this, else 408 and close', '15000')
+    .option('--body-timeout <ms>', 'a request body with no byte for this long gets 408 and a closed connection; 0 turns it off', '30000')
+    .option('--max-client-connections <n>', 'open connections per client address (trusted proxies exempt); 0: no limit', '256')
     .option('--demo-port <port>', 'port of the built-in demo upstream on 127.0.0.1; 0 turns it off (env AGATE_DEMO_PORT)', process.env.AGATE_DEMO_PORT ?? '8002')
     .option('--drain <ms>', 'how long in-flight requests may finish on shutdown', '10000')
     .action(async (flags: ServeFlags, cmd: Command) => {
@@ -54,6 +60,11 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
       adminPort,
       host: flags.host,
       allowedHosts: flags.allowedHosts?.split(',').map((n) => n.trim()).filter(Boolean),
+      clientLimits: {
+        headersTimeoutMs: parseInteger(flags.headersTimeout!, '--headers-timeout'),
+        bodyIdleTimeoutMs: parseInteger(flags.bodyTimeout!, '--body-timeout'),
+        maxConnectionsPerClient: parseInteger(flags.maxClientConnections!, '--max-client-connections'),
+      },
       drainMs: parseInteger(flags.drain!, '--drain'),
     });
   } catch (err) {

@@ -52,6 +52,7 @@ export const errors = Object.freeze({
   GW_ERR_HOST_NOT_ALLOWED: defineError('GW_ERR_HOST_NOT_ALLOWED', 421, 'DPE', 'Misdirected request: %s'),
   GW_ERR_HTTP_VERSION: defineError('GW_ERR_HTTP_VERSION', 505, 'DPE', '%s is not supported on an HTTP/1 connection'),
   GW_ERR_TOO_MANY_HEADERS: defineError('GW_ERR_TOO_MANY_HEADERS', 431, 'DPE', 'More than %s request headers'),
+  GW_ERR_BODY_TIMEOUT: defineError('GW_ERR_BODY_TIMEOUT', 408, 'DPE', 'No request body byte arrived for %s ms'),
 });
 
 /** A catalogue code. */
