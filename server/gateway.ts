@@ -130,8 +130,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stats: snapshots.current()?.stats ?? {},
     backendHealth: collectBackendHealth(healthSources),
   });
+  // The admin API answers to the same names, by its own bind address (routes' hosts never name it).
+  const adminHosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress: options.adminHost ?? '127.0.0.1', current: () => undefined });
   const admin = createServer(
-    createAdminApp({ registry, metrics, token: adminToken.token, status, ready: () => snapshots.current() !== undefined }),
+    refuseForeignHost(adminHosts, createAdminApp({ registry, metrics, token: adminToken.token, status, ready: () => snapshots.current() !== undefined })),
   );
   try {
     listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, bindAddress) });

@@ -97,6 +97,14 @@ describe.skipIf(!lan)('Host check on a non-loopback listener', () => {
     if (status === 403) expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, data: { code: 'GW_ERR_MCP_ORIGIN_FORBIDDEN' } } });
   });
 
+  it('checks the admin API listener too', async () => {
+    const refused = await send(gw.adminUrl, '/routes', 'evil.example');
+    expect(refused.status).toBe(421);
+    expect(JSON.parse(refused.body).error.code).toBe('GW_ERR_HOST_NOT_ALLOWED');
+    const served = await send(gw.adminUrl, '/healthz', 'localhost');
+    expect(served.status).not.toBe(421);
+  });
+
   it('serves the official MCP client through the LAN address', async () => {
     const client = await connectMcp({ ...gw, url } as TestGateway, 'fx');
     try {

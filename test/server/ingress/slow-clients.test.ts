@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-upstream.js';
@@ -113,6 +114,22 @@ describe('slow clients', () => {
     // A freed slot is usable again.
     held[0]!.socket.destroy();
     await waitFor(async () => (await fetchFrom('127.0.0.1', `${gw.url}/api/again`).catch(() => '')).startsWith('HTTP/1.1 200'), 'a slot to free up', 2_000);
+    for (const r of held) r.socket.destroy();
+  });
+
+  it('a flood of 400 connections from one address is refused without stalling the event loop', async () => {
+    const held = await Promise.all(Array.from({ length: 5 }, () => open(gw.url)));
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const flood = Array.from({ length: 400 }, () => open(gw.url).catch(() => undefined));
+    // Another client is served while the flood is being refused.
+    const other = await fetchFrom('127.0.0.2', `${gw.url}/api/during-flood`);
+    const opened = await Promise.all(flood);
+    await waitFor(() => opened.every((r) => !r || r.closedAt() !== undefined), 'every flood connection to be closed', 5_000);
+    loop.disable();
+    expect(other).toMatch(/^HTTP\/1\.1 200 /);
+    // The gateway runs in this process: its loop is this loop. 400 refusals must not hold it for long.
+    expect(loop.max / 1e6).toBeLessThan(250);
     for (const r of held) r.socket.destroy();
   });
 });
