@@ -61,6 +61,7 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
  */
 export function upstreamRequestHeaders(req: RequestInfo, requestId: string): Record<string, string | string[]> {
   const headers = stripHopByHop(req.headers);
+  dropClientClaims(headers, req.forwardedFor !== undefined);
   headers['x-forwarded-for'] = req.forwardedFor ?? req.remoteAddress;
   headers['x-forwarded-proto'] = req.protocol;
   headers['x-forwarded-host'] = req.host;

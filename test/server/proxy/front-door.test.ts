@@ -1,5 +1,6 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-upstream.js';
 import { fixtureServer } from '../../helpers/mcp-fixture-server.js';
 import { addMcpServer } from '../../helpers/mcp.js';
@@ -98,5 +99,25 @@ describe('the HTTP front door', () => {
     expect(res.raw).not.toContain('100 Continue');
     expect(res.raw).toMatch(/\r\nConnection: close\r\n/i);
     expect(res.closed).toBe(true);
+  });
+
+  const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '0' } } });
+  it.each([
+    ['a proxied route', '/api/upload', [], 'hello'],
+    ['an MCP endpoint', '/mcp/fx', ['Content-Type: application/json', 'Accept: application/json, text/event-stream'], initialize],
+  ])('Expect: 100-continue within the limit on %s: 100 Continue, then the body, then the answer', async (_name, path, extra, body) => {
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    let raw = '';
+    socket.on('data', (c) => (raw += c.toString('latin1')));
+    socket.write(h([`POST ${path} HTTP/1.1`, 'Host: localhost', 'Connection: close', 'Expect: 100-continue', `Content-Length: ${Buffer.byteLength(body)}`, ...extra]));
+    try {
+      // RFC 9110 §10.1.1: the client waits for the 100 before sending the body.
+      await waitFor(() => raw.startsWith('HTTP/1.1 100 Continue\r\n\r\n'), 'the 100 Continue');
+      socket.write(body);
+      await waitFor(() => /HTTP\/1\.1 200 /.test(raw), 'the final answer');
+    } finally {
+      socket.destroy();
+    }
+    if (path.startsWith('/api')) expect(upstream.requests.at(-1)?.body).toBe(body);
   });
 });
