@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawnCli } from '../../helpers/cli.js';
+import { runCli, spawnCli } from '../../helpers/cli.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-upstream.js';
 import { fixtureServer } from '../../helpers/mcp-fixture-server.js';
@@ -127,6 +127,23 @@ describe('agate serve', () => {
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('agate serve front-door flags', () => {
+  it.each([
+    ['--headers-timeout', 'soon'],
+    ['--body-timeout', '1.5'],
+    ['--max-client-connections', 'many'],
+  ])('%s %s is a usage error naming the flag', async (flag, value) => {
+    const tmp = tempDir();
+    try {
+      const res = await runCli(['serve', '--port', '0', '--admin-port', '0', '--demo-port', '0', flag, value], join(tmp.dir, 'agate.db'));
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toContain(`${flag}: must be an integer (got "${value}")`);
+    } finally {
       tmp.cleanup();
     }
   });
