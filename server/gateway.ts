@@ -12,7 +12,10 @@ import { HealthChecks, HttpProxyTarget, TargetStates } from './targets/http-prox
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/index.js';
 import { toBlockList } from './filters/ip-access.js';
 import { createUpgradeHandler } from './ingress/upgrade.js';
-import { refuseBadFraming } from './ingress/framing.js';
+import { countHeaders, refuseBadFraming } from './ingress/framing.js';
+import { continueOnRead } from './ingress/expect-continue.js';
+import { capConnectionsPerClient, listenerTimeouts, refuseStalledBodies, type ClientLimits } from './ingress/client-limits.js';
+import { HostPolicy, refuseForeignHost } from './ingress/allowed-hosts.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
 import { SnapshotManager } from './snapshot/snapshot-manager.js';
@@ -32,8 +35,12 @@ export interface GatewayOptions {
   dbPath: string;
   /** Data-plane port (0 picks a free one). */
   port: number;
-  /** Data-plane bind address. */
+  /** Data-plane bind address; loopback (127.0.0.1) unless deliberately exposed (`0.0.0.0`). */
   host?: string;
+  /** Head and body timeouts and the per-client connection cap of the data-plane listener (defaults: CLIENT_LIMIT_DEFAULTS). */
+  clientLimits?: ClientLimits;
+  /** Host names served besides the defaults (localhost, loopback and bind addresses, this machine's name, routes' hosts); `*` allows any. */
+  allowedHosts?: string[];
   /** Admin API port (0 picks a free one). */
   adminPort: number;
   /** Admin bind address; loopback unless deliberately changed. */
@@ -110,8 +117,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
   const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies, ...options.llm });
   const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress.handle }], httpIngress);
-  const dataPlane = trackResponses(createServer(refuseBadFraming(ingress)));
-  const upgrades = createUpgradeHandler(refuseBadFraming(httpIngress));
+  const bindAddress = options.host ?? '127.0.0.1';
+  const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: () => snapshots.current() });
+  const limits = options.clientLimits ?? {};
+  const dataPlane = trackResponses(createServer(listenerTimeouts(limits), refuseBadFraming(refuseForeignHost(hosts, refuseStalledBodies(limits.bodyIdleTimeoutMs, ingress)))));
+  capConnectionsPerClient(dataPlane, { max: limits.maxConnectionsPerClient, trusted: trustedProxies, registry: metrics.registry });
+  countHeaders(dataPlane);
+  continueOnRead(dataPlane);
+  const upgrades = createUpgradeHandler(refuseBadFraming(refuseForeignHost(hosts, httpIngress)));
   dataPlane.on('upgrade', upgrades.handle);
   const adminToken = loadAdminToken(options.dbPath);
   const status = () => ({
@@ -122,11 +135,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stats: snapshots.current()?.stats ?? {},
     backendHealth: collectBackendHealth(healthSources),
   });
+  // The admin API answers to the same names, by its own bind address (routes' hosts never name it).
+  const adminHosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress: options.adminHost ?? '127.0.0.1', current: () => undefined });
   const admin = createServer(
-    createAdminApp({ registry, metrics, token: adminToken.token, status, ready: () => snapshots.current() !== undefined }),
+    refuseForeignHost(adminHosts, createAdminApp({ registry, metrics, token: adminToken.token, status, ready: () => snapshots.current() !== undefined })),
   );
   try {
-    listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, options.host ?? '0.0.0.0') });
+    listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, bindAddress) });
     listeners.push({ name: 'admin', url: await listen(admin, options.adminPort, options.adminHost ?? '127.0.0.1') });
   } catch (err) {
     snapshots.stop();

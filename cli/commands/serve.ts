@@ -8,6 +8,10 @@ interface ServeFlags {
   port?: string;
   adminPort?: string;
   host?: string;
+  allowedHosts?: string;
+  headersTimeout?: string;
+  bodyTimeout?: string;
+  maxClientConnections?: string;
   demoPort?: string;
   drain?: string;
   mcpMaxSessions?: string;
@@ -23,7 +27,15 @@ export function registerServeCommand(program: Command): void {
     .description('run the gateway (data plane and admin API)')
     .option('--port <port>', 'data-plane port (env AGATE_PORT)', process.env.AGATE_PORT ?? '8080')
     .option('--admin-port <port>', 'admin API port, on 127.0.0.1 (env AGATE_ADMIN_PORT)', process.env.AGATE_ADMIN_PORT ?? '8001')
-    .option('--host <address>', 'data-plane bind address', '0.0.0.0')
+    .option('--host <address>', 'data-plane bind address; 0.0.0.0 exposes the gateway to the network (env AGATE_HOST)', process.env.AGATE_HOST ?? '127.0.0.1')
+    .option(
+      '--allowed-hosts <names>',
+      'comma-separated Host names served besides localhost, loopback and bind addresses, this machine\'s name and routes\' hosts (*.example.com wildcards; * allows any) (env AGATE_ALLOWED_HOSTS)',
+      process.env.AGATE_ALLOWED_HOSTS,
+    )
+    .option('--headers-timeout <ms>', 'a request head must arrive within this, else 408 and close', '15000')
+    .option('--body-timeout <ms>', 'a request body with no byte for this long gets 408 and a closed connection; 0 turns it off', '30000')
+    .option('--max-client-connections <n>', 'open connections per client address (trusted proxies exempt); 0: no limit', '256')
     .option('--demo-port <port>', 'port of the built-in demo upstream on 127.0.0.1; 0 turns it off (env AGATE_DEMO_PORT)', process.env.AGATE_DEMO_PORT ?? '8002')
     .option('--drain <ms>', 'how long in-flight requests may finish on shutdown', '10000')
     .option('--mcp-max-sessions <n>', 'MCP sessions held at once, all clients (env AGATE_MCP_MAX_SESSIONS)', process.env.AGATE_MCP_MAX_SESSIONS ?? '10000')
@@ -55,6 +67,12 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
       port,
       adminPort,
       host: flags.host,
+      allowedHosts: flags.allowedHosts?.split(',').map((n) => n.trim()).filter(Boolean),
+      clientLimits: {
+        headersTimeoutMs: parseInteger(flags.headersTimeout!, '--headers-timeout'),
+        bodyIdleTimeoutMs: parseInteger(flags.bodyTimeout!, '--body-timeout'),
+        maxConnectionsPerClient: parseInteger(flags.maxClientConnections!, '--max-client-connections'),
+      },
       drainMs: parseInteger(flags.drain!, '--drain'),
       mcp: {
         maxSessions: parseInteger(flags.mcpMaxSessions!, '--mcp-max-sessions'),
@@ -69,7 +87,7 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
     throw err;
   }
   const mcpServers = [...(gateway.snapshots.current()?.mcp.servers.keys() ?? [])];
-  printBanner({ db, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port, mcpServers, demo: demo !== undefined });
+  printBanner({ db, host: flags.host!, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port, mcpServers, demo: demo !== undefined });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -95,6 +113,8 @@ function parsePort(text: string, flag: string): number {
 
 function printBanner(b: {
   db: string;
+  /** The data-plane bind address as given. */
+  host: string;
   url: string;
   adminUrl: string;
   token: { token: string; generated: boolean; file?: string };
@@ -108,7 +128,7 @@ function printBanner(b: {
   const tokenRef = b.token.file ? `$(cat ${b.token.file})` : '$AGATE_ADMIN_TOKEN';
   const lines = [
     `agate is running`,
-    `  gateway    ${b.url}`,
+    `  gateway    ${b.url}${exposure(b.host)}`,
     `  admin API  ${b.adminUrl}   (token: ${b.token.generated ? `${b.token.token}, saved to ${b.token.file}; shown once` : b.token.file ?? 'AGATE_ADMIN_TOKEN'})`,
     `  registry   ${b.db}`,
   ];
@@ -125,6 +145,12 @@ function printBanner(b: {
     '',
   );
   process.stderr.write(lines.join('\n') + '\n');
+}
+
+/** Says whether the network can reach the gateway, and how to change that. */
+function exposure(host: string): string {
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  return loopback ? '   (this machine only; --host 0.0.0.0 exposes it)' : '   (exposed to the network; Host names served: see --allowed-hosts)';
 }
 
 const MAX_LISTED = 12;

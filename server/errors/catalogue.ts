@@ -60,6 +60,10 @@ export const errors = Object.freeze({
   GW_ERR_MCP_CLIENT_SESSION_LIMIT: defineError('GW_ERR_MCP_CLIENT_SESSION_LIMIT', 429, 'RL', 'Too many MCP sessions: %s already holds %s, the most one client may hold; end one (DELETE) or reuse it'),
   GW_ERR_MCP_SESSION_LIMIT: defineError('GW_ERR_MCP_SESSION_LIMIT', 503, 'RL', 'The gateway holds its maximum of %s MCP sessions; try again later'),
   GW_ERR_MCP_BATCH_TOO_LARGE: defineError('GW_ERR_MCP_BATCH_TOO_LARGE', 400, 'DPE', 'Invalid Request: a batch may hold at most %s messages, this one holds %s'),
+  GW_ERR_HOST_NOT_ALLOWED: defineError('GW_ERR_HOST_NOT_ALLOWED', 421, 'DPE', 'Misdirected request: %s'),
+  GW_ERR_HTTP_VERSION: defineError('GW_ERR_HTTP_VERSION', 505, 'DPE', '%s is not supported on an HTTP/1 connection'),
+  GW_ERR_TOO_MANY_HEADERS: defineError('GW_ERR_TOO_MANY_HEADERS', 431, 'DPE', 'More than %s request headers'),
+  GW_ERR_BODY_TIMEOUT: defineError('GW_ERR_BODY_TIMEOUT', 408, 'DPE', 'No request body byte arrived for %s ms'),
 });
 
 /** A catalogue code. */

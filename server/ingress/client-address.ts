@@ -27,7 +27,8 @@ export function resolveClientAddress(peer: string, xff: string | string[] | unde
   return { clientIp, forwardedFor: `${chain.join(', ')}, ${peer}` };
 }
 
-function isTrusted(list: BlockList, ip: string): boolean {
+/** Whether `ip` (IPv4-mapped IPv6 included) is in `list`. */
+export function isTrusted(list: BlockList, ip: string): boolean {
   const bare = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
   try {
     return list.check(bare, isIPv6(bare) ? 'ipv6' : 'ipv4');

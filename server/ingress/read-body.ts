@@ -1,12 +1,15 @@
 import type { IncomingMessage } from 'node:http';
+import { closeAfterResponse } from './framing.js';
 
 /** A request body read whole, or why it was not. */
 export type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too-large' | 'unreadable' };
 
 /**
  * Reads a request body up to `limit` bytes. A larger one, declared by Content-Length or seen while reading, is
- * refused as soon as it is known, without buffering more of it (the rest is drained, so the connection can carry
- * the error answer). Events, not an async iterator: this runs on every MCP and LLM request.
+ * refused as soon as it is known, without reading more of it: the answer closes the connection instead (draining
+ * a declared 10 GB to keep it alive would hand the client the gateway's bandwidth, and with `Expect:
+ * 100-continue` nothing was read, so no 100 is sent). Events, not an async iterator: this runs on every MCP and
+ * LLM request.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(tooLarge(req));
@@ -38,8 +41,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead>
   });
 }
 
-/** Drains what is left of the body (so the connection can carry the answer) and says it was too large. */
+/** Says the body was too large; its answer will be the connection's last (Connection: close). */
 function tooLarge(req: IncomingMessage): BodyRead {
-  req.resume();
+  closeAfterResponse(req);
   return { ok: false, reason: 'too-large' };
 }

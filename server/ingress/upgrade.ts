@@ -25,8 +25,9 @@ export function createUpgradeHandler(handleHttp: (req: IncomingMessage, res: Ser
       const res = new ServerResponse(req);
       res.shouldKeepAlive = false;
       res.assignSocket(socket as never);
-      // A refusal (404, 401, 403, 502) is a complete answer: close the connection after it.
-      res.once('finish', () => socket.end());
+      // A refusal (404, 401, 403, the upstream's own non-101 answer) is a complete answer: close the connection
+      // after it. Nothing the client wrote behind the upgrade request is ever parsed or forwarded.
+      res.once('finish', () => closeAfterAnswer(socket));
       handleHttp(req, res);
     },
     closeAll() {
@@ -34,4 +35,18 @@ export function createUpgradeHandler(handleHttp: (req: IncomingMessage, res: Ser
       open.clear();
     },
   };
+}
+
+/** How long a refused connection may linger for the client to read the answer and close its side, ms. */
+const LINGER_MS = 2_000;
+
+/**
+ * Ends our side and discards whatever the client still sends (reading it, so the kernel does not answer unread
+ * bytes with a reset that could destroy the answer in flight), until the client closes or the linger expires.
+ */
+function closeAfterAnswer(socket: Duplex): void {
+  socket.end();
+  socket.resume();
+  socket.once('end', () => socket.destroy());
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }

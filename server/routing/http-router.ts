@@ -88,6 +88,11 @@ export class HttpRouter<T> implements Router<HttpMatch, HttpMatchKey, T> {
     return undefined;
   }
 
+  /** Whether some route names `host` (lower case, no port) in its own host match: a name the gateway serves. */
+  servesHost(host: string): boolean {
+    return this.entries.some((e) => !!e.m.host && e.hostTest(host));
+  }
+
   private sort(): void {
     this.entries.sort((a, b) => {
       for (let i = 0; i < a.rank.length; i++) if (a.rank[i] !== b.rank[i]) return b.rank[i]! - a.rank[i]!;

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { GatewayError, errors } from '../../errors/index.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../targets/mcp-router/index.js';
+import { foreignHost } from '../allowed-hosts.js';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -12,6 +13,9 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  */
 export function checkOriginAndHost(req: IncomingMessage, allowedOrigins: readonly string[]): GatewayError | undefined {
   const host = (req.headers.host ?? '').toLowerCase();
+  // The listener's Host check (every listener, not only loopback ones) marks what it refused under /mcp/.
+  const foreign = foreignHost(req);
+  if (foreign) return new GatewayError(errors.GW_ERR_MCP_ORIGIN_FORBIDDEN, [foreign]);
   if (isLoopback(req.socket.localAddress ?? '') && !LOOPBACK_NAMES.has(hostname(host)) && !hostname(host).endsWith('.localhost')) {
     return new GatewayError(errors.GW_ERR_MCP_ORIGIN_FORBIDDEN, [`Host ${host || '(none)'} is not allowed on a loopback listener`]);
   }

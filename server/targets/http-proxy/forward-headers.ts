@@ -29,6 +29,24 @@ export function stripHopByHop(headers: IncomingHttpHeaders): Record<string, stri
   return out;
 }
 
+/**
+ * Headers a client may use to tell an application what the gateway saw (its own address, port, prefix or the
+ * "original" URL behind a rewrite: IIS/Symfony `X-Original-URL`/`X-Rewrite-URL`, Envoy's original path). They are
+ * the gateway's to say: from an untrusted peer they are dropped (X-Forwarded-For/-Proto/-Host/-Port are then set
+ * by the gateway).
+ */
+const CLIENT_CLAIMS = ['x-forwarded-port', 'x-forwarded-prefix', 'x-original-url', 'x-rewrite-url', 'x-envoy-original-path'];
+
+/**
+ * Drops header names with `_` (nginx `underscores_in_headers off`, Envoy `headers_with_underscores_action`):
+ * CGI-style stacks map `X-Forwarded-For` and `X_Forwarded_For` to the same variable, so one would shadow the
+ * header the gateway sets. With `trusted` false, also the client's forwarding and path-override claims.
+ */
+export function dropClientClaims(headers: Record<string, string | string[]>, trusted: boolean): void {
+  for (const name in headers) if (name.includes('_')) delete headers[name];
+  if (!trusted) for (const name of CLIENT_CLAIMS) delete headers[name];
+}
+
 function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
   if (!value) return undefined;
   const text = Array.isArray(value) ? value.join(',') : value;
@@ -43,6 +61,7 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
  */
 export function upstreamRequestHeaders(req: RequestInfo, requestId: string): Record<string, string | string[]> {
   const headers = stripHopByHop(req.headers);
+  dropClientClaims(headers, req.forwardedFor !== undefined);
   headers['x-forwarded-for'] = req.forwardedFor ?? req.remoteAddress;
   headers['x-forwarded-proto'] = req.protocol;
   headers['x-forwarded-host'] = req.host;

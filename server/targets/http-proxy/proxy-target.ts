@@ -106,7 +106,7 @@ export class HttpProxyTarget implements RouteTarget {
   private async upgrade(ctx: GatewayContext, picked: Pick, path: string, headers: Record<string, string>, timeouts: ProxyTimeouts): Promise<void> {
     picked.member.state.begin(Date.now());
     try {
-      await tunnel(ctx, picked, path, headers, timeouts.connectMs ?? 5_000, timeouts.idleMs);
+      await tunnel(ctx, picked, { path, headers, connectMs: timeouts.connectMs ?? 5_000, firstByteMs: timeouts.firstByteMs, idleMs: timeouts.idleMs });
       picked.member.state.succeed();
     } catch (err) {
       picked.pool.fail(picked.member, Date.now());

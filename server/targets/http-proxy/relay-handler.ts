@@ -78,9 +78,12 @@ export class RelayHandler implements Dispatcher.DispatchHandler {
     if (this.abortReason) controller.abort(this.abortReason);
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     // 1xx (103 Early Hints) are informational: the final answer follows.
     if (statusCode < 200) return;
+    // RFC 9110 §15: statuses are 1xx-5xx. undici and Node pass 600-999 on; relaying one hands the client an
+    // answer no client knows how to read, so it is a broken upstream (502) like any other unparseable head.
+    if (statusCode > 599) return controller.abort(Object.assign(new Error(`invalid status ${statusCode}`), { code: 'HPE_INVALID_STATUS' }));
     const { picked, res } = this.o;
     if (statusCode >= 500) picked.pool.fail(picked.member, Date.now());
     else picked.member.state.succeed();

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { AuthSpec, HeaderRulesSpec, RouteSpec } from '../../../registry/index.js';
 import type { GatewayContext } from '../../pipeline/index.js';
-import { stripHopByHop } from './forward-headers.js';
+import { dropClientClaims, stripHopByHop } from './forward-headers.js';
 
 /** Header edits compiled once: remove, then set (replace), then add (append). */
 export interface HeaderRules {
@@ -58,12 +58,14 @@ export function compileShaper(spec: RouteSpec): RequestShaper {
       const req = ctx.request;
       const h = stripHopByHop(req.headers);
       for (const name of strip) delete h[name];
+      dropClientClaims(h, req.forwardedFor !== undefined);
       h['x-forwarded-for'] = req.forwardedFor ?? req.remoteAddress;
       // Address claims from an untrusted client are dropped, like its X-Forwarded-For.
       if (req.forwardedFor === undefined) delete h.forwarded;
       h['x-real-ip'] = req.clientIp ?? req.remoteAddress;
       h['x-forwarded-proto'] = req.protocol;
       h['x-forwarded-host'] = req.host;
+      if (req.forwardedFor === undefined) h['x-forwarded-port'] = String(ctx.http?.req.socket.localPort ?? '');
       h['x-request-id'] = ctx.requestId;
       if (host) h.host = host;
       if (rules) applyHeaderRules(h, rules);

@@ -27,20 +27,20 @@ describe('the HTTP edge (raw sockets)', () => {
 
   const h = (lines: string[]) => lines.join('\r\n') + '\r\n\r\n';
   it.each([
-    ['CL and TE together', 400, h(['POST /api/x HTTP/1.1', 'Host: a', 'Content-Length: 5', 'Transfer-Encoding: chunked']) + '0\r\n\r\n'],
-    ['two different Content-Length', 400, h(['POST /api/x HTTP/1.1', 'Host: a', 'Content-Length: 5', 'Content-Length: 6']) + 'hello'],
-    ['Transfer-Encoding: xchunked', 400, h(['POST /api/x HTTP/1.1', 'Host: a', 'Transfer-Encoding: xchunked']) + '0\r\n\r\n'],
-    ['two Host headers', 400, h(['GET /api/x HTTP/1.1', 'Host: a', 'Host: b'])],
+    ['CL and TE together', 400, h(['POST /api/x HTTP/1.1', 'Host: localhost', 'Content-Length: 5', 'Transfer-Encoding: chunked']) + '0\r\n\r\n'],
+    ['two different Content-Length', 400, h(['POST /api/x HTTP/1.1', 'Host: localhost', 'Content-Length: 5', 'Content-Length: 6']) + 'hello'],
+    ['Transfer-Encoding: xchunked', 400, h(['POST /api/x HTTP/1.1', 'Host: localhost', 'Transfer-Encoding: xchunked']) + '0\r\n\r\n'],
+    ['two Host headers', 400, h(['GET /api/x HTTP/1.1', 'Host: localhost', 'Host: b'])],
     ['no Host on HTTP/1.1', 400, h(['GET /api/x HTTP/1.1'])],
-    ['CR inside a header value', 400, 'GET /api/x HTTP/1.1\r\nHost: a\r\nX-Evil: a\rb\r\n\r\n'],
-    ['NUL inside a header value', 400, h(['GET /api/x HTTP/1.1', 'Host: a', 'X-Evil: a\0b'])],
+    ['CR inside a header value', 400, 'GET /api/x HTTP/1.1\r\nHost: localhost\r\nX-Evil: a\rb\r\n\r\n'],
+    ['NUL inside a header value', 400, h(['GET /api/x HTTP/1.1', 'Host: localhost', 'X-Evil: a\0b'])],
     ['bare LF line endings', 400, 'GET /api/x HTTP/1.1\nHost: a\n\n'],
-    ['%00 in the path', 400, h(['GET /api/a%00b HTTP/1.1', 'Host: a'])],
-    ['..; path parameter', 400, h(['GET /api/..;/admin HTTP/1.1', 'Host: a'])],
-    ['a path that climbs above the root', 400, h(['GET /api/../../etc/passwd HTTP/1.1', 'Host: a'])],
-    ['a 20 KiB header block', 431, h(['GET /api/x HTTP/1.1', 'Host: a', `X-Big: ${big}`])],
-    ['a declared body over the route limit', 413, h(['POST /api/x HTTP/1.1', 'Host: a', 'Content-Length: 5000000'])],
-    ['Expect: 100-continue with a huge body', 413, h(['POST /api/x HTTP/1.1', 'Host: a', 'Content-Length: 5000000', 'Expect: 100-continue'])],
+    ['%00 in the path', 400, h(['GET /api/a%00b HTTP/1.1', 'Host: localhost'])],
+    ['..; path parameter', 400, h(['GET /api/..;/admin HTTP/1.1', 'Host: localhost'])],
+    ['a path that climbs above the root', 400, h(['GET /api/../../etc/passwd HTTP/1.1', 'Host: localhost'])],
+    ['a 20 KiB header block', 431, h(['GET /api/x HTTP/1.1', 'Host: localhost', `X-Big: ${big}`])],
+    ['a declared body over the route limit', 413, h(['POST /api/x HTTP/1.1', 'Host: localhost', 'Content-Length: 5000000'])],
+    ['Expect: 100-continue with a huge body', 413, h(['POST /api/x HTTP/1.1', 'Host: localhost', 'Content-Length: 5000000', 'Expect: 100-continue'])],
   ])('%s → %i, connection closed, upstream saw nothing', async (_name, status, bytes) => {
     const res = await rawRequest(gw.url, bytes);
     expect(res.status).toBe(status);
@@ -68,13 +68,13 @@ describe('the HTTP edge (raw sockets)', () => {
     ['/api/./x//y', 200, '/api/x/y'],
     ['/api/x/../y', 200, '/api/y'],
   ])('%s cannot escape the route prefix (→ %i, upstream saw "%s")', async (path, status, seen) => {
-    const res = await rawRequest(gw.url, h([`GET ${path} HTTP/1.1`, 'Host: a', 'Connection: close']));
+    const res = await rawRequest(gw.url, h([`GET ${path} HTTP/1.1`, 'Host: localhost', 'Connection: close']));
     expect(res.status).toBe(status);
     expect(upstream.requests.map((r) => r.url)).toEqual(seen ? [seen] : []);
   });
 
   it('an absolute-form target never steers the upstream: only its path is routed', async () => {
-    const res = await rawRequest(gw.url, h(['GET http://169.254.169.254/latest HTTP/1.1', 'Host: a', 'Connection: close']));
+    const res = await rawRequest(gw.url, h(['GET http://169.254.169.254/latest HTTP/1.1', 'Host: localhost', 'Connection: close']));
     expect(res.status).toBe(200);
     expect(upstream.requests).toHaveLength(1);
     expect(upstream.requests[0]!.url).toBe('/latest');
@@ -84,14 +84,14 @@ describe('the HTTP edge (raw sockets)', () => {
   it('a chunked body over the route limit → 413', async () => {
     const chunk = 'x'.repeat(600);
     const body = `${(600).toString(16)}\r\n${chunk}\r\n`.repeat(3) + '0\r\n\r\n';
-    const res = await rawRequest(gw.url, h(['POST /api/x HTTP/1.1', 'Host: a', 'Transfer-Encoding: chunked']) + body);
+    const res = await rawRequest(gw.url, h(['POST /api/x HTTP/1.1', 'Host: localhost', 'Transfer-Encoding: chunked']) + body);
     expect(res.status).toBe(413);
   });
 
   it('strips hop-by-hop headers, including those named in Connection, and injects its own key', async () => {
     const res = await rawRequest(
       gw.url,
-      h(['GET /api/x HTTP/1.1', 'Host: a', 'Connection: close, x-api-key, x-secret', 'X-Api-Key: client-key', 'X-Secret: s', 'Keep-Alive: timeout=5', 'TE: trailers', 'Proxy-Authorization: Basic eA==']),
+      h(['GET /api/x HTTP/1.1', 'Host: localhost', 'Connection: close, x-api-key, x-secret', 'X-Api-Key: client-key', 'X-Secret: s', 'Keep-Alive: timeout=5', 'TE: trailers', 'Proxy-Authorization: Basic eA==']),
     );
     expect(res.status).toBe(200);
     const seen = upstream.requests[0]!.headers;
@@ -100,7 +100,7 @@ describe('the HTTP edge (raw sockets)', () => {
   });
 
   it('replaces X-Forwarded-For, X-Real-IP and Forwarded from an untrusted peer', async () => {
-    await rawRequest(gw.url, h(['GET /api/x HTTP/1.1', 'Host: a', 'Connection: close', 'X-Forwarded-For: 6.6.6.6', 'X-Real-IP: 6.6.6.6', 'Forwarded: for=6.6.6.6']));
+    await rawRequest(gw.url, h(['GET /api/x HTTP/1.1', 'Host: localhost', 'Connection: close', 'X-Forwarded-For: 6.6.6.6', 'X-Real-IP: 6.6.6.6', 'Forwarded: for=6.6.6.6']));
     const seen = upstream.requests[0]!.headers;
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen['x-real-ip']).toBe('127.0.0.1');

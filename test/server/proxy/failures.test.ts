@@ -63,7 +63,7 @@ describe('upstream failures', () => {
     try {
       await route(chaos.url);
       const before = fdCount();
-      const res = await rawRequest(gw.url, 'GET /f/stream HTTP/1.1\r\nHost: a\r\n\r\n');
+      const res = await rawRequest(gw.url, 'GET /f/stream HTTP/1.1\r\nHost: localhost\r\n\r\n');
       expect(res.status).toBe(200);
       expect(res.raw).toContain('data 1');
       expect(res.closed).toBe(true);
@@ -115,7 +115,7 @@ describe('upstream failures', () => {
       // Chunks every 50 ms: an idle timeout of 200 ms never fires; the total of 600 ms does.
       await route(trickle.url, { timeouts: { idleMs: 200, totalMs: 600 } });
       const started = Date.now();
-      const res = await rawRequest(gw.url, 'GET /f/x HTTP/1.1\r\nHost: a\r\n\r\n', 3000);
+      const res = await rawRequest(gw.url, 'GET /f/x HTTP/1.1\r\nHost: localhost\r\n\r\n', 3000);
       expect(res.status).toBe(200);
       expect(res.closed).toBe(true);
       expect(Date.now() - started).toBeGreaterThanOrEqual(500);
@@ -133,7 +133,7 @@ describe('upstream failures', () => {
     try {
       await route(quiet.url, { timeouts: { idleMs: 200 } });
       const started = Date.now();
-      const res = await rawRequest(gw.url, 'GET /f/x HTTP/1.1\r\nHost: a\r\n\r\n', 3000);
+      const res = await rawRequest(gw.url, 'GET /f/x HTTP/1.1\r\nHost: localhost\r\n\r\n', 3000);
       expect(res.closed).toBe(true);
       expect(Date.now() - started).toBeLessThan(2000);
       expect(res.raw).not.toMatch(/\r\n0\r\n\r\n$/);

@@ -76,11 +76,19 @@ describe('HTTP route matching', () => {
     ['GET', '/nothing', {}],
     ['GET', '/apix', {}],
     ['GET', '/items/4x', {}],
-    ['GET', '/anything', { host: 'example.com' }],
+    ['GET', '/anything', { host: 'other.localhost' }],
   ])('%s %s %j → 404 NR', async (method, path, headers) => {
     const res = await request(gw.url + path, { method: method as 'GET', headers });
     expect(res.statusCode).toBe(404);
     expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('GW_ERR_NO_ROUTE');
     expect(gw.logs.at(-1)).toMatchObject({ flag: 'NR', status: 404 });
+  });
+
+  // A name no route's host matches (nor the wildcard's bare parent) is not one the gateway serves: the listener
+  // refuses it before routing (DNS-rebinding defence), so it is a 421, not a 404.
+  it('GET /anything with a Host no route serves → 421', async () => {
+    const res = await request(gw.url + '/anything', { headers: { host: 'example.com' } });
+    expect(res.statusCode).toBe(421);
+    expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('GW_ERR_HOST_NOT_ALLOWED');
   });
 });

@@ -160,7 +160,7 @@ describe('rewrites, header edits, redirects, direct responses, CORS, IP lists, W
       });
       s.on('close', () => resolve(got));
       s.on('error', reject);
-      s.write(`GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nping-pong`);
+      s.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nping-pong`);
     });
   }
 
