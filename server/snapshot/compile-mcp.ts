@@ -15,7 +15,7 @@ export interface McpCompileDeps {
   readonly hostedServers: ReadonlyMap<string, HostedServerDefinition>;
 }
 
-/** Compiles MCP servers and their policies; appends a message for every bad row. */
+/** Compiles MCP servers and their policies; a bad server is held back (left out, a message in `problems`). */
 export function compileMcp(registry: Registry, deps: McpCompileDeps, consumers: ConsumerDirectory, problems: string[]): McpSnapshot {
   const { values, problems: rowProblems } = registry.mcpServers.listChecked();
   problems.push(...rowProblems);
@@ -44,7 +44,7 @@ function compileServer(
   let recipe: BackendRecipe | undefined;
   let backendHash = '';
   if (backend.kind === 'bundle') {
-    checkBundle(spec.name, backend, specs, problems);
+    if (!checkBundle(spec.name, backend, specs, problems)) return undefined;
   } else {
     const compiled = compileBackend({ registry, hostedServers: deps.hostedServers, where, problems }, backend);
     if (!compiled) return undefined;
@@ -65,13 +65,15 @@ function compileServer(
 
 // A member that is missing or disabled is served as unavailable (its tools withdrawn), not a config error:
 // removing a server must not be blocked by the bundles that list it.
-function checkBundle(name: string, backend: BundleBackendSpec, specs: ReadonlyMap<string, McpServerSpec>, problems: string[]): void {
+function checkBundle(name: string, backend: BundleBackendSpec, specs: ReadonlyMap<string, McpServerSpec>, problems: string[]): boolean {
+  const found = problems.length;
   const where = `mcpServer "${name}"`;
   const nested = backend.members.filter((m) => m === name || specs.get(m)?.backend.kind === 'bundle');
   if (nested.length) problems.push(`${where}: backend.members: a bundle cannot contain a bundle (${nested.join(', ')})`);
   for (const member of Object.keys(backend.tools ?? {})) {
     if (!backend.members.includes(member)) problems.push(`${where}: backend.tools.${member}: not one of backend.members`);
   }
+  return problems.length === found;
 }
 
 function bundleConfig(backend: BundleBackendSpec): BundleConfig {

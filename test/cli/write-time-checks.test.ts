@@ -103,7 +103,7 @@ describe('write-time checks are the snapshot compiler checks', () => {
       }
       expect(thrown).toBeInstanceOf(RegistryError);
       expect((thrown as RegistryError).kind).toBe('validation');
-      expect((thrown as RegistryError).problems).toContain(`mcpServer "${spec.name}": ${detail}`);
+      expect((thrown as RegistryError).problems.join('\n')).toContain(`mcpServer "${spec.name}": ${detail}`);
       expect(gw.registry.mcpServers.get(spec.name)).toBeUndefined();
       expect(gw.registry.version()).toBe(before);
     } finally {
