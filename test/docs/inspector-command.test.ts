@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { INSPECTOR_VERSION, inspectorCommand } from '../../cli/inspector-command.js';
 import { packageRoot } from '../../registry/index.js';
 
-/** Every Inspector command the docs print is the one the banner prints (cli/inspector-command.ts), for its URL. */
+/** Every Inspector command line (with --cli) the docs print is the one the banner prints (cli/inspector-command.ts), for its URL. */
 describe('the MCP Inspector command in the docs', () => {
   const files = ['README.md', 'docs/mcp.md'];
   const lines = files.flatMap((f) =>
     readFileSync(join(packageRoot(), f), 'utf8')
       .split('\n')
-      .filter((l) => l.includes('@modelcontextprotocol/inspector'))
+      .filter((l) => l.includes('@modelcontextprotocol/inspector') && l.includes(' --cli '))
       .map((l) => ({ file: f, line: l.trim() })),
   );
 

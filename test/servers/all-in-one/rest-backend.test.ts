@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerSpec } from '../../../registry/index.js';
-import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
+import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { addMcpServer, connectMcp } from '../../helpers/mcp.js';
 import { startFakeUpstream, type FakeUpstream } from '../shared/fake-upstream.js';
 
