@@ -34,7 +34,7 @@ export async function loadConfigChecks(group: string | undefined, action: string
 
 /** The compiler problems of the loaded subsystems (for `agate status`): what a gateway holds back. */
 export function heldBack(registry: Registry): string[] {
-  return configCheck(registry, loadedChecks)(new Set(['route', 'mcpServer', 'llmRoute']));
+  return configCheck(registry, loadedChecks)(new Set(['route', 'upstream', 'consumer', 'mcpServer', 'llmProvider', 'llmRoute']));
 }
 
 /** The registry path: `--db`, else `AGATE_DB`, else ./data/agate.db. */

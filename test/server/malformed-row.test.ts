@@ -138,6 +138,25 @@ describe('a malformed row written directly with SQL (or made bad behind agate\'s
     expect((await adminStatus()).heldBack.join('\n')).toContain('consumer "alice": consumer.jwt:');
   });
 
+  it.each([
+    { what: 'a bundle listing tools of a non-member', backend: { kind: 'bundle', members: ['x'], separator: '___', prefix: 'always', tools: { y: ['t'] } }, detail: 'backend.tools.y: not one of backend.members' },
+    { what: 'a hosted server type that does not exist', backend: { kind: 'hosted', server: 'no-such', settings: {}, secretSettings: {} }, detail: 'backend.server: no hosted server named "no-such"' },
+  ])('an MCP server row with $what is held back alone; the rest is served', async ({ backend, detail }) => {
+    sql.prepare('INSERT INTO mcp_servers (name, spec) VALUES (?, ?)').run('bad-mcp', JSON.stringify({ name: 'bad-mcp', backend, enabled: true }));
+    try {
+      const bad = version();
+      const s = await waitFor(async () => {
+        const st = await adminStatus();
+        return st.snapshotVersion === bad ? st : undefined;
+      }, 'the new version to be served');
+      expect(s.heldBack.join('\n')).toContain(`mcpServer "bad-mcp": ${detail}`);
+      expect(gw.snapshots.current()!.mcp.servers.has('bad-mcp')).toBe(false);
+      expect((await fetch(`${gw.url}/good/x`)).status).toBe(200);
+    } finally {
+      sql.prepare('DELETE FROM mcp_servers WHERE name = ?').run('bad-mcp');
+    }
+  });
+
   it('agate route list names a row whose spec is not JSON instead of a bare parse error', async () => {
     sql.prepare('INSERT INTO routes (name, spec) VALUES (?, ?)').run('garbled', '{"name": ');
     try {
