@@ -22,8 +22,9 @@ const READ_ONLY = new Set(['list', 'show', 'get', 'tools', 'call', 'export', 'va
  * Loads the snapshot compiler's checks a command needs, before it runs: writes must pass them (a write the
  * gateway would hold back is refused), and they load lazily so `agate route add` pays only for the HTTP part.
  */
-export async function loadConfigChecks(group: string | undefined, action: string): Promise<void> {
-  if (!group || READ_ONLY.has(action)) return;
+export async function loadConfigChecks(group: string | undefined, action: string, flags: { check?: boolean } = {}): Promise<void> {
+  // `agate status` runs often (scripts poll it): it loads the whole compiler only when asked to (--check).
+  if (!group || READ_ONLY.has(action) || (group === 'status' && !flags.check)) return;
   for (const s of GROUP_SUBSYSTEMS[group] ?? []) {
     if (loadedChecks[s]) continue;
     if (s === 'http') loadedChecks.http = (await import('../server/snapshot/check-http.js')).checkHttp;
@@ -32,7 +33,7 @@ export async function loadConfigChecks(group: string | undefined, action: string
   }
 }
 
-/** The compiler problems of the loaded subsystems (for `agate status`): what a gateway holds back. */
+/** The compiler problems of the loaded subsystems (for `agate status --check`): what a gateway would hold back. */
 export function heldBack(registry: Registry): string[] {
   return configCheck(registry, loadedChecks)(new Set(['route', 'upstream', 'consumer', 'mcpServer', 'llmProvider', 'llmRoute']));
 }

@@ -35,7 +35,7 @@ const program = new Command('agate')
   .option('--db <path>', 'registry file (env AGATE_DB, default ./data/agate.db)')
   .showHelpAfterError()
   .exitOverride()
-  .hook('preAction', (_program, action) => loadConfigChecks(wanted, action.name()));
+  .hook('preAction', (_program, action) => loadConfigChecks(wanted, action.name(), action.opts()));
 
 for (const [name, load] of Object.entries(groups)) if (!wanted || name === wanted) (await load())(program);
 

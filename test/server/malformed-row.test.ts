@@ -43,7 +43,7 @@ describe('a malformed row written directly with SQL (or made bad behind agate\'s
     return (await res.json()) as { snapshotVersion: number; lastReloadError: string | null; heldBack: string[] };
   };
   const cliStatus = async () => {
-    const r = await runCli(['status', '--json'], gw.dbPath);
+    const r = await runCli(['status', '--json', '--check'], gw.dbPath);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout) as {
       configVersion: number;
@@ -96,8 +96,9 @@ describe('a malformed row written directly with SQL (or made bad behind agate\'s
     expect(cli.heldBack.join('\n')).toContain('route "broken"');
     for (const d of details) expect(cli.heldBack.join('\n')).toContain(d);
     expect(cli.gateway.lastReloadError).toContain('route "broken"');
-    const text = await runCli(['status'], gw.dbPath);
+    const text = await runCli(['status', '--check'], gw.dbPath);
     expect(text.stdout).toMatch(/held back\s+route "broken": /);
+    expect(text.stdout).toMatch(/last error\s+config partly applied, held back: route "broken": /);
     expect(text.stdout).not.toContain('behind the registry');
     expect(gw.logs.some((l) => l.level === 50 && String(l.msg).includes('route "broken"'))).toBe(true);
 
