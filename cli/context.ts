@@ -1,4 +1,42 @@
 import { Registry, RegistryError, RegistryOpenError } from '../registry/index.js';
+import { configCheck, type Subsystem, type SubsystemCheck } from '../server/snapshot/config-check.js';
+
+/** Subsystem checks loaded for this command (see {@link loadConfigChecks}). */
+const loadedChecks: Partial<Record<Subsystem, SubsystemCheck>> = {};
+
+/** Which subsystems a command group writes (and so must check); `status` reports on all of them. */
+const GROUP_SUBSYSTEMS: Record<string, readonly Subsystem[]> = {
+  route: ['http'],
+  upstream: ['http'],
+  consumer: ['http'],
+  apply: ['http'],
+  mcp: ['mcp'],
+  llm: ['llm'],
+  status: ['http', 'mcp', 'llm'],
+};
+
+/** Commands that only read: they skip loading the compiler. */
+const READ_ONLY = new Set(['list', 'show', 'get', 'tools', 'call', 'export', 'validate', 'models', 'usage', 'serve']);
+
+/**
+ * Loads the snapshot compiler's checks a command needs, before it runs: writes must pass them (a write the
+ * gateway would hold back is refused), and they load lazily so `agate route add` pays only for the HTTP part.
+ */
+export async function loadConfigChecks(group: string | undefined, action: string, flags: { check?: boolean } = {}): Promise<void> {
+  // `agate status` runs often (scripts poll it): it loads the whole compiler only when asked to (--check).
+  if (!group || READ_ONLY.has(action) || (group === 'status' && !flags.check)) return;
+  for (const s of GROUP_SUBSYSTEMS[group] ?? []) {
+    if (loadedChecks[s]) continue;
+    if (s === 'http') loadedChecks.http = (await import('../server/snapshot/check-http.js')).checkHttp;
+    else if (s === 'llm') loadedChecks.llm = (await import('../server/snapshot/check-llm.js')).checkLlm;
+    else loadedChecks.mcp = (await import('../server/snapshot/check-mcp.js')).mcpCheck();
+  }
+}
+
+/** The compiler problems of the loaded subsystems (for `agate status --check`): what a gateway would hold back. */
+export function heldBack(registry: Registry): string[] {
+  return configCheck(registry, loadedChecks)(new Set(['route', 'upstream', 'consumer', 'mcpServer', 'llmProvider', 'llmRoute']));
+}
 
 /** The registry path: `--db`, else `AGATE_DB`, else ./data/agate.db. */
 export function dbPath(opts: { db?: string }): string {
@@ -8,8 +46,12 @@ export function dbPath(opts: { db?: string }): string {
 /** Opens the registry for one command and closes it after `fn`, whatever happens. */
 export function withRegistry<T>(opts: { db?: string }, fn: (registry: Registry) => T): T {
   const registry = Registry.open(dbPath(opts));
+  if (Object.keys(loadedChecks).length) registry.installConfigCheck(configCheck(registry, loadedChecks));
   try {
-    return fn(registry);
+    const result = fn(registry);
+    // The write went in; say what stays held back (written earlier, or behind agate's back) so it is not missed.
+    for (const line of registry.guard.heldBack) process.stderr.write(`warning: held back (not served): ${line}\n`);
+    return result;
   } finally {
     registry.close();
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=16
 import { Command, CommanderError } from 'commander';
-import { reportError } from './context.js';
+import { loadConfigChecks, reportError } from './context.js';
 
 type Register = (program: Command) => void;
 
@@ -29,13 +29,14 @@ function requestedGroup(args: string[]): string | undefined {
   return undefined;
 }
 
+const wanted = requestedGroup(process.argv.slice(2));
 const program = new Command('agate')
   .description('agate: an AI-native API gateway (MCP hosting, REST-to-MCP, LLM routing, HTTP proxy)')
   .option('--db <path>', 'registry file (env AGATE_DB, default ./data/agate.db)')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .hook('preAction', (_program, action) => loadConfigChecks(wanted, action.name(), action.opts()));
 
-const wanted = requestedGroup(process.argv.slice(2));
 for (const [name, load] of Object.entries(groups)) if (!wanted || name === wanted) (await load())(program);
 
 try {

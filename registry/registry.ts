@@ -11,6 +11,7 @@ import { createLlmRoutesRepo, type LlmRouteSpec } from './llm-routes-repo.js';
 import { LlmUsageRepo } from './llm-usage-repo.js';
 import { GatewayInstancesRepo } from './gateway-instances-repo.js';
 import type { SpecStore } from './spec-store.js';
+import { WriteGuard, type ConfigCheck, type EntityRef } from './config-check.js';
 
 /** The result of {@link Registry.tryWrite}: the value, or the error and whether it was another process's lock. */
 export type WriteAttempt<T> = { ok: true; value: T } | { ok: false; busy: boolean; error: Error };
@@ -31,6 +32,8 @@ export class Registry {
   readonly llmRoutes: SpecStore<LlmRouteSpec>;
   readonly llmUsage: LlmUsageRepo;
   readonly instances: GatewayInstancesRepo;
+  /** Refuses writes the gateway would hold back, once a check is installed ({@link installConfigCheck}). */
+  readonly guard = new WriteGuard();
   private secretsRepo?: SecretsRepo;
   private readonly versionStmt;
 
@@ -48,6 +51,7 @@ export class Registry {
     this.llmRoutes = createLlmRoutesRepo(db, this.audit);
     this.llmUsage = new LlmUsageRepo(db);
     this.instances = new GatewayInstancesRepo(db);
+    for (const store of [this.routes, this.upstreams, this.consumers.store, this.mcpServers, this.llmProviders, this.llmRoutes]) store.guard = this.guard;
     this.versionStmt = db.prepare('SELECT version FROM config_version WHERE id = 1').pluck();
   }
 
@@ -65,6 +69,16 @@ export class Registry {
   /** The config version: bumped by every committed change, from any process. */
   version(): number {
     return this.versionStmt.get() as number;
+  }
+
+  /** From now on every create and update also passes `check` (the snapshot compiler's checks). */
+  installConfigCheck(check: ConfigCheck): void {
+    this.guard.install(check);
+  }
+
+  /** Runs `write` (already inside a transaction) between two config checks of the `touched` entities. */
+  guardWrite<T>(touched: readonly EntityRef[], write: () => T): T {
+    return this.guard.around(touched, write);
   }
 
   /** Runs `fn` in one BEGIN IMMEDIATE transaction: all of its writes commit, or none. */

@@ -2,6 +2,7 @@ import type { Db } from './db.js';
 import type { AuditRepo, WriteOrigin } from './audit-repo.js';
 import { RegistryError } from './errors.js';
 import { validateEntity, type EntityKind } from './validation.js';
+import type { WriteGuard } from './config-check.js';
 
 /** Every stored entity has a unique name. */
 export interface Named {
@@ -29,6 +30,9 @@ export interface SpecStoreHooks<T extends Named> {
  * Writes validate first, then run in BEGIN IMMEDIATE with their audit entry, so a bad write changes nothing.
  */
 export class SpecStore<T extends Named> {
+  /** Runs the snapshot compiler's checks around every create and update (set by the Registry). */
+  guard: WriteGuard | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditRepo,
@@ -75,11 +79,21 @@ export class SpecStore<T extends Named> {
 
   /** Validates `input` and returns the defaulted value, or throws a validation RegistryError. */
   validate(input: unknown): T {
+    return this.checkReferences(this.validateShape(input));
+  }
+
+  /** The schema alone, without references to other rows: `apply` checks those once the whole file is written. */
+  validateShape(input: unknown): T {
     const result = validateEntity<T>(this.opts.kind, input);
     if (!result.ok) throw new RegistryError('validation', result.errors);
-    const problems = this.opts.hooks?.check?.(result.value) ?? [];
-    if (problems.length) throw new RegistryError('validation', problems);
     return result.value;
+  }
+
+  /** The checks against other rows (an upstream's fallback, a route's upstream); returns `value` when they pass. */
+  checkReferences(value: T): T {
+    const problems = this.opts.hooks?.check?.(value) ?? [];
+    if (problems.length) throw new RegistryError('validation', problems);
+    return value;
   }
 
   /** Adds a new entity; 409-style conflict if the name is taken. */
@@ -87,7 +101,7 @@ export class SpecStore<T extends Named> {
     const value = this.validate(input);
     return this.db.transaction(() => {
       if (this.exists(value.name)) throw new RegistryError('conflict', [`${this.opts.kind} "${value.name}" already exists`]);
-      this.writeRow(value, 'insert');
+      this.guarded(value, () => this.writeRow(value, 'insert'));
       this.audit.record(origin, 'create', this.opts.kind, value.name, this.detail(value));
       return value;
     }).immediate();
@@ -98,15 +112,19 @@ export class SpecStore<T extends Named> {
     const value = this.validate(input);
     return this.db.transaction(() => {
       if (!this.exists(value.name)) throw notFound(this.opts.kind, value.name);
-      this.writeRow(value, 'update');
+      this.guarded(value, () => this.writeRow(value, 'update'));
       this.audit.record(origin, 'update', this.opts.kind, value.name, this.detail(value));
       return value;
     }).immediate();
   }
 
-  /** Creates or replaces; returns whether it was created. Used by `apply`, which owns the transaction. */
-  upsertInTransaction(value: T, origin: WriteOrigin): 'create' | 'update' {
+  /**
+   * Creates or replaces; returns what it did. Used by `apply`, which owns the transaction and runs the guard.
+   * A row equal to `value` is left alone: re-applying a file must not bump the config version.
+   */
+  upsertInTransaction(value: T, origin: WriteOrigin): 'create' | 'update' | 'unchanged' {
     const action = this.exists(value.name) ? 'update' : 'create';
+    if (action === 'update' && this.storedEquals(value)) return 'unchanged';
     this.writeRow(value, action === 'create' ? 'insert' : 'update');
     this.audit.record(origin, action, this.opts.kind, value.name, this.detail(value));
     return action;
@@ -127,6 +145,22 @@ export class SpecStore<T extends Named> {
       }
       this.audit.record(origin, 'delete', this.opts.kind, name);
     }).immediate();
+  }
+
+  private guarded(value: T, write: () => void): void {
+    if (this.guard) this.guard.around([{ kind: this.opts.kind, name: value.name }], write);
+    else write();
+  }
+
+  /** Whether the stored row (read back the way `get` reads it) is the same value, key order aside. */
+  private storedEquals(value: T): boolean {
+    let stored: T | undefined;
+    try {
+      stored = this.get(value.name);
+    } catch {
+      return false; // a malformed row is never "unchanged"
+    }
+    return stored !== undefined && canonicalJson(stored) === canonicalJson(value);
   }
 
   private exists(name: string): boolean {
@@ -168,6 +202,13 @@ export class SpecStore<T extends Named> {
   private detail(value: T): unknown {
     return this.opts.hooks?.auditDetail ? this.opts.hooks.auditDetail(value) : value;
   }
+}
+
+/** JSON with object keys sorted, so two equal values compare equal whatever order their keys came in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 function isForeignKeyViolation(err: unknown): boolean {

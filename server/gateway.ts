@@ -19,6 +19,10 @@ import { HostPolicy, refuseForeignHost } from './ingress/allowed-hosts.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
 import { SnapshotManager } from './snapshot/snapshot-manager.js';
+import { configCheck } from './snapshot/config-check.js';
+import { checkHttp } from './snapshot/check-http.js';
+import { checkLlm } from './snapshot/check-llm.js';
+import { mcpCheck } from './snapshot/check-mcp.js';
 import { createHttpIngress } from './ingress/http.js';
 import { createLlmIngress } from './ingress/llm/index.js';
 import { createLlmParts } from './targets/llm-router/setup.js';
@@ -92,6 +96,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const mcpIngress = createMcpIngress({ current: () => snapshots.current(), router: mcpRouter, log, trustedProxies });
   targets.set('mcp-router', createMcpRouterTarget((ctx) => mcpIngress.serve(ctx)));
   const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits };
+  // Admin API writes pass the same compiler checks a reload runs, so nothing stored is held back by surprise.
+  registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(mcpDeps.hostedServers), llm: checkLlm }));
   // LLM routing: key health, token buckets and usage sums outlive snapshots.
   const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets });
   const startedAt = new Date().toISOString();

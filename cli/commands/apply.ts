@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { RegistryError } from '../../registry/index.js';
+import { RegistryError, type ConsumerSpec, type Registry, type RouteSpec, type UpstreamSpec } from '../../registry/index.js';
 import { withRegistry, UsageError } from '../context.js';
 
 interface ApplyDocument {
@@ -18,33 +18,52 @@ export function registerApplyCommand(program: Command): void {
     .action(async (flags: { file: string }, cmd: Command) => {
       const doc = await readDocument(flags.file);
       withRegistry(cmd.optsWithGlobals(), (r) => {
-        // Validate everything first; a single bad entry means nothing is written.
-        const problems: string[] = [];
-        const validateAll = <T>(items: unknown[] | undefined, validate: (x: unknown) => T, label: string): T[] =>
-          (items ?? []).flatMap((item, i) => {
-            try {
-              return [validate(item)];
-            } catch (err) {
-              if (!(err instanceof RegistryError)) throw err;
-              problems.push(...err.problems.map((p) => `${label}[${i}]: ${p}`));
-              return [];
-            }
-          });
-        const upstreams = validateAll(doc.upstreams, (x) => r.upstreams.validate(x), 'upstreams');
-        const consumers = validateAll(doc.consumers, (x) => r.consumers.store.validate(x), 'consumers');
-        const counts = { create: 0, update: 0 };
-        r.transaction(() => {
-          for (const u of upstreams) counts[r.upstreams.upsertInTransaction(u, 'cli')]++;
-          // Consumers carry no keys here: keys are issued one at a time (`consumer key add`) and shown once.
-          for (const c of consumers) counts[r.consumers.store.upsertInTransaction(c, 'cli')]++;
-          // Routes are validated after upstreams are written, so they may name upstreams from the same file.
-          const routes = validateAll(doc.routes, (x) => r.routes.validate(x), 'routes');
-          if (problems.length) throw new RegistryError('validation', problems);
-          for (const route of routes) counts[r.routes.upsertInTransaction(route, 'cli')]++;
-        });
-        process.stdout.write(`applied ${flags.file}: ${counts.create} created, ${counts.update} updated\n`);
+        const counts = r.transaction(() => applyDocument(r, doc));
+        process.stdout.write(`applied ${flags.file}: ${counts.create} created, ${counts.update} updated, ${counts.unchanged} unchanged\n`);
       });
     });
+}
+
+type Counts = Record<'create' | 'update' | 'unchanged', number>;
+
+/**
+ * Writes the document inside the caller's transaction, all or nothing. Each entry is checked against its schema
+ * first; references (an upstream's fallback, a route's upstream) are checked once every upstream of the file is
+ * written, so the file may list them in any order; then the snapshot compiler's checks run over the result.
+ */
+function applyDocument(r: Registry, doc: ApplyDocument): Counts {
+  const problems: string[] = [];
+  const each = <T>(items: unknown[] | undefined, label: string, fn: (x: T) => T): T[] =>
+    ((items ?? []) as T[]).flatMap((item, i) => {
+      try {
+        return [fn(item)];
+      } catch (err) {
+        if (!(err instanceof RegistryError)) throw err;
+        problems.push(...err.problems.map((p) => `${label}[${i}]: ${p}`));
+        return [];
+      }
+    });
+  const upstreams = each<UpstreamSpec>(doc.upstreams, 'upstreams', (x) => r.upstreams.validateShape(x));
+  const consumers = each<ConsumerSpec>(doc.consumers, 'consumers', (x) => r.consumers.store.validateShape(x));
+  const routes = each<RouteSpec>(doc.routes, 'routes', (x) => r.routes.validateShape(x));
+  if (problems.length) throw new RegistryError('validation', problems);
+  const touched = [
+    ...upstreams.map((u) => ({ kind: 'upstream' as const, name: u.name })),
+    ...consumers.map((c) => ({ kind: 'consumer' as const, name: c.name })),
+    ...routes.map((x) => ({ kind: 'route' as const, name: x.name })),
+  ];
+  const counts: Counts = { create: 0, update: 0, unchanged: 0 };
+  r.guardWrite(touched, () => {
+    for (const u of upstreams) counts[r.upstreams.upsertInTransaction(u, 'cli')]++;
+    each<UpstreamSpec>(upstreams, 'upstreams', (u) => r.upstreams.checkReferences(u));
+    // Consumers carry no keys here: keys are issued one at a time (`consumer key add`) and shown once.
+    for (const c of consumers) counts[r.consumers.store.upsertInTransaction(c, 'cli')]++;
+    // Before the routes are written: a route row naming a missing upstream would break its foreign key.
+    each<RouteSpec>(routes, 'routes', (x) => r.routes.checkReferences(x));
+    if (problems.length) throw new RegistryError('validation', problems);
+    for (const route of routes) counts[r.routes.upsertInTransaction(route, 'cli')]++;
+  });
+  return counts;
 }
 
 async function readDocument(file: string): Promise<ApplyDocument> {

@@ -3,6 +3,7 @@ import { dbPath, UsageError } from '../context.js';
 import { parseInteger } from './route.js';
 import type { RunningGateway } from '../../server/index.js';
 import { mcpServerUrls } from '../../server/targets/mcp-router/urls.js';
+import { inspectorCommand } from '../inspector-command.js';
 
 interface ServeFlags {
   port?: string;
@@ -87,7 +88,7 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
     throw err;
   }
   const mcpServers = [...(gateway.snapshots.current()?.mcp.servers.keys() ?? [])];
-  printBanner({ db, host: flags.host!, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port, mcpServers, demo: demo !== undefined });
+  printBanner({ db, host: flags.host!, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port, mcpServers, demoUrl: demo?.url });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -122,7 +123,8 @@ function printBanner(b: {
   port: number;
   /** MCP servers served now, in name order. */
   mcpServers: string[];
-  demo: boolean;
+  /** The demo upstream's bound URL; undefined when it is off or did not start. */
+  demoUrl: string | undefined;
 }): void {
   const local = `http://127.0.0.1:${new URL(b.url).port}`;
   const tokenRef = b.token.file ? `$(cat ${b.token.file})` : '$AGATE_ADMIN_TOKEN';
@@ -137,9 +139,10 @@ function printBanner(b: {
   lines.push(
     '',
     'Try:',
-    ...(b.demo ? [`  curl ${local}/demo/hello`] : []),
+    ...(b.demoUrl ? [`  curl ${local}/demo/hello`] : []),
     ...mcpTryLines(local, b.mcpServers),
-    `  npx agate route add echo --path /echo --upstream http://127.0.0.1:8002 --strip-prefix && curl ${local}/echo/hi`,
+    // The demo upstream's real address: --demo-port may move it, and with it off there is nothing to proxy to.
+    ...(b.demoUrl ? [`  npx agate route add echo --path /echo --upstream ${b.demoUrl} --strip-prefix && curl ${local}/echo/hi`] : []),
     `  npx agate status`,
     `  curl -H "Authorization: Bearer ${tokenRef}" ${b.adminUrl}/routes`,
     '',
@@ -168,7 +171,7 @@ function mcpLines(local: string, names: string[]): string[] {
 function mcpTryLines(local: string, names: string[]): string[] {
   const first = names.includes('time') ? 'time' : names[0];
   if (first === undefined) return [];
-  const inspector = `  npx @modelcontextprotocol/inspector --cli ${mcpServerUrls(local, first).streamableHttp} --transport http --method tools/list`;
+  const inspector = `  ${inspectorCommand(mcpServerUrls(local, first).streamableHttp)}`;
   const call = first === 'time' ? `  npx agate mcp call time get-current-time --args '{"timeZone":"Europe/London"}'` : `  npx agate mcp tools ${first}`;
   return [inspector, call];
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { BackendHealthReport } from '../../registry/index.js';
-import { withRegistry } from '../context.js';
+import { heldBack, withRegistry } from '../context.js';
 import { printJson, tableLines } from '../output.js';
 
 /** A gateway whose heartbeat is older than this is reported as not running. */
@@ -12,7 +12,8 @@ export function registerStatusCommand(program: Command): void {
     .command('status')
     .description('config version, running gateways, their snapshot, last reload, last reload error and unhealthy backends')
     .option('--json', 'print JSON (every backend, healthy or not)')
-    .action((flags: { json?: boolean }, cmd: Command) => {
+    .option('--check', "also run the gateway's config checks here and list what a reload holds back (loads the compiler)")
+    .action((flags: { json?: boolean; check?: boolean }, cmd: Command) => {
       withRegistry(cmd.optsWithGlobals(), (r) => {
         const now = Date.now();
         const status = {
@@ -20,11 +21,15 @@ export function registerStatusCommand(program: Command): void {
           configVersion: r.version(),
           // Counted, not parsed: status must work beside the malformed row it is reporting.
           counts: { routes: r.routes.count(), upstreams: r.upstreams.count(), mcpServers: r.mcpServers.count() },
+          // What a gateway would leave out of the registry as it stands: the compiler's own checks, run here.
+          ...(flags.check && { heldBack: heldBack(r) }),
           gateways: r.instances.list().map((g) => ({ ...g, running: now - Date.parse(g.heartbeatAt) < STALE_MS })),
         };
         if (flags.json) return printJson(status);
         const out: string[] = [`registry        ${status.registry}`, `config version  ${status.configVersion}`];
         out.push(`config          ${Object.entries(status.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+        if (status.heldBack?.length === 0) out.push('held back       none');
+        status.heldBack?.forEach((line, i) => out.push(`${i === 0 ? 'held back' : '         '}       ${line}`));
         if (status.gateways.length === 0) out.push('gateways        none running');
         for (const g of status.gateways) {
           out.push(`gateway pid ${g.pid} on ${g.host}: ${g.running ? 'running' : 'not responding (stale heartbeat)'}`);

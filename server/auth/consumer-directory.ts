@@ -41,15 +41,17 @@ export class ConsumerDirectory {
     const identities = new Map<string, ConsumerIdentity>();
     for (const c of source.consumers) {
       const identity = Object.freeze({ name: c.name, groups: Object.freeze([...c.groups]) });
-      identities.set(c.name, identity);
-      if (c.basicAuth) dir.byUser.set(c.basicAuth.username, { identity, passwordHash: c.basicAuth.passwordHash });
       if (c.jwt) {
         try {
           dir.addJwt(identity, c, source);
         } catch (err) {
+          // Held back whole: none of its credentials (keys, basic auth) authenticate until it is fixed.
           problems.push(`consumer "${c.name}": consumer.jwt: ${(err as Error).message}`);
+          continue;
         }
       }
+      identities.set(c.name, identity);
+      if (c.basicAuth) dir.byUser.set(c.basicAuth.username, { identity, passwordHash: c.basicAuth.passwordHash });
     }
     for (const k of source.keyHashes) {
       const identity = identities.get(k.consumer);

@@ -16,13 +16,16 @@ export interface HttpCompileDeps {
   readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
   /** Target health, outlier state and retry budgets: kept across snapshots. */
   readonly states: TargetStates;
-  /** Active health checkers: synced to the snapshot's upstreams once it compiled. */
-  readonly healthChecks: HealthChecks;
+  /** Active health checkers, synced to the snapshot's upstreams; absent when compiling only to check the config. */
+  readonly healthChecks?: HealthChecks;
   /** Rate-limit buckets: kept across snapshots. */
   readonly rateLimits: RateLimitStore;
 }
 
-/** Compiles upstreams, consumers and routes; appends a message to `problems` for every bad row. */
+/**
+ * Compiles upstreams, consumers and routes; appends a message to `problems` for every entity held back. A held-back
+ * entity is left out (a route naming a held-back upstream with it); the rest is served.
+ */
 export function compileHttp(registry: Registry, deps: HttpCompileDeps, problems: string[]): HttpSnapshot {
   const upstreams = registry.upstreams.listChecked();
   const routes = registry.routes.listChecked();
@@ -45,10 +48,8 @@ export function compileHttp(registry: Registry, deps: HttpCompileDeps, problems:
       problems.push(`route "${spec.name}": ${(err as Error).message}`);
     }
   }
-  if (problems.length === 0) {
-    deps.healthChecks.sync(pools.healthTargets);
-    deps.states.retain(pools.targetKeys, pools.poolNames);
-  }
+  deps.healthChecks?.sync(pools.healthTargets);
+  deps.states.retain(pools.targetKeys, pools.poolNames);
   return {
     // route-match hands the request to the route's own pipeline (its filters, then dispatch).
     handle: compose([...deps.leadingFilters, routeMatch(router)]),

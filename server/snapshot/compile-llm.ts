@@ -27,15 +27,36 @@ export interface LlmSnapshot {
   readonly providerCount: number;
 }
 
+/** The LLM routing table of a snapshot, before it is wrapped in a pipeline. */
+export interface LlmTable {
+  readonly router: ModelRouter<LlmRoute>;
+  readonly modelsRoute: LlmRoute;
+  readonly routeCount: number;
+  readonly providerCount: number;
+  /** Whether a served route has a token limit (the BPE encoders must be loaded before it serves). */
+  readonly needsEncoders: boolean;
+}
+
 /** Compiles LLM providers (decrypting their keys) and routes; appends a message to `problems` for every bad row. */
 export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: ConsumerDirectory | undefined, problems: string[]): LlmSnapshot {
+  const table = compileLlmTable(registry, problems);
+  // Token limits estimate prompts with BPE, whose rank tables take ~0.5 s and ~150 MB to load: load them here,
+  // before the snapshot serves (at startup or on the reload that adds the first such route), never inside a
+  // request, and not at all for a gateway without token limits (nor for a write-time config check).
+  if (table.needsEncoders) preloadEncoders();
+  const { router, modelsRoute } = table;
+  const filters = [...deps.leadingFilters, ...(directory ? [auth(CLIENT_KEY_AUTH, { directory }, 'always')] : []), llmRouteMatch(router, modelsRoute), llmUsage(deps.usage), llmLimits(deps.buckets)];
+  return { handle: buildPipeline(filters, deps.targets), routeCount: table.routeCount, providerCount: table.providerCount };
+}
+
+/**
+ * Providers and routes into a model router; a bad provider or route is held back (left out, a message in
+ * `problems`), with the routes that send to a held-back provider. Also the write-time check of LLM entities.
+ */
+export function compileLlmTable(registry: Registry, problems: string[]): LlmTable {
   const providerRows = registry.llmProviders.listChecked();
   const routeRows = registry.llmRoutes.listChecked();
   problems.push(...providerRows.problems, ...routeRows.problems);
-  // Token limits estimate prompts with BPE, whose rank tables take ~0.5 s and ~150 MB to load: load them here,
-  // before the snapshot serves (at startup or on the reload that adds the first such route), never inside a
-  // request, and not at all for a gateway without token limits.
-  if (routeRows.values.some((r) => r.enabled && r.tokensPerMinute)) preloadEncoders();
   const providers = new Map<string, CompiledProvider>();
   for (const p of providerRows.values) {
     const compiled = compileProvider(registry, p, problems);
@@ -62,8 +83,8 @@ export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: 
     limits: Object.freeze({ per: 'route' as const, defaultMaxTokens: 0 }),
     models: modelLister(router, [...candidates].sort()),
   });
-  const filters = [...deps.leadingFilters, ...(directory ? [auth(CLIENT_KEY_AUTH, { directory }, 'always')] : []), llmRouteMatch(router, modelsRoute), llmUsage(deps.usage), llmLimits(deps.buckets)];
-  return { handle: buildPipeline(filters, deps.targets), routeCount, providerCount: providers.size };
+  const needsEncoders = routeRows.values.some((r) => r.enabled && r.tokensPerMinute);
+  return { router, modelsRoute, routeCount, providerCount: providers.size, needsEncoders };
 }
 
 /**
@@ -99,6 +120,7 @@ function compileProvider(registry: Registry, p: LlmProviderSpec, problems: strin
     problems.push(`${where}: llmProvider.type: unknown provider type "${p.type}"`);
     return undefined;
   }
+  const found = problems.length;
   if (!spec.defaultBaseUrl && !p.baseUrl) problems.push(`${where}: llmProvider.baseUrl: is required for type "${p.type}"`);
   const keys = p.keySecrets.map((id) => {
     const value = registry.secrets.get(id);
@@ -112,6 +134,7 @@ function compileProvider(registry: Registry, p: LlmProviderSpec, problems: strin
     problems.push(`${where}: llmProvider.modelMap: ${(err as Error).message}`);
     return undefined;
   }
+  if (problems.length > found) return undefined;
   return Object.freeze({
     name: p.name,
     spec,

@@ -29,7 +29,7 @@ export interface McpCompileDeps {
   readonly rateLimits: RateLimitStore;
 }
 
-/** Compiles MCP servers and their policies; appends a message for every bad row. */
+/** Compiles MCP servers and their policies; a bad server is held back (left out, a message in `problems`). */
 export function compileMcp(registry: Registry, deps: McpCompileDeps, consumers: ConsumerDirectory, problems: string[]): McpSnapshot {
   const { values, problems: rowProblems } = registry.mcpServers.listChecked();
   problems.push(...rowProblems);
@@ -63,7 +63,7 @@ function compileServer(c: ServerCompile, spec: McpServerSpec): CompiledMcpServer
   let recipe: BackendRecipe | undefined;
   let backendHash = '';
   if (backend.kind === 'bundle') {
-    checkBundle(spec.name, backend, c.specs, c.problems);
+    if (!checkBundle(spec.name, backend, c.specs, c.problems)) return undefined;
   } else {
     const compiled = compileBackend({ registry: c.registry, hostedServers: c.deps.hostedServers, where, problems: c.problems }, backend);
     if (!compiled) return undefined;
@@ -85,13 +85,15 @@ function compileServer(c: ServerCompile, spec: McpServerSpec): CompiledMcpServer
 
 // A member that is missing or disabled is served as unavailable (its tools withdrawn), not a config error:
 // removing a server must not be blocked by the bundles that list it.
-function checkBundle(name: string, backend: BundleBackendSpec, specs: ReadonlyMap<string, McpServerSpec>, problems: string[]): void {
+function checkBundle(name: string, backend: BundleBackendSpec, specs: ReadonlyMap<string, McpServerSpec>, problems: string[]): boolean {
+  const found = problems.length;
   const where = `mcpServer "${name}"`;
   const nested = backend.members.filter((m) => m === name || specs.get(m)?.backend.kind === 'bundle');
   if (nested.length) problems.push(`${where}: backend.members: a bundle cannot contain a bundle (${nested.join(', ')})`);
   for (const member of Object.keys(backend.tools ?? {})) {
     if (!backend.members.includes(member)) problems.push(`${where}: backend.tools.${member}: not one of backend.members`);
   }
+  return problems.length === found;
 }
 
 function bundleConfig(backend: BundleBackendSpec, servers: ReadonlyMap<string, CompiledMcpServer>): BundleConfig {

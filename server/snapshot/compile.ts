@@ -2,7 +2,7 @@ import type { Registry } from '../../registry/index.js';
 import { compileHttp, type HttpCompileDeps } from './compile-http.js';
 import { compileMcp, type McpCompileDeps } from './compile-mcp.js';
 import { compileLlm, type LlmCompileDeps } from './compile-llm.js';
-import { SnapshotCompileError, type Snapshot } from './snapshot.js';
+import type { Snapshot } from './snapshot.js';
 
 /** Everything the subsystems' compilers need besides the registry. */
 export interface CompileDeps {
@@ -13,7 +13,9 @@ export interface CompileDeps {
 
 /**
  * Reads the registry in one transaction (one consistent version) and builds every subsystem's part.
- * Any bad row rejects the whole snapshot, naming every problem: the gateway keeps serving the old one.
+ * A bad row takes out only its own entity (and what cannot work without it: a route to a held-back upstream);
+ * the snapshot serves everything else and lists what it held back. Issue 13: one bad consumer used to freeze
+ * every later change.
  */
 export function compileSnapshot(registry: Registry, deps: CompileDeps): Snapshot {
   return registry.db.transaction(() => {
@@ -22,7 +24,6 @@ export function compileSnapshot(registry: Registry, deps: CompileDeps): Snapshot
     const http = compileHttp(registry, deps.http, problems);
     const mcp = compileMcp(registry, deps.mcp, http.consumers, problems);
     const llm = deps.llm ? compileLlm(registry, deps.llm, http.consumers, problems) : undefined;
-    if (problems.length) throw new SnapshotCompileError(problems);
     return Object.freeze({
       version,
       builtAt: new Date(),
@@ -35,6 +36,7 @@ export function compileSnapshot(registry: Registry, deps: CompileDeps): Snapshot
         mcpServers: mcp.serverCount,
         ...(llm && { llmRoutes: llm.routeCount, llmProviders: llm.providerCount }),
       }),
+      heldBack: Object.freeze(problems),
     });
   })();
 }

@@ -7,7 +7,15 @@ import { SnapshotCompileError, type Snapshot } from './snapshot.js';
 export interface ReloadStatus {
   snapshotVersion: number | null;
   lastReloadAt: string | null;
+  /** Why the last reload failed, or what it held back (`config partly applied: ...`); null when all is served. */
   lastReloadError: string | null;
+  /** Problems of the entities the served snapshot left out, one line each (`route "api": ...`). */
+  heldBack: string[];
+}
+
+/** The one-line summary of held-back entities that `lastReloadError` carries to `agate status`. */
+export function heldBackSummary(heldBack: readonly string[]): string | null {
+  return heldBack.length ? `config partly applied, held back: ${heldBack.join('; ')}` : null;
 }
 
 /**
@@ -19,7 +27,7 @@ export class SnapshotManager {
   private snapshot: Snapshot | undefined;
   private timer: NodeJS.Timeout | undefined;
   private seenVersion = -1;
-  readonly status: ReloadStatus = { snapshotVersion: null, lastReloadAt: null, lastReloadError: null };
+  readonly status: ReloadStatus = { snapshotVersion: null, lastReloadAt: null, lastReloadError: null, heldBack: [] };
 
   constructor(
     private readonly registry: Registry,
@@ -64,11 +72,14 @@ export class SnapshotManager {
       const next = this.compile();
       this.snapshot = next;
       this.status.snapshotVersion = next.version;
-      this.status.lastReloadError = null;
-      this.deps.metrics.reloads.inc({ result: 'ok' });
+      this.status.heldBack = [...next.heldBack];
+      this.status.lastReloadError = heldBackSummary(next.heldBack);
+      this.deps.metrics.reloads.inc({ result: next.heldBack.length ? 'partial' : 'ok' });
       this.deps.metrics.configVersion.set(next.version);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      this.deps.log.info({ version: next.version, ...next.stats, compileMs: Math.round(ms * 1000) / 1000 }, 'config loaded');
+      const fields = { version: next.version, ...next.stats, compileMs: Math.round(ms * 1000) / 1000 };
+      if (next.heldBack.length) this.deps.log.error({ ...fields, problems: next.heldBack }, this.status.lastReloadError!);
+      else this.deps.log.info(fields, 'config loaded');
     } catch (err) {
       const message = err instanceof SnapshotCompileError ? err.message : `config rejected: ${(err as Error).message}`;
       this.status.lastReloadError = message;

@@ -32,9 +32,11 @@ export interface Snapshot {
   readonly llm?: LlmSnapshot;
   /** Counts for status output. */
   readonly stats: Readonly<Record<string, number>>;
+  /** Problems of the entities left out of this snapshot (each line starts `kind "name": `); the rest is served. */
+  readonly heldBack: readonly string[];
 }
 
-/** A snapshot that could not be built; `problems` name the offending rows and fields. */
+/** A snapshot that could not be built at all; `problems` name what went wrong. */
 export class SnapshotCompileError extends Error {
   override name = 'SnapshotCompileError';
   constructor(readonly problems: string[]) {

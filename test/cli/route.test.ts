@@ -118,15 +118,15 @@ describe('agate route / upstream / apply (spawned CLI)', () => {
       '  - { name: shop-web, path: /shop, upstream: shop }',
     ].join('\n');
 
-    it('writes an upstream and the routes that reference it, then updates on re-apply', async () => {
+    it('writes an upstream and the routes that reference it, then updates on re-apply only what changed', async () => {
       const before = (await routes()).filter((r) => !String(r.name).startsWith('shop'));
-      expect(ok(await cli('apply', '-f', file('shop.yaml', good)))).toMatch(/: 3 created, 0 updated\n$/);
+      expect(ok(await cli('apply', '-f', file('shop.yaml', good)))).toMatch(/: 3 created, 0 updated, 0 unchanged\n$/);
       const names = (await routes()).map((r) => r.name);
       expect(names).toEqual(expect.arrayContaining(['shop-api', 'shop-web']));
       expect(JSON.parse(ok(await cli('route', 'show', 'shop-api', '--json')))).toMatchObject({ path: '/shop/api', upstream: 'shop', stripPrefix: true });
       expect(JSON.parse(ok(await cli('upstream', 'show', 'shop', '--json'))).targets).toEqual([{ url: URL_A, weight: 2 }, { url: URL_B, weight: 1 }]);
 
-      expect(ok(await cli('apply', '-f', file('shop-again.yaml', good.replace('path: /shop,', 'path: /store,'))))).toMatch(/: 0 created, 3 updated\n$/);
+      expect(ok(await cli('apply', '-f', file('shop-again.yaml', good.replace('path: /shop,', 'path: /store,'))))).toMatch(/: 0 created, 1 updated, 2 unchanged\n$/);
       expect(JSON.parse(ok(await cli('route', 'show', 'shop-web', '--json'))).path).toBe('/store');
       expect((await routes()).filter((r) => !String(r.name).startsWith('shop'))).toEqual(before);
     });

@@ -9,6 +9,7 @@ import { runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/gateway.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { inspectorCommand } from '../../cli/inspector-command.js';
 
 const text = (r: unknown) => ((r as CallToolResult).content[0] as { text: string }).text;
 const DATE = /^(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d$/;
@@ -55,7 +56,7 @@ describe('first start on an empty registry', () => {
   it('the banner prints each MCP URL and one-line commands to try them', () => {
     const local = `http://127.0.0.1:${new URL(serve.url).port}`;
     for (const name of ['all-in-one', 'amap-tools', 'quark-search', 'time']) expect(banner).toMatch(new RegExp(`^  ${name}\\s+${local}/mcp/${name}$`, 'm'));
-    expect(banner).toContain(`npx @modelcontextprotocol/inspector --cli ${local}/mcp/time --transport http --method tools/list`);
+    expect(banner).toContain(inspectorCommand(`${local}/mcp/time`));
     expect(banner).toContain(`npx agate mcp call time get-current-time --args '{"timeZone":"Europe/London"}'`);
     expect(banner).not.toContain('/demo/hello');
   });
