@@ -81,6 +81,8 @@ export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, r
           result: { attempts: 0, outputChars: 0, chunks: 0 },
         },
       });
+      // The request's byte count for the access log (the response's is ctx.outcome.bytesOut, logged as `bytes`).
+      ctx.outcome.fields = { ...ctx.outcome.fields, requestBytes: body.bytes };
       return snapshot.llm!.handle(ctx).catch((err: unknown) => {
         const e = toLlmGatewayError(err);
         if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled error');

@@ -179,4 +179,15 @@ describe('LLM routing: chat through each provider protocol', () => {
     // gpt-* names gpt-4o through provider oa's model map; claude-* has no map, so nothing concrete to list.
     expect(page.data.map((m) => [m.id, m.owned_by])).toEqual([['gemini-2.5-flash', 'ge'], ['gpt-4o', 'oa']]);
   });
+
+  it.each([false, true])('access lines carry the request and response byte counts the client saw (stream: %s)', async (stream) => {
+    const sent = JSON.stringify({ model: 'gpt-4o', stream, messages: [{ role: 'user', content: 'bytes, please: é' }] });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sent });
+    const received = Buffer.from(await res.arrayBuffer());
+    expect(res.status).toBe(200);
+    const id = res.headers.get('x-request-id');
+    const line = await waitFor(() => gw.logs.find((l) => l.msg === 'access' && l.requestId === id), 'the access line');
+    expect(line.requestBytes).toBe(Buffer.byteLength(sent));
+    expect(line.bytes).toBe(received.length);
+  });
 });

@@ -55,6 +55,7 @@ describe('LLM routing: fallback, keys, cut streams, disconnects', () => {
     addProvider(gw, { name: 'cutter', type: 'openai', baseUrl: `${cutter.url}/v1`, keys: ['c1'] });
     addProvider(gw, { name: 'slow', type: 'openai', baseUrl: `${slow.url}/v1`, keys: ['s1'] });
     addProvider(gw, { name: 'dead', type: 'openai', baseUrl: 'http://127.0.0.1:1/v1', keys: ['d1'] });
+    await addRoute(gw, { name: 'fb-dead', model: 'fb-dead-model', targets: [{ provider: 'limited' }], fallback: [{ provider: 'dead' }] });
     await addRoute(gw, { name: 'fb', model: 'fb-model', targets: [{ provider: 'limited' }], fallback: [{ provider: 'dead' }, { provider: 'backup', model: 'deepseek-chat' }] });
     await addRoute(gw, { name: 'only-limited', model: 'limited-model', targets: [{ provider: 'limited' }] });
     await addRoute(gw, { name: 'keys', model: 'key-model', targets: [{ provider: 'keyed' }] });
@@ -76,6 +77,17 @@ describe('LLM routing: fallback, keys, cut streams, disconnects', () => {
     expect(backup.calls.at(-1)!.body.model).toBe('deepseek-chat');
     const access = gw.logs.filter((l) => l.msg === 'access' && l.route === 'fb').at(-1);
     expect(access).toMatchObject({ status: 200, upstream: 'backup', attempts: 4 });
+  });
+
+  it('when the fallback fails too, the error carries the primary provider\'s own error', async () => {
+    const err = await openai.chat.completions.create({ model: 'fb-dead-model', ...ask }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    const e = err as InstanceType<typeof OpenAI.APIError>;
+    expect(e.status).toBe(502);
+    expect(e.code).toBe('GW_ERR_RETRIES_EXHAUSTED');
+    // The primary's message, as the fake sent it ('slow down', HTTP 429), and its name.
+    expect(e.message).toContain('limited');
+    expect(e.message).toContain('slow down');
   });
 
   it('429 with no alternative reaches the client in OpenAI shape with Retry-After', async () => {

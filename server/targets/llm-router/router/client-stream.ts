@@ -15,6 +15,8 @@ export class ClientStream {
   finished = false;
   /** Events written to the client. */
   events = 0;
+  /** Body bytes handed to the socket (UTF-8), for the access log. */
+  bytes = 0;
   /** ms from `startedAt` to the first event written. */
   ttftMs: number | undefined;
   // Events written while the pump handles one upstream chunk go out in one `res.write` (one chunked frame,
@@ -85,6 +87,7 @@ export class ClientStream {
   private takeBuffered(): string {
     const text = this.buffered;
     this.buffered = '';
+    this.bytes += Buffer.byteLength(text);
     return text;
   }
 

@@ -4,14 +4,14 @@
  * the stream ends with an error event and an aborted connection (llm-gateway-peers §0.3).
  */
 import type { Dispatcher } from 'undici';
-import { gatewayError, isGatewayError, type GatewayError } from '../../../errors/index.js';
+import { GatewayError, gatewayError, isGatewayError } from '../../../errors/index.js';
 import type { RouteTarget } from '../../../pipeline/index.js';
 import { ProviderConfigError } from '../providers/index.js';
 import { TranslationError } from '../translate/index.js';
 import type { KeyHealth } from '../keys/key-health.js';
 import { estimatePromptTokens } from '../tokens/index.js';
 import { candidateOrder } from './candidates.js';
-import { translationError, upstreamError } from './errors.js';
+import { normalizedOf, translationError, upstreamError } from './errors.js';
 import { listModels } from './models.js';
 import { prepareCall, UnsupportedCallError, type PreparedCall } from './prepare-call.js';
 import { readJson, writeJson } from './serve-json.js';
@@ -54,6 +54,7 @@ export function createLlmRouterTarget(deps: LlmTargetDeps): RouteTarget {
 
 async function tryCandidates(ctx: LlmContext, route: LlmRoute, deps: LlmTargetDeps): Promise<void> {
   let last: AttemptFailure | undefined;
+  let primary: { provider: string; failure: AttemptFailure } | undefined;
   let unsupported = 0;
   const candidates = candidateOrder(route);
   for (const target of candidates) {
@@ -70,11 +71,12 @@ async function tryCandidates(ctx: LlmContext, route: LlmRoute, deps: LlmTargetDe
       const attempt = await tryOnce(ctx, target, key, call, deps);
       if (attempt.ok) return;
       last = attempt.failure;
-      if (last.retry === 'none') throw last.error;
+      primary ??= { provider: target.provider.name, failure: last };
+      if (last.retry === 'none') throw withPrimary(last.error, primary, target.provider.name);
       if (last.retry === 'provider') break;
     }
   }
-  if (last) throw exhausted(last, ctx.llm.result.attempts, ctx.llm.result.provider ?? route.name);
+  if (last) throw withPrimary(exhausted(last, ctx.llm.result.attempts, ctx.llm.result.provider ?? route.name), primary, ctx.llm.result.provider);
   throw gatewayError('GW_ERR_LLM_UNSUPPORTED', route.name, `${ctx.llm.api} (${unsupported} provider(s) skipped)`);
 }
 
@@ -121,6 +123,18 @@ async function tryOnce(ctx: LlmContext, target: CompiledTarget, key: ProviderKey
 function fail(deps: LlmTargetDeps, target: CompiledTarget, key: ProviderKey | undefined, failure: AttemptFailure): Attempt {
   if (failure.keyFault) deps.keys.failed(target.provider, key, failure.retryAfterMs);
   return { ok: false, failure };
+}
+
+/**
+ * When a fallback failed too, the client would only see the last provider's error; the primary's own error (its
+ * status and message: a quota, a bad key) is usually the one to act on, so the message carries both.
+ */
+function withPrimary(err: GatewayError, primary: { provider: string; failure: AttemptFailure } | undefined, lastProvider: string | undefined): GatewayError {
+  if (!primary || primary.provider === lastProvider) return err;
+  const n = normalizedOf(err);
+  const message = `${n.message} (primary provider ${primary.provider} failed first: ${normalizedOf(primary.failure.error).message})`;
+  const def = { code: err.code, status: err.status, flag: err.flag, template: '%s' };
+  return new GatewayError(def, [message], { cause: { ...n, message }, headers: err.headers });
 }
 
 /** The last failure, as the client sees it: an upstream's own error keeps its status (and Retry-After). */

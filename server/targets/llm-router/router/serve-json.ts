@@ -90,6 +90,7 @@ function translateJson(ctx: LlmContext, call: PreparedCall, json: unknown): { bo
 export function writeJson(ctx: LlmContext, status: number, body: unknown): void {
   const res = ctx.http!.res;
   const text = JSON.stringify(body);
+  ctx.outcome.bytesOut = Buffer.byteLength(text);
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),

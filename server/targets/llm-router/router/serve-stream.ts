@@ -46,6 +46,7 @@ export async function serveStream(ctx: LlmContext, call: PreparedCall, upstream:
   result.usage = chain.usage() ?? undefined;
   result.outputChars = chain.outputChars();
   result.chunks = client.events;
+  ctx.outcome.bytesOut = client.bytes;
   result.ttftMs = client.ttftMs;
   if (clientGone(res)) return { kind: 'client-gone' };
   if (upstreamError !== undefined && !client.finished) {
