@@ -36,7 +36,8 @@ export function backendTrouble(registry: Registry, name: string): string | undef
   const now = Date.now();
   const running = registry.instances.list().filter((g) => now - Date.parse(g.heartbeatAt) < STALE_MS);
   for (const g of running) {
-    const bad = g.backendHealth.mcp.find((b) => b.server === name && !HEALTHY_MCP.has(b.state));
+    // `starting` is not trouble yet: a crashed stdio server being restarted may still come up.
+    const bad = g.backendHealth.mcp.find((b) => b.server === name && !HEALTHY_MCP.has(b.state) && b.state !== 'starting');
     if (bad) return `${bad.state}${bad.reason ? `: ${bad.reason}` : ''}`;
   }
   return undefined;
