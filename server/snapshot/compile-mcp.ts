@@ -1,138 +1,23 @@
-import type { HostedServerDefinition } from '../../servers/index.js';
-import type { BundleBackendSpec, McpLimitSpec, McpServerSpec, Registry } from '../../registry/index.js';
+import type { Registry } from '../../registry/index.js';
 import type { ConsumerDirectory } from '../auth/index.js';
-import { buildPipeline, compose, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
-import { auth, CLIENT_KEY_AUTH, consumerAllowList } from '../filters/auth.js';
-import { bucketId, bucketLimit } from '../filters/rate-limit.js';
-import type { RateLimitStore } from '../rate-limit/index.js';
-import {
-  mcpEndpoint,
-  toolGate,
-  type BackendRecipe,
-  type BundleConfig,
-  type CompiledMcpServer,
-  type McpMessageContext,
-  type McpPolicy,
-  type McpPolicyChain,
-  type McpSnapshot,
-} from '../targets/mcp-router/index.js';
-import { compileBackend, sha256 } from './compile-mcp-backends.js';
+import { buildPipeline, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
+import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
+import { mcpEndpoint, type McpSnapshot } from '../targets/mcp-router/index.js';
+import { compileMcpServers, type McpServersDeps } from './compile-mcp-servers.js';
 
 /** Long-lived pieces the MCP part is built with. */
-export interface McpCompileDeps {
+export interface McpCompileDeps extends McpServersDeps {
   /** Filters that run first (observability). */
   readonly leadingFilters: readonly Filter[];
   readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
-  /** Hosted server types by name (servers/index.ts). */
-  readonly hostedServers: ReadonlyMap<string, HostedServerDefinition>;
-  /** The gateway's long-lived token buckets (shared with HTTP routes): MCP tool-call limits spend them too. */
-  readonly rateLimits: RateLimitStore;
 }
 
 /** Compiles MCP servers and their policies; a bad server is held back (left out, a message in `problems`). */
 export function compileMcp(registry: Registry, deps: McpCompileDeps, consumers: ConsumerDirectory, problems: string[]): McpSnapshot {
-  const { values, problems: rowProblems } = registry.mcpServers.listChecked();
-  problems.push(...rowProblems);
-  const specs = new Map(values.filter((s) => s.enabled).map((s) => [s.name, s]));
-  const servers = new Map<string, CompiledMcpServer>();
-  // Members first: a bundle holds its members' compiled policies.
-  const ordered = [...specs.values()].sort((a, b) => Number(a.backend.kind === 'bundle') - Number(b.backend.kind === 'bundle'));
-  for (const spec of ordered) {
-    const compiled = compileServer({ registry, specs, servers, deps, problems }, spec);
-    if (compiled) servers.set(spec.name, compiled);
-  }
+  const servers = compileMcpServers(registry, deps, problems);
   return Object.freeze({
     servers,
     handle: buildPipeline([...deps.leadingFilters, auth(CLIENT_KEY_AUTH, { directory: consumers }, 'when-no-credential'), mcpEndpoint(servers)], deps.targets),
     serverCount: servers.size,
   });
-}
-
-/** What compiling one server reads: the registry, every enabled spec, the servers compiled so far. */
-interface ServerCompile {
-  readonly registry: Registry;
-  readonly specs: ReadonlyMap<string, McpServerSpec>;
-  readonly servers: ReadonlyMap<string, CompiledMcpServer>;
-  readonly deps: McpCompileDeps;
-  readonly problems: string[];
-}
-
-function compileServer(c: ServerCompile, spec: McpServerSpec): CompiledMcpServer | undefined {
-  const where = `mcpServer "${spec.name}"`;
-  const backend = spec.backend;
-  let recipe: BackendRecipe | undefined;
-  let backendHash = '';
-  if (backend.kind === 'bundle') {
-    if (!checkBundle(spec.name, backend, c.specs, c.problems)) return undefined;
-  } else {
-    const compiled = compileBackend({ registry: c.registry, hostedServers: c.deps.hostedServers, where, problems: c.problems }, backend);
-    if (!compiled) return undefined;
-    recipe = compiled.recipe;
-    backendHash = compiled.hash;
-  }
-  // A bundle's sessions are told their tools may have changed when a member's policy changes too.
-  const memberPolicies = backend.kind === 'bundle' ? backend.members.map((m) => [m, c.specs.get(m)?.access, c.specs.get(m)?.rateLimit]) : [];
-  return Object.freeze({
-    name: spec.name,
-    description: spec.description,
-    backend: recipe,
-    backendHash,
-    bundle: backend.kind === 'bundle' ? bundleConfig(backend, c.servers) : undefined,
-    policy: compilePolicy(spec, c.deps.rateLimits),
-    configHash: sha256(JSON.stringify({ spec, backendHash, memberPolicies })),
-  });
-}
-
-// A member that is missing or disabled is served as unavailable (its tools withdrawn), not a config error:
-// removing a server must not be blocked by the bundles that list it.
-function checkBundle(name: string, backend: BundleBackendSpec, specs: ReadonlyMap<string, McpServerSpec>, problems: string[]): boolean {
-  const found = problems.length;
-  const where = `mcpServer "${name}"`;
-  const nested = backend.members.filter((m) => m === name || specs.get(m)?.backend.kind === 'bundle');
-  if (nested.length) problems.push(`${where}: backend.members: a bundle cannot contain a bundle (${nested.join(', ')})`);
-  for (const member of Object.keys(backend.tools ?? {})) {
-    if (!backend.members.includes(member)) problems.push(`${where}: backend.tools.${member}: not one of backend.members`);
-  }
-  return problems.length === found;
-}
-
-function bundleConfig(backend: BundleBackendSpec, servers: ReadonlyMap<string, CompiledMcpServer>): BundleConfig {
-  const policies = new Map<string, McpPolicy>();
-  for (const m of backend.members) {
-    const member = servers.get(m);
-    if (member && !member.bundle) policies.set(m, member.policy);
-  }
-  return Object.freeze({ members: backend.members, separator: backend.separator, prefix: backend.prefix, tools: backend.tools, policies });
-}
-
-/**
- * A server's policy and its per-message chains, built from the same `auth` (consumer allow list) and
- * `rate-limit` (token buckets in the gateway's store) filters as HTTP and LLM traffic. Buckets are keyed by
- * server name, so every endpoint that reaches this server spends the same ones.
- */
-function compilePolicy(spec: McpServerSpec, store: RateLimitStore): McpPolicy {
-  const consumers = spec.access?.consumers;
-  const lists = { tools: spec.access?.tools ?? {}, allowTools: spec.access?.allowTools ? new Set(spec.access.allowTools) : undefined };
-  const gate: Filter[] = consumers ? [consumerAllowList(consumers, `MCP server ${spec.name}`)] : [];
-  const limits: Filter[] = [];
-  const { perConsumer, perTool } = spec.rateLimit ?? {};
-  if (perConsumer) limits.push(toolCallLimit(spec.name, 'per consumer', perConsumer, store, (ctx) => bucketId(ctx, 'consumer')));
-  if (perTool) limits.push(toolCallLimit(spec.name, 'per tool', perTool, store, (ctx) => `t:${ctx.mcpMessage.tool}`));
-  return Object.freeze({
-    consumers,
-    ...lists,
-    admit: chain(gate),
-    callTool: chain([...gate, toolGate(lists), ...limits]),
-  });
-}
-
-function chain(filters: readonly Filter[]): McpPolicyChain {
-  return filters.length === 0 ? () => Promise.resolve() : compose(filters);
-}
-
-/** A tool-call limit as a `rate-limit` filter: `requests` per window, refilled evenly, a bucket per `bucketOf`. */
-function toolCallLimit(server: string, which: string, limit: McpLimitSpec, store: RateLimitStore, bucketOf: (ctx: McpMessageContext) => string): Filter {
-  const rule = Object.freeze({ tokens: limit.requests, intervalMs: limit.windowSeconds * 1000, capacity: limit.requests });
-  const subjectOf = (ctx: McpMessageContext) => `tool ${ctx.mcpMessage.calledAs} of MCP server ${server} (${which})`;
-  return bucketLimit<McpMessageContext>({ rule, bucketOf, subjectOf }, { store, scope: `mcp\u0000${server}\u0000${which}` });
 }
