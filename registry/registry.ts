@@ -24,6 +24,7 @@ export class Registry {
   readonly llmUsage: LlmUsageRepo;
   readonly instances: GatewayInstancesRepo;
   private secretsRepo?: SecretsRepo;
+  private box?: SecretBox;
   private readonly versionStmt;
 
   private constructor(
@@ -31,7 +32,7 @@ export class Registry {
     readonly path: string,
   ) {
     this.audit = new AuditRepo(db);
-    this.routes = createRoutesRepo(db, this.audit);
+    this.routes = createRoutesRepo(db, this.audit, () => this.secretBox());
     this.upstreams = createUpstreamsRepo(db, this.audit);
     this.consumers = new ConsumersRepo(db, this.audit);
     this.mcpServers = createMcpServersRepo(db, this.audit);
@@ -49,8 +50,14 @@ export class Registry {
 
   /** Secrets; the key is loaded (or generated) on first use, so commands that never touch secrets skip it. */
   get secrets(): SecretsRepo {
-    this.secretsRepo ??= new SecretsRepo(this.db, this.audit, new SecretBox(loadSecretKey(this.path)));
+    this.secretsRepo ??= new SecretsRepo(this.db, this.audit, this.secretBox());
     return this.secretsRepo;
+  }
+
+  /** The box sealing secrets and secret fields; its key is loaded (or generated) on first use. */
+  secretBox(): SecretBox {
+    this.box ??= new SecretBox(loadSecretKey(this.path));
+    return this.box;
   }
 
   /** The config version: bumped by every committed change, from any process. */

@@ -22,6 +22,11 @@ export interface SpecStoreHooks<T extends Named> {
   columns?(value: T): Record<string, unknown>;
   /** What the audit log records (secrets masked). */
   auditDetail?(value: T): unknown;
+  /**
+   * Turns a validated value into the one stored (secret values sealed), given the stored row it replaces;
+   * runs inside the write's transaction and throws a validation RegistryError to refuse the write.
+   */
+  prepare?(value: T, current: T | undefined): T;
 }
 
 /**
@@ -84,9 +89,10 @@ export class SpecStore<T extends Named> {
 
   /** Adds a new entity; 409-style conflict if the name is taken. */
   create(input: unknown, origin: WriteOrigin): T {
-    const value = this.validate(input);
+    const validated = this.validate(input);
     return this.db.transaction(() => {
-      if (this.exists(value.name)) throw new RegistryError('conflict', [`${this.opts.kind} "${value.name}" already exists`]);
+      if (this.exists(validated.name)) throw new RegistryError('conflict', [`${this.opts.kind} "${validated.name}" already exists`]);
+      const value = this.prepare(validated);
       this.writeRow(value, 'insert');
       this.audit.record(origin, 'create', this.opts.kind, value.name, this.detail(value));
       return value;
@@ -95,9 +101,10 @@ export class SpecStore<T extends Named> {
 
   /** Replaces an existing entity; not_found if it does not exist. */
   update(input: unknown, origin: WriteOrigin): T {
-    const value = this.validate(input);
+    const validated = this.validate(input);
     return this.db.transaction(() => {
-      if (!this.exists(value.name)) throw notFound(this.opts.kind, value.name);
+      if (!this.exists(validated.name)) throw notFound(this.opts.kind, validated.name);
+      const value = this.prepare(validated);
       this.writeRow(value, 'update');
       this.audit.record(origin, 'update', this.opts.kind, value.name, this.detail(value));
       return value;
@@ -105,8 +112,9 @@ export class SpecStore<T extends Named> {
   }
 
   /** Creates or replaces; returns whether it was created. Used by `apply`, which owns the transaction. */
-  upsertInTransaction(value: T, origin: WriteOrigin): 'create' | 'update' {
-    const action = this.exists(value.name) ? 'update' : 'create';
+  upsertInTransaction(validated: T, origin: WriteOrigin): 'create' | 'update' {
+    const action = this.exists(validated.name) ? 'update' : 'create';
+    const value = this.prepare(validated);
     this.writeRow(value, action === 'create' ? 'insert' : 'update');
     this.audit.record(origin, action, this.opts.kind, value.name, this.detail(value));
     return action;
@@ -127,6 +135,14 @@ export class SpecStore<T extends Named> {
       }
       this.audit.record(origin, 'delete', this.opts.kind, name);
     }).immediate();
+  }
+
+  /** The value to store: the entity's `prepare` hook applied against the row it replaces. */
+  private prepare(value: T): T {
+    const prepare = this.opts.hooks?.prepare;
+    if (!prepare) return value;
+    const row = this.db.prepare(`SELECT spec FROM ${this.opts.table} WHERE name = ?`).get(value.name) as { spec: string } | undefined;
+    return prepare(value, row ? this.readNamed(value.name, row.spec) : undefined);
   }
 
   private exists(name: string): boolean {

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Registry } from '../../registry/index.js';
+import { maskRoute, type Registry } from '../../registry/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { mountCrud } from './crud.js';
 import { mountConsumerKeys } from './consumer-keys.js';
@@ -37,7 +37,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   const api = express.Router();
-  mountCrud(api, 'routes', deps.registry.routes);
+  mountCrud(api, 'routes', deps.registry.routes, maskRoute);
   mountCrud(api, 'upstreams', deps.registry.upstreams);
   mountCrud(api, 'consumers', deps.registry.consumers.store);
   mountConsumerKeys(api, deps.registry);
