@@ -67,6 +67,13 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.log ?? createLogger();
   const registry = Registry.open(options.dbPath, { quickCheck: true });
+  try {
+    registry.checkSecretKey();
+  } catch (err) {
+    registry.close();
+    throw err;
+  }
+  for (const warning of registry.fileWarnings()) log.warn(warning);
   const metrics = new GatewayMetrics();
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
   const proxyTarget = new HttpProxyTarget(dispatcher);
