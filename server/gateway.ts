@@ -37,6 +37,8 @@ export interface GatewayOptions {
   adminPort: number;
   /** Admin bind address; loopback unless deliberately changed. */
   adminHost?: string;
+  /** Host header names the admin API accepts besides loopback names (DNS rebinding protection). */
+  adminAllowedHosts?: string[];
   /** How often the registry is polled for changes, ms. */
   pollMs?: number;
   /** How long in-flight requests may take to finish on shutdown, ms. */
@@ -67,13 +69,16 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.log ?? createLogger();
   const registry = Registry.open(options.dbPath, { quickCheck: true });
+  let adminToken: AdminToken;
   try {
+    // Refusals come before anything starts (timers, listeners), so a refused start leaves nothing running.
     registry.checkSecretKey();
+    adminToken = loadAdminToken(options.dbPath);
   } catch (err) {
     registry.close();
     throw err;
   }
-  for (const warning of registry.fileWarnings()) log.warn(warning);
+  for (const warning of [...registry.fileWarnings(), ...adminToken.warnings]) log.warn(warning);
   const metrics = new GatewayMetrics();
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
   const proxyTarget = new HttpProxyTarget(dispatcher);
@@ -115,7 +120,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const dataPlane = trackResponses(createServer(refuseBadFraming(ingress)));
   const upgrades = createUpgradeHandler(refuseBadFraming(httpIngress));
   dataPlane.on('upgrade', upgrades.handle);
-  const adminToken = loadAdminToken(options.dbPath);
   const status = () => ({
     pid: process.pid,
     ...snapshots.status,
@@ -125,7 +129,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     backendHealth: collectBackendHealth(healthSources),
   });
   const admin = createServer(
-    createAdminApp({ registry, metrics, token: adminToken.token, status, ready: () => snapshots.current() !== undefined }),
+    createAdminApp({
+      registry,
+      metrics,
+      token: adminToken.token,
+      status,
+      ready: () => snapshots.current() !== undefined,
+      allowedHosts: adminHostNames(options),
+    }),
   );
   try {
     listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, options.host ?? '0.0.0.0') });
@@ -259,4 +270,11 @@ function reportInstance(
   } catch (err) {
     log.warn({ err }, 'could not report gateway status to the registry');
   }
+}
+
+/** Host names the admin API accepts besides loopback names: the configured ones and a specific bind address. */
+function adminHostNames(options: GatewayOptions): string[] {
+  const bind = options.adminHost;
+  const specific = bind && bind !== '0.0.0.0' && bind !== '::' ? [bind] : [];
+  return [...specific, ...(options.adminAllowedHosts ?? [])];
 }

@@ -7,6 +7,7 @@ import { mcpServerUrls } from '../../server/targets/mcp-router/urls.js';
 interface ServeFlags {
   port?: string;
   adminPort?: string;
+  adminAllowedHost?: string[];
   host?: string;
   demoPort?: string;
   drain?: string;
@@ -20,6 +21,7 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'data-plane port (env AGATE_PORT)', process.env.AGATE_PORT ?? '8080')
     .option('--admin-port <port>', 'admin API port, on 127.0.0.1 (env AGATE_ADMIN_PORT)', process.env.AGATE_ADMIN_PORT ?? '8001')
     .option('--host <address>', 'data-plane bind address', '0.0.0.0')
+    .option('--admin-allowed-host <name...>', 'Host header names the admin API accepts besides loopback names (env AGATE_ADMIN_ALLOWED_HOSTS, comma-separated)')
     .option('--demo-port <port>', 'port of the built-in demo upstream on 127.0.0.1; 0 turns it off (env AGATE_DEMO_PORT)', process.env.AGATE_DEMO_PORT ?? '8002')
     .option('--drain <ms>', 'how long in-flight requests may finish on shutdown', '10000')
     .action(async (flags: ServeFlags, cmd: Command) => {
@@ -46,6 +48,7 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
       dbPath: db,
       port,
       adminPort,
+      adminAllowedHosts: flags.adminAllowedHost ?? process.env.AGATE_ADMIN_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
       host: flags.host,
       drainMs: parseInteger(flags.drain!, '--drain'),
     });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from '../../registry/index.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { serveOutcome } from '../helpers/serve.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -17,24 +18,6 @@ function folder(): string {
   return t.dir;
 }
 const mode = (path: string) => statSync(path).mode & 0o777;
-
-/** Runs `agate serve` until it exits by itself (a refusal) or prints that it is listening (then stops it). */
-function serveOutcome(db: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
-  const child = spawnCli(['serve', '--port', '0', '--admin-port', '0', '--demo-port', '0', '--host', '127.0.0.1'], db, {
-    AGATE_ADMIN_TOKEN: randomBytes(24).toString('hex'),
-    AGATE_LOG_LEVEL: 'warn',
-    ...env,
-  });
-  let stderr = '';
-  child.stdout!.resume();
-  return new Promise((resolve) => {
-    child.stderr!.on('data', (c) => {
-      stderr += c;
-      if (stderr.includes('npx agate status')) child.kill('SIGKILL');
-    });
-    child.once('exit', (code) => resolve({ code, stderr }));
-  });
-}
 
 describe('registry files are private to their owner', () => {
   it('a registry the CLI creates lives in a 0700 folder, with the database and secret.key 0600', async () => {
