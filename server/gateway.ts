@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Agent } from 'undici';
-import { Registry, type BackendHealthReport } from '../registry/index.js';
+import { Registry, type AuditRetention, type BackendHealthReport } from '../registry/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { HealthWatch, collectBackendHealth } from './observability/backend-health-report.js';
@@ -24,6 +24,7 @@ import { createRemoteBackendFactory, createStdioBackendFactory } from './targets
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { createAdminApp } from './admin/app.js';
 import { loadAdminToken, type AdminToken } from './admin/admin-token.js';
+import { DEFAULT_AUDIT_RETENTION, startAuditPruning } from './admin/audit-retention.js';
 
 /** How to run a gateway. */
 export interface GatewayOptions {
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   adminHost?: string;
   /** Host header names the admin API accepts besides loopback names (DNS rebinding protection). */
   adminAllowedHosts?: string[];
+  /** How long the audit log keeps rows (default 365 days, 1,000,000 rows; 0 turns a limit off). */
+  auditRetention?: AuditRetention;
   /** How often the registry is polled for changes, ms. */
   pollMs?: number;
   /** How long in-flight requests may take to finish on shutdown, ms. */
@@ -151,6 +154,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   report();
   const heartbeat = setInterval(report, 5_000).unref();
   health.start(500);
+  const stopPruning = startAuditPruning(registry, { ...DEFAULT_AUDIT_RETENTION, ...options.auditRetention }, log);
 
   let closing: Promise<void> | undefined;
   return {
@@ -162,6 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     close() {
       closing ??= (async () => {
         clearInterval(heartbeat);
+        stopPruning();
         health.stop();
         snapshots.stop();
         healthChecks.close();

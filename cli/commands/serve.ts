@@ -8,6 +8,8 @@ interface ServeFlags {
   port?: string;
   adminPort?: string;
   adminAllowedHost?: string[];
+  auditKeepDays?: string;
+  auditKeepRows?: string;
   host?: string;
   demoPort?: string;
   drain?: string;
@@ -23,6 +25,8 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address>', 'data-plane bind address', '0.0.0.0')
     .option('--admin-allowed-host <name...>', 'Host header names the admin API accepts besides loopback names (env AGATE_ADMIN_ALLOWED_HOSTS, comma-separated)')
     .option('--demo-port <port>', 'port of the built-in demo upstream on 127.0.0.1; 0 turns it off (env AGATE_DEMO_PORT)', process.env.AGATE_DEMO_PORT ?? '8002')
+    .option('--audit-keep-days <n>', 'prune audit log rows older than n days; 0 keeps them (env AGATE_AUDIT_KEEP_DAYS, default 365)', process.env.AGATE_AUDIT_KEEP_DAYS)
+    .option('--audit-keep-rows <n>', 'keep only the newest n audit log rows; 0 keeps all (env AGATE_AUDIT_KEEP_ROWS, default 1000000)', process.env.AGATE_AUDIT_KEEP_ROWS)
     .option('--drain <ms>', 'how long in-flight requests may finish on shutdown', '10000')
     .action(async (flags: ServeFlags, cmd: Command) => {
       await serve(flags, dbPath(cmd.optsWithGlobals()));
@@ -33,6 +37,10 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
   const port = parsePort(flags.port!, '--port');
   const adminPort = parsePort(flags.adminPort!, '--admin-port');
   const demoPort = parsePort(flags.demoPort!, '--demo-port');
+  const auditRetention = {
+    ...(flags.auditKeepDays !== undefined && { days: wholeNumber(flags.auditKeepDays, '--audit-keep-days') }),
+    ...(flags.auditKeepRows !== undefined && { rows: wholeNumber(flags.auditKeepRows, '--audit-keep-rows') }),
+  };
   // Loaded here, not at the top: short commands (route add) must not pay for the server's imports.
   const { startGateway, startEchoUpstream } = await import('../../server/index.js');
   const { seedFirstStart } = await import('../seed.js');
@@ -48,6 +56,7 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
       dbPath: db,
       port,
       adminPort,
+      auditRetention,
       adminAllowedHosts: flags.adminAllowedHost ?? process.env.AGATE_ADMIN_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
       host: flags.host,
       drainMs: parseInteger(flags.drain!, '--drain'),
@@ -134,4 +143,10 @@ function mcpTryLines(local: string, names: string[]): string[] {
   const inspector = `  npx @modelcontextprotocol/inspector --cli ${mcpServerUrls(local, first).streamableHttp} --transport http --method tools/list`;
   const call = first === 'time' ? `  npx agate mcp call time get-current-time --args '{"timeZone":"Europe/London"}'` : `  npx agate mcp tools ${first}`;
   return [inspector, call];
+}
+
+/** A retention flag: a whole number, 0 meaning no limit. */
+function wholeNumber(text: string, flag: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag}: must be a whole number (got "${text}")`);
+  return Number(text);
 }
