@@ -106,7 +106,7 @@ describe('agate mcp add: each source kind round-trips through the registry', () 
     expect(s.secret(sb.secretEnv.DD_SITE_PASS!)).toBe('opaque-e-2');
     expect(r.raw + s.raw).not.toMatch(/opaque-h-1|opaque-e-2/);
     for (const name of ['opaque-remote', 'opaque-stdio']) expect((await cli('mcp', 'show', name, '--json')).stdout).not.toMatch(/opaque-h-1|opaque-e-2/);
-  });
+  }, 90_000); // four CLI processes: slow on a loaded machine
 
   it('REST config: a key written in server.config moves into a secret; export prints the config without it', async () => {
     const path = file('weather.yaml', WEATHER);
