@@ -1,5 +1,6 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,7 +248,7 @@ function freePort(): Promise<number> {
 
 /** Spawns `argv` pinned to `cpu`, resolving once it prints `ready` (stdout or stderr). */
 function startChild(argv: string[], cpu: string, ready = 'ready'): Promise<ChildProcess> {
-  const child = spawn('taskset', ['-c', cpu, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AGATE_ADMIN_TOKEN: 'bench' } });
+  const child = spawn('taskset', ['-c', cpu, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AGATE_ADMIN_TOKEN: randomBytes(24).toString('hex') } });
   return new Promise((resolve, reject) => {
     let seen = '';
     const onData = (c: Buffer) => {

@@ -10,6 +10,7 @@
  * Env: RELOAD_BENCH_TRIALS (default 30), RELOAD_BENCH_SECONDS (default 30).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,7 +36,7 @@ function startEcho(): Promise<{ server: Server; url: string }> {
 
 /** Spawns `agate serve` and waits until it has reported its listeners in the registry. */
 async function spawnGateway(db: string): Promise<{ child: ChildProcess; url: string; adminUrl: string; token: string; stderr: () => string }> {
-  const token = `agt_bench_${process.pid}`;
+  const token = `agt_bench_${randomBytes(16).toString('hex')}`;
   const child = spawn(process.execPath, [CLI, '--db', db, 'serve', '--port', '0', '--admin-port', '0', '--demo-port', '0', '--host', '127.0.0.1'], {
     env: { ...process.env, AGATE_ADMIN_TOKEN: token },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -14,6 +14,14 @@ export interface AuditEntry {
   detail: unknown;
 }
 
+/** How long the audit log keeps rows; 0 (or absent) turns a limit off. */
+export interface AuditRetention {
+  /** Rows older than this many days are pruned. */
+  days?: number;
+  /** Only the newest this many rows are kept. */
+  rows?: number;
+}
+
 /** The append-only log of every registry change: what, when, and through which interface. */
 export class AuditRepo {
   private readonly insert;
@@ -26,6 +34,29 @@ export class AuditRepo {
   /** Records a change; call inside the write's transaction so both commit or neither does. */
   record(origin: WriteOrigin, action: AuditEntry['action'], entity: string, name: string, detail?: unknown): void {
     this.insert.run(origin, action, entity, name, detail === undefined ? null : JSON.stringify(detail));
+  }
+
+  /**
+   * Deletes at most `batch` rows the retention policy no longer keeps, oldest first, and returns how many it
+   * deleted: callers loop until 0, yielding between batches, so no single write holds the lock for long.
+   */
+  pruneBatch(policy: AuditRetention, batch = 500): number {
+    let deleted = 0;
+    if (policy.days) {
+      const cutoff = new Date(Date.now() - policy.days * 86_400_000).toISOString();
+      deleted += this.db
+        .prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY id LIMIT ?)')
+        .run(cutoff, batch).changes;
+    }
+    if (policy.rows && deleted < batch) {
+      deleted += this.db
+        .prepare(
+          `DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log
+             WHERE id <= (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ?) ORDER BY id LIMIT ?)`,
+        )
+        .run(policy.rows, batch - deleted).changes;
+    }
+    return deleted;
   }
 
   /** The newest entries first. */

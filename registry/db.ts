@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { packageRoot } from './package-root.js';
@@ -47,7 +47,7 @@ export function loadMigrations(): Migration[] {
 
 /** Opens (creating if needed) the registry at `path`, applies pending migrations, and sets the pragmas. */
 export function openDb(path: string, options: OpenDbOptions = {}): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') createPrivately(path);
   let db: Db;
   try {
     db = new Database(path);
@@ -67,6 +67,35 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
     if (err instanceof RegistryOpenError) throw err;
     throw openFailure(path, err);
   }
+}
+
+/**
+ * Creates the folder (0700) and an empty database file (0600) before SQLite does: SQLite gives the -wal and
+ * -shm files the database file's mode, and its own default (0644 in a 0755 folder) lets every local user read
+ * the registry. Existing files keep their modes (see {@link looseFileModes}).
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+}
+
+/**
+ * The registry's files (database, -wal, -shm, secret.key) that group or others can read, each as a warning
+ * naming the file and its mode: agate does not change the modes of files it did not create.
+ */
+export function looseFileModes(path: string): string[] {
+  if (path === ':memory:') return [];
+  const warnings: string[] = [];
+  for (const file of [path, `${path}-wal`, `${path}-shm`, join(dirname(path), 'secret.key')]) {
+    let mode: number;
+    try {
+      mode = statSync(file).mode & 0o777;
+    } catch {
+      continue;
+    }
+    if (mode & 0o077) warnings.push(`${file} is readable by group or others (mode 0${mode.toString(8)}); run chmod 600 on it`);
+  }
+  return warnings;
 }
 
 /** Names damage as such: SQLite's "file is not a database" alone does not tell an operator to restore a backup. */

@@ -1,10 +1,12 @@
-import { DEFAULT_BUSY_TIMEOUT_MS, openDb, type Db, type OpenDbOptions } from './db.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, looseFileModes, openDb, type Db, type OpenDbOptions } from './db.js';
 import { AuditRepo } from './audit-repo.js';
 import { createRoutesRepo, type RouteSpec } from './routes-repo.js';
 import { createUpstreamsRepo, type UpstreamSpec } from './upstreams-repo.js';
 import { ConsumersRepo } from './consumers-repo.js';
 import { SecretsRepo } from './secrets-repo.js';
-import { SecretBox, loadSecretKey } from './secret-box.js';
+import { SecretBox, SecretKeyError, loadSecretKey } from './secret-box.js';
+import { isSealed } from './secret-fields.js';
+import { openRouteHeaders } from './routes-repo.js';
 import { createMcpServersRepo, type McpServerSpec } from './mcp-servers-repo.js';
 import { createLlmProvidersRepo, type LlmProviderSpec } from './llm-providers-repo.js';
 import { createLlmRoutesRepo, type LlmRouteSpec } from './llm-routes-repo.js';
@@ -35,6 +37,7 @@ export class Registry {
   /** Refuses writes the gateway would hold back, once a check is installed ({@link installConfigCheck}). */
   readonly guard = new WriteGuard();
   private secretsRepo?: SecretsRepo;
+  private box?: SecretBox;
   private readonly versionStmt;
 
   private constructor(
@@ -43,7 +46,7 @@ export class Registry {
     private readonly busyTimeoutMs: number,
   ) {
     this.audit = new AuditRepo(db);
-    this.routes = createRoutesRepo(db, this.audit);
+    this.routes = createRoutesRepo(db, this.audit, () => this.secretBox());
     this.upstreams = createUpstreamsRepo(db, this.audit);
     this.consumers = new ConsumersRepo(db, this.audit);
     this.mcpServers = createMcpServersRepo(db, this.audit);
@@ -62,8 +65,46 @@ export class Registry {
 
   /** Secrets; the key is loaded (or generated) on first use, so commands that never touch secrets skip it. */
   get secrets(): SecretsRepo {
-    this.secretsRepo ??= new SecretsRepo(this.db, this.audit, new SecretBox(loadSecretKey(this.path)));
+    this.secretsRepo ??= new SecretsRepo(this.db, this.audit, this.secretBox());
     return this.secretsRepo;
+  }
+
+  /** The box sealing secrets and secret fields; its key is loaded (or generated) on first use. */
+  secretBox(): SecretBox {
+    this.box ??= new SecretBox(loadSecretKey(this.path, process.env, () => this.holdsSecrets()));
+    return this.box;
+  }
+
+  /** Whether anything is stored encrypted: a secret, or a route header value sealed in place. */
+  holdsSecrets(): boolean {
+    return this.db.prepare(`SELECT EXISTS (SELECT 1 FROM secrets) OR EXISTS (SELECT 1 FROM routes WHERE spec LIKE '%"sealed:v1:%')`).pluck().get() === 1;
+  }
+
+  /**
+   * For the gateway's start: when values are stored encrypted, the key must be there and open one of them.
+   * Throws a {@link SecretKeyError} saying what to restore, instead of a snapshot that rejects every entity.
+   */
+  checkSecretKey(): void {
+    if (!this.holdsSecrets()) return;
+    const box = this.secretBox();
+    try {
+      const name = this.db.prepare('SELECT name FROM secrets LIMIT 1').pluck().get() as string | undefined;
+      if (name !== undefined) this.secrets.get(name);
+      else {
+        const route = this.routes.list().find((r) => Object.values({ ...r.requestHeaders?.set, ...r.requestHeaders?.add }).some(isSealed));
+        if (route) openRouteHeaders(route, () => box);
+      }
+    } catch (err) {
+      throw new SecretKeyError(
+        `the secret key does not open the values stored in ${this.path} (${(err as Error).message}); ` +
+          'restore the secret.key (or AGATE_SECRET_KEY) that was used with this registry',
+      );
+    }
+  }
+
+  /** Warnings about registry files that group or others can read. */
+  fileWarnings(): string[] {
+    return looseFileModes(this.path);
   }
 
   /** The config version: bumped by every committed change, from any process. */

@@ -1,6 +1,9 @@
 import type { Db } from './db.js';
 import type { AuditRepo } from './audit-repo.js';
 import { SpecStore } from './spec-store.js';
+import { RegistryError } from './errors.js';
+import type { SecretBox } from './secret-box.js';
+import { MASK, isPlainName, isSealed, openValue, sealValue } from './secret-fields.js';
 
 /** A stored HTTP route (route.schema.json), defaults filled in. */
 export interface RouteSpec {
@@ -100,8 +103,12 @@ export function isUpstreamUrl(upstream: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(upstream);
 }
 
-/** Routes. A route names an upstream (a foreign key, so an upstream in use cannot be removed) or a URL. */
-export function createRoutesRepo(db: Db, audit: AuditRepo): SpecStore<RouteSpec> {
+/**
+ * Routes. A route names an upstream (a foreign key, so an upstream in use cannot be removed) or a URL.
+ * Request header values whose names are not known to be plain are sealed in place with `box` (loaded only
+ * when such a value is written).
+ */
+export function createRoutesRepo(db: Db, audit: AuditRepo, box: () => SecretBox): SpecStore<RouteSpec> {
   const upstreamExists = db.prepare('SELECT 1 FROM upstreams WHERE name = ?');
   return new SpecStore<RouteSpec>(db, audit, {
     table: 'routes',
@@ -131,6 +138,7 @@ export function createRoutesRepo(db: Db, audit: AuditRepo): SpecStore<RouteSpec>
         }
         return problems;
       },
+      prepare: (route, current) => sealRouteHeaders(route, current, box),
       columns: (route) => ({ upstream_ref: route.upstream === undefined || isUpstreamUrl(route.upstream) ? null : route.upstream }),
     },
   });
@@ -142,4 +150,94 @@ function checkRegex(source: string, field: string, problems: string[]): void {
   } catch (err) {
     problems.push(`${field}: is not a valid regular expression (${(err as Error).message})`);
   }
+}
+
+/** Where a sealed request header value of `route` is bound (the AES-GCM associated data). */
+export function routeHeaderBinding(route: string, header: string): string {
+  return `route/${route}/requestHeaders/${header.toLowerCase()}`;
+}
+
+// The schema caps a header value at 4096 characters; a sealed value is about 4/3 of its plaintext plus 48.
+const MAX_SEALED = 4096;
+
+/**
+ * Seals every request header value whose name is not known to be plain. A value already sealed for this
+ * route and header is kept (after checking it opens); the mask `********` stands for the stored value, so a
+ * spec read back through the CLI or admin API can be written again unchanged.
+ */
+function sealRouteHeaders(route: RouteSpec, current: RouteSpec | undefined, box: () => SecretBox): RouteSpec {
+  const rules = route.requestHeaders;
+  if (!rules || (!rules.set && !rules.add)) return route;
+  const problems: string[] = [];
+  const out: HeaderRulesSpec = { ...rules };
+  for (const part of ['set', 'add'] as const) {
+    if (!rules[part]) continue;
+    const sealed: Record<string, string> = {};
+    for (const [name, value] of Object.entries(rules[part])) {
+      const field = `route.requestHeaders.${part}.${name}`;
+      const previous = storedHeader(current, name);
+      const stored = value === MASK ? previous : value;
+      const where = routeHeaderBinding(route.name, name);
+      if (stored === undefined) problems.push(`${field}: is the mask "${MASK}" but no value is stored for it; give the value`);
+      else if (isPlainName(name)) sealed[name] = stored;
+      else sealed[name] = sameSealed({ box, where, value: stored, previous }) ?? sealOne({ box, where, value: stored, field }, problems);
+    }
+    out[part] = sealed;
+  }
+  if (problems.length) throw new RegistryError('validation', problems);
+  return { ...route, requestHeaders: out };
+}
+
+function sealOne(o: { box: () => SecretBox; where: string; value: string; field: string }, problems: string[]): string {
+  if (isSealed(o.value)) {
+    try {
+      openValue(o.box(), o.where, o.value);
+    } catch (err) {
+      problems.push(`${o.field}: ${(err as Error).message}`);
+    }
+    return o.value;
+  }
+  const sealed = sealValue(o.box(), o.where, o.value);
+  if (sealed.length > MAX_SEALED) problems.push(`${o.field}: is too long to store encrypted (at most 3000 characters)`);
+  return sealed;
+}
+
+/**
+ * `previous` when it is the sealed form of the plaintext `value`: a value written again unchanged keeps its
+ * ciphertext, so re-applying a file leaves the row alone (a fresh IV would make every apply a change).
+ */
+function sameSealed(o: { box: () => SecretBox; where: string; value: string; previous: string | undefined }): string | undefined {
+  if (o.previous === undefined || !isSealed(o.previous) || isSealed(o.value)) return undefined;
+  try {
+    return openValue(o.box(), o.where, o.previous) === o.value ? o.previous : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The value `current` holds for header `name` (set or add, any case). */
+function storedHeader(current: RouteSpec | undefined, name: string): string | undefined {
+  for (const part of ['set', 'add'] as const) {
+    const found = Object.entries(current?.requestHeaders?.[part] ?? {}).find(([k]) => k.toLowerCase() === name.toLowerCase());
+    if (found) return found[1];
+  }
+  return undefined;
+}
+
+/** `route` as every interface shows it: request header values that are (or should be) secret are masked. */
+export function maskRoute(route: RouteSpec): RouteSpec {
+  const rules = route.requestHeaders;
+  if (!rules) return route;
+  const mask = (map: Record<string, string> | undefined) =>
+    map && Object.fromEntries(Object.entries(map).map(([k, v]) => [k, isPlainName(k) && !isSealed(v) ? v : MASK]));
+  return { ...route, requestHeaders: { ...rules, ...(rules.set && { set: mask(rules.set) }), ...(rules.add && { add: mask(rules.add) }) } };
+}
+
+/** `route` with its sealed request header values decrypted, for the compiler. */
+export function openRouteHeaders(route: RouteSpec, box: () => SecretBox): RouteSpec {
+  const rules = route.requestHeaders;
+  if (!rules) return route;
+  const open = (map: Record<string, string> | undefined) =>
+    map && Object.fromEntries(Object.entries(map).map(([k, v]) => [k, isSealed(v) ? openValue(box(), routeHeaderBinding(route.name, k), v) : v]));
+  return { ...route, requestHeaders: { ...rules, ...(rules.set && { set: open(rules.set) }), ...(rules.add && { add: open(rules.add) }) } };
 }

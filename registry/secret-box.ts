@@ -33,16 +33,29 @@ export class SecretBox {
   }
 }
 
+/** The registry's secret key is missing or does not fit the values stored with it; the message says what to do. */
+export class SecretKeyError extends Error {
+  override name = 'SecretKeyError';
+}
+
 /**
  * The secret key: `AGATE_SECRET_KEY` (64 hex chars or base64 of 32 bytes) if set, else a key file
- * beside the database, generated once with mode 0600.
+ * beside the database, generated once with mode 0600. No key is generated for a registry that already holds
+ * encrypted values (`holdsSecrets`): a new key could not open them, so a registry restored without its key
+ * is refused rather than silently broken.
  */
-export function loadSecretKey(dbPath: string, env: NodeJS.ProcessEnv = process.env): Buffer {
+export function loadSecretKey(dbPath: string, env: NodeJS.ProcessEnv = process.env, holdsSecrets: () => boolean = () => false): Buffer {
   const fromEnv = env.AGATE_SECRET_KEY;
   if (fromEnv) return parseKey(fromEnv, 'AGATE_SECRET_KEY');
   if (dbPath === ':memory:') return randomBytes(32);
   const file = join(dirname(dbPath), 'secret.key');
   if (existsSync(file)) return parseKey(readFileSync(file, 'utf8').trim(), file);
+  if (holdsSecrets()) {
+    throw new SecretKeyError(
+      `registry ${dbPath} holds encrypted values but its key ${file} is missing: restore secret.key from the same backup ` +
+        'as the registry, or set AGATE_SECRET_KEY to that key (agate does not generate a new key, which could not open them)',
+    );
+  }
   const key = randomBytes(32);
   try {
     writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });

@@ -23,6 +23,11 @@ export interface SpecStoreHooks<T extends Named> {
   columns?(value: T): Record<string, unknown>;
   /** What the audit log records (secrets masked). */
   auditDetail?(value: T): unknown;
+  /**
+   * Turns a validated value into the one stored (secret values sealed), given the stored row it replaces;
+   * runs inside the write's transaction and throws a validation RegistryError to refuse the write.
+   */
+  prepare?(value: T, current: T | undefined): T;
 }
 
 /**
@@ -98,9 +103,10 @@ export class SpecStore<T extends Named> {
 
   /** Adds a new entity; 409-style conflict if the name is taken. */
   create(input: unknown, origin: WriteOrigin): T {
-    const value = this.validate(input);
+    const validated = this.validate(input);
     return this.db.transaction(() => {
-      if (this.exists(value.name)) throw new RegistryError('conflict', [`${this.opts.kind} "${value.name}" already exists`]);
+      if (this.exists(validated.name)) throw new RegistryError('conflict', [`${this.opts.kind} "${validated.name}" already exists`]);
+      const value = this.prepare(validated);
       this.guarded(value, () => this.writeRow(value, 'insert'));
       this.audit.record(origin, 'create', this.opts.kind, value.name, this.detail(value));
       return value;
@@ -109,9 +115,10 @@ export class SpecStore<T extends Named> {
 
   /** Replaces an existing entity; not_found if it does not exist. */
   update(input: unknown, origin: WriteOrigin): T {
-    const value = this.validate(input);
+    const validated = this.validate(input);
     return this.db.transaction(() => {
-      if (!this.exists(value.name)) throw notFound(this.opts.kind, value.name);
+      if (!this.exists(validated.name)) throw notFound(this.opts.kind, validated.name);
+      const value = this.prepare(validated);
       this.guarded(value, () => this.writeRow(value, 'update'));
       this.audit.record(origin, 'update', this.opts.kind, value.name, this.detail(value));
       return value;
@@ -122,8 +129,9 @@ export class SpecStore<T extends Named> {
    * Creates or replaces; returns what it did. Used by `apply`, which owns the transaction and runs the guard.
    * A row equal to `value` is left alone: re-applying a file must not bump the config version.
    */
-  upsertInTransaction(value: T, origin: WriteOrigin): 'create' | 'update' | 'unchanged' {
-    const action = this.exists(value.name) ? 'update' : 'create';
+  upsertInTransaction(validated: T, origin: WriteOrigin): 'create' | 'update' | 'unchanged' {
+    const action = this.exists(validated.name) ? 'update' : 'create';
+    const value = this.prepare(validated);
     if (action === 'update' && this.storedEquals(value)) return 'unchanged';
     this.writeRow(value, action === 'create' ? 'insert' : 'update');
     this.audit.record(origin, action, this.opts.kind, value.name, this.detail(value));
@@ -161,6 +169,14 @@ export class SpecStore<T extends Named> {
       return false; // a malformed row is never "unchanged"
     }
     return stored !== undefined && canonicalJson(stored) === canonicalJson(value);
+  }
+
+  /** The value to store: the entity's `prepare` hook applied against the row it replaces. */
+  private prepare(value: T): T {
+    const prepare = this.opts.hooks?.prepare;
+    if (!prepare) return value;
+    const row = this.db.prepare(`SELECT spec FROM ${this.opts.table} WHERE name = ?`).get(value.name) as { spec: string } | undefined;
+    return prepare(value, row ? this.readNamed(value.name, row.spec) : undefined);
   }
 
   private exists(name: string): boolean {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Agent } from 'undici';
-import { Registry, type BackendHealthReport, type GatewayInstance } from '../registry/index.js';
+import { Registry, type AuditRetention, type BackendHealthReport, type GatewayInstance } from '../registry/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { HealthWatch, collectBackendHealth } from './observability/backend-health-report.js';
@@ -32,6 +32,7 @@ import { createRemoteBackendFactory, createStdioBackendFactory } from './targets
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { createAdminApp } from './admin/app.js';
 import { loadAdminToken, type AdminToken } from './admin/admin-token.js';
+import { DEFAULT_AUDIT_RETENTION, startAuditPruning } from './admin/audit-retention.js';
 
 /** How to run a gateway. */
 export interface GatewayOptions {
@@ -49,6 +50,10 @@ export interface GatewayOptions {
   adminPort: number;
   /** Admin bind address; loopback unless deliberately changed. */
   adminHost?: string;
+  /** Host header names the admin API accepts besides loopback names (DNS rebinding protection). */
+  adminAllowedHosts?: string[];
+  /** How long the audit log keeps rows (default 365 days, 1,000,000 rows; 0 turns a limit off). */
+  auditRetention?: AuditRetention;
   /** How often the registry is polled for changes, ms. */
   pollMs?: number;
   /** How long in-flight requests may take to finish on shutdown, ms. */
@@ -82,6 +87,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metrics = new GatewayMetrics();
   const log = options.log ?? createLogger({ onWriteFailure: (kind) => metrics.logWriteFailures.inc({ kind }) });
   const registry = Registry.open(options.dbPath, { quickCheck: true });
+  let adminToken: AdminToken;
+  try {
+    // Refusals come before anything starts (timers, listeners), so a refused start leaves nothing running.
+    registry.checkSecretKey();
+    adminToken = loadAdminToken(options.dbPath);
+  } catch (err) {
+    registry.close();
+    throw err;
+  }
+  for (const warning of [...registry.fileWarnings(), ...adminToken.warnings]) log.warn(warning);
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
   const proxyTarget = new HttpProxyTarget(dispatcher);
   const targets = new Map<TargetKind, RouteTarget>([['http-proxy', proxyTarget]]);
@@ -132,7 +147,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   continueOnRead(dataPlane);
   const upgrades = createUpgradeHandler(refuseBadFraming(refuseForeignHost(hosts, httpIngress)));
   dataPlane.on('upgrade', upgrades.handle);
-  const adminToken = loadAdminToken(options.dbPath);
   const status = () => ({
     pid: process.pid,
     ...snapshots.status,
@@ -141,10 +155,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stats: snapshots.current()?.stats ?? {},
     backendHealth: collectBackendHealth(healthSources),
   });
-  // The admin API answers to the same names, by its own bind address (routes' hosts never name it).
-  const adminHosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress: options.adminHost ?? '127.0.0.1', current: () => undefined });
+  // The admin API checks Host itself, against loopback names and its own configured names (DNS rebinding).
   const admin = createServer(
-    refuseForeignHost(adminHosts, createAdminApp({ registry, metrics, token: adminToken.token, status, ready: () => snapshots.current() !== undefined })),
+    createAdminApp({
+      registry,
+      metrics,
+      token: adminToken.token,
+      status,
+      ready: () => snapshots.current() !== undefined,
+      allowedHosts: adminHostNames(options),
+    }),
   );
   try {
     listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, bindAddress) });
@@ -159,6 +179,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   report();
   const heartbeat = setInterval(report, 5_000).unref();
   health.start(500);
+  const stopPruning = startAuditPruning(registry, { ...DEFAULT_AUDIT_RETENTION, ...options.auditRetention }, log);
 
   let closing: Promise<void> | undefined;
   return {
@@ -171,6 +192,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       closing ??= (async () => {
         clearInterval(heartbeat);
         reporter.close();
+        stopPruning();
         health.stop();
         snapshots.stop();
         healthChecks.close();
@@ -266,4 +288,11 @@ function instanceRow(o: {
   backendHealth: BackendHealthReport;
 }): GatewayInstance {
   return { pid: process.pid, host: hostname(), startedAt: o.startedAt, heartbeatAt: new Date().toISOString(), listeners: o.listeners, ...o.snapshots.status, backendHealth: o.backendHealth };
+}
+
+/** Host names the admin API accepts besides loopback names: the configured ones and a specific bind address. */
+function adminHostNames(options: GatewayOptions): string[] {
+  const bind = options.adminHost;
+  const specific = bind && bind !== '0.0.0.0' && bind !== '::' ? [bind] : [];
+  return [...specific, ...(options.adminAllowedHosts ?? [])];
 }

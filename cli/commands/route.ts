@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { maskRoute } from '../../registry/index.js';
 import { withRegistry, UsageError } from '../context.js';
 import { printFields, printJson, printTable } from '../output.js';
 import { featureSpec, withFeatureFlags, type RouteFeatureFlags } from './route-flags.js';
@@ -35,7 +36,7 @@ export function registerRouteCommands(program: Command): void {
     .action((name: string, flags: RouteFlags & { json?: boolean }, cmd: Command) => {
       withRegistry(cmd.optsWithGlobals(), (r) => {
         const stored = r.routes.create(specFromFlags(name, flags), 'cli');
-        if (flags.json) printJson(stored);
+        if (flags.json) printJson(maskRoute(stored));
         else process.stdout.write(`route ${stored.name} added: ${stored.path} -> ${stored.upstream ?? (stored.redirect ? 'redirect' : 'direct response')}\n`);
       });
     });
@@ -47,7 +48,7 @@ export function registerRouteCommands(program: Command): void {
         const current = r.routes.get(name);
         if (!current) throw new UsageError(`route "${name}" not found`);
         const stored = r.routes.update({ ...current, ...specFromFlags(name, flags, false, current as unknown as Record<string, unknown>) }, 'cli');
-        if (flags.json) printJson(stored);
+        if (flags.json) printJson(maskRoute(stored));
         else process.stdout.write(`route ${stored.name} updated\n`);
       });
     });
@@ -58,7 +59,7 @@ export function registerRouteCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((flags: { json?: boolean }, cmd: Command) => {
       withRegistry(cmd.optsWithGlobals(), (r) => {
-        const routes = r.routes.list();
+        const routes = r.routes.list().map(maskRoute);
         if (flags.json) printJson(routes);
         else printTable(routes as unknown as Array<Record<string, unknown>>, ['name', 'host', 'path', 'pathType', 'methods', 'upstream', 'priority', 'enabled']);
       });
@@ -72,8 +73,8 @@ export function registerRouteCommands(program: Command): void {
       withRegistry(cmd.optsWithGlobals(), (r) => {
         const found = r.routes.get(name);
         if (!found) throw new UsageError(`route "${name}" not found`);
-        if (flags.json) printJson(found);
-        else printFields(found as unknown as Record<string, unknown>);
+        if (flags.json) printJson(maskRoute(found));
+        else printFields(maskRoute(found) as unknown as Record<string, unknown>);
       });
     });
 

@@ -8,6 +8,9 @@ import { inspectorCommand } from '../inspector-command.js';
 interface ServeFlags {
   port?: string;
   adminPort?: string;
+  adminAllowedHost?: string[];
+  auditKeepDays?: string;
+  auditKeepRows?: string;
   host?: string;
   allowedHosts?: string;
   headersTimeout?: string;
@@ -37,7 +40,10 @@ export function registerServeCommand(program: Command): void {
     .option('--headers-timeout <ms>', 'a request head must arrive within this, else 408 and close', '15000')
     .option('--body-timeout <ms>', 'a request body with no byte for this long gets 408 and a closed connection; 0 turns it off', '30000')
     .option('--max-client-connections <n>', 'open connections per client address (trusted proxies exempt); 0: no limit', '256')
+    .option('--admin-allowed-host <name...>', 'Host header names the admin API accepts besides loopback names (env AGATE_ADMIN_ALLOWED_HOSTS, comma-separated)')
     .option('--demo-port <port>', 'port of the built-in demo upstream on 127.0.0.1; 0 turns it off (env AGATE_DEMO_PORT)', process.env.AGATE_DEMO_PORT ?? '8002')
+    .option('--audit-keep-days <n>', 'prune audit log rows older than n days; 0 keeps them (env AGATE_AUDIT_KEEP_DAYS, default 365)', process.env.AGATE_AUDIT_KEEP_DAYS)
+    .option('--audit-keep-rows <n>', 'keep only the newest n audit log rows; 0 keeps all (env AGATE_AUDIT_KEEP_ROWS, default 1000000)', process.env.AGATE_AUDIT_KEEP_ROWS)
     .option('--drain <ms>', 'how long in-flight requests may finish on shutdown', '10000')
     .option('--mcp-max-sessions <n>', 'MCP sessions held at once, all clients (env AGATE_MCP_MAX_SESSIONS)', process.env.AGATE_MCP_MAX_SESSIONS ?? '10000')
     .option('--mcp-max-sessions-per-client <n>', 'MCP sessions one consumer (or anonymous client IP) may hold (env AGATE_MCP_MAX_SESSIONS_PER_CLIENT)', process.env.AGATE_MCP_MAX_SESSIONS_PER_CLIENT ?? '100')
@@ -52,6 +58,10 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
   const port = parsePort(flags.port!, '--port');
   const adminPort = parsePort(flags.adminPort!, '--admin-port');
   const demoPort = parsePort(flags.demoPort!, '--demo-port');
+  const auditRetention = {
+    ...(flags.auditKeepDays !== undefined && { days: wholeNumber(flags.auditKeepDays, '--audit-keep-days') }),
+    ...(flags.auditKeepRows !== undefined && { rows: wholeNumber(flags.auditKeepRows, '--audit-keep-rows') }),
+  };
   // Loaded here, not at the top: short commands (route add) must not pay for the server's imports.
   const { startGateway, startEchoUpstream } = await import('../../server/index.js');
   const { seedFirstStart } = await import('../seed.js');
@@ -67,6 +77,8 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
       dbPath: db,
       port,
       adminPort,
+      auditRetention,
+      adminAllowedHosts: flags.adminAllowedHost ?? process.env.AGATE_ADMIN_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
       host: flags.host,
       allowedHosts: flags.allowedHosts?.split(',').map((n) => n.trim()).filter(Boolean),
       clientLimits: {
@@ -174,4 +186,10 @@ function mcpTryLines(local: string, names: string[]): string[] {
   const inspector = `  ${inspectorCommand(mcpServerUrls(local, first).streamableHttp)}`;
   const call = first === 'time' ? `  npx agate mcp call time get-current-time --args '{"timeZone":"Europe/London"}'` : `  npx agate mcp tools ${first}`;
   return [inspector, call];
+}
+
+/** A retention flag: a whole number, 0 meaning no limit. */
+function wholeNumber(text: string, flag: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag}: must be a whole number (got "${text}")`);
+  return Number(text);
 }

@@ -10,20 +10,23 @@ export function sendRegistryError(res: Response, err: unknown): void {
   res.status(STATUS[err.kind]).json({ error: { code: `registry_${err.kind}`, message: err.message, problems: err.problems } });
 }
 
-/** Mounts list/get/create/replace/delete for one entity on `router` under `/<plural>`. */
-export function mountCrud<T extends Named>(router: Router, plural: string, store: SpecStore<T>): void {
+/**
+ * Mounts list/get/create/replace/delete for one entity on `router` under `/<plural>`; `show` is how an entity
+ * leaves the API (secret values masked).
+ */
+export function mountCrud<T extends Named>(router: Router, plural: string, store: SpecStore<T>, show: (value: T) => T = (v) => v): void {
   const base = `/${plural}`;
   router.get(base, (_req, res) => {
-    res.json({ items: store.list() });
+    res.json({ items: store.list().map(show) });
   });
   router.get(`${base}/:name`, (req: Request<{ name: string }>, res) => {
     const item = store.get(req.params.name);
     if (!item) return sendRegistryError(res, new RegistryError('not_found', [`${plural.slice(0, -1)} "${req.params.name}" not found`]));
-    res.json(item);
+    res.json(show(item));
   });
   router.post(base, (req, res) => {
     try {
-      res.status(201).json(store.create(req.body, 'admin-api'));
+      res.status(201).json(show(store.create(req.body, 'admin-api')));
     } catch (err) {
       sendRegistryError(res, err);
     }
@@ -34,7 +37,7 @@ export function mountCrud<T extends Named>(router: Router, plural: string, store
       return sendRegistryError(res, new RegistryError('validation', [`${plural.slice(0, -1)}.name: must match the URL ("${req.params.name}")`]));
     }
     try {
-      res.json(store.update({ ...(body ?? {}), name: req.params.name }, 'admin-api'));
+      res.json(show(store.update({ ...(body ?? {}), name: req.params.name }, 'admin-api')));
     } catch (err) {
       sendRegistryError(res, err);
     }

@@ -36,7 +36,7 @@ export function compileHttp(registry: Registry, deps: HttpCompileDeps, problems:
     problems,
   );
   const pools = compilePools(upstreams.values, deps.states);
-  const context = { pools, directory, rateLimits: deps.rateLimits, targets: deps.targets };
+  const context = { pools, directory, rateLimits: deps.rateLimits, targets: deps.targets, secretBox: () => registry.secretBox() };
   const router = new HttpRouter<ProxyRoute>();
   let routeCount = 0;
   for (const spec of routes.values) {

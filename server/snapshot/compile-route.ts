@@ -1,4 +1,5 @@
-import { isUpstreamUrl, type RouteSpec } from '../../registry/index.js';
+import { isUpstreamUrl, openRouteHeaders, type RouteSpec } from '../../registry/index.js';
+import type { SecretBox } from '../../registry/secret-box.js';
 import type { ConsumerDirectory } from '../auth/index.js';
 import { buildPipeline, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import type { RateLimitStore } from '../rate-limit/index.js';
@@ -18,6 +19,8 @@ export interface RouteCompileContext {
   readonly directory: ConsumerDirectory;
   readonly rateLimits: RateLimitStore;
   readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
+  /** Opens request header values sealed in the registry (loaded only when a route has one). */
+  readonly secretBox: () => SecretBox;
 }
 
 /**
@@ -52,7 +55,7 @@ export function compileRoute(spec: RouteSpec, c: RouteCompileContext): ProxyRout
     target: Object.freeze({ kind: 'http-proxy' as const }),
     pipeline: buildPipeline(routeFilters(spec, c), c.targets),
     choosePool,
-    shaper: compileShaper(spec),
+    shaper: compileShaper(openRouteHeaders(spec, c.secretBox)),
     responseHeaders: compileHeaderRules(spec.responseHeaders),
     timeouts: Object.freeze({
       connectMs: spec.timeouts?.connectMs,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { Registry } from '../../registry/index.js';
 import { CLI_PATH, spawnCli } from './cli.js';
 import { waitFor } from './gateway.js';
@@ -32,7 +33,8 @@ export async function spawnServe(
     stdout?: number | 'unread';
   } = {},
 ): Promise<ServeProcess> {
-  const adminToken = 'agt_test_' + Math.random().toString(36).slice(2);
+  // A random token strong enough for the gateway's token policy (at least 16 characters, 64 bits).
+  const adminToken = 'agt_test_' + randomBytes(16).toString('base64url');
   const args = ['serve', '--port', '0', '--admin-port', '0', '--demo-port', '0', '--host', '127.0.0.1', ...(options.args ?? [])];
   const env = { AGATE_ADMIN_TOKEN: adminToken, AGATE_LOG_LEVEL: 'warn', ...options.env };
   const child =
@@ -81,4 +83,25 @@ function ownListeners(db: string, pid: number): Array<{ name: string; url: strin
   } finally {
     registry.close();
   }
+}
+
+/**
+ * Runs `agate serve` until it exits by itself (a refusal to start) or prints its banner (then kills it), for
+ * tests of what serve refuses. `env` is added to the process environment.
+ */
+export function serveOutcome(db: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
+  const child = spawnCli(['serve', '--port', '0', '--admin-port', '0', '--demo-port', '0', '--host', '127.0.0.1'], db, {
+    AGATE_ADMIN_TOKEN: randomBytes(24).toString('hex'),
+    AGATE_LOG_LEVEL: 'warn',
+    ...env,
+  });
+  let stderr = '';
+  child.stdout!.resume();
+  return new Promise((resolve) => {
+    child.stderr!.on('data', (c) => {
+      stderr += c;
+      if (stderr.includes('npx agate status')) child.kill('SIGKILL');
+    });
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { McpServerSpec, Registry } from '../../../registry/index.js';
+import { MASK as REGISTRY_MASK, isPlainName, type McpServerSpec, type Registry } from '../../../registry/index.js';
 
 /** A value `mcp add` stores encrypted: its secret name and the value. */
 export interface PendingSecret {
@@ -12,12 +12,12 @@ export interface PendingSecret {
 /** Which map of the backend a secret is referenced from: hosted/REST settings, remote headers, stdio env. */
 export type SecretPart = 'setting' | 'header' | 'env';
 
-// Header and variable names that carry credentials: these are never stored in plain text.
-const SECRET_NAME = /authorization|cookie|key|token|secret|password|passwd|credential/i;
-
-/** Whether a header or environment variable name looks like it holds a credential. */
+/**
+ * Whether a header or environment variable value is stored encrypted and masked: every name not known to be
+ * plain (registry/secret-fields.ts), so a credential under a name no heuristic recognises is never plain text.
+ */
 export function looksSecret(name: string): boolean {
-  return SECRET_NAME.test(name);
+  return !isPlainName(name);
 }
 
 const NAME_RULE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -66,4 +66,4 @@ export function splitPair(text: string, separator: ':' | '='): [string, string] 
 }
 
 /** What `show` prints instead of a stored secret's value. */
-export const MASK = '********';
+export const MASK = REGISTRY_MASK;

@@ -55,14 +55,14 @@ afterAll(() => tmp.cleanup());
 
 describe('agate mcp add: each source kind round-trips through the registry', () => {
   it('remote Streamable HTTP: credential headers are stored encrypted and referenced by name; URLs and a try line are printed', async () => {
-    const r = await cli('mcp', 'add', 'github', 'https://example.com/mcp', '--header', 'Authorization: Bearer ghp-secret-1', '--header', 'X-Trace: on');
+    const r = await cli('mcp', 'add', 'github', 'https://example.com/mcp', '--header', 'Authorization: Bearer ghp-secret-1', '--header', 'User-Agent: agate-test');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Streamable HTTP  http://127.0.0.1:18080/mcp/github');
     expect(r.stdout).toContain('SSE              http://127.0.0.1:18080/mcp/github/sse');
     expect(r.stdout).toMatch(/^Try: npx agate mcp tools github$/m);
     const s = stored('github');
-    expect(s.spec.backend).toMatchObject({ kind: 'remote', url: 'https://example.com/mcp', transport: 'streamable-http', headers: { 'X-Trace': 'on' } });
+    expect(s.spec.backend).toMatchObject({ kind: 'remote', url: 'https://example.com/mcp', transport: 'streamable-http', headers: { 'User-Agent': 'agate-test' } });
     const ref = (s.spec.backend as { secretHeaders: Record<string, string> }).secretHeaders.Authorization!;
     expect(ref).toMatch(/^mcp\.github\.h\./);
     expect(s.secret(ref)).toBe('Bearer ghp-secret-1');
@@ -80,10 +80,10 @@ describe('agate mcp add: each source kind round-trips through the registry', () 
   });
 
   it('stdio: the command after -- with its arguments; secret-looking env stored encrypted', async () => {
-    const r = await cli('mcp', 'add', 'files', '--stdio', '--env', 'GITHUB_TOKEN=tok-42', '--env', 'MODE=ro', '--secret-env', 'PLAIN_NAME=hidden', '--', 'npx', '-y', '@modelcontextprotocol/server-filesystem', '/srv/docs');
+    const r = await cli('mcp', 'add', 'files', '--stdio', '--env', 'GITHUB_TOKEN=tok-42', '--env', 'NODE_ENV=production', '--secret-env', 'PLAIN_NAME=hidden', '--', 'npx', '-y', '@modelcontextprotocol/server-filesystem', '/srv/docs');
     expect(r.code).toBe(0);
     const s = stored('files');
-    expect(s.spec.backend).toMatchObject({ kind: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '/srv/docs'], env: { MODE: 'ro' } });
+    expect(s.spec.backend).toMatchObject({ kind: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '/srv/docs'], env: { NODE_ENV: 'production' } });
     const refs = (s.spec.backend as { secretEnv: Record<string, string> }).secretEnv;
     expect(Object.keys(refs).sort()).toEqual(['GITHUB_TOKEN', 'PLAIN_NAME']);
     expect(s.secret(refs.GITHUB_TOKEN!)).toBe('tok-42');
@@ -102,6 +102,23 @@ describe('agate mcp add: each source kind round-trips through the registry', () 
     expect((await cli('mcp', 'add', 'iso-auto', '--stdio', '--', 'node', 'server.js')).code).toBe(0);
     expect(stored('iso-auto').spec.backend).not.toHaveProperty('isolation');
   });
+
+  it('a header or env value under a name no heuristic recognises is stored encrypted; only known-plain names stay plain', async () => {
+    const remote = await cli('mcp', 'add', 'opaque-remote', 'https://o.example/mcp', '--header', 'X-Upstream-Auth: opaque-h-1', '--header', 'Accept: application/json');
+    expect(remote.code, remote.stderr).toBe(0);
+    const stdio = await cli('mcp', 'add', 'opaque-stdio', '--stdio', '--env', 'DD_SITE_PASS=opaque-e-2', '--env', 'LOG_LEVEL=debug', '--', 'node', 'x.js');
+    expect(stdio.code, stdio.stderr).toBe(0);
+    const r = stored('opaque-remote');
+    const rb = r.spec.backend as { headers: Record<string, string>; secretHeaders: Record<string, string> };
+    expect(rb.headers).toEqual({ Accept: 'application/json' });
+    expect(r.secret(rb.secretHeaders['X-Upstream-Auth']!)).toBe('opaque-h-1');
+    const s = stored('opaque-stdio');
+    const sb = s.spec.backend as { env: Record<string, string>; secretEnv: Record<string, string> };
+    expect(sb.env).toEqual({ LOG_LEVEL: 'debug' });
+    expect(s.secret(sb.secretEnv.DD_SITE_PASS!)).toBe('opaque-e-2');
+    expect(r.raw + s.raw).not.toMatch(/opaque-h-1|opaque-e-2/);
+    for (const name of ['opaque-remote', 'opaque-stdio']) expect((await cli('mcp', 'show', name, '--json')).stdout).not.toMatch(/opaque-h-1|opaque-e-2/);
+  }, 90_000); // four CLI processes: slow on a loaded machine
 
   it('REST config: a key written in server.config moves into a secret; export prints the config without it', async () => {
     const path = file('weather.yaml', WEATHER);

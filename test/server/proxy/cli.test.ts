@@ -44,7 +44,7 @@ describe('agate route/upstream/consumer/apply (proxy features)', () => {
         timeouts: { idleMs: 30000 },
         rateLimit: { requests: 100, per: 'second' },
         auth: { allow: ['alice', 'team-a'] },
-        requestHeaders: { set: { 'x-env': 'prod' } },
+        requestHeaders: { set: { 'x-env': expect.stringMatching(/^sealed:v1:/) } },
         maxBodyBytes: 1024 * 1024,
         ipDeny: ['10.0.0.0/8'],
       });
