@@ -1,5 +1,5 @@
 import { Registry, RegistryError, RegistryOpenError } from '../registry/index.js';
-import { configCheck, type Subsystem, type SubsystemCheck } from '../server/snapshot/config-check.js';
+import { configCheck, loadSubsystemCheck, type Subsystem, type SubsystemCheck } from '../server/config-tools.js';
 
 /** Subsystem checks loaded for this command (see {@link loadConfigChecks}). */
 const loadedChecks: Partial<Record<Subsystem, SubsystemCheck>> = {};
@@ -26,10 +26,7 @@ export async function loadConfigChecks(group: string | undefined, action: string
   // `agate status` runs often (scripts poll it): it loads the whole compiler only when asked to (--check).
   if (!group || READ_ONLY.has(action) || (group === 'status' && !flags.check)) return;
   for (const s of GROUP_SUBSYSTEMS[group] ?? []) {
-    if (loadedChecks[s]) continue;
-    if (s === 'http') loadedChecks.http = (await import('../server/snapshot/check-http.js')).checkHttp;
-    else if (s === 'llm') loadedChecks.llm = (await import('../server/snapshot/check-llm.js')).checkLlm;
-    else loadedChecks.mcp = (await import('../server/snapshot/check-mcp.js')).mcpCheck();
+    loadedChecks[s] ??= await loadSubsystemCheck(s);
   }
 }
 

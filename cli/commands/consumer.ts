@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ConsumerSpec } from '../../registry/index.js';
-import { hashPassword } from '../../server/auth/password.js';
+import { hashPassword } from '../../server/config-tools.js';
 import { withRegistry, UsageError } from '../context.js';
 import { printJson, printTable } from '../output.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { llmRouteMatchKind, type LlmUsageRow, type Registry } from '../../registry/index.js';
-import { getProvider, PROVIDERS } from '../../server/targets/llm-router/providers/index.js';
+import { getProvider, PROVIDERS } from '../../server/config-tools.js';
 import { withRegistry, UsageError } from '../context.js';
 import { printFields, printJson, printTable } from '../output.js';
 

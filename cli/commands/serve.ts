@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { dbPath, UsageError } from '../context.js';
 import { parseInteger } from './route.js';
 import type { RunningGateway } from '../../server/index.js';
-import { mcpServerUrls } from '../../server/targets/mcp-router/urls.js';
+import { mcpServerUrls } from '../../server/config-tools.js';
 import { inspectorCommand } from '../inspector-command.js';
 
 interface ServeFlags {

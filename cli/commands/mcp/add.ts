@@ -1,6 +1,6 @@
 import { RegistryError, type McpServerSpec, type Registry } from '../../../registry/index.js';
 import { hostedServers } from '../../../servers/index.js';
-import { compileBackend } from '../../../server/snapshot/compile-mcp-backends.js';
+import { compileBackend } from '../../../server/config-tools.js';
 import { UsageError } from '../../context.js';
 import { policyFromFlags, type McpAddFlags } from './flags.js';
 import { restSource } from './rest-source.js';

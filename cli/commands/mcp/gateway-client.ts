@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Registry } from '../../../registry/index.js';
-import { mcpServerUrls } from '../../../server/targets/mcp-router/urls.js';
+import { mcpServerUrls } from '../../../server/config-tools.js';
 import { HEALTHY_MCP, STALE_MS } from '../status.js';
 
 /** Exit code of `mcp call` when the tool ran and reported failure (`isError`). */

@@ -7,7 +7,7 @@ import type { RateDecision } from '../../rate-limit/index.js';
 import { JsonRpcCode, refusalOf } from './mcp-errors.js';
 import { exposedName, namingRule } from './naming.js';
 import { consumerAllowed, toolAllowed, type McpMessage, type McpMessageContext, type McpPolicy, type McpPolicyChain } from './policy.js';
-import type { RouterSession } from './router-session.js';
+import type { McpSession } from './session-view.js';
 import type { IndexedTool } from './tool-index.js';
 
 // The policy chains decide from the consumer and the message alone; nothing aborts them.
@@ -16,7 +16,7 @@ const NEVER_ABORTED = new AbortController().signal;
 const OWN_ENDPOINT = namingRule('never', '___', 1);
 
 /** The policy of `member` as reached from this session's endpoint: the endpoint's own, or a bundle member's. */
-function memberPolicy(session: RouterSession, member: string): McpPolicy | undefined {
+function memberPolicy(session: McpSession, member: string): McpPolicy | undefined {
   const bundle = session.config.bundle;
   return bundle ? bundle.policies.get(member) : session.config.policy;
 }
@@ -27,13 +27,13 @@ function ownName(tool: IndexedTool): string {
 }
 
 /** Whether the session's consumer may use `member` at all (lists leave out the members it may not). */
-export function memberAdmits(session: RouterSession, member: string): boolean {
+export function memberAdmits(session: McpSession, member: string): boolean {
   const policy = memberPolicy(session, member);
   return policy !== undefined && consumerAllowed(policy, session.consumer);
 }
 
 /** Whether the session's consumer sees `tool` in tools/list: the same checks tools/call makes, minus rate limits. */
-export function toolVisible(session: RouterSession, tool: IndexedTool): boolean {
+export function toolVisible(session: McpSession, tool: IndexedTool): boolean {
   const { config, consumer } = session;
   if (!toolAllowed(config.policy, tool.exposed, consumer)) return false;
   if (!config.bundle) return true;
@@ -45,7 +45,7 @@ export function toolVisible(session: RouterSession, tool: IndexedTool): boolean 
  * Opens the upstream sessions of the members the session's consumer may use, so the tool index is complete for
  * them; a member it may not use is never opened for it (no upstream session, process or notification on its behalf).
  */
-export async function openAdmitted(session: RouterSession): Promise<void> {
+export async function openAdmitted(session: McpSession): Promise<void> {
   const pending = session.links.filter((l) => (l.state === 'idle' || l.state === 'connecting') && memberAdmits(session, l.name));
   if (pending.length > 0) await Promise.all(pending.map((l) => l.open()));
 }
@@ -54,7 +54,7 @@ export async function openAdmitted(session: RouterSession): Promise<void> {
  * Runs the tools/call chain of the endpoint and, through a bundle, of the member that owns the tool. A refusal is
  * thrown as the JSON-RPC error the client gets (see `policyRefusal`).
  */
-export async function admitToolCall(session: RouterSession, tool: IndexedTool, caller: string): Promise<void> {
+export async function admitToolCall(session: McpSession, tool: IndexedTool, caller: string): Promise<void> {
   const calledAs = tool.exposed;
   await runAs(session, session.config.policy.callTool, { server: session.config.name, tool: calledAs, calledAs }, caller);
   if (!session.config.bundle) return;
@@ -62,13 +62,13 @@ export async function admitToolCall(session: RouterSession, tool: IndexedTool, c
 }
 
 /** Runs the admission chain (consumer lists) of the endpoint and of `member` for a resource, prompt or completion request. */
-export async function admitMember(session: RouterSession, member: string): Promise<void> {
+export async function admitMember(session: McpSession, member: string): Promise<void> {
   // No step of the admission chain reads the caller's address.
   await runAs(session, session.config.policy.admit, { server: session.config.name }, '');
   if (session.config.bundle) await runAs(session, memberPolicy(session, member)?.admit, { server: member }, '');
 }
 
-async function runAs(session: RouterSession, chain: McpPolicyChain | undefined, message: McpMessage, caller: string): Promise<void> {
+async function runAs(session: McpSession, chain: McpPolicyChain | undefined, message: McpMessage, caller: string): Promise<void> {
   try {
     // A member the snapshot has no policy for (removed, disabled) is not served.
     if (!chain) throw gatewayError('GW_ERR_MCP_BACKEND_UNAVAILABLE', message.server);
@@ -78,7 +78,7 @@ async function runAs(session: RouterSession, chain: McpPolicyChain | undefined, 
   }
 }
 
-function messageContext(session: RouterSession, message: McpMessage, caller: string): McpMessageContext {
+function messageContext(session: McpSession, message: McpMessage, caller: string): McpMessageContext {
   return {
     requestId: session.id,
     kind: 'mcp',

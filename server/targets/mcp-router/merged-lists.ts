@@ -12,7 +12,7 @@ import { JsonRpcCode, protocolError } from './mcp-errors.js';
 import type { MemberLink } from './member-link.js';
 import { memberAdmits } from './member-policy.js';
 import { exposedName, exposedUri } from './naming.js';
-import type { RouterSession } from './router-session.js';
+import type { McpSession } from './session-view.js';
 
 type ListMethod = 'resources/list' | 'resources/templates/list' | 'prompts/list';
 
@@ -27,7 +27,7 @@ interface PageSpec<T> {
  * (member index + that member's cursor). A member that is down or fails is skipped, never fatal; one whose consumer
  * list refuses the session's consumer is skipped too.
  */
-async function mergedPage<T>(session: RouterSession, spec: PageSpec<T>, cursor: string | undefined, signal: AbortSignal) {
+async function mergedPage<T>(session: McpSession, spec: PageSpec<T>, cursor: string | undefined, signal: AbortSignal) {
   let position: CompositeCursor | undefined = decodeCursor(cursor);
   if (!position) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', ['unknown cursor']);
   const links = session.links;
@@ -69,7 +69,7 @@ function withCursor<K extends string, T>(key: K, page: { items: T[]; nextCursor?
 }
 
 /** resources/list across members, URIs and names namespaced. */
-export async function listResources(session: RouterSession, cursor: string | undefined, signal: AbortSignal): Promise<ListResourcesResult> {
+export async function listResources(session: McpSession, cursor: string | undefined, signal: AbortSignal): Promise<ListResourcesResult> {
   const page = await mergedPage(session, {
     method: 'resources/list',
     capability: 'resources',
@@ -83,7 +83,7 @@ export async function listResources(session: RouterSession, cursor: string | und
 }
 
 /** resources/templates/list across members, URI templates namespaced like URIs. */
-export async function listResourceTemplates(session: RouterSession, cursor: string | undefined, signal: AbortSignal): Promise<ListResourceTemplatesResult> {
+export async function listResourceTemplates(session: McpSession, cursor: string | undefined, signal: AbortSignal): Promise<ListResourceTemplatesResult> {
   const page = await mergedPage(session, {
     method: 'resources/templates/list',
     capability: 'resources',
@@ -101,7 +101,7 @@ export async function listResourceTemplates(session: RouterSession, cursor: stri
 }
 
 /** prompts/list across members, names namespaced like tools (and remembered, to route prompts/get back). */
-export async function listPrompts(session: RouterSession, cursor: string | undefined, signal: AbortSignal): Promise<ListPromptsResult> {
+export async function listPrompts(session: McpSession, cursor: string | undefined, signal: AbortSignal): Promise<ListPromptsResult> {
   const page = await mergedPage(session, {
     method: 'prompts/list',
     capability: 'prompts',
@@ -119,6 +119,6 @@ export async function listPrompts(session: RouterSession, cursor: string | undef
   return withCursor('prompts', page);
 }
 
-function prefixed(session: RouterSession, member: string, name: string): string {
+function prefixed(session: McpSession, member: string, name: string): string {
   return session.rule.prefixed ? `${member}${session.rule.separator}${name}` : name;
 }

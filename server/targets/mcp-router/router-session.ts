@@ -1,36 +1,22 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, InitializeRequest, InitializeResult, JSONRPCMessage, LoggingLevel, MessageExtraInfo, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from 'pino';
-import type { TurnBudget } from '../../pipeline/turn-budget.js';
 import type { ConsumerIdentity } from '../../pipeline/index.js';
-import type { BackendPool } from './backend-pool.js';
-import { MemberLink, type LinkOwner, type LinkTiming } from './member-link.js';
+import { MemberLink, type LinkOwner } from './member-link.js';
 import { memberAdmits } from './member-policy.js';
-import type { McpMetrics } from './mcp-metrics.js';
 import { exposedUri, namingRule, type NamingRule } from './naming.js';
 import { isNotification, isRequest } from './json-rpc.js';
 import { downstreamRelay, type DownstreamCall, type DownstreamRelay } from './relay.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 import { registerSessionHandlers } from './session-handlers.js';
-import { serveToolCall, type ToolCall } from './tool-call.js';
+import { serveToolCall } from './tool-call.js';
+import type { ToolCall } from './tool-call-state.js';
+import type { McpSession, SessionServices } from './session-view.js';
 import { EMPTY_INDEX, indexTools, sameTools, type ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
 
 /** Protocol revisions the router speaks, newest first (negotiated in initialize). */
 export const SUPPORTED_PROTOCOL_VERSIONS = Object.freeze(['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']);
-
-/** Long-lived router pieces every session uses. */
-export interface SessionServices {
-  readonly pool: BackendPool;
-  readonly metrics: McpMetrics;
-  readonly log: Logger;
-  readonly timing: LinkTiming;
-  /** Deadline of one relayed request without progress, ms. */
-  readonly toolTimeoutMs: number;
-  /** Spreads MCP work over event-loop turns under load: new requests (ingress) and answers of relayed calls. */
-  readonly turns: TurnBudget;
-}
 
 /** What a new downstream session starts from. */
 export interface RouterSessionInit {
@@ -56,7 +42,7 @@ const ALL_CAPABILITIES: ServerCapabilities = {
  * one link per member. A link opens its upstream session only when a request needs it, so an initialized but
  * idle session holds none. Survives snapshot swaps: `reconcile` moves it onto the new config.
  */
-export class RouterSession implements LinkOwner {
+export class RouterSession implements LinkOwner, McpSession {
   readonly id: string;
   readonly server: Server;
   readonly consumer: ConsumerIdentity | undefined;

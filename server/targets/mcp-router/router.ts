@@ -7,7 +7,8 @@ import { BackendPool } from './backend-pool.js';
 import { hostedBackend } from './hosted-backend.js';
 import { TurnBudget } from '../../pipeline/turn-budget.js';
 import { McpMetrics } from './mcp-metrics.js';
-import { RouterSession, type SessionServices } from './router-session.js';
+import { RouterSession } from './router-session.js';
+import type { SessionServices } from './session-view.js';
 import type { BackendRecipe, CompiledMcpServer, McpSnapshot } from './types.js';
 
 /**

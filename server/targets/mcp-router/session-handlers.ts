@@ -28,11 +28,11 @@ import { admitMember, openAdmitted, toolVisible } from './member-policy.js';
 import type { MemberLink } from './member-link.js';
 import type { DownstreamExtra } from './relay.js';
 import { relayRequest } from './relay-request.js';
-import type { RouterSession } from './router-session.js';
+import type { McpSession } from './session-view.js';
 
 const TOOLS_PAGE = 500;
 
-type Answer = (session: RouterSession, request: never, extra: DownstreamExtra) => unknown;
+type Answer = (session: McpSession, request: never, extra: DownstreamExtra) => unknown;
 
 /**
  * What a session answers, shared by every session: method → the schema a request is checked against and the
@@ -42,7 +42,7 @@ const ROUTES = new Map<string, { readonly schema: z.ZodType; readonly answer: An
 
 function route<S extends z.ZodObject<{ method: z.ZodLiteral<string> }>>(
   schema: S,
-  answer: (session: RouterSession, request: z.infer<S>, extra: DownstreamExtra) => unknown,
+  answer: (session: McpSession, request: z.infer<S>, extra: DownstreamExtra) => unknown,
 ): void {
   ROUTES.set(schema.shape.method.value, { schema, answer: answer as Answer });
 }
@@ -92,7 +92,7 @@ route(SetLevelRequestSchema, async (session, req) => {
  * upstream session, opened first if need be, and returns the upstream's result as it sent it once it is checked
  * against `schema`: a result that is not one is -32603 naming the member.
  */
-async function relayToMember(session: RouterSession, link: MemberLink, method: string, params: Record<string, unknown>, schema: z.ZodType, extra: DownstreamExtra): Promise<unknown> {
+async function relayToMember(session: McpSession, link: MemberLink, method: string, params: Record<string, unknown>, schema: z.ZodType, extra: DownstreamExtra): Promise<unknown> {
   await link.open();
   const options = { downstream: extra, timeoutMs: session.services.toolTimeoutMs, signal: extra.signal };
   const result = await relayRequest(link.calls, link.name, method, params, options);
@@ -105,7 +105,7 @@ async function relayToMember(session: RouterSession, link: MemberLink, method: s
  * Answers one request with the route for its method, checked against the route's schema: a mismatch is
  * JSON-RPC "Invalid params" (-32602) with the first problem named (the SDK's own handlers would answer -32603).
  */
-async function answer(session: RouterSession, request: JSONRPCRequest, extra: DownstreamExtra): Promise<ServerResult> {
+async function answer(session: McpSession, request: JSONRPCRequest, extra: DownstreamExtra): Promise<ServerResult> {
   const found = ROUTES.get(request.method);
   // What the SDK answers a method nobody handles.
   if (!found) throw Object.assign(new Error('Method not found'), { code: JsonRpcCode.MethodNotFound });
@@ -115,7 +115,7 @@ async function answer(session: RouterSession, request: JSONRPCRequest, extra: Do
 }
 
 /** Points a session's SDK server at the shared routes (ping, cancellation and progress stay the SDK's). */
-export function registerSessionHandlers(session: RouterSession): void {
+export function registerSessionHandlers(session: McpSession): void {
   const server = session.server;
   // The SDK's own initialize and logging/setLevel would shadow the routes.
   server.removeRequestHandler('initialize');
@@ -127,7 +127,7 @@ export function registerSessionHandlers(session: RouterSession): void {
   };
 }
 
-function listTools(session: RouterSession, cursor: string | undefined): ListToolsResult {
+function listTools(session: McpSession, cursor: string | undefined): ListToolsResult {
   const position = decodeCursor(cursor);
   if (!position) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', ['unknown cursor']);
   const visible = session.index.list.filter((t) => toolVisible(session, t));
@@ -138,7 +138,7 @@ function listTools(session: RouterSession, cursor: string | undefined): ListTool
 }
 
 /** The member a resource URI routes to, once the member's consumer list admits the session's consumer. */
-async function byUri(session: RouterSession, exposed: string) {
+async function byUri(session: McpSession, exposed: string) {
   const split = splitUri(exposed, session.memberNames, session.rule);
   const link = split && session.links.find((l) => l.name === split.member);
   if (!split || !link) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', [`unknown resource ${exposed}`]);
@@ -147,7 +147,7 @@ async function byUri(session: RouterSession, exposed: string) {
 }
 
 /** The member a prompt name routes to, once the member's consumer list admits the session's consumer. */
-async function byPromptName(session: RouterSession, exposed: string) {
+async function byPromptName(session: McpSession, exposed: string) {
   const known = session.promptNames?.get(exposed);
   let target = known;
   if (!target && !session.rule.prefixed && session.links.length === 1) target = { member: session.links[0]!.name, name: exposed };

@@ -1,53 +1,24 @@
-import { CallToolRequestSchema, type CallToolRequest, type CallToolResult, type IsomorphicHeaders, type JSONRPCRequest, type McpError, type Progress, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, type CallToolRequest, type CallToolResult, type IsomorphicHeaders, type JSONRPCRequest, type McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY } from '../../../servers/index.js';
 import { parseClientIp } from '../../../servers/shared/client-ip.js';
 import { errorResponse, isObject } from './json-rpc.js';
 import { JsonRpcCode, invalidParams, protocolError } from './mcp-errors.js';
 import { passthroughHeaders } from './passthrough.js';
 import { admitMember, admitToolCall, memberAdmits, openAdmitted, refusalOutcome } from './member-policy.js';
-import type { DownstreamCall } from './relay.js';
 import { relayRequest } from './relay-request.js';
-import type { RouterSession } from './router-session.js';
+import type { McpSession } from './session-view.js';
+import { ToolCall } from './tool-call-state.js';
 import type { UpstreamCall } from './upstream-calls.js';
 
 type Params = CallToolRequest['params'];
 type Outcome = 'ok' | 'tool_error' | 'error' | 'denied' | 'rate_limited' | 'cancelled';
-
-/** One downstream tools/call while it is served: the client may cancel it at any point. */
-export class ToolCall {
-  /** Set once the client cancelled: nothing is answered. */
-  cancelled: string | undefined;
-  /** The request relayed upstream, once sent. */
-  private upstream: UpstreamCall | undefined;
-
-  constructor(
-    readonly id: RequestId,
-    readonly params: Params,
-    /** The client's HTTP request headers (credential passthrough). */
-    readonly headers: IsomorphicHeaders | undefined,
-    /** Where notifications and server→client requests caused by the call go: its own stream. */
-    readonly downstream: DownstreamCall,
-  ) {}
-
-  /** The client's `notifications/cancelled`: the upstream is told to stop, and the call is not answered. */
-  cancel(reason: string): void {
-    this.cancelled ??= reason;
-    this.upstream?.cancel(reason);
-  }
-
-  /** Notes the upstream request (cancelled at once if the client gave up meanwhile). */
-  relayedAs(upstream: UpstreamCall): void {
-    this.upstream = upstream;
-    if (this.cancelled !== undefined) upstream.cancel(this.cancelled);
-  }
-}
 
 /**
  * Serves a downstream tools/call: its params are checked (-32602 naming the field), the call is relayed, and
  * its answer (the result, or a JSON-RPC error with the request's id) goes to `reply`; a cancelled call gets none.
  * tools/call is the router's hot path, so it bypasses the session's SDK server (see RouterSession.receive).
  */
-export function serveToolCall(session: RouterSession, request: JSONRPCRequest, headers: IsomorphicHeaders | undefined, reply: (message: object) => void): void {
+export function serveToolCall(session: McpSession, request: JSONRPCRequest, headers: IsomorphicHeaders | undefined, reply: (message: object) => void): void {
   const params = toolCallParams(request);
   if (params instanceof Error) return reply(errorResponse(request.id, params));
   const call = new ToolCall(request.id, params, headers, session.callContext(request.id));
@@ -63,7 +34,7 @@ export function serveToolCall(session: RouterSession, request: JSONRPCRequest, h
  * (progress and cancellation included) and record it. Protocol and policy failures are JSON-RPC errors; a
  * tool that ran and failed comes back as the backend's `isError` result.
  */
-async function callTool(session: RouterSession, call: ToolCall): Promise<CallToolResult> {
+async function callTool(session: McpSession, call: ToolCall): Promise<CallToolResult> {
   const started = process.hrtime.bigint();
   const { services, config, consumer } = session;
   const { params } = call;
@@ -106,7 +77,7 @@ async function callTool(session: RouterSession, call: ToolCall): Promise<CallToo
  * upstream session is not opened for them), its member is down (tools withdrawn: said so rather than that the
  * tool does not exist), or there is no such tool.
  */
-async function unlisted(session: RouterSession, name: string): Promise<never> {
+async function unlisted(session: McpSession, name: string): Promise<never> {
   const { links, rule } = session;
   const link = rule.prefixed ? links.find((l) => name.startsWith(l.name + rule.separator)) : links.length === 1 ? links[0] : undefined;
   if (link && !memberAdmits(session, link.name)) await admitMember(session, link.name);
@@ -115,7 +86,7 @@ async function unlisted(session: RouterSession, name: string): Promise<never> {
 }
 
 /** Sends the call to the member's upstream session and waits for its answer, mapping progress back to the client's token. */
-async function relayCall(session: RouterSession, target: { member: string; params: Params; caller: string }, call: ToolCall): Promise<CallToolResult> {
+async function relayCall(session: McpSession, target: { member: string; params: Params; caller: string }, call: ToolCall): Promise<CallToolResult> {
   const { member: memberName, params, caller } = target;
   const upstream = session.links.find((l) => l.name === memberName)?.calls;
   const progressToken = params._meta?.progressToken;

@@ -16,7 +16,7 @@ import {
   type OpenAiUsage,
 } from '../translate/index.js';
 import type { ClientStream } from './client-stream.js';
-import type { StreamChain } from './stream-translate.js';
+import type { StreamChain } from './stream-chain.js';
 
 /** OpenAI-protocol upstream → OpenAI client. */
 export class OpenAiPassthrough implements StreamChain {

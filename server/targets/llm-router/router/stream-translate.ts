@@ -22,19 +22,7 @@ import type { ClientStream } from './client-stream.js';
 import { AnthropicPassthrough, OpenAiPassthrough, ResponsesPassthrough } from './stream-passthrough.js';
 import type { PreparedCall } from './prepare-call.js';
 import type { ClientProtocol } from './types.js';
-
-/** A stream translator as the pump drives it. */
-export interface StreamChain {
-  push(event: SseEvent): void;
-  /** Upstream EOF. */
-  end(): void;
-  /** The upstream failed under us (reset, idle timeout). */
-  abort(error: NormalizedError): void;
-  /** Usage in the OpenAI convention, when the upstream reported it. */
-  usage(): OpenAiUsage | null;
-  /** Characters of generated text seen so far. */
-  outputChars(): number;
-}
+import type { StreamChain } from './stream-chain.js';
 
 /** Output counters shared by a chain's sinks. */
 interface Counter {

@@ -2,7 +2,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
-import type { UpstreamSendOptions, UpstreamTransport } from './remote-transport.js';
+import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
 
 /** Extra headers of the POSTs in flight, by body (a message serialized as the SDK transport sends it). */
 type HeadersByBody = Map<string, Readonly<Record<string, string>>>;

@@ -7,7 +7,7 @@ import type { UpstreamMessageExtra } from '../backend.js';
 import { isJsonRpcMessage } from '../json-rpc.js';
 import { EventStreamParser, type StreamEvent } from './event-stream-parser.js';
 import { MessageTooLargeError, StreamLostError, UpstreamHttpError, badAnswer, describeFailure, isSessionGone } from './remote-errors.js';
-import type { UpstreamSendOptions, UpstreamTransport } from './remote-transport.js';
+import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
 
 /** What one Streamable HTTP upstream session runs on. */
 export interface StreamableHttpUpstreamOptions {

@@ -20,6 +20,7 @@ import { PASSTHROUGH_AUTH_META_KEY } from '../../../../servers/index.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import type { InLine, RequestGate } from './request-gate.js';
 import { SessionState } from './session-state.js';
+import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
 
 /** What one remote connection runs on. */
 export interface RemoteTransportDeps {
@@ -35,19 +36,6 @@ export interface RemoteTransportDeps {
   readonly log: Logger;
   /** Told once, when this connection has closed (the backend forgets it). */
   readonly onClosed?: () => void;
-}
-
-/** Sending options of an upstream transport: the SDK's, plus headers for this one message's request. */
-export interface UpstreamSendOptions extends TransportSendOptions {
-  /** Passthrough credentials of one tools/call. */
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-/** The client transport of one upstream session, Streamable HTTP or legacy HTTP+SSE. */
-export interface UpstreamTransport extends Transport {
-  send(message: JSONRPCMessage, options?: UpstreamSendOptions): Promise<void>;
-  /** Sends `MCP-Protocol-Version` from now on. */
-  setProtocolVersion(version: string): void;
 }
 
 /**

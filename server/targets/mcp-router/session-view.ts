@@ -1,0 +1,53 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { InitializeRequest, InitializeResult, LoggingLevel, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import type { TurnBudget } from '../../pipeline/turn-budget.js';
+import type { ConsumerIdentity } from '../../pipeline/index.js';
+import type { BackendPool } from './backend-pool.js';
+import type { LinkTiming, MemberLink } from './member-link.js';
+import type { McpMetrics } from './mcp-metrics.js';
+import type { NamingRule } from './naming.js';
+import type { DownstreamCall } from './relay.js';
+import type { ToolCall } from './tool-call-state.js';
+import type { ToolIndex } from './tool-index.js';
+import type { CompiledMcpServer } from './types.js';
+
+/** Long-lived router pieces every session uses. */
+export interface SessionServices {
+  readonly pool: BackendPool;
+  readonly metrics: McpMetrics;
+  readonly log: Logger;
+  readonly timing: LinkTiming;
+  /** Deadline of one relayed request without progress, ms. */
+  readonly toolTimeoutMs: number;
+  /** Spreads MCP work over event-loop turns under load: new requests (ingress) and answers of relayed calls. */
+  readonly turns: TurnBudget;
+}
+
+/**
+ * One downstream session as its message handlers (lists, tools/call, member policy) see it. RouterSession
+ * implements it; the handlers depend on this, not on the class, so the session and its handlers do not import
+ * each other.
+ */
+export interface McpSession {
+  readonly id: string;
+  readonly server: Server;
+  readonly consumer: ConsumerIdentity | undefined;
+  readonly services: SessionServices;
+  readonly config: CompiledMcpServer;
+  readonly rule: NamingRule;
+  readonly links: readonly MemberLink[];
+  readonly index: ToolIndex;
+  /** Member server names, in order (a plain server is its own single member). */
+  readonly memberNames: readonly string[];
+  logLevel: LoggingLevel | undefined;
+  /** tools/call requests being served, by downstream id (for the client's cancellations). */
+  readonly calls: Map<RequestId, ToolCall>;
+  /** Exposed prompt name → member and upstream name, learnt from prompts/list (fitted names cannot be split). */
+  promptNames: Map<string, { member: string; name: string }> | undefined;
+  /** Where traffic caused by downstream request `id` goes: notifications and server→client requests on its stream. */
+  callContext(id: RequestId): DownstreamCall;
+  /** The address request `id` came from. */
+  callerOf(id: RequestId): string;
+  initialize(params: InitializeRequest['params']): Promise<InitializeResult>;
+}

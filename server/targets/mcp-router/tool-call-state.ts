@@ -1,0 +1,34 @@
+import type { CallToolRequest, IsomorphicHeaders, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { DownstreamCall } from './relay.js';
+import type { UpstreamCall } from './upstream-calls.js';
+
+type Params = CallToolRequest['params'];
+
+/** One downstream tools/call while it is served: the client may cancel it at any point. */
+export class ToolCall {
+  /** Set once the client cancelled: nothing is answered. */
+  cancelled: string | undefined;
+  /** The request relayed upstream, once sent. */
+  private upstream: UpstreamCall | undefined;
+
+  constructor(
+    readonly id: RequestId,
+    readonly params: Params,
+    /** The client's HTTP request headers (credential passthrough). */
+    readonly headers: IsomorphicHeaders | undefined,
+    /** Where notifications and server→client requests caused by the call go: its own stream. */
+    readonly downstream: DownstreamCall,
+  ) {}
+
+  /** The client's `notifications/cancelled`: the upstream is told to stop, and the call is not answered. */
+  cancel(reason: string): void {
+    this.cancelled ??= reason;
+    this.upstream?.cancel(reason);
+  }
+
+  /** Notes the upstream request (cancelled at once if the client gave up meanwhile). */
+  relayedAs(upstream: UpstreamCall): void {
+    this.upstream = upstream;
+    if (this.cancelled !== undefined) upstream.cancel(this.cancelled);
+  }
+}
