@@ -103,16 +103,26 @@ async function relayRefusal(ctx: GatewayContext, response: IncomingMessage): Pro
 /** Resolves when the spliced tunnel ends; closes both sides. */
 function splice(ctx: GatewayContext, client: Duplex, upstream: Duplex, idleMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
+    let idle: NodeJS.Timeout | undefined;
     const done = () => {
       clearTimeout(idle);
       client.destroy();
       upstream.destroy();
       resolve();
     };
-    const idle = idleMs > 0 ? setTimeout(() => ((ctx.outcome.flag = 'UT'), done()), idleMs) : undefined;
-    if (idle) {
-      // Every byte in either direction is a 'data' event on one of the two sockets.
-      const active = () => idle.refresh();
+    if (idleMs > 0) {
+      // Every byte in either direction is a 'data' event on one of the two sockets; it only notes the time. When
+      // the timer fires it measures the silence itself and re-arms for what is left: a timer refreshed on a busy
+      // turn counts from the loop's cached clock, which can be earlier than the byte, and an idle tunnel must
+      // never be closed before idleMs of silence.
+      let lastByte = performance.now();
+      const expire = () => {
+        const silentMs = performance.now() - lastByte;
+        if (silentMs < idleMs) idle = setTimeout(expire, Math.ceil(idleMs - silentMs));
+        else ((ctx.outcome.flag = 'UT'), done());
+      };
+      idle = setTimeout(expire, idleMs);
+      const active = () => void (lastByte = performance.now());
       client.on('data', active);
       upstream.on('data', active);
     }
