@@ -60,8 +60,9 @@ async function runFile(path: string, file: string, fake: LoopbackUpstream, setRe
       else if (text === '') problems.push('empty result');
       if (tool.request !== undefined) {
         const got = fake.requests.slice(before);
-        if (got.length !== 1) problems.push(`${got.length} upstream requests, want 1`);
-        else problems.push(...checkRequest(config, tool, args, got[0], settings));
+        const [only] = got;
+        if (only === undefined || got.length !== 1) problems.push(`${got.length} upstream requests, want 1`);
+        else problems.push(...checkRequest(config, tool, args, only, settings));
       }
       if (problems.length === 0) row.passed++;
       else row.failures.push(...problems.map((p) => `${tool.name}: ${p}`));
@@ -81,11 +82,11 @@ function settingsFor(config: CompiledRestConfig): Record<string, string> {
 function overridesFor(config: CompiledRestConfig, target: string): Record<string, string> {
   const overrides: Record<string, string> = { [CONFIG_BASE]: target };
   for (const tool of config.tools) {
-    const m = /^(https?):\/\/([^/?#]+)/.exec(tool.request?.url.source ?? '');
-    if (!m || m[2].startsWith('{{')) continue;
-    const labels = m[2].replace(/\{\{.*?\}\}/g, '\0').split('.');
-    const host = m[2].includes('{{') ? `*.${labels.filter((l) => !l.includes('\0')).join('.')}` : m[2];
-    overrides[`${m[1]}://${host}`] = target;
+    const [, scheme, authority] = /^(https?):\/\/([^/?#]+)/.exec(tool.request?.url.source ?? '') ?? [];
+    if (scheme === undefined || authority === undefined || authority.startsWith('{{')) continue;
+    const labels = authority.replace(/\{\{.*?\}\}/g, '\0').split('.');
+    const host = authority.includes('{{') ? `*.${labels.filter((l) => !l.includes('\0')).join('.')}` : authority;
+    overrides[`${scheme}://${host}`] = target;
   }
   return overrides;
 }

@@ -13,8 +13,8 @@ export function shapeForTemplate(source: string): unknown {
   const vars = new Map<string, string[]>();
   const blockKinds: boolean[] = [];
   for (const m of source.matchAll(/\{\{-?\s*([\s\S]*?)\s*-?\}\}/g)) {
-    const action = m[1].replace(/"(?:[^"\\]|\\.)*"|`[^`]*`/g, '""');
-    const current = scopes[scopes.length - 1];
+    const action = (m[1] ?? '').replace(/"(?:[^"\\]|\\.)*"|`[^`]*`/g, '""');
+    const current = scopes.at(-1) ?? []; // never empty: only a block that pushed a scope pops one
     const word = /^(\w+)/.exec(action)?.[1];
     if (word === 'end') {
       if (blockKinds.pop()) scopes.pop();
@@ -29,12 +29,14 @@ export function shapeForTemplate(source: string): unknown {
     };
     const indexed = /\(index\s+(\$[A-Za-z0-9_]*)?((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s+\d+\)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)/.exec(action);
     if (indexed) {
-      const base = resolve(indexed[1], indexed[2]);
-      if (base) addPath(root, [...base, '[]', ...indexed[3].split('.').slice(1)]);
+      const [, prefix, dotted = '', tail = ''] = indexed;
+      const base = resolve(prefix, dotted);
+      if (base) addPath(root, [...base, '[]', ...tail.split('.').slice(1)]);
     }
     if (word === 'range' || word === 'with') {
       const decl = /^(?:range|with)\s+(?:(\$\w+)\s*(?:,\s*(\$\w+))?\s*:=\s*)?(\$[A-Za-z0-9_]*)?((?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.)/.exec(action);
-      const target = decl ? resolve(decl[3], decl[4] === '.' ? '' : decl[4]) : undefined;
+      const dotted = decl?.[4] ?? '.';
+      const target = decl ? resolve(decl[3], dotted === '.' ? '' : dotted) : undefined;
       if (decl && target && !isArgsPath(target)) {
         const inner = word === 'range' ? [...target, '[]'] : target;
         addPath(root, inner);
@@ -53,7 +55,7 @@ export function shapeForTemplate(source: string): unknown {
     }
     if (/^len\s/.test(action)) {
       const lenPath = /^len\s+(\$[A-Za-z0-9_]*)?((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/.exec(action);
-      const path = lenPath ? resolve(lenPath[1], lenPath[2]) : undefined;
+      const path = lenPath ? resolve(lenPath[1], lenPath[2] ?? '') : undefined;
       if (path) addPath(root, [...path, '[]']);
     }
   }

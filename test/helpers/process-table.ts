@@ -14,9 +14,9 @@ export function processTable(): ProcessRow[] {
   const out = execFileSync('ps', ['-eo', 'pid=,ppid=,pgid=,stat=,cmd='], { encoding: 'utf8' });
   const rows: ProcessRow[] = [];
   for (const line of out.split('\n')) {
-    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const row = { pid: Number(m[1]), ppid: Number(m[2]), pgid: Number(m[3]), stat: m[4], cmd: m[5] };
+    const [, pid, ppid, pgid, stat, cmd] = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line) ?? [];
+    if (stat === undefined || cmd === undefined) continue;
+    const row = { pid: Number(pid), ppid: Number(ppid), pgid: Number(pgid), stat, cmd };
     if (row.ppid === process.pid && row.cmd.startsWith('ps ')) continue;
     rows.push(row);
   }

@@ -27,10 +27,12 @@ export function parseRestConfigText(text: string, fileName = '<config>'): RestCo
   const docs = parseAllDocuments(text, { prettyErrors: true });
   if (!Array.isArray(docs)) return { ok: false, errors: [`${fileName}: no config document`] };
   const real = docs.filter((d) => d.contents !== null || d.errors.length > 0);
-  if (real.length !== 1) return { ok: false, errors: [`${fileName}: expected one YAML document, found ${real.length}`] };
   const [doc] = real;
+  if (doc === undefined || real.length !== 1) {
+    return { ok: false, errors: [`${fileName}: expected one YAML document, found ${real.length}`] };
+  }
   if (doc.errors.length > 0) {
-    return { ok: false, errors: doc.errors.map((e) => `${fileName}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`) };
+    return { ok: false, errors: doc.errors.map((e) => `${fileName}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n', 1)[0] ?? ''}`) };
   }
   const result = validateRestConfig(doc.toJS({ maxAliasCount: 100 }));
   return result.ok ? result : { ok: false, errors: result.errors.map((e) => `${fileName}: ${e}`) };

@@ -102,6 +102,7 @@ function requestBody(doc: Json, op: Json, problems: string[]): { args: Json[]; c
   const body = inlineRefs(doc, op.requestBody, problems);
   if (!isObject(body) || !isObject(body.content)) return undefined;
   const contentType = BODY_TYPES.find((t) => isObject((body.content as Json)[t])) ?? Object.keys(body.content)[0];
+  if (contentType === undefined) return undefined; // `content: {}` declares no media type at all
   const schema = (body.content as Json)[contentType];
   const media = isObject(schema) && isObject(schema.schema) ? schema.schema : undefined;
   if (media === undefined) return undefined;

@@ -100,11 +100,11 @@ export function goEncodeQuery(values: GoValues): string {
 export function goParseUrl(text: string): GoUrl | undefined {
   const bytes = toByteString(text);
   if (/[\x00-\x1f\x7f]/.test(bytes)) return undefined;
-  let rest = bytes.split('#')[0];
+  let [rest = ''] = bytes.split('#', 1);
   let scheme = '';
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(rest);
   if (m) {
-    scheme = m[1].toLowerCase();
+    scheme = m[1]!.toLowerCase(); // group 1 always participates
     rest = rest.slice(m[0].length);
   } else if (rest.startsWith(':')) return undefined;
   let rawQuery = '';
@@ -128,10 +128,9 @@ export function goParseUrl(text: string): GoUrl | undefined {
 
 // validEncoded(s, encodePath): the sub-delims Go accepts verbatim in a raw path.
 function validEncodedPath(raw: string): boolean {
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if ("!$&'()*+,;=:@[]%".includes(raw[i])) continue;
-    if (pathNeedsEscape(c)) return false;
+  for (const ch of raw) {
+    if ("!$&'()*+,;=:@[]%".includes(ch)) continue;
+    if (pathNeedsEscape(ch.charCodeAt(0))) return false;
   }
   return true;
 }

@@ -116,7 +116,8 @@ function sliceOf(item: unknown, ...idx: unknown[]): unknown {
   const lo = n[0] ?? 0;
   const hi = n[1] ?? len;
   if (lo > hi) throw new FuncError(`invalid slice index: ${lo} > ${hi}`);
-  if (n.length === 3 && n[2] < hi) throw new FuncError(`invalid slice index: ${hi} > ${n[2]}`);
+  const max = n[2];
+  if (max !== undefined && max < hi) throw new FuncError(`invalid slice index: ${hi} > ${max}`);
   return bytes ? bytes.subarray(lo, hi).toString('utf8') : goList((v as unknown[]).slice(lo, hi));
 }
 
@@ -136,7 +137,7 @@ export const BUILTINS: FuncTable = {
   println: def(0, Infinity, (...a) => a.map((x) => formatV(fmtArg(x))).join(' ') + '\n'),
   printf: def(1, Infinity, (f, ...a) => sprintf(str(f), a.map(fmtArg))),
   urlquery: def(0, Infinity, (...a) => queryEscape(goSprint(a.map(fmtArg)))),
-  html: def(0, Infinity, (...a) => goSprint(a.map(fmtArg)).replace(/["'&<>\0]/g, (c) => HTML_ESC[c])),
+  html: def(0, Infinity, (...a) => goSprint(a.map(fmtArg)).replace(/["'&<>\0]/g, (c) => HTML_ESC[c] ?? c)),
   js: def(0, Infinity, (...a) => jsEscape(goSprint(a.map(fmtArg)))),
   eq: def(2, Infinity, (a, ...rest) => rest.some((b) => goEqual(a, b))),
   ne: def(2, 2, (a, b) => !goEqual(a, b)),

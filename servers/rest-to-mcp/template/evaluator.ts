@@ -184,16 +184,16 @@ class Executor {
   }
 
   private bindRangeVars(pipe: PipeNode, key: unknown, elem: unknown): void {
-    const d = pipe.decl;
-    if (d.length === 0) return;
+    const [first, second] = pipe.decl;
+    if (first === undefined) return;
     const assign = (name: string, value: unknown): void => {
       if (pipe.isAssign) this.setVar(pipe, name, value);
       else this.vars.push({ name, value });
     };
-    if (d.length === 1) assign(d[0], elem);
+    if (second === undefined) assign(first, elem);
     else {
-      assign(d[0], key);
-      assign(d[1], elem);
+      assign(first, key);
+      assign(second, elem);
     }
   }
 
@@ -217,9 +217,11 @@ class Executor {
   }
 
   private setVar(at: Positioned, name: string, value: unknown): void {
+    // Innermost binding wins, so search from the end; i stays in range.
     for (let i = this.vars.length - 1; i >= 0; i--) {
-      if (this.vars[i].name === name) {
-        this.vars[i].value = value;
+      const v = this.vars[i]!;
+      if (v.name === name) {
+        v.value = value;
         return;
       }
     }
@@ -227,7 +229,10 @@ class Executor {
   }
 
   private varValue(at: Positioned, name: string): unknown {
-    for (let i = this.vars.length - 1; i >= 0; i--) if (this.vars[i].name === name) return this.vars[i].value;
+    for (let i = this.vars.length - 1; i >= 0; i--) {
+      const v = this.vars[i]!; // innermost binding wins; i stays in range
+      if (v.name === name) return v.value;
+    }
     return this.fail(at, `undefined variable: ${name}`);
   }
 
@@ -243,16 +248,18 @@ class Executor {
     return value;
   }
 
-  private notAFunction(cmd: CommandNode, hasFinal: boolean): void {
-    if (cmd.args.length > 1 || hasFinal) this.fail(cmd, `can't give argument to non-function ${cmd.args[0].src}`);
+  private notAFunction(cmd: CommandNode, first: ArgNode, hasFinal: boolean): void {
+    if (cmd.args.length > 1 || hasFinal) this.fail(cmd, `can't give argument to non-function ${first.src}`);
   }
 
   private evalCommand(dot: unknown, cmd: CommandNode, hasFinal: boolean, final: unknown): unknown {
     this.tick(cmd);
     const first = cmd.args[0];
+    // The parser rejects empty commands; a hand-built tree gets Go's error instead of a TypeError.
+    if (first === undefined) return this.fail(cmd, 'empty command');
     if (first.kind === 'identifier') return this.call(dot, first, cmd.args.slice(1), hasFinal, final);
     if (first.kind === 'nil') this.fail(first, 'nil is not a command');
-    this.notAFunction(cmd, hasFinal);
+    this.notAFunction(cmd, first, hasFinal);
     return this.evalArg(dot, first);
   }
 
@@ -286,7 +293,8 @@ class Executor {
     if (total < 1) this.fail(fn, `wrong number of args for ${fn.name}: want at least 1 got 0`);
     let v: unknown;
     for (let i = 0; i < total; i++) {
-      v = i < argNodes.length ? this.evalArg(dot, argNodes[i]) : final;
+      const node = argNodes[i];
+      v = node !== undefined ? this.evalArg(dot, node) : final;
       if (isTrue(v) === (fn.name === 'or')) return v;
     }
     return v;

@@ -83,7 +83,7 @@ function splitOp(v: string): [string, string] {
   } else if (v.startsWith('==')) {
     v = v.slice(1);
     op = '=';
-  } else op = v[0];
+  } else op = v.slice(0, 1);
   return [op, trimWs(v.slice(size))];
 }
 

@@ -151,6 +151,7 @@ export function isModifier(name: string): boolean {
 
 /** Applies modifier `name` with its argument text to a value. */
 export function applyModifier(name: string, value: unknown, arg: string): ModResult {
-  if (value === undefined) return NONE;
-  return MODIFIERS[name](value, arg);
+  const mod = isModifier(name) ? MODIFIERS[name] : undefined;
+  if (value === undefined || mod === undefined) return NONE;
+  return mod(value, arg);
 }

@@ -52,7 +52,7 @@ function scanValue(s: string, i: number): number {
     return s.length;
   }
   let j = i;
-  while (j < s.length && !'.|,]}:'.includes(s[j])) j++;
+  while (j < s.length && !'.|,]}:'.includes(s.charAt(j))) j++;
   return j;
 }
 
@@ -86,7 +86,7 @@ function modifier(v: unknown, path: string, depth: number): R | null {
     else {
       end = 0;
       while (end < rest.length && rest[end] !== '|') {
-        end = '{["('.includes(rest[end]) ? scanValue(rest, end) : end + 1;
+        end = '{["('.includes(rest.charAt(end)) ? scanValue(rest, end) : end + 1;
       }
     }
     arg = rest.slice(0, end);

@@ -2,7 +2,7 @@
 // (including *), the common verbs, and Go's error notation (%!d(string=x),
 // %!v(MISSING), %!(EXTRA ...), %!(NOVERB), %!(BADWIDTH)).
 import { formatFloat, formatV, goQuote } from './go-format.js';
-import { timeString } from './go-time.js';
+import { isDigitAt, timeString } from './go-time.js';
 import { GoTime, JsonText, getKey, goTypeName, isIntNumber, isMap, sortedKeys } from './values.js';
 
 interface Spec {
@@ -30,7 +30,7 @@ function pad(s: string, f: Spec, zeroOk = true): string {
   if (n <= 0) return s;
   if (f.minus) return s + ' '.repeat(n);
   if (f.zero && zeroOk) {
-    const sign = /^[+\- ]/.test(s) ? s[0] : '';
+    const sign = /^[+\- ]/.test(s) ? s.charAt(0) : '';
     return sign + '0'.repeat(n) + s.slice(sign.length);
   }
   return ' '.repeat(n) + s;
@@ -139,7 +139,7 @@ function formatArg(v: unknown, verb: string, f: Spec, depth = 0): string {
 function parseNum(format: string, i: number): [number, number] | null {
   let j = i;
   let n = 0;
-  while (j < format.length && format[j] >= '0' && format[j] <= '9') {
+  while (isDigitAt(format, j)) {
     n = n * 10 + (format.charCodeAt(j) - 48);
     if (n > TOO_LARGE) n = TOO_LARGE + 1;
     j++;

@@ -1,6 +1,6 @@
 // Parsing times with Go layouts (time.ParseInLocation) and Go durations
 // (time.ParseDuration, Duration.String).
-import { parseLayout, instantFromWall } from './go-time.js';
+import { isDigitAt, parseLayout, instantFromWall } from './go-time.js';
 import { isValidZone } from './go-zone.js';
 import { GoTime } from './values.js';
 
@@ -18,15 +18,15 @@ class ParseFail extends Error {}
 /** Reads 1..max digits (exactly `min` at least) at `s[i]`. */
 function digits(s: string, i: number, min: number, max: number): [number, number] {
   let j = i;
-  while (j < s.length && j - i < max && s[j] >= '0' && s[j] <= '9') j++;
+  while (j - i < max && isDigitAt(s, j)) j++;
   if (j - i < min) throw new ParseFail();
   return [Number(s.slice(i, j)), j];
 }
 
 function lookupName(s: string, i: number, names: string[], len?: number): [number, number] {
   const lower = s.toLowerCase();
-  for (let k = 0; k < names.length; k++) {
-    const n = len ? names[k].slice(0, len) : names[k];
+  for (const [k, name] of names.entries()) {
+    const n = len ? name.slice(0, len) : name;
     if (lower.startsWith(n, i)) return [k, i + n.length];
   }
   throw new ParseFail();
@@ -60,9 +60,9 @@ function expect(s: string, i: number, lit: string): number {
 
 /** Optional fractional seconds following a seconds field, as Go accepts them. */
 function fraction(s: string, i: number, f: Fields): number {
-  if ((s[i] !== '.' && s[i] !== ',') || !(s[i + 1] >= '0' && s[i + 1] <= '9')) return i;
+  if ((s[i] !== '.' && s[i] !== ',') || !isDigitAt(s, i + 1)) return i;
   let j = i + 1;
-  while (s[j] >= '0' && s[j] <= '9') j++;
+  while (isDigitAt(s, j)) j++;
   f.ns = Math.round(Number('0.' + s.slice(i + 1, j)) * 1e9);
   return j;
 }
@@ -145,7 +145,7 @@ export function parseDuration(s: string): bigint | null {
   while (rest.length > 0) {
     const m = re.exec(rest);
     if (!m || (m[1] === '' && (m[2] === undefined || m[2] === ''))) return null;
-    const unit = Number(UNITS[m[3]]);
+    const unit = Number(UNITS[m[3]!]); // group 3 always participates; the regex only admits known units
     total += Number(m[1] || '0') * unit + (m[2] ? Number('0.' + m[2]) * unit : 0);
     rest = rest.slice(m[0].length);
   }

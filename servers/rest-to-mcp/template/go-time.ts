@@ -16,6 +16,21 @@ export type Chunk = string | { std: Std } | { frac: number; trim: boolean; sep: 
 const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const STD0X: Std[] = ['ZeroMonth', 'ZeroDay', 'ZeroHour12', 'ZeroMinute', 'ZeroSecond', 'Year'];
+
+/** Whether `s[i]` is an ASCII digit; false past the end (charCodeAt gives NaN there). */
+export function isDigitAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  return c >= 48 && c <= 57;
+}
+
+// wallClock yields month 1..12 and weekday 0..6, so these lookups are always in range.
+function monthName(month: number): string {
+  return LONG_MONTHS[month - 1]!;
+}
+
+function dayName(weekday: number): string {
+  return LONG_DAYS[weekday]!;
+}
 const TZ_PREFIXED: [string, Std][] = [
   ['070000', 'NumSecondsTz'], ['07:00:00', 'NumColonSecondsTZ'], ['0700', 'NumTZ'], ['07:00', 'NumColonTZ'], ['07', 'NumShortTZ'],
 ];
@@ -33,7 +48,7 @@ function stdAt(l: string, i: number): [Chunk, number] | null {
       return null;
     case '0': {
       const d = l.charCodeAt(i + 1) - 48;
-      if (d >= 1 && d <= 6) return [{ std: STD0X[d - 1] }, 2];
+      if (d >= 1 && d <= 6) return [{ std: STD0X[d - 1]! }, 2]; // STD0X has exactly six entries
       if (has('002')) return [{ std: 'ZeroYearDay' }, 3];
       return null;
     }
@@ -63,7 +78,7 @@ function stdAt(l: string, i: number): [Chunk, number] | null {
       if (d !== '0' && d !== '9') return null;
       let j = i + 1;
       while (l[j] === d) j++;
-      if (l[j] !== undefined && l[j] >= '0' && l[j] <= '9') return null;
+      if (isDigitAt(l, j)) return null;
       return [{ frac: j - i - 1, trim: d === '9', sep: c }, j - i];
     }
     default: return null;
@@ -117,12 +132,12 @@ function formatOffset(off: number, std: Std): string {
 
 function formatStd(std: Std, w: WallClock): string {
   switch (std) {
-    case 'LongMonth': return LONG_MONTHS[w.month - 1];
-    case 'Month': return LONG_MONTHS[w.month - 1].slice(0, 3);
+    case 'LongMonth': return monthName(w.month);
+    case 'Month': return monthName(w.month).slice(0, 3);
     case 'NumMonth': return String(w.month);
     case 'ZeroMonth': return pad(w.month, 2);
-    case 'LongWeekDay': return LONG_DAYS[w.weekday];
-    case 'WeekDay': return LONG_DAYS[w.weekday].slice(0, 3);
+    case 'LongWeekDay': return dayName(w.weekday);
+    case 'WeekDay': return dayName(w.weekday).slice(0, 3);
     case 'Day': return String(w.day);
     case 'UnderDay': return pad(w.day, 2, ' ');
     case 'ZeroDay': return pad(w.day, 2);

@@ -9,9 +9,10 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 function decodeEscape(s: string, i: number, quote: string): [string, number] | null {
   const c = s[i];
   if (c === undefined) return null;
-  if (c in SIMPLE_ESCAPES && Object.hasOwn(SIMPLE_ESCAPES, c)) {
+  const simple = Object.hasOwn(SIMPLE_ESCAPES, c) ? SIMPLE_ESCAPES[c] : undefined;
+  if (simple !== undefined) {
     if ((c === "'" || c === '"') && c !== quote) return null;
-    return [SIMPLE_ESCAPES[c], i + 1];
+    return [simple, i + 1];
   }
   const hexLen = c === 'x' ? 2 : c === 'u' ? 4 : c === 'U' ? 8 : 0;
   if (hexLen > 0) {
@@ -68,12 +69,18 @@ function validUnderscores(digits: string): boolean {
   return !digits.startsWith('_') && !digits.endsWith('_') && !digits.includes('__');
 }
 
+const PREFIXED_INTS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/^0[xX]_?([0-9a-fA-F_]+)$/, 16],
+  [/^0[oO]_?([0-7_]+)$/, 8],
+  [/^0[bB]_?([01_]+)$/, 2],
+];
+
 /** Parses integer syntax accepted by strconv.ParseInt(s, 0, 64); null when it is not one. */
 function parseGoInt(body: string): number | null {
-  let m: RegExpExecArray | null;
-  if ((m = /^0[xX]_?([0-9a-fA-F_]+)$/.exec(body))) return validUnderscores(m[1]) ? parseInt(m[1].replaceAll('_', ''), 16) : null;
-  if ((m = /^0[oO]_?([0-7_]+)$/.exec(body))) return validUnderscores(m[1]) ? parseInt(m[1].replaceAll('_', ''), 8) : null;
-  if ((m = /^0[bB]_?([01_]+)$/.exec(body))) return validUnderscores(m[1]) ? parseInt(m[1].replaceAll('_', ''), 2) : null;
+  for (const [re, radix] of PREFIXED_INTS) {
+    const digits = re.exec(body)?.[1];
+    if (digits !== undefined) return validUnderscores(digits) ? parseInt(digits.replaceAll('_', ''), radix) : null;
+  }
   if (/^0[0-7_]+$/.test(body)) return validUnderscores(body.slice(1)) ? parseInt(body.replaceAll('_', ''), 8) : null;
   if (/^[0-9][0-9_]*$/.test(body)) return validUnderscores(body) ? Number(body.replaceAll('_', '')) : null;
   return null;

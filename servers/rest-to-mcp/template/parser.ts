@@ -38,14 +38,24 @@ class Parser {
     this.fail(token, `unexpected ${describe(token)} in ${context}`);
   }
 
+  // lex() always ends the stream with an eof token, so the array is never empty.
+  private eof(): Token {
+    return this.tokens[this.tokens.length - 1]!;
+  }
+
   private next(): Token {
-    const t = this.tokens[this.i] ?? this.tokens[this.tokens.length - 1];
+    const t = this.tokens[this.i] ?? this.eof();
     if (this.i < this.tokens.length) this.i++;
     return t;
   }
 
   private peek(): Token {
-    return this.tokens[this.i] ?? this.tokens[this.tokens.length - 1];
+    return this.tokens[this.i] ?? this.eof();
+  }
+
+  /** The token next() returned most recently. */
+  private previous(): Token {
+    return this.tokens[this.i - 1] ?? this.eof();
   }
 
   private nextNonSpace(): Token {
@@ -87,7 +97,7 @@ class Parser {
         this.i = save;
       }
       const n = this.textOrAction();
-      if (n === 'end' || n === 'else') this.fail(this.tokens[this.i - 1], `unexpected {{${n}}}`);
+      if (n === 'end' || n === 'else') this.fail(this.previous(), `unexpected {{${n}}}`);
       if (n) root.push(n);
     }
   }
@@ -124,7 +134,7 @@ class Parser {
       const t = this.peek();
       if (t.type === 'eof') return { list, end: { type: 'eof', token: t } };
       const n = this.textOrAction();
-      if (n === 'end' || n === 'else') return { list, end: { type: n, token: this.tokens[this.i - 1] } };
+      if (n === 'end' || n === 'else') return { list, end: { type: n, token: this.previous() } };
       if (n) list.push(n);
     }
   }
@@ -285,8 +295,9 @@ class Parser {
 
   private checkPipeline(pipe: PipeNode, context: string, at: Token): void {
     if (pipe.cmds.length === 0) this.fail(at, `missing value for ${context}`);
-    for (let k = 1; k < pipe.cmds.length; k++) {
-      const kind = pipe.cmds[k].args[0].kind;
+    for (const [k, cmd] of pipe.cmds.entries()) {
+      if (k === 0) continue; // only later stages receive the previous result
+      const kind = cmd.args[0]?.kind;
       if (kind === 'bool' || kind === 'dot' || kind === 'nil' || kind === 'number' || kind === 'string') {
         this.fail(at, `non executable command in pipeline stage ${k + 1}`);
       }
@@ -362,7 +373,7 @@ class Parser {
     this.enter(t);
     const pipe = this.pipeline('parenthesized pipeline', 'rightParen');
     this.depth--;
-    const close = this.tokens[this.i - 1];
+    const close = this.previous();
     return { kind: 'pipe', pos: t.pos, src: this.source.slice(t.pos, close.pos + 1), pipe };
   }
 

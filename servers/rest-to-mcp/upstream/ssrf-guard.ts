@@ -41,7 +41,7 @@ export function createEgressPolicy(allowHosts: readonly string[], overrideTarget
   const names = new Set<string>();
   const suffixes: string[] = [];
   for (const entry of allowHosts) {
-    const [addr, bits] = entry.split('/');
+    const [addr = '', bits] = entry.split('/');
     const family = isIP(addr);
     if (family !== 0) {
       const type = family === 4 ? 'ipv4' : 'ipv6';
@@ -83,8 +83,11 @@ export function guardedLookup(policy: EgressPolicy): LookupFunction {
         const reason = policy.refuseAddress(a.address);
         if (reason !== undefined) return callback(new EgressRefusedError(`${hostname} resolves to ${reason}`), []);
       }
-      if (options.all) callback(null, addresses);
-      else callback(null, addresses[0].address, addresses[0].family);
+      if (options.all) return callback(null, addresses);
+      const [first] = addresses;
+      // An empty answer must fail the connect, not throw from inside the DNS callback.
+      if (first === undefined) return callback(Object.assign(new Error(`${hostname} resolved to no address`), { code: 'ENOTFOUND' }), '', 0);
+      callback(null, first.address, first.family);
     });
   };
 }

@@ -31,7 +31,7 @@ describe('parse-time rules (TestRestToolValidation, higress-mcp.md §2.2)', () =
   });
 
   it('accepts prependBody with appendBody and no body', () => {
-    expect(compile(oneTool({ requestTemplate: { url: URL }, responseTemplate: { prependBody: 'a', appendBody: 'b' } })).tools[0].prependBody).toBe('a');
+    expect(compile(oneTool({ requestTemplate: { url: URL }, responseTemplate: { prependBody: 'a', appendBody: 'b' } })).tools[0]!.prependBody).toBe('a');
   });
 
   it.each([
@@ -57,7 +57,7 @@ describe('parse-time rules (TestRestToolValidation, higress-mcp.md §2.2)', () =
 
   it('loads duplicate arg names and type aliases (published configs have both) with warnings', () => {
     const config = compile(oneTool({ args: [{ name: 'a' }, { name: 't', type: 'int' }, { name: 'a', type: 'integer' }], requestTemplate: { url: URL } }));
-    expect(config.tools[0].args.map((a) => [a.name, a.type])).toEqual([['t', 'integer'], ['a', 'integer']]);
+    expect(config.tools[0]!.args.map((a) => [a.name, a.type])).toEqual([['t', 'integer'], ['a', 'integer']]);
     expect(config.warnings).toHaveLength(2);
   });
 });
@@ -78,7 +78,7 @@ describe('loading', () => {
       expect(loaded.ok).toBe(true);
       if (!loaded.ok) return;
       expect(Object.isFrozen(loaded.value.tools[0])).toBe(true);
-      expect(loaded.value.tools[0].request?.method).toBe('GET');
+      expect(loaded.value.tools[0]!.request?.method).toBe('GET');
       expect(parse(exportConfig(loaded.value))).toEqual(doc);
       expect(JSON.parse(exportConfig(loaded.value, 'json'))).toEqual(doc);
       const missing = await loadRestConfigFile(join(dir, 'missing.yaml'));

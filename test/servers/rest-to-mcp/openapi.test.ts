@@ -97,7 +97,7 @@ describe('OpenAPI → REST-to-MCP (higress-mcp.md §6.2)', () => {
     pair = await connectPair(createRestMcpServer(loaded.value, { originOverrides: { 'https://orders.example.com': upstream.url } }));
     const result = await pair.call('get_orders_orderId', { orderId: 'o-9', 'X-Trace': 'tr-1' });
     expect(result.structuredContent).toEqual({ id: 'o-9' });
-    const req = upstream.requests[0];
+    const req = upstream.requests[0]!;
     expect([req.method, req.url, req.headers['x-api-key'], req.headers['x-trace']]).toEqual(['GET', '/orders/o-9', 'default-key', 'tr-1']);
   });
 });

@@ -18,7 +18,7 @@ async function callOnce(doc: Record<string, unknown>, args: Record<string, unkno
   const result = await pair.call('t', args, opts.meta);
   expect(result.isError, JSON.stringify(result)).toBeFalsy();
   expect(upstream.requests).toHaveLength(1);
-  return upstream.requests[0];
+  return upstream.requests[0]!;
 }
 
 describe('argument positions (higress-mcp.md §2.4 step 4)', () => {

@@ -40,7 +40,7 @@ describe('tools/list (TestRestMCPServerBasicFlow, TestInputSchemaWithComplexType
       ['get_weather', 'Current weather for a city'],
       ['now', 'Direct response'],
     ]);
-    expect(tools[0].inputSchema).toEqual({
+    expect(tools[0]!.inputSchema).toEqual({
       type: 'object',
       properties: {
         city: { type: 'string', description: 'City name' },
@@ -51,7 +51,7 @@ describe('tools/list (TestRestMCPServerBasicFlow, TestInputSchemaWithComplexType
       required: ['city'],
       additionalProperties: false,
     });
-    expect(tools[0].annotations).toMatchObject({ readOnlyHint: true, openWorldHint: true });
+    expect(tools[0]!.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: true });
   });
 
   it.each([
@@ -79,7 +79,7 @@ describe('tools/call (TestRestMCPServerToolsCall, TestRestToolConfig)', () => {
     const result = await pair.call('get_weather', { city: 'Suzhou' });
     expect(result.isError).toBeFalsy();
     expect(textOf(result)).toBe('sunny 21.5 in Suzhou');
-    expect(upstream.requests[0].url).toBe('/data/2.5/weather?city=Suzhou&units=metric');
+    expect(upstream.requests[0]!.url).toBe('/data/2.5/weather?city=Suzhou&units=metric');
   });
 
   it('renders .args empty in a response template in Higress mode (§8 quirk 4)', async () => {
@@ -118,7 +118,7 @@ describe('tools/call (TestRestMCPServerToolsCall, TestRestToolConfig)', () => {
     const doc = oneTool({ requestTemplate: { url: `${API}/o`, method: 'GET' }, responseTemplate: { body: 'order {{.id}}' }, outputSchema: { type: 'object', properties: { id: { type: 'string' } } } });
     pair = await serve(doc, { originOverrides: { [API]: upstream.url } });
     const tools = await pair.client.listTools();
-    expect(tools.tools[0].outputSchema).toEqual({ type: 'object', properties: { id: { type: 'string' } } });
+    expect(tools.tools[0]!.outputSchema).toEqual({ type: 'object', properties: { id: { type: 'string' } } });
     const result = await pair.call('t', {});
     expect(result.structuredContent).toEqual({ id: 'o-1', extra: 2 });
     expect(textOf(result)).toBe('order o-1');
@@ -169,7 +169,7 @@ describe('strict vs Higress-compatible arguments (§2.3, §8 quirk 3)', () => {
     pair = await serve(doc('higress'), { originOverrides: { [API]: upstream.url } });
     const result = await pair.call('t', args);
     expect(result.isError).toBeFalsy();
-    expect(upstream.requests[0].url).toBe(url);
+    expect(upstream.requests[0]!.url).toBe(url);
   });
 });
 

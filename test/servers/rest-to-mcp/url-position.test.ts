@@ -39,7 +39,7 @@ describe('requestTemplate.url: an argument fills its slot only', () => {
   ])('query value: %s', async (_n, value) => {
     const { target, isError, text } = await callWith(`${API}/search?q={{.args.v}}&limit=5&key={{.config.key}}`, value);
     expect(isError, text).toBe(false);
-    const got = new URLSearchParams(target.requests[0].url.split('?')[1]);
+    const got = new URLSearchParams(target.requests[0]!.url.split('?')[1]);
     expect([...got.keys()].sort()).toEqual(['key', 'limit', 'q']);
     expect(got.get('q')).toBe(value);
     expect(got.get('limit')).toBe('5');
@@ -49,17 +49,17 @@ describe('requestTemplate.url: an argument fills its slot only', () => {
   it('query key: a value cannot add a second key', async () => {
     const { target, isError, text } = await callWith(`${API}/s?{{.args.v}}=1`, 'a&admin');
     expect(isError, text).toBe(false);
-    const got = new URLSearchParams(target.requests[0].url.split('?')[1]);
+    const got = new URLSearchParams(target.requests[0]!.url.split('?')[1]);
     expect([...got.entries()]).toEqual([['a&admin', '1']]);
   });
 
   it.each([['a/b'], ['a?x=1'], ['a#b'], ['a%2Fb']])('path: %s stays one segment', async (value) => {
     const { target, isError, text } = await callWith(`${API}/items/{{.args.v}}/detail`, value);
     expect(isError, text).toBe(false);
-    const url = new URL(target.requests[0].url, 'http://x');
+    const url = new URL(target.requests[0]!.url, 'http://x');
     const segments = url.pathname.split('/').slice(1);
     expect(segments).toHaveLength(3);
-    expect(decodeURIComponent(segments[1])).toBe(value);
+    expect(decodeURIComponent(segments[1]!)).toBe(value);
     expect(url.search).toBe('');
   });
 
@@ -76,7 +76,7 @@ describe('requestTemplate.url: an argument fills its slot only', () => {
     pair = await serve(doc, { originOverrides: { [API]: target.url } });
     const result = await pair.call('t', { id: 'a/../b?admin=1' });
     expect(result.isError, textOf(result)).toBeFalsy();
-    const url = new URL(target.requests[0].url, 'http://x');
+    const url = new URL(target.requests[0]!.url, 'http://x');
     expect(url.pathname.split('/').slice(1).map(decodeURIComponent)).toEqual(['docs', 'a/../b?admin=1', 'raw']);
     expect(url.search).toBe('');
   });
@@ -102,7 +102,7 @@ describe('requestTemplate.url: the host stays the operator\'s', () => {
   it('a value that is a label under a named domain keeps the credentials (e2b-style sandbox hosts)', async () => {
     const { target, isError, text } = await callWith('https://49999-{{.args.v}}.example.com/execute', 'sbx42');
     expect(isError, text).toBe(false);
-    expect(target.requests[0].headers['x-api-key']).toBe('operator-secret');
+    expect(target.requests[0]!.headers['x-api-key']).toBe('operator-secret');
   });
 
   it('a host the client picks wholly gets no credentials on the first hop', async () => {
@@ -110,7 +110,7 @@ describe('requestTemplate.url: the host stays the operator\'s', () => {
     const { isError, text } = await callWith(`http://{{.args.v}}:${attacker.port}/collect`, 'localhost', { allowHosts: ['localhost'] });
     expect(isError, text).toBe(false);
     expect(attacker.requests).toHaveLength(1);
-    expect(attacker.requests[0].headers['x-api-key']).toBeUndefined();
+    expect(attacker.requests[0]!.headers['x-api-key']).toBeUndefined();
   });
 
   it('an argument cannot supply the scheme', async () => {
@@ -128,7 +128,7 @@ describe('requestTemplate.url: the host stays the operator\'s', () => {
     pair = await serve(doc, { originOverrides: { [API]: target.url } });
     const result = await pair.call('t', { v: 'one' });
     expect(result.isError, textOf(result)).toBeFalsy();
-    expect(target.requests[0].url).toBe('/get/one');
+    expect(target.requests[0]!.url).toBe('/get/one');
   });
 });
 

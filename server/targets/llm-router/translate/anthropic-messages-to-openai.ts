@@ -44,8 +44,8 @@ function blockToPart(block: AnthropicContentBlock, param: string): OpenAiContent
 function toolResultText(block: AnthropicToolResultBlock, param: string, images: OpenAiContentPart[]): string {
   if (typeof block.content === 'string') return block.content;
   let text = '';
-  for (let k = 0; k < (block.content?.length ?? 0); k++) {
-    const part = blockToPart(block.content![k], `${param}.content[${k}]`);
+  for (const [k, item] of (block.content ?? []).entries()) {
+    const part = blockToPart(item, `${param}.content[${k}]`);
     // OpenAI tool messages are text-only; images in a result ride along in the user turn that follows.
     if (part?.type === 'text') text += text === '' ? part.text : `\n${part.text}`;
     else if (part !== null) images.push(part);
@@ -67,9 +67,10 @@ function userMessages(blocks: AnthropicContentBlock[], param: string, out: OpenA
       if (part !== null) parts.push(part);
     }
   }
-  if (parts.length === 0) return;
-  const onlyText = parts.length === 1 && parts[0].type === 'text';
-  out.push({ role: 'user', content: onlyText ? (parts[0] as { text: string }).text : parts });
+  const [first] = parts;
+  if (first === undefined) return;
+  const onlyText = parts.length === 1 && first.type === 'text';
+  out.push({ role: 'user', content: onlyText ? first.text : parts });
 }
 
 function assistantMessage(blocks: AnthropicContentBlock[], param: string, names: Map<string, string>): OpenAiMessage {

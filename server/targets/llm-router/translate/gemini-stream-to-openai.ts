@@ -56,7 +56,7 @@ export class GeminiToOpenAiStream extends OpenAiChunkStream<GeminiResponse & { e
       const state = this.choice(0);
       if (!state.finished) this.finishChoice(0, state, 'content_filter');
     }
-    for (let i = 0; i < candidates.length; i++) this.candidate(candidates[i].index ?? i, candidates[i]);
+    for (const [i, cand] of candidates.entries()) this.candidate(cand.index ?? i, cand);
   }
 
   /** Upstream EOF: clean only if every candidate reported a finishReason. */

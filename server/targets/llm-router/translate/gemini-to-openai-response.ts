@@ -21,8 +21,7 @@ export function geminiToOpenAiResponse(
   if (!isObject(res)) throw badUpstreamBody('upstream Gemini response is not an object');
   const choices: OpenAiChoice[] = [];
   const candidates = Array.isArray(res.candidates) ? res.candidates : [];
-  for (let i = 0; i < candidates.length; i++) {
-    const cand = candidates[i];
+  for (const [i, cand] of candidates.entries()) {
     const parts = readGeminiParts(cand.content?.parts);
     const message: OpenAiResponseMessage = { role: 'assistant', content: parts.text, refusal: null };
     if (parts.toolCalls !== null) message.tool_calls = parts.toolCalls;

@@ -12,7 +12,8 @@ const DATA_URL = /^data:([^;,]+)(?:;[^,]*)?;base64,/;
 export function parseDataUrl(url: string): DataUrl | null {
   const m = DATA_URL.exec(url);
   if (m === null) return null;
-  return { mimeType: m[1], data: url.slice(m[0].length) };
+  // Group 1 always participates when the regex matches.
+  return { mimeType: m[1]!, data: url.slice(m[0].length) };
 }
 
 /** Builds a base64 data URL. */
@@ -31,7 +32,7 @@ const EXT_MIME: Readonly<Record<string, string>> = {
 
 /** Guesses a MIME type from a URL's extension (Gemini `fileData` needs one); defaults to `image/jpeg`. */
 export function guessMimeType(url: string): string {
-  const path = url.split(/[?#]/, 1)[0];
+  const [path = ''] = url.split(/[?#]/, 1);
   const dot = path.lastIndexOf('.');
   return (dot >= 0 && EXT_MIME[path.slice(dot + 1).toLowerCase()]) || 'image/jpeg';
 }

@@ -105,6 +105,6 @@ function pushToolResult(out: AnthropicMessage[], block: AnthropicToolResultBlock
   }
   const blocks = last.content as AnthropicContentBlock[];
   let at = 0;
-  while (at < blocks.length && blocks[at].type === 'tool_result') at++;
+  while (at < blocks.length && blocks[at]?.type === 'tool_result') at++;
   blocks.splice(at, 0, block);
 }

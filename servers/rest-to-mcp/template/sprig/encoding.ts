@@ -28,7 +28,7 @@ function base32Decode(s: string): string {
   let value = 0;
   const out: number[] = [];
   for (let i = 0; i < clean.length; i++) {
-    const idx = B32.indexOf(clean[i]);
+    const idx = B32.indexOf(clean.charAt(i));
     if (idx < 0) return `illegal base32 data at input byte ${i}`;
     value = (value << 5) | idx;
     bits += 5;

@@ -34,10 +34,12 @@ function until(start: number, stop: number, step: number): number[] {
 /** `seq` like GNU seq: 1, 2 or 3 arguments (last, first last, first step last). */
 function seq(...params: unknown[]): string {
   const n = params.map(toInt64);
+  // def(1, 3, seq) guarantees 1..3 arguments, so the defaults below are never used.
+  const [a = 0, b = 0, c = 0] = n;
   let [first, step, last] = [1, 1, 0];
-  if (n.length === 1) last = n[0];
-  else if (n.length === 2) [first, last] = n;
-  else [first, step, last] = n;
+  if (n.length === 1) last = a;
+  else if (n.length === 2) [first, last] = [a, b];
+  else [first, step, last] = [a, b, c];
   if (step === 0) return '';
   if (first > last && n.length < 3) step = -1;
   const count = Math.floor((last - first) / step) + 1;

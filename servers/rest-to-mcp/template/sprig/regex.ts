@@ -38,14 +38,15 @@ function renameDuplicateGroups(pattern: string): { source: string; aliases: Map<
     }
     const named = /^\(\?P?<([A-Za-z0-9_]+)>/.exec(pattern.slice(i, i + 300));
     if (named) {
-      let name = named[1];
+      const original = named[1]!; // group 1 always participates
+      let name = original;
       if (seen.has(name)) {
         const alias = `agate_dup${aliases.size}_${name}`;
         aliases.set(alias, name);
         name = alias;
       }
       seen.add(name);
-      out += named[0].replace(named[1], name);
+      out += named[0].replace(original, name);
       i += named[0].length;
       continue;
     }
@@ -98,9 +99,12 @@ function compileGoRegex(pattern: string): GoRegexp {
  * [start, end, group1Start, group1End, ...] with -1 for a group that did not take part;
  * an empty match right after the previous match is not reported (regexp.go allMatches).
  */
-function findAll(re: RE2JS, s: string, n: number): number[][] {
+/** Submatch offsets: [start, end] of the whole match, then a pair per group (-1 when it did not take part). */
+type MatchIndex = [number, number, ...number[]];
+
+function findAll(re: RE2JS, s: string, n: number): MatchIndex[] {
   if (n === 0) return [];
-  return (re.re2().findAllSubmatchIndex(s, n < 0 ? s.length + 1 : n) as number[][] | null) ?? [];
+  return (re.re2().findAllSubmatchIndex(s, n < 0 ? s.length + 1 : n) as MatchIndex[] | null) ?? [];
 }
 
 /** Go's Regexp.expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; a malformed `$` stays literal. */
@@ -122,16 +126,20 @@ function expand(template: string, src: string, m: number[], names: string[]): st
       continue;
     }
     rest = rest.slice(ref[0].length);
-    out += groupText(ref[1] ?? ref[2], src, m, names);
+    out += groupText((ref[1] ?? ref[2])!, src, m, names); // exactly one alternative matched
   }
   return out + rest;
 }
 
 /** The text of group `name` (a number without leading zeros, or a name) in match `m`, '' when absent. */
 function groupText(name: string, src: string, m: number[], names: string[]): string {
-  const at = (i: number): string => (2 * i + 1 < m.length && m[2 * i] >= 0 ? src.slice(m[2 * i], m[2 * i + 1]) : '');
+  const start = (i: number): number => m[2 * i] ?? -1;
+  const at = (i: number): string => {
+    const end = m[2 * i + 1];
+    return end !== undefined && start(i) >= 0 ? src.slice(start(i), end) : '';
+  };
   if (/^(?:0|[1-9][0-9]{0,8})$/.test(name)) return at(Number(name));
-  for (let i = 0; i < names.length; i++) if (names[i] === name && m[2 * i] >= 0) return at(i);
+  for (const [i, n] of names.entries()) if (n === name && start(i) >= 0) return at(i);
   return '';
 }
 

@@ -19,8 +19,9 @@ function trimSet(s: string, cutset: string): string {
   const chars = [...s];
   let a = 0;
   let b = chars.length;
-  while (a < b && set.has(chars[a])) a++;
-  while (b > a && set.has(chars[b - 1])) b--;
+  // Both indexes stay within [0, chars.length) inside the loop guards.
+  while (a < b && set.has(chars[a]!)) a++;
+  while (b > a && set.has(chars[b - 1]!)) b--;
   return chars.slice(a, b).join('');
 }
 
@@ -129,6 +130,6 @@ export const STRING_FUNCS: FuncTable = {
   sortAlpha: def(1, 1, (v) => goList(strslice(v).sort(compareStrings))),
   snakecase: def(1, 1, (s) => str(s).replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[\s-]+/g, '_').toLowerCase()),
   kebabcase: def(1, 1, (s) => str(s).replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[\s_]+/g, '-').toLowerCase()),
-  camelcase: def(1, 1, (s) => str(s).split(/[_\s-]+/).map((w) => (w ? w[0].toUpperCase() + w.slice(1) : '')).join('')),
+  camelcase: def(1, 1, (s) => str(s).split(/[_\s-]+/).map((w) => (w ? w.charAt(0).toUpperCase() + w.slice(1) : '')).join('')),
   swapcase: def(1, 1, (s) => [...str(s)].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('')),
 };

@@ -75,7 +75,7 @@ describe('MCP bad input over raw HTTP', () => {
     const [message] = await rpcMessages(res);
     expect(message).toMatchObject({ id: (body as { id: unknown }).id === 19 ? null : (body as { id: unknown }).id, error: { code } });
     // The wire message is the plain text: SDK clients add their own "MCP error <code>: " on receipt.
-    expect(message.error.message).not.toMatch(/^MCP error/);
+    expect(message!.error.message).not.toMatch(/^MCP error/);
   });
 
   it('rejects a request before initialize without creating a session (19)', async () => {

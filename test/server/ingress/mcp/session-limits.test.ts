@@ -39,8 +39,8 @@ describe('MCP session caps', () => {
     expect((await other.listTools()).tools.map((t) => t.name)).toEqual(['get_current_time']);
     await other.close();
     // The capped client's existing sessions still work, and ending one frees a slot.
-    expect((await rawPost(url, LIST, { ...from('198.51.100.7'), 'mcp-session-id': mine[0].sessionId })).status).toBe(200);
-    await fetch(url, { method: 'DELETE', headers: { ...from('198.51.100.7'), 'mcp-session-id': mine[0].sessionId } });
+    expect((await rawPost(url, LIST, { ...from('198.51.100.7'), 'mcp-session-id': mine[0]!.sessionId })).status).toBe(200);
+    await fetch(url, { method: 'DELETE', headers: { ...from('198.51.100.7'), 'mcp-session-id': mine[0]!.sessionId } });
     expect((await rawInitialize(url, '2025-06-18', from('198.51.100.7'))).status).toBe(200);
   });
 

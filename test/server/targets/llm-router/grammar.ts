@@ -21,8 +21,8 @@ function fail(message: string): never {
   throw new Error(`stream grammar: ${message}`);
 }
 
-function applyToolDeltas(chunk: OpenAiChunk, out: AssembledOpenAi): void {
-  for (const tc of chunk.choices[0].delta.tool_calls ?? []) {
+function applyToolDeltas(delta: OpenAiChunk['choices'][number]['delta'], out: AssembledOpenAi): void {
+  for (const tc of delta.tool_calls ?? []) {
     const existing = out.toolCalls[tc.index];
     if (existing === undefined) {
       if (tc.index !== out.toolCalls.length) fail(`tool index ${tc.index} skips ahead of ${out.toolCalls.length}`);
@@ -38,24 +38,25 @@ function applyToolDeltas(chunk: OpenAiChunk, out: AssembledOpenAi): void {
 /** Checks role-first, one finish_reason, usage chunk last, and tool-call fragment rules. */
 export function assembleOpenAi(chunks: OpenAiChunk[]): AssembledOpenAi {
   const out: AssembledOpenAi = { content: '', reasoning: '', toolCalls: [], finishReason: '', usage: null };
-  if (chunks.length === 0) fail('no chunks');
-  if (chunks[0].choices[0]?.delta.role !== 'assistant') fail('first chunk does not carry role assistant');
+  const [first] = chunks;
+  if (first === undefined) fail('no chunks');
+  if (first.choices[0]?.delta.role !== 'assistant') fail('first chunk does not carry role assistant');
   const ids = new Set(chunks.map((c) => c.id));
   if (ids.size !== 1) fail(`chunk ids differ: ${[...ids].join(', ')}`);
-  for (let i = 0; i < chunks.length; i++) {
-    const chunk = chunks[i];
+  for (const [i, chunk] of chunks.entries()) {
     if (chunk.object !== 'chat.completion.chunk') fail(`chunk ${i} has object ${chunk.object}`);
-    if (chunk.choices.length === 0) {
+    const [choice] = chunk.choices;
+    if (choice === undefined) {
       if (i !== chunks.length - 1 || !chunk.usage) fail(`choice-less chunk ${i} is not a final usage chunk`);
       out.usage = chunk.usage;
       continue;
     }
     if (out.finishReason !== '') fail(`chunk ${i} with choices after finish_reason`);
-    if (i > 0 && chunk.choices[0].delta.role !== undefined) fail(`role repeated in chunk ${i}`);
-    const { delta, finish_reason: finish } = chunk.choices[0];
+    if (i > 0 && choice.delta.role !== undefined) fail(`role repeated in chunk ${i}`);
+    const { delta, finish_reason: finish } = choice;
     out.content += delta.content ?? '';
     out.reasoning += delta.reasoning_content ?? '';
-    applyToolDeltas(chunk, out);
+    applyToolDeltas(delta, out);
     if (finish !== null) out.finishReason = finish;
   }
   if (out.finishReason === '') fail('no finish_reason');

@@ -89,7 +89,7 @@ describe('property: arbitrary JSON never breaks the contract', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), fc.nat({ max: TEMPLATES.length - 1 }), (data, i) => {
         try {
-          const out = compiled[i].render(data);
+          const out = compiled[i]!.render(data);
           return typeof out === 'string';
         } catch (e) {
           // Internal errors are wrapped too, but would mean a bug in the engine.
@@ -103,7 +103,7 @@ describe('property: arbitrary JSON never breaks the contract', () => {
   it('renders JSON objects with the expected keys without failing for the field templates', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 })), (data) => {
-        const out = compiled[1].render(data);
+        const out = compiled[1]!.render(data);
         const keys = Object.keys(data);
         return keys.length === 0 ? out === 'none' : keys.every((k) => out.includes(`${k}=`));
       }),

@@ -27,7 +27,7 @@ describe('AnthropicToOpenAiStream', () => {
     const msg = assembleOpenAi(rec.items);
     expect(msg.content).toBe('Hello, wörld 👋 你好');
     expect(msg.finishReason).toBe('stop');
-    expect(rec.items[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
+    expect(rec.items[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
     expect(rec.items.every((c) => c.model === 'claude-alias' && c.id === 'msg_01XFDUDYJgAACzvnptvVoYEL')).toBe(true);
     expect(rec.log.at(-1)).toEqual({ kind: 'done' });
     expect(rec.doneCount).toBe(1);
@@ -85,15 +85,15 @@ describe('AnthropicToOpenAiStream', () => {
     expect(rec.doneCount).toBe(0);
     expect(rec.errors).toEqual([{ error: { message: 'Overloaded', type: 'server_error', code: 'overloaded', param: null } }]);
     expect(rec.log.at(-1)?.kind).toBe('error');
-    expect(rec.items.map((c) => c.choices[0].delta.content ?? '').join('')).toBe('Partial');
-    expect(rec.items.some((c) => c.choices[0].finish_reason !== null)).toBe(false);
+    expect(rec.items.map((c) => c.choices[0]!.delta.content ?? '').join('')).toBe('Partial');
+    expect(rec.items.some((c) => c.choices[0]!.finish_reason !== null)).toBe(false);
   });
 
   it('reports a stream cut before message_stop as an error, not a clean end', () => {
     const { rec, tr } = run(ANTHROPIC_TRUNCATED_STREAM);
     expect(rec.doneCount).toBe(0);
     expect(rec.errors).toHaveLength(1);
-    expect(rec.errors[0].error.code).toBe('upstream_stream_truncated');
+    expect(rec.errors[0]!.error.code).toBe('upstream_stream_truncated');
     expect(rec.items.some((c) => c.choices[0]?.finish_reason)).toBe(false);
     expect(tr.finished).toBe(true);
     // message_start's output_tokens:1 is a placeholder; without message_delta nothing was counted yet.
@@ -118,7 +118,7 @@ describe('AnthropicToOpenAiStream', () => {
     tr.push({ data: '{"type":"message_stop"}' });
     tr.end();
     expect(rec.errors).toHaveLength(1);
-    expect(rec.errors[0].error.code).toBe('upstream_protocol_error');
+    expect(rec.errors[0]!.error.code).toBe('upstream_protocol_error');
     expect(rec.items).toEqual([]);
     expect(rec.doneCount).toBe(0);
   });

@@ -142,7 +142,7 @@ describe('anthropicToOpenAiRequest', () => {
         ],
       }),
     );
-    expect(request.messages[0].content).toEqual([
+    expect(request.messages[0]!.content).toEqual([
       { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBE', filename: 'r.pdf' } },
       { type: 'text', text: 'plain' },
     ]);

@@ -30,7 +30,7 @@ describe('anthropicToOpenAiResponse', () => {
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hi there', refusal: null }, finish_reason: 'stop', logprobs: null }],
       usage: { prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 },
     });
-    expect(out.choices[0].message.tool_calls).toBeUndefined();
+    expect(out.choices[0]!.message.tool_calls).toBeUndefined();
   });
 
   it('translates thinking to reasoning_content and tool_use to tool_calls with null content', () => {

@@ -55,12 +55,12 @@ describe('geminiToOpenAiResponse', () => {
         },
       ],
     });
-    const msg = out.choices[0].message;
-    expect(out.choices[0].finish_reason).toBe('tool_calls');
+    const msg = out.choices[0]!.message;
+    expect(out.choices[0]!.finish_reason).toBe('tool_calls');
     expect(msg.content).toBeNull();
     expect(msg.tool_calls?.[0]).toEqual({ id: 'fc-1', type: 'function', function: { name: 'f', arguments: '{"a":1}' }, extra_content: { google: { thought_signature: 'sig' } } });
     expect(msg.tool_calls?.[1]).toMatchObject({ type: 'function', function: { name: 'g', arguments: '{}' } });
-    expect(msg.tool_calls?.[1].id).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(msg.tool_calls?.[1]?.id).toMatch(/^call_[0-9a-f]{24}$/);
   });
 
   it.each([
@@ -75,7 +75,7 @@ describe('geminiToOpenAiResponse', () => {
     ['MALFORMED_FUNCTION_CALL', 'stop'],
   ])('maps finishReason %s to %s', (reason, finish) => {
     const out = geminiToOpenAiResponse({ candidates: [{ content: { parts: [{ text: 'x' }] }, finishReason: reason }] });
-    expect(out.choices[0].finish_reason).toBe(finish);
+    expect(out.choices[0]!.finish_reason).toBe(finish);
   });
 
   it('turns a blocked prompt (no candidates) into one content_filter choice', () => {
@@ -127,7 +127,7 @@ describe('GeminiToOpenAiStream', () => {
       ['get_time', { tz: 'CET' }],
     ]);
     const first = rec.items.find((c) => c.choices[0]?.delta.tool_calls)!;
-    expect(first.choices[0].delta.tool_calls?.[0].extra_content).toEqual({ google: { thought_signature: 'c2lnLTE=' } });
+    expect(first.choices[0]!.delta.tool_calls?.[0]?.extra_content).toEqual({ google: { thought_signature: 'c2lnLTE=' } });
   });
 
   it.each([
@@ -162,7 +162,7 @@ describe('GeminiToOpenAiStream', () => {
   it('reports a stream cut before finishReason as an error', () => {
     const { rec } = run(GEMINI_TRUNCATED_STREAM);
     expect(rec.doneCount).toBe(0);
-    expect(rec.errors[0].error.code).toBe('upstream_stream_truncated');
+    expect(rec.errors[0]!.error.code).toBe('upstream_stream_truncated');
   });
 
   it('reports an error object in the stream with its Google status as the code', () => {

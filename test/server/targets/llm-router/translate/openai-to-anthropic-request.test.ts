@@ -96,7 +96,7 @@ describe('openAiToAnthropicRequest', () => {
         ],
       }),
     );
-    expect(out.messages[0].content).toEqual([
+    expect(out.messages[0]!.content).toEqual([
       { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
       { type: 'image', source: { type: 'url', url: 'https://example.com/a.jpg' } },
       { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, title: 'a.pdf' },

@@ -72,7 +72,7 @@ describe('openAiToAnthropicResponse', () => {
     ['tool_calls', 'tool_use'],
     ['stop', 'end_turn'],
   ] as const)('maps finish_reason %s to stop_reason %s', (finish, stop) => {
-    const out = openAiToAnthropicResponse({ ...BASE, choices: [{ ...BASE.choices[0], finish_reason: finish }] });
+    const out = openAiToAnthropicResponse({ ...BASE, choices: [{ ...BASE.choices[0]!, finish_reason: finish }] });
     expect(out.stop_reason).toBe(stop);
   });
 

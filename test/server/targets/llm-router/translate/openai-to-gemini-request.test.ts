@@ -141,7 +141,7 @@ describe('openAiToGeminiRequest', () => {
 
   it('maps an https image to fileData with a guessed MIME type and omits empty generationConfig', () => {
     const out = openAiToGeminiRequest(req({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x.test/a.PNG?s=1' } }] }] }));
-    expect(out.contents[0].parts).toEqual([{ fileData: { mimeType: 'image/png', fileUri: 'https://x.test/a.PNG?s=1' } }]);
+    expect(out.contents[0]!.parts).toEqual([{ fileData: { mimeType: 'image/png', fileUri: 'https://x.test/a.PNG?s=1' } }]);
     expect(out).not.toHaveProperty('generationConfig');
     expect(out).not.toHaveProperty('systemInstruction');
   });
@@ -166,6 +166,6 @@ describe('openAiToGeminiRequest', () => {
 
   it('uses message.name when the tool_call_id is not found (clients that send name)', () => {
     const out = openAiToGeminiRequest(req({ messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'z', name: 'lookup', content: 'r' }] }));
-    expect(out.contents[0].parts[1]).toEqual({ functionResponse: { name: 'lookup', response: { output: 'r' } } });
+    expect(out.contents[0]!.parts[1]).toEqual({ functionResponse: { name: 'lookup', response: { output: 'r' } } });
   });
 });

@@ -88,8 +88,8 @@ describe('translation over loopback HTTP with the official SDKs', () => {
       stream_options: { include_usage: true },
     });
     const final = await stream.finalChatCompletion();
-    const msg = final.choices[0].message;
-    expect(final.choices[0].finish_reason).toBe('tool_calls');
+    const msg = final.choices[0]!.message;
+    expect(final.choices[0]!.finish_reason).toBe('tool_calls');
     expect(msg.content).toBe('Checking both.');
     expect(msg.tool_calls?.map((t) => (t.type === 'function' ? [t.id, t.function.name, JSON.parse(t.function.arguments)] : null))).toEqual([
       ['toolu_01A', 'get_weather', { location: 'San Francisco, CA' }],

@@ -46,7 +46,7 @@ async function connectClient(backend: RemoteBackend): Promise<{ client: Client; 
   return { client, listChanged: () => changes };
 }
 
-const text = (r: unknown): string => (r as { content: Array<{ text: string }> }).content[0].text;
+const text = (r: unknown): string => (r as { content: Array<{ text: string }> }).content[0]!.text;
 const posts = (up: RemoteMcpUpstream, method: string) =>
   up.requests.filter((r) => r.method === 'POST' && (r.body as { method?: string } | undefined)?.method === method);
 
@@ -60,7 +60,7 @@ describe('remote backend over Streamable HTTP', () => {
     // What the router would attach if the client's token were to be passed through: refused without configuration.
     const _meta = { [PASSTHROUGH_AUTH_META_KEY]: { authorization: 'Bearer client-token' }, keep: 'me' };
     expect(text(await client.callTool({ name: 'echo', arguments: { message: 'a' }, _meta }))).toBe('gen1: a');
-    const call = posts(up, 'tools/call')[0];
+    const call = posts(up, 'tools/call')[0]!;
     expect(call.headers['mcp-protocol-version']).toBe(LATEST_PROTOCOL_VERSION);
     expect(call.headers['x-api-key']).toBe('secret-1');
     expect(up.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
@@ -70,7 +70,7 @@ describe('remote backend over Streamable HTTP', () => {
     expect(passing.passthroughHeaders).toEqual(['authorization']);
     const other = await connectClient(passing);
     await other.client.callTool({ name: 'echo', arguments: { message: 'b' }, _meta });
-    const passed = posts(up, 'tools/call')[1];
+    const passed = posts(up, 'tools/call')[1]!;
     expect(passed.headers.authorization).toBe('Bearer client-token');
     expect((passed.body as { params: { _meta: unknown } }).params._meta).toEqual({ keep: 'me' });
     // Only on that call: the connection's other requests carry configured credentials only.
@@ -90,8 +90,9 @@ describe('remote backend over Streamable HTTP', () => {
     expect(posts(second, 'initialize')).toHaveLength(1);
     expect(posts(second, 'notifications/initialized')).toHaveLength(1);
     // The call first went out on the old session (404), then again on the new one.
-    const oldSession = posts(first, 'tools/call')[0].headers['mcp-session-id'];
+    const oldSession = posts(first, 'tools/call')[0]!.headers['mcp-session-id'];
     const [stale, resent] = posts(second, 'tools/call');
+    if (stale === undefined || resent === undefined) throw new Error('expected two tools/call posts');
     expect(stale.headers['mcp-session-id']).toBe(oldSession);
     expect(typeof resent.headers['mcp-session-id']).toBe('string');
     expect(resent.headers['mcp-session-id']).not.toBe(oldSession);
@@ -152,7 +153,7 @@ describe('remote backend over HTTP+SSE', () => {
     const backend = remoteBackend(first.sseUrl, { transport: 'sse', headers: { 'x-api-key': 'secret-2' } });
     const { client, listChanged } = await connectClient(backend);
     expect(text(await client.callTool({ name: 'echo', arguments: { message: 'before' } }))).toBe('gen1: before');
-    const call = posts(first, 'tools/call')[0];
+    const call = posts(first, 'tools/call')[0]!;
     expect(call.headers['mcp-protocol-version']).toBe(LATEST_PROTOCOL_VERSION);
     expect(call.headers['x-api-key']).toBe('secret-2');
 
@@ -172,6 +173,7 @@ describe('remote backend over HTTP+SSE', () => {
     expect(text(await client.callTool({ name: 'echo', arguments: { message: 'a' }, _meta }))).toBe('gen1: a');
     await client.callTool({ name: 'echo', arguments: { message: 'b' } });
     const [passed, plain] = posts(up, 'tools/call');
+    if (passed === undefined || plain === undefined) throw new Error('expected two tools/call posts');
     expect(passed.headers.authorization).toBe('Bearer client-token');
     expect(plain.headers.authorization).toBeUndefined();
     expect(up.requests.filter((r) => r.headers.authorization !== undefined)).toEqual([passed]);

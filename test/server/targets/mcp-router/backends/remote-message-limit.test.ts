@@ -6,7 +6,7 @@ import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
 
 const MiB = 1024 * 1024;
-const text = (r: unknown): string => (r as { content: Array<{ text: string }> }).content[0].text;
+const text = (r: unknown): string => (r as { content: Array<{ text: string }> }).content[0]!.text;
 
 // A remote server may answer with anything, of any size: agate reads no more than the server's maxMessageBytes
 // (4 MiB by default) of one answer, fails that call with an error that says why, and keeps the session.

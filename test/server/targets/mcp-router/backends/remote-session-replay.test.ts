@@ -16,7 +16,7 @@ async function upstream(generation: number, port = 0, transport: 'streamable-htt
   return Object.assign(up, { at: transport === 'sse' ? up.sseUrl : up.url });
 }
 
-const text = (r: unknown): string => (r as { content: Array<{ text: string }> }).content[0].text;
+const text = (r: unknown): string => (r as { content: Array<{ text: string }> }).content[0]!.text;
 const bodies = (up: RemoteMcpUpstream, method: string) =>
   up.requests.filter((r) => r.method === 'POST' && (r.body as { method?: string } | undefined)?.method === method).map((r) => r.body as { params: unknown });
 

@@ -100,7 +100,7 @@ describe('stdio backend with @modelcontextprotocol/server-everything', () => {
     const backend = everythingBackend(captureLog(), { isolation: 'per-session', maxProcesses: 2 });
     const a = await connectClient(backend);
     await connectClient(backend);
-    const [pidA] = backend.pids;
+    const pidA = backend.pids[0]!;
     expect(new Set(backend.pids).size).toBe(2);
     await expect(backend.connect()).rejects.toThrow(/all 2 per-session processes are in use/);
 
@@ -113,7 +113,7 @@ describe('stdio backend with @modelcontextprotocol/server-everything', () => {
   it('stops an idle shared process and starts it again on demand', async () => {
     const backend = everythingBackend(captureLog(), { idleShutdownMs: 150 });
     const first = await connectClient(backend);
-    const [pid] = backend.pids;
+    const pid = backend.pids[0]!;
     await first.close();
     await waitFor(() => backend.health.state === 'stopped' && backend.pids.length === 0, 'idle shutdown');
     expect(groupMembers([pid])).toEqual([]);

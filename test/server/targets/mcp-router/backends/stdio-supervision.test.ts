@@ -39,7 +39,7 @@ async function connectClient(backend: StdioBackend): Promise<Client> {
   return client;
 }
 
-const text = (r: unknown): string => (r as { content: Array<{ text: string }> }).content[0].text;
+const text = (r: unknown): string => (r as { content: Array<{ text: string }> }).content[0]!.text;
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -77,7 +77,7 @@ describe('stdio supervision', () => {
     const pids: number[] = [];
     for (let round = 0; round < 3; round++) {
       const client = await connectClient(backend);
-      pids.push(backend.pids[0]);
+      pids.push(backend.pids[0]!);
       expect(text(await client.callTool({ name: 'count' }))).toBe(`call 1 on pid ${backend.pids[0]}`);
       expect(text(await client.callTool({ name: 'count' }))).toBe(`call 2 on pid ${backend.pids[0]}`);
       await expect(client.callTool({ name: 'count' })).rejects.toThrow(/Connection closed/);
@@ -88,8 +88,8 @@ describe('stdio supervision', () => {
     const crashes = changes.filter((c) => c.state === 'down').map((c) => c.at);
     const starts = captured.lines.filter((l) => l.msg === 'mcp stdio server started').map((l) => l.time as number);
     expect(starts).toHaveLength(3);
-    expect(starts[1] - crashes[0]).toBeGreaterThanOrEqual(295);
-    expect(starts[2] - crashes[1]).toBeGreaterThanOrEqual(595);
+    expect(starts[1]! - crashes[0]!).toBeGreaterThanOrEqual(295);
+    expect(starts[2]! - crashes[1]!).toBeGreaterThanOrEqual(595);
     expect(changes.filter((c) => c.state === 'down').map((c) => c.reason)).toEqual(Array(3).fill('exited with code 7'));
     const banner = captured.lines.filter((l) => l.msg === 'mcp stdio server wrote a non-JSON-RPC line on stdout');
     expect(banner.map((l) => l.line)).toEqual(Array(3).fill('crash-after-calls: this banner is not JSON-RPC'));
@@ -127,7 +127,7 @@ describe('stdio supervision', () => {
     const elapsedS = (Date.now() - started) / 1000;
     const logged = captured.lines.filter((l) => l.msg === 'mcp stdio server stderr');
     expect(logged.length).toBeLessThanOrEqual(rate.burst + Math.ceil(rate.linesPerSecond * elapsedS) + 1);
-    const long = logged[0];
+    const long = logged[0]!;
     expect(long).toMatchObject({ server: 'flood-stderr.mjs', truncatedBytes: 1024 * 1024 - 256 });
     expect((long.line as string).length).toBe(256);
     expect(captured.bytes()).toBeLessThan(200_000);
@@ -136,7 +136,7 @@ describe('stdio supervision', () => {
   it('stops a server whose process and grandchild ignore SIGTERM: the group is killed after the grace period', async () => {
     const { backend } = fixtureBackend('spawns-stubborn-child.mjs', captureLog(), { stopGraceMs: 300 });
     const client = await connectClient(backend);
-    const leader = backend.pids[0];
+    const leader = backend.pids[0]!;
     const grandchild = Number(text(await client.callTool({ name: 'grandchild' })));
     expect(groupMembers([leader]).map((r) => r.pid).sort()).toEqual([leader, grandchild].sort());
 
