@@ -18,6 +18,8 @@ export interface DeadlineExpiry {
 interface Pending {
   timer: NodeJS.Timeout;
   progressToken: string | number | undefined;
+  /** This request's deadline, ms. */
+  timeoutMs: number;
 }
 
 /**
@@ -34,11 +36,11 @@ export class RequestDeadlines {
     private readonly onExpiry: (id: RequestId, expiry: DeadlineExpiry) => void,
   ) {}
 
-  /** Starts the clock for an outgoing request (other messages are ignored). */
-  track(message: JSONRPCMessage): void {
+  /** Starts the clock for an outgoing request (other messages are ignored); `timeoutMs` overrides the server's. */
+  track(message: JSONRPCMessage, timeoutMs = this.timeoutMs): void {
     if (!isRequest(message) || this.timeoutMs <= 0) return;
     const token = (message.params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
-    this.pending.set(message.id, { timer: this.arm(message.id), progressToken: token });
+    this.pending.set(message.id, { timer: this.arm(message.id, timeoutMs), progressToken: token, timeoutMs });
   }
 
   /** Looks at an incoming message: an answer stops its clock, progress restarts it. */
@@ -52,7 +54,7 @@ export class RequestDeadlines {
     for (const [id, entry] of this.pending) {
       if (entry.progressToken === undefined || entry.progressToken !== token) continue;
       clearTimeout(entry.timer);
-      entry.timer = this.arm(id);
+      entry.timer = this.arm(id, entry.timeoutMs);
     }
   }
 
@@ -70,17 +72,17 @@ export class RequestDeadlines {
     this.pending.clear();
   }
 
-  private arm(id: RequestId): NodeJS.Timeout {
+  private arm(id: RequestId, timeoutMs: number): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.pending.delete(id);
-      this.onExpiry(id, this.expiry(id));
-    }, this.timeoutMs);
+      this.onExpiry(id, this.expiry(id, timeoutMs));
+    }, timeoutMs);
     timer.unref();
     return timer;
   }
 
-  private expiry(id: RequestId): DeadlineExpiry {
-    const gw = new GatewayError(errors.GW_ERR_MCP_BACKEND_TIMEOUT, [this.server, this.timeoutMs]);
+  private expiry(id: RequestId, timeoutMs: number): DeadlineExpiry {
+    const gw = new GatewayError(errors.GW_ERR_MCP_BACKEND_TIMEOUT, [this.server, timeoutMs]);
     return {
       response: { jsonrpc: '2.0', id, error: { code: ErrorCode.RequestTimeout, message: gw.message, data: { code: gw.code } } },
       cancel: { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: gw.message } },

@@ -32,6 +32,9 @@ export interface MuxOptions {
   readonly shared: boolean;
 }
 
+/** The least time an upstream `initialize` gets, whatever the request timeout: it includes the process's start. */
+const INITIALIZE_MIN_DEADLINE_MS = 10_000;
+
 /** What the mux tells its owner. */
 export interface MuxEvents {
   /** An upstream `initialize` succeeded (the process is serving). */
@@ -173,7 +176,8 @@ export class StdioMux {
     }
     this.routes.set(upstreamId, { conn, id: message.id, method: message.method, upstreamToken, protocolVersion: params.protocolVersion });
     const out: JSONRPCRequest = { ...message, id: upstreamId, ...(upstreamParams ? { params: upstreamParams } : {}) };
-    this.deadlines.track(out);
+    // A process's first initialize also waits for it to boot (runtime start, imports: seconds under npx or uvx).
+    this.deadlines.track(out, message.method === 'initialize' ? Math.max(this.options.requestTimeoutMs, INITIALIZE_MIN_DEADLINE_MS) : undefined);
     return this.sink(out).catch((err: unknown) => {
       this.drop(upstreamId);
       throw err;
