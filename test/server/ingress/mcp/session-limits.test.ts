@@ -50,6 +50,9 @@ describe('MCP session caps', () => {
     gw!.registry.consumers.store.create({ name: 'bob', groups: [] }, 'cli');
     const alice = gw!.registry.consumers.issueKey('alice', 'cli').key;
     const bob = gw!.registry.consumers.issueKey('bob', 'cli').key;
+    // The keys are served once the gateway has reloaded past these writes.
+    const written = gw!.registry.version();
+    await waitFor(() => (gw!.snapshots.current()?.version ?? -1) >= written, 'the snapshot with the keys');
     const opened = [];
     for (let i = 0; i < 3; i++) opened.push((await rawInitialize(url, '2025-06-18', { 'x-api-key': alice, ...from(`203.0.113.${i + 1}`) })).status);
     expect(opened).toEqual([200, 200, 429]);
