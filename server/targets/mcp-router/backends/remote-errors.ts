@@ -116,3 +116,9 @@ function networkCode(err: unknown): string | undefined {
   const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   return typeof cause === 'string' ? cause : undefined;
 }
+
+/** An upstream's error body as one short line for the log (its `detail`). */
+export function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}

@@ -2,7 +2,27 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import { UpstreamHttpError, badAnswer, oneLine } from './remote-errors.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
+
+/** What one legacy HTTP+SSE upstream session runs on. */
+export interface SseUpstreamOptions {
+  /** The server's name, for the errors the client sees. */
+  readonly name: string;
+  /** The event stream's URL (GET); the POST endpoint comes in its `endpoint` event. */
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly dispatcher: Dispatcher;
+}
+
+/** How the SDK transport reports an error status to a POST: its message holds the status and the whole body. */
+const POST_FAILED = /^Error POSTing to endpoint \(HTTP (\d+)\): ([\s\S]*)$/;
+
+/**
+ * The session id our errors carry: a legacy session lives in the endpoint URL every POST goes to, so any error
+ * status to a POST is about that session (a 404 means the upstream forgot it: see isSessionGone).
+ */
+const ENDPOINT_SESSION = 'endpoint';
 
 /** Extra headers of the POSTs in flight, by body (a message serialized as the SDK transport sends it). */
 type HeadersByBody = Map<string, Readonly<Record<string, string>>>;
@@ -14,11 +34,13 @@ type HeadersByBody = Map<string, Readonly<Record<string, string>>>;
  */
 export class SseUpstream extends SSEClientTransport implements UpstreamTransport {
   private readonly extraHeaders: HeadersByBody;
+  private readonly name: string;
 
-  constructor(url: URL, headers: Readonly<Record<string, string>>, dispatcher: Dispatcher) {
+  constructor(options: SseUpstreamOptions) {
     const extraHeaders: HeadersByBody = new Map();
-    super(url, { requestInit: { headers: { ...headers } }, fetch: createUpstreamFetch(dispatcher, extraHeaders) });
+    super(options.url, { requestInit: { headers: { ...options.headers } }, fetch: createUpstreamFetch(options.dispatcher, extraHeaders) });
     this.extraHeaders = extraHeaders;
+    this.name = options.name;
   }
 
   /**
@@ -27,14 +49,29 @@ export class SseUpstream extends SSEClientTransport implements UpstreamTransport
    */
   override async send(message: JSONRPCMessage, options?: UpstreamSendOptions): Promise<void> {
     const headers = options?.headers;
-    if (!headers) return super.send(message);
-    const body = JSON.stringify(message);
-    this.extraHeaders.set(body, headers);
+    const body = headers ? JSON.stringify(message) : undefined;
+    if (body && headers) this.extraHeaders.set(body, headers);
     try {
       await super.send(message);
+    } catch (err) {
+      throw this.postFailed(err);
     } finally {
-      this.extraHeaders.delete(body);
+      if (body) this.extraHeaders.delete(body);
     }
+  }
+
+  /**
+   * The error the client sees for a failed POST, as on Streamable HTTP: an error status names the server and the
+   * status, its body (stack traces, paths) goes to `detail` for the log; an answer whose head could not be read
+   * fails this request only (the server is up). Anything else (unreachable) is left as it is.
+   */
+  private postFailed(err: unknown): unknown {
+    const bad = badAnswer(err, this.name, ENDPOINT_SESSION);
+    if (bad) return bad;
+    const status = err instanceof Error ? POST_FAILED.exec(err.message) : null;
+    if (!status) return err;
+    const message = `MCP server "${this.name}" answered POST with HTTP ${status[1]}`;
+    return new UpstreamHttpError(Number(status[1]), ENDPOINT_SESSION, message, oneLine(status[2] ?? '') || undefined);
   }
 }
 

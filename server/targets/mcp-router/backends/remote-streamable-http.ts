@@ -6,7 +6,7 @@ import { UpstreamExchange } from '../../upstream-exchange.js';
 import type { UpstreamMessageExtra } from '../backend.js';
 import { isJsonRpcMessage } from '../json-rpc.js';
 import { EventStreamParser, type StreamEvent } from './event-stream-parser.js';
-import { MessageTooLargeError, StreamLostError, UpstreamHttpError, badAnswer, describeFailure, isSessionGone } from './remote-errors.js';
+import { MessageTooLargeError, StreamLostError, UpstreamHttpError, badAnswer, describeFailure, isSessionGone, oneLine } from './remote-errors.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
 
 /** What one Streamable HTTP upstream session runs on. */
@@ -464,9 +464,4 @@ function lowerCaseNames(headers: Readonly<Record<string, string>>): Record<strin
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
   return out;
-}
-
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
 }

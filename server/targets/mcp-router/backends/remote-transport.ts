@@ -241,7 +241,7 @@ export class RemoteTransport implements Transport {
     const url = new URL(options.url);
     const inner: UpstreamTransport =
       options.transport === 'sse'
-        ? new SseUpstream(url, headers, dispatcher)
+        ? new SseUpstream({ name: options.name, url, headers, dispatcher })
         : new StreamableHttpUpstream({
             name: options.name,
             url,
