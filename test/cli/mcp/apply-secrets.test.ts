@@ -95,4 +95,37 @@ describe('MCP server headers and env written by apply are sealed at rest and mas
       await gw.close();
     }
   });
+
+  it('update with the mask keeps the stored value; a plain row written before sealing still serves and is sealed on its next write', async () => {
+    const r = Registry.open(db);
+    try {
+      const shown = JSON.parse((await runCli(['mcp', 'show', 'ra', '--json'], db)).stdout);
+      r.mcpServers.update({ name: 'ra', backend: { kind: 'remote', url: a.url, headers: shown.backend.headers } }, 'cli');
+      // A row as older versions stored it: the plaintext in the spec column.
+      const plain = JSON.stringify({ name: 'rb', enabled: true, backend: { kind: 'remote', url: b.url, transport: 'streamable-http', headers: { 'X-Upstream-Auth': 'legacy-plain' } } });
+      r.db.prepare('UPDATE mcp_servers SET spec = ? WHERE name = ?').run(plain, 'rb');
+    } finally {
+      r.close();
+    }
+    a.requests.length = 0;
+    b.requests.length = 0;
+    const gw = await startTestGateway({ dbPath: db });
+    try {
+      await waitFor(() => gw.snapshots.current()?.mcp.servers.has('rb'), 'servers served');
+      for (const [name, up, value] of [['ra', a, AUTH_A], ['rb', b, 'legacy-plain']] as const) {
+        const client = await connectMcp(gw, name);
+        await client.listTools().finally(() => client.close());
+        expect(new Set(up.requests.map((q) => q.headers['x-upstream-auth']))).toEqual(new Set([value]));
+      }
+    } finally {
+      await gw.close();
+    }
+    const r2 = Registry.open(db);
+    try {
+      r2.mcpServers.update({ ...r2.mcpServers.get('rb')!, description: 'touched' }, 'cli');
+      expect(JSON.stringify(r2.db.prepare("SELECT spec FROM mcp_servers WHERE name = 'rb'").pluck().get())).not.toContain('legacy-plain');
+    } finally {
+      r2.close();
+    }
+  });
 });
