@@ -29,6 +29,7 @@ export type {
   BundleBackendSpec,
   McpLimitSpec,
 } from './mcp-servers-repo.js';
+export { maskMcpServer, openMcpServer } from './mcp-servers-repo.js';
 export type { LlmProviderSpec } from './llm-providers-repo.js';
 export { llmRouteMatchKind, type LlmRouteSpec, type LlmRouteTarget } from './llm-routes-repo.js';
 export { usageHour, type LlmUsageCounts, type LlmUsageKey, type LlmUsageQuery, type LlmUsageRow } from './llm-usage-repo.js';

@@ -1,6 +1,9 @@
 import type { Db } from './db.js';
 import type { AuditRepo } from './audit-repo.js';
 import { SpecStore } from './spec-store.js';
+import { RegistryError } from './errors.js';
+import type { SecretBox } from './secret-box.js';
+import { HEADER_MAX_SEALED, MASK, isPlainName, isSealed, openValue, sameSealed, sealField } from './secret-fields.js';
 
 /** A server built into agate (servers/), run in process. */
 export interface HostedBackendSpec {
@@ -83,7 +86,72 @@ export interface McpServerSpec {
   enabled: boolean;
 }
 
-/** MCP servers served at /mcp/<name>. */
-export function createMcpServersRepo(db: Db, audit: AuditRepo): SpecStore<McpServerSpec> {
-  return new SpecStore<McpServerSpec>(db, audit, { table: 'mcp_servers', kind: 'mcpServer' });
+/**
+ * MCP servers served at /mcp/<name>. Remote header and stdio environment values whose names are not known to
+ * be plain are sealed in place with `box` on every write (create, update, apply), as route headers are.
+ */
+export function createMcpServersRepo(db: Db, audit: AuditRepo, box: () => SecretBox): SpecStore<McpServerSpec> {
+  return new SpecStore<McpServerSpec>(db, audit, {
+    table: 'mcp_servers',
+    kind: 'mcpServer',
+    hooks: { prepare: (spec, current) => sealMcpServer(spec, current, box), auditDetail: maskMcpServer },
+  });
+}
+
+/** The plain-value map a backend may hold sealed values in: remote headers, stdio environment. */
+function sealableField(backend: McpBackendSpec): 'headers' | 'env' | undefined {
+  return backend.kind === 'remote' ? 'headers' : backend.kind === 'stdio' ? 'env' : undefined;
+}
+
+/** The values of that map (none for other kinds). */
+function sealableValues(backend: McpBackendSpec): Record<string, string> | undefined {
+  return backend.kind === 'remote' ? backend.headers : backend.kind === 'stdio' ? backend.env : undefined;
+}
+
+/** Where a sealed header or environment value of server `server` is bound (the AES-GCM associated data). */
+export function mcpValueBinding(server: string, field: 'headers' | 'env', name: string): string {
+  return `mcpServer/${server}/backend.${field}/${field === 'headers' ? name.toLowerCase() : name}`;
+}
+
+/**
+ * Seals every header or env value whose name is not known to be plain. The mask `********` stands for the
+ * stored value, and an unchanged plaintext keeps its ciphertext, so a spec read back can be written again.
+ */
+function sealMcpServer(spec: McpServerSpec, current: McpServerSpec | undefined, box: () => SecretBox): McpServerSpec {
+  const field = sealableField(spec.backend);
+  if (!field) return spec;
+  const values = sealableValues(spec.backend) ?? {};
+  const stored = (current && sealableField(current.backend) === field && sealableValues(current.backend)) || {};
+  const problems: string[] = [];
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const label = `mcpServer.backend.${field}.${name}`;
+    const previous = field === 'headers' ? Object.entries(stored).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1] : stored[name];
+    const kept = value === MASK ? previous : value;
+    const where = mcpValueBinding(spec.name, field, name);
+    const max = field === 'headers' ? HEADER_MAX_SEALED : undefined;
+    if (kept === undefined) problems.push(`${label}: is the mask "${MASK}" but no value is stored for it; give the value`);
+    else if (isPlainName(name) || kept === '') out[name] = kept;
+    else out[name] = sameSealed({ box, where, value: kept, previous }) ?? sealField({ box, where, value: kept, field: label, max }, problems);
+  }
+  if (problems.length) throw new RegistryError('validation', problems);
+  return { ...spec, backend: { ...spec.backend, [field]: out } as McpBackendSpec };
+}
+
+/** `spec` as every interface shows it: header and env values that are (or should be) secret are masked. */
+export function maskMcpServer(spec: McpServerSpec): McpServerSpec {
+  return mapValues(spec, (_field, name, v) => (v === '' || (isPlainName(name) && !isSealed(v)) ? v : MASK));
+}
+
+/** `spec` with its sealed header and env values decrypted, for the snapshot compiler. */
+export function openMcpServer(spec: McpServerSpec, box: () => SecretBox): McpServerSpec {
+  return mapValues(spec, (field, name, v) => (isSealed(v) ? openValue(box(), mcpValueBinding(spec.name, field, name), v) : v));
+}
+
+function mapValues(spec: McpServerSpec, fn: (field: 'headers' | 'env', name: string, value: string) => string): McpServerSpec {
+  const field = sealableField(spec.backend);
+  const values = sealableValues(spec.backend);
+  if (!field || !values) return spec;
+  const mapped = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, fn(field, k, v)]));
+  return { ...spec, backend: { ...spec.backend, [field]: mapped } as McpBackendSpec };
 }

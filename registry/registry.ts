@@ -7,7 +7,7 @@ import { SecretsRepo } from './secrets-repo.js';
 import { SecretBox, SecretKeyError, loadSecretKey } from './secret-box.js';
 import { isSealed } from './secret-fields.js';
 import { openRouteHeaders } from './routes-repo.js';
-import { createMcpServersRepo, type McpServerSpec } from './mcp-servers-repo.js';
+import { createMcpServersRepo, openMcpServer, type McpServerSpec } from './mcp-servers-repo.js';
 import { createLlmProvidersRepo, type LlmProviderSpec } from './llm-providers-repo.js';
 import { createLlmRoutesRepo, type LlmRouteSpec } from './llm-routes-repo.js';
 import { LlmUsageRepo } from './llm-usage-repo.js';
@@ -49,7 +49,7 @@ export class Registry {
     this.routes = createRoutesRepo(db, this.audit, () => this.secretBox());
     this.upstreams = createUpstreamsRepo(db, this.audit);
     this.consumers = new ConsumersRepo(db, this.audit);
-    this.mcpServers = createMcpServersRepo(db, this.audit);
+    this.mcpServers = createMcpServersRepo(db, this.audit, () => this.secretBox());
     this.llmProviders = createLlmProvidersRepo(db, this.audit);
     this.llmRoutes = createLlmRoutesRepo(db, this.audit);
     this.llmUsage = new LlmUsageRepo(db);
@@ -75,9 +75,9 @@ export class Registry {
     return this.box;
   }
 
-  /** Whether anything is stored encrypted: a secret, or a route header value sealed in place. */
+  /** Whether anything is stored encrypted: a secret, or a route or MCP server value sealed in place. */
   holdsSecrets(): boolean {
-    return this.db.prepare(`SELECT EXISTS (SELECT 1 FROM secrets) OR EXISTS (SELECT 1 FROM routes WHERE spec LIKE '%"sealed:v1:%')`).pluck().get() === 1;
+    return this.db.prepare(`SELECT EXISTS (SELECT 1 FROM secrets) OR EXISTS (SELECT 1 FROM routes WHERE spec LIKE '%"sealed:v1:%') OR EXISTS (SELECT 1 FROM mcp_servers WHERE spec LIKE '%"sealed:v1:%')`).pluck().get() === 1;
   }
 
   /**
@@ -93,6 +93,10 @@ export class Registry {
       else {
         const route = this.routes.list().find((r) => Object.values({ ...r.requestHeaders?.set, ...r.requestHeaders?.add }).some(isSealed));
         if (route) openRouteHeaders(route, () => box);
+        else {
+          const server = this.mcpServers.list().find((m) => JSON.stringify(m.backend).includes('"sealed:v1:'));
+          if (server) openMcpServer(server, () => box);
+        }
       }
     } catch (err) {
       throw new SecretKeyError(

@@ -3,7 +3,7 @@ import type { AuditRepo } from './audit-repo.js';
 import { SpecStore } from './spec-store.js';
 import { RegistryError } from './errors.js';
 import type { SecretBox } from './secret-box.js';
-import { MASK, isPlainName, isSealed, openValue, sealValue } from './secret-fields.js';
+import { HEADER_MAX_SEALED, MASK, isPlainName, isSealed, openValue, sameSealed, sealField } from './secret-fields.js';
 
 /** A stored HTTP route (route.schema.json), defaults filled in. */
 export interface RouteSpec {
@@ -157,9 +157,6 @@ export function routeHeaderBinding(route: string, header: string): string {
   return `route/${route}/requestHeaders/${header.toLowerCase()}`;
 }
 
-// The schema caps a header value at 4096 characters; a sealed value is about 4/3 of its plaintext plus 48.
-const MAX_SEALED = 4096;
-
 /**
  * Seals every request header value whose name is not known to be plain. A value already sealed for this
  * route and header is kept (after checking it opens); the mask `********` stands for the stored value, so a
@@ -180,39 +177,12 @@ function sealRouteHeaders(route: RouteSpec, current: RouteSpec | undefined, box:
       const where = routeHeaderBinding(route.name, name);
       if (stored === undefined) problems.push(`${field}: is the mask "${MASK}" but no value is stored for it; give the value`);
       else if (isPlainName(name)) sealed[name] = stored;
-      else sealed[name] = sameSealed({ box, where, value: stored, previous }) ?? sealOne({ box, where, value: stored, field }, problems);
+      else sealed[name] = sameSealed({ box, where, value: stored, previous }) ?? sealField({ box, where, value: stored, field, max: HEADER_MAX_SEALED }, problems);
     }
     out[part] = sealed;
   }
   if (problems.length) throw new RegistryError('validation', problems);
   return { ...route, requestHeaders: out };
-}
-
-function sealOne(o: { box: () => SecretBox; where: string; value: string; field: string }, problems: string[]): string {
-  if (isSealed(o.value)) {
-    try {
-      openValue(o.box(), o.where, o.value);
-    } catch (err) {
-      problems.push(`${o.field}: ${(err as Error).message}`);
-    }
-    return o.value;
-  }
-  const sealed = sealValue(o.box(), o.where, o.value);
-  if (sealed.length > MAX_SEALED) problems.push(`${o.field}: is too long to store encrypted (at most 3000 characters)`);
-  return sealed;
-}
-
-/**
- * `previous` when it is the sealed form of the plaintext `value`: a value written again unchanged keeps its
- * ciphertext, so re-applying a file leaves the row alone (a fresh IV would make every apply a change).
- */
-function sameSealed(o: { box: () => SecretBox; where: string; value: string; previous: string | undefined }): string | undefined {
-  if (o.previous === undefined || !isSealed(o.previous) || isSealed(o.value)) return undefined;
-  try {
-    return openValue(o.box(), o.where, o.previous) === o.value ? o.previous : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The value `current` holds for header `name` (set or add, any case). */

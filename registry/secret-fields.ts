@@ -49,3 +49,38 @@ export function openValue(box: SecretBox, where: string, sealed: string): string
     throw new Error(`${where}: the sealed value cannot be decrypted (the secret key differs from the one that sealed it, or the value was copied from another field)`);
   }
 }
+
+/** The schemas cap a header value at 4096 characters; a sealed value is about 4/3 of its plaintext plus 48. */
+export const HEADER_MAX_SEALED = 4096;
+
+/**
+ * Seals `value` for `where` (a value already sealed is only checked to open there); problems name `field`.
+ * `max` caps the sealed length where the schema caps the field's.
+ */
+export function sealField(o: { box: () => SecretBox; where: string; value: string; field: string; max?: number }, problems: string[]): string {
+  if (isSealed(o.value)) {
+    try {
+      openValue(o.box(), o.where, o.value);
+    } catch (err) {
+      problems.push(`${o.field}: ${(err as Error).message}`);
+    }
+    return o.value;
+  }
+  const sealed = sealValue(o.box(), o.where, o.value);
+  if (o.max !== undefined && sealed.length > o.max) problems.push(`${o.field}: is too long to store encrypted (at most ${Math.floor(((o.max - 48) * 3) / 4)} characters)`);
+  return sealed;
+}
+
+/**
+ * `previous` when it is the sealed form of the plaintext `value`: a value written again unchanged keeps its
+ * ciphertext, so re-applying a file leaves the row alone (a fresh IV would make every apply a change).
+ */
+export function sameSealed(o: { box: () => SecretBox; where: string; value: string; previous: string | undefined }): string | undefined {
+  if (o.previous === undefined || !isSealed(o.previous) || isSealed(o.value)) return undefined;
+  try {
+    return openValue(o.box(), o.where, o.previous) === o.value ? o.previous : undefined;
+  } catch {
+    return undefined;
+  }
+}
+

@@ -1,19 +1,20 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { RegistryError, type ConsumerSpec, type Registry, type RouteSpec, type UpstreamSpec } from '../../registry/index.js';
+import { RegistryError, type ConsumerSpec, type McpServerSpec, type Registry, type RouteSpec, type UpstreamSpec } from '../../registry/index.js';
 import { withRegistry, UsageError } from '../context.js';
 
 interface ApplyDocument {
   upstreams?: unknown[];
   routes?: unknown[];
   consumers?: unknown[];
+  mcpServers?: unknown[];
 }
 
-/** `agate apply -f file`: upstreams, consumers and routes from YAML or JSON, validated as a whole, written in one transaction. */
+/** `agate apply -f file`: upstreams, consumers, routes and MCP servers from YAML or JSON, validated as a whole, written in one transaction. */
 export function registerApplyCommand(program: Command): void {
   program
     .command('apply')
-    .description('create or update upstreams and routes from a YAML or JSON file, all or nothing')
+    .description('create or update upstreams, consumers, routes and MCP servers from a YAML or JSON file, all or nothing')
     .requiredOption('-f, --file <path>', 'the file to apply')
     .action(async (flags: { file: string }, cmd: Command) => {
       const doc = await readDocument(flags.file);
@@ -46,11 +47,13 @@ function applyDocument(r: Registry, doc: ApplyDocument): Counts {
   const upstreams = each<UpstreamSpec>(doc.upstreams, 'upstreams', (x) => r.upstreams.validateShape(x));
   const consumers = each<ConsumerSpec>(doc.consumers, 'consumers', (x) => r.consumers.store.validateShape(x));
   const routes = each<RouteSpec>(doc.routes, 'routes', (x) => r.routes.validateShape(x));
+  const mcpServers = each<McpServerSpec>(doc.mcpServers, 'mcpServers', (x) => r.mcpServers.validateShape(x));
   if (problems.length) throw new RegistryError('validation', problems);
   const touched = [
     ...upstreams.map((u) => ({ kind: 'upstream' as const, name: u.name })),
     ...consumers.map((c) => ({ kind: 'consumer' as const, name: c.name })),
     ...routes.map((x) => ({ kind: 'route' as const, name: x.name })),
+    ...mcpServers.map((m) => ({ kind: 'mcpServer' as const, name: m.name })),
   ];
   const counts: Counts = { create: 0, update: 0, unchanged: 0 };
   r.guardWrite(touched, () => {
@@ -62,6 +65,8 @@ function applyDocument(r: Registry, doc: ApplyDocument): Counts {
     each<RouteSpec>(routes, 'routes', (x) => r.routes.checkReferences(x));
     if (problems.length) throw new RegistryError('validation', problems);
     for (const route of routes) counts[r.routes.upsertInTransaction(route, 'cli')]++;
+    // Header and env values are sealed by the repository's write hook, as on every other write path.
+    for (const m of mcpServers) counts[r.mcpServers.upsertInTransaction(m, 'cli')]++;
   });
   return counts;
 }
@@ -80,10 +85,11 @@ async function readDocument(file: string): Promise<ApplyDocument> {
   } catch (err) {
     throw new UsageError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: must be an object with "upstreams" and/or "routes"`);
-  const extra = Object.keys(doc).filter((k) => k !== 'upstreams' && k !== 'routes' && k !== 'consumers');
-  if (extra.length) throw new UsageError(`${file}: ${extra[0]}: is not allowed (expected "upstreams", "routes" and/or "consumers")`);
-  for (const key of ['upstreams', 'routes', 'consumers'] as const) {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: must be an object with "upstreams", "consumers", "routes" and/or "mcpServers"`);
+  const keys = ['upstreams', 'routes', 'consumers', 'mcpServers'] as const;
+  const extra = Object.keys(doc).filter((k) => !(keys as readonly string[]).includes(k));
+  if (extra.length) throw new UsageError(`${file}: ${extra[0]}: is not allowed (expected "upstreams", "consumers", "routes" and/or "mcpServers")`);
+  for (const key of keys) {
     const v = (doc as ApplyDocument)[key];
     if (v !== undefined && !Array.isArray(v)) throw new UsageError(`${file}: ${key}: must be an array`);
   }

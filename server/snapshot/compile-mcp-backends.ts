@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { HostedServerDefinition, HostedServerOptions } from '../../servers/index.js';
 import { passthroughHeaderNames, restServerDefinition, validateRestConfig } from '../../servers/rest-to-mcp/index.js';
-import type { HostedBackendSpec, McpBackendSpec, Registry, RestBackendSpec } from '../../registry/index.js';
+import { openMcpServer, type HostedBackendSpec, type McpBackendSpec, type Registry, type RestBackendSpec } from '../../registry/index.js';
 import type { BackendRecipe } from '../targets/mcp-router/index.js';
 
 /** A backend ready for the router's pool, and the hash that decides when it is rebuilt. */
@@ -15,6 +15,8 @@ export interface CompiledBackend {
 export interface BackendCompileScope {
   readonly registry: Registry;
   readonly hostedServers: ReadonlyMap<string, HostedServerDefinition>;
+  /** The server's name: sealed header and env values are bound to it. */
+  readonly server: string;
   /** `mcpServer "name"`, the prefix of every problem. */
   readonly where: string;
   readonly problems: string[];
@@ -31,17 +33,31 @@ export function compileBackend(scope: BackendCompileScope, backend: Exclude<McpB
     case 'rest':
       return compileRest(scope, backend);
     case 'remote': {
+      const opened = openSealed(scope, backend);
+      if (!opened) return undefined;
       const secrets = resolveSecretRefs(scope, backend.secretHeaders ?? {}, 'backend.secretHeaders');
       if (!secrets) return undefined;
-      const spec = Object.freeze({ ...backend, headers: Object.freeze({ ...backend.headers, ...secrets }) });
+      const spec = Object.freeze({ ...opened, headers: Object.freeze({ ...opened.headers, ...secrets }) });
       return { recipe: Object.freeze({ kind: 'remote', spec }), hash: sha256(JSON.stringify(spec)) };
     }
     case 'stdio': {
+      const opened = openSealed(scope, backend);
+      if (!opened) return undefined;
       const secrets = resolveSecretRefs(scope, backend.secretEnv ?? {}, 'backend.secretEnv');
       if (!secrets) return undefined;
-      const spec = Object.freeze({ ...backend, env: Object.freeze({ ...backend.env, ...secrets }) });
+      const spec = Object.freeze({ ...opened, env: Object.freeze({ ...opened.env, ...secrets }) });
       return { recipe: Object.freeze({ kind: 'stdio', spec }), hash: sha256(JSON.stringify(spec)) };
     }
+  }
+}
+
+/** `backend` with its values sealed in place decrypted; undefined after recording a problem when one cannot be. */
+function openSealed<B extends McpBackendSpec>(scope: BackendCompileScope, backend: B): B | undefined {
+  try {
+    return openMcpServer({ name: scope.server, backend, enabled: true }, () => scope.registry.secretBox()).backend as B;
+  } catch (err) {
+    scope.problems.push(`${scope.where}: backend: ${(err as Error).message}`);
+    return undefined;
   }
 }
 

@@ -52,7 +52,7 @@ function compileServer(c: ServerCompile, spec: McpServerSpec): CompiledMcpServer
   if (backend.kind === 'bundle') {
     if (!checkBundle(spec.name, backend, c.specs, c.problems)) return undefined;
   } else {
-    const compiled = compileBackend({ registry: c.registry, hostedServers: c.deps.hostedServers, where, problems: c.problems }, backend);
+    const compiled = compileBackend({ registry: c.registry, hostedServers: c.deps.hostedServers, server: spec.name, where, problems: c.problems }, backend);
     if (!compiled) return undefined;
     recipe = compiled.recipe;
     backendHash = compiled.hash;

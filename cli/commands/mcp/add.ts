@@ -94,7 +94,7 @@ export function storeServer(registry: Registry, input: Record<string, unknown>, 
     for (const s of built.secrets) registry.secrets.put(s.name, s.value, 'cli');
     if (spec.backend.kind !== 'bundle') {
       const problems: string[] = [];
-      compileBackend({ registry, hostedServers, where: `mcpServer "${spec.name}"`, problems }, spec.backend);
+      compileBackend({ registry, hostedServers, server: spec.name, where: `mcpServer "${spec.name}"`, problems }, spec.backend);
       if (problems.length) throw new RegistryError('validation', problems);
     }
     if (old) {

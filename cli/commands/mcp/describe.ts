@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { McpServerSpec, Registry } from '../../../registry/index.js';
+import { maskMcpServer, type McpServerSpec, type Registry } from '../../../registry/index.js';
 import { exportConfig, validateRestConfig } from '../../../servers/rest-to-mcp/index.js';
 import { UsageError } from '../../context.js';
 import { looksSecret, MASK } from './secrets.js';
@@ -25,11 +25,12 @@ export function sourceOf(spec: McpServerSpec): string {
 }
 
 /**
- * The spec as `show` prints it: secret references become `secret:<name> (set|missing)`, and plain values whose
- * names look like credentials (written by `apply` or by hand) are masked. Nothing decrypts a secret here.
+ * The spec as `show` prints it: secret references become `secret:<name> (set|missing)`, header and env values
+ * sealed in place or under names not known to be plain are masked, and so are other plain values whose names look
+ * like credentials. Nothing decrypts a secret here.
  */
 export function maskedSpec(registry: Registry, spec: McpServerSpec): Record<string, unknown> {
-  const copy = structuredClone(spec) as unknown as { backend: Record<string, any> };
+  const copy = structuredClone(maskMcpServer(spec)) as unknown as { backend: Record<string, any> };
   const b = copy.backend;
   const refs = (field: string) => {
     if (!b[field]) return;
@@ -65,7 +66,7 @@ export function exportText(spec: McpServerSpec, format: 'yaml' | 'json'): string
     if (!compiled.ok) throw new UsageError(`mcpServer "${spec.name}": backend.config: ${compiled.errors.join('; ')}`);
     return exportConfig(compiled.value, format);
   }
-  let doc: unknown = spec;
+  let doc: unknown = maskMcpServer(spec);
   if (b.kind === 'bundle' && b.tools && b.prefix === 'always' && b.separator === '___' && b.members.every((m) => b.tools![m])) {
     doc = { toolSet: { name: spec.name, serverTools: b.members.map((m) => ({ serverName: m, tools: b.tools![m] })) } };
   }
