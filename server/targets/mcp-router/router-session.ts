@@ -137,11 +137,6 @@ export class RouterSession implements LinkOwner, McpSession {
     };
   }
 
-  /** Opens every member not opened yet, in parallel, so the tool index is complete; a member that fails is left out. */
-  async openAll(): Promise<void> {
-    if (this.links.some((l) => l.state === 'idle' || l.state === 'connecting')) await Promise.all(this.links.map((l) => l.open()));
-  }
-
   /** Records which socket address sent request `id` (for the verified caller IP). */
   noteCaller(id: RequestId, address: string): void {
     if (address === this.remoteAddress) {
