@@ -1,4 +1,4 @@
-export { Registry, isBusy, type WriteAttempt } from './registry.js';
+export { Registry } from './registry.js';
 export { RegistryError, invalid, type RegistryErrorKind } from './errors.js';
 export { RegistryOpenError, latestSchemaVersion, openDb, type Db } from './db.js';
 export { validateEntity, formatErrors, deepFreeze, type EntityKind, type Validated } from './validation.js';

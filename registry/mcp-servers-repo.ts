@@ -109,7 +109,7 @@ function sealableValues(backend: McpBackendSpec): Record<string, string> | undef
 }
 
 /** Where a sealed header or environment value of server `server` is bound (the AES-GCM associated data). */
-export function mcpValueBinding(server: string, field: 'headers' | 'env', name: string): string {
+function mcpValueBinding(server: string, field: 'headers' | 'env', name: string): string {
   return `mcpServer/${server}/backend.${field}/${field === 'headers' ? name.toLowerCase() : name}`;
 }
 

@@ -16,10 +16,10 @@ import type { SpecStore } from './spec-store.js';
 import { WriteGuard, type ConfigCheck, type EntityRef } from './config-check.js';
 
 /** The result of {@link Registry.tryWrite}: the value, or the error and whether it was another process's lock. */
-export type WriteAttempt<T> = { ok: true; value: T } | { ok: false; busy: boolean; error: Error };
+type WriteAttempt<T> = { ok: true; value: T } | { ok: false; busy: boolean; error: Error };
 
 /** Whether `err` is SQLite's SQLITE_BUSY (or an extended BUSY code): another connection holds the lock. */
-export function isBusy(err: unknown): boolean {
+function isBusy(err: unknown): boolean {
   return typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
 }
 

@@ -18,7 +18,7 @@ export interface LoggerOptions {
  * this, new lines are dropped rather than growing the heap. Writes are retried, so a device that recovers
  * gets the buffered lines.
  */
-export const LOG_BUFFER_BYTES = 1024 * 1024;
+const LOG_BUFFER_BYTES = 1024 * 1024;
 
 /** The gateway's logger: JSON lines on stdout; level from AGATE_LOG_LEVEL (default info). */
 export function createLogger(options: LoggerOptions = {}): Logger {
