@@ -46,7 +46,8 @@ export function auth(config: AuthSpec, deps: AuthDeps, anonymous: AnonymousPolic
   const allow = config.allow ? new Set(config.allow) : undefined;
   const keyHeader = config.keyHeader.toLowerCase();
   const challenge = { 'www-authenticate': methods.has('basic') ? 'Basic realm="agate"' : 'Bearer realm="agate"' };
-  return async function authenticate(ctx, next) {
+  // Not async: a rejection is a throw, which compose turns into one; the filter adds no promise of its own.
+  return function authenticate(ctx, next) {
     const presented = findCredential(ctx, config, methods, keyHeader);
     if (!presented) {
       if (anonymous === 'refuse') throw new GatewayError(errors.GW_ERR_AUTH_MISSING, [], { headers: challenge });
@@ -64,7 +65,7 @@ export function auth(config: AuthSpec, deps: AuthDeps, anonymous: AnonymousPolic
       throw gatewayError('GW_ERR_AUTH_FORBIDDEN', consumer.name, ctx.route?.name ?? ctx.request.path);
     }
     ctx.consumer = consumer;
-    await next();
+    return next();
   };
 }
 

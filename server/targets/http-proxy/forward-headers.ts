@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { RequestInfo } from '../../pipeline/index.js';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1); never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -33,18 +32,32 @@ export function stripHopByHop(headers: IncomingHttpHeaders): Record<string, stri
  * Headers a client may use to tell an application what the gateway saw (its own address, port, prefix or the
  * "original" URL behind a rewrite: IIS/Symfony `X-Original-URL`/`X-Rewrite-URL`, Envoy's original path). They are
  * the gateway's to say: from an untrusted peer they are dropped (X-Forwarded-For/-Proto/-Host/-Port are then set
- * by the gateway).
+ * by the gateway), with its RFC 7239 `Forwarded`.
  */
-const CLIENT_CLAIMS = ['x-forwarded-port', 'x-forwarded-prefix', 'x-original-url', 'x-rewrite-url', 'x-envoy-original-path'];
+const CLIENT_CLAIMS = new Set(['x-forwarded-port', 'x-forwarded-prefix', 'x-original-url', 'x-rewrite-url', 'x-envoy-original-path', 'forwarded']);
+
+/** The names a request's headers are never forwarded under: hop-by-hop ones plus `extra` (consumed credentials). */
+export function unforwardedHeaders(extra: readonly string[]): ReadonlySet<string> {
+  return new Set([...HOP_BY_HOP, ...extra]);
+}
 
 /**
- * Drops header names with `_` (nginx `underscores_in_headers off`, Envoy `headers_with_underscores_action`):
- * CGI-style stacks map `X-Forwarded-For` and `X_Forwarded_For` to the same variable, so one would shadow the
- * header the gateway sets. With `trusted` false, also the client's forwarding and path-override claims.
+ * The client's end-to-end headers to send upstream, in one pass (no `delete`: an object that loses properties
+ * falls back to slow dictionary mode, and undici walks it again). Leaves out the names in `skip`, any the sender
+ * listed in its own `Connection` header, names with `_` (nginx `underscores_in_headers off`, Envoy
+ * `headers_with_underscores_action`: CGI-style stacks map `X-Forwarded-For` and `X_Forwarded_For` to the same
+ * variable, so one would shadow the header the gateway sets) and, from an untrusted peer, its forwarding and
+ * path-override claims.
  */
-export function dropClientClaims(headers: Record<string, string | string[]>, trusted: boolean): void {
-  for (const name in headers) if (name.includes('_')) delete headers[name];
-  if (!trusted) for (const name of CLIENT_CLAIMS) delete headers[name];
+export function forwardedRequestHeaders(headers: IncomingHttpHeaders, skip: ReadonlySet<string>, trusted: boolean): Record<string, string | string[]> {
+  const listed = connectionTokens(headers.connection);
+  const out: Record<string, string | string[]> = {};
+  for (const key in headers) {
+    const value = headers[key];
+    if (value === undefined || skip.has(key) || listed?.has(key) || key.includes('_') || (!trusted && CLIENT_CLAIMS.has(key))) continue;
+    out[key] = value;
+  }
+  return out;
 }
 
 function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
@@ -52,21 +65,6 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
   const text = Array.isArray(value) ? value.join(',') : value;
   const tokens = text.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t && t !== 'close' && t !== 'keep-alive');
   return tokens.length ? new Set(tokens) : undefined;
-}
-
-/**
- * The headers sent upstream: the client's end-to-end headers plus X-Forwarded-For/-Proto/-Host.
- * X-Forwarded-For is replaced by the socket address (appended to only for trusted proxies, as the ingress
- * decided): a client must not be able to claim an address.
- */
-export function upstreamRequestHeaders(req: RequestInfo, requestId: string): Record<string, string | string[]> {
-  const headers = stripHopByHop(req.headers);
-  dropClientClaims(headers, req.forwardedFor !== undefined);
-  headers['x-forwarded-for'] = req.forwardedFor ?? req.remoteAddress;
-  headers['x-forwarded-proto'] = req.protocol;
-  headers['x-forwarded-host'] = req.host;
-  headers['x-request-id'] = requestId;
-  return headers;
 }
 
 /** The upstream's response headers minus hop-by-hop ones, ready for `res.writeHead`. */

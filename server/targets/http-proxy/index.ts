@@ -7,4 +7,4 @@ export { TargetState, TargetStates, RetryBudget, targetKey, type KnownTarget, ty
 export { HealthChecks, type HealthCheckConfig, type HealthCheckTarget } from './health-checks.js';
 export { canarySelector } from './canary.js';
 export { compileShaper, compileHeaderRules, applyHeaderRules, type HeaderRules, type RequestShaper } from './request-shaping.js';
-export { stripHopByHop, upstreamRequestHeaders, downstreamResponseHeaders } from './forward-headers.js';
+export { stripHopByHop, downstreamResponseHeaders } from './forward-headers.js';

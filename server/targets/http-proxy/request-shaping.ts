@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { AuthSpec, HeaderRulesSpec, RouteSpec } from '../../../registry/index.js';
 import type { GatewayContext } from '../../pipeline/index.js';
-import { dropClientClaims, stripHopByHop } from './forward-headers.js';
+import { forwardedRequestHeaders, unforwardedHeaders } from './forward-headers.js';
 
 /** Header edits compiled once: remove, then set (replace), then add (append). */
 export interface HeaderRules {
@@ -40,7 +40,7 @@ export interface RequestShaper {
 export function compileShaper(spec: RouteSpec): RequestShaper {
   const rewritePath = compilePathRewrite(spec);
   const rules = compileHeaderRules(spec.requestHeaders);
-  const strip = credentialHeaders(spec.auth);
+  const skip = unforwardedHeaders(credentialHeaders(spec.auth));
   const stripQuery = spec.auth && !spec.auth.forwardCredentials ? spec.auth.keyQuery : undefined;
   const host = spec.rewrite?.host;
   return {
@@ -56,12 +56,8 @@ export function compileShaper(spec: RouteSpec): RequestShaper {
     },
     headers(ctx) {
       const req = ctx.request;
-      const h = stripHopByHop(req.headers);
-      for (const name of strip) delete h[name];
-      dropClientClaims(h, req.forwardedFor !== undefined);
+      const h = forwardedRequestHeaders(req.headers, skip, req.forwardedFor !== undefined);
       h['x-forwarded-for'] = req.forwardedFor ?? req.remoteAddress;
-      // Address claims from an untrusted client are dropped, like its X-Forwarded-For.
-      if (req.forwardedFor === undefined) delete h.forwarded;
       h['x-real-ip'] = req.clientIp ?? req.remoteAddress;
       h['x-forwarded-proto'] = req.protocol;
       h['x-forwarded-host'] = req.host;
