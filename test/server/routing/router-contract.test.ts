@@ -103,6 +103,19 @@ describe.each([http, model, tool] as Adapter<unknown, unknown>[])('router contra
     expect(lookup(router, ['b', 'a'])).toBeUndefined();
   });
 
+  it('odd names are answered, not thrown on: empty, non-ASCII, very long, Object.prototype keys', () => {
+    const rows: Row[] = [
+      { kind: 'exact', segs: ['a'], tie: 0 },
+      { kind: 'prefix', segs: ['b'], tie: 0 },
+      { kind: 'pattern', segs: ['c'], tie: 0 },
+    ];
+    const router = routerOf(rows.filter(supports));
+    for (const segs of [[''], ['é', '☃'], ['x'.repeat(10_000)], ['constructor'], ['__proto__'], ['toString']]) {
+      expect(lookup(router, segs)).toBeUndefined();
+    }
+    expect(lookup(router, ['b', '__proto__'])).toBe('prefix b #0');
+  });
+
   it('returns the very value that was added', () => {
     const router = adapter.create();
     const value = { some: 'route' };
