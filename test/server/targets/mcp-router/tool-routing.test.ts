@@ -16,6 +16,7 @@ describe('MCP tool routing: a name under two member prefixes', () => {
   const wx: FixtureControl = { down: false, created: 0, cancelled: 0 };
   const pro: FixtureControl = { down: false, created: 0, cancelled: 0 };
   const clients: Client[] = [];
+  const keys: Record<string, string> = {};
 
   beforeAll(async () => {
     const defs = new Map([
@@ -27,6 +28,12 @@ describe('MCP tool routing: a name under two member prefixes', () => {
     await addMcpServer(gw, { name: 'wx___pro', backend: hosted('pro') });
     await addMcpServer(gw, { name: 'short-first', backend: { kind: 'bundle', members: ['wx', 'wx___pro'], separator: '___', prefix: 'always' } });
     await addMcpServer(gw, { name: 'long-first', backend: { kind: 'bundle', members: ['wx___pro', 'wx'], separator: '___', prefix: 'always' } });
+    for (const name of ['alice', 'bob']) {
+      gw.registry.consumers.store.create({ name, groups: [] }, 'cli');
+      keys[name] = gw.registry.consumers.issueKey(name, 'cli').key;
+    }
+    await addMcpServer(gw, { name: 'wx___vip', backend: hosted('wx'), access: { consumers: ['alice'] } });
+    await addMcpServer(gw, { name: 'kit', backend: { kind: 'bundle', members: ['wx', 'wx___vip'], separator: '___', prefix: 'always' } });
     // wx___pro is down from the start: its tools are never listed, so a call to one is routed by prefix alone.
     pro.down = true;
   });
@@ -47,5 +54,23 @@ describe('MCP tool routing: a name under two member prefixes', () => {
     // The live member still serves its own tools, and a name under no member is still unknown.
     expect((await client.callTool({ name: 'wx___echo', arguments: { text: 'y' } })).content).toEqual([{ type: 'text', text: 'echo:y' }]);
     await expect(client.callTool({ name: 'zz___echo', arguments: {} })).rejects.toMatchObject({ code: -32602, data: { code: 'GW_ERR_MCP_UNKNOWN_TOOL' } });
+  });
+
+  it('two consumers at once: the member whose prefix a name carries applies its own consumer list', async () => {
+    const [alice, bob] = await Promise.all(
+      ['alice', 'bob'].map((who) => connectMcp(gw, 'kit', { headers: { authorization: `Bearer ${keys[who]}` } })),
+    );
+    clients.push(alice!, bob!);
+    const [aliceCall, bobCall] = await Promise.all([
+      alice!.callTool({ name: 'wx___vip___echo', arguments: { text: 'a' } }),
+      bob!.callTool({ name: 'wx___vip___echo', arguments: { text: 'b' } }).catch((e: unknown) => e),
+    ]);
+    expect(aliceCall.content).toEqual([{ type: 'text', text: 'echo:a' }]);
+    // Bob is refused by wx___vip's consumer list (not told the tool does not exist, as if it were wx's).
+    expect(bobCall).toMatchObject({ code: -32000, data: { code: 'GW_ERR_AUTH_FORBIDDEN', server: 'wx___vip' } });
+    const [aliceNames, bobNames] = await Promise.all([alice!.listTools(), bob!.listTools()]).then((r) => r.map((l) => l.tools.map((t) => t.name)));
+    expect(aliceNames).toContain('wx___vip___echo');
+    expect(bobNames).not.toContain('wx___vip___echo');
+    expect(bobNames).toContain('wx___echo');
   });
 });
