@@ -17,8 +17,8 @@ export type ToolRoute = IndexedTool | { readonly member: string; readonly tool?:
 /** The endpoint's current tools: list order (members in order, then upstream order) and routing by name. */
 export interface ToolIndex {
   readonly list: readonly IndexedTool[];
-  /** Exposed name → listed tool, else → the member its prefix names (to say why it is not listed). */
-  readonly router: ToolRouter<ToolRoute>;
+  /** Exposed name → listed tool, else → the member its prefix names (to say why it is not listed). Built once, then only read. */
+  readonly router: Pick<ToolRouter<ToolRoute>, 'match'>;
 }
 
 /** The index of an endpoint with no members (yet): one shared object. */
