@@ -41,6 +41,14 @@ export default tseslint.config(
     ),
   },
   {
+    files: ['server/routing/**/*.ts'],
+    rules: forbid(
+      { regex: '^(\\.\\./)+cli/', message: 'server/ never imports cli/ (design.md §2).' },
+      { regex: '^\\.\\./(targets|ingress|filters|snapshot)/', message: 'Routers are plain data structures: targets, ingress, filters and snapshots use them, never the other way round.' },
+      { regex: '^(express|@modelcontextprotocol/.*)$', message: 'Routers import neither express nor the MCP SDK (design.md §3).' },
+    ),
+  },
+  {
     files: ['cli/**/*.ts'],
     rules: forbid({ regex: '^(\\.\\./)+server/(?!(index|config-tools)\\.js$)', message: 'The CLI reaches server/ through its public faces: server/index.js (the gateway) and server/config-tools.js.' }),
   },

@@ -169,7 +169,7 @@ export class RouterSession implements LinkOwner, McpSession {
   /** Rebuilds the tool index; tells the client when the exposed tools changed. */
   reindex(notify: boolean): void {
     const before = this.index;
-    this.index = indexTools(this.links.filter((l) => l.state === 'ready'), this.rule, this.config.bundle?.tools);
+    this.index = indexTools(this.links, this.rule, this.config.bundle?.tools);
     if (notify && !sameTools(before, this.index)) this.sendToolListChanged();
   }
 

@@ -43,7 +43,8 @@ async function callTool(session: McpSession, call: ToolCall): Promise<CallToolRe
   let errorCode: string | undefined;
   try {
     await openAdmitted(session);
-    const entry = session.index.byName.get(params.name) ?? (await unlisted(session, params.name));
+    const route = session.index.router.match(params.name);
+    const entry = route?.tool ? route : await unlisted(session, params.name, route?.member);
     member = entry.member;
     const caller = session.callerOf(call.id);
     // The endpoint's policy, then the member's whatever endpoint the call came through: consumer, tool, limits.
@@ -73,13 +74,12 @@ async function callTool(session: McpSession, call: ToolCall): Promise<CallToolRe
 }
 
 /**
- * Why exposed tool `name` is not in the index: its member refuses the consumer (the member's auth refusal; its
- * upstream session is not opened for them), its member is down (tools withdrawn: said so rather than that the
- * tool does not exist), or there is no such tool.
+ * Why exposed tool `name` is not in the index: its member (the one the tool router found by prefix) refuses the
+ * consumer (the member's auth refusal; its upstream session is not opened for them), its member is down (tools
+ * withdrawn: said so rather than that the tool does not exist), or there is no such tool.
  */
-async function unlisted(session: McpSession, name: string): Promise<never> {
-  const { links, rule } = session;
-  const link = rule.prefixed ? links.find((l) => name.startsWith(l.name + rule.separator)) : links.length === 1 ? links[0] : undefined;
+async function unlisted(session: McpSession, name: string, member: string | undefined): Promise<never> {
+  const link = member === undefined ? undefined : session.links.find((l) => l.name === member);
   if (link && !memberAdmits(session, link.name)) await admitMember(session, link.name);
   if (link && link.state !== 'ready') throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [link.name]);
   throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_UNKNOWN_TOOL', [name]);

@@ -1,4 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ToolRouter } from '../../routing/tool-router.js';
 import type { MemberLink } from './member-link.js';
 import { exposedName, type NamingRule } from './naming.js';
 
@@ -10,35 +11,43 @@ export interface IndexedTool {
   readonly tool: Tool;
 }
 
-/** The endpoint's current tools: list order (members in order, then upstream order) and lookup by name. */
+/** What an exposed name routes to: a listed tool, or only the member whose prefix it carries (tool not listed). */
+export type ToolRoute = IndexedTool | { readonly member: string; readonly tool?: undefined };
+
+/** The endpoint's current tools: list order (members in order, then upstream order) and routing by name. */
 export interface ToolIndex {
   readonly list: readonly IndexedTool[];
-  readonly byName: ReadonlyMap<string, IndexedTool>;
+  /** Exposed name → listed tool, else → the member its prefix names (to say why it is not listed). Built once, then only read. */
+  readonly router: Pick<ToolRouter<ToolRoute>, 'match'>;
 }
 
-/** The index of an endpoint with no tools up (yet): one shared object. */
-export const EMPTY_INDEX: ToolIndex = Object.freeze({ list: Object.freeze([]), byName: new Map<string, IndexedTool>() });
+/** The index of an endpoint with no members (yet): one shared object. */
+export const EMPTY_INDEX: ToolIndex = Object.freeze({ list: Object.freeze([]), router: new ToolRouter<ToolRoute>() });
 
 /**
  * Indexes the tools of the links that are up. Without prefixes two members may offer the same name: the
  * first member wins, and the other's tool is left out rather than made ambiguous. `memberTools` (a bundle's
- * per-member allow lists, upstream names) leaves out what a member is not meant to expose here.
+ * per-member allow lists, upstream names) leaves out what a member is not meant to expose here. Every link, up
+ * or not, routes the names under its prefix to itself (with one member and no prefixes, every name).
  */
 export function indexTools(links: readonly MemberLink[], rule: NamingRule, memberTools?: Readonly<Record<string, readonly string[]>>): ToolIndex {
+  if (links.length === 0) return EMPTY_INDEX;
   const list: IndexedTool[] = [];
-  const byName = new Map<string, IndexedTool>();
-  for (const link of links) {
+  const router = new ToolRouter<ToolRoute>();
+  links.forEach((link, order) => {
+    if (rule.prefixed || links.length === 1) router.add({ name: rule.prefixed ? link.name + rule.separator : '', kind: 'prefix', order }, { member: link.name });
+    if (link.state !== 'ready') return;
     const allowed = memberTools?.[link.name];
     for (const tool of link.tools) {
       if (allowed && !allowed.includes(tool.name)) continue;
       const exposed = exposedName(link.name, tool.name, rule);
-      if (byName.has(exposed)) continue;
+      if (router.match(exposed)?.tool) continue;
       const entry = { exposed, member: link.name, tool };
       list.push(entry);
-      byName.set(exposed, entry);
+      router.add({ name: exposed, kind: 'exact', order }, entry);
     }
-  }
-  return list.length === 0 ? EMPTY_INDEX : { list, byName };
+  });
+  return { list, router };
 }
 
 /** Whether two indexes expose the same tools in the same order (what a client listing tools would see). */

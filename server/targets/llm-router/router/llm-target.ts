@@ -18,7 +18,7 @@ import { readJson, writeJson } from './serve-json.js';
 import { serveStream } from './serve-stream.js';
 import { openCall, transportFailure, type AttemptFailure } from './upstream-call.js';
 import { clientGone } from '../../upstream-exchange.js';
-import type { CompiledTarget, LlmContext, LlmRoute, ProviderKey } from './types.js';
+import type { LlmContext, LlmRoute } from './types.js';
 
 /** Long-lived pieces the target needs. */
 export interface LlmTargetDeps {
@@ -68,7 +68,7 @@ async function tryCandidates(ctx: LlmContext, route: LlmRoute, deps: LlmTargetDe
         unsupported++;
         break;
       }
-      const attempt = await tryOnce(ctx, target, key, call, deps);
+      const attempt = await tryOnce(ctx, call, deps);
       if (attempt.ok) return;
       last = attempt.failure;
       primary ??= { provider: target.provider.name, failure: last };
@@ -80,21 +80,21 @@ async function tryCandidates(ctx: LlmContext, route: LlmRoute, deps: LlmTargetDe
   throw gatewayError('GW_ERR_LLM_UNSUPPORTED', route.name, `${ctx.llm.api} (${unsupported} provider(s) skipped)`);
 }
 
-async function tryOnce(ctx: LlmContext, target: CompiledTarget, key: ProviderKey | undefined, call: PreparedCall, deps: LlmTargetDeps): Promise<Attempt> {
-  const provider = target.provider;
+async function tryOnce(ctx: LlmContext, call: PreparedCall, deps: LlmTargetDeps): Promise<Attempt> {
+  const { provider, key } = call;
   const result = ctx.llm.result;
   result.attempts++;
   Object.assign(result, { provider: provider.name, upstreamModel: call.upstreamModel, key: key?.id });
   ctx.outcome.upstream = provider.name;
   const res = ctx.http!.res;
-  const opened = await openCall(deps.dispatcher, provider, call, res);
-  if (!opened.ok) return fail(deps, target, key, opened.failure);
+  const opened = await openCall(deps.dispatcher, call, res);
+  if (!opened.ok) return fail(deps, call, opened.failure);
   if (ctx.llm.stream) {
     const outcome = await serveStream(ctx, call, opened.open);
     if (outcome.kind === 'client-gone') throw gatewayError('GW_ERR_DOWNSTREAM_DISCONNECT');
     if (outcome.kind === 'retryable') {
       const error = outcome.timedOut ? transportFailure(provider, new Error('timeout'), true).error : upstreamError(provider.name, outcome.error);
-      return fail(deps, target, key, { error, retry: 'provider', keyFault: !outcome.timedOut && outcome.error.status >= 500 });
+      return fail(deps, call, { error, retry: 'provider', keyFault: !outcome.timedOut && outcome.error.status >= 500 });
     }
     deps.keys.succeeded(provider, key);
     ctx.outcome.status = 200;
@@ -104,14 +104,14 @@ async function tryOnce(ctx: LlmContext, target: CompiledTarget, key: ProviderKey
     }
     return { ok: true };
   }
-  const read = await readJson(ctx, call, opened.open, { provider: provider.name, maxBytes: provider.maxResponseBytes });
+  const read = await readJson(ctx, call, opened.open);
   if (clientGone(res)) throw gatewayError('GW_ERR_DOWNSTREAM_DISCONNECT');
   if (!read.ok) {
     const error =
       read.error instanceof TranslationError ? translationError(read.error)
       : isGatewayError(read.error) ? read.error
       : transportFailure(provider, read.error, opened.open.timedOut).error;
-    return fail(deps, target, key, { error, retry: 'provider', keyFault: false });
+    return fail(deps, call, { error, retry: 'provider', keyFault: false });
   }
   deps.keys.succeeded(provider, key);
   result.usage = read.usage ?? undefined;
@@ -120,8 +120,8 @@ async function tryOnce(ctx: LlmContext, target: CompiledTarget, key: ProviderKey
   return { ok: true };
 }
 
-function fail(deps: LlmTargetDeps, target: CompiledTarget, key: ProviderKey | undefined, failure: AttemptFailure): Attempt {
-  if (failure.keyFault) deps.keys.failed(target.provider, key, failure.retryAfterMs);
+function fail(deps: LlmTargetDeps, call: PreparedCall, failure: AttemptFailure): Attempt {
+  if (failure.keyFault) deps.keys.failed(call.provider, call.key, failure.retryAfterMs);
   return { ok: false, failure };
 }
 

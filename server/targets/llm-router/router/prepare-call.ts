@@ -12,7 +12,7 @@ import {
   type OpenAiChatRequest,
   type ToolNameMap,
 } from '../translate/index.js';
-import type { CompiledTarget, LlmRequest, ProviderKey } from './types.js';
+import type { CompiledProvider, CompiledTarget, LlmRequest, ProviderKey } from './types.js';
 import { upstreamAddress, type UpstreamAddress } from './upstream-address.js';
 
 /** How the upstream's answer is read back: its protocol, or raw pass-through for Responses and embeddings. */
@@ -20,6 +20,10 @@ export type UpstreamMode = 'openai' | 'anthropic' | 'gemini' | 'passthrough';
 
 /** A ready-to-send upstream call and what its response translation needs. */
 export interface PreparedCall {
+  /** The provider it goes to (its timeouts, response cap and key health travel with the call). */
+  provider: CompiledProvider;
+  /** The provider key it uses; undefined for a provider without keys. */
+  key: ProviderKey | undefined;
   /** Where it goes, with the provider's headers and auth. */
   address: UpstreamAddress;
   body: string;
@@ -53,8 +57,8 @@ export function prepareCall(llm: LlmRequest, target: CompiledTarget, key: Provid
   if (!spec.endpoints[endpoint]) throw new UnsupportedCallError(`provider ${provider.name} (${spec.id}) has no ${endpoint} endpoint`);
   const upstreamModel = target.model ?? provider.mapModel(llm.model);
   const built = translateBody(llm, target, upstreamModel);
-  const address = upstreamAddress(provider, endpoint, upstreamModel, llm.stream, key);
-  return { address, upstreamModel, mode: built.mode, toolNames: built.toolNames, clientWantsUsage: built.clientWantsUsage, body: JSON.stringify(built.body) };
+  const address = upstreamAddress(provider, { endpoint, model: upstreamModel, stream: llm.stream }, key);
+  return { provider, key, address, upstreamModel, mode: built.mode, toolNames: built.toolNames, clientWantsUsage: built.clientWantsUsage, body: JSON.stringify(built.body) };
 }
 
 interface Built {

@@ -1,7 +1,7 @@
 import { gatewayError } from '../../../errors/index.js';
 import type { Filter } from '../../../pipeline/index.js';
 import { authRefusalOf } from '../../../filters/auth.js';
-import type { ModelRouter } from './model-router.js';
+import type { ModelRouter } from '../../../routing/model-router.js';
 import { llmOf, type LlmRoute } from './types.js';
 
 /**

@@ -21,10 +21,10 @@ import type { UpstreamExchange } from '../../upstream-exchange.js';
 export type JsonOutcome = { ok: true; body: unknown; usage: OpenAiUsage | null } | { ok: false; error: Error };
 
 /** Reads and translates the body; the caller writes it (nothing is sent from here, so retry stays possible). */
-export async function readJson(ctx: LlmContext, call: PreparedCall, upstream: UpstreamExchange, limits: { provider: string; maxBytes: number }): Promise<JsonOutcome> {
+export async function readJson(ctx: LlmContext, call: PreparedCall, upstream: UpstreamExchange): Promise<JsonOutcome> {
   let text: string;
   try {
-    text = await readText(upstream, limits);
+    text = await readText(upstream, { provider: call.provider.name, maxBytes: call.provider.maxResponseBytes });
   } catch (err) {
     return { ok: false, error: err as Error };
   } finally {

@@ -20,7 +20,7 @@ export type StreamOutcome =
 export async function serveStream(ctx: LlmContext, call: PreparedCall, upstream: UpstreamExchange): Promise<StreamOutcome> {
   const res = ctx.http!.res;
   const client = new ClientStream(res, ctx.requestId, ctx.startedAt);
-  const chain = buildStreamChain(call, ctx.llm.protocol, ctx.llm.model, client);
+  const chain = buildStreamChain(call, ctx.llm, client);
   const parser = new SseParser((e) => chain.push(e));
   let upstreamError: unknown;
   try {

@@ -21,7 +21,7 @@ import {
 import type { ClientStream } from './client-stream.js';
 import { AnthropicPassthrough, OpenAiPassthrough, ResponsesPassthrough } from './stream-passthrough.js';
 import type { PreparedCall } from './prepare-call.js';
-import type { ClientProtocol } from './types.js';
+import type { LlmRequest } from './types.js';
 import type { StreamChain } from './stream-chain.js';
 
 /** Output counters shared by a chain's sinks. */
@@ -29,8 +29,9 @@ interface Counter {
   chars: number;
 }
 
-/** Builds the chain for one call; `model` is the name the client asked for, reported back to it. */
-export function buildStreamChain(call: PreparedCall, protocol: ClientProtocol, model: string, client: ClientStream): StreamChain {
+/** Builds the chain for one call; `asked.model` is the name the client asked for, reported back to it. */
+export function buildStreamChain(call: PreparedCall, asked: Pick<LlmRequest, 'protocol' | 'model'>, client: ClientStream): StreamChain {
+  const { protocol, model } = asked;
   const count: Counter = { chars: 0 };
   if (call.mode === 'passthrough') return new ResponsesPassthrough(client);
   if (protocol === 'openai') {
@@ -39,11 +40,11 @@ export function buildStreamChain(call: PreparedCall, protocol: ClientProtocol, m
     const t = call.mode === 'anthropic'
       ? new AnthropicToOpenAiStream(sink, { includeUsage: call.clientWantsUsage, model })
       : new GeminiToOpenAiStream(sink, { includeUsage: call.clientWantsUsage, model });
-    return chain(t, () => t.usage, count, (n) => t.abort(toOpenAiError(n)));
+    return chain(t, count, (n) => t.abort(toOpenAiError(n)));
   }
   if (call.mode === 'anthropic') return new AnthropicPassthrough(client);
   const out = new OpenAiToAnthropicStream(anthropicSink(client, count), { model, toolNames: call.toolNames });
-  if (call.mode === 'openai') return chain(out, () => out.usage, count, (n) => out.abort(toAnthropicError(n)));
+  if (call.mode === 'openai') return chain(out, count, (n) => out.abort(toAnthropicError(n)));
   // Gemini → OpenAI chunks → Anthropic events: the OpenAI chunk stream is the one pivot format.
   const gemini = new GeminiToOpenAiStream(
     {
@@ -53,16 +54,12 @@ export function buildStreamChain(call: PreparedCall, protocol: ClientProtocol, m
     },
     { includeUsage: true, model },
   );
-  return chain(gemini, () => gemini.usage, count, (n) => out.abort(toAnthropicError(n)));
+  return chain(gemini, count, (n) => out.abort(toAnthropicError(n)));
 }
 
-function chain(
-  t: { push(e: SseEvent): void; end(): void },
-  usage: () => OpenAiUsage | null,
-  count: Counter,
-  abort: (n: NormalizedError) => void,
-): StreamChain {
-  return { push: (e) => t.push(e), end: () => t.end(), abort, usage, outputChars: () => count.chars };
+/** `t`'s usage is read when the stream ends (its getter sums what the upstream reported). */
+function chain(t: { push(e: SseEvent): void; end(): void; readonly usage: OpenAiUsage | null }, count: Counter, abort: (n: NormalizedError) => void): StreamChain {
+  return { push: (e) => t.push(e), end: () => t.end(), abort, usage: () => t.usage, outputChars: () => count.chars };
 }
 
 function openAiSink(client: ClientStream, count: Counter): StreamSink<OpenAiChunk, OpenAiErrorBody> {

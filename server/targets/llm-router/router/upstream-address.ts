@@ -16,26 +16,35 @@ export interface UpstreamAddress {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** What one call asks of its provider's address: the parts that vary per request (the key aside). */
+export interface AddressWant {
+  readonly endpoint: EndpointKind;
+  /** The upstream model name. */
+  readonly model: string;
+  readonly stream: boolean;
+}
+
 /** Entries per provider; models come from clients (pass-through maps), so the memo is bounded. */
 const MAX_ADDRESSES = 256;
 
 const addresses = new WeakMap<CompiledProvider, Map<string, UpstreamAddress>>();
 
 /** The address of a call; throws ProviderConfigError when the provider cannot make one. */
-export function upstreamAddress(provider: CompiledProvider, endpoint: EndpointKind, model: string, stream: boolean, key: ProviderKey | undefined): UpstreamAddress {
+export function upstreamAddress(provider: CompiledProvider, want: AddressWant, key: ProviderKey | undefined): UpstreamAddress {
   let known = addresses.get(provider);
   if (!known) addresses.set(provider, (known = new Map()));
-  const id = `${endpoint}\0${stream ? 's' : ''}\0${key?.id ?? ''}\0${model}`;
+  const id = `${want.endpoint}\0${want.stream ? 's' : ''}\0${key?.id ?? ''}\0${want.model}`;
   let address = known.get(id);
   if (!address) {
-    address = buildAddress(provider, endpoint, model, stream, key);
+    address = buildAddress(provider, want, key);
     if (known.size >= MAX_ADDRESSES) known.clear();
     known.set(id, address);
   }
   return address;
 }
 
-function buildAddress(provider: CompiledProvider, endpoint: EndpointKind, model: string, stream: boolean, key: ProviderKey | undefined): UpstreamAddress {
+function buildAddress(provider: CompiledProvider, want: AddressWant, key: ProviderKey | undefined): UpstreamAddress {
+  const { endpoint, model, stream } = want;
   const t = buildUpstreamTarget(provider.spec, { endpoint, model, stream, apiKey: key?.value, baseUrl: provider.baseUrl, settings: provider.settings });
   let url: URL;
   try {

@@ -32,10 +32,10 @@ const ERROR_BODY_LIMIT = 64 * 1024;
  */
 export async function openCall(
   dispatcher: Dispatcher,
-  provider: CompiledProvider,
   call: PreparedCall,
   res: ServerResponse,
 ): Promise<{ ok: true; open: UpstreamExchange } | { ok: false; failure: AttemptFailure }> {
+  const provider = call.provider;
   // One deadline for headers and the first body bytes (a stream's first event): the "peek" before committing.
   const exchange = new UpstreamExchange(res, provider.timeoutMs);
   try {

@@ -1,4 +1,4 @@
-import type { Router } from '../../../routing/types.js';
+import type { Router } from './types.js';
 
 /** What an LLM route matches on. */
 export interface ModelMatch {
