@@ -20,8 +20,8 @@ export async function serveLegacySse(ctx: McpExchangeContext, deps: McpTransport
   const accept = checkAccept(req, true);
   if (accept) throw accept;
   const client = clientIdentity(ctx.consumer?.name, callerAddress(ctx.request));
-  const refusal = deps.caps.admit(client);
-  if (refusal) throw refusal;
+  const capped = deps.caps.admit(client);
+  if (capped) throw capped;
   const server = ctx.mcp!.server;
   const transport = new SSEServerTransport(`/mcp/${server.name}/messages`, res);
   const id = transport.sessionId; // randomUUID: 122 random bits from the CSPRNG
