@@ -34,6 +34,13 @@ export default tseslint.config(
     rules: forbid({ regex: '^(\\.\\./)+cli/', message: 'server/ never imports cli/ (design.md §2).' }),
   },
   {
+    files: ['server/targets/**/*.ts'],
+    rules: forbid(
+      { regex: '^(\\.\\./)+cli/', message: 'server/ never imports cli/ (design.md §2).' },
+      { regex: '^(\\.\\./)+ingress/', message: 'A target never calls back into an ingress: ingress → pipeline → target (design.md §1). Shared pieces live in pipeline/ or the target.' },
+    ),
+  },
+  {
     files: ['server/filters/**/*.ts'],
     rules: forbid(
       { regex: '^(\\.\\./)+cli/', message: 'server/ never imports cli/ (design.md §2).' },

@@ -27,7 +27,7 @@ import { createHttpIngress } from './ingress/http.js';
 import { createLlmIngress } from './ingress/llm/index.js';
 import { createLlmParts } from './targets/llm-router/setup.js';
 import { createMcpIngress } from './ingress/mcp/index.js';
-import { McpRouter, createMcpRouterTarget, type McpRouterOptions } from './targets/mcp-router/index.js';
+import { McpRouter, McpRouterTarget, type McpRouterOptions } from './targets/mcp-router/index.js';
 import { createRemoteBackendFactory, createStdioBackendFactory } from './targets/mcp-router/backends/index.js';
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { createAdminApp } from './admin/app.js';
@@ -108,8 +108,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const leadingFilters = [observability(metrics)];
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
   const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
-  const mcpIngress = createMcpIngress({ current: () => snapshots.current(), router: mcpRouter, log, trustedProxies });
-  targets.set('mcp-router', createMcpRouterTarget((ctx) => mcpIngress.serve(ctx)));
+  const mcpTarget = new McpRouterTarget({ router: mcpRouter });
+  targets.set('mcp-router', mcpTarget);
   const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits };
   // Admin API writes pass the same compiler checks a reload runs, so nothing stored is held back by surprise.
   registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(mcpDeps.hostedServers), llm: checkLlm }));
@@ -137,7 +137,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Ingress adapters by path prefix; everything else is ordinary HTTP proxying.
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
   const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies, ...options.llm });
-  const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress.handle }], httpIngress);
+  const mcpIngress = createMcpIngress({ current: () => snapshots.current(), allowedOrigins: mcpRouter.options.allowedOrigins, turns: mcpRouter.services.turns, log, trustedProxies });
+  const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress }], httpIngress);
   const bindAddress = options.host ?? '127.0.0.1';
   const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: () => snapshots.current() });
   const limits = options.clientLimits ?? {};
@@ -198,7 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         healthChecks.close();
         upgrades.closeAll();
         llm.keys.close();
-        await mcpIngress.close(); // ends MCP streams, so draining does not wait for them
+        await mcpTarget.close(); // ends MCP streams, so draining does not wait for them
         await Promise.all([drain(dataPlane, options.drainMs ?? 10_000), drain(admin, 1_000)]);
         await Promise.all([dispatcher.close(), proxyTarget.close()]);
         llm.usage.close();

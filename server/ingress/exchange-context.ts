@@ -78,8 +78,3 @@ export function describeRequest(req: IncomingMessage, path: string, query: strin
     forwardedFor: client?.forwardedFor,
   };
 }
-
-/** The caller's address: the client behind trusted proxies when there are some, else the socket's peer. */
-export function callerAddress(request: RequestInfo): string {
-  return request.clientIp ?? request.remoteAddress;
-}

@@ -37,17 +37,6 @@ function framingProblem(req: IncomingMessage): string | undefined {
 
 /** The latest response started on each connection (to see whether the connection is already condemned). */
 const lastResponse = new WeakMap<Socket, ServerResponse>();
-/** Each request's response, for body readers that must close the connection instead of reading on. */
-const responses = new WeakMap<IncomingMessage, ServerResponse>();
-
-/**
- * Makes the response to `req` the last one on its connection (`Connection: close`, then closed): for refusals
- * whose request body was not read, so the connection never goes on reading (or waiting for) a body nobody wants.
- */
-export function closeAfterResponse(req: IncomingMessage): void {
-  const res = responses.get(req);
-  if (res) res.shouldKeepAlive = false;
-}
 
 /**
  * Wraps the listener's handler so badly framed requests get a 400 and a closed connection before any ingress
@@ -64,7 +53,6 @@ export function refuseBadFraming(
     // Never answered: Node closes the connection after the earlier response and drops this one with it.
     if (earlier && !earlier.shouldKeepAlive) return void req.resume();
     lastResponse.set(req.socket, res);
-    responses.set(req, res);
     const refused = refusal(req);
     if (refused === undefined) return handle(req, res);
     res.shouldKeepAlive = false;

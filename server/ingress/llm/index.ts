@@ -61,7 +61,7 @@ export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, r
       return renderLlmError(res, busy, protocol, requestId);
     }
     res.once('close', () => budget.release(reserved));
-    void readJsonBody(req, limit).then((body) => {
+    void readJsonBody(req, res, limit).then((body) => {
       if (!body.ok) {
         const err = body.status === 413 ? new GatewayError(errors.GW_ERR_BODY_TOO_LARGE, [limit]) : new GatewayError(errors.GW_ERR_BAD_REQUEST, [body.reason]);
         return renderLlmError(res, err, protocol, requestId);

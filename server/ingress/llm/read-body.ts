@@ -1,12 +1,13 @@
-import type { IncomingMessage } from 'node:http';
-import { readBody } from '../read-body.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../../pipeline/read-body.js';
 
 /** Reads a JSON request body up to `limit` bytes; the outcome names what was wrong with it. */
 export async function readJsonBody(
   req: IncomingMessage,
+  res: ServerResponse,
   limit: number,
 ): Promise<{ ok: true; value: Record<string, unknown>; bytes: number } | { ok: false; status: number; reason: string }> {
-  const read = await readBody(req, limit);
+  const read = await readBody(req, res, limit);
   if (!read.ok) {
     return read.reason === 'too-large'
       ? { ok: false, status: 413, reason: `request body is larger than ${limit} bytes` }

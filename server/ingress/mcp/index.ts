@@ -2,110 +2,55 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, errors, toGatewayError } from '../../errors/index.js';
+import type { TurnBudget } from '../../pipeline/turn-budget.js';
 import type { Snapshot } from '../../snapshot/snapshot.js';
-import type { LiveSession, McpGatewayContext, McpRouter } from '../../targets/mcp-router/index.js';
+import type { McpExchangeContext } from '../../targets/mcp-router/index.js';
 import { normalizePath } from '../normalize-path.js';
 import { ExchangeContext, describeRequest } from '../exchange-context.js';
 import { nextRequestId } from '../request-id.js';
 import { checkOriginAndHost } from './http-guards.js';
-import { KeepAliveTicker } from './keep-alive.js';
-import { serveLegacyMessage, serveLegacySse } from './legacy-sse.js';
 import { renderMcpError } from './respond.js';
-import { SessionCaps } from './session-caps.js';
-import { InMemorySessionStore, type SessionStore } from './session-store.js';
-import { serveStreamableHttp } from './streamable-http.js';
-import type { McpTransportDeps } from './transport-deps.js';
-
-export { InMemorySessionStore, type SessionStore, type McpSessionRecord, type UpstreamHandle } from './session-store.js';
 
 /** What the MCP ingress needs from the gateway. */
 export interface McpIngressDeps {
   /** The snapshot to serve, captured once per request. */
   current(): Snapshot | undefined;
-  readonly router: McpRouter;
-  /** Session state; in process unless a shared store is given. */
-  readonly store?: SessionStore;
+  /** Browser origins allowed besides the request's own host. */
+  readonly allowedOrigins: readonly string[];
+  /** The MCP router's turn budget: new requests start in a later turn once this one spent its share. */
+  readonly turns: TurnBudget;
   readonly log: Logger;
   /** Peers whose X-Forwarded-For names the caller (tools such as maps_ip_location see that address). */
   readonly trustedProxies?: BlockList;
 }
 
-/** The MCP ingress: the `/mcp/` request handler, the transport handler the router target runs, and shutdown. */
-export interface McpIngress {
-  handle(req: IncomingMessage, res: ServerResponse): void;
-  serve(ctx: McpGatewayContext): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Builds the MCP ingress adapter (origin checks → pipeline → Streamable HTTP or HTTP+SSE handling). */
-export function createMcpIngress(deps: McpIngressDeps): McpIngress {
-  const options = deps.router.options;
-  const { idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize } = options;
-  const store = deps.store ?? new InMemorySessionStore({ idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize });
-  const caps = new SessionCaps({ perClient: options.maxSessionsPerClient, total: options.maxSessions });
-  deps.router.onSessionClosed = (id) => {
-    caps.release(id);
-    void store.delete(id);
-  };
-  const keepAlive = new KeepAliveTicker(options.keepAliveMs);
-  const transportDeps: McpTransportDeps = { router: deps.router, store, options, keepAlive, caps, findSession: (ctx, kind) => findSession(ctx, kind, deps.router, store) };
-  const sweep = setInterval(() => void expire(store, deps.router), Math.max(50, Math.min(anonymousIdleTimeoutMs / 2, 30_000)));
-  sweep.unref();
-  const turns = deps.router.services.turns;
+/**
+ * The MCP ingress adapter, shaped like the HTTP one: checks Origin and Host, parses the request target into a
+ * GatewayContext, runs the MCP pipeline (whose `mcp-router` target speaks the transports), and renders what it
+ * throws as a JSON-RPC error with the catalogue status.
+ */
+export function createMcpIngress(deps: McpIngressDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (res.destroyed) return; // its client left while it waited for a turn
     const requestId = nextRequestId();
     const snapshot = deps.current();
-    const refusal = checkOriginAndHost(req, options.allowedOrigins);
-    if (refusal || !snapshot) return renderMcpError(res, refusal ?? new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), requestId);
-    deps.router.apply(snapshot.mcp);
-    const ctx = contextFor(req, res, requestId, deps);
-    if (!ctx) return renderMcpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['invalid request target']), requestId);
+    const refusal = checkOriginAndHost(req, deps.allowedOrigins);
+    if (refusal || !snapshot) return renderMcpError(res, refusal ?? new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), { requestId });
+    const ctx = contextFor({ req, res }, requestId, deps);
+    if (!ctx) return renderMcpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['invalid request target']), { requestId });
     snapshot.mcp.handle(ctx).catch((err) => {
       const e = toGatewayError(err);
       if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled MCP error');
-      renderMcpError(res, e, requestId);
+      renderMcpError(res, e, { requestId, id: ctx.replyId });
     });
   };
-  return {
-    handle(req, res) {
-      turns.run(() => handle(req, res));
-    },
-    async serve(ctx) {
-      const endpoint = ctx.mcp!.endpoint;
-      if (endpoint === 'sse') await serveLegacySse(ctx, transportDeps);
-      else if (endpoint === 'messages') await serveLegacyMessage(ctx, transportDeps);
-      else await serveStreamableHttp(ctx, transportDeps);
-      ctx.outcome.status ??= ctx.http!.res.statusCode;
-    },
-    async close() {
-      clearInterval(sweep);
-      await deps.router.close();
-      keepAlive.close();
-    },
+  return function handleMcp(req, res) {
+    deps.turns.run(() => handle(req, res));
   };
 }
 
-async function findSession(ctx: McpGatewayContext, kind: LiveSession['kind'], router: McpRouter, store: SessionStore) {
-  const id = kind === 'sse' ? new URLSearchParams(ctx.request.query).get('sessionId') : ctx.request.headers['mcp-session-id'];
-  if (typeof id !== 'string' || id === '') return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_REQUIRED) };
-  const record = await store.get(id);
-  const live = router.get(id);
-  const owner = ctx.consumer?.name ?? null;
-  if (!record || !live || record.server !== ctx.mcp!.server.name || record.consumer !== owner || live.kind !== kind) {
-    return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_NOT_FOUND) };
-  }
-  return { ok: true as const, live };
-}
-
-async function expire(store: SessionStore, router: McpRouter): Promise<void> {
-  for (const id of await store.expired(Date.now())) {
-    await router.closeSession(id, 'expired');
-    await store.delete(id);
-  }
-}
-
-function contextFor(req: IncomingMessage, res: ServerResponse, requestId: string, deps: McpIngressDeps): McpGatewayContext | undefined {
+function contextFor(exchange: { req: IncomingMessage; res: ServerResponse }, requestId: string, deps: McpIngressDeps): McpExchangeContext | undefined {
+  const { req, res } = exchange;
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
   const path = normalizePath(q === -1 ? raw : raw.slice(0, q));

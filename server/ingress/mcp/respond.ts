@@ -16,7 +16,8 @@ const CODES: Readonly<Record<string, number>> = {
  * null when the request could not be identified) and the catalogue code in `data`. A stream that already
  * started is cut instead, so a truncated stream never looks complete.
  */
-export function renderMcpError(res: ServerResponse, given: GatewayError, requestId: string, id: JSONRPCID = null): void {
+export function renderMcpError(res: ServerResponse, given: GatewayError, reply: { requestId: string; id?: JSONRPCID }): void {
+  const { requestId, id = null } = reply;
   const err = given.status === 401 ? withChallenge(given) : given;
   const code = CODES[err.code] ?? JsonRpcCode.ServerError;
   writeJsonError(res, err, err.status, createJSONRPCErrorResponse(id, code, err.message, { code: err.code, requestId }), requestId);

@@ -1,6 +1,8 @@
 export { McpRouter, type McpRouterOptions, type ResolvedMcpRouterOptions, type LiveSession } from './router.js';
 export { RouterSession, SUPPORTED_PROTOCOL_VERSIONS } from './router-session.js';
-export { createMcpRouterTarget } from './target.js';
+export { McpRouterTarget, type McpRouterTargetOptions } from './target.js';
+export type { McpExchangeContext } from './downstream/transport-deps.js';
+export type { SessionStore } from './downstream/session-store.js';
 export { mcpEndpoint, parseMcpPath, type McpGatewayContext, type McpRequestState, type McpEndpointKind } from './endpoint-filter.js';
 export type { McpBackend, BackendFactory } from './backend.js';
 export type { BackendRecipe, BundleConfig, CompiledMcpServer, McpSnapshot } from './types.js';

@@ -3,7 +3,8 @@ import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, JSONRPCRespon
 
 // Which kind a message is, by its members alone. The SDK's own guards (`isJSONRPCRequest`, …) run a zod parse of
 // the whole message, params included, on every call; a relayed tools/call met a dozen of them. Messages reach these
-// checks already parsed as JSON-RPC: the ingress validated the client's (parse-message.ts), the backends theirs.
+// checks already parsed as JSON-RPC: the downstream transports validated the client's (downstream/parse-message.ts),
+// the backends theirs.
 
 /**
  * Whether a parsed JSON value is one JSON-RPC 2.0 message as MCP allows it: a request (a string method and a string

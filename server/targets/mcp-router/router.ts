@@ -69,7 +69,7 @@ export class McpRouter {
   private readonly pool: BackendPool;
   private readonly sessions = new Map<string, LiveSession>();
   private snapshot: McpSnapshot | undefined;
-  /** Called after a session ended for any reason (the ingress forgets its record). */
+  /** Called after a session ended for any reason (the target frees its cap slot and forgets its record). */
   onSessionClosed: ((id: string, reason: string) => void) | undefined;
 
   constructor(deps: { log: Logger; metrics: MetricsRegistry; options?: McpRouterOptions }) {

@@ -1,9 +1,59 @@
-import type { GatewayContext, RouteTarget } from '../../pipeline/index.js';
+import type { RouteTarget } from '../../pipeline/index.js';
+import type { McpRouter } from './router.js';
+import { expireSessions, findSession } from './downstream/find-session.js';
+import { KeepAliveTicker } from './downstream/keep-alive.js';
+import { serveLegacyMessage, serveLegacySse } from './downstream/legacy-sse.js';
+import { SessionCaps } from './downstream/session-caps.js';
+import { InMemorySessionStore, type SessionStore } from './downstream/session-store.js';
+import { serveStreamableHttp } from './downstream/streamable-http.js';
+import type { McpExchangeContext, McpTransportDeps } from './downstream/transport-deps.js';
+
+/** What the MCP router target is built with. */
+export interface McpRouterTargetOptions {
+  /** The long-lived router: backends and live sessions. */
+  readonly router: McpRouter;
+  /** Session state; in process unless a shared store is given. */
+  readonly store?: SessionStore;
+}
 
 /**
- * The `mcp-router` target: dispatch hands it an MCP exchange that passed the pipeline, and it runs the
- * transport handler the MCP ingress registered (Streamable HTTP or HTTP+SSE) against the router.
+ * The `mcp-router` target: dispatch hands it an MCP exchange that passed the pipeline, and it speaks the
+ * downstream transport its endpoint names (Streamable HTTP at `/mcp/<name>`, HTTP+SSE at `…/sse` and
+ * `…/messages`) against the router. It owns the downstream session machinery (store, caps, keep-alive frames,
+ * idle expiry). Refusals are thrown, with the JSON-RPC id to echo on the context; the MCP ingress renders them.
  */
-export function createMcpRouterTarget(serve: (ctx: GatewayContext) => Promise<void>): RouteTarget {
-  return { kind: 'mcp-router', handle: serve };
+export class McpRouterTarget implements RouteTarget {
+  readonly kind = 'mcp-router' as const;
+  private readonly deps: McpTransportDeps;
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(options: McpRouterTargetOptions) {
+    const router = options.router;
+    const { idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize, keepAliveMs, maxSessionsPerClient, maxSessions } = router.options;
+    const store = options.store ?? new InMemorySessionStore({ idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize });
+    const caps = new SessionCaps({ perClient: maxSessionsPerClient, total: maxSessions });
+    router.onSessionClosed = (id) => {
+      caps.release(id);
+      void store.delete(id);
+    };
+    const lookup = { router, store };
+    this.deps = { router, store, options: router.options, keepAlive: new KeepAliveTicker(keepAliveMs), caps, findSession: (ctx, kind) => findSession(ctx, kind, lookup) };
+    this.sweep = setInterval(() => void expireSessions(lookup), Math.max(50, Math.min(anonymousIdleTimeoutMs / 2, 30_000)));
+    this.sweep.unref();
+  }
+
+  async handle(ctx: McpExchangeContext): Promise<void> {
+    const endpoint = ctx.mcp!.endpoint;
+    if (endpoint === 'sse') await serveLegacySse(ctx, this.deps);
+    else if (endpoint === 'messages') await serveLegacyMessage(ctx, this.deps);
+    else await serveStreamableHttp(ctx, this.deps);
+    ctx.outcome.status ??= ctx.http!.res.statusCode;
+  }
+
+  /** Ends every session and its streams, and the backends (gateway shutdown). */
+  async close(): Promise<void> {
+    clearInterval(this.sweep);
+    await this.deps.router.close();
+    this.deps.keepAlive.close();
+  }
 }

@@ -30,6 +30,23 @@ describe('MCP access log', () => {
     expect(accessLines('POST').every((l) => l.status !== 0)).toBe(true);
   });
 
+  // A refusal the transport makes after the pipeline admitted the request is logged like an auth or route refusal:
+  // with its catalogue code and flag (docs/errors.md), and the JSON-RPC id of the request it refuses is echoed.
+  const ping = (id: number) => ({ jsonrpc: '2.0', id, method: 'ping' });
+  it.each<{ what: string; body: unknown; headers: Record<string, string>; status: number; code: string; id: number | null }>([
+    { what: 'invalid JSON', body: '{"jsonrpc":', headers: {}, status: 400, code: 'GW_ERR_MCP_PARSE', id: null },
+    { what: 'a call without a session', body: ping(7), headers: {}, status: 400, code: 'GW_ERR_MCP_SESSION_REQUIRED', id: 7 },
+    { what: 'an unknown session', body: ping(8), headers: { 'mcp-session-id': 'no-such-session' }, status: 404, code: 'GW_ERR_MCP_SESSION_NOT_FOUND', id: 8 },
+    { what: 'an Accept without text/event-stream', body: ping(9), headers: { accept: 'application/json' }, status: 406, code: 'GW_ERR_MCP_NOT_ACCEPTABLE', id: 9 },
+  ])('logs $what with its catalogue code and flag', async ({ body, headers, status, code, id }) => {
+    const res = await rawPost(url, body, headers);
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ jsonrpc: '2.0', id, error: { data: { code } } });
+    const requestId = res.headers.get('x-request-id');
+    const line = await waitFor(() => gw.logs.find((l) => l.msg === 'access' && l.requestId === requestId), 'the refusal to be logged');
+    expect({ status: line.status, code: line.code, flag: line.flag }).toEqual({ status, code, flag: 'DPE' });
+  });
+
   it('logs a GET stream when it ends, with its whole duration', async () => {
     const { sessionId } = await rawInitialize(url, '2025-11-25');
     const controller = new AbortController();

@@ -1,9 +1,9 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JSONRPCID } from 'json-rpc-2.0';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { GatewayError, errors } from '../../errors/index.js';
-import { readBody } from '../read-body.js';
-import { isId, isJsonRpcMessage, isObject } from '../../targets/mcp-router/index.js';
+import { GatewayError, errors } from '../../../errors/index.js';
+import { readBody } from '../../../pipeline/read-body.js';
+import { isId, isJsonRpcMessage, isObject } from '../json-rpc.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -13,8 +13,8 @@ export type ParsedMessages =
   | { ok: false; error: GatewayError; id: JSONRPCID };
 
 /** Reads a request body as UTF-8 text up to `limit` bytes; refuses larger ones (declared or observed) before buffering them. */
-export async function readBodyText(req: IncomingMessage, limit: number): Promise<{ ok: true; text: string } | { ok: false; error: GatewayError }> {
-  const read = await readBody(req, limit);
+export async function readBodyText(exchange: { req: IncomingMessage; res: ServerResponse }, limit: number): Promise<{ ok: true; text: string } | { ok: false; error: GatewayError }> {
+  const read = await readBody(exchange.req, exchange.res, limit);
   if (!read.ok) {
     const error = read.reason === 'too-large' ? new GatewayError(errors.GW_ERR_MCP_BODY_TOO_LARGE, [limit]) : new GatewayError(errors.GW_ERR_BAD_REQUEST, ['request body could not be read']);
     return { ok: false, error };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { isRequest } from '../../targets/mcp-router/index.js';
+import { isRequest } from '../json-rpc.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import type { SessionStore } from './session-store.js';
 
@@ -72,7 +72,8 @@ export class StreamableSessionTransport implements Transport {
   async start(): Promise<void> {}
 
   /** Hands a POST's messages to the server; resolves when its HTTP response is over. */
-  handlePost(req: IncomingMessage, res: ServerResponse, messages: readonly JSONRPCMessage[], options: PostOptions): Promise<void> {
+  handlePost(exchange: { req: IncomingMessage; res: ServerResponse }, messages: readonly JSONRPCMessage[], options: PostOptions): Promise<void> {
+    const { req, res } = exchange;
     const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
     const requests = messages.filter(isRequest);
     if (requests.length === 0) {

@@ -1,8 +1,8 @@
 // JSON-RPC batches on 2025-03-26 sessions: bounded in size, and every call in one counts against the limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../../../helpers/gateway.js';
-import { fixtureServer } from '../../../helpers/mcp-fixture-server.js';
-import { addMcpServer, rawInitialize, rawPost, rpcMessages } from '../../../helpers/mcp.js';
+import { startTestGateway, type TestGateway } from '../../../../helpers/gateway.js';
+import { fixtureServer } from '../../../../helpers/mcp-fixture-server.js';
+import { addMcpServer, rawInitialize, rawPost, rpcMessages } from '../../../../helpers/mcp.js';
 
 describe('MCP batches', () => {
   let gw: TestGateway;

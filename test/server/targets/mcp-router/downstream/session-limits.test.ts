@@ -1,11 +1,11 @@
 // What one client can hold: sessions per client identity (consumer, else client IP) and in total, and a
 // shorter idle expiry for anonymous sessions. Two clients at once: one at its cap never stops the other.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestGateway, waitFor, type TestGateway } from '../../../helpers/gateway.js';
-import { addMcpServer, connectMcp, rawInitialize, rawPost } from '../../../helpers/mcp.js';
-import { hostedServers } from '../../../../servers/index.js';
-import { withClock } from '../../../fixtures/clock-server.js';
-import type { McpRouterOptions } from '../../../../server/targets/mcp-router/index.js';
+import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
+import { addMcpServer, connectMcp, rawInitialize, rawPost } from '../../../../helpers/mcp.js';
+import { hostedServers } from '../../../../../servers/index.js';
+import { withClock } from '../../../../fixtures/clock-server.js';
+import type { McpRouterOptions } from '../../../../../server/targets/mcp-router/index.js';
 
 let gw: TestGateway | undefined;
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemorySessionStore } from '../../../../server/ingress/mcp/session-store.js';
+import { InMemorySessionStore } from '../../../../../server/targets/mcp-router/downstream/session-store.js';
 
 const message = (n: number) => ({ jsonrpc: '2.0' as const, id: n, result: {} });
 

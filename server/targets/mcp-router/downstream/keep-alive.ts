@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
 /**
- * Keep-alive comment frames for every open SSE stream of the MCP ingress, on one shared timer (a timer per
+ * Keep-alive comment frames for every open SSE stream of the MCP target, on one shared timer (a timer per
  * stream would cost ten thousand timers for ten thousand idle sessions). A stream is written to only when it
  * has been quiet for a whole interval, so busy streams carry no extra frames.
  */

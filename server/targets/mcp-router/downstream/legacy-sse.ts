@@ -1,19 +1,17 @@
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import { GatewayError, errors } from '../../errors/index.js';
-import { isRequest, type McpGatewayContext } from '../../targets/mcp-router/index.js';
-import { checkAccept, checkContentType } from './http-guards.js';
+import { GatewayError, errors } from '../../../errors/index.js';
+import { isRequest } from '../json-rpc.js';
+import { checkAccept, checkContentType } from './http-checks.js';
 import { parseMessages, readBodyText, requestId } from './parse-message.js';
-import { renderMcpError } from './respond.js';
-import { clientIdentity } from './session-caps.js';
+import { callerAddress, clientIdentity } from './session-caps.js';
 import { responseOver } from './session-transport.js';
-import type { McpTransportDeps } from './transport-deps.js';
-import { callerAddress } from '../exchange-context.js';
+import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
 
 /**
  * The 2024-11-05 HTTP+SSE transport: GET `/mcp/<name>/sse` opens the session's only stream (first event:
  * `endpoint`, a relative URL with the session id); the client POSTs each message to `/mcp/<name>/messages`.
  */
-export async function serveLegacySse(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<void> {
+export async function serveLegacySse(ctx: McpExchangeContext, deps: McpTransportDeps): Promise<void> {
   const { req, res } = ctx.http!;
   if (ctx.request.method !== 'GET') {
     res.setHeader('allow', 'GET');
@@ -22,8 +20,8 @@ export async function serveLegacySse(ctx: McpGatewayContext, deps: McpTransportD
   const accept = checkAccept(req, true);
   if (accept) throw accept;
   const client = clientIdentity(ctx.consumer?.name, callerAddress(ctx.request));
-  const refusal = deps.caps.admit(client);
-  if (refusal) throw refusal;
+  const capped = deps.caps.admit(client);
+  if (capped) throw capped;
   const server = ctx.mcp!.server;
   const transport = new SSEServerTransport(`/mcp/${server.name}/messages`, res);
   const id = transport.sessionId; // randomUUID: 122 random bits from the CSPRNG
@@ -40,7 +38,7 @@ export async function serveLegacySse(ctx: McpGatewayContext, deps: McpTransportD
 }
 
 /** POST `/mcp/<name>/messages?sessionId=…`: one message per POST, answered on the stream; 202 here. */
-export async function serveLegacyMessage(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<void> {
+export async function serveLegacyMessage(ctx: McpExchangeContext, deps: McpTransportDeps): Promise<void> {
   const { req, res } = ctx.http!;
   if (ctx.request.method !== 'POST') {
     res.setHeader('allow', 'POST');
@@ -48,16 +46,15 @@ export async function serveLegacyMessage(ctx: McpGatewayContext, deps: McpTransp
   }
   const contentType = checkContentType(req);
   if (contentType) throw contentType;
-  const body = await readBodyText(req, deps.options.maxBodyBytes);
+  const body = await readBodyText(ctx.http!, deps.options.maxBodyBytes);
   if (!body.ok) throw body.error;
   const parsed = parseMessages(body.text);
-  if (!parsed.ok) return renderMcpError(res, parsed.error, ctx.requestId, parsed.id);
+  if (!parsed.ok) throw refusal(ctx, parsed.error, parsed.id);
   const id = requestId(parsed.messages);
   const found = await deps.findSession(ctx, 'sse');
-  if (!found.ok) return renderMcpError(res, found.error, ctx.requestId, id);
+  if (!found.ok) throw refusal(ctx, found.error, id);
   if (parsed.batch) {
-    const err = new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, ['batches are not supported on the HTTP+SSE transport']);
-    return renderMcpError(res, err, ctx.requestId, null);
+    throw new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, ['batches are not supported on the HTTP+SSE transport']);
   }
   const message = parsed.messages[0]!;
   const transport = found.live.transport as SSEServerTransport;

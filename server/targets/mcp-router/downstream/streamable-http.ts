@@ -1,21 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { GatewayError, errors } from '../../errors/index.js';
-import { isRequest, type McpGatewayContext } from '../../targets/mcp-router/index.js';
-import { acceptsJson, checkAccept, checkContentType, checkProtocolVersion } from './http-guards.js';
+import { GatewayError, errors } from '../../../errors/index.js';
+import { isRequest } from '../json-rpc.js';
+import { acceptsJson, checkAccept, checkContentType, checkProtocolVersion } from './http-checks.js';
 import { parseMessages, readBodyText, requestId } from './parse-message.js';
-import { renderMcpError } from './respond.js';
-import { clientIdentity } from './session-caps.js';
+import { callerAddress, clientIdentity } from './session-caps.js';
 import { StreamableSessionTransport, responseOver } from './session-transport.js';
-import type { McpTransportDeps } from './transport-deps.js';
-import { callerAddress } from '../exchange-context.js';
+import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
 
 /** Batches were added in 2025-03-26 and removed in 2025-06-18. */
 const BATCH_VERSIONS = new Set(['2025-03-26']);
 
 /** Streamable HTTP at `/mcp/<name>`: POST messages, GET the server stream, DELETE the session. */
-export async function serveStreamableHttp(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<void> {
+export async function serveStreamableHttp(ctx: McpExchangeContext, deps: McpTransportDeps): Promise<void> {
   const { req, res } = ctx.http!;
   const method = ctx.request.method;
   if (method === 'POST') return post(ctx, deps);
@@ -38,52 +36,50 @@ export async function serveStreamableHttp(ctx: McpGatewayContext, deps: McpTrans
   res.writeHead(200).end();
 }
 
-async function post(ctx: McpGatewayContext, deps: McpTransportDeps): Promise<void> {
-  const { req, res } = ctx.http!;
+async function post(ctx: McpExchangeContext, deps: McpTransportDeps): Promise<void> {
+  const { req } = ctx.http!;
   fail(checkContentType(req));
-  const body = await readBodyText(req, deps.options.maxBodyBytes);
+  const body = await readBodyText(ctx.http!, deps.options.maxBodyBytes);
   if (!body.ok) throw body.error;
   const parsed = parseMessages(body.text);
-  if (!parsed.ok) return renderMcpError(res, parsed.error, ctx.requestId, parsed.id);
+  if (!parsed.ok) throw refusal(ctx, parsed.error, parsed.id);
   // Every call in a batch runs (and counts against rate limits) on its own; the bound keeps one POST from starting thousands.
   if (parsed.batch && parsed.messages.length > deps.options.maxBatchSize) {
-    const err = new GatewayError(errors.GW_ERR_MCP_BATCH_TOO_LARGE, [deps.options.maxBatchSize, parsed.messages.length]);
-    return renderMcpError(res, err, ctx.requestId, null);
+    throw new GatewayError(errors.GW_ERR_MCP_BATCH_TOO_LARGE, [deps.options.maxBatchSize, parsed.messages.length]);
   }
   const id = requestId(parsed.messages);
   const hasRequests = parsed.messages.some(isRequest);
   const acceptError = checkAccept(req, hasRequests);
-  if (acceptError) return renderMcpError(res, acceptError, ctx.requestId, id);
-  if (req.headers['mcp-session-id'] === undefined) return initialize(ctx, deps, parsed.messages, parsed.batch);
+  if (acceptError) throw refusal(ctx, acceptError, id);
+  if (req.headers['mcp-session-id'] === undefined) return initialize(ctx, deps, parsed);
   const found = await deps.findSession(ctx, 'streamable-http');
-  if (!found.ok) return renderMcpError(res, found.error, ctx.requestId, id);
+  if (!found.ok) throw refusal(ctx, found.error, id);
   const live = found.live;
   const versionError = checkProtocolVersion(req);
-  if (versionError) return renderMcpError(res, versionError, ctx.requestId, id);
+  if (versionError) throw refusal(ctx, versionError, id);
   if (parsed.batch && !BATCH_VERSIONS.has(live.session.protocolVersion)) {
-    const err = new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, [`batches are not allowed in protocol version ${live.session.protocolVersion}`]);
-    return renderMcpError(res, err, ctx.requestId, null);
+    throw new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, [`batches are not allowed in protocol version ${live.session.protocolVersion}`]);
   }
   if (parsed.messages.some((m) => isRequest(m) && m.method === 'initialize')) {
-    const err = new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, ['the session is already initialized']);
-    return renderMcpError(res, err, ctx.requestId, null);
+    throw new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, ['the session is already initialized']);
   }
   noteCallers(live.session, parsed.messages, callerAddress(ctx.request));
   await deps.store.touch(live.session.id);
   const transport = live.transport as StreamableSessionTransport;
-  await transport.handlePost(req, res, parsed.messages, { acceptsJson: acceptsJson(req), protocolVersion: requestVersion(req, live.session.protocolVersion) });
+  await transport.handlePost(ctx.http!, parsed.messages, { acceptsJson: acceptsJson(req), protocolVersion: requestVersion(req, live.session.protocolVersion) });
 }
 
 /** A POST without a session: only a lone initialize request may open one (no session is made otherwise). */
-async function initialize(ctx: McpGatewayContext, deps: McpTransportDeps, messages: JSONRPCMessage[], batch: boolean): Promise<void> {
-  const { req, res } = ctx.http!;
+async function initialize(ctx: McpExchangeContext, deps: McpTransportDeps, parsed: { messages: JSONRPCMessage[]; batch: boolean }): Promise<void> {
+  const { req } = ctx.http!;
+  const { messages, batch } = parsed;
   const init = messages[0];
   if (batch || messages.length !== 1 || !init || !isInitializeRequest(init)) {
-    return renderMcpError(res, new GatewayError(errors.GW_ERR_MCP_SESSION_REQUIRED), ctx.requestId, requestId(messages));
+    throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_SESSION_REQUIRED), requestId(messages));
   }
   const client = clientIdentity(ctx.consumer?.name, callerAddress(ctx.request));
-  const refusal = deps.caps.admit(client);
-  if (refusal) return renderMcpError(res, refusal, ctx.requestId, requestId(messages));
+  const capped = deps.caps.admit(client);
+  if (capped) throw refusal(ctx, capped, requestId(messages));
   const id = randomBytes(24).toString('base64url'); // 192 bits from the CSPRNG; visible ASCII as the spec asks
   deps.caps.hold(id, client);
   const server = ctx.mcp!.server;
@@ -97,7 +93,7 @@ async function initialize(ctx: McpGatewayContext, deps: McpTransportDeps, messag
   await session.connect(transport);
   session.noteCaller((init as { id: string | number }).id, callerAddress(ctx.request));
   const version = (init.params as { protocolVersion: string }).protocolVersion;
-  await transport.handlePost(req, res, [init], { acceptsJson: acceptsJson(req), protocolVersion: version });
+  await transport.handlePost(ctx.http!, [init], { acceptsJson: acceptsJson(req), protocolVersion: version });
 }
 
 /** The revision a request speaks: its `MCP-Protocol-Version`, else the session's. */

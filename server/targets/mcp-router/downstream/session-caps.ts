@@ -1,4 +1,5 @@
-import { GatewayError, errors } from '../../errors/index.js';
+import { GatewayError, errors } from '../../../errors/index.js';
+import type { RequestInfo } from '../../../pipeline/index.js';
 
 /** The caps on open MCP sessions (design §9: every limit on what one anonymous client can hold is explicit). */
 export interface SessionCapsOptions {
@@ -47,4 +48,9 @@ export class SessionCaps {
 /** The identity sessions are counted against: the consumer, else the client address. */
 export function clientIdentity(consumer: string | undefined, address: string): string {
   return consumer !== undefined ? `consumer ${consumer}` : `client ${address}`;
+}
+
+/** The caller's address: the client behind trusted proxies when there are some, else the socket's peer. */
+export function callerAddress(request: RequestInfo): string {
+  return request.clientIp ?? request.remoteAddress;
 }

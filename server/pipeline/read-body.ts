@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import { closeAfterResponse } from './framing.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A request body read whole, or why it was not. */
 export type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too-large' | 'unreadable' };
@@ -9,10 +8,10 @@ export type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too-la
  * refused as soon as it is known, without reading more of it: the answer closes the connection instead (draining
  * a declared 10 GB to keep it alive would hand the client the gateway's bandwidth, and with `Expect:
  * 100-continue` nothing was read, so no 100 is sent). Events, not an async iterator: this runs on every MCP and
- * LLM request.
+ * LLM request. Shared by the LLM ingress and the MCP target, so it lives here, between them.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(tooLarge(req));
+export function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<BodyRead> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(tooLarge(res));
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -20,7 +19,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead>
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
       stop();
-      resolve(tooLarge(req));
+      resolve(tooLarge(res));
     };
     const onEnd = () => {
       stop();
@@ -42,7 +41,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead>
 }
 
 /** Says the body was too large; its answer will be the connection's last (Connection: close). */
-function tooLarge(req: IncomingMessage): BodyRead {
-  closeAfterResponse(req);
+function tooLarge(res: ServerResponse): BodyRead {
+  res.shouldKeepAlive = false;
   return { ok: false, reason: 'too-large' };
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, waitFor, type TestGateway } from '../../../helpers/gateway.js';
-import { addMcpServer, connectMcp, parseSse, rawInitialize, rawPost, rpcMessages } from '../../../helpers/mcp.js';
-import { hostedServers } from '../../../../servers/index.js';
-import { withClock } from '../../../fixtures/clock-server.js';
+import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
+import { addMcpServer, connectMcp, parseSse, rawInitialize, rawPost, rpcMessages } from '../../../../helpers/mcp.js';
+import { hostedServers } from '../../../../../servers/index.js';
+import { withClock } from '../../../../fixtures/clock-server.js';
 
 describe('MCP Streamable HTTP sessions', () => {
   let gw: TestGateway;

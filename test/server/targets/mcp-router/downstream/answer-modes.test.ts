@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../../../helpers/gateway.js';
-import { addMcpServer, parseSse, rawInitialize, rawPost } from '../../../helpers/mcp.js';
-import type { HostedServerDefinition } from '../../../../servers/index.js';
-import { createConformanceMcpServer } from '../../../fixtures/conformance-server/index.js';
+import { startTestGateway, type TestGateway } from '../../../../helpers/gateway.js';
+import { addMcpServer, parseSse, rawInitialize, rawPost } from '../../../../helpers/mcp.js';
+import type { HostedServerDefinition } from '../../../../../servers/index.js';
+import { createConformanceMcpServer } from '../../../../fixtures/conformance-server/index.js';
 
 const FIXTURE: HostedServerDefinition = {
   name: 'fixture',

@@ -1,5 +1,7 @@
-import type { LiveSession, McpGatewayContext, McpRouter, ResolvedMcpRouterOptions } from '../../targets/mcp-router/index.js';
-import type { GatewayError } from '../../errors/index.js';
+import type { JSONRPCID } from 'json-rpc-2.0';
+import type { GatewayError } from '../../../errors/index.js';
+import type { McpGatewayContext } from '../endpoint-filter.js';
+import type { LiveSession, McpRouter, ResolvedMcpRouterOptions } from '../router.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import type { SessionCaps } from './session-caps.js';
 import type { SessionStore } from './session-store.js';
@@ -19,4 +21,16 @@ export interface McpTransportDeps {
    * another consumer's: the same 404, so nobody learns that someone else's session exists.
    */
   findSession(ctx: McpGatewayContext, kind: LiveSession['kind']): Promise<{ ok: true; live: LiveSession } | { ok: false; error: GatewayError }>;
+}
+
+/** An MCP exchange as the transports handle it. */
+export type McpExchangeContext = McpGatewayContext & {
+  /** The JSON-RPC id the ingress echoes when it renders this exchange's refusal; null (or absent) when none can be named. */
+  replyId?: JSONRPCID;
+};
+
+/** `err`, to be rendered by the ingress with JSON-RPC id `id` (transports throw refusals, they never render them). */
+export function refusal(ctx: McpExchangeContext, err: GatewayError, id: JSONRPCID): GatewayError {
+  ctx.replyId = id;
+  return err;
 }
