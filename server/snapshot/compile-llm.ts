@@ -70,7 +70,13 @@ export function compileLlmTable(registry: Registry, problems: string[]): LlmTabl
     const route = compileRoute(spec, providers, problems);
     if (!route) continue;
     const kind = llmRouteMatchKind(spec);
-    router.add({ name: spec.name, model: spec.model, kind, consumers: spec.consumers, priority: spec.priority }, route);
+    try {
+      router.add({ name: spec.name, model: spec.model, kind, consumers: spec.consumers, priority: spec.priority }, route);
+    } catch (err) {
+      // A regex stored before RE2 checked it at write time: hold this route back, serve the others.
+      problems.push(`llmRoute "${spec.name}": ${(err as Error).message}`);
+      continue;
+    }
     if (kind === 'exact') candidates.add(spec.model);
     else for (const id of mappedNames(spec, providerRows.values)) candidates.add(id);
     routeCount++;
