@@ -36,3 +36,4 @@ export { usageHour, type LlmUsageCounts, type LlmUsageKey, type LlmUsageQuery, t
 export type { BackendHealthReport, GatewayInstance, McpBackendHealth, UpstreamTargetHealth } from './gateway-instances-repo.js';
 export { problemEntity, type ConfigCheck, type EntityRef } from './config-check.js';
 export { packageRoot } from './package-root.js';
+export { compileConfigRegex, ConfigRegexError, type ConfigRegex } from './config-regex.js';

@@ -1,6 +1,7 @@
 import type { Db } from './db.js';
 import type { AuditRepo } from './audit-repo.js';
 import { SpecStore } from './spec-store.js';
+import { configRegexProblem } from './config-regex.js';
 
 /** A stored LLM provider (llm-provider.schema.json), defaults filled in. Its keys are secrets, referenced by name. */
 export interface LlmProviderSpec {
@@ -40,12 +41,8 @@ export function createLlmProvidersRepo(db: Db, audit: AuditRepo): SpecStore<LlmP
           if (!secretExists.get(s)) problems.push(`llmProvider.keySecrets[${i}]: no secret named "${s}"`);
         });
         p.modelMap.forEach(([pattern], i) => {
-          if (!pattern.startsWith('~')) return;
-          try {
-            new RegExp(pattern.slice(1));
-          } catch (err) {
-            problems.push(`llmProvider.modelMap[${i}]: is not a valid regular expression (${(err as Error).message})`);
-          }
+          const problem = pattern.startsWith('~') ? configRegexProblem(pattern.slice(1), `llmProvider.modelMap[${i}]`) : undefined;
+          if (problem) problems.push(problem);
         });
         return problems;
       },

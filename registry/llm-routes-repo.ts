@@ -1,6 +1,7 @@
 import type { Db } from './db.js';
 import type { AuditRepo } from './audit-repo.js';
 import { SpecStore } from './spec-store.js';
+import { configRegexProblem } from './config-regex.js';
 
 /** One provider a route may send to. */
 export interface LlmRouteTarget {
@@ -48,13 +49,8 @@ export function createLlmRoutesRepo(db: Db, audit: AuditRepo): SpecStore<LlmRout
           if (!providerExists.get(t.provider)) problems.push(`llmRoute.${field}[${i}].provider: no LLM provider named "${t.provider}"`);
         }
         if (route.targets.every((t) => t.weight === 0)) problems.push('llmRoute.targets: at least one target needs a weight above 0');
-        if (llmRouteMatchKind(route) === 'regex') {
-          try {
-            new RegExp(route.model);
-          } catch (err) {
-            problems.push(`llmRoute.model: is not a valid regular expression (${(err as Error).message})`);
-          }
-        }
+        const regexProblem = llmRouteMatchKind(route) === 'regex' ? configRegexProblem(route.model, 'llmRoute.model') : undefined;
+        if (regexProblem) problems.push(regexProblem);
         return problems;
       },
     },

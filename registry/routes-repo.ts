@@ -1,6 +1,7 @@
 import type { Db } from './db.js';
 import type { AuditRepo } from './audit-repo.js';
 import { SpecStore } from './spec-store.js';
+import { configRegexProblem } from './config-regex.js';
 import { RegistryError } from './errors.js';
 import type { SecretBox } from './secret-box.js';
 import { HEADER_MAX_SEALED, MASK, isPlainName, isSealed, openValue, sameSealed, sealField } from './secret-fields.js';
@@ -145,11 +146,8 @@ export function createRoutesRepo(db: Db, audit: AuditRepo, box: () => SecretBox)
 }
 
 function checkRegex(source: string, field: string, problems: string[]): void {
-  try {
-    new RegExp(source);
-  } catch (err) {
-    problems.push(`${field}: is not a valid regular expression (${(err as Error).message})`);
-  }
+  const problem = configRegexProblem(source, field);
+  if (problem) problems.push(problem);
 }
 
 /** Where a sealed request header value of `route` is bound (the AES-GCM associated data). */

@@ -18,6 +18,7 @@ import { capConnectionsPerClient, listenerTimeouts, refuseStalledBodies, type Cl
 import { HostPolicy, refuseForeignHost } from './ingress/allowed-hosts.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
+import { encodersToLoad } from './snapshot/compile-llm.js';
 import { SnapshotManager } from './snapshot/snapshot-manager.js';
 import { configCheck } from './snapshot/config-check.js';
 import { checkHttp } from './snapshot/check-http.js';
@@ -126,6 +127,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const snapshots = new SnapshotManager(registry, () => compileSnapshot(registry, { http: { leadingFilters, targets, states, healthChecks, rateLimits }, mcp: mcpDeps, llm: llm.compileDeps }), {
     log,
     metrics,
+    prepare: () => (llm.compileDeps ? encodersToLoad(registry) : undefined),
     onReload: () => {
       const current = snapshots.current();
       if (current) mcpRouter.apply(current.mcp);

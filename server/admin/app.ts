@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { maskRoute, type Registry } from '../../registry/index.js';
+import { gatewayError } from '../errors/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { mountCrud } from './crud.js';
 import { mountConsumerKeys } from './consumer-keys.js';
@@ -39,6 +40,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.use(requireToken(deps.token, new AuthFailureLimiter(deps.authFailures)));
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseDeepBodies);
+  app.use(writesWithoutWaiting(deps.registry));
   app.get('/status', (_req, res) => {
     res.json(deps.status());
   });
@@ -58,12 +60,30 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'no such admin endpoint' } });
   });
-  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: Error & { status?: number; type?: string; code?: unknown }, req: Request, res: Response, _next: NextFunction) => {
+    if (typeof err.code === 'string' && err.code.startsWith('SQLITE_BUSY')) {
+      const busy = gatewayError('GW_ERR_ADMIN_REGISTRY_BUSY', `${req.method} ${req.path}`);
+      res.status(busy.status).set('Retry-After', '1').json({ error: { code: busy.code, message: busy.message } });
+      return;
+    }
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     const message = err.type === 'entity.parse.failed' ? `body is not valid JSON: ${err.message}` : status === 500 ? 'internal error' : err.message;
     res.status(status).json({ error: { code: status === 500 ? 'internal' : 'bad_request', message } });
   });
   return app;
+}
+
+/**
+ * Admin writes never sleep in SQLite's busy handler: with another process holding the write lock it would hold
+ * the event loop that serves traffic for up to the busy timeout (5 s). They fail at once instead (SQLITE_BUSY,
+ * answered 503 by the error handler). The handlers past this point run synchronously inside `next()` (body
+ * parsing is done; registry calls are synchronous), so the no-wait setting covers exactly their writes.
+ */
+function writesWithoutWaiting(registry: Registry) {
+  return function adminWriteNoWait(req: Request, _res: Response, next: NextFunction) {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    registry.tryWrite(() => next());
+  };
 }
 
 /** DNS rebinding: a page served from a name the attacker controls reaches us with that name in Host. */

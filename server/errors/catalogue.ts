@@ -64,6 +64,12 @@ export const errors = Object.freeze({
   GW_ERR_HTTP_VERSION: defineError('GW_ERR_HTTP_VERSION', 505, 'DPE', '%s is not supported on an HTTP/1 connection'),
   GW_ERR_TOO_MANY_HEADERS: defineError('GW_ERR_TOO_MANY_HEADERS', 431, 'DPE', 'More than %s request headers'),
   GW_ERR_BODY_TIMEOUT: defineError('GW_ERR_BODY_TIMEOUT', 408, 'DPE', 'No request body byte arrived for %s ms'),
+  GW_ERR_ADMIN_REGISTRY_BUSY: defineError(
+    'GW_ERR_ADMIN_REGISTRY_BUSY',
+    503,
+    'UO',
+    'The registry is locked by another process (a CLI write, a backup, sqlite3): %s was not applied; retry shortly',
+  ),
 });
 
 /** A catalogue code. */

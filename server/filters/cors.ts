@@ -1,4 +1,4 @@
-import type { CorsSpec } from '../../registry/index.js';
+import { compileConfigRegex, type CorsSpec } from '../../registry/index.js';
 import { gatewayError } from '../errors/index.js';
 import type { Filter } from '../pipeline/index.js';
 import { respond } from './respond.js';
@@ -50,7 +50,7 @@ function originMatcher(patterns: readonly string[]): (origin: string) => boolean
   // `https://*.example.com` matches any subdomain, never example.com itself or evil-example.com.
   const wild = patterns
     .filter((p) => p.includes('*'))
-    .map((p) => new RegExp('^' + p.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[a-z0-9-]+(?:\\.[a-z0-9-]+)*') + '$'));
+    .map((p) => compileConfigRegex('^' + p.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[a-z0-9-]+(?:\\.[a-z0-9-]+)*') + '$', 'cors.allowOrigins'));
   return (origin) => {
     const o = origin.toLowerCase();
     return exact.has(o) || wild.some((re) => re.test(o));

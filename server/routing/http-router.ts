@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { compileConfigRegex } from '../../registry/index.js';
 import type { Router } from './types.js';
 
 /** A header or query predicate: exact value, full-match regex, or presence (`present: false` = absent). */
@@ -133,14 +134,14 @@ function valueTest(p: MatchPredicate): (value: string | undefined) => boolean {
   if (p.present !== undefined) return p.present ? (v) => v !== undefined : (v) => v === undefined;
   if (p.exact !== undefined) return (v) => v === p.exact;
   // Full match, as Envoy's safe_regex does: `premium` must not match `not-premium-at-all`.
-  const re = new RegExp(`^(?:${p.regex ?? ''})$`);
+  const re = compileConfigRegex(`^(?:${p.regex ?? ''})$`, `route predicate "${p.name}" regex`);
   return (v) => v !== undefined && re.test(v);
 }
 
 function pathTest(m: HttpMatch): (path: string) => boolean {
   if (m.pathType === 'exact') return (p) => p === m.path;
   if (m.pathType === 'regex') {
-    const re = new RegExp(m.path.startsWith('^') ? m.path : `^(?:${m.path})`);
+    const re = compileConfigRegex(m.path.startsWith('^') ? m.path : `^(?:${m.path})`, 'route.path');
     return (p) => re.test(p);
   }
   const prefix = m.path;

@@ -1,3 +1,4 @@
+import { compileConfigRegex } from '../../registry/index.js';
 import type { Router } from './types.js';
 
 /** What an LLM route matches on. */
@@ -69,7 +70,7 @@ function compileEntry<T>(m: ModelMatch, value: T): Entry<T> {
     const prefix = m.model.endsWith('*') ? m.model.slice(0, -1) : m.model;
     return { m, value, consumers, test: (model) => model.startsWith(prefix), rank: [m.priority, 2, prefix.length, specificity] };
   }
-  const re = new RegExp(m.model);
+  const re = compileConfigRegex(m.model, 'llmRoute.model');
   return { m, value, consumers, test: (model) => re.test(model), rank: [m.priority, 1, 0, specificity] };
 }
 

@@ -8,7 +8,7 @@ import { llmRouteMatch, type CompiledProvider, type CompiledTarget, type ListedM
 import { ModelRouter } from '../routing/model-router.js';
 import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
 import { llmLimits, type TokenBuckets } from '../targets/llm-router/limits/index.js';
-import { preloadEncoders } from '../targets/llm-router/tokens/index.js';
+import { encodersReady, loadEncoders, preloadEncoders } from '../targets/llm-router/tokens/index.js';
 import { llmUsage, type UsageRecorder } from '../targets/llm-router/usage/index.js';
 
 /** Long-lived pieces the LLM part is built with (their state survives snapshot swaps). */
@@ -41,13 +41,23 @@ export interface LlmTable {
 /** Compiles LLM providers (decrypting their keys) and routes; appends a message to `problems` for every bad row. */
 export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: ConsumerDirectory | undefined, problems: string[]): LlmSnapshot {
   const table = compileLlmTable(registry, problems);
-  // Token limits estimate prompts with BPE, whose rank tables take ~0.5 s and ~150 MB to load: load them here,
-  // before the snapshot serves (at startup or on the reload that adds the first such route), never inside a
-  // request, and not at all for a gateway without token limits (nor for a write-time config check).
+  // Token limits estimate prompts with BPE, whose rank tables take seconds of CPU and ~150 MB to load: loaded
+  // before the snapshot serves, never inside a request, and not at all for a gateway without token limits (nor
+  // for a write-time config check). On a live reload the snapshot manager has loaded them off the loop already
+  // (encodersToLoad); only the first compile at startup, before the gateway listens, loads them here.
   if (table.needsEncoders) preloadEncoders();
   const { router, modelsRoute } = table;
   const filters = [...deps.leadingFilters, ...(directory ? [auth(CLIENT_KEY_AUTH, { directory }, 'always')] : []), llmRouteMatch(router, modelsRoute), llmUsage(deps.usage), llmLimits(deps.buckets)];
   return { handle: buildPipeline(filters, deps.targets), routeCount: table.routeCount, providerCount: table.providerCount };
+}
+
+/**
+ * The BPE tables' load, when an enabled route has a token limit and they are not loaded yet: the snapshot
+ * manager's `prepare`, so a live reload does not parse them on the event loop.
+ */
+export function encodersToLoad(registry: Registry): Promise<void> | undefined {
+  if (encodersReady()) return undefined;
+  return registry.llmRoutes.listChecked().values.some((r) => r.enabled && r.tokensPerMinute) ? loadEncoders() : undefined;
 }
 
 /**
@@ -71,7 +81,13 @@ export function compileLlmTable(registry: Registry, problems: string[]): LlmTabl
     const route = compileRoute(spec, providers, problems);
     if (!route) continue;
     const kind = llmRouteMatchKind(spec);
-    router.add({ name: spec.name, model: spec.model, kind, consumers: spec.consumers, priority: spec.priority }, route);
+    try {
+      router.add({ name: spec.name, model: spec.model, kind, consumers: spec.consumers, priority: spec.priority }, route);
+    } catch (err) {
+      // A regex stored before RE2 checked it at write time: hold this route back, serve the others.
+      problems.push(`llmRoute "${spec.name}": ${(err as Error).message}`);
+      continue;
+    }
     if (kind === 'exact') candidates.add(spec.model);
     else for (const id of mappedNames(spec, providerRows.values)) candidates.add(id);
     routeCount++;

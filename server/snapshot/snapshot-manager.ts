@@ -27,12 +27,25 @@ export class SnapshotManager {
   private snapshot: Snapshot | undefined;
   private timer: NodeJS.Timeout | undefined;
   private seenVersion = -1;
+  /** A load the next compile needs is under way (see `prepare`); polls wait for it. */
+  private preparing = false;
+  private prepareFailed = false;
   readonly status: ReloadStatus = { snapshotVersion: null, lastReloadAt: null, lastReloadError: null, heldBack: [] };
 
   constructor(
     private readonly registry: Registry,
     private readonly compile: () => Snapshot,
-    private readonly deps: { log: Logger; metrics: GatewayMetrics; onReload?: (status: ReloadStatus) => void },
+    private readonly deps: {
+      log: Logger;
+      metrics: GatewayMetrics;
+      onReload?: (status: ReloadStatus) => void;
+      /**
+       * What the next compile needs loaded first, if anything (the BPE tables of a first token limit). While a
+       * snapshot serves, the rebuild waits for it off the loop and the old snapshot goes on serving; the first
+       * compile at startup loads synchronously instead.
+       */
+      prepare?: () => Promise<void> | undefined;
+    },
   ) {}
 
   /** The snapshot to serve, or undefined before the first successful compile. */
@@ -54,6 +67,7 @@ export class SnapshotManager {
 
   /** Rebuilds if the registry's version moved since the last attempt. */
   check(): void {
+    if (this.preparing) return;
     let version: number;
     try {
       version = this.registry.version();
@@ -62,8 +76,24 @@ export class SnapshotManager {
       return;
     }
     if (version === this.seenVersion) return;
+    const pending = this.snapshot && !this.prepareFailed ? this.deps.prepare?.() : undefined;
+    if (pending) return this.waitFor(pending);
     this.seenVersion = version;
     this.rebuild(version);
+  }
+
+  /** Checks again once `pending` settles; if it failed, the compile loads what it needs itself. */
+  private waitFor(pending: Promise<void>): void {
+    this.preparing = true;
+    pending
+      .catch((err: unknown) => {
+        this.prepareFailed = true;
+        this.deps.log.warn({ err }, 'loading ahead of a reload failed: loading inside the compile');
+      })
+      .finally(() => {
+        this.preparing = false;
+        this.check();
+      });
   }
 
   private rebuild(version: number): void {

@@ -66,6 +66,11 @@ describe('a malformed row written directly with SQL (or made bad behind agate\'s
       spec: JSON.stringify({ name: 'broken', path: '/broken', upstream: 'ghost' }),
       details: ['route.upstream: no upstream named "ghost"'],
     },
+    {
+      what: 'a path regex RE2 refuses (a backreference, stored before the write-time check)',
+      spec: JSON.stringify({ name: 'broken', path: '/(b)\\1', pathType: 'regex', upstream: 'http://127.0.0.1:9' }),
+      details: ['route.path: is not a valid regular expression (RE2 syntax'],
+    },
   ])('$what: only that route is held back, later changes are served, status and later writes name it', async ({ spec, details }) => {
     sql.prepare('INSERT INTO routes (name, spec) VALUES (?, ?)').run('broken', spec);
     const bad = version();

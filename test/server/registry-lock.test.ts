@@ -1,40 +1,14 @@
 // Another process holding the registry's write lock must not stall the data plane (design §9: blocking I/O
 // stays off the loop). The gateway's timer writes (usage flush, heartbeat) fail fast on SQLITE_BUSY and are
 // retried later; once the lock is released they land.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../registry/index.js';
 import { waitFor, type TestGateway } from '../helpers/gateway.js';
 import { startLoopProbe } from '../helpers/loop-probe.js';
+import { holdWriteLock } from '../helpers/write-lock.js';
 import { json, openAiCompletion, startFake, type FakeProvider } from './llm/fakes.js';
 import { addProvider, addRoute, startLlmGateway } from './llm/setup.js';
-
-/** A separate process that takes the write lock with BEGIN IMMEDIATE and holds it until told to release. */
-function holdWriteLock(dbPath: string): { child: ChildProcess; locked: Promise<void>; release(): Promise<void> } {
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
-    db.exec('BEGIN IMMEDIATE');
-    process.stdout.write('locked\\n');
-    process.stdin.once('data', () => { db.exec('ROLLBACK'); db.close(); process.exit(0); });
-  `;
-  const child = spawn(process.execPath, ['-e', script, dbPath], { stdio: ['pipe', 'pipe', 'inherit'], cwd: process.cwd() });
-  const locked = new Promise<void>((resolve, reject) => {
-    child.stdout!.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
-  });
-  return {
-    child,
-    locked,
-    async release() {
-      const exited = once(child, 'exit');
-      child.stdin!.write('release\n');
-      await exited;
-    },
-  };
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();

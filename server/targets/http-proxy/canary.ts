@@ -1,4 +1,4 @@
-import type { CanarySpec } from '../../../registry/index.js';
+import { compileConfigRegex, type CanarySpec } from '../../../registry/index.js';
 import type { GatewayContext } from '../../pipeline/index.js';
 import { cookie } from './balance-policies.js';
 import type { UpstreamPool } from './upstream-pool.js';
@@ -10,7 +10,7 @@ import type { UpstreamPool } from './upstream-pool.js';
  */
 export function canarySelector(main: UpstreamPool, canary: UpstreamPool, spec: CanarySpec): (ctx: GatewayContext) => UpstreamPool {
   const header = spec.header?.toLowerCase();
-  const headerRe = spec.headerRegex !== undefined ? new RegExp(`^(?:${spec.headerRegex})$`) : undefined;
+  const headerRe = spec.headerRegex !== undefined ? compileConfigRegex(`^(?:${spec.headerRegex})$`, 'route.canary.headerRegex') : undefined;
   return function chooseCanary(ctx) {
     if (header) {
       const raw = ctx.request.headers[header];

@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { AuthSpec, HeaderRulesSpec, RouteSpec } from '../../../registry/index.js';
+import { compileConfigRegex, type AuthSpec, type HeaderRulesSpec, type RouteSpec } from '../../../registry/index.js';
 import type { GatewayContext } from '../../pipeline/index.js';
 import { forwardedRequestHeaders, unforwardedHeaders } from './forward-headers.js';
 
@@ -79,9 +79,9 @@ function credentialHeaders(auth: AuthSpec | undefined): string[] {
 function compilePathRewrite(spec: RouteSpec): ((path: string) => string) | undefined {
   const r = spec.rewrite;
   if (r?.regex !== undefined) {
-    const re = new RegExp(r.regex);
+    const re = compileConfigRegex(r.regex, 'route.rewrite.regex');
     const replacement = r.replacement ?? '';
-    return (path) => ensureSlash(path.replace(re, replacement));
+    return (path) => ensureSlash(re.replaceFirst(path, replacement));
   }
   const newPrefix = r?.prefix ?? (spec.stripPrefix ? '' : undefined);
   if (newPrefix === undefined || spec.pathType !== 'prefix') return undefined;

@@ -3,6 +3,7 @@
  * wins, then prefix keys (`gpt-4-*`), then regex keys (`~^qwen-(.*)$`, target may use `$1`), then `*`.
  * Within each kind the rules are tried in list order (Higress walks a Go map, so its order is undefined).
  */
+import { compileConfigRegex, type ConfigRegex } from '../../../registry/index.js';
 
 /** One rule: `[pattern, target]`. An empty target keeps the requested name. */
 export type ModelMapRule = readonly [pattern: string, target: string];
@@ -18,7 +19,7 @@ export class ModelMapError extends Error {
 interface Compiled {
   exact: Map<string, string>;
   prefixes: Array<[string, string]>;
-  regexes: Array<[RegExp, string]>;
+  regexes: Array<[ConfigRegex, string]>;
   fallback: string | undefined;
 }
 
@@ -31,8 +32,7 @@ function compileRules(rules: readonly ModelMapRule[]): Compiled {
     if (pattern === '*') out.fallback ??= target;
     else if (pattern.startsWith('~')) {
       try {
-        // Global, like Go's ReplaceAllString, which Higress uses for regex targets.
-        out.regexes.push([new RegExp(pattern.slice(1), 'g'), target]);
+        out.regexes.push([compileConfigRegex(pattern.slice(1), 'modelMap'), target]);
       } catch (err) {
         throw new ModelMapError(`invalid regex in model mapping '${pattern}': ${(err as Error).message}`);
       }
@@ -47,9 +47,9 @@ function apply(c: Compiled, model: string): string {
   if (exact !== undefined) return exact || model;
   for (const [prefix, target] of c.prefixes) if (model.startsWith(prefix)) return target || model;
   for (const [re, target] of c.regexes) {
-    re.lastIndex = 0;
     if (!re.test(model)) continue;
-    return target === '' ? model : model.replace(re, target);
+    // Every match, like Go's ReplaceAllString, which Higress uses for regex targets.
+    return target === '' ? model : re.replaceAll(model, target);
   }
   if (c.fallback !== undefined) return c.fallback || model;
   return model;

@@ -1,5 +1,5 @@
 export { estimatePromptTokens } from './estimate-tokens.js';
-export { encodingForModel, preloadEncoders } from './encoders.js';
+export { encodersReady, encodingForModel, loadEncoders, preloadEncoders } from './encoders.js';
 export type { EncodingName } from './encoders.js';
 export { collectPromptText } from './prompt-text.js';
 export type { PromptText } from './prompt-text.js';

@@ -8,6 +8,7 @@ import { gatewayError } from '../../../errors/index.js';
 import { withoutRoots } from '../client-capabilities.js';
 import { isNotification, isRequest } from '../json-rpc.js';
 import { JsonRpcCode } from '../mcp-errors.js';
+import type { RateLimitedLog } from './rate-limited-log.js';
 import { RequestDeadlines } from './request-deadlines.js';
 
 type Sink = (message: JSONRPCMessage) => Promise<void>;
@@ -30,7 +31,12 @@ export interface MuxOptions {
   readonly requestTimeoutMs: number;
   /** Whether the process may serve several sessions (else it is one session's own). */
   readonly shared: boolean;
+  /** Where a shared process's log messages that no one session can be tied to go instead of the sessions. */
+  readonly strayLogs?: RateLimitedLog;
 }
+
+/** How much of a stray log message's data the gateway's log keeps. */
+const STRAY_LOG_MAX_CHARS = 2000;
 
 /** The least time an upstream `initialize` gets, whatever the request timeout: it includes the process's start. */
 const INITIALIZE_MIN_DEADLINE_MS = 10_000;
@@ -54,7 +60,10 @@ export interface MuxEvents {
  * request behind it, so on a shared process it goes to a session only when that session is the one with
  * requests in flight; otherwise it is refused to the server (GW_ERR_MCP_SERVER_REQUEST_UNATTRIBUTED), never
  * guessed. A shared process is never told of roots (they are one session's, and the process serves others), so
- * its `roots/list` is refused too. A process of its own sends everything to its one session.
+ * its `roots/list` is refused too. Log messages (`notifications/message`) are one user's data just as often
+ * (the arguments of the call they report on): on a shared process one goes to the session with requests in
+ * flight when there is exactly one, and otherwise to the gateway's log (rate limited), never to every session.
+ * A process of its own sends everything to its one session.
  */
 export class StdioMux {
   private readonly connections = new Set<MuxConnection>();
@@ -126,6 +135,7 @@ export class StdioMux {
       this.serverRequests.get(params.requestId as RequestId)?.receive(message);
       return;
     }
+    if (message.method === 'notifications/message' && this.options.shared) return this.deliverLog(message);
     for (const conn of this.connections) conn.receive(message);
   }
 
@@ -213,12 +223,26 @@ export class StdioMux {
   private attribute(message: JSONRPCRequest): MuxConnection | undefined {
     if (!this.options.shared) return this.connections.size === 1 ? this.connections.values().next().value : undefined;
     if (message.method === 'roots/list') return undefined;
+    return this.soleRequester();
+  }
+
+  /** The session with requests in flight, when exactly one has any. */
+  private soleRequester(): MuxConnection | undefined {
     let owner: MuxConnection | undefined;
     for (const route of this.routes.values()) {
       if (owner && route.conn !== owner) return undefined;
       owner = route.conn;
     }
     return owner;
+  }
+
+  /** A shared process's log message: to the one session it can be tied to, else to the gateway's log. */
+  private deliverLog(message: JSONRPCMessage): void {
+    const owner = this.soleRequester();
+    if (owner) return owner.receive(message);
+    const params = (message as { params?: { level?: unknown; logger?: unknown; data?: unknown } }).params ?? {};
+    const data = typeof params.data === 'string' ? params.data : JSON.stringify(params.data) ?? '';
+    this.options.strayLogs?.write(data.slice(0, STRAY_LOG_MAX_CHARS), 'info', { level: params.level, logger: params.logger, sessions: this.connections.size });
   }
 
   private upstreamIdOf(conn: MuxConnection, id: RequestId | undefined): RequestId | undefined {

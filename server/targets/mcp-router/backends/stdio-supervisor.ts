@@ -6,6 +6,7 @@ import { BackendHealth } from './backend-health.js';
 import { CrashPolicy } from './crash-policy.js';
 import type { StdioBackendOptions } from './options.js';
 import { StdioChild, type ChildExit } from './stdio-child.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import { StdioMux } from './stdio-mux.js';
 
 /** One running process and the sessions on it. */
@@ -114,7 +115,8 @@ export class StdioSupervisor {
   private spawn(sharedKey: string | undefined): Slot {
     if (this.slots.size === 0) this.health.set('starting');
     let slot: Slot | undefined;
-    const muxOptions = { server: this.options.name, requestTimeoutMs: this.options.requestTimeoutMs, shared: sharedKey !== undefined };
+    const strayLogs = new RateLimitedLog(this.log, this.options.stderrRate, 'mcp stdio server log message not tied to one session (not forwarded)');
+    const muxOptions = { server: this.options.name, requestTimeoutMs: this.options.requestTimeoutMs, shared: sharedKey !== undefined, strayLogs };
     const mux = new StdioMux(muxOptions, (m) => child.send(m), {
       onReady: () => this.onReady(slot),
       onIdle: () => this.onIdle(slot),
