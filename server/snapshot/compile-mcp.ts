@@ -1,8 +1,9 @@
 import type { Registry } from '../../registry/index.js';
 import type { ConsumerDirectory } from '../auth/index.js';
-import { buildPipeline, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
+import { buildChain, dispatch, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
-import { mcpEndpoint, type McpSnapshot } from '../targets/mcp-router/index.js';
+import { mcpEndpoint } from '../filters/mcp-endpoint.js';
+import type { McpSnapshot } from '../targets/mcp-router/index.js';
 import { compileMcpServers, type McpServersDeps } from './compile-mcp-servers.js';
 
 /** Long-lived pieces the MCP part is built with. */
@@ -17,7 +18,13 @@ export function compileMcp(registry: Registry, deps: McpCompileDeps, consumers: 
   const servers = compileMcpServers(registry, deps, problems);
   return Object.freeze({
     servers,
-    handle: buildPipeline([...deps.leadingFilters, auth(CLIENT_KEY_AUTH, { directory: consumers }, 'when-no-credential'), mcpEndpoint(servers)], deps.targets),
+    handle: buildChain('mcp', {
+      observability: deps.leadingFilters,
+      'mcp-origin': undefined,
+      auth: auth(CLIENT_KEY_AUTH, { directory: consumers }, 'when-no-credential'),
+      'mcp-endpoint': mcpEndpoint({ servers }),
+      dispatch: dispatch(deps.targets),
+    }),
     serverCount: servers.size,
   });
 }

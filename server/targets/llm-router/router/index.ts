@@ -1,5 +1,4 @@
 export { createLlmRouterTarget, type LlmTargetDeps } from './llm-target.js';
-export { llmRouteMatch } from './route-match.js';
 export { ModelRouter, type ModelMatch, type ModelMatchKey } from './model-router.js';
 export { toLlmGatewayError, normalizedOf } from './errors.js';
 export { llmOf } from './types.js';
