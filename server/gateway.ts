@@ -110,11 +110,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
   const mcpIngress = createMcpIngress({ current: () => snapshots.current(), router: mcpRouter, log, trustedProxies });
   targets.set('mcp-router', createMcpRouterTarget((ctx) => mcpIngress.serve(ctx)));
-  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits };
+  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits, allowedOrigins: mcpRouter.options.allowedOrigins };
   // Admin API writes pass the same compiler checks a reload runs, so nothing stored is held back by surprise.
   registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(mcpDeps.hostedServers), llm: checkLlm }));
   // LLM routing: key health, token buckets and usage sums outlive snapshots.
-  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets });
+  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets, bodies: options.llm });
   const startedAt = new Date().toISOString();
   const listeners: Array<{ name: string; url: string }> = [];
   const build = () => instanceRow({ snapshots, startedAt, listeners, backendHealth: health.take() });
@@ -136,7 +136,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // Ingress adapters by path prefix; everything else is ordinary HTTP proxying.
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
-  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies, ...options.llm });
+  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies });
   const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress.handle }], httpIngress);
   const bindAddress = options.host ?? '127.0.0.1';
   const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: () => snapshots.current() });

@@ -9,6 +9,7 @@ import type { TokenBuckets } from '../targets/llm-router/limits/index.js';
 import { preloadEncoders } from '../targets/llm-router/tokens/index.js';
 import type { UsageRecorder } from '../targets/llm-router/usage/index.js';
 import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
+import { llmBody, type LlmBodyConfig, type LlmBodyDeps } from '../filters/llm-body.js';
 import { llmLimits } from '../filters/llm-limits.js';
 import { llmRouteMatch } from '../filters/llm-route-match.js';
 import { llmUsage } from '../filters/llm-usage.js';
@@ -20,6 +21,8 @@ export interface LlmCompileDeps {
   readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
   readonly buckets: TokenBuckets;
   readonly usage: UsageRecorder;
+  /** The per-request body limit and the allowance all bodies in flight share. */
+  readonly bodies: LlmBodyConfig & LlmBodyDeps;
 }
 
 /** The LLM router's part of a snapshot. */
@@ -50,7 +53,7 @@ export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: 
   const { router, modelsRoute } = table;
   const handle = buildChain('llm', {
     observability: deps.leadingFilters,
-    'llm-body': undefined,
+    'llm-body': llmBody({ maxBytes: deps.bodies.maxBytes }, { budget: deps.bodies.budget }),
     auth: directory && auth(CLIENT_KEY_AUTH, { directory }, 'always'),
     'llm-route-match': llmRouteMatch({ router, modelsRoute }),
     'llm-usage': llmUsage({ recorder: deps.usage }),

@@ -7,7 +7,6 @@ import type { LiveSession, McpGatewayContext, McpRouter } from '../../targets/mc
 import { normalizePath } from '../normalize-path.js';
 import { ExchangeContext, describeRequest } from '../exchange-context.js';
 import { nextRequestId } from '../request-id.js';
-import { checkOriginAndHost } from './http-guards.js';
 import { KeepAliveTicker } from './keep-alive.js';
 import { serveLegacyMessage, serveLegacySse } from './legacy-sse.js';
 import { renderMcpError } from './respond.js';
@@ -37,7 +36,7 @@ export interface McpIngress {
   close(): Promise<void>;
 }
 
-/** Builds the MCP ingress adapter (origin checks → pipeline → Streamable HTTP or HTTP+SSE handling). */
+/** Builds the MCP ingress adapter (context → the `mcp` chain → Streamable HTTP or HTTP+SSE handling). */
 export function createMcpIngress(deps: McpIngressDeps): McpIngress {
   const options = deps.router.options;
   const { idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize } = options;
@@ -56,8 +55,8 @@ export function createMcpIngress(deps: McpIngressDeps): McpIngress {
     if (res.destroyed) return; // its client left while it waited for a turn
     const requestId = nextRequestId();
     const snapshot = deps.current();
-    const refusal = checkOriginAndHost(req, options.allowedOrigins);
-    if (refusal || !snapshot) return renderMcpError(res, refusal ?? new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), requestId);
+    // Origin and Host are checked inside the chain (the mcp-origin filter), so their refusals are logged and counted.
+    if (!snapshot) return renderMcpError(res, new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), requestId);
     deps.router.apply(snapshot.mcp);
     const ctx = contextFor(req, res, requestId, deps);
     if (!ctx) return renderMcpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['invalid request target']), requestId);

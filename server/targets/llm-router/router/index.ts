@@ -9,6 +9,8 @@ export type {
   ListedModel,
   LlmApi,
   LlmContext,
+  LlmEndpoint,
+  LlmExchangeContext,
   LlmRequest,
   LlmResult,
   LlmRoute,
