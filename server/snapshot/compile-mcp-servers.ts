@@ -4,8 +4,7 @@ import { admitted, buildChain, type Filter } from '../pipeline/index.js';
 import { consumerAllowList } from '../filters/auth.js';
 import { bucketId, bucketLimit } from '../filters/rate-limit.js';
 import type { RateLimitStore } from '../rate-limit/index.js';
-// policy.js directly, not the router's index: the write-time check compiles servers without loading the router.
-import { toolGate } from '../targets/mcp-router/policy.js';
+import { toolGate } from '../filters/tool-gate.js';
 import type { BackendRecipe, BundleConfig, CompiledMcpServer, McpMessageContext, McpPolicy } from '../targets/mcp-router/index.js';
 import { compileBackend, sha256 } from './compile-mcp-backends.js';
 
