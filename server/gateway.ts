@@ -18,6 +18,7 @@ import { capConnectionsPerClient, listenerTimeouts, refuseStalledBodies, type Cl
 import { HostPolicy, refuseForeignHost } from './ingress/allowed-hosts.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
+import type { Snapshot } from './snapshot/snapshot.js';
 import { SnapshotManager } from './snapshot/snapshot-manager.js';
 import { configCheck } from './snapshot/config-check.js';
 import { checkHttp } from './snapshot/check-http.js';
@@ -110,7 +111,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
   const mcpIngress = createMcpIngress({ current: () => snapshots.current(), router: mcpRouter, log, trustedProxies });
   targets.set('mcp-router', createMcpRouterTarget((ctx) => mcpIngress.serve(ctx)));
-  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits, allowedOrigins: mcpRouter.options.allowedOrigins };
+  const bindAddress = options.host ?? '127.0.0.1';
+  // The Host check of every listener; under /mcp/ the MCP chain's mcp-origin filter applies it.
+  const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: (): Snapshot | undefined => snapshots.current() });
+  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits, allowedOrigins: mcpRouter.options.allowedOrigins, hosts };
   // Admin API writes pass the same compiler checks a reload runs, so nothing stored is held back by surprise.
   registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(mcpDeps.hostedServers), llm: checkLlm }));
   // LLM routing: key health, token buckets and usage sums outlive snapshots.
@@ -138,8 +142,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
   const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies });
   const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress.handle }], httpIngress);
-  const bindAddress = options.host ?? '127.0.0.1';
-  const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: () => snapshots.current() });
   const limits = options.clientLimits ?? {};
   const dataPlane = trackResponses(createServer(listenerTimeouts(limits), refuseBadFraming(refuseForeignHost(hosts, refuseStalledBodies(limits.bodyIdleTimeoutMs, ingress)))));
   capConnectionsPerClient(dataPlane, { max: limits.maxConnectionsPerClient, trusted: trustedProxies, registry: metrics.registry });

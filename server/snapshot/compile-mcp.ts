@@ -3,7 +3,7 @@ import type { ConsumerDirectory } from '../auth/index.js';
 import { buildChain, dispatch, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
 import { mcpEndpoint } from '../filters/mcp-endpoint.js';
-import { mcpOrigin } from '../filters/mcp-origin.js';
+import { mcpOrigin, type McpOriginDeps } from '../filters/mcp-origin.js';
 import type { McpSnapshot } from '../targets/mcp-router/index.js';
 import { compileMcpServers, type McpServersDeps } from './compile-mcp-servers.js';
 
@@ -14,6 +14,8 @@ export interface McpCompileDeps extends McpServersDeps {
   readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
   /** Browser origins MCP endpoints accept besides the request's own host (the mcp-origin filter). */
   readonly allowedOrigins: readonly string[];
+  /** The listener's Host policy; the mcp-origin filter answers its refusals under /mcp/ as JSON-RPC. */
+  readonly hosts: McpOriginDeps['hosts'];
 }
 
 /** Compiles MCP servers and their policies; a bad server is held back (left out, a message in `problems`). */
@@ -23,7 +25,7 @@ export function compileMcp(registry: Registry, deps: McpCompileDeps, consumers: 
     servers,
     handle: buildChain('mcp', {
       observability: deps.leadingFilters,
-      'mcp-origin': mcpOrigin({ allowedOrigins: deps.allowedOrigins }),
+      'mcp-origin': mcpOrigin({ allowedOrigins: deps.allowedOrigins }, { hosts: deps.hosts }),
       auth: auth(CLIENT_KEY_AUTH, { directory: consumers }, 'when-no-credential'),
       'mcp-endpoint': mcpEndpoint({ servers }),
       dispatch: dispatch(deps.targets),
