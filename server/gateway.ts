@@ -19,6 +19,7 @@ import { HostPolicy, refuseForeignHost } from './ingress/allowed-hosts.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
 import { encodersToLoad } from './snapshot/compile-llm.js';
+import type { Snapshot } from './snapshot/snapshot.js';
 import { SnapshotManager } from './snapshot/snapshot-manager.js';
 import { configCheck } from './snapshot/config-check.js';
 import { checkHttp } from './snapshot/check-http.js';
@@ -111,11 +112,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
   const mcpTarget = new McpRouterTarget({ router: mcpRouter });
   targets.set('mcp-router', mcpTarget);
-  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits };
+  const bindAddress = options.host ?? '127.0.0.1';
+  // The Host check of every listener; under /mcp/ the MCP chain's mcp-origin filter applies it.
+  const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: (): Snapshot | undefined => snapshots.current() });
+  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits, allowedOrigins: mcpRouter.options.allowedOrigins, hosts };
   // Admin API writes pass the same compiler checks a reload runs, so nothing stored is held back by surprise.
   registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(mcpDeps.hostedServers), llm: checkLlm }));
   // LLM routing: key health, token buckets and usage sums outlive snapshots.
-  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets });
+  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets, bodies: options.llm });
   const startedAt = new Date().toISOString();
   const listeners: Array<{ name: string; url: string }> = [];
   const build = () => instanceRow({ snapshots, startedAt, listeners, backendHealth: health.take() });
@@ -138,11 +142,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // Ingress adapters by path prefix; everything else is ordinary HTTP proxying.
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
-  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies, ...options.llm });
-  const mcpIngress = createMcpIngress({ current: () => snapshots.current(), allowedOrigins: mcpRouter.options.allowedOrigins, turns: mcpRouter.services.turns, log, trustedProxies });
+  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies });
+  const mcpIngress = createMcpIngress({ current: () => snapshots.current(), turns: mcpRouter.services.turns, log, trustedProxies });
   const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress }], httpIngress);
-  const bindAddress = options.host ?? '127.0.0.1';
-  const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: () => snapshots.current() });
   const limits = options.clientLimits ?? {};
   const dataPlane = trackResponses(createServer(listenerTimeouts(limits), refuseBadFraming(refuseForeignHost(hosts, refuseStalledBodies(limits.bodyIdleTimeoutMs, ingress)))));
   capConnectionsPerClient(dataPlane, { max: limits.maxConnectionsPerClient, trusted: trustedProxies, registry: metrics.registry });

@@ -23,17 +23,14 @@ export type AnonymousPolicy = 'refuse' | 'when-no-credential' | 'always';
 /** How agents and SDKs present agate keys: `Authorization: Bearer <key or JWT>` or `x-api-key`. */
 export const CLIENT_KEY_AUTH: AuthSpec = Object.freeze({ methods: ['key', 'jwt'], keyHeader: 'x-api-key', forwardCredentials: false }) as AuthSpec;
 
-// The refusal set aside for a request let through anonymously by the `always` policy.
-const REFUSALS = new WeakMap<GatewayContext, { missing: boolean; challenge: Record<string, string>; cause?: unknown }>();
-
 /**
  * The 401 an anonymous request (policy `always`) earns where a consumer is required: invalid credentials if it
  * presented some, missing otherwise. Built only when asked for, so the anonymous path costs no Error.
  */
 export function authRefusalOf(ctx: GatewayContext): GatewayError {
-  const r = REFUSALS.get(ctx);
+  const r = ctx.authRefusal;
   if (!r) return gatewayError('GW_ERR_AUTH_MISSING');
-  return new GatewayError(r.missing ? errors.GW_ERR_AUTH_MISSING : errors.GW_ERR_AUTH_INVALID, [], { headers: r.challenge, cause: r.cause });
+  return new GatewayError(r.missing ? errors.GW_ERR_AUTH_MISSING : errors.GW_ERR_AUTH_INVALID, [], { headers: { ...r.challenge }, cause: r.cause });
 }
 
 /**
@@ -51,13 +48,13 @@ export function auth(config: AuthSpec, deps: AuthDeps, anonymous: AnonymousPolic
     const presented = findCredential(ctx, config, methods, keyHeader);
     if (!presented) {
       if (anonymous === 'refuse') throw new GatewayError(errors.GW_ERR_AUTH_MISSING, [], { headers: challenge });
-      if (anonymous === 'always') REFUSALS.set(ctx, { missing: true, challenge });
+      if (anonymous === 'always') ctx.authRefusal = { missing: true, challenge };
       return next();
     }
     const verdict = check(presented, deps.directory);
     if (!verdict.ok) {
       if (anonymous !== 'always') throw new GatewayError(errors.GW_ERR_AUTH_INVALID, [], { headers: challenge, cause: verdict.reason });
-      REFUSALS.set(ctx, { missing: false, challenge, cause: verdict.reason });
+      ctx.authRefusal = { missing: false, challenge, cause: verdict.reason };
       return next();
     }
     const consumer = verdict.consumer;

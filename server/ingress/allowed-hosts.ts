@@ -54,30 +54,19 @@ export class HostPolicy {
   }
 }
 
-/** Requests whose Host was refused, for ingresses that render the refusal in their own protocol (MCP). */
-const foreign = new WeakMap<IncomingMessage, string>();
-
-/** Why this request's Host was refused by the listener, if it was (the MCP ingress answers it as JSON-RPC). */
-export function foreignHost(req: IncomingMessage): string | undefined {
-  return foreign.get(req);
-}
-
 /**
  * Wraps the listener's handler with the Host check. Refused requests get 421 Misdirected Request (RFC 9110
- * §15.5.20: this server does not answer for that authority), except under /mcp/, which is marked and left to the
- * MCP ingress so MCP clients get their JSON-RPC-shaped 403.
+ * §15.5.20: this server does not answer for that authority), except under /mcp/: the MCP chain's mcp-origin
+ * filter asks the same policy, so MCP clients get their JSON-RPC-shaped 403, logged and counted.
  */
 export function refuseForeignHost(
   policy: HostPolicy,
   handle: (req: IncomingMessage, res: ServerResponse) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return function checkHost(req, res) {
+    if (req.url?.startsWith('/mcp/')) return handle(req, res);
     const problem = policy.refusal(req);
     if (problem === undefined) return handle(req, res);
-    if (req.url?.startsWith('/mcp/')) {
-      foreign.set(req, problem);
-      return handle(req, res);
-    }
     renderHttpError(res, new GatewayError(errors.GW_ERR_HOST_NOT_ALLOWED, [problem]), nextRequestId());
   };
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { resolveClientAddress } from './client-address.js';
-import type { ConsumerIdentity, GatewayContext, Outcome, RequestInfo, RequestKind, RouteRef } from '../pipeline/index.js';
+import type { AuthRefusal, ConsumerIdentity, GatewayContext, Outcome, RequestInfo, RequestKind, RouteRef } from '../pipeline/index.js';
 
 /** What an ingress adapter knows when it creates the context of one exchange. */
 export interface ExchangeInit {
@@ -31,6 +31,7 @@ export class ExchangeContext implements GatewayContext {
   readonly http: { readonly req: IncomingMessage; readonly res: ServerResponse };
   route?: RouteRef;
   consumer?: ConsumerIdentity;
+  authRefusal?: AuthRefusal;
   outcome: Outcome = {};
   private abort?: AbortController;
 

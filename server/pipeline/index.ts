@@ -1,3 +1,4 @@
 export { compose } from './compose.js';
-export { buildPipeline, dispatch } from './build-pipeline.js';
-export type { ConsumerIdentity, Filter, GatewayContext, Next, Outcome, RequestInfo, RequestKind, RouteRef, RouteTarget, TargetKind } from './types.js';
+export { dispatch } from './dispatch.js';
+export { CHAINS, admitted, buildChain, type Chain, type ChainDeclaration, type ChainName } from './chains.js';
+export type { AuthRefusal, ConsumerIdentity, Filter, GatewayContext, Next, Outcome, RequestInfo, RequestKind, RouteRef, RouteTarget, TargetKind } from './types.js';

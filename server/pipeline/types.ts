@@ -54,6 +54,19 @@ export interface ConsumerIdentity {
   readonly groups: readonly string[];
 }
 
+/**
+ * The 401 the `auth` filter set aside for a request it let through anonymously (policy `always`): a later filter
+ * that finds the resource needs a consumer (an LLM model for consumers only, an MCP member's allow list) throws it.
+ */
+export interface AuthRefusal {
+  /** No credential was presented (GW_ERR_AUTH_MISSING); otherwise the presented one was invalid (GW_ERR_AUTH_INVALID). */
+  readonly missing: boolean;
+  /** The WWW-Authenticate challenge to answer with. */
+  readonly challenge: Readonly<Record<string, string>>;
+  /** Why the credential was rejected (logs only). */
+  readonly cause?: unknown;
+}
+
 /** Per-request state shared by every filter. Filters that add fields declare them in their own types. */
 export interface GatewayContext {
   readonly requestId: string;
@@ -69,6 +82,8 @@ export interface GatewayContext {
   route?: RouteRef;
   /** Set by the auth filter when the client proved who it is. */
   consumer?: ConsumerIdentity;
+  /** Set by the auth filter when it let an unauthenticated request through anonymously (see AuthRefusal). */
+  authRefusal?: AuthRefusal;
   outcome: Outcome;
 }
 

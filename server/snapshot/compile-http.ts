@@ -1,5 +1,5 @@
 import type { Registry } from '../../registry/index.js';
-import { compose, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
+import { buildChain, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import { HttpRouter } from '../routing/http-router.js';
 import type { HealthChecks, ProxyRoute, TargetStates } from '../targets/http-proxy/index.js';
 import { ConsumerDirectory } from '../auth/index.js';
@@ -51,8 +51,8 @@ export function compileHttp(registry: Registry, deps: HttpCompileDeps, problems:
   deps.healthChecks?.sync(pools.healthTargets);
   deps.states.retain(pools.targetKeys, pools.poolNames);
   return {
-    // route-match hands the request to the route's own pipeline (its filters, then dispatch).
-    handle: compose([...deps.leadingFilters, routeMatch(router)]),
+    // route-match hands the request to the route's own chain (its filters, then its terminal).
+    handle: buildChain('http', { observability: deps.leadingFilters, 'route-match': routeMatch(router) }),
     router,
     consumers: directory,
     routeCount,

@@ -1,15 +1,19 @@
 import type { LlmProviderSpec, LlmRouteSpec, LlmRouteTarget, Registry } from '../../registry/index.js';
 import { llmRouteMatchKind } from '../../registry/index.js';
 import type { ConsumerDirectory } from '../auth/index.js';
-import { buildPipeline, type Filter, type GatewayContext, type RouteTarget, type TargetKind } from '../pipeline/index.js';
+import { buildChain, dispatch, type Filter, type GatewayContext, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import { compileModelMap } from '../targets/llm-router/model-map.js';
 import { getProvider } from '../targets/llm-router/providers/index.js';
-import { llmRouteMatch, type CompiledProvider, type CompiledTarget, type ListedModel, type LlmRoute } from '../targets/llm-router/router/index.js';
+import { type CompiledProvider, type CompiledTarget, type ListedModel, type LlmRoute } from '../targets/llm-router/router/index.js';
 import { ModelRouter } from '../routing/model-router.js';
-import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
-import { llmLimits, type TokenBuckets } from '../targets/llm-router/limits/index.js';
+import type { TokenBuckets } from '../targets/llm-router/limits/index.js';
 import { encodersReady, loadEncoders, preloadEncoders } from '../targets/llm-router/tokens/index.js';
-import { llmUsage, type UsageRecorder } from '../targets/llm-router/usage/index.js';
+import type { UsageRecorder } from '../targets/llm-router/usage/index.js';
+import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
+import { llmBody, type LlmBodyConfig, type LlmBodyDeps } from '../filters/llm-body.js';
+import { llmLimits } from '../filters/llm-limits.js';
+import { llmRouteMatch } from '../filters/llm-route-match.js';
+import { llmUsage } from '../filters/llm-usage.js';
 
 /** Long-lived pieces the LLM part is built with (their state survives snapshot swaps). */
 export interface LlmCompileDeps {
@@ -18,11 +22,13 @@ export interface LlmCompileDeps {
   readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
   readonly buckets: TokenBuckets;
   readonly usage: UsageRecorder;
+  /** The per-request body limit and the allowance all bodies in flight share. */
+  readonly bodies: LlmBodyConfig & LlmBodyDeps;
 }
 
 /** The LLM router's part of a snapshot. */
 export interface LlmSnapshot {
-  /** Runs the LLM pipeline (observability → auth → model route → usage → limits → dispatch). */
+  /** Runs the `llm` chain of server/pipeline/chains.ts for one call. */
   readonly handle: (ctx: GatewayContext) => Promise<void>;
   readonly routeCount: number;
   readonly providerCount: number;
@@ -47,8 +53,16 @@ export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: 
   // (encodersToLoad); only the first compile at startup, before the gateway listens, loads them here.
   if (table.needsEncoders) preloadEncoders();
   const { router, modelsRoute } = table;
-  const filters = [...deps.leadingFilters, ...(directory ? [auth(CLIENT_KEY_AUTH, { directory }, 'always')] : []), llmRouteMatch(router, modelsRoute), llmUsage(deps.usage), llmLimits(deps.buckets)];
-  return { handle: buildPipeline(filters, deps.targets), routeCount: table.routeCount, providerCount: table.providerCount };
+  const handle = buildChain('llm', {
+    observability: deps.leadingFilters,
+    'llm-body': llmBody({ maxBytes: deps.bodies.maxBytes }, { budget: deps.bodies.budget }),
+    auth: directory && auth(CLIENT_KEY_AUTH, { directory }, 'always'),
+    'llm-route-match': llmRouteMatch({ router, modelsRoute }),
+    'llm-usage': llmUsage({ recorder: deps.usage }),
+    'llm-limits': llmLimits({ buckets: deps.buckets }),
+    dispatch: dispatch(deps.targets),
+  });
+  return { handle, routeCount: table.routeCount, providerCount: table.providerCount };
 }
 
 /**

@@ -1,12 +1,11 @@
 import type { HostedServerDefinition } from '../../servers/index.js';
 import type { BundleBackendSpec, McpLimitSpec, McpServerSpec, Registry } from '../../registry/index.js';
-import { compose, type Filter } from '../pipeline/index.js';
+import { admitted, buildChain, type Filter } from '../pipeline/index.js';
 import { consumerAllowList } from '../filters/auth.js';
 import { bucketId, bucketLimit } from '../filters/rate-limit.js';
 import type { RateLimitStore } from '../rate-limit/index.js';
-// policy.js directly, not the router's index: the write-time check compiles servers without loading the router.
-import { toolGate } from '../targets/mcp-router/policy.js';
-import type { BackendRecipe, BundleConfig, CompiledMcpServer, McpMessageContext, McpPolicy, McpPolicyChain } from '../targets/mcp-router/index.js';
+import { toolGate } from '../filters/tool-gate.js';
+import type { BackendRecipe, BundleConfig, CompiledMcpServer, McpMessageContext, McpPolicy } from '../targets/mcp-router/index.js';
 import { compileBackend, sha256 } from './compile-mcp-backends.js';
 
 /** What MCP servers are compiled against: hosted server types, and the store their tool-call buckets live in. */
@@ -100,21 +99,20 @@ function bundleConfig(backend: BundleBackendSpec, servers: ReadonlyMap<string, C
 function compilePolicy(spec: McpServerSpec, store: RateLimitStore): McpPolicy {
   const consumers = spec.access?.consumers;
   const lists = { tools: spec.access?.tools ?? {}, allowTools: spec.access?.allowTools ? new Set(spec.access.allowTools) : undefined };
-  const gate: Filter[] = consumers ? [consumerAllowList(consumers, `MCP server ${spec.name}`)] : [];
-  const limits: Filter[] = [];
+  const gate = consumers && consumerAllowList(consumers, `MCP server ${spec.name}`);
   const { perConsumer, perTool } = spec.rateLimit ?? {};
-  if (perConsumer) limits.push(toolCallLimit(spec.name, 'per consumer', perConsumer, store, (ctx) => bucketId(ctx, 'consumer')));
-  if (perTool) limits.push(toolCallLimit(spec.name, 'per tool', perTool, store, (ctx) => `t:${ctx.mcpMessage.tool}`));
   return Object.freeze({
     consumers,
     ...lists,
-    admit: chain(gate),
-    callTool: chain([...gate, toolGate(lists), ...limits]),
+    admit: buildChain('mcp-admit', { 'consumer-allow-list': gate, admitted }),
+    callTool: buildChain('mcp-tool-call', {
+      'consumer-allow-list': gate,
+      'tool-gate': toolGate(lists),
+      'rate-limit-per-consumer': perConsumer && toolCallLimit(spec.name, 'per consumer', perConsumer, store, (ctx) => bucketId(ctx, 'consumer')),
+      'rate-limit-per-tool': perTool && toolCallLimit(spec.name, 'per tool', perTool, store, (ctx) => `t:${ctx.mcpMessage.tool}`),
+      admitted,
+    }),
   });
-}
-
-function chain(filters: readonly Filter[]): McpPolicyChain {
-  return filters.length === 0 ? () => Promise.resolve() : compose(filters);
 }
 
 /** A tool-call limit as a `rate-limit` filter: `requests` per window, refilled evenly, a bucket per `bucketOf`. */

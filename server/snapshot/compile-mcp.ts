@@ -1,8 +1,10 @@
 import type { Registry } from '../../registry/index.js';
 import type { ConsumerDirectory } from '../auth/index.js';
-import { buildPipeline, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
+import { buildChain, dispatch, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
-import { mcpEndpoint, type McpSnapshot } from '../targets/mcp-router/index.js';
+import { mcpEndpoint } from '../filters/mcp-endpoint.js';
+import { mcpOrigin, type McpOriginDeps } from '../filters/mcp-origin.js';
+import type { McpSnapshot } from '../targets/mcp-router/index.js';
 import { compileMcpServers, type McpServersDeps } from './compile-mcp-servers.js';
 
 /** Long-lived pieces the MCP part is built with. */
@@ -10,6 +12,10 @@ export interface McpCompileDeps extends McpServersDeps {
   /** Filters that run first (observability). */
   readonly leadingFilters: readonly Filter[];
   readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
+  /** Browser origins MCP endpoints accept besides the request's own host (the mcp-origin filter). */
+  readonly allowedOrigins: readonly string[];
+  /** The listener's Host policy; the mcp-origin filter answers its refusals under /mcp/ as JSON-RPC. */
+  readonly hosts: McpOriginDeps['hosts'];
 }
 
 /** Compiles MCP servers and their policies; a bad server is held back (left out, a message in `problems`). */
@@ -17,7 +23,13 @@ export function compileMcp(registry: Registry, deps: McpCompileDeps, consumers: 
   const servers = compileMcpServers(registry, deps, problems);
   return Object.freeze({
     servers,
-    handle: buildPipeline([...deps.leadingFilters, auth(CLIENT_KEY_AUTH, { directory: consumers }, 'when-no-credential'), mcpEndpoint(servers)], deps.targets),
+    handle: buildChain('mcp', {
+      observability: deps.leadingFilters,
+      'mcp-origin': mcpOrigin({ allowedOrigins: deps.allowedOrigins }, { hosts: deps.hosts }),
+      auth: auth(CLIENT_KEY_AUTH, { directory: consumers }, 'when-no-credential'),
+      'mcp-endpoint': mcpEndpoint({ servers }),
+      dispatch: dispatch(deps.targets),
+    }),
     serverCount: servers.size,
   });
 }

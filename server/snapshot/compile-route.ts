@@ -1,7 +1,7 @@
 import { isUpstreamUrl, openRouteHeaders, type RouteSpec } from '../../registry/index.js';
 import type { SecretBox } from '../../registry/secret-box.js';
 import type { ConsumerDirectory } from '../auth/index.js';
-import { buildPipeline, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
+import { buildChain, dispatch, type Chain, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import type { RateLimitStore } from '../rate-limit/index.js';
 import { auth } from '../filters/auth.js';
 import { bodyLimit } from '../filters/body-limit.js';
@@ -24,22 +24,21 @@ export interface RouteCompileContext {
 }
 
 /**
- * The route's filters in the one fixed order (a route configures them, never reorders them):
- * ip-access → cors → auth → rate-limit → body-limit → redirect | direct-response, then dispatch.
- * CORS precedes auth so preflights need no credentials; auth precedes rate limiting so `by: consumer` works.
+ * The route's own chain (`http-route` in server/pipeline/chains.ts, which fixes the order): each filter its
+ * config asks for, ending in a redirect or a direct response when the route answers itself, else in dispatch.
  */
-function routeFilters(spec: RouteSpec, c: RouteCompileContext): Filter[] {
-  const filters: Filter[] = [];
-  if (spec.ipAllow?.length || spec.ipDeny?.length) filters.push(ipAccess({ allow: spec.ipAllow, deny: spec.ipDeny }));
-  if (spec.cors) filters.push(cors(spec.cors));
-  if (spec.auth) filters.push(auth(spec.auth, { directory: c.directory }));
-  if (spec.rateLimit) filters.push(rateLimit(spec.rateLimit, { store: c.rateLimits, scope: `route:${spec.name}` }));
-  if (spec.maxBodyBytes !== undefined) filters.push(bodyLimit(spec.maxBodyBytes));
-  if (spec.redirect) {
-    const matchedPrefix = spec.pathType === 'prefix' ? spec.path.replace(/\/$/, '') : undefined;
-    filters.push(redirect({ ...spec.redirect, matchedPrefix }));
-  } else if (spec.directResponse) filters.push(directResponse(spec.directResponse));
-  return filters;
+function routeChain(spec: RouteSpec, c: RouteCompileContext): Chain {
+  const matchedPrefix = spec.pathType === 'prefix' ? spec.path.replace(/\/$/, '') : undefined;
+  return buildChain('http-route', {
+    'ip-access': spec.ipAllow?.length || spec.ipDeny?.length ? ipAccess({ allow: spec.ipAllow, deny: spec.ipDeny }) : undefined,
+    cors: spec.cors && cors(spec.cors),
+    auth: spec.auth && auth(spec.auth, { directory: c.directory }),
+    'rate-limit': spec.rateLimit && rateLimit(spec.rateLimit, { store: c.rateLimits, scope: `route:${spec.name}` }),
+    'body-limit': spec.maxBodyBytes !== undefined ? bodyLimit(spec.maxBodyBytes) : undefined,
+    redirect: spec.redirect && redirect({ ...spec.redirect, matchedPrefix }),
+    'direct-response': spec.directResponse && directResponse(spec.directResponse),
+    dispatch: dispatch(c.targets),
+  });
 }
 
 /** Compiles one route; throws with a field-named message when a reference cannot be resolved. */
@@ -53,7 +52,7 @@ export function compileRoute(spec: RouteSpec, c: RouteCompileContext): ProxyRout
   return Object.freeze({
     name: spec.name,
     target: Object.freeze({ kind: 'http-proxy' as const }),
-    pipeline: buildPipeline(routeFilters(spec, c), c.targets),
+    pipeline: routeChain(spec, c),
     choosePool,
     shaper: compileShaper(openRouteHeaders(spec, c.secretBox)),
     responseHeaders: compileHeaderRules(spec.responseHeaders),

@@ -8,15 +8,12 @@ import type { McpExchangeContext } from '../../targets/mcp-router/index.js';
 import { normalizePath } from '../normalize-path.js';
 import { ExchangeContext, describeRequest } from '../exchange-context.js';
 import { nextRequestId } from '../request-id.js';
-import { checkOriginAndHost } from './http-guards.js';
 import { renderMcpError } from './respond.js';
 
 /** What the MCP ingress needs from the gateway. */
 export interface McpIngressDeps {
   /** The snapshot to serve, captured once per request. */
   current(): Snapshot | undefined;
-  /** Browser origins allowed besides the request's own host. */
-  readonly allowedOrigins: readonly string[];
   /** The MCP router's turn budget: new requests start in a later turn once this one spent its share. */
   readonly turns: TurnBudget;
   readonly log: Logger;
@@ -25,8 +22,7 @@ export interface McpIngressDeps {
 }
 
 /**
- * The MCP ingress adapter, shaped like the HTTP one: checks Origin and Host, parses the request target into a
- * GatewayContext, runs the MCP pipeline (whose `mcp-router` target speaks the transports), and renders what it
+ * The MCP ingress adapter, shaped like the HTTP one: parses the request target into a GatewayContext, runs the MCP pipeline (whose `mcp-router` target speaks the transports), and renders what it
  * throws as a JSON-RPC error with the catalogue status.
  */
 export function createMcpIngress(deps: McpIngressDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -34,8 +30,8 @@ export function createMcpIngress(deps: McpIngressDeps): (req: IncomingMessage, r
     if (res.destroyed) return; // its client left while it waited for a turn
     const requestId = nextRequestId();
     const snapshot = deps.current();
-    const refusal = checkOriginAndHost(req, deps.allowedOrigins);
-    if (refusal || !snapshot) return renderMcpError(res, refusal ?? new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), { requestId });
+    // Origin and Host are checked inside the chain (the mcp-origin filter), so their refusals are logged and counted.
+    if (!snapshot) return renderMcpError(res, new GatewayError(errors.GW_ERR_MCP_SERVER_NOT_FOUND, [req.url]), { requestId });
     const ctx = contextFor({ req, res }, requestId, deps);
     if (!ctx) return renderMcpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, ['invalid request target']), { requestId });
     snapshot.mcp.handle(ctx).catch((err) => {

@@ -5,6 +5,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { Filter, RouteTarget, TargetKind } from '../../pipeline/index.js';
 import type { LlmCompileDeps } from '../../snapshot/compile-llm.js';
+import { BodyBudget } from './body-budget.js';
 import { createModelsProbe, KeyHealth } from './keys/index.js';
 import { TokenBuckets } from './limits/index.js';
 import { createLlmRouterTarget } from './router/index.js';
@@ -19,6 +20,8 @@ export interface LlmSetupInput {
   leadingFilters: readonly Filter[];
   /** The gateway's target table; the llm-router target is added to it. */
   targets: Map<TargetKind, RouteTarget>;
+  /** Request-body limits: per request (default 32 MiB) and for all requests in flight (default 64 MiB, see BodyBudget). */
+  bodies?: { maxBodyBytes?: number; bufferedBodyBytes?: number };
 }
 
 /** The parts that outlive snapshots, and the compile deps built from them. */
@@ -29,11 +32,12 @@ export interface LlmParts {
   compileDeps: LlmCompileDeps;
 }
 
-/** Creates key health (with models probes), token buckets and the usage recorder; registers the target. */
+/** Creates key health (with models probes), token buckets, the body budget and the usage recorder; registers the target. */
 export function createLlmParts(input: LlmSetupInput): LlmParts {
   const keys = new KeyHealth(createModelsProbe(input.dispatcher));
   const buckets = new TokenBuckets();
   const usage = new UsageRecorder(input.registry, input.metrics, input.log);
   input.targets.set('llm-router', createLlmRouterTarget({ dispatcher: input.dispatcher, keys }));
-  return { keys, usage, buckets, compileDeps: { leadingFilters: input.leadingFilters, targets: input.targets, buckets, usage } };
+  const bodies = { maxBytes: input.bodies?.maxBodyBytes ?? 32 * 1024 * 1024, budget: new BodyBudget(input.bodies?.bufferedBodyBytes ?? 64 * 1024 * 1024) };
+  return { keys, usage, buckets, compileDeps: { leadingFilters: input.leadingFilters, targets: input.targets, buckets, usage, bodies } };
 }

@@ -3,10 +3,9 @@ export { RouterSession, SUPPORTED_PROTOCOL_VERSIONS } from './router-session.js'
 export { McpRouterTarget, type McpRouterTargetOptions } from './target.js';
 export type { McpExchangeContext } from './downstream/transport-deps.js';
 export type { SessionStore } from './downstream/session-store.js';
-export { mcpEndpoint, parseMcpPath, type McpGatewayContext, type McpRequestState, type McpEndpointKind } from './endpoint-filter.js';
 export type { McpBackend, BackendFactory } from './backend.js';
-export type { BackendRecipe, BundleConfig, CompiledMcpServer, McpSnapshot } from './types.js';
-export { toolGate, type McpMessageContext, type McpPolicy, type McpPolicyChain } from './policy.js';
+export type { BackendRecipe, BundleConfig, CompiledMcpServer, McpEndpointKind, McpGatewayContext, McpRequestState, McpSnapshot } from './types.js';
+export { type McpMessageContext, type McpPolicy, type McpPolicyChain } from './policy.js';
 export { exposedName, namingRule, type NamingRule } from './naming.js';
 export { mcpServerUrls } from './urls.js';
 export { isId, isJsonRpcMessage, isNotification, isObject, isRequest, isResponse } from './json-rpc.js';

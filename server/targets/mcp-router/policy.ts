@@ -1,6 +1,5 @@
-import { gatewayError } from '../../errors/index.js';
 import { onAllowList } from '../../filters/auth.js';
-import type { ConsumerIdentity, Filter, GatewayContext } from '../../pipeline/index.js';
+import type { ConsumerIdentity, GatewayContext } from '../../pipeline/index.js';
 
 /** A compiled per-message chain: resolves when the message may go on, throws the catalogue refusal otherwise. */
 export type McpPolicyChain = (ctx: McpMessageContext) => Promise<void>;
@@ -45,16 +44,4 @@ export function toolAllowed(policy: Pick<McpPolicy, 'tools' | 'allowTools'>, nam
   if (policy.allowTools && !policy.allowTools.has(name)) return false;
   const list = policy.tools[name];
   return list === undefined || onAllowList(list, consumer);
-}
-
-/**
- * The tool step of the tools/call chain: a tool outside the allow lists is refused exactly like a missing one
- * (GW_ERR_MCP_UNKNOWN_TOOL under the name the client used), so allow lists do not reveal what exists.
- */
-export function toolGate(policy: Pick<McpPolicy, 'tools' | 'allowTools'>): Filter {
-  return async function gateTool(ctx, next) {
-    const { tool, calledAs } = (ctx as McpMessageContext).mcpMessage;
-    if (tool === undefined || !toolAllowed(policy, tool, ctx.consumer)) throw gatewayError('GW_ERR_MCP_UNKNOWN_TOOL', calledAs ?? tool);
-    await next();
-  };
 }

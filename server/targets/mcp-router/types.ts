@@ -46,11 +46,23 @@ export interface CompiledMcpServer {
   readonly configHash: string;
 }
 
+/** Which MCP endpoint of a server a request is for. */
+export type McpEndpointKind = 'streamable-http' | 'sse' | 'messages';
+
+/** What the `mcp-endpoint` filter adds to the context: the server the path names and which of its endpoints. */
+export interface McpRequestState {
+  readonly server: CompiledMcpServer;
+  readonly endpoint: McpEndpointKind;
+}
+
+/** A GatewayContext on an MCP endpoint: `mcp` is set by the `mcp-endpoint` filter, before dispatch. */
+export type McpGatewayContext = GatewayContext & { mcp?: McpRequestState };
+
 /** The MCP router's part of a snapshot. */
 export interface McpSnapshot {
   /** Enabled servers by name. */
   readonly servers: ReadonlyMap<string, CompiledMcpServer>;
-  /** Runs the MCP pipeline (leading filters → auth → dispatch to the router) for one HTTP exchange. */
+  /** Runs the MCP pipeline (the `mcp` chain of server/pipeline/chains.ts) for one HTTP exchange. */
   readonly handle: (ctx: GatewayContext) => Promise<void>;
   readonly serverCount: number;
 }

@@ -64,4 +64,12 @@ describe('the auth filter, one for every ingress', () => {
     expect(refusal.status).toBe(401);
     expect(refusal.headers['www-authenticate']).toBe('Bearer realm="agate"');
   });
+
+  it('keeps the set-aside refusal on the context itself (a typed field), so a copy of the context carries it', async () => {
+    const r = await run('always', { 'x-api-key': 'agk_nobody' });
+    const refusal = (r.ctx as { authRefusal?: { missing: boolean; challenge: Record<string, string> } }).authRefusal;
+    expect(refusal).toMatchObject({ missing: false, challenge: { 'www-authenticate': 'Bearer realm="agate"' } });
+    // A context built from this one (as the MCP per-message chain builds its own) keeps the same refusal.
+    expect(authRefusalOf({ ...r.ctx }).code).toBe('GW_ERR_AUTH_INVALID');
+  });
 });

@@ -1,5 +1,4 @@
 export { createLlmRouterTarget, type LlmTargetDeps } from './llm-target.js';
-export { llmRouteMatch } from './route-match.js';
 export { toLlmGatewayError, normalizedOf } from './errors.js';
 export { llmOf } from './types.js';
 export type {
@@ -9,6 +8,8 @@ export type {
   ListedModel,
   LlmApi,
   LlmContext,
+  LlmEndpoint,
+  LlmExchangeContext,
   LlmRequest,
   LlmResult,
   LlmRoute,

@@ -81,7 +81,7 @@ export interface LlmResult {
   chunks: number;
 }
 
-/** The parsed LLM call, set by the ingress adapter. */
+/** The parsed LLM call, set by the `llm-body` filter. */
 export interface LlmRequest {
   readonly api: LlmApi;
   readonly protocol: ClientProtocol;
@@ -93,8 +93,20 @@ export interface LlmRequest {
   readonly result: LlmResult;
 }
 
-/** A GatewayContext carrying an LLM call (ctx.kind === 'llm'). */
-export interface LlmContext extends GatewayContext {
+/** The LLM operation a request is for, as the ingress read it from the method and path. */
+export interface LlmEndpoint {
+  readonly api: LlmApi;
+  readonly protocol: ClientProtocol;
+}
+
+/** A GatewayContext on an LLM endpoint: `llmEndpoint` is set by the ingress, `llm` by the `llm-body` filter. */
+export interface LlmExchangeContext extends GatewayContext {
+  readonly llmEndpoint: LlmEndpoint;
+  llm?: LlmRequest;
+}
+
+/** A GatewayContext carrying a parsed LLM call (past the `llm-body` filter): what later filters and the target see. */
+export interface LlmContext extends LlmExchangeContext {
   readonly llm: LlmRequest;
 }
 

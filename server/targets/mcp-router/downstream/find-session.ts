@@ -1,5 +1,5 @@
 import { GatewayError, errors } from '../../../errors/index.js';
-import type { McpGatewayContext } from '../endpoint-filter.js';
+import type { McpGatewayContext } from '../types.js';
 import type { LiveSession, McpRouter } from '../router.js';
 import type { SessionStore } from './session-store.js';
 

@@ -1,6 +1,6 @@
 import type { JSONRPCID } from 'json-rpc-2.0';
 import type { GatewayError } from '../../../errors/index.js';
-import type { McpGatewayContext } from '../endpoint-filter.js';
+import type { McpGatewayContext } from '../types.js';
 import type { LiveSession, McpRouter, ResolvedMcpRouterOptions } from '../router.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import type { SessionCaps } from './session-caps.js';

@@ -1,22 +1,16 @@
-import { gatewayError } from '../../errors/index.js';
-import type { Filter, GatewayContext } from '../../pipeline/index.js';
-import { consumerAllowed } from './policy.js';
-import type { CompiledMcpServer } from './types.js';
+import { gatewayError } from '../errors/index.js';
+import type { Filter } from '../pipeline/index.js';
+// policy.js and types.js directly, not the router's index: a filter does not load the MCP router (nor the SDK).
+import { consumerAllowed } from '../targets/mcp-router/policy.js';
+import type { CompiledMcpServer, McpEndpointKind, McpGatewayContext } from '../targets/mcp-router/types.js';
 
-/** Which MCP endpoint of a server a request is for. */
-export type McpEndpointKind = 'streamable-http' | 'sse' | 'messages';
-
-/** What the endpoint filter adds to the context. */
-export interface McpRequestState {
-  readonly server: CompiledMcpServer;
-  readonly endpoint: McpEndpointKind;
+/** What the endpoint filter serves: the snapshot's enabled MCP servers by name. */
+export interface McpEndpointConfig {
+  readonly servers: ReadonlyMap<string, CompiledMcpServer>;
 }
 
-/** A GatewayContext on an MCP endpoint. */
-export type McpGatewayContext = GatewayContext & { mcp?: McpRequestState };
-
 /** Parses `/mcp/<name>`, `/mcp/<name>/sse` and `/mcp/<name>/messages`; undefined for anything else. */
-export function parseMcpPath(path: string): { name: string; endpoint: McpEndpointKind } | undefined {
+function parseMcpPath(path: string): { name: string; endpoint: McpEndpointKind } | undefined {
   const m = /^\/mcp\/([a-z0-9][a-z0-9._-]{0,62})(\/sse|\/messages)?\/?$/.exec(path);
   if (!m) return undefined;
   const endpoint = m[2] === '/sse' ? 'sse' : m[2] === '/messages' ? 'messages' : 'streamable-http';
@@ -24,10 +18,11 @@ export function parseMcpPath(path: string): { name: string; endpoint: McpEndpoin
 }
 
 /**
- * Finds the MCP server the path names (404 otherwise), sets the route, and applies the server's consumer allow
- * list: 401 without credentials, 403 for a consumer that is not on it. Only registry config decides this.
+ * Finds the MCP server the path names (404 otherwise), sets the route and `ctx.mcp`, and applies the server's
+ * consumer allow list: 401 without credentials, 403 for a consumer that is not on it. Only registry config decides this.
  */
-export function mcpEndpoint(servers: ReadonlyMap<string, CompiledMcpServer>): Filter {
+export function mcpEndpoint(config: McpEndpointConfig): Filter {
+  const servers = config.servers;
   return async function matchMcpEndpoint(ctx: McpGatewayContext, next) {
     const parsed = parseMcpPath(ctx.request.path);
     const server = parsed && servers.get(parsed.name);

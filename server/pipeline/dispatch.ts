@@ -1,8 +1,7 @@
-import { compose } from './compose.js';
 import { gatewayError } from '../errors/index.js';
 import type { Filter, GatewayContext, RouteTarget, TargetKind } from './types.js';
 
-/** The terminal filter: hands the request to the target registered for its route's kind. */
+/** The terminal of the routed chains: hands the request to the target registered for its route's kind. */
 export function dispatch(targets: ReadonlyMap<TargetKind, RouteTarget>): Filter {
   return async function dispatchToTarget(ctx: GatewayContext) {
     const route = ctx.route;
@@ -11,12 +10,4 @@ export function dispatch(targets: ReadonlyMap<TargetKind, RouteTarget>): Filter 
     if (!target) throw gatewayError('GW_ERR_TARGET_UNKNOWN', route.name, route.target.kind);
     await target.handle(ctx);
   };
-}
-
-/** Builds a request handler from filters in execution order; `dispatch` is always appended last. */
-export function buildPipeline(
-  filters: readonly Filter[],
-  targets: ReadonlyMap<TargetKind, RouteTarget>,
-): (ctx: GatewayContext) => Promise<void> {
-  return compose([...filters, dispatch(targets)]);
 }

@@ -1,14 +1,22 @@
-import { gatewayError } from '../../../errors/index.js';
-import type { Filter } from '../../../pipeline/index.js';
-import { authRefusalOf } from '../../../filters/auth.js';
-import type { ModelRouter } from '../../../routing/model-router.js';
-import { llmOf, type LlmRoute } from './types.js';
+import { gatewayError } from '../errors/index.js';
+import type { Filter } from '../pipeline/index.js';
+import type { ModelRouter } from '../routing/model-router.js';
+import { llmOf, type LlmRoute } from '../targets/llm-router/router/index.js';
+import { authRefusalOf } from './auth.js';
+
+/** The snapshot's LLM routing table. */
+export interface LlmRouteMatchConfig {
+  readonly router: ModelRouter<LlmRoute>;
+  /** The synthetic route that answers `GET /v1/models`. */
+  readonly modelsRoute: LlmRoute;
+}
 
 /**
  * Finds the LLM route for the requested model (and the consumer, when auth ran first) and sets `ctx.route`.
  * `GET /v1/models` gets the snapshot's synthetic models route. No match: 404 GW_ERR_LLM_NO_ROUTE.
  */
-export function llmRouteMatch(router: ModelRouter<LlmRoute>, modelsRoute: LlmRoute): Filter {
+export function llmRouteMatch(config: LlmRouteMatchConfig): Filter {
+  const { router, modelsRoute } = config;
   return async function matchLlmRoute(ctx, next) {
     const llm = llmOf(ctx);
     if (llm.api === 'models') {

@@ -1,13 +1,19 @@
-import { toGatewayError } from '../../../errors/index.js';
-import type { Filter } from '../../../pipeline/index.js';
-import { llmOf } from '../router/types.js';
-import { timePerOutputToken, type UsageRecorder } from './usage-recorder.js';
+import { toGatewayError } from '../errors/index.js';
+import type { Filter } from '../pipeline/index.js';
+import { llmOf } from '../targets/llm-router/router/index.js';
+import { timePerOutputToken, type UsageRecorder } from '../targets/llm-router/usage/index.js';
+
+/** What the usage filter records into: the long-lived recorder (Prometheus series and registry rows). */
+export interface LlmUsageDeps {
+  readonly recorder: UsageRecorder;
+}
 
 /**
  * Records every routed LLM call (after the rest of the pipeline, errors included) and puts the usage in the
  * access log: tokens in the OpenAI convention, TTFT and time per output token.
  */
-export function llmUsage(recorder: UsageRecorder): Filter {
+export function llmUsage(deps: LlmUsageDeps): Filter {
+  const recorder = deps.recorder;
   return async function recordLlmUsage(ctx, next) {
     const llm = llmOf(ctx);
     let failed = false;

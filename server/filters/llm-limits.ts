@@ -3,14 +3,20 @@
  * estimate + max_tokens) and settled to real usage after it, so concurrent long streams cannot overshoot the
  * limit by more than one request's reservation (llm-gateway-peers §5; peers only charge after the fact).
  */
-import { GatewayError, errors } from '../../../errors/index.js';
-import type { Filter } from '../../../pipeline/index.js';
-import { estimatePromptTokens } from '../tokens/index.js';
-import { llmOf, type LlmRequest, type LlmRoute } from '../router/types.js';
-import type { TokenBuckets } from './token-buckets.js';
+import { GatewayError, errors } from '../errors/index.js';
+import type { Filter } from '../pipeline/index.js';
+import type { TokenBuckets } from '../targets/llm-router/limits/index.js';
+import { llmOf, type LlmRequest, type LlmRoute } from '../targets/llm-router/router/index.js';
+import { estimatePromptTokens } from '../targets/llm-router/tokens/index.js';
 
-/** The limit filter; `buckets` is long-lived (survives snapshot swaps). */
-export function llmLimits(buckets: TokenBuckets): Filter {
+/** What the limit filter spends: the long-lived buckets (they survive snapshot swaps). */
+export interface LlmLimitsDeps {
+  readonly buckets: TokenBuckets;
+}
+
+/** The limit filter; the limits themselves are the matched route's (`ctx.route.limits`). */
+export function llmLimits(deps: LlmLimitsDeps): Filter {
+  const buckets = deps.buckets;
   return async function limitLlm(ctx, next) {
     const route = ctx.route as LlmRoute | undefined;
     const llm = llmOf(ctx);
@@ -19,7 +25,7 @@ export function llmLimits(buckets: TokenBuckets): Filter {
     const id = `${route.name}\0${limits.per === 'route' ? '*' : (ctx.consumer?.name ?? '')}`;
     if (limits.requestsPerMinute) {
       const t = buckets.take(`${id}\0r`, limits.requestsPerMinute, 1);
-      if (!t.ok) throw limited('GW_ERR_RATE_LIMITED', [route.name], t.retryAfterMs, limits.requestsPerMinute, 'requests', t.remaining);
+      if (!t.ok) throw limited('GW_ERR_RATE_LIMITED', [route.name], { ...t, limit: limits.requestsPerMinute, unit: 'requests' });
     }
     const tpm = limits.tokensPerMinute;
     if (!tpm) return next();
@@ -28,7 +34,7 @@ export function llmLimits(buckets: TokenBuckets): Filter {
     const t = buckets.take(`${id}\0t`, tpm, reserved);
     if (!t.ok) {
       if (limits.requestsPerMinute) buckets.give(`${id}\0r`, 1);
-      throw limited('GW_ERR_LLM_TOKEN_LIMIT', [tpm, route.name], t.retryAfterMs, tpm, 'tokens', t.remaining);
+      throw limited('GW_ERR_LLM_TOKEN_LIMIT', [tpm, route.name], { ...t, limit: tpm, unit: 'tokens' });
     }
     try {
       await next();
@@ -57,7 +63,16 @@ function spent(llm: LlmRequest, prompt: number, status: number | undefined): num
   return prompt + Math.ceil(r.outputChars / 4);
 }
 
-function limited(code: 'GW_ERR_RATE_LIMITED' | 'GW_ERR_LLM_TOKEN_LIMIT', args: unknown[], retryAfterMs: number, limit: number, unit: string, remaining: number): GatewayError {
+/** What a refusal's headers say: the bucket's answer, its limit and its unit (`requests` or `tokens`). */
+interface Refused {
+  readonly retryAfterMs: number;
+  readonly remaining: number;
+  readonly limit: number;
+  readonly unit: string;
+}
+
+function limited(code: 'GW_ERR_RATE_LIMITED' | 'GW_ERR_LLM_TOKEN_LIMIT', args: unknown[], refused: Refused): GatewayError {
+  const { retryAfterMs, remaining, limit, unit } = refused;
   return new GatewayError(errors[code], args, {
     headers: {
       'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
