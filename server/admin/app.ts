@@ -1,7 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { maskRoute, type Registry } from '../../registry/index.js';
-import { gatewayError } from '../errors/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { gatewayError } from '../errors/index.js';
+import { sendAdminError } from './admin-errors.js';
 import { mountCrud } from './crud.js';
 import { mountConsumerKeys } from './consumer-keys.js';
 import { mountLlmAdmin } from './llm.js';
@@ -57,20 +58,20 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.get('/audit', (req, res) => {
     res.json({ items: deps.registry.audit.list(Math.min(Number(req.query.limit) || 100, 1000)) });
   });
-  app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: 'no such admin endpoint' } });
-  });
-  app.use((err: Error & { status?: number; type?: string; code?: unknown }, req: Request, res: Response, _next: NextFunction) => {
-    if (typeof err.code === 'string' && err.code.startsWith('SQLITE_BUSY')) {
-      const busy = gatewayError('GW_ERR_ADMIN_REGISTRY_BUSY', `${req.method} ${req.path}`);
-      res.status(busy.status).set('Retry-After', '1').json({ error: { code: busy.code, message: busy.message } });
-      return;
-    }
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    const message = err.type === 'entity.parse.failed' ? `body is not valid JSON: ${err.message}` : status === 500 ? 'internal error' : err.message;
-    res.status(status).json({ error: { code: status === 500 ? 'internal' : 'bad_request', message } });
-  });
+  app.use((_req, res) => sendAdminError(res, gatewayError('GW_ERR_ADMIN_NOT_FOUND', 'no such admin endpoint')));
+  app.use(adminErrorHandler);
   return app;
+}
+
+/** Errors thrown by handlers or express's body parser, in the catalogue's terms. */
+function adminErrorHandler(err: Error & { status?: number; type?: string; code?: unknown; limit?: number }, req: Request, res: Response, _next: NextFunction): void {
+  if (typeof err.code === 'string' && err.code.startsWith('SQLITE_BUSY')) {
+    return sendAdminError(res, gatewayError('GW_ERR_ADMIN_REGISTRY_BUSY', `${req.method} ${req.path}`), { headers: { 'Retry-After': '1' } });
+  }
+  if (err.type === 'entity.too.large') return sendAdminError(res, gatewayError('GW_ERR_BODY_TOO_LARGE', err.limit));
+  if (err.type === 'entity.parse.failed') return sendAdminError(res, gatewayError('GW_ERR_BAD_REQUEST', `body is not valid JSON: ${err.message}`));
+  if (err.status && err.status >= 400 && err.status < 500) return sendAdminError(res, gatewayError('GW_ERR_BAD_REQUEST', err.message));
+  sendAdminError(res, gatewayError('GW_ERR_INTERNAL'));
 }
 
 /**
@@ -90,16 +91,14 @@ function writesWithoutWaiting(registry: Registry) {
 function requireAllowedHost(allowed: ReadonlySet<string>) {
   return function adminHost(req: Request, res: Response, next: NextFunction) {
     if (hostAllowed(req.headers.host, allowed)) return next();
-    res.status(403).json({
-      error: { code: 'host_not_allowed', message: `Host "${req.headers.host ?? ''}" is not a loopback name or one of the admin API's allowed hosts (--admin-allowed-host)` },
-    });
+    sendAdminError(res, gatewayError('GW_ERR_ADMIN_HOST_NOT_ALLOWED', req.headers.host ?? ''));
   };
 }
 
 /** A body nested deeper than any config needs would overflow schema validation's recursion (a 500 before). */
 function refuseDeepBodies(req: Request, res: Response, next: NextFunction): void {
   if (!nestsDeeperThan(req.body, MAX_JSON_DEPTH)) return next();
-  res.status(400).json({ error: { code: 'bad_request', message: `body nests deeper than ${MAX_JSON_DEPTH} levels` } });
+  sendAdminError(res, gatewayError('GW_ERR_BAD_REQUEST', `body nests deeper than ${MAX_JSON_DEPTH} levels`));
 }
 
 function requireToken(token: string, failures: AuthFailureLimiter) {
@@ -107,19 +106,13 @@ function requireToken(token: string, failures: AuthFailureLimiter) {
     const address = req.socket.remoteAddress ?? '';
     const wait = failures.retryAfterSeconds(address);
     if (wait > 0) {
-      res.status(429).set('Retry-After', String(wait)).json({
-        error: { code: 'rate_limited', message: `too many failed admin authentications from ${address}; try again in ${wait} s` },
-      });
-      return;
+      return sendAdminError(res, gatewayError('GW_ERR_ADMIN_AUTH_RATE_LIMITED', address, wait), { headers: { 'Retry-After': String(wait) } });
     }
     const header = req.headers.authorization ?? '';
     const presented = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!presented || !tokenMatches(presented, token)) {
       failures.fail(address);
-      res.status(401).set('WWW-Authenticate', 'Bearer realm="agate-admin"').json({
-        error: { code: 'unauthorized', message: 'admin API needs Authorization: Bearer <token> (AGATE_ADMIN_TOKEN or the admin.token file)' },
-      });
-      return;
+      return sendAdminError(res, gatewayError('GW_ERR_ADMIN_UNAUTHORIZED'), { headers: { 'WWW-Authenticate': 'Bearer realm="agate-admin"' } });
     }
     failures.succeed(address);
     next();

@@ -1,6 +1,6 @@
 import type { Request, Router } from 'express';
 import type { Registry } from '../../registry/index.js';
-import { sendRegistryError } from './crud.js';
+import { sendRegistryError } from './admin-errors.js';
 
 /** `POST /consumers/:name/keys` issues a key (returned once, 201); `GET` lists keys by prefix only. */
 export function mountConsumerKeys(router: Router, registry: Registry): void {

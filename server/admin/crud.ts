@@ -1,14 +1,7 @@
-import type { Request, Response, Router } from 'express';
+import type { Request, Router } from 'express';
 import { RegistryError } from '../../registry/index.js';
 import type { SpecStore, Named } from '../../registry/spec-store.js';
-
-const STATUS: Record<RegistryError['kind'], number> = { validation: 400, not_found: 404, conflict: 409 };
-
-/** Sends a registry refusal as `{ error: { code, message, problems } }` with 400, 404 or 409. */
-export function sendRegistryError(res: Response, err: unknown): void {
-  if (!(err instanceof RegistryError)) throw err;
-  res.status(STATUS[err.kind]).json({ error: { code: `registry_${err.kind}`, message: err.message, problems: err.problems } });
-}
+import { sendRegistryError } from './admin-errors.js';
 
 /**
  * Mounts list/get/create/replace/delete for one entity on `router` under `/<plural>`; `show` is how an entity

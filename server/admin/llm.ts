@@ -5,7 +5,8 @@
 import type { Request, Response, Router } from 'express';
 import { RegistryError, type LlmProviderSpec, type Registry } from '../../registry/index.js';
 import { getProvider } from '../targets/llm-router/providers/index.js';
-import { mountCrud, sendRegistryError } from './crud.js';
+import { sendRegistryError } from './admin-errors.js';
+import { mountCrud } from './crud.js';
 
 /** Mounts `/llm-routes` (plain CRUD) and `/llm-providers` (CRUD whose bodies may carry `keys`). */
 export function mountLlmAdmin(router: Router, registry: Registry): void {

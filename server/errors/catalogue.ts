@@ -70,6 +70,17 @@ export const errors = Object.freeze({
     'UO',
     'The registry is locked by another process (a CLI write, a backup, sqlite3): %s was not applied; retry shortly',
   ),
+  GW_ERR_ADMIN_INVALID: defineError('GW_ERR_ADMIN_INVALID', 400, 'DPE', '%s'),
+  GW_ERR_ADMIN_NOT_FOUND: defineError('GW_ERR_ADMIN_NOT_FOUND', 404, 'NR', '%s'),
+  GW_ERR_ADMIN_CONFLICT: defineError('GW_ERR_ADMIN_CONFLICT', 409, 'DPE', '%s'),
+  GW_ERR_ADMIN_UNAUTHORIZED: defineError('GW_ERR_ADMIN_UNAUTHORIZED', 401, 'UAEX', 'admin API needs Authorization: Bearer <token> (AGATE_ADMIN_TOKEN or the admin.token file)'),
+  GW_ERR_ADMIN_AUTH_RATE_LIMITED: defineError('GW_ERR_ADMIN_AUTH_RATE_LIMITED', 429, 'RL', 'too many failed admin authentications from %s; try again in %s s'),
+  GW_ERR_ADMIN_HOST_NOT_ALLOWED: defineError(
+    'GW_ERR_ADMIN_HOST_NOT_ALLOWED',
+    403,
+    'DPE',
+    'Host "%s" is not a loopback name or one of the admin API\'s allowed hosts (--admin-allowed-host)',
+  ),
 });
 
 /** A catalogue code. */

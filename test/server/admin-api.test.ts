@@ -52,7 +52,7 @@ describe('admin API', () => {
       const res = await call(method, path, { token: null, body: method === 'POST' ? { name: 'x' } : undefined });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toContain('Bearer');
-      expect((await res.json()).error.code).toBe('unauthorized');
+      expect((await res.json()).error.code).toBe('GW_ERR_ADMIN_UNAUTHORIZED');
     });
 
     it.each<[string, (token: string) => string]>([
@@ -113,16 +113,16 @@ describe('admin API', () => {
     });
 
     it.each<[string, string, string, unknown, number, string, string]>([
-      ['POST', '/routes', 'a path without "/"', { name: 'bad', path: 'x', upstream: 'pool' }, 400, 'registry_validation', 'route.path: must start with "/"'],
-      ['POST', '/routes', 'an unknown field', { name: 'bad', path: '/x', upstream: 'pool', colour: 1 }, 400, 'registry_validation', 'route.colour: is not allowed'],
-      ['POST', '/routes', 'an unknown upstream', { name: 'bad', path: '/x', upstream: 'ghost' }, 400, 'registry_validation', 'route.upstream: no upstream named "ghost"'],
-      ['POST', '/upstreams', 'a bad target URL', { name: 'bad', targets: [{ url: 'nope' }] }, 400, 'registry_validation', 'upstream.targets[0].url: must be an http:// or https:// URL'],
-      ['POST', '/routes', 'a name clash', { name: 'shop', path: '/x', upstream: 'pool' }, 409, 'registry_conflict', 'route "shop" already exists'],
-      ['POST', '/upstreams', 'an upstream name clash', { name: 'pool', targets: [{ url: 'http://127.0.0.1:9' }] }, 409, 'registry_conflict', 'upstream "pool" already exists'],
-      ['PUT', '/routes/missing', 'a missing route', { path: '/x', upstream: 'pool' }, 404, 'registry_not_found', 'route "missing" not found'],
-      ['PUT', '/routes/shop', 'a body naming another route', { name: 'other', path: '/x', upstream: 'pool' }, 400, 'registry_validation', 'route.name: must match the URL ("shop")'],
-      ['DELETE', '/upstreams/pool', 'an upstream still in use', undefined, 409, 'registry_conflict', 'upstream "pool" is still in use'],
-      ['DELETE', '/routes/missing', 'a missing route', undefined, 404, 'registry_not_found', 'route "missing" not found'],
+      ['POST', '/routes', 'a path without "/"', { name: 'bad', path: 'x', upstream: 'pool' }, 400, 'GW_ERR_ADMIN_INVALID', 'route.path: must start with "/"'],
+      ['POST', '/routes', 'an unknown field', { name: 'bad', path: '/x', upstream: 'pool', colour: 1 }, 400, 'GW_ERR_ADMIN_INVALID', 'route.colour: is not allowed'],
+      ['POST', '/routes', 'an unknown upstream', { name: 'bad', path: '/x', upstream: 'ghost' }, 400, 'GW_ERR_ADMIN_INVALID', 'route.upstream: no upstream named "ghost"'],
+      ['POST', '/upstreams', 'a bad target URL', { name: 'bad', targets: [{ url: 'nope' }] }, 400, 'GW_ERR_ADMIN_INVALID', 'upstream.targets[0].url: must be an http:// or https:// URL'],
+      ['POST', '/routes', 'a name clash', { name: 'shop', path: '/x', upstream: 'pool' }, 409, 'GW_ERR_ADMIN_CONFLICT', 'route "shop" already exists'],
+      ['POST', '/upstreams', 'an upstream name clash', { name: 'pool', targets: [{ url: 'http://127.0.0.1:9' }] }, 409, 'GW_ERR_ADMIN_CONFLICT', 'upstream "pool" already exists'],
+      ['PUT', '/routes/missing', 'a missing route', { path: '/x', upstream: 'pool' }, 404, 'GW_ERR_ADMIN_NOT_FOUND', 'route "missing" not found'],
+      ['PUT', '/routes/shop', 'a body naming another route', { name: 'other', path: '/x', upstream: 'pool' }, 400, 'GW_ERR_ADMIN_INVALID', 'route.name: must match the URL ("shop")'],
+      ['DELETE', '/upstreams/pool', 'an upstream still in use', undefined, 409, 'GW_ERR_ADMIN_CONFLICT', 'upstream "pool" is still in use'],
+      ['DELETE', '/routes/missing', 'a missing route', undefined, 404, 'GW_ERR_ADMIN_NOT_FOUND', 'route "missing" not found'],
     ])('%s %s with %s → %i', async (method, path, _what, body, status, code, problem) => {
       const before = (await (await call('GET', '/audit')).json()).items[0]?.id;
       const res = await call(method, path, { body });
@@ -136,7 +136,7 @@ describe('admin API', () => {
     it.each(['/routes/nope', '/upstreams/nope'])('GET %s → 404', async (path) => {
       const res = await call('GET', path);
       expect(res.status).toBe(404);
-      expect((await res.json()).error.code).toBe('registry_not_found');
+      expect((await res.json()).error.code).toBe('GW_ERR_ADMIN_NOT_FOUND');
     });
 
     it.each([
@@ -146,8 +146,8 @@ describe('admin API', () => {
       const res = await call('POST', '/routes', { raw });
       expect(res.status).toBe(400);
       const json = await res.json();
-      expect(json.error.code).toBe('bad_request');
-      expect(json.error.message).toMatch(/^body is not valid JSON/);
+      expect(json.error.code).toBe('GW_ERR_BAD_REQUEST');
+      expect(json.error.message).toMatch(/^Bad request: body is not valid JSON/);
     });
 
     it('deletes the route (204), then the upstream, and the gateway stops serving it', async () => {

@@ -102,7 +102,7 @@ describe('admin listener hardening', () => {
   ])("Host: %s (%s) → %i", async (_what, host, status) => {
     const res = await raw(gw.adminUrl, { path: '/routes', host: host.replace('PORT', port()), token: gw.adminToken.token });
     expect(res.status).toBe(status);
-    if (status === 403) expect(JSON.parse(res.body).error).toMatchObject({ code: 'host_not_allowed' });
+    if (status === 403) expect(JSON.parse(res.body).error).toMatchObject({ code: 'GW_ERR_ADMIN_HOST_NOT_ALLOWED' });
   });
 
   it('a deeply nested JSON body is a 400 naming the limit, and the loop keeps answering /healthz meanwhile', async () => {
@@ -121,7 +121,7 @@ describe('admin listener hardening', () => {
     running = false;
     await probe;
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.body).error).toMatchObject({ code: 'bad_request' });
+    expect(JSON.parse(res.body).error).toMatchObject({ code: 'GW_ERR_BAD_REQUEST' });
     expect(JSON.parse(res.body).error.message).toMatch(/nests deeper than 64 levels/);
     expect(Math.max(...probes)).toBeLessThan(1000);
   });
@@ -147,7 +147,7 @@ describe('failed admin authentication is rate limited per client address', () =>
     const retryAfter = Number(locked.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(JSON.parse(locked.body).error).toMatchObject({ code: 'rate_limited' });
+    expect(JSON.parse(locked.body).error).toMatchObject({ code: 'GW_ERR_ADMIN_AUTH_RATE_LIMITED' });
     // A second client (another loopback address) still gets in, and its own failure is a plain 401.
     expect((await raw(gw.adminUrl, { path: '/routes', token: gw.adminToken.token, from: '127.0.0.2' })).status).toBe(200);
     expect((await raw(gw.adminUrl, { path: '/routes', token: 'agt_wrong', from: '127.0.0.2' })).status).toBe(401);

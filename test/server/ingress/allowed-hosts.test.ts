@@ -102,7 +102,7 @@ describe.skipIf(!lan)('Host check on a non-loopback listener', () => {
     const refused = await send(gw.adminUrl, '/routes', 'evil.example');
     // The admin API answers in its own error shape (see admin-hardening.test.ts for its configurable names).
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body).error.code).toBe('host_not_allowed');
+    expect(JSON.parse(refused.body).error.code).toBe('GW_ERR_ADMIN_HOST_NOT_ALLOWED');
     const served = await send(gw.adminUrl, '/healthz', 'localhost');
     expect(served.status).toBe(200);
   });

@@ -47,8 +47,9 @@ describe('the reload that adds the first token limit', () => {
     const quiet = startLoopProbe();
     for (const until = performance.now() + took; performance.now() < until; ) await ask('gpt-4o-mini');
     const noise = quiet.stop();
-    // Before: one stall of the whole load (about 1 s on an idle machine, 12 s on a busy one).
-    expect(stall, `reload stall ${stall.toFixed(0)} ms, noise ${noise.toFixed(0)} ms`).toBeLessThan(Math.max(noise, 100) + 150);
+    // Before: one stall of the whole load (about 1 s on an idle machine, 12 s on a busy one). After: slices of a
+    // few ms, plus the garbage collector's pauses for the ~40 MB of tables, which grow with the machine's load.
+    expect(stall, `reload stall ${stall.toFixed(0)} ms, noise ${noise.toFixed(0)} ms`).toBeLessThan(Math.max(2 * noise, 100) + 250);
     expect(gw.snapshots.status.lastReloadError).toBeNull();
     expect((await ask('gpt-4o')).choices[0]!.message.content).toBe('ok');
     expect(servedMeanwhile).toBeGreaterThan(0);
