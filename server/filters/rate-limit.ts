@@ -46,7 +46,7 @@ export function bucketLimit<C extends GatewayContext>(limit: BucketLimit<C>, dep
   return async function limitRate(gatewayCtx, next) {
     // The chain that holds this filter builds contexts of type C (the HTTP pipeline: GatewayContext itself).
     const ctx = gatewayCtx as C;
-    const decision = await deps.store.take(prefix + bucketOf(ctx), rule, Date.now());
+    const decision = await deps.store.take(prefix + bucketOf(ctx), rule);
     const headers = rateHeaders(decision, capacity, policy);
     if (!decision.allowed) {
       headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));

@@ -1,2 +1,2 @@
 export { MemoryRateLimitStore } from './memory-store.js';
-export type { BucketRule, RateDecision, RateLimitStore } from './types.js';
+export type { BucketRule, RateDecision, RateLimitStore, Spend } from './types.js';

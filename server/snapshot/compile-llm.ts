@@ -6,7 +6,8 @@ import { compileModelMap } from '../targets/llm-router/model-map.js';
 import { getProvider } from '../targets/llm-router/providers/index.js';
 import { llmRouteMatch, ModelRouter, type CompiledProvider, type CompiledTarget, type ListedModel, type LlmRoute } from '../targets/llm-router/router/index.js';
 import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
-import { llmLimits, type TokenBuckets } from '../targets/llm-router/limits/index.js';
+import { llmLimits } from '../targets/llm-router/limits/index.js';
+import type { RateLimitStore } from '../rate-limit/index.js';
 import { preloadEncoders } from '../targets/llm-router/tokens/index.js';
 import { llmUsage, type UsageRecorder } from '../targets/llm-router/usage/index.js';
 
@@ -15,7 +16,8 @@ export interface LlmCompileDeps {
   /** Filters that run first (observability). */
   readonly leadingFilters: readonly Filter[];
   readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
-  readonly buckets: TokenBuckets;
+  /** The gateway's quota store (route, MCP and LLM limits all spend it). */
+  readonly rateLimits: RateLimitStore;
   readonly usage: UsageRecorder;
 }
 
@@ -45,7 +47,7 @@ export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: 
   // request, and not at all for a gateway without token limits (nor for a write-time config check).
   if (table.needsEncoders) preloadEncoders();
   const { router, modelsRoute } = table;
-  const filters = [...deps.leadingFilters, ...(directory ? [auth(CLIENT_KEY_AUTH, { directory }, 'always')] : []), llmRouteMatch(router, modelsRoute), llmUsage(deps.usage), llmLimits(deps.buckets)];
+  const filters = [...deps.leadingFilters, ...(directory ? [auth(CLIENT_KEY_AUTH, { directory }, 'always')] : []), llmRouteMatch(router, modelsRoute), llmUsage(deps.usage), llmLimits(deps.rateLimits)];
   return { handle: buildPipeline(filters, deps.targets), routeCount: table.routeCount, providerCount: table.providerCount };
 }
 

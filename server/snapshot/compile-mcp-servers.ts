@@ -13,7 +13,7 @@ import { compileBackend, sha256 } from './compile-mcp-backends.js';
 export interface McpServersDeps {
   /** Hosted server types by name (servers/index.ts). */
   readonly hostedServers: ReadonlyMap<string, HostedServerDefinition>;
-  /** The gateway's long-lived token buckets (shared with HTTP routes): MCP tool-call limits spend them too. */
+  /** The gateway's one quota store (HTTP routes and LLM limits spend it too): MCP tool-call limits live there. */
   readonly rateLimits: RateLimitStore;
 }
 

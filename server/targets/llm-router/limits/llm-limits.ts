@@ -7,35 +7,40 @@ import { GatewayError, errors } from '../../../errors/index.js';
 import type { Filter } from '../../../pipeline/index.js';
 import { estimatePromptTokens } from '../tokens/index.js';
 import { llmOf, type LlmRequest, type LlmRoute } from '../router/types.js';
-import type { TokenBuckets } from './token-buckets.js';
+import type { BucketRule, RateLimitStore } from '../../../rate-limit/index.js';
 
-/** The limit filter; `buckets` is long-lived (survives snapshot swaps). */
-export function llmLimits(buckets: TokenBuckets): Filter {
+/** The limit filter; `store` is the gateway's long-lived quota store (survives snapshot swaps). */
+export function llmLimits(store: RateLimitStore): Filter {
   return async function limitLlm(ctx, next) {
     const route = ctx.route as LlmRoute | undefined;
     const llm = llmOf(ctx);
     const limits = route?.limits;
     if (!route || !limits || llm.api === 'models' || llm.api === 'count_tokens' || (!limits.tokensPerMinute && !limits.requestsPerMinute)) return next();
-    const id = `${route.name}\0${limits.per === 'route' ? '*' : (ctx.consumer?.name ?? '')}`;
+    const id = `llm:${route.name}\0${limits.per === 'route' ? '*' : (ctx.consumer?.name ?? '')}`;
     if (limits.requestsPerMinute) {
-      const t = buckets.take(`${id}\0r`, limits.requestsPerMinute, 1);
-      if (!t.ok) throw limited('GW_ERR_RATE_LIMITED', [route.name], t.retryAfterMs, limits.requestsPerMinute, 'requests', t.remaining);
+      const t = await store.take(`${id}\0r`, perMinute(limits.requestsPerMinute));
+      if (!t.allowed) throw limited('GW_ERR_RATE_LIMITED', [route.name], t.retryAfterMs, limits.requestsPerMinute, 'requests', t.remaining);
     }
     const tpm = limits.tokensPerMinute;
     if (!tpm) return next();
     const prompt = estimatePromptTokens(llm.body, llm.model);
     const reserved = prompt + completionReserve(llm, limits.defaultMaxTokens);
-    const t = buckets.take(`${id}\0t`, tpm, reserved);
-    if (!t.ok) {
-      if (limits.requestsPerMinute) buckets.give(`${id}\0r`, 1);
+    const t = await store.take(`${id}\0t`, perMinute(tpm), { amount: reserved });
+    if (!t.allowed) {
+      if (limits.requestsPerMinute) await store.give(`${id}\0r`, perMinute(limits.requestsPerMinute), { amount: 1 });
       throw limited('GW_ERR_LLM_TOKEN_LIMIT', [tpm, route.name], t.retryAfterMs, tpm, 'tokens', t.remaining);
     }
     try {
       await next();
     } finally {
-      buckets.give(`${id}\0t`, reserved - spent(llm, prompt, ctx.outcome.status));
+      await store.give(`${id}\0t`, perMinute(tpm), { amount: reserved - spent(llm, prompt, ctx.outcome.status) });
     }
   };
+}
+
+/** A per-minute limit as a bucket that refills evenly over the minute. */
+function perMinute(limit: number): BucketRule {
+  return { tokens: limit, intervalMs: 60_000, capacity: limit };
 }
 
 /** The completion tokens a request may generate: its own cap, else the route's default. */
