@@ -3,7 +3,7 @@ import type { BundleBackendSpec, McpLimitSpec, McpServerSpec, Registry } from '.
 import { compose, type Filter } from '../pipeline/index.js';
 import { consumerAllowList } from '../filters/auth.js';
 import { bucketId, bucketLimit } from '../filters/rate-limit.js';
-import type { RateLimitStore } from '../rate-limit/index.js';
+import { bucketRule, type RateLimitStore } from '../rate-limit/index.js';
 // policy.js directly, not the router's index: the write-time check compiles servers without loading the router.
 import { toolGate } from '../targets/mcp-router/policy.js';
 import type { BackendRecipe, BundleConfig, CompiledMcpServer, McpMessageContext, McpPolicy, McpPolicyChain } from '../targets/mcp-router/index.js';
@@ -119,7 +119,7 @@ function chain(filters: readonly Filter[]): McpPolicyChain {
 
 /** A tool-call limit as a `rate-limit` filter: `requests` per window, refilled evenly, a bucket per `bucketOf`. */
 function toolCallLimit(server: string, which: string, limit: McpLimitSpec, store: RateLimitStore, bucketOf: (ctx: McpMessageContext) => string): Filter {
-  const rule = Object.freeze({ tokens: limit.requests, intervalMs: limit.windowSeconds * 1000, capacity: limit.requests });
+  const rule = bucketRule(limit);
   const subjectOf = (ctx: McpMessageContext) => `tool ${ctx.mcpMessage.calledAs} of MCP server ${server} (${which})`;
   return bucketLimit<McpMessageContext>({ rule, bucketOf, subjectOf }, { store, scope: `mcp\u0000${server}\u0000${which}` });
 }

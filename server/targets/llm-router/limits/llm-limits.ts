@@ -7,7 +7,7 @@ import { GatewayError, errors } from '../../../errors/index.js';
 import type { Filter } from '../../../pipeline/index.js';
 import { estimatePromptTokens } from '../tokens/index.js';
 import { llmOf, type LlmRequest, type LlmRoute } from '../router/types.js';
-import type { BucketRule, RateLimitStore } from '../../../rate-limit/index.js';
+import { bucketRule, type BucketRule, type RateLimitStore } from '../../../rate-limit/index.js';
 
 /** The limit filter; `store` is the gateway's long-lived quota store (survives snapshot swaps). */
 export function llmLimits(store: RateLimitStore): Filter {
@@ -40,7 +40,7 @@ export function llmLimits(store: RateLimitStore): Filter {
 
 /** A per-minute limit as a bucket that refills evenly over the minute. */
 function perMinute(limit: number): BucketRule {
-  return { tokens: limit, intervalMs: 60_000, capacity: limit };
+  return bucketRule({ requests: limit, per: 'minute' });
 }
 
 /** The completion tokens a request may generate: its own cap, else the route's default. */
