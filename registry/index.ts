@@ -9,6 +9,7 @@ export {
   maskRoute,
   openRouteHeaders,
   type AuthSpec,
+  type BucketSpec,
   type CanarySpec,
   type CorsSpec,
   type HeaderRulesSpec,

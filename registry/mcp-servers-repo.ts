@@ -3,6 +3,7 @@ import type { AuditRepo } from './audit-repo.js';
 import { SpecStore } from './spec-store.js';
 import { RegistryError } from './errors.js';
 import type { SecretBox } from './secret-box.js';
+import type { BucketSpec } from './routes-repo.js';
 import { HEADER_MAX_SEALED, MASK, isPlainName, isSealed, openValue, sameSealed, sealField } from './secret-fields.js';
 
 /** A server built into agate (servers/), run in process. */
@@ -70,9 +71,8 @@ export interface BundleBackendSpec {
 /** Any backend, discriminated by `kind`. */
 export type McpBackendSpec = HostedBackendSpec | RestBackendSpec | RemoteBackendSpec | StdioBackendSpec | BundleBackendSpec;
 
-/** A request-count limit over a fixed window. */
-export interface McpLimitSpec {
-  requests: number;
+/** A tool-call limit: the one rate-limit shape with its window in seconds. */
+export interface McpLimitSpec extends BucketSpec {
   windowSeconds: number;
 }
 

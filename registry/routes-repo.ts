@@ -91,11 +91,20 @@ export interface AuthSpec {
   forwardCredentials: boolean;
 }
 
-/** A token bucket: `requests` per `per`, holding up to `burst`, one bucket per route, consumer or IP. */
-export interface RateLimitSpec {
+/**
+ * The one rate-limit shape (rate-limit.schema.json `bucket`): `requests` per `per` or per `windowSeconds`,
+ * refilled evenly, holding up to `burst` (default: requests). Each use narrows it (see the schemas).
+ */
+export interface BucketSpec {
   requests: number;
-  per: 'second' | 'minute' | 'hour';
+  per?: 'second' | 'minute' | 'hour';
+  windowSeconds?: number;
   burst?: number;
+}
+
+/** A route's token bucket: one bucket per route, consumer or IP. */
+export interface RateLimitSpec extends BucketSpec {
+  per: 'second' | 'minute' | 'hour';
   by: 'route' | 'consumer' | 'ip';
 }
 

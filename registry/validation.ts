@@ -57,8 +57,12 @@ export function formatErrors(root: string, errors: ErrorObject[]): string[] {
     if (e.keyword === 'required') {
       path += '.' + (e.params as { missingProperty: string }).missingProperty;
       message = 'is required';
-    } else if (e.keyword === 'additionalProperties') {
-      path += '.' + (e.params as { additionalProperty: string }).additionalProperty;
+    } else if (e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties') {
+      const params = e.params as { additionalProperty?: string; unevaluatedProperty?: string };
+      path += '.' + (params.additionalProperty ?? params.unevaluatedProperty);
+      message = 'is not allowed';
+    } else if (e.keyword === 'false schema') {
+      // A field a shared definition has but this use of it leaves out (a route's rateLimit takes no windowSeconds).
       message = 'is not allowed';
     } else if (e.keyword === 'enum') {
       message = 'must be one of ' + (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ');

@@ -5,43 +5,48 @@
  */
 import { GatewayError, errors } from '../errors/index.js';
 import type { Filter } from '../pipeline/index.js';
-import type { TokenBuckets } from '../targets/llm-router/limits/index.js';
+import { bucketRule, type BucketRule, type RateLimitStore } from '../rate-limit/index.js';
 import { llmOf, type LlmRequest, type LlmRoute } from '../targets/llm-router/router/index.js';
 import { estimatePromptTokens } from '../targets/llm-router/tokens/index.js';
 
-/** What the limit filter spends: the long-lived buckets (they survive snapshot swaps). */
+/** What the limit filter spends: the gateway's long-lived quota store (it survives snapshot swaps). */
 export interface LlmLimitsDeps {
-  readonly buckets: TokenBuckets;
+  readonly store: RateLimitStore;
 }
 
 /** The limit filter; the limits themselves are the matched route's (`ctx.route.limits`). */
 export function llmLimits(deps: LlmLimitsDeps): Filter {
-  const buckets = deps.buckets;
+  const store = deps.store;
   return async function limitLlm(ctx, next) {
     const route = ctx.route as LlmRoute | undefined;
     const llm = llmOf(ctx);
     const limits = route?.limits;
     if (!route || !limits || llm.api === 'models' || llm.api === 'count_tokens' || (!limits.tokensPerMinute && !limits.requestsPerMinute)) return next();
-    const id = `${route.name}\0${limits.per === 'route' ? '*' : (ctx.consumer?.name ?? '')}`;
+    const id = `llm:${route.name}\0${limits.per === 'route' ? '*' : (ctx.consumer?.name ?? '')}`;
     if (limits.requestsPerMinute) {
-      const t = buckets.take(`${id}\0r`, limits.requestsPerMinute, 1);
-      if (!t.ok) throw limited('GW_ERR_RATE_LIMITED', [route.name], { ...t, limit: limits.requestsPerMinute, unit: 'requests' });
+      const t = await store.take(`${id}\0r`, perMinute(limits.requestsPerMinute));
+      if (!t.allowed) throw limited('GW_ERR_RATE_LIMITED', [route.name], { ...t, limit: limits.requestsPerMinute, unit: 'requests' });
     }
     const tpm = limits.tokensPerMinute;
     if (!tpm) return next();
     const prompt = estimatePromptTokens(llm.body, llm.model);
     const reserved = prompt + completionReserve(llm, limits.defaultMaxTokens);
-    const t = buckets.take(`${id}\0t`, tpm, reserved);
-    if (!t.ok) {
-      if (limits.requestsPerMinute) buckets.give(`${id}\0r`, 1);
+    const t = await store.take(`${id}\0t`, perMinute(tpm), { amount: reserved });
+    if (!t.allowed) {
+      if (limits.requestsPerMinute) await store.give(`${id}\0r`, perMinute(limits.requestsPerMinute), { amount: 1 });
       throw limited('GW_ERR_LLM_TOKEN_LIMIT', [tpm, route.name], { ...t, limit: tpm, unit: 'tokens' });
     }
     try {
       await next();
     } finally {
-      buckets.give(`${id}\0t`, reserved - spent(llm, prompt, ctx.outcome.status));
+      await store.give(`${id}\0t`, perMinute(tpm), { amount: reserved - spent(llm, prompt, ctx.outcome.status) });
     }
   };
+}
+
+/** A per-minute limit as a bucket that refills evenly over the minute. */
+function perMinute(limit: number): BucketRule {
+  return bucketRule({ requests: limit, per: 'minute' });
 }
 
 /** The completion tokens a request may generate: its own cap, else the route's default. */

@@ -1,7 +1,7 @@
 import type { RateLimitSpec } from '../../registry/index.js';
 import { GatewayError, errors } from '../errors/index.js';
 import type { Filter, GatewayContext } from '../pipeline/index.js';
-import type { BucketRule, RateDecision, RateLimitStore } from '../rate-limit/index.js';
+import { bucketRule, type BucketRule, type RateDecision, type RateLimitStore } from '../rate-limit/index.js';
 
 /** What the rate-limit filter reads besides its config. */
 export interface RateLimitDeps {
@@ -20,15 +20,13 @@ export interface BucketLimit<C extends GatewayContext = GatewayContext> {
   readonly subjectOf: (ctx: C) => string;
 }
 
-const INTERVAL_MS = { second: 1_000, minute: 60_000, hour: 3_600_000 } as const;
-
 /**
  * Token-bucket limiting per route, consumer or client IP. Over the limit: 429 GW_ERR_RATE_LIMITED with
  * `Retry-After`; every answer carries `RateLimit-Limit/-Remaining/-Reset` (draft-ietf-httpapi-ratelimit-headers).
  * Runs after auth, so `by: consumer` sees the authenticated consumer (anonymous requests share one bucket per IP).
  */
 export function rateLimit(config: RateLimitSpec, deps: RateLimitDeps): Filter {
-  const rule: BucketRule = Object.freeze({ tokens: config.requests, intervalMs: INTERVAL_MS[config.per], capacity: config.burst ?? config.requests });
+  const rule = bucketRule(config);
   const by = `${config.by}\u0000`;
   return bucketLimit({ rule, bucketOf: (ctx) => by + bucketId(ctx, config.by), subjectOf: (ctx) => ctx.route?.name ?? deps.scope }, deps);
 }
@@ -47,7 +45,7 @@ export function bucketLimit<C extends GatewayContext>(limit: BucketLimit<C>, dep
   return function limitRate(gatewayCtx, next) {
     // The chain that holds this filter builds contexts of type C (the HTTP pipeline: GatewayContext itself).
     const ctx = gatewayCtx as C;
-    const decided = deps.store.take(prefix + bucketOf(ctx), rule, Date.now());
+    const decided = deps.store.take(prefix + bucketOf(ctx), rule);
     const admit = (decision: RateDecision): Promise<void> => {
       const headers = rateHeaders(decision, capacity, policy);
       if (!decision.allowed) {

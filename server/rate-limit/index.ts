@@ -1,2 +1,3 @@
+export { bucketRule } from './bucket-rule.js';
 export { MemoryRateLimitStore } from './memory-store.js';
-export type { BucketRule, RateDecision, RateLimitStore } from './types.js';
+export type { BucketRule, RateDecision, RateLimitStore, Spend } from './types.js';

@@ -5,6 +5,14 @@ export interface BucketRule {
   readonly capacity: number;
 }
 
+/** How much one `take` or `give` moves, and when (tests pass a clock; a shared store may use its own). */
+export interface Spend {
+  /** Units to take or give back; 1 when left out. A `give` of a negative amount charges more. */
+  readonly amount?: number;
+  /** The caller's clock in milliseconds; `Date.now()` when left out. */
+  readonly now?: number;
+}
+
 /** The answer for one request. */
 export interface RateDecision {
   readonly allowed: boolean;
@@ -12,14 +20,23 @@ export interface RateDecision {
   readonly remaining: number;
   /** Milliseconds until the bucket is full again. */
   readonly resetMs: number;
-  /** Milliseconds until one token is available (0 when allowed). */
+  /** Milliseconds until the amount fits (0 when allowed). */
   readonly retryAfterMs: number;
 }
 
 /**
- * Where buckets live. The in-process store is the default; a shared store (Redis with a Lua script)
- * implements the same method, so filters never change. May answer synchronously or with a promise.
+ * The one quota store (design.md §9): token buckets keyed by string, spent by `take` and refunded by `give`, so
+ * a caller can reserve up front and settle to what was really used (LLM tokens per minute). Route limits, MCP
+ * tool-call limits and LLM RPM/TPM all spend it. The in-process store answers synchronously; a shared store
+ * (Redis with a Lua script) answers with promises, so every caller awaits both methods. Both methods carry the
+ * rule, so a store needs no memory of it beyond the bucket's level.
  */
 export interface RateLimitStore {
-  take(key: string, rule: BucketRule, now: number): RateDecision | Promise<RateDecision>;
+  /**
+   * Takes `spend.amount` from bucket `key` if it holds that much. An amount larger than the whole capacity is
+   * admitted against a full bucket (driving it below zero), so a big request is slow rather than impossible.
+   */
+  take(key: string, rule: BucketRule, spend?: Spend): RateDecision | Promise<RateDecision>;
+  /** Gives `spend.amount` back to bucket `key` (never above capacity): the settlement of a reservation. */
+  give(key: string, rule: BucketRule, spend: Spend): void | Promise<void>;
 }

@@ -6,7 +6,6 @@ import { compileModelMap } from '../targets/llm-router/model-map.js';
 import { getProvider } from '../targets/llm-router/providers/index.js';
 import { type CompiledProvider, type CompiledTarget, type ListedModel, type LlmRoute } from '../targets/llm-router/router/index.js';
 import { ModelRouter } from '../routing/model-router.js';
-import type { TokenBuckets } from '../targets/llm-router/limits/index.js';
 import { encodersReady, loadEncoders, preloadEncoders } from '../targets/llm-router/tokens/index.js';
 import type { UsageRecorder } from '../targets/llm-router/usage/index.js';
 import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
@@ -14,13 +13,15 @@ import { llmBody, type LlmBodyConfig, type LlmBodyDeps } from '../filters/llm-bo
 import { llmLimits } from '../filters/llm-limits.js';
 import { llmRouteMatch } from '../filters/llm-route-match.js';
 import { llmUsage } from '../filters/llm-usage.js';
+import type { RateLimitStore } from '../rate-limit/index.js';
 
 /** Long-lived pieces the LLM part is built with (their state survives snapshot swaps). */
 export interface LlmCompileDeps {
   /** Filters that run first (observability). */
   readonly leadingFilters: readonly Filter[];
   readonly targets: ReadonlyMap<TargetKind, RouteTarget>;
-  readonly buckets: TokenBuckets;
+  /** The gateway's quota store (route, MCP and LLM limits all spend it). */
+  readonly rateLimits: RateLimitStore;
   readonly usage: UsageRecorder;
   /** The per-request body limit and the allowance all bodies in flight share. */
   readonly bodies: LlmBodyConfig & LlmBodyDeps;
@@ -59,7 +60,7 @@ export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: 
     auth: directory && auth(CLIENT_KEY_AUTH, { directory }, 'always'),
     'llm-route-match': llmRouteMatch({ router, modelsRoute }),
     'llm-usage': llmUsage({ recorder: deps.usage }),
-    'llm-limits': llmLimits({ buckets: deps.buckets }),
+    'llm-limits': llmLimits({ store: deps.rateLimits }),
     dispatch: dispatch(deps.targets),
   });
   return { handle, routeCount: table.routeCount, providerCount: table.providerCount };

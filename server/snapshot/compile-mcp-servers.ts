@@ -3,7 +3,7 @@ import type { BundleBackendSpec, McpLimitSpec, McpServerSpec, Registry } from '.
 import { admitted, buildChain, type Filter } from '../pipeline/index.js';
 import { consumerAllowList } from '../filters/auth.js';
 import { bucketId, bucketLimit } from '../filters/rate-limit.js';
-import type { RateLimitStore } from '../rate-limit/index.js';
+import { bucketRule, type RateLimitStore } from '../rate-limit/index.js';
 import { toolGate } from '../filters/tool-gate.js';
 import type { BackendRecipe, BundleConfig, CompiledMcpServer, McpMessageContext, McpPolicy } from '../targets/mcp-router/index.js';
 import { compileBackend, sha256 } from './compile-mcp-backends.js';
@@ -12,7 +12,7 @@ import { compileBackend, sha256 } from './compile-mcp-backends.js';
 export interface McpServersDeps {
   /** Hosted server types by name (servers/index.ts). */
   readonly hostedServers: ReadonlyMap<string, HostedServerDefinition>;
-  /** The gateway's long-lived token buckets (shared with HTTP routes): MCP tool-call limits spend them too. */
+  /** The gateway's one quota store (HTTP routes and LLM limits spend it too): MCP tool-call limits live there. */
   readonly rateLimits: RateLimitStore;
 }
 
@@ -117,7 +117,7 @@ function compilePolicy(spec: McpServerSpec, store: RateLimitStore): McpPolicy {
 
 /** A tool-call limit as a `rate-limit` filter: `requests` per window, refilled evenly, a bucket per `bucketOf`. */
 function toolCallLimit(server: string, which: string, limit: McpLimitSpec, store: RateLimitStore, bucketOf: (ctx: McpMessageContext) => string): Filter {
-  const rule = Object.freeze({ tokens: limit.requests, intervalMs: limit.windowSeconds * 1000, capacity: limit.requests });
+  const rule = bucketRule(limit);
   const subjectOf = (ctx: McpMessageContext) => `tool ${ctx.mcpMessage.calledAs} of MCP server ${server} (${which})`;
   return bucketLimit<McpMessageContext>({ rule, bucketOf, subjectOf }, { store, scope: `mcp\u0000${server}\u0000${which}` });
 }

@@ -24,11 +24,6 @@ export interface RelayOptions {
   readonly refuse?: (status: number) => boolean;
 }
 
-/** Whether the client went away before its response was complete. */
-export function clientGone(res: ServerResponse): boolean {
-  return res.closed && !res.writableFinished;
-}
-
 /**
  * One upstream attempt as an undici dispatch handler (undici's lowest-level API, the one `request()` and
  * `stream()` are built on): the answer's head goes straight to `res.writeHead` and every chunk to `res.write`,

@@ -4,10 +4,10 @@ import type { Registry } from '../../../registry/index.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { Filter, RouteTarget, TargetKind } from '../../pipeline/index.js';
+import type { RateLimitStore } from '../../rate-limit/index.js';
 import type { LlmCompileDeps } from '../../snapshot/compile-llm.js';
 import { BodyBudget } from './body-budget.js';
 import { createModelsProbe, KeyHealth } from './keys/index.js';
-import { TokenBuckets } from './limits/index.js';
 import { createLlmRouterTarget } from './router/index.js';
 import { UsageRecorder } from './usage/index.js';
 
@@ -22,22 +22,22 @@ export interface LlmSetupInput {
   targets: Map<TargetKind, RouteTarget>;
   /** Request-body limits: per request (default 32 MiB) and for all requests in flight (default 64 MiB, see BodyBudget). */
   bodies?: { maxBodyBytes?: number; bufferedBodyBytes?: number };
+  /** The gateway's quota store: LLM requests and tokens per minute spend it, like route and MCP limits. */
+  rateLimits: RateLimitStore;
 }
 
 /** The parts that outlive snapshots, and the compile deps built from them. */
 export interface LlmParts {
   keys: KeyHealth;
   usage: UsageRecorder;
-  buckets: TokenBuckets;
   compileDeps: LlmCompileDeps;
 }
 
-/** Creates key health (with models probes), token buckets, the body budget and the usage recorder; registers the target. */
+/** Creates key health (with models probes), the body budget and the usage recorder; registers the target. */
 export function createLlmParts(input: LlmSetupInput): LlmParts {
   const keys = new KeyHealth(createModelsProbe(input.dispatcher));
-  const buckets = new TokenBuckets();
   const usage = new UsageRecorder(input.registry, input.metrics, input.log);
   input.targets.set('llm-router', createLlmRouterTarget({ dispatcher: input.dispatcher, keys }));
   const bodies = { maxBytes: input.bodies?.maxBodyBytes ?? 32 * 1024 * 1024, budget: new BodyBudget(input.bodies?.bufferedBodyBytes ?? 64 * 1024 * 1024) };
-  return { keys, usage, buckets, compileDeps: { leadingFilters: input.leadingFilters, targets: input.targets, buckets, usage, bodies } };
+  return { keys, usage, compileDeps: { leadingFilters: input.leadingFilters, targets: input.targets, rateLimits: input.rateLimits, usage, bodies } };
 }

@@ -68,13 +68,13 @@ describe('rate limits', () => {
   it('refills at the configured rate', () => {
     const store = new MemoryRateLimitStore();
     const rule = { tokens: 10, intervalMs: 1000, capacity: 2 };
-    expect(store.take('k', rule, 0).allowed).toBe(true);
-    expect(store.take('k', rule, 0).allowed).toBe(true);
-    const denied = store.take('k', rule, 0);
+    expect(store.take('k', rule, { now: 0 }).allowed).toBe(true);
+    expect(store.take('k', rule, { now: 0 }).allowed).toBe(true);
+    const denied = store.take('k', rule, { now: 0 });
     expect(denied).toMatchObject({ allowed: false, retryAfterMs: 100 });
-    expect(store.take('k', rule, 99).allowed).toBe(false);
-    expect(store.take('k', rule, 200).allowed).toBe(true);
+    expect(store.take('k', rule, { now: 99 }).allowed).toBe(false);
+    expect(store.take('k', rule, { now: 200 }).allowed).toBe(true);
     // Never above capacity, however long it idles.
-    expect(store.take('k', rule, 1_000_000)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(store.take('k', rule, { now: 1_000_000 })).toMatchObject({ allowed: true, remaining: 1 });
   });
 });

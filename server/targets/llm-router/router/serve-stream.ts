@@ -1,5 +1,5 @@
 /** Pumps an upstream SSE body through the parser and the translator chain into the client. */
-import { SseParser } from '../sse/index.js';
+import { SseParser } from '../../../sse/index.js';
 import { streamTruncatedError, type NormalizedError } from '../translate/index.js';
 import { ClientStream } from './client-stream.js';
 import type { PreparedCall } from './prepare-call.js';
@@ -21,7 +21,8 @@ export async function serveStream(ctx: LlmContext, call: PreparedCall, upstream:
   const res = ctx.http!.res;
   const client = new ClientStream(res, ctx.requestId, ctx.startedAt);
   const chain = buildStreamChain(call, ctx.llm, client);
-  const parser = new SseParser((e) => chain.push(e));
+  // A provider that closes right after its last `data:` line still sent that chunk: flush it at the end.
+  const parser = new SseParser((e) => chain.push(e), { flushAtEnd: true });
   let upstreamError: unknown;
   try {
     await pump(upstream, client, (chunk) => {

@@ -1,4 +1,4 @@
-import type { SseEvent } from '../sse/index.js';
+import type { SseEvent } from '../../../sse/index.js';
 import type { NormalizedError, OpenAiUsage } from '../translate/index.js';
 
 /** A stream translator as the pump drives it. */

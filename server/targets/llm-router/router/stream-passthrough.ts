@@ -2,7 +2,7 @@
  * Streams that need no protocol translation: the upstream's events go out as they came (modulo the usage
  * chunk the client did not ask for), while the gateway watches them for usage and for a proper ending.
  */
-import { formatSseEvent, formatSseJson, SSE_DONE, type SseEvent } from '../sse/index.js';
+import { formatSseEvent, formatSseJson, SSE_DONE, type SseEvent } from '../../../sse/index.js';
 import {
   AnthropicToOpenAiStream,
   normalizeOpenAiUsage,

@@ -2,7 +2,7 @@
  * Chooses the stream translator chain for (client protocol × upstream mode) and wires its output to the
  * client writer. Every chain ends in exactly one of: a clean protocol end, or an error event + aborted socket.
  */
-import { formatSseJson, SSE_DONE, type SseEvent } from '../sse/index.js';
+import { formatSseJson, SSE_DONE, type SseEvent } from '../../../sse/index.js';
 import {
   AnthropicToOpenAiStream,
   GeminiToOpenAiStream,

@@ -1,4 +1,4 @@
-import type { SseEvent } from '../sse/sse-parser.js';
+import type { SseEvent } from '../../../sse/index.js';
 import type { OpenAiChunk, OpenAiErrorBody, OpenAiUsage } from './types/openai.js';
 import { nowSeconds } from './ids.js';
 import { nonJsonEventError, toOpenAiError } from './provider-errors.js';

@@ -4,7 +4,7 @@
  * indexes, then message_delta (stop_reason + usage) and message_stop. `message_delta` is held back until the
  * usage chunk arrives, because OpenAI sends usage after the finish chunk.
  */
-import type { SseEvent } from '../sse/sse-parser.js';
+import type { SseEvent } from '../../../sse/index.js';
 import type { AnthropicErrorBody, AnthropicStreamEvent } from './types/anthropic.js';
 import type { OpenAiChunk, OpenAiDelta, OpenAiToolCallDelta, OpenAiUsage } from './types/openai.js';
 import { openAiToAnthropicStop } from './finish-reasons.js';

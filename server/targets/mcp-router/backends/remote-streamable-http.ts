@@ -1,11 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { StringDecoder } from 'node:string_decoder';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Dispatcher } from 'undici';
 import { UpstreamExchange } from '../../upstream-exchange.js';
 import type { UpstreamMessageExtra } from '../backend.js';
 import { isJsonRpcMessage } from '../json-rpc.js';
-import { EventStreamParser, type StreamEvent } from './event-stream-parser.js';
+import { SseParser, type SseEvent } from '../../../sse/index.js';
 import { MessageTooLargeError, StreamLostError, UpstreamHttpError, badAnswer, describeFailure, isSessionGone, oneLine } from './remote-errors.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
 
@@ -193,15 +192,16 @@ export class StreamableHttpUpstream implements UpstreamTransport {
 
   /** Reads an event stream to its end, delivering its messages; resumes it if it ends before its answer. */
   private read(answer: UpstreamExchange, stream: EventStream): void {
-    const parser = new EventStreamParser(
-      (event) => this.event(event, stream),
-      (ms) => (this.serverRetryMs = ms),
-      { maxEventBytes: this.options.maxMessageBytes, onOversized: () => this.oversized(answer, stream) },
-    );
-    const decoder = new StringDecoder('utf8');
+    // Id-only events count: a server's priming event is what a resumption starts from.
+    const parser = new SseParser((event) => this.event(event, stream), {
+      onRetry: (ms) => (this.serverRetryMs = ms),
+      maxEventBytes: this.options.maxMessageBytes,
+      onOversized: () => this.oversized(answer, stream),
+      idOnlyEvents: true,
+    });
     stream.opened = true;
     answer.consume({
-      data: (chunk) => parser.push(decoder.write(chunk)),
+      data: (chunk) => parser.feed(chunk),
       end: () => {
         this.inFlight.delete(answer);
         this.streamEnded(stream);
@@ -267,7 +267,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     this.report(new MessageTooLargeError(this.options.name, this.options.maxMessageBytes, stream.requestId));
   }
 
-  private event(event: StreamEvent, stream: EventStream): void {
+  private event(event: SseEvent, stream: EventStream): void {
     if (stream.failed) return;
     if (event.id !== undefined) {
       stream.lastEventId = event.id || undefined;

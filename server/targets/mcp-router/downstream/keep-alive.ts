@@ -1,4 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import { formatSseComment } from '../../../sse/index.js';
+
+const KEEPALIVE = formatSseComment('keepalive');
 
 /**
  * Keep-alive comment frames for every open SSE stream of the MCP target, on one shared timer (a timer per
@@ -42,7 +45,7 @@ export class KeepAliveTicker {
         continue;
       }
       if (entry.quiet) {
-        res.write(': keepalive\n\n');
+        res.write(KEEPALIVE);
         entry.onTick?.();
       }
       entry.quiet = true;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { formatSseEvent } from '../../../sse/index.js';
 import { isRequest } from '../json-rpc.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import type { SessionStore } from './session-store.js';
@@ -170,7 +171,7 @@ export class StreamableSessionTransport implements Transport {
   private async prime(stream: Stream, priming: boolean, early: JSONRPCMessage[]): Promise<void> {
     if (priming) {
       const id = await this.store.appendEvent(this.sessionId, stream.id, {} as JSONRPCMessage);
-      this.write(stream.connection, `id: ${id}\ndata: \n\n`);
+      this.write(stream.connection, formatSseEvent({ id, data: '' }));
       stream.resumable = true;
     }
     for (const m of early) await this.emit(stream, m);
@@ -244,7 +245,7 @@ export class StreamableSessionTransport implements Transport {
 }
 
 function eventFrame(id: string, message: JSONRPCMessage): string {
-  return `event: message\nid: ${id}\ndata: ${JSON.stringify(message)}\n\n`;
+  return formatSseEvent({ event: 'message', id, data: JSON.stringify(message) });
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

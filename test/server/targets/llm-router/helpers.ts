@@ -1,5 +1,5 @@
 /** Shared test plumbing: collect sink output and run a raw SSE body through a parser and a translator. */
-import { SseParser, type SseEvent } from '../../../../server/targets/llm-router/sse/index.js';
+import { SseParser, type SseEvent } from '../../../../server/sse/index.js';
 import type { StreamSink } from '../../../../server/targets/llm-router/translate/index.js';
 
 /** A sink that records everything, in order. */
@@ -45,7 +45,8 @@ export interface Translator {
 
 /** Feeds `chunks` through a fresh parser into `translator`, then ends both (EOF). */
 export function pump(translator: Translator, chunks: Iterable<Uint8Array | string>): void {
-  const parser = new SseParser((e) => translator.push(e));
+  // As serve-stream.ts parses a provider's stream: an unterminated last event still counts.
+  const parser = new SseParser((e) => translator.push(e), { flushAtEnd: true });
   for (const c of chunks) parser.feed(c);
   parser.end();
   translator.end();
@@ -54,7 +55,7 @@ export function pump(translator: Translator, chunks: Iterable<Uint8Array | strin
 /** Parses a whole SSE body into events. */
 export function parseAll(body: string | Uint8Array): SseEvent[] {
   const events: SseEvent[] = [];
-  const parser = new SseParser((e) => events.push(e));
+  const parser = new SseParser((e) => events.push(e), { flushAtEnd: true });
   parser.feed(body);
   parser.end();
   return events;

@@ -6,7 +6,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatSseJson, SseParser, SSE_DONE } from '../../../../../server/targets/llm-router/sse/index.js';
+import { formatSseJson, SseParser, SSE_DONE } from '../../../../../server/sse/index.js';
 import {
   anthropicToOpenAiRequest,
   AnthropicToOpenAiStream,

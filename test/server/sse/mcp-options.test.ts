@@ -1,6 +1,5 @@
-import { StringDecoder } from 'node:string_decoder';
 import { describe, expect, it } from 'vitest';
-import { EventStreamParser, type StreamEvent } from '../../../../../server/targets/mcp-router/backends/event-stream-parser.js';
+import { SseParser, type SseEvent as StreamEvent } from '../../../server/sse/index.js';
 
 /**
  * Parses `bytes` fed in the given pieces, decoded as the transport decodes them; returns events, retries and how
@@ -10,13 +9,9 @@ function parse(pieces: Buffer[], maxEventBytes = Infinity): { events: StreamEven
   const events: StreamEvent[] = [];
   const retries: number[] = [];
   let oversized = 0;
-  const parser = new EventStreamParser(
-    (e) => events.push(e),
-    (ms) => retries.push(ms),
-    { maxEventBytes, onOversized: () => void oversized++ },
-  );
-  const decoder = new StringDecoder('utf8');
-  for (const piece of pieces) parser.push(decoder.write(piece));
+  // The options remote-streamable-http.ts reads an MCP server's stream with.
+  const parser = new SseParser((e) => events.push(e), { onRetry: (ms) => retries.push(ms), maxEventBytes, onOversized: () => void oversized++, idOnlyEvents: true });
+  for (const piece of pieces) parser.feed(piece);
   return { events, retries, oversized };
 }
 
@@ -103,14 +98,14 @@ describe('the event-stream parser', () => {
 
     it('tells as soon as an event goes over, without waiting for a line or the event to end', () => {
       let oversized = 0;
-      const parser = new EventStreamParser(() => expect.unreachable('no event ends'), undefined, { maxEventBytes: 1024, onOversized: () => void oversized++ });
-      parser.push('id: 7\ndata: ');
-      for (let i = 0; i < 101; i++) parser.push('x'.repeat(10));
+      const parser = new SseParser(() => expect.unreachable('no event ends'), { maxEventBytes: 1024, onOversized: () => void oversized++, idOnlyEvents: true });
+      parser.feed('id: 7\ndata: ');
+      for (let i = 0; i < 101; i++) parser.feed('x'.repeat(10));
       expect(oversized).toBe(0);
-      parser.push('x'.repeat(10));
+      parser.feed('x'.repeat(10));
       expect(oversized).toBe(1);
       // The rest of that line is skipped unread, however long it goes on.
-      for (let i = 0; i < 1000; i++) parser.push('x'.repeat(1000));
+      for (let i = 0; i < 1000; i++) parser.feed('x'.repeat(1000));
       expect(oversized).toBe(1);
     });
   });

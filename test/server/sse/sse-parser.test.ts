@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { SseParseError, SseParser, type SseEvent } from '../../../../../server/targets/llm-router/sse/index.js';
-import { ANTHROPIC_PARALLEL_TOOLS_STREAM, ANTHROPIC_TEXT_STREAM } from '../fixtures/anthropic-streams.js';
-import { GEMINI_TEXT_STREAM } from '../fixtures/gemini-streams.js';
-import { OPENAI_REASONING_STREAM } from '../fixtures/openai-streams.js';
-import { parseAll } from '../helpers.js';
+import { SseParseError, SseParser, type SseEvent } from '../../../server/sse/index.js';
+import { ANTHROPIC_PARALLEL_TOOLS_STREAM, ANTHROPIC_TEXT_STREAM } from '../targets/llm-router/fixtures/anthropic-streams.js';
+import { GEMINI_TEXT_STREAM } from '../targets/llm-router/fixtures/gemini-streams.js';
+import { OPENAI_REASONING_STREAM } from '../targets/llm-router/fixtures/openai-streams.js';
+import { parseAll } from '../targets/llm-router/helpers.js';
 
 function parseChunks(chunks: Array<string | Uint8Array>): SseEvent[] {
   const events: SseEvent[] = [];
-  const parser = new SseParser((e) => events.push(e));
+  const parser = new SseParser((e) => events.push(e), { flushAtEnd: true });
   for (const c of chunks) parser.feed(c);
   parser.end();
   return events;
 }
 
+// The options an LLM provider stream is parsed with (serve-stream.ts): `flushAtEnd`, a size cap that throws.
 describe('SseParser', () => {
   it.each([
     ['LF', 'event: a\ndata: 1\n\nevent: b\ndata: 2\n\n'],
@@ -62,7 +63,7 @@ describe('SseParser', () => {
 
   it('dispatches synchronously as soon as an event is complete', () => {
     const seen: string[] = [];
-    const parser = new SseParser((e) => seen.push(e.data));
+    const parser = new SseParser((e) => seen.push(e.data), { flushAtEnd: true });
     parser.feed('data: 1\n');
     expect(seen).toEqual([]);
     parser.feed('\ndata: 2');
@@ -82,8 +83,8 @@ describe('SseParser', () => {
   it.each([
     ['an unterminated line', ['x'.repeat(40)]],
     ['accumulated data lines', Array.from({ length: 10 }, () => 'data: 12345\n')],
-  ])('throws SseParseError when %s exceeds maxEventSize', (_name, chunks) => {
-    const parser = new SseParser(() => undefined, { maxEventSize: 32 });
+  ])('throws SseParseError when %s exceeds maxEventBytes', (_name, chunks) => {
+    const parser = new SseParser(() => undefined, { maxEventBytes: 32 });
     expect(() => chunks.forEach((c) => parser.feed(c))).toThrow(SseParseError);
   });
 

@@ -4,8 +4,8 @@ import {
   formatSseEvent,
   formatSseJson,
   SSE_DONE,
-} from '../../../../../server/targets/llm-router/sse/index.js';
-import { parseAll } from '../helpers.js';
+} from '../../../server/sse/index.js';
+import { parseAll } from '../targets/llm-router/helpers.js';
 
 describe('formatSseEvent', () => {
   it.each([

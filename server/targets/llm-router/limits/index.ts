@@ -1,1 +1,0 @@
-export { TokenBuckets, type Take } from './token-buckets.js';
