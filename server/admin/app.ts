@@ -46,9 +46,9 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   const api = express.Router();
-  mountCrud(api, 'routes', deps.registry.routes, maskRoute);
-  mountCrud(api, 'upstreams', deps.registry.upstreams);
-  mountCrud(api, 'consumers', deps.registry.consumers.store);
+  mountCrud(api, { plural: 'routes', store: deps.registry.routes, show: maskRoute });
+  mountCrud(api, { plural: 'upstreams', store: deps.registry.upstreams });
+  mountCrud(api, { plural: 'consumers', store: deps.registry.consumers.store });
   mountConsumerKeys(api, deps.registry);
   mountLlmAdmin(api, deps.registry);
   app.use(api);
@@ -58,6 +58,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'no such admin endpoint' } });
   });
+  // eslint-disable-next-line max-params -- Express tells an error handler from other middleware by its four parameters.
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     const message = err.type === 'entity.parse.failed' ? `body is not valid JSON: ${err.message}` : status === 500 ? 'internal error' : err.message;

@@ -9,7 +9,7 @@ import { mountCrud, sendRegistryError } from './crud.js';
 
 /** Mounts `/llm-routes` (plain CRUD) and `/llm-providers` (CRUD whose bodies may carry `keys`). */
 export function mountLlmAdmin(router: Router, registry: Registry): void {
-  mountCrud(router, 'llm-routes', registry.llmRoutes);
+  mountCrud(router, { plural: 'llm-routes', store: registry.llmRoutes });
   router.get('/llm-providers', (_req, res) => {
     res.json({ items: registry.llmProviders.list() });
   });

@@ -1,69 +1,76 @@
 import { GatewayError, type ErrorDefinition } from './gateway-error.js';
 
-function defineError(code: string, status: number, flag: string, template: string): ErrorDefinition {
-  return Object.freeze({ code, status, flag, template });
+/** An entry of the catalogue below; its code is the key it is listed under. */
+function defineError(status: number, flag: string, template: string): Omit<ErrorDefinition, 'code'> {
+  return { status, flag, template };
+}
+
+/** Freezes the catalogue, giving each definition its key as its code (so the two cannot disagree). */
+function withCodes<K extends string>(defs: Record<K, Omit<ErrorDefinition, 'code'>>): Readonly<Record<K, ErrorDefinition>> {
+  const out = {} as Record<K, ErrorDefinition>;
+  for (const code of Object.keys(defs) as K[]) out[code] = Object.freeze({ code, ...defs[code] });
+  return Object.freeze(out);
 }
 
 /**
  * Every error the gateway can answer with. docs/errors.md documents each one; a test keeps the two in step.
  * Flags follow Envoy's response flags where one exists.
  */
-export const errors = Object.freeze({
-  GW_ERR_NO_ROUTE: defineError('GW_ERR_NO_ROUTE', 404, 'NR', 'No route matches %s %s'),
-  GW_ERR_BAD_REQUEST: defineError('GW_ERR_BAD_REQUEST', 400, 'DPE', 'Bad request: %s'),
-  GW_ERR_UPSTREAM_CONNECT: defineError('GW_ERR_UPSTREAM_CONNECT', 502, 'UF', 'Upstream %s refused or failed the connection'),
-  GW_ERR_UPSTREAM_TIMEOUT: defineError('GW_ERR_UPSTREAM_TIMEOUT', 504, 'UT', 'Upstream %s did not answer within %s ms'),
-  GW_ERR_UPSTREAM_PROTOCOL: defineError('GW_ERR_UPSTREAM_PROTOCOL', 502, 'UPE', 'Upstream %s sent an invalid response'),
-  GW_ERR_UPSTREAM_RESET: defineError('GW_ERR_UPSTREAM_RESET', 502, 'UR', 'Upstream %s reset the connection'),
-  GW_ERR_NO_HEALTHY_UPSTREAM: defineError('GW_ERR_NO_HEALTHY_UPSTREAM', 503, 'UO', 'No healthy target in upstream %s'),
-  GW_ERR_RETRIES_EXHAUSTED: defineError('GW_ERR_RETRIES_EXHAUSTED', 502, 'URX', 'Upstream %s failed after %s attempts'),
-  GW_ERR_DOWNSTREAM_DISCONNECT: defineError('GW_ERR_DOWNSTREAM_DISCONNECT', 499, 'DC', 'Client disconnected'),
-  GW_ERR_AUTH_MISSING: defineError('GW_ERR_AUTH_MISSING', 401, 'UAEX', 'Credentials are required'),
-  GW_ERR_AUTH_INVALID: defineError('GW_ERR_AUTH_INVALID', 401, 'UAEX', 'Credentials are invalid'),
-  GW_ERR_AUTH_FORBIDDEN: defineError('GW_ERR_AUTH_FORBIDDEN', 403, 'UAEX', 'Consumer %s may not use %s'),
-  GW_ERR_BODY_TOO_LARGE: defineError('GW_ERR_BODY_TOO_LARGE', 413, 'BL', 'Request body exceeds the limit of %s bytes'),
-  GW_ERR_IP_DENIED: defineError('GW_ERR_IP_DENIED', 403, 'RBAC', 'Address %s may not use %s'),
-  GW_ERR_CORS_DENIED: defineError('GW_ERR_CORS_DENIED', 403, 'CORS', 'Origin %s is not allowed'),
-  GW_ERR_RATE_LIMITED: defineError('GW_ERR_RATE_LIMITED', 429, 'RL', 'Rate limit exceeded for %s'),
-  GW_ERR_TARGET_UNKNOWN: defineError('GW_ERR_TARGET_UNKNOWN', 500, 'NC', 'Route %s has an unknown target kind %s'),
-  GW_ERR_PIPELINE_UNTERMINATED: defineError('GW_ERR_PIPELINE_UNTERMINATED', 500, 'NC', 'The pipeline ended without a response'),
-  GW_ERR_INTERNAL: defineError('GW_ERR_INTERNAL', 500, 'NC', 'Internal error'),
-  GW_ERR_MCP_SERVER_NOT_FOUND: defineError('GW_ERR_MCP_SERVER_NOT_FOUND', 404, 'NR', 'No MCP server named %s'),
-  GW_ERR_MCP_SESSION_REQUIRED: defineError('GW_ERR_MCP_SESSION_REQUIRED', 400, 'DPE', 'Bad Request: Mcp-Session-Id header is required'),
-  GW_ERR_MCP_SESSION_NOT_FOUND: defineError('GW_ERR_MCP_SESSION_NOT_FOUND', 404, 'DPE', 'Session not found'),
-  GW_ERR_MCP_PROTOCOL_VERSION: defineError('GW_ERR_MCP_PROTOCOL_VERSION', 400, 'DPE', 'Bad Request: Unsupported MCP-Protocol-Version %s (supported: %s)'),
-  GW_ERR_MCP_ORIGIN_FORBIDDEN: defineError('GW_ERR_MCP_ORIGIN_FORBIDDEN', 403, 'DPE', 'Forbidden: %s'),
-  GW_ERR_MCP_NOT_ACCEPTABLE: defineError('GW_ERR_MCP_NOT_ACCEPTABLE', 406, 'DPE', 'Not Acceptable: client must accept %s'),
-  GW_ERR_MCP_MEDIA_TYPE: defineError('GW_ERR_MCP_MEDIA_TYPE', 415, 'DPE', 'Unsupported Media Type: Content-Type must be application/json'),
-  GW_ERR_MCP_BODY_TOO_LARGE: defineError('GW_ERR_MCP_BODY_TOO_LARGE', 413, 'DPE', 'Request body is larger than %s bytes'),
-  GW_ERR_MCP_METHOD_NOT_ALLOWED: defineError('GW_ERR_MCP_METHOD_NOT_ALLOWED', 405, 'DPE', 'Method %s is not allowed here'),
-  GW_ERR_MCP_PARSE: defineError('GW_ERR_MCP_PARSE', 400, 'DPE', 'Parse error: %s'),
-  GW_ERR_MCP_INVALID_REQUEST: defineError('GW_ERR_MCP_INVALID_REQUEST', 400, 'DPE', 'Invalid Request: %s'),
-  GW_ERR_MCP_INVALID_PARAMS: defineError('GW_ERR_MCP_INVALID_PARAMS', 400, 'DPE', 'Invalid params: %s'),
-  GW_ERR_MCP_UNKNOWN_TOOL: defineError('GW_ERR_MCP_UNKNOWN_TOOL', 400, 'DPE', 'Unknown tool: %s'),
-  GW_ERR_MCP_BACKEND_UNAVAILABLE: defineError('GW_ERR_MCP_BACKEND_UNAVAILABLE', 503, 'UO', 'MCP server %s is unavailable'),
-  GW_ERR_MCP_BACKEND_FAILED: defineError('GW_ERR_MCP_BACKEND_FAILED', 502, 'UF', 'MCP server %s failed during the call'),
-  GW_ERR_MCP_BACKEND_TIMEOUT: defineError('GW_ERR_MCP_BACKEND_TIMEOUT', 504, 'UT', 'MCP server %s did not answer within %s ms'),
-  GW_ERR_LLM_NO_ROUTE: defineError('GW_ERR_LLM_NO_ROUTE', 404, 'NR', 'No LLM route serves model %s'),
-  GW_ERR_LLM_UNSUPPORTED: defineError('GW_ERR_LLM_UNSUPPORTED', 400, 'DPE', 'No provider of route %s supports %s'),
-  GW_ERR_LLM_TOKEN_LIMIT: defineError('GW_ERR_LLM_TOKEN_LIMIT', 429, 'RL', 'Token limit of %s per minute reached for %s'),
-  GW_ERR_LLM_UPSTREAM_ERROR: defineError('GW_ERR_LLM_UPSTREAM_ERROR', 502, 'UPE', 'Provider %s answered HTTP %s: %s'),
-  GW_ERR_LLM_STREAM_CUT: defineError('GW_ERR_LLM_STREAM_CUT', 502, 'UR', 'Provider %s stream ended early: %s'),
+export const errors = withCodes({
+  GW_ERR_NO_ROUTE: defineError(404, 'NR', 'No route matches %s %s'),
+  GW_ERR_BAD_REQUEST: defineError(400, 'DPE', 'Bad request: %s'),
+  GW_ERR_UPSTREAM_CONNECT: defineError(502, 'UF', 'Upstream %s refused or failed the connection'),
+  GW_ERR_UPSTREAM_TIMEOUT: defineError(504, 'UT', 'Upstream %s did not answer within %s ms'),
+  GW_ERR_UPSTREAM_PROTOCOL: defineError(502, 'UPE', 'Upstream %s sent an invalid response'),
+  GW_ERR_UPSTREAM_RESET: defineError(502, 'UR', 'Upstream %s reset the connection'),
+  GW_ERR_NO_HEALTHY_UPSTREAM: defineError(503, 'UO', 'No healthy target in upstream %s'),
+  GW_ERR_RETRIES_EXHAUSTED: defineError(502, 'URX', 'Upstream %s failed after %s attempts'),
+  GW_ERR_DOWNSTREAM_DISCONNECT: defineError(499, 'DC', 'Client disconnected'),
+  GW_ERR_AUTH_MISSING: defineError(401, 'UAEX', 'Credentials are required'),
+  GW_ERR_AUTH_INVALID: defineError(401, 'UAEX', 'Credentials are invalid'),
+  GW_ERR_AUTH_FORBIDDEN: defineError(403, 'UAEX', 'Consumer %s may not use %s'),
+  GW_ERR_BODY_TOO_LARGE: defineError(413, 'BL', 'Request body exceeds the limit of %s bytes'),
+  GW_ERR_IP_DENIED: defineError(403, 'RBAC', 'Address %s may not use %s'),
+  GW_ERR_CORS_DENIED: defineError(403, 'CORS', 'Origin %s is not allowed'),
+  GW_ERR_RATE_LIMITED: defineError(429, 'RL', 'Rate limit exceeded for %s'),
+  GW_ERR_TARGET_UNKNOWN: defineError(500, 'NC', 'Route %s has an unknown target kind %s'),
+  GW_ERR_PIPELINE_UNTERMINATED: defineError(500, 'NC', 'The pipeline ended without a response'),
+  GW_ERR_INTERNAL: defineError(500, 'NC', 'Internal error'),
+  GW_ERR_MCP_SERVER_NOT_FOUND: defineError(404, 'NR', 'No MCP server named %s'),
+  GW_ERR_MCP_SESSION_REQUIRED: defineError(400, 'DPE', 'Bad Request: Mcp-Session-Id header is required'),
+  GW_ERR_MCP_SESSION_NOT_FOUND: defineError(404, 'DPE', 'Session not found'),
+  GW_ERR_MCP_PROTOCOL_VERSION: defineError(400, 'DPE', 'Bad Request: Unsupported MCP-Protocol-Version %s (supported: %s)'),
+  GW_ERR_MCP_ORIGIN_FORBIDDEN: defineError(403, 'DPE', 'Forbidden: %s'),
+  GW_ERR_MCP_NOT_ACCEPTABLE: defineError(406, 'DPE', 'Not Acceptable: client must accept %s'),
+  GW_ERR_MCP_MEDIA_TYPE: defineError(415, 'DPE', 'Unsupported Media Type: Content-Type must be application/json'),
+  GW_ERR_MCP_BODY_TOO_LARGE: defineError(413, 'DPE', 'Request body is larger than %s bytes'),
+  GW_ERR_MCP_METHOD_NOT_ALLOWED: defineError(405, 'DPE', 'Method %s is not allowed here'),
+  GW_ERR_MCP_PARSE: defineError(400, 'DPE', 'Parse error: %s'),
+  GW_ERR_MCP_INVALID_REQUEST: defineError(400, 'DPE', 'Invalid Request: %s'),
+  GW_ERR_MCP_INVALID_PARAMS: defineError(400, 'DPE', 'Invalid params: %s'),
+  GW_ERR_MCP_UNKNOWN_TOOL: defineError(400, 'DPE', 'Unknown tool: %s'),
+  GW_ERR_MCP_BACKEND_UNAVAILABLE: defineError(503, 'UO', 'MCP server %s is unavailable'),
+  GW_ERR_MCP_BACKEND_FAILED: defineError(502, 'UF', 'MCP server %s failed during the call'),
+  GW_ERR_MCP_BACKEND_TIMEOUT: defineError(504, 'UT', 'MCP server %s did not answer within %s ms'),
+  GW_ERR_LLM_NO_ROUTE: defineError(404, 'NR', 'No LLM route serves model %s'),
+  GW_ERR_LLM_UNSUPPORTED: defineError(400, 'DPE', 'No provider of route %s supports %s'),
+  GW_ERR_LLM_TOKEN_LIMIT: defineError(429, 'RL', 'Token limit of %s per minute reached for %s'),
+  GW_ERR_LLM_UPSTREAM_ERROR: defineError(502, 'UPE', 'Provider %s answered HTTP %s: %s'),
+  GW_ERR_LLM_STREAM_CUT: defineError(502, 'UR', 'Provider %s stream ended early: %s'),
   GW_ERR_MCP_SERVER_REQUEST_UNATTRIBUTED: defineError(
-    'GW_ERR_MCP_SERVER_REQUEST_UNATTRIBUTED',
     502,
     'UPE',
     'Refused %s from MCP server %s: it cannot be attributed to exactly one client session (run the server with isolation per-session)',
   ),
-  GW_ERR_LLM_RESPONSE_TOO_LARGE: defineError('GW_ERR_LLM_RESPONSE_TOO_LARGE', 502, 'UPE', 'Provider %s sent an answer larger than %s bytes'),
-  GW_ERR_LLM_BODIES_BUSY: defineError('GW_ERR_LLM_BODIES_BUSY', 503, 'BL', 'Too many large LLM request bodies in flight (%s bytes buffered); retry shortly'),
-  GW_ERR_MCP_CLIENT_SESSION_LIMIT: defineError('GW_ERR_MCP_CLIENT_SESSION_LIMIT', 429, 'RL', 'Too many MCP sessions: %s already holds %s, the most one client may hold; end one (DELETE) or reuse it'),
-  GW_ERR_MCP_SESSION_LIMIT: defineError('GW_ERR_MCP_SESSION_LIMIT', 503, 'RL', 'The gateway holds its maximum of %s MCP sessions; try again later'),
-  GW_ERR_MCP_BATCH_TOO_LARGE: defineError('GW_ERR_MCP_BATCH_TOO_LARGE', 400, 'DPE', 'Invalid Request: a batch may hold at most %s messages, this one holds %s'),
-  GW_ERR_HOST_NOT_ALLOWED: defineError('GW_ERR_HOST_NOT_ALLOWED', 421, 'DPE', 'Misdirected request: %s'),
-  GW_ERR_HTTP_VERSION: defineError('GW_ERR_HTTP_VERSION', 505, 'DPE', '%s is not supported on an HTTP/1 connection'),
-  GW_ERR_TOO_MANY_HEADERS: defineError('GW_ERR_TOO_MANY_HEADERS', 431, 'DPE', 'More than %s request headers'),
-  GW_ERR_BODY_TIMEOUT: defineError('GW_ERR_BODY_TIMEOUT', 408, 'DPE', 'No request body byte arrived for %s ms'),
+  GW_ERR_LLM_RESPONSE_TOO_LARGE: defineError(502, 'UPE', 'Provider %s sent an answer larger than %s bytes'),
+  GW_ERR_LLM_BODIES_BUSY: defineError(503, 'BL', 'Too many large LLM request bodies in flight (%s bytes buffered); retry shortly'),
+  GW_ERR_MCP_CLIENT_SESSION_LIMIT: defineError(429, 'RL', 'Too many MCP sessions: %s already holds %s, the most one client may hold; end one (DELETE) or reuse it'),
+  GW_ERR_MCP_SESSION_LIMIT: defineError(503, 'RL', 'The gateway holds its maximum of %s MCP sessions; try again later'),
+  GW_ERR_MCP_BATCH_TOO_LARGE: defineError(400, 'DPE', 'Invalid Request: a batch may hold at most %s messages, this one holds %s'),
+  GW_ERR_HOST_NOT_ALLOWED: defineError(421, 'DPE', 'Misdirected request: %s'),
+  GW_ERR_HTTP_VERSION: defineError(505, 'DPE', '%s is not supported on an HTTP/1 connection'),
+  GW_ERR_TOO_MANY_HEADERS: defineError(431, 'DPE', 'More than %s request headers'),
+  GW_ERR_BODY_TIMEOUT: defineError(408, 'DPE', 'No request body byte arrived for %s ms'),
 });
 
 /** A catalogue code. */
