@@ -1,6 +1,4 @@
 import { RegistryError, type McpServerSpec, type Registry } from '../../../registry/index.js';
-import { hostedServers } from '../../../servers/index.js';
-import { compileBackend } from '../../../server/config-tools.js';
 import { UsageError } from '../../context.js';
 import { policyFromFlags, type McpAddFlags } from './flags.js';
 import { restSource } from './rest-source.js';
@@ -100,8 +98,9 @@ export interface PendingServer {
 }
 
 /**
- * Writes the server and its secrets in one transaction, after compiling the backend exactly as the gateway will
- * (secrets resolved, options checked): a server the gateway would refuse is never stored.
+ * Writes the server and its secrets in one transaction. The registry's write guard (the snapshot compiler's MCP
+ * check, loaded for every `agate mcp` write) compiles the backend exactly as the gateway will, secrets resolved:
+ * a server the gateway would refuse is never stored.
  */
 export function storeServer(registry: Registry, pending: PendingServer): McpServerSpec {
   return registry.transaction(() => {
@@ -109,11 +108,6 @@ export function storeServer(registry: Registry, pending: PendingServer): McpServ
     const old = registry.mcpServers.get(spec.name);
     if (old && !pending.replace) throw new RegistryError('conflict', [`mcpServer "${spec.name}" already exists (add --replace to replace it)`]);
     for (const s of pending.secrets) registry.secrets.put(s.name, s.value, 'cli');
-    if (spec.backend.kind !== 'bundle') {
-      const problems: string[] = [];
-      compileBackend({ registry, hostedServers, server: spec.name, where: `mcpServer "${spec.name}"`, problems }, spec.backend);
-      if (problems.length) throw new RegistryError('validation', problems);
-    }
     if (old) {
       registry.mcpServers.update(spec, 'cli');
       dropOwnedSecrets(registry, old, referencedSecrets(spec));
