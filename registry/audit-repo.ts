@@ -14,6 +14,9 @@ export interface AuditEntry {
   detail: unknown;
 }
 
+/** What a change did to which entity: an audit log row without its id, time and interface. */
+export type AuditChange = Pick<AuditEntry, 'action' | 'entity' | 'name'> & { detail?: unknown };
+
 /** How long the audit log keeps rows; 0 (or absent) turns a limit off. */
 export interface AuditRetention {
   /** Rows older than this many days are pruned. */
@@ -32,7 +35,8 @@ export class AuditRepo {
   }
 
   /** Records a change; call inside the write's transaction so both commit or neither does. */
-  record(origin: WriteOrigin, action: AuditEntry['action'], entity: string, name: string, detail?: unknown): void {
+  record(origin: WriteOrigin, change: AuditChange): void {
+    const { action, entity, name, detail } = change;
     this.insert.run(origin, action, entity, name, detail === undefined ? null : JSON.stringify(detail));
   }
 

@@ -65,7 +65,7 @@ export class ConsumersRepo {
       const row = this.db
         .prepare('INSERT INTO consumer_keys (consumer, key_hash, key_prefix) VALUES (?, ?, ?) RETURNING id, created_at')
         .get(consumer, hashApiKey(key), key.slice(0, 10)) as { id: number; created_at: string };
-      this.audit.record(origin, 'create', 'consumerKey', consumer, { keyPrefix: key.slice(0, 10) });
+      this.audit.record(origin, { action: 'create', entity: 'consumerKey', name: consumer, detail: { keyPrefix: key.slice(0, 10) } });
       return { key, info: { id: row.id, consumer, keyPrefix: key.slice(0, 10), createdAt: row.created_at } };
     }).immediate();
   }
@@ -85,7 +85,7 @@ export class ConsumersRepo {
         | { keyPrefix: string }
         | undefined;
       if (!row) throw new RegistryError('not_found', [`consumer "${consumer}" has no key ${id}`]);
-      this.audit.record(origin, 'delete', 'consumerKey', consumer, { id, keyPrefix: row.keyPrefix });
+      this.audit.record(origin, { action: 'delete', entity: 'consumerKey', name: consumer, detail: { id, keyPrefix: row.keyPrefix } });
     }).immediate();
   }
 

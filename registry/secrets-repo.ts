@@ -26,7 +26,7 @@ export class SecretsRepo {
              tag = excluded.tag, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
         )
         .run(name, sealed.nonce, sealed.ciphertext, sealed.tag);
-      this.audit.record(origin, existed ? 'update' : 'create', 'secret', name);
+      this.audit.record(origin, { action: existed ? 'update' : 'create', entity: 'secret', name });
     }).immediate();
   }
 
@@ -60,7 +60,7 @@ export class SecretsRepo {
       if (this.db.prepare('DELETE FROM secrets WHERE name = ?').run(name).changes === 0) {
         throw new RegistryError('not_found', [`secret "${name}" not found`]);
       }
-      this.audit.record(origin, 'delete', 'secret', name);
+      this.audit.record(origin, { action: 'delete', entity: 'secret', name });
     }).immediate();
   }
 }

@@ -108,7 +108,7 @@ export class SpecStore<T extends Named> {
       if (this.exists(validated.name)) throw new RegistryError('conflict', [`${this.opts.kind} "${validated.name}" already exists`]);
       const value = this.prepare(validated);
       this.guarded(value, () => this.writeRow(value, 'insert'));
-      this.audit.record(origin, 'create', this.opts.kind, value.name, this.detail(value));
+      this.audit.record(origin, { action: 'create', entity: this.opts.kind, name: value.name, detail: this.detail(value) });
       return value;
     }).immediate();
   }
@@ -120,7 +120,7 @@ export class SpecStore<T extends Named> {
       if (!this.exists(validated.name)) throw notFound(this.opts.kind, validated.name);
       const value = this.prepare(validated);
       this.guarded(value, () => this.writeRow(value, 'update'));
-      this.audit.record(origin, 'update', this.opts.kind, value.name, this.detail(value));
+      this.audit.record(origin, { action: 'update', entity: this.opts.kind, name: value.name, detail: this.detail(value) });
       return value;
     }).immediate();
   }
@@ -134,7 +134,7 @@ export class SpecStore<T extends Named> {
     const value = this.prepare(validated);
     if (action === 'update' && this.storedEquals(value)) return 'unchanged';
     this.writeRow(value, action === 'create' ? 'insert' : 'update');
-    this.audit.record(origin, action, this.opts.kind, value.name, this.detail(value));
+    this.audit.record(origin, { action, entity: this.opts.kind, name: value.name, detail: this.detail(value) });
     return action;
   }
 
@@ -151,7 +151,7 @@ export class SpecStore<T extends Named> {
         }
         throw err;
       }
-      this.audit.record(origin, 'delete', this.opts.kind, name);
+      this.audit.record(origin, { action: 'delete', entity: this.opts.kind, name });
     }).immediate();
   }
 

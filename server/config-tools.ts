@@ -7,7 +7,6 @@ import type { Subsystem, SubsystemCheck } from './snapshot/config-check.js';
 
 export { hashPassword } from './auth/password.js';
 export { getProvider, PROVIDERS } from './targets/llm-router/providers/index.js';
-export { compileBackend } from './snapshot/compile-mcp-backends.js';
 export { mcpServerUrls } from './targets/mcp-router/urls.js';
 export { configCheck, type Subsystem, type SubsystemCheck } from './snapshot/config-check.js';
 

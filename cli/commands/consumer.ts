@@ -25,60 +25,8 @@ interface ConsumerFlags {
 /** `agate consumer add|update|list|remove` and `agate consumer key add|list|remove`. */
 export function registerConsumerCommands(program: Command): void {
   const consumer = program.command('consumer').description('consumers: who may call routes, and their credentials');
-
-  const withSpecFlags = (cmd: Command) =>
-    cmd
-      .option('--jwt-issuer <iss>', 'accept JWTs with this iss claim as this consumer')
-      .option('--jwt-subject <sub>', 'also require this sub claim')
-      .option('--jwt-audience <aud>', 'require this aud claim')
-      .option('--jwt-alg <list>', 'HS256, RS256 (default RS256)')
-      .option('--jwt-secret <secret-name>', 'name of the secret holding the HS256 key')
-      .option('--jwt-public-key <file>', 'PEM file with the RS256 public key')
-      .option('--jwks-file <file>', 'JWKS file with RS256 keys (read at each reload)')
-      .option('--basic-user <name>', 'basic-auth user name')
-      .option('--basic-password-stdin', 'read the basic-auth password from stdin (stored as an scrypt hash)')
-      .option('--json', 'print JSON');
-
-  withSpecFlags(
-    consumer
-      .command('add <name>')
-      .description('add a consumer; prints its first API key once (it is stored only as a hash)')
-      .option('--group <name...>', 'groups the consumer belongs to')
-      .option('--description <text>', 'free text')
-      .option('--no-key', 'do not issue an API key'),
-  ).action((name: string, flags: ConsumerFlags, cmd: Command) => {
-    const spec = { name, groups: flags.group || [], ...(flags.description && { description: flags.description }), ...credentialSpec(flags) };
-    withRegistry(cmd.optsWithGlobals(), (r) => {
-      const { stored, key } = r.transaction(() => {
-        const stored = r.consumers.store.create(spec, 'cli');
-        return { stored, key: flags.key === false ? undefined : r.consumers.issueKey(name, 'cli').key };
-      });
-      if (flags.json) return printJson({ ...stored, ...(key && { key }) });
-      process.stdout.write(`consumer ${name} added\n`);
-      if (key) process.stdout.write(`api key (shown once, store it now): ${key}\n`);
-    });
-  });
-
-  withSpecFlags(
-    consumer
-      .command('update <name>')
-      .description('change a consumer: --group replaces every group, other flags replace only what they name; keys stay')
-      .option('--group <name...>', 'the groups the consumer belongs to from now on')
-      .option('--no-group', 'remove the consumer from every group')
-      .option('--description <text>', 'free text; "" removes it'),
-  ).action((name: string, flags: ConsumerFlags, cmd: Command) => {
-    withRegistry(cmd.optsWithGlobals(), (r) => {
-      const found = r.consumers.store.get(name);
-      if (!found) throw new UsageError(`consumer "${name}" not found`);
-      const { description: currentDescription, ...current } = found;
-      const groups = flags.group === undefined ? current.groups : flags.group || [];
-      const description = flags.description ?? currentDescription;
-      const spec = { ...current, groups, ...(description && { description }), ...credentialSpec(flags, found) };
-      const stored = r.consumers.store.update(spec, 'cli');
-      if (flags.json) printJson(stored);
-      else process.stdout.write(`consumer ${name} updated\n`);
-    });
-  });
+  registerAdd(consumer);
+  registerUpdate(consumer);
 
   consumer
     .command('list')
@@ -103,7 +51,71 @@ export function registerConsumerCommands(program: Command): void {
       process.stdout.write(`consumer ${name} removed\n`);
     });
 
-  const key = consumer.command('key').description("a consumer's API keys");
+  registerKeyCommands(consumer.command('key').description("a consumer's API keys"));
+}
+
+/** The credential flags `add` and `update` share. */
+function withSpecFlags(cmd: Command): Command {
+  return cmd
+    .option('--jwt-issuer <iss>', 'accept JWTs with this iss claim as this consumer')
+    .option('--jwt-subject <sub>', 'also require this sub claim')
+    .option('--jwt-audience <aud>', 'require this aud claim')
+    .option('--jwt-alg <list>', 'HS256, RS256 (default RS256)')
+    .option('--jwt-secret <secret-name>', 'name of the secret holding the HS256 key')
+    .option('--jwt-public-key <file>', 'PEM file with the RS256 public key')
+    .option('--jwks-file <file>', 'JWKS file with RS256 keys (read at each reload)')
+    .option('--basic-user <name>', 'basic-auth user name')
+    .option('--basic-password-stdin', 'read the basic-auth password from stdin (stored as an scrypt hash)')
+    .option('--json', 'print JSON');
+}
+
+function registerAdd(consumer: Command): void {
+  withSpecFlags(
+    consumer
+      .command('add <name>')
+      .description('add a consumer; prints its first API key once (it is stored only as a hash)')
+      .option('--group <name...>', 'groups the consumer belongs to')
+      .option('--description <text>', 'free text')
+      .option('--no-key', 'do not issue an API key'),
+  ).action((name: string, flags: ConsumerFlags, cmd: Command) => {
+    const spec = { name, groups: flags.group || [], ...(flags.description && { description: flags.description }), ...credentialSpec(flags) };
+    withRegistry(cmd.optsWithGlobals(), (r) => {
+      const { stored, key } = r.transaction(() => {
+        const stored = r.consumers.store.create(spec, 'cli');
+        return { stored, key: flags.key === false ? undefined : r.consumers.issueKey(name, 'cli').key };
+      });
+      if (flags.json) return printJson({ ...stored, ...(key && { key }) });
+      process.stdout.write(`consumer ${name} added\n`);
+      if (key) process.stdout.write(`api key (shown once, store it now): ${key}\n`);
+    });
+  });
+}
+
+function registerUpdate(consumer: Command): void {
+  withSpecFlags(
+    consumer
+      .command('update <name>')
+      .description('change a consumer: --group replaces every group, other flags replace only what they name; keys stay')
+      .option('--group <name...>', 'the groups the consumer belongs to from now on')
+      .option('--no-group', 'remove the consumer from every group')
+      .option('--description <text>', 'free text; "" removes it'),
+  ).action((name: string, flags: ConsumerFlags, cmd: Command) => {
+    withRegistry(cmd.optsWithGlobals(), (r) => {
+      const found = r.consumers.store.get(name);
+      if (!found) throw new UsageError(`consumer "${name}" not found`);
+      const { description: currentDescription, ...current } = found;
+      const groups = flags.group === undefined ? current.groups : flags.group || [];
+      const description = flags.description ?? currentDescription;
+      const spec = { ...current, groups, ...(description && { description }), ...credentialSpec(flags, found) };
+      const stored = r.consumers.store.update(spec, 'cli');
+      if (flags.json) printJson(stored);
+      else process.stdout.write(`consumer ${name} updated\n`);
+    });
+  });
+}
+
+/** `agate consumer key add|remove|list`. */
+function registerKeyCommands(key: Command): void {
   key
     .command('add <consumer>')
     .description('issue another API key; printed once')
@@ -115,15 +127,15 @@ export function registerConsumerCommands(program: Command): void {
         else process.stdout.write(`api key for ${name} (shown once, store it now): ${issued.key}\n`);
       });
     });
-  key
+  const remove = key
     .command('remove <consumer> <id>')
     .alias('rm')
-    .description('revoke one API key (ids from `consumer key list`); effective at the next reload')
-    .action((name: string, id: string, _flags: unknown, cmd: Command) => {
-      if (!/^\d+$/.test(id)) throw new UsageError(`key id: must be a number from \`agate consumer key list ${name}\` (got "${id}")`);
-      withRegistry(cmd.optsWithGlobals(), (r) => r.consumers.revokeKey(name, Number(id), 'cli'));
-      process.stdout.write(`key ${id} of ${name} revoked\n`);
-    });
+    .description('revoke one API key (ids from `consumer key list`); effective at the next reload');
+  remove.action((name: string, id: string) => {
+    if (!/^\d+$/.test(id)) throw new UsageError(`key id: must be a number from \`agate consumer key list ${name}\` (got "${id}")`);
+    withRegistry(remove.optsWithGlobals(), (r) => r.consumers.revokeKey(name, Number(id), 'cli'));
+    process.stdout.write(`key ${id} of ${name} revoked\n`);
+  });
   key
     .command('list <consumer>')
     .option('--json', 'print JSON')

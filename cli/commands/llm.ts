@@ -84,32 +84,7 @@ function registerProviderCommands(provider: Command): void {
     .option('--api-version <v>', 'Azure api-version or Gemini v1/v1beta')
     .option('--deployment <name>', 'Azure deployment')
     .option('--json', 'print the stored provider as JSON')
-    .action((name: string, flags: ProviderFlags, cmd: Command) => {
-      const type = getProvider(flags.type);
-      if (!type) throw new UsageError(`llmProvider.type: unknown provider type "${flags.type}" (one of ${[...PROVIDERS.keys()].join(', ')})`);
-      // Checked here because the registry cannot see the catalogue; a stored provider without it would reject every snapshot.
-      if (!type.defaultBaseUrl && !flags.baseUrl) throw new UsageError(`llmProvider.baseUrl: is required for type "${flags.type}"`);
-      withRegistry(cmd.optsWithGlobals(), (r) => {
-        const spec = {
-          name,
-          type: flags.type,
-          ...(flags.baseUrl && { baseUrl: flags.baseUrl }),
-          keySecrets: flags.key.map((_k, i) => keySecretName(name, i)),
-          modelMap: flags.modelMap.map(parseMapRule),
-          ...(flags.timeout && { timeoutMs: parseInt10(flags.timeout, 'llmProvider.timeoutMs') }),
-          ...(flags.maxResponseBytes && { maxResponseBytes: parseInt10(flags.maxResponseBytes, 'llmProvider.maxResponseBytes') }),
-          ...(flags.apiVersion && { apiVersion: flags.apiVersion }),
-          ...(flags.deployment && { deployment: flags.deployment }),
-        };
-        // Keys and provider in one transaction: a provider that fails validation leaves no orphan secrets.
-        const stored = r.transaction(() => {
-          flags.key.forEach((key, i) => r.secrets.put(keySecretName(name, i), key, 'cli'));
-          return r.llmProviders.create(spec, 'cli');
-        });
-        if (flags.json) printJson(stored);
-        else process.stdout.write(`provider ${name} added (${stored.type}, ${stored.keySecrets.length} key(s))\n`);
-      });
-    });
+    .action((name: string, flags: ProviderFlags, cmd: Command) => addProvider(name, flags, cmd.optsWithGlobals()));
 
   provider
     .command('list')
@@ -147,6 +122,34 @@ function registerProviderCommands(provider: Command): void {
     });
 }
 
+/** `agate llm provider add`: the provider and its keys (stored encrypted) in one transaction. */
+function addProvider(name: string, flags: ProviderFlags, globals: { db?: string }): void {
+  const type = getProvider(flags.type);
+  if (!type) throw new UsageError(`llmProvider.type: unknown provider type "${flags.type}" (one of ${[...PROVIDERS.keys()].join(', ')})`);
+  // Checked here because the registry cannot see the catalogue; a stored provider without it would reject every snapshot.
+  if (!type.defaultBaseUrl && !flags.baseUrl) throw new UsageError(`llmProvider.baseUrl: is required for type "${flags.type}"`);
+  withRegistry(globals, (r) => {
+    const spec = {
+      name,
+      type: flags.type,
+      ...(flags.baseUrl && { baseUrl: flags.baseUrl }),
+      keySecrets: flags.key.map((_k, i) => keySecretName(name, i)),
+      modelMap: flags.modelMap.map(parseMapRule),
+      ...(flags.timeout && { timeoutMs: parseInt10(flags.timeout, 'llmProvider.timeoutMs') }),
+      ...(flags.maxResponseBytes && { maxResponseBytes: parseInt10(flags.maxResponseBytes, 'llmProvider.maxResponseBytes') }),
+      ...(flags.apiVersion && { apiVersion: flags.apiVersion }),
+      ...(flags.deployment && { deployment: flags.deployment }),
+    };
+    // Keys and provider in one transaction: a provider that fails validation leaves no orphan secrets.
+    const stored = r.transaction(() => {
+      flags.key.forEach((key, i) => r.secrets.put(keySecretName(name, i), key, 'cli'));
+      return r.llmProviders.create(spec, 'cli');
+    });
+    if (flags.json) printJson(stored);
+    else process.stdout.write(`provider ${name} added (${stored.type}, ${stored.keySecrets.length} key(s))\n`);
+  });
+}
+
 function registerRouteCommands(route: Command): void {
   route
     .command('add <name>')
@@ -163,20 +166,7 @@ function registerRouteCommands(route: Command): void {
     .option('--limit-per <scope>', 'consumer | route')
     .option('--json', 'print the stored route as JSON')
     .action((name: string, flags: RouteFlags, cmd: Command) => {
-      if (flags.provider.length === 0) throw new UsageError('llmRoute.targets: at least one --provider is required');
-      const weight = parseInt10(flags.weight ?? '1', 'llmRoute.targets.weight');
-      const spec = {
-        name,
-        model: flags.model,
-        ...(flags.match && { match: flags.match }),
-        targets: flags.provider.map((p) => parseTarget(p, weight)),
-        fallback: flags.fallback.map((p) => ({ provider: p })),
-        ...(flags.consumer.length && { consumers: flags.consumer }),
-        ...(flags.priority && { priority: parseInt10(flags.priority, 'llmRoute.priority') }),
-        ...(flags.tpm && { tokensPerMinute: parseInt10(flags.tpm, 'llmRoute.tokensPerMinute') }),
-        ...(flags.rpm && { requestsPerMinute: parseInt10(flags.rpm, 'llmRoute.requestsPerMinute') }),
-        ...(flags.limitPer && { limitPer: flags.limitPer }),
-      };
+      const spec = routeSpec(name, flags);
       withRegistry(cmd.optsWithGlobals(), (r) => {
         const stored = r.llmRoutes.create(spec, 'cli');
         if (flags.json) printJson(stored);
@@ -211,6 +201,24 @@ function registerRouteCommands(route: Command): void {
       withRegistry(cmd.optsWithGlobals(), (r) => r.llmRoutes.remove(name, 'cli'));
       process.stdout.write(`route ${name} removed\n`);
     });
+}
+
+/** The llmRoute spec `agate llm route add` describes. */
+function routeSpec(name: string, flags: RouteFlags): Record<string, unknown> {
+  if (flags.provider.length === 0) throw new UsageError('llmRoute.targets: at least one --provider is required');
+  const weight = parseInt10(flags.weight ?? '1', 'llmRoute.targets.weight');
+  return {
+    name,
+    model: flags.model,
+    ...(flags.match && { match: flags.match }),
+    targets: flags.provider.map((p) => parseTarget(p, weight)),
+    fallback: flags.fallback.map((p) => ({ provider: p })),
+    ...(flags.consumer.length && { consumers: flags.consumer }),
+    ...(flags.priority && { priority: parseInt10(flags.priority, 'llmRoute.priority') }),
+    ...(flags.tpm && { tokensPerMinute: parseInt10(flags.tpm, 'llmRoute.tokensPerMinute') }),
+    ...(flags.rpm && { requestsPerMinute: parseInt10(flags.rpm, 'llmRoute.requestsPerMinute') }),
+    ...(flags.limitPer && { limitPer: flags.limitPer }),
+  };
 }
 
 function removeProvider(r: Registry, name: string): void {

@@ -16,20 +16,23 @@ interface RouteFlags extends RouteFeatureFlags {
   disabled?: boolean;
 }
 
+/** The route flags `add` and `update` share. */
+function withSpecFlags(cmd: Command): Command {
+  return withFeatureFlags(cmd)
+    .option('--path <path>', 'path to match (prefix unless --path-type says otherwise)')
+    .option('--path-type <type>', 'prefix | exact | regex')
+    .option('--host <host>', 'host to match (exact or *.example.com)')
+    .option('--method <method...>', 'methods to match')
+    .option('--upstream <url-or-name>', 'target URL or upstream name')
+    .option('--strip-prefix', 'remove the matched prefix before forwarding')
+    .option('--priority <n>', 'higher wins')
+    .option('--timeout <duration>', 'upstream response-header timeout, e.g. 5s or 500ms')
+    .option('--disabled', 'store the route but do not serve it');
+}
+
 /** `agate route add|update|list|show|remove`. */
 export function registerRouteCommands(program: Command): void {
   const route = program.command('route').description('HTTP routes');
-  const withSpecFlags = (cmd: Command) =>
-    withFeatureFlags(cmd)
-      .option('--path <path>', 'path to match (prefix unless --path-type says otherwise)')
-      .option('--path-type <type>', 'prefix | exact | regex')
-      .option('--host <host>', 'host to match (exact or *.example.com)')
-      .option('--method <method...>', 'methods to match')
-      .option('--upstream <url-or-name>', 'target URL or upstream name')
-      .option('--strip-prefix', 'remove the matched prefix before forwarding')
-      .option('--priority <n>', 'higher wins')
-      .option('--timeout <duration>', 'upstream response-header timeout, e.g. 5s or 500ms')
-      .option('--disabled', 'store the route but do not serve it');
 
   withSpecFlags(route.command('add <name>').description('add a route'))
     .option('--json', 'print the stored route as JSON')
@@ -47,7 +50,7 @@ export function registerRouteCommands(program: Command): void {
       withRegistry(cmd.optsWithGlobals(), (r) => {
         const current = r.routes.get(name);
         if (!current) throw new UsageError(`route "${name}" not found`);
-        const stored = r.routes.update({ ...current, ...specFromFlags(name, flags, false, current as unknown as Record<string, unknown>) }, 'cli');
+        const stored = r.routes.update({ ...current, ...specFromFlags(name, flags, current as unknown as Record<string, unknown>) }, 'cli');
         if (flags.json) printJson(maskRoute(stored));
         else process.stdout.write(`route ${stored.name} updated\n`);
       });
@@ -88,8 +91,10 @@ export function registerRouteCommands(program: Command): void {
     });
 }
 
-function specFromFlags(name: string, f: RouteFlags, complete = true, current: Record<string, unknown> = {}): Record<string, unknown> {
-  const spec: Record<string, unknown> = { name, ...featureSpec(f, current) };
+/** The route spec the flags describe: a whole one for `add`, or the fields to change in `current` for `update`. */
+function specFromFlags(name: string, f: RouteFlags, current?: Record<string, unknown>): Record<string, unknown> {
+  const complete = current === undefined;
+  const spec: Record<string, unknown> = { name, ...featureSpec(f, current ?? {}) };
   if (f.path !== undefined) spec.path = f.path;
   else if (complete && spec.path === undefined) throw new UsageError('route.path: is required (--path or --path-prefix)');
   if (f.upstream !== undefined) spec.upstream = f.upstream;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { dbPath, UsageError } from '../context.js';
 import { parseInteger } from './route.js';
-import type { RunningGateway } from '../../server/index.js';
+import type { GatewayOptions, RunningGateway } from '../../server/index.js';
 import { mcpServerUrls } from '../../server/config-tools.js';
 import { inspectorCommand } from '../inspector-command.js';
 
@@ -55,13 +55,8 @@ export function registerServeCommand(program: Command): void {
 }
 
 async function serve(flags: ServeFlags, db: string): Promise<void> {
-  const port = parsePort(flags.port!, '--port');
-  const adminPort = parsePort(flags.adminPort!, '--admin-port');
+  const options = gatewayOptions(flags, db);
   const demoPort = parsePort(flags.demoPort!, '--demo-port');
-  const auditRetention = {
-    ...(flags.auditKeepDays !== undefined && { days: wholeNumber(flags.auditKeepDays, '--audit-keep-days') }),
-    ...(flags.auditKeepRows !== undefined && { rows: wholeNumber(flags.auditKeepRows, '--audit-keep-rows') }),
-  };
   // Loaded here, not at the top: short commands (route add) must not pay for the server's imports.
   const { startGateway, startEchoUpstream } = await import('../../server/index.js');
   const { seedFirstStart } = await import('../seed.js');
@@ -73,40 +68,53 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
   let gateway: RunningGateway;
   try {
     seeded = seedFirstStart(db, demo?.url);
-    gateway = await startGateway({
-      dbPath: db,
-      port,
-      adminPort,
-      auditRetention,
-      adminAllowedHosts: flags.adminAllowedHost ?? process.env.AGATE_ADMIN_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
-      host: flags.host,
-      allowedHosts: flags.allowedHosts?.split(',').map((n) => n.trim()).filter(Boolean),
-      clientLimits: {
-        headersTimeoutMs: parseInteger(flags.headersTimeout!, '--headers-timeout'),
-        bodyIdleTimeoutMs: parseInteger(flags.bodyTimeout!, '--body-timeout'),
-        maxConnectionsPerClient: parseInteger(flags.maxClientConnections!, '--max-client-connections'),
-      },
-      drainMs: parseInteger(flags.drain!, '--drain'),
-      mcp: {
-        maxSessions: parseInteger(flags.mcpMaxSessions!, '--mcp-max-sessions'),
-        maxSessionsPerClient: parseInteger(flags.mcpMaxSessionsPerClient!, '--mcp-max-sessions-per-client'),
-        anonymousIdleTimeoutMs: parseInteger(flags.mcpAnonymousIdle!, '--mcp-anonymous-idle'),
-        maxBatchSize: parseInteger(flags.mcpMaxBatch!, '--mcp-max-batch'),
-      },
-    });
+    gateway = await startGateway(options);
   } catch (err) {
     // A listening demo upstream would keep the process alive after a failed start (a corrupt registry hung here).
     demo?.server.close();
     throw err;
   }
   const mcpServers = [...(gateway.snapshots.current()?.mcp.servers.keys() ?? [])];
-  printBanner({ db, host: flags.host!, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port, mcpServers, demoUrl: demo?.url });
+  printBanner({ db, host: flags.host!, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port: options.port!, mcpServers, demoUrl: demo?.url });
+  stopOnSignals(gateway, demo?.server);
+}
+
+/** The gateway's options from the flags; every number is checked here, naming its flag. */
+function gatewayOptions(flags: ServeFlags, db: string): GatewayOptions {
+  return {
+    dbPath: db,
+    port: parsePort(flags.port!, '--port'),
+    adminPort: parsePort(flags.adminPort!, '--admin-port'),
+    auditRetention: {
+      ...(flags.auditKeepDays !== undefined && { days: wholeNumber(flags.auditKeepDays, '--audit-keep-days') }),
+      ...(flags.auditKeepRows !== undefined && { rows: wholeNumber(flags.auditKeepRows, '--audit-keep-rows') }),
+    },
+    adminAllowedHosts: flags.adminAllowedHost ?? process.env.AGATE_ADMIN_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
+    host: flags.host,
+    allowedHosts: flags.allowedHosts?.split(',').map((n) => n.trim()).filter(Boolean),
+    clientLimits: {
+      headersTimeoutMs: parseInteger(flags.headersTimeout!, '--headers-timeout'),
+      bodyIdleTimeoutMs: parseInteger(flags.bodyTimeout!, '--body-timeout'),
+      maxConnectionsPerClient: parseInteger(flags.maxClientConnections!, '--max-client-connections'),
+    },
+    drainMs: parseInteger(flags.drain!, '--drain'),
+    mcp: {
+      maxSessions: parseInteger(flags.mcpMaxSessions!, '--mcp-max-sessions'),
+      maxSessionsPerClient: parseInteger(flags.mcpMaxSessionsPerClient!, '--mcp-max-sessions-per-client'),
+      anonymousIdleTimeoutMs: parseInteger(flags.mcpAnonymousIdle!, '--mcp-anonymous-idle'),
+      maxBatchSize: parseInteger(flags.mcpMaxBatch!, '--mcp-max-batch'),
+    },
+  };
+}
+
+/** SIGTERM and SIGINT drain the gateway (and close the demo upstream), then exit. */
+function stopOnSignals(gateway: RunningGateway, demo: { close(cb: () => void): unknown } | undefined): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`agate: ${signal} received, draining in-flight requests\n`);
-    Promise.all([gateway.close(), new Promise<void>((r) => (demo ? demo.server.close(() => r()) : r()))]).then(
+    Promise.all([gateway.close(), new Promise<void>((r) => (demo ? demo.close(() => r()) : r()))]).then(
       () => process.exit(0),
       (err) => {
         process.stderr.write(`agate: shutdown failed: ${(err as Error).message}\n`);

@@ -2,55 +2,28 @@ import type { Command } from 'commander';
 import { withRegistry, UsageError } from '../context.js';
 import { printFields, printJson, printTable } from '../output.js';
 
+/** The balancing, health and fallback flags `add` and `update` share. */
+function withSpecFlags(cmd: Command): Command {
+  return cmd
+    .option('--balance <policy>', 'round-robin | least-request | consistent-hash')
+    .option('--hash-header <name>', 'consistent hash on this header')
+    .option('--hash-cookie <name>', 'consistent hash on this cookie')
+    .option('--hash-source-ip', 'consistent hash on the client address')
+    .option('--health-path <path>', 'active health check: GET this path on every target')
+    .option('--health-interval <ms>', 'between health checks')
+    .option('--healthy-threshold <n>', 'successes before a target is healthy again')
+    .option('--unhealthy-threshold <n>', 'failures before a target is unhealthy')
+    .option('--eject-after <n>', 'eject a target after this many consecutive failures')
+    .option('--eject-time <ms>', 'base ejection time (grows with each ejection)')
+    .option('--max-ejected <percent>', 'cap on the share of ejected targets')
+    .option('--fallback <names>', 'upstreams tried in order when no target is available')
+    .option('--json', 'print the stored upstream as JSON');
+}
+
 /** `agate upstream add|update|list|show|remove`. */
 export function registerUpstreamCommands(program: Command): void {
   const upstream = program.command('upstream').description('upstreams: named sets of weighted targets');
-
-  const withSpecFlags = (cmd: Command) =>
-    cmd
-      .option('--balance <policy>', 'round-robin | least-request | consistent-hash')
-      .option('--hash-header <name>', 'consistent hash on this header')
-      .option('--hash-cookie <name>', 'consistent hash on this cookie')
-      .option('--hash-source-ip', 'consistent hash on the client address')
-      .option('--health-path <path>', 'active health check: GET this path on every target')
-      .option('--health-interval <ms>', 'between health checks')
-      .option('--healthy-threshold <n>', 'successes before a target is healthy again')
-      .option('--unhealthy-threshold <n>', 'failures before a target is unhealthy')
-      .option('--eject-after <n>', 'eject a target after this many consecutive failures')
-      .option('--eject-time <ms>', 'base ejection time (grows with each ejection)')
-      .option('--max-ejected <percent>', 'cap on the share of ejected targets')
-      .option('--fallback <names>', 'upstreams tried in order when no target is available')
-      .option('--json', 'print the stored upstream as JSON');
-
-  withSpecFlags(
-    upstream
-      .command('add <name>')
-      .description('add an upstream')
-      // Commander only treats `<word...>` as variadic: `<url[=weight]...>` silently took a single string.
-      .requiredOption('--target <url...>', 'a target URL, optionally with =weight, e.g. http://10.0.0.1:80=3 (repeatable)'),
-  ).action((name: string, flags: UpstreamFlags & { target: string[]; json?: boolean }, cmd: Command) => {
-    withRegistry(cmd.optsWithGlobals(), (r) => {
-      const stored = r.upstreams.create({ name, targets: flags.target.map(parseTarget), ...resilienceSpec(flags) }, 'cli');
-      if (flags.json) printJson(stored);
-      else process.stdout.write(`upstream ${name} added with ${stored.targets.length} target(s)\n`);
-    });
-  });
-
-  withSpecFlags(
-    upstream
-      .command('update <name>')
-      .description('change an upstream: --target replaces all targets; other flags replace only what they name')
-      .option('--target <url...>', 'the new targets, each optionally with =weight'),
-  ).action((name: string, flags: UpstreamFlags & { target?: string[]; json?: boolean }, cmd: Command) => {
-    withRegistry(cmd.optsWithGlobals(), (r) => {
-      const current = r.upstreams.get(name);
-      if (!current) throw new UsageError(`upstream "${name}" not found`);
-      const targets = flags.target ? flags.target.map(parseTarget) : current.targets;
-      const stored = r.upstreams.update({ ...current, targets, ...resilienceSpec(flags) }, 'cli');
-      if (flags.json) printJson(stored);
-      else process.stdout.write(`upstream ${name} updated (${stored.targets.length} target(s))\n`);
-    });
-  });
+  registerAddUpdate(upstream);
 
   upstream
     .command('list')
@@ -85,6 +58,39 @@ export function registerUpstreamCommands(program: Command): void {
       withRegistry(cmd.optsWithGlobals(), (r) => r.upstreams.remove(name, 'cli'));
       process.stdout.write(`upstream ${name} removed\n`);
     });
+}
+
+/** `agate upstream add` and `update`. */
+function registerAddUpdate(upstream: Command): void {
+  withSpecFlags(
+    upstream
+      .command('add <name>')
+      .description('add an upstream')
+      // Commander only treats `<word...>` as variadic: `<url[=weight]...>` silently took a single string.
+      .requiredOption('--target <url...>', 'a target URL, optionally with =weight, e.g. http://10.0.0.1:80=3 (repeatable)'),
+  ).action((name: string, flags: UpstreamFlags & { target: string[]; json?: boolean }, cmd: Command) => {
+    withRegistry(cmd.optsWithGlobals(), (r) => {
+      const stored = r.upstreams.create({ name, targets: flags.target.map(parseTarget), ...resilienceSpec(flags) }, 'cli');
+      if (flags.json) printJson(stored);
+      else process.stdout.write(`upstream ${name} added with ${stored.targets.length} target(s)\n`);
+    });
+  });
+
+  withSpecFlags(
+    upstream
+      .command('update <name>')
+      .description('change an upstream: --target replaces all targets; other flags replace only what they name')
+      .option('--target <url...>', 'the new targets, each optionally with =weight'),
+  ).action((name: string, flags: UpstreamFlags & { target?: string[]; json?: boolean }, cmd: Command) => {
+    withRegistry(cmd.optsWithGlobals(), (r) => {
+      const current = r.upstreams.get(name);
+      if (!current) throw new UsageError(`upstream "${name}" not found`);
+      const targets = flags.target ? flags.target.map(parseTarget) : current.targets;
+      const stored = r.upstreams.update({ ...current, targets, ...resilienceSpec(flags) }, 'cli');
+      if (flags.json) printJson(stored);
+      else process.stdout.write(`upstream ${name} updated (${stored.targets.length} target(s))\n`);
+    });
+  });
 }
 
 function parseTarget(text: string): { url: string; weight?: number } {

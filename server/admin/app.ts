@@ -49,9 +49,9 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   const api = express.Router();
-  mountCrud(api, 'routes', deps.registry.routes, maskRoute);
-  mountCrud(api, 'upstreams', deps.registry.upstreams);
-  mountCrud(api, 'consumers', deps.registry.consumers.store);
+  mountCrud(api, { plural: 'routes', store: deps.registry.routes, show: maskRoute });
+  mountCrud(api, { plural: 'upstreams', store: deps.registry.upstreams });
+  mountCrud(api, { plural: 'consumers', store: deps.registry.consumers.store });
   mountConsumerKeys(api, deps.registry);
   mountLlmAdmin(api, deps.registry);
   app.use(api);
@@ -64,6 +64,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
 }
 
 /** Errors thrown by handlers or express's body parser, in the catalogue's terms. */
+// eslint-disable-next-line max-params -- Express tells an error handler from other middleware by its four parameters.
 function adminErrorHandler(err: Error & { status?: number; type?: string; code?: unknown; limit?: number }, req: Request, res: Response, _next: NextFunction): void {
   if (typeof err.code === 'string' && err.code.startsWith('SQLITE_BUSY')) {
     return sendAdminError(res, gatewayError('GW_ERR_ADMIN_REGISTRY_BUSY', `${req.method} ${req.path}`), { headers: { 'Retry-After': '1' } });

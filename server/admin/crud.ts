@@ -3,11 +3,18 @@ import { RegistryError } from '../../registry/index.js';
 import type { SpecStore, Named } from '../../registry/spec-store.js';
 import { sendRegistryError } from './admin-errors.js';
 
-/**
- * Mounts list/get/create/replace/delete for one entity on `router` under `/<plural>`; `show` is how an entity
- * leaves the API (secret values masked).
- */
-export function mountCrud<T extends Named>(router: Router, plural: string, store: SpecStore<T>, show: (value: T) => T = (v) => v): void {
+/** One kind of entity served by {@link mountCrud}. */
+export interface CrudEntity<T extends Named> {
+  /** The path segment and collection name, e.g. `routes`. */
+  readonly plural: string;
+  readonly store: SpecStore<T>;
+  /** How an entity leaves the API (secret values masked); as stored when absent. */
+  readonly show?: (value: T) => T;
+}
+
+/** Mounts list/get/create/replace/delete for one entity on `router` under `/<plural>`. */
+export function mountCrud<T extends Named>(router: Router, entity: CrudEntity<T>): void {
+  const { plural, store, show = (v: T) => v } = entity;
   const base = `/${plural}`;
   router.get(base, (_req, res) => {
     res.json({ items: store.list().map(show) });

@@ -4,13 +4,12 @@
  */
 import type { Request, Response, Router } from 'express';
 import { RegistryError, type LlmProviderSpec, type Registry } from '../../registry/index.js';
-import { getProvider } from '../targets/llm-router/providers/index.js';
 import { sendRegistryError } from './admin-errors.js';
 import { mountCrud } from './crud.js';
 
 /** Mounts `/llm-routes` (plain CRUD) and `/llm-providers` (CRUD whose bodies may carry `keys`). */
 export function mountLlmAdmin(router: Router, registry: Registry): void {
-  mountCrud(router, 'llm-routes', registry.llmRoutes);
+  mountCrud(router, { plural: 'llm-routes', store: registry.llmRoutes });
   router.get('/llm-providers', (_req, res) => {
     res.json({ items: registry.llmProviders.list() });
   });
@@ -58,7 +57,6 @@ function writeProvider(registry: Registry, body: unknown, urlName: string | unde
     spec.name = urlName;
   }
   const name = typeof spec.name === 'string' ? spec.name : '';
-  checkCatalogue(spec);
   if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === 'string' && k !== ''))) {
     throw invalid('llmProvider.keys: must be an array of non-empty strings');
   }
@@ -75,14 +73,6 @@ function writeProvider(registry: Registry, body: unknown, urlName: string | unde
     for (const s of current?.keySecrets ?? []) if (!stored.keySecrets.includes(s) && ownsSecret(name, s)) registry.secrets.remove(s, 'admin-api');
     return stored;
   });
-}
-
-/** The registry cannot see the provider catalogue; a provider it lacks would make every snapshot fail. */
-function checkCatalogue(spec: Record<string, unknown>): void {
-  if (typeof spec.type !== 'string') return; // the schema reports it
-  const type = getProvider(spec.type);
-  if (!type) throw invalid(`llmProvider.type: unknown provider type "${spec.type}"`);
-  if (!type.defaultBaseUrl && spec.baseUrl === undefined) throw invalid(`llmProvider.baseUrl: is required for type "${spec.type}"`);
 }
 
 /** Refused (409) while a route sends to it; its own key secrets go with it. */

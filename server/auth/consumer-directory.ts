@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hashApiKey, type ConsumerSpec } from '../../registry/index.js';
 import type { ConsumerIdentity } from '../pipeline/index.js';
-import { decodeJwt, loadRsaKeys, verifyJwt, type JwtKeys, type JwtPolicy } from './jwt.js';
+import { decodeJwt, loadRsaKeys, verifyJwt, type JwtIssuer } from './jwt.js';
 import { verifyPassword } from './password.js';
 
 /** What the directory is built from: one registry read, inside the snapshot's transaction. */
@@ -15,11 +15,9 @@ export interface DirectorySource {
 /** The outcome of checking one credential. */
 export type Verdict = { ok: true; consumer: ConsumerIdentity } | { ok: false; reason: string };
 
-interface JwtEntry {
+interface JwtEntry extends JwtIssuer {
   identity: ConsumerIdentity;
   subject?: string;
-  keys: JwtKeys;
-  policy: JwtPolicy;
 }
 
 /** Successful basic-auth checks remembered per snapshot, so scrypt runs once per credential, not per request. */
@@ -99,7 +97,7 @@ export class ConsumerDirectory {
     let reason = 'subject does not match';
     for (const e of entries) {
       if (e.subject !== undefined && e.subject !== jwt.claims.sub) continue;
-      const failure = verifyJwt(jwt, e.keys, e.policy, nowSeconds);
+      const failure = verifyJwt(jwt, e, nowSeconds);
       if (!failure) return { ok: true, consumer: e.identity };
       reason = failure;
     }

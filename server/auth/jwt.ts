@@ -39,11 +39,18 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
   }
 }
 
+/** What a token is checked against: the keys it must be signed with and the policy on its claims (built per snapshot). */
+export interface JwtIssuer {
+  keys: JwtKeys;
+  policy: JwtPolicy;
+}
+
 /**
  * Checks signature, `alg` (only from the policy's list: never `none`, never a downgrade from RS256 to
  * HS256 with the public key as the secret), `exp`, `nbf` and `aud` (RFC 7519 §4.1). Returns why it failed.
  */
-export function verifyJwt(jwt: DecodedJwt, keys: JwtKeys, policy: JwtPolicy, nowSeconds: number): string | undefined {
+export function verifyJwt(jwt: DecodedJwt, issuer: JwtIssuer, nowSeconds: number): string | undefined {
+  const { keys, policy } = issuer;
   const alg = jwt.header.alg;
   if (!alg || !policy.algorithms.includes(alg)) return `algorithm ${alg ?? 'none'} is not accepted`;
   if (!signatureValid(jwt, alg, keys)) return 'signature does not verify';

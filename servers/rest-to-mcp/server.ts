@@ -117,7 +117,7 @@ async function callTool(scope: ServerScope, tool: CompiledTool, call: CallReques
   if (!processed.ok) return textError(processed.error);
   const ctx = callContextFrom(call.meta);
   const input: BuildInput = { config: scope.config, configData: scope.configData, args: processed.args, ctx };
-  if (tool.request === undefined) return renderDirectResponse(tool, templateData(input), ctx);
+  if (tool.request === undefined) return renderDirectResponse(tool, { data: templateData(input), ctx });
   const missing = scope.missingSettings.get(tool.name);
   if (missing) return textError(`${scope.config.name} is not configured: set "${missing}" (agate mcp add <name> <config file> --secret ${missing}=… --replace)`);
   const built = buildRequest(tool, input);

@@ -112,6 +112,23 @@ describe('write-time checks are the snapshot compiler checks', () => {
     }
   });
 
+  it('agate mcp add is refused by the same write guard, with the entity and field named, and stores nothing', async () => {
+    gw.registry.mcpServers.create({ name: 'leaf', backend: { kind: 'remote', url: 'http://127.0.0.1:9/mcp' } }, 'admin-api');
+    gw.registry.mcpServers.create({ name: 'inner', backend: { kind: 'bundle', members: ['leaf'] } }, 'admin-api');
+    try {
+      const before = gw.registry.version();
+      const r = await runCli(['mcp', 'add', 'outer', '--bundle', 'inner'], gw.dbPath);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('mcpServer "outer": backend.members: a bundle cannot contain a bundle (inner)');
+      expect(r.stdout).not.toContain('added');
+      expect(gw.registry.mcpServers.get('outer')).toBeUndefined();
+      expect(gw.registry.version()).toBe(before);
+    } finally {
+      gw.registry.mcpServers.remove('inner', 'admin-api');
+      gw.registry.mcpServers.remove('leaf', 'admin-api');
+    }
+  });
+
   it('a write that would hold back another entity is refused: turning a bundle member into a bundle', () => {
     gw.registry.mcpServers.create({ name: 'leaf', backend: { kind: 'remote', url: 'http://127.0.0.1:9/mcp' } }, 'admin-api');
     gw.registry.mcpServers.create({ name: 'member', backend: { kind: 'remote', url: 'http://127.0.0.1:9/mcp' } }, 'admin-api');

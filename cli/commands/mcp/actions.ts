@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { RegistryError, type McpServerSpec } from '../../../registry/index.js';
 import { withRegistry, UsageError } from '../../context.js';
 import { printJson, printTable } from '../../output.js';
-import { buildBackend, missingMembers, specOf, storeServer } from './add.js';
+import { buildBackend, missingMembers, specOf, storeServer, type McpAddArgs } from './add.js';
 import { exportText, maskedSpec, sourceOf } from './describe.js';
 import type { McpAddFlags } from './flags.js';
 import { locateGateway, serverUrls, type GatewayLocation } from './gateway-client.js';
@@ -15,11 +15,12 @@ export interface Globals {
 }
 
 /** `agate mcp add`: builds, stores and prints the server's URLs and a command to try it. */
-export function addAction(name: string, source: string | undefined, rest: string[], f: McpAddFlags, globals: Globals): void {
-  const built = buildBackend(name, source, rest, f);
+export function addAction(args: McpAddArgs, f: McpAddFlags, globals: Globals): void {
+  const { name } = args;
+  const built = buildBackend(args, f);
   const input = specOf(name, built, f);
   withRegistry(globals, (r) => {
-    const spec = storeServer(r, input, built, f.replace === true);
+    const spec = storeServer(r, { input, secrets: built.secrets, replace: f.replace === true });
     const gateway = locateGateway(r);
     const urls = serverUrls(gateway, name);
     const warnings = [...built.warnings, ...missingMembers(r, spec).map((m) => `bundle member "${m}" is not configured yet; its tools appear once it is`)];

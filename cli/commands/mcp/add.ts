@@ -1,10 +1,8 @@
 import { RegistryError, type McpServerSpec, type Registry } from '../../../registry/index.js';
-import { hostedServers } from '../../../servers/index.js';
-import { compileBackend } from '../../../server/config-tools.js';
 import { UsageError } from '../../context.js';
 import { policyFromFlags, type McpAddFlags } from './flags.js';
 import { restSource } from './rest-source.js';
-import { dropOwnedSecrets, referencedSecrets } from './secrets.js';
+import { dropOwnedSecrets, referencedSecrets, type PendingSecret } from './secrets.js';
 import { bundleSource, hostedSource, remoteSource, stdioSource, type BuiltBackend } from './sources.js';
 
 type Kind = 'hosted' | 'bundle' | 'stdio' | 'remote' | 'rest';
@@ -30,8 +28,18 @@ const FLAG_KINDS: Array<[keyof McpAddFlags, string, Kind[]]> = [
   ['separator', '--separator', ['bundle', 'rest']],
 ];
 
+/** The positional arguments of `agate mcp add <name> [source] [command-args...]`. */
+export interface McpAddArgs {
+  readonly name: string;
+  /** A URL, a config or OpenAPI file, or (with --stdio) the command. */
+  readonly source: string | undefined;
+  /** A stdio server's command arguments (after `--`). */
+  readonly commandArgs: readonly string[];
+}
+
 /** Builds the backend `mcp add` describes: the kind follows from the flags or the source. */
-export function buildBackend(name: string, source: string | undefined, rest: readonly string[], f: McpAddFlags): BuiltBackend {
+export function buildBackend(args: McpAddArgs, f: McpAddFlags): BuiltBackend {
+  const { name, source, commandArgs: rest } = args;
   const kind = kindOf(source, rest, f);
   for (const [key, flag, kinds] of FLAG_KINDS) {
     const value = f[key];
@@ -45,7 +53,7 @@ export function buildBackend(name: string, source: string | undefined, rest: rea
     case 'bundle':
       return bundleSource(f.bundle!.split(',').map((m) => m.trim()).filter(Boolean), f);
     case 'stdio':
-      return stdioSource(name, source!, rest, f);
+      return stdioSource(name, { command: source!, args: rest }, f);
     case 'remote':
       return remoteSource(name, source!, f);
     case 'rest':
@@ -82,21 +90,24 @@ export function specOf(name: string, built: BuiltBackend, f: McpAddFlags): Recor
   return { name, ...(f.description && { description: f.description }), backend: built.backend, ...policyFromFlags(f) };
 }
 
+/** A server `mcp add` is about to store: its spec, the secrets the spec refers to, and whether it may replace one. */
+export interface PendingServer {
+  readonly input: Record<string, unknown>;
+  readonly secrets: readonly PendingSecret[];
+  readonly replace: boolean;
+}
+
 /**
- * Writes the server and its secrets in one transaction, after compiling the backend exactly as the gateway will
- * (secrets resolved, options checked): a server the gateway would refuse is never stored.
+ * Writes the server and its secrets in one transaction. The registry's write guard (the snapshot compiler's MCP
+ * check, loaded for every `agate mcp` write) compiles the backend exactly as the gateway will, secrets resolved:
+ * a server the gateway would refuse is never stored.
  */
-export function storeServer(registry: Registry, input: Record<string, unknown>, built: BuiltBackend, replace: boolean): McpServerSpec {
+export function storeServer(registry: Registry, pending: PendingServer): McpServerSpec {
   return registry.transaction(() => {
-    const spec = registry.mcpServers.validate(input);
+    const spec = registry.mcpServers.validate(pending.input);
     const old = registry.mcpServers.get(spec.name);
-    if (old && !replace) throw new RegistryError('conflict', [`mcpServer "${spec.name}" already exists (add --replace to replace it)`]);
-    for (const s of built.secrets) registry.secrets.put(s.name, s.value, 'cli');
-    if (spec.backend.kind !== 'bundle') {
-      const problems: string[] = [];
-      compileBackend({ registry, hostedServers, server: spec.name, where: `mcpServer "${spec.name}"`, problems }, spec.backend);
-      if (problems.length) throw new RegistryError('validation', problems);
-    }
+    if (old && !pending.replace) throw new RegistryError('conflict', [`mcpServer "${spec.name}" already exists (add --replace to replace it)`]);
+    for (const s of pending.secrets) registry.secrets.put(s.name, s.value, 'cli');
     if (old) {
       registry.mcpServers.update(spec, 'cli');
       dropOwnedSecrets(registry, old, referencedSecrets(spec));

@@ -59,11 +59,21 @@ class GatewayUnreachable extends Error {
   override name = 'GatewayUnreachable';
 }
 
+/** Which MCP server a CLI session talks to, through which gateway, as which consumer. */
+export interface SessionTarget {
+  readonly gateway: GatewayLocation;
+  /** The MCP server's name on the gateway. */
+  readonly server: string;
+  /** The consumer's key, when the endpoint needs one. */
+  readonly key?: string;
+}
+
 /**
- * Runs `fn` in one real MCP session (SDK client over Streamable HTTP) with server `name` on the gateway, as the
- * consumer whose key is `key` when given. The session is closed (DELETE) afterwards, whatever happens.
+ * Runs `fn` in one real MCP session (SDK client over Streamable HTTP) with the target's server on its gateway, as
+ * the consumer whose key it holds. The session is closed (DELETE) afterwards, whatever happens.
  */
-export async function withMcpSession<T>(gateway: GatewayLocation, name: string, key: string | undefined, fn: (client: Client) => Promise<T>): Promise<T> {
+export async function withMcpSession<T>(target: SessionTarget, fn: (client: Client) => Promise<T>): Promise<T> {
+  const { gateway, server: name, key } = target;
   // Loaded here: every other command would pay for the SDK client at start-up.
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const { StreamableHTTPClientTransport, StreamableHTTPError } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
@@ -77,7 +87,7 @@ export async function withMcpSession<T>(gateway: GatewayLocation, name: string, 
     await client.connect(transport);
   } catch (err) {
     await client.close().catch(() => {});
-    if (err instanceof StreamableHTTPError && err.code !== undefined) throw new GatewayUnreachable(httpProblem(err.code, name, url, err.message));
+    if (err instanceof StreamableHTTPError && err.code !== undefined) throw new GatewayUnreachable(httpProblem({ status: err.code, message: err.message }, name, url));
     const hint = gateway.source === 'default' ? ' (no running gateway in the registry: start one with `agate serve` or pass --url)' : '';
     throw new GatewayUnreachable(`cannot reach the gateway at ${gateway.url}: ${causeOf(err)}${hint}`);
   }
@@ -89,7 +99,9 @@ export async function withMcpSession<T>(gateway: GatewayLocation, name: string, 
   }
 }
 
-function httpProblem(status: number, name: string, url: string, message: string): string {
+/** Says what an HTTP refusal of `url` (server `name`) means for the user. */
+function httpProblem(answer: { status: number; message: string }, name: string, url: string): string {
+  const { status, message } = answer;
   if (status === 404) return `no MCP server "${name}" at ${url} (agate mcp list shows the configured ones)`;
   if (status === 401) return `${url} needs a consumer key: pass --key or set AGATE_KEY`;
   if (status === 403) return `the consumer is not allowed to use "${name}" (${message})`;

@@ -53,22 +53,19 @@ export function restSource(name: string, file: string, f: McpAddFlags): BuiltBac
   if (!result.ok) throw new UsageError(`invalid REST-to-MCP config:\n  ${result.errors.join('\n  ')}`);
   const config = result.value;
   if (config.kind === 'toolSet') return toolSetBundle(config, f);
-  const built = restServerBackend(name, config, f, restServerDefinition(config).settings);
+  const built = restServerBackend(name, config, f);
   return { ...built, summary: `REST-to-MCP server, ${config.tools.length} tools from ${from}`, warnings: [...config.warnings] };
 }
 
-function restServerBackend(
-  name: string,
-  config: CompiledRestConfig,
-  f: McpAddFlags,
-  known: readonly { name: string; secret: boolean }[],
-): Omit<BuiltBackend, 'summary' | 'warnings'> {
-  const values = settingValues(name, f, known, `config ${config.name}`);
+function restServerBackend(name: string, config: CompiledRestConfig, f: McpAddFlags): Omit<BuiltBackend, 'summary' | 'warnings'> {
+  const known = restServerDefinition(config).settings;
+  const values = settingValues(name, f, { what: `config ${config.name}`, settings: known });
   const source = structuredClone(config.source) as { server?: { config?: Record<string, unknown> }; agate?: { allowHosts?: string[] } };
   if (f.allowHost.length > 0) source.agate = { ...source.agate, allowHosts: [...new Set([...(source.agate?.allowHosts ?? []), ...f.allowHost])] };
   const checked = f.allowHost.length > 0 ? validateRestConfig(source) : undefined;
   if (checked && !checked.ok) throw new UsageError(`--allow-host: ${checked.errors.join('; ')}`);
-  const inFile = movedSecrets(name, source.server?.config, known, values.secretSettings);
+  const taken = takeFileSecrets(source.server?.config, known);
+  const inFile = movedSecrets(name, taken, values.secretSettings);
   const overrides = originOverrides(f);
   const backend = {
     kind: 'rest',
@@ -82,23 +79,27 @@ function restServerBackend(
 
 /**
  * Credentials written into the file's `server.config` (Higress files ship `apiKey: ""`, but a filled-in copy has
- * the key) are moved into encrypted secrets and blanked in the stored config, so no key sits in plain text.
+ * the key) are blanked in the stored config, so no key sits in plain text; returns them by setting name.
  */
-function movedSecrets(
-  name: string,
-  config: Record<string, unknown> | undefined,
-  known: readonly { name: string; secret: boolean }[],
-  fromFlags: Record<string, string>,
-): { refs: Record<string, string>; secrets: PendingSecret[] } {
-  const refs: Record<string, string> = {};
-  const secrets: PendingSecret[] = [];
+function takeFileSecrets(config: Record<string, unknown> | undefined, known: readonly { name: string; secret: boolean }[]): Map<string, string> {
+  const taken = new Map<string, string>();
   for (const setting of known) {
     const value = config?.[setting.name];
     if (!setting.secret || typeof value !== 'string' || value === '') continue;
     config![setting.name] = '';
-    if (fromFlags[setting.name] !== undefined) continue;
-    refs[setting.name] = secretName(name, 'setting', setting.name);
-    secrets.push({ name: refs[setting.name]!, value, label: `server.config.${setting.name} (moved out of the file)` });
+    taken.set(setting.name, value);
+  }
+  return taken;
+}
+
+/** The file's credentials as encrypted secrets, except those `--secret` sets anyway (`fromFlags`). */
+function movedSecrets(name: string, taken: ReadonlyMap<string, string>, fromFlags: Record<string, string>): { refs: Record<string, string>; secrets: PendingSecret[] } {
+  const refs: Record<string, string> = {};
+  const secrets: PendingSecret[] = [];
+  for (const [setting, value] of taken) {
+    if (fromFlags[setting] !== undefined) continue;
+    refs[setting] = secretName(name, 'setting', setting);
+    secrets.push({ name: refs[setting]!, value, label: `server.config.${setting} (moved out of the file)` });
   }
   return { refs, secrets };
 }

@@ -1,11 +1,12 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { withRegistry, UsageError } from '../../context.js';
 import { printJson, printTable } from '../../output.js';
 import type { Globals } from './actions.js';
 import { EXIT_TOOL_ERROR, backendTrouble, locateGateway, withMcpSession } from './gateway-client.js';
 
-/** Flags shared by the commands that open an MCP session through the gateway. */
-export interface SessionFlags {
+/** Flags shared by the commands that open an MCP session through the gateway (with the global `--db`). */
+export interface SessionFlags extends Globals {
   /** Gateway base URL (default: the running gateway in the registry). */
   url?: string;
   /** Consumer key (default: AGATE_KEY). */
@@ -14,8 +15,8 @@ export interface SessionFlags {
 }
 
 /** `agate mcp tools <name>`: tools/list through the gateway, as a client sees it. */
-export async function toolsAction(name: string, f: SessionFlags, globals: Globals): Promise<void> {
-  const tools = await session(name, f, globals, async (client) => {
+export async function toolsAction(name: string, f: SessionFlags): Promise<void> {
+  const tools = await session(name, f, async (client) => {
     const all: Tool[] = [];
     let cursor: string | undefined;
     do {
@@ -26,7 +27,7 @@ export async function toolsAction(name: string, f: SessionFlags, globals: Global
     return all;
   });
   // No tools at all is what a down backend looks like from a client: say so, with the gateway's reason.
-  const trouble = tools.length === 0 ? withRegistry(globals, (r) => backendTrouble(r, name)) : undefined;
+  const trouble = tools.length === 0 ? withRegistry(f, (r) => backendTrouble(r, name)) : undefined;
   if (trouble) throw new BackendDown(`MCP server "${name}" is ${trouble}`);
   if (f.json) return printJson(tools);
   printTable(
@@ -36,10 +37,10 @@ export async function toolsAction(name: string, f: SessionFlags, globals: Global
 }
 
 /** `agate mcp call <name> <tool> --args '{…}'`: exit 0 on success, 5 when the tool reports isError. */
-export async function callAction(name: string, tool: string, f: SessionFlags & { args?: string }, globals: Globals): Promise<void> {
+export async function callAction(name: string, tool: string, f: SessionFlags & { args?: string }): Promise<void> {
   const args = parseArgs(f.args);
-  const result = (await session(name, f, globals, (client) => client.callTool({ name: tool, arguments: args })).catch((err: unknown) => {
-    const trouble = withRegistry(globals, (r) => backendTrouble(r, name));
+  const result = (await session(name, f, (client) => client.callTool({ name: tool, arguments: args })).catch((err: unknown) => {
+    const trouble = withRegistry(f, (r) => backendTrouble(r, name));
     throw trouble ? new BackendDown(`MCP server "${name}" is ${trouble}`) : err;
   })) as CallToolResult;
   if (f.json) printJson(result);
@@ -67,9 +68,9 @@ function parseArgs(text: string | undefined): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-async function session<T>(name: string, f: SessionFlags, globals: Globals, fn: Parameters<typeof withMcpSession<T>>[3]): Promise<T> {
-  const gateway = withRegistry(globals, (r) => locateGateway(r, f.url));
-  return withMcpSession(gateway, name, f.key ?? process.env.AGATE_KEY, fn);
+async function session<T>(name: string, f: SessionFlags, fn: (client: Client) => Promise<T>): Promise<T> {
+  const gateway = withRegistry(f, (r) => locateGateway(r, f.url));
+  return withMcpSession({ gateway, server: name, key: f.key ?? process.env.AGATE_KEY }, fn);
 }
 
 function firstLine(text: string | undefined): string {

@@ -49,8 +49,15 @@ function remoteTransport(url: string, flag: string | undefined): 'streamable-htt
   throw new UsageError(`--transport: must be streamable or sse (got "${flag}")`);
 }
 
+/** A command line: the program and its arguments. */
+export interface CommandLine {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
 /** A local stdio server: `command args…`, with its environment. */
-export function stdioSource(name: string, command: string, args: readonly string[], f: McpAddFlags): BuiltBackend {
+export function stdioSource(name: string, line: CommandLine, f: McpAddFlags): BuiltBackend {
+  const { command, args } = line;
   const env: Record<string, string> = {};
   const secretEnv: Record<string, string> = {};
   const secrets: PendingSecret[] = [];
@@ -77,7 +84,7 @@ export function stdioSource(name: string, command: string, args: readonly string
 export function hostedSource(name: string, server: string, f: McpAddFlags): BuiltBackend {
   const definition = hostedServers.get(server);
   if (!definition) throw new UsageError(`--server: no hosted server named "${server}" (known: ${[...hostedServers.keys()].join(', ')})`);
-  const values = settingValues(name, f, definition.settings, `hosted server ${server}`);
+  const values = settingValues(name, f, { what: `hosted server ${server}`, settings: definition.settings });
   const missing = definition.settings.filter((s) => s.required && values.settings[s.name] === undefined && values.secretSettings[s.name] === undefined);
   const warnings = missing.map((s) => `${s.name} is not set: calls fail until it is (agate mcp add ${name} --server ${server} --secret ${s.name}=… --replace)`);
   const overrides = originOverrides(f);
@@ -93,13 +100,20 @@ export function bundleSource(members: readonly string[], f: McpAddFlags, tools?:
   return { backend, secrets: [], summary: `bundle of ${members.join(', ')}`, warnings: [] };
 }
 
+/** What declares the settings `--setting` and `--secret` may set: a hosted server type or a REST config. */
+export interface SettingsOwner {
+  /** How errors name it, e.g. `hosted server quark-search`. */
+  readonly what: string;
+  readonly settings: readonly Pick<HostedServerSetting, 'name' | 'secret'>[];
+}
+
 /** Setting values from `--setting` and `--secret`; a setting declared secret is stored encrypted either way. */
 export function settingValues(
   name: string,
   f: McpAddFlags,
-  known: readonly Pick<HostedServerSetting, 'name' | 'secret'>[],
-  what: string,
+  owner: SettingsOwner,
 ): { settings: Record<string, string>; secretSettings: Record<string, string>; secrets: PendingSecret[] } {
+  const { what, settings: known } = owner;
   const settings: Record<string, string> = {};
   const secretSettings: Record<string, string> = {};
   const secrets: PendingSecret[] = [];

@@ -32,7 +32,8 @@ class Problems {
 export function compileConfig(config: RestMcpConfig, source: Readonly<Record<string, unknown>>): { value?: CompiledRestConfig; errors: string[] } {
   const problems = new Problems();
   const agate: AgateRestOptions = config.agate ?? { mode: 'strict', allowHosts: [] };
-  const tools = (config.tools ?? []).map((tool, i) => compileTool(tool, i, agate, problems));
+  const run: CompileRun = { agate, problems };
+  const tools = (config.tools ?? []).map((tool, i) => compileTool(tool, i, run));
   const known = new Set(tools.map((t) => t.name));
   for (const name of config.allowTools ?? []) {
     if (!known.has(name) && config.toolSet === undefined) problems.warnings.push(`allowTools: no tool named "${name}"`);
@@ -61,7 +62,14 @@ export function compileConfig(config: RestMcpConfig, source: Readonly<Record<str
   return { value: deepFreeze(value), errors: [] };
 }
 
-function compileTool(tool: RestToolConfig, i: number, agate: AgateRestOptions, problems: Problems): CompiledTool {
+/** What every tool's compilation shares: the operator's options and the problems found so far. */
+interface CompileRun {
+  readonly agate: AgateRestOptions;
+  readonly problems: Problems;
+}
+
+function compileTool(tool: RestToolConfig, i: number, run: CompileRun): CompiledTool {
+  const { agate, problems } = run;
   const label = toolLabel(i, tool);
   const positions = new Map<string, ArgPosition>();
   const args = tool.args.map((arg, j) => {

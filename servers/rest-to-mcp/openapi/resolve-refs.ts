@@ -9,8 +9,20 @@ const MAX_DEPTH = 32;
  * cycle) becomes `{type: object, description: "recursive <Name>"}`, cutting the loop; so does
  * nesting deeper than 32 levels. External references are reported, not fetched.
  */
-export function inlineRefs(root: Json, value: unknown, problems: string[], stack: string[] = []): unknown {
-  if (Array.isArray(value)) return value.map((v) => inlineRefs(root, v, problems, stack));
+export function inlineRefs(root: Json, value: unknown, problems: string[]): unknown {
+  return inline({ root, problems }, value, []);
+}
+
+/** The document references resolve against, and where problems are reported. */
+interface RefDocument {
+  readonly root: Json;
+  readonly problems: string[];
+}
+
+/** `stack` holds the references being expanded on the way down to `value`. */
+function inline(doc: RefDocument, value: unknown, stack: string[]): unknown {
+  const { root, problems } = doc;
+  if (Array.isArray(value)) return value.map((v) => inline(doc, v, stack));
   if (value === null || typeof value !== 'object') return value;
   const obj = value as Json;
   if (typeof obj.$ref === 'string') {
@@ -28,13 +40,13 @@ export function inlineRefs(root: Json, value: unknown, problems: string[], stack
     }
     // Siblings of $ref (3.1 allows description next to it) override the target's.
     const { $ref: _ignored, ...siblings } = obj;
-    const resolved = inlineRefs(root, target, problems, [...stack, ref]) as Json;
-    return { ...resolved, ...(inlineRefs(root, siblings, problems, stack) as Json) };
+    const resolved = inline(doc, target, [...stack, ref]) as Json;
+    return { ...resolved, ...(inline(doc, siblings, stack) as Json) };
   }
   const out: Json = {};
   for (const [k, v] of Object.entries(obj)) {
     if (k === '$defs' || k === 'definitions') continue; // inlined where used
-    out[k] = inlineRefs(root, v, problems, stack);
+    out[k] = inline(doc, v, stack);
   }
   return out;
 }

@@ -18,26 +18,24 @@ export function responsePreamble(schema: Json, contentType: string): string {
     `> Content-Type: ${contentType}`,
     '',
   ];
-  describe(schema, '', 0, lines);
-  lines.push('', '## Original Response', '', '');
+  lines.push(...describe(schema, '', 0), '', '## Original Response', '', '');
   return lines.join('\n');
 }
 
-function describe(schema: Json, prefix: string, depth: number, lines: string[]): void {
-  if (depth > 6) return;
+/** One line per field of `schema`, whose fields sit at path `prefix`, `depth` levels down. */
+function describe(schema: Json, prefix: string, depth: number): string[] {
+  if (depth > 6) return [];
   const type = typeName(schema);
-  if (type === 'array' && isObject(schema.items)) {
-    describe(schema.items, `${prefix}[]`, depth, lines);
-    return;
-  }
+  if (type === 'array' && isObject(schema.items)) return describe(schema.items, `${prefix}[]`, depth);
   const props = isObject(schema.properties) ? schema.properties : {};
+  const lines: string[] = [];
   for (const [name, sub] of Object.entries(props)) {
     if (!isObject(sub)) continue;
     const path = prefix === '' ? name : `${prefix}.${name}`;
     const desc = typeof sub.description === 'string' ? sub.description.replace(/\s+/g, ' ').trim() : '';
-    lines.push(`${'  '.repeat(depth)}- **${path}**: ${desc} (Type: ${typeName(sub)})`);
-    describe(sub, path, depth + 1, lines);
+    lines.push(`${'  '.repeat(depth)}- **${path}**: ${desc} (Type: ${typeName(sub)})`, ...describe(sub, path, depth + 1));
   }
+  return lines;
 }
 
 /** The single JSON Schema type of a schema (3.1 type arrays: first non-null; default object/string). */

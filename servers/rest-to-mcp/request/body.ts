@@ -1,6 +1,5 @@
 import type { CompiledRequest } from '../config/types.js';
-import type { CallContext } from './call-context.js';
-import { renderOr } from './render.js';
+import { renderOr, type RenderScope } from './render.js';
 import { goEncodeQuery, toByteString, type GoValues } from './go-url.js';
 import { goArgString, goJsonMarshal } from './go-values.js';
 import type { HeaderList } from './security.js';
@@ -9,12 +8,10 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /** What the body step reads and may add a Content-Type to. */
-export interface BodyInput {
+export interface BodyInput extends RenderScope {
   readonly headers: HeaderList;
   readonly bodyArgs: readonly [string, unknown][];
   readonly defaultArgs: readonly [string, unknown][];
-  readonly data: unknown;
-  readonly ctx: CallContext;
 }
 
 /** Higress `hasContentType`: a Content-Type header whose value contains `part` (case-insensitive). */
@@ -32,7 +29,7 @@ export function bodyFor(req: CompiledRequest, input: BodyInput): { text?: string
   const hasJson = hasContentType(headers, 'application/json');
   const hasForm = hasContentType(headers, FORM_TYPE);
   if (req.body !== undefined) {
-    const rendered = renderOr(req.body, input.data, 'body', input.ctx);
+    const rendered = renderOr(req.body, 'body', input);
     if (rendered.error !== undefined) return rendered;
     if (!hasJson && looksLikeJson(rendered.text!)) headers.push(['Content-Type', JSON_TYPE]);
     return rendered;

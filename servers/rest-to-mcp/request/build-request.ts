@@ -1,6 +1,6 @@
 import type { CompiledTool } from '../config/types.js';
 import { bodyFor } from './body.js';
-import { renderOr, renderPartsOr, templateData, type BuildInput } from './render.js';
+import { renderOr, renderPartsOr, templateData, type BuildInput, type RenderScope } from './render.js';
 import { checkHeaders } from './header-check.js';
 import { goEncodeQuery, goFinalUrl, goParseQuery, goParseUrl, toByteString } from './go-url.js';
 import { goArgString } from './go-values.js';
@@ -27,15 +27,16 @@ export function buildRequest(tool: CompiledTool, input: BuildInput): BuildResult
   const { config, ctx } = input;
   const downstream = extractDownstream(config, tool, ctx);
   const data = templateData(input);
+  const scope: RenderScope = { data, ctx };
   const byPosition = groupArgs(tool, input.args);
-  const url = buildUrlText(tool, { data, ctx, pathArgs: byPosition.path });
+  const url = buildUrlText(tool, scope, byPosition.path);
   if (url.error !== undefined) return { ok: false, error: url.error };
   const { text: urlText, credentials } = url;
   const headers: HeaderList = [];
   for (const h of req.headers) {
     // A host the caller chose gets no configured header that might hold a credential (first-hop binding).
     if (!credentials && !CREDENTIAL_FREE_HEADERS.has(h.key.toLowerCase())) continue;
-    const value = renderOr(h.value, data, `header ${h.key}`, ctx);
+    const value = renderOr(h.value, `header ${h.key}`, scope);
     if (value.error !== undefined) return { ok: false, error: value.error };
     headers.push([h.key, value.text!]);
   }
@@ -54,7 +55,7 @@ export function buildRequest(tool: CompiledTool, input: BuildInput): BuildResult
   const body = bodyFor(req, { headers, bodyArgs: byPosition.body, defaultArgs: byPosition.default, data, ctx });
   if (body.error !== undefined) return { ok: false, error: body.error };
   if (!headers.some(([k]) => k.toLowerCase() === 'accept')) headers.push(['Accept', '*/*']);
-  const warning = credentials ? applyUpstream(config, tool, { headers, query }, downstream.passthrough) : undefined;
+  const warning = credentials ? applyUpstream(config, tool, { headers, query, passthrough: downstream.passthrough }) : undefined;
   if (parsed.scheme !== 'http' && parsed.scheme !== 'https') return { ok: false, error: `upstream URL must be absolute http(s), got ${JSON.stringify(urlText)}` };
   const finalUrl = goFinalUrl(parsed, goEncodeQuery(query));
   if (originOf(finalUrl) === undefined) return { ok: false, error: `upstream URL is not valid: ${JSON.stringify(finalUrl)}` };
@@ -63,27 +64,25 @@ export function buildRequest(tool: CompiledTool, input: BuildInput): BuildResult
   return { ok: true, request: { method: req.method, url: finalUrl, headers, body: body.text, warnings: warning ? [warning] : [] } };
 }
 
-interface UrlInput {
-  readonly data: unknown;
-  readonly ctx: BuildInput['ctx'];
-  readonly pathArgs: readonly [string, unknown][];
-}
-
 /**
  * The URL text before Go parsing: caller values encoded for their slot (url-slots.ts), then `{name}`
  * path arguments encoded as one segment each. Higress substitutes both raw; agate never does, in
  * either mode, because a raw value can add query parameters or pick the host. `credentials` is false
  * when the caller's values chose the host: the server's credentials stay with the hosts its config names.
  */
-function buildUrlText(tool: CompiledTool, input: UrlInput): { text: string; credentials: boolean; error?: undefined } | { error: string } {
-  const rendered = renderPartsOr(tool.request!.url, input.data, 'URL', input.ctx);
+function buildUrlText(
+  tool: CompiledTool,
+  scope: RenderScope,
+  pathArgs: readonly [string, unknown][],
+): { text: string; credentials: boolean; error?: undefined } | { error: string } {
+  const rendered = renderPartsOr(tool.request!.url, 'URL', scope);
   if (rendered.error !== undefined) return { error: rendered.error };
   const assembled = assembleUrl(rendered.parts!);
   if (!assembled.ok) return { error: assembled.error };
   const credentials = assembled.host !== 'open';
   if (!credentials && assembled.operatorValues) return { error: 'URL host is chosen by an argument, so the URL may not also carry {{.config.*}} values' };
   let text = assembled.text;
-  for (const [name, value] of input.pathArgs) {
+  for (const [name, value] of pathArgs) {
     const segment = goArgString(value);
     if (segment === '.' || segment === '..') return { error: `argument "${name}": "${segment}" is not allowed as a path segment` };
     text = text.split(`{${name}}`).join(encodeURIComponent(segment));

@@ -1,5 +1,6 @@
 import { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY } from '../../hosted-server.js';
 import { parseClientIp } from '../../shared/client-ip.js';
+import type { RenderOptions } from '../template/index.js';
 
 export { PASSTHROUGH_AUTH_META_KEY };
 
@@ -9,6 +10,8 @@ export interface CallContext {
   readonly clientIp: string;
   /** A client header the router passed through, by lower-case name. */
   clientHeader(name: string): string | undefined;
+  /** Render options with the template functions bound to this call, built once per call. */
+  readonly renderOptions: RenderOptions;
 }
 
 /** Builds the call context from a tools/call request's `_meta`. */
@@ -21,13 +24,13 @@ export function callContextFrom(meta: Readonly<Record<string, unknown>> | undefi
   else if (auth !== null && typeof auth === 'object') {
     for (const [k, v] of Object.entries(auth)) if (typeof v === 'string') headers.set(k.toLowerCase(), v);
   }
-  return { clientIp, clientHeader: (name) => headers.get(name.toLowerCase()) };
+  return { clientIp, clientHeader: (name) => headers.get(name.toLowerCase()), renderOptions: { funcs: templateFuncs(clientIp) } };
 }
 
 /**
  * Template functions bound to one call. The router has already resolved X-Forwarded-For against its
  * trusted proxies, so getRealIP and getSocketIP both return that verified address.
  */
-export function templateFuncs(ctx: CallContext): Record<string, (...args: unknown[]) => unknown> {
-  return { getSocketIP: () => ctx.clientIp, getRealIP: () => ctx.clientIp };
+function templateFuncs(clientIp: string): Record<string, (...args: unknown[]) => unknown> {
+  return { getSocketIP: () => clientIp, getRealIP: () => clientIp };
 }

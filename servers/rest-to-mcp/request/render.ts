@@ -1,7 +1,7 @@
 import type { CompiledRestConfig } from '../config/types.js';
 import type { CompiledTemplate, OutputPart } from '../template/index.js';
 import { argsForTemplate } from './args.js';
-import { templateFuncs, type CallContext } from './call-context.js';
+import type { CallContext } from './call-context.js';
 
 /** Everything one build needs besides the tool. */
 export interface BuildInput {
@@ -17,20 +17,25 @@ export function templateData(input: BuildInput): Record<string, unknown> {
   return { config: input.configData, args: argsForTemplate(input.args) };
 }
 
-/** Renders a template, turning an execution failure into Higress's message. */
-export function renderOr(tpl: CompiledTemplate, data: unknown, what: string, ctx: CallContext): { text?: string; error?: string } {
+/** What a per-call template renders over: the template data and the call it belongs to. */
+export interface RenderScope {
+  readonly data: unknown;
+  readonly ctx: CallContext;
+}
+
+/** Renders a template, turning an execution failure into Higress's message (`what` names the template in it). */
+export function renderOr(tpl: CompiledTemplate, what: string, scope: RenderScope): { text?: string; error?: string } {
   try {
-    return { text: tpl.render(data, { funcs: templateFuncs(ctx) }) };
+    return { text: tpl.render(scope.data, scope.ctx.renderOptions) };
   } catch (err) {
     return { error: `error executing ${what} template: ${(err as Error).message}` };
   }
 }
 
-
 /** Like {@link renderOr}, keeping operator text and caller values apart (URL templates). */
-export function renderPartsOr(tpl: CompiledTemplate, data: unknown, what: string, ctx: CallContext): { parts?: OutputPart[]; error?: string } {
+export function renderPartsOr(tpl: CompiledTemplate, what: string, scope: RenderScope): { parts?: OutputPart[]; error?: string } {
   try {
-    return { parts: tpl.renderParts(data, { funcs: templateFuncs(ctx) }) };
+    return { parts: tpl.renderParts(scope.data, scope.ctx.renderOptions) };
   } catch (err) {
     return { error: `error executing ${what} template: ${(err as Error).message}` };
   }

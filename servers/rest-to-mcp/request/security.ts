@@ -45,10 +45,12 @@ export function extractDownstream(config: CompiledRestConfig, tool: CompiledTool
   return { passthrough: req.passthrough && value ? value : undefined, consumedAuthorization: scheme.type === 'http' };
 }
 
-/** What upstream security changed: the headers in place, and maybe the query. */
+/** The request upstream security authenticates: headers changed in place, maybe the query. */
 export interface UpstreamAuthTarget {
   headers: HeaderList;
   query: GoValues;
+  /** The credential the downstream scheme took from the client, when its requirement passes it through. */
+  readonly passthrough?: string;
 }
 
 /**
@@ -56,20 +58,22 @@ export interface UpstreamAuthTarget {
  * passthrough, then the requirement, then the scheme default. Returns a warning instead of throwing
  * when nothing applies, because Higress sends the request unauthenticated in that case.
  */
-export function applyUpstream(config: CompiledRestConfig, tool: CompiledTool, target: UpstreamAuthTarget, passthrough?: string): string | undefined {
+export function applyUpstream(config: CompiledRestConfig, tool: CompiledTool, target: UpstreamAuthTarget): string | undefined {
+  const { passthrough } = target;
   const req: SecurityRequirement | undefined = tool.request?.security ?? config.defaultUpstreamSecurity;
   if (req === undefined) return undefined;
   const scheme = config.securitySchemes.get(req.id);
   if (scheme === undefined) return `upstream security scheme "${req.id}" not found`;
   const credential = passthrough ?? (req.credential || undefined) ?? (scheme.defaultCredential || undefined);
   if (credential === undefined) return `no credential for upstream security scheme "${scheme.id}"`;
-  applyScheme(scheme, credential, passthrough !== undefined, target);
+  applyScheme(scheme, credential, target);
   return undefined;
 }
 
-function applyScheme(scheme: SecurityScheme, credential: string, fromClient: boolean, target: UpstreamAuthTarget): void {
+/** Sets `credential` where `scheme` says; it came from the client exactly when the target has a passthrough. */
+function applyScheme(scheme: SecurityScheme, credential: string, target: UpstreamAuthTarget): void {
   if (scheme.type === 'http') {
-    setHeader(target.headers, 'Authorization', httpAuthValue(scheme, credential, fromClient));
+    setHeader(target.headers, 'Authorization', httpAuthValue(scheme, credential, target.passthrough !== undefined));
   } else if (scheme.in === 'header') {
     setHeader(target.headers, scheme.name!, credential);
   } else if (scheme.in === 'query') {

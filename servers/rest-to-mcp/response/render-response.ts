@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CompiledTool } from '../config/types.js';
 import type { CallContext } from '../request/call-context.js';
-import { renderOr } from '../request/render.js';
+import { renderOr, type RenderScope } from '../request/render.js';
 import type { UpstreamResponse } from '../upstream/send.js';
 
 /** What response rendering needs besides the tool and the upstream answer. */
@@ -19,7 +19,7 @@ export interface ResponseInput {
 export function renderToolResponse(tool: CompiledTool, res: UpstreamResponse, input: ResponseInput): CallToolResult {
   const raw = res.body.toString('utf8');
   const json = parseJson(raw);
-  if (res.status < 200 || res.status >= 300) return errorResult(tool, res, raw, json, input.ctx);
+  if (res.status < 200 || res.status >= 300) return errorResult(tool, { res, raw, json }, input.ctx);
   const contentType = res.headers['content-type'] ?? '';
   if (contentType.startsWith('image/')) {
     return { content: [{ type: 'image', data: res.body.toString('base64'), mimeType: contentType }], isError: false };
@@ -27,7 +27,7 @@ export function renderToolResponse(tool: CompiledTool, res: UpstreamResponse, in
   let text: string;
   if (tool.responseBody !== undefined) {
     const data = input.args !== undefined && tool.responseReadsArgs ? withArgs(json, raw, input.args) : json.ok ? json.value : raw;
-    const rendered = renderOr(tool.responseBody, data, 'response', input.ctx);
+    const rendered = renderOr(tool.responseBody, 'response', { data, ctx: input.ctx });
     if (rendered.error !== undefined) return textError(rendered.error);
     text = rendered.text!;
   } else {
@@ -37,8 +37,8 @@ export function renderToolResponse(tool: CompiledTool, res: UpstreamResponse, in
 }
 
 /** A direct-response tool's result: its template rendered over `{config, args}`. */
-export function renderDirectResponse(tool: CompiledTool, data: unknown, ctx: CallContext): CallToolResult {
-  const rendered = renderOr(tool.responseBody!, data, 'response', ctx);
+export function renderDirectResponse(tool: CompiledTool, scope: RenderScope): CallToolResult {
+  const rendered = renderOr(tool.responseBody!, 'response', scope);
   if (rendered.error !== undefined) return textError(rendered.error);
   // Higress sends the rendered text as is here, even when empty.
   return textResult(tool, rendered.text!, parseJson(rendered.text!));
@@ -66,11 +66,19 @@ function textResult(tool: CompiledTool, text: string, json: Parsed): CallToolRes
   return result;
 }
 
-function errorResult(tool: CompiledTool, res: UpstreamResponse, raw: string, json: Parsed, ctx: CallContext): CallToolResult {
+/** A non-2xx upstream answer with its body read once: as text and, when it parses, as JSON. */
+interface FailedAnswer {
+  readonly res: UpstreamResponse;
+  readonly raw: string;
+  readonly json: Parsed;
+}
+
+function errorResult(tool: CompiledTool, answer: FailedAnswer, ctx: CallContext): CallToolResult {
+  const { res, raw, json } = answer;
   if (tool.errorResponse !== undefined) {
     // `_headers` holds the response headers plus Envoy's `:status` pseudo-header (§2.6).
     const data = { ...(json.ok && isObject(json.value) ? json.value : {}), _headers: { ...res.headers, ':status': String(res.status) } };
-    const rendered = renderOr(tool.errorResponse, data, 'error response', ctx);
+    const rendered = renderOr(tool.errorResponse, 'error response', { data, ctx });
     if (rendered.error !== undefined) return textError(rendered.error);
     if (rendered.text !== '') return textError(rendered.text!);
   }

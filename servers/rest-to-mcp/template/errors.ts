@@ -1,5 +1,16 @@
+/** A 1-based line and column (in UTF-16 code units) in a template's source. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+/** Where a render failed: the position of the node being executed and its source text (Go's `at <...>`). */
+export interface ExecSite extends SourcePosition {
+  context: string;
+}
+
 /** Converts a character offset in `source` into a 1-based line and column. */
-export function lineColumn(source: string, offset: number): { line: number; column: number } {
+export function lineColumn(source: string, offset: number): SourcePosition {
   let line = 1;
   let lineStart = 0;
   const end = Math.min(Math.max(offset, 0), source.length);
@@ -24,11 +35,11 @@ export class TemplateSyntaxError extends Error {
   /** The bare description without the location prefix. */
   readonly detail: string;
 
-  constructor(templateName: string, line: number, column: number, detail: string) {
-    super(`template: ${templateName}:${line}:${column}: ${detail}`);
+  constructor(templateName: string, at: SourcePosition, detail: string) {
+    super(`template: ${templateName}:${at.line}:${at.column}: ${detail}`);
     this.templateName = templateName;
-    this.line = line;
-    this.column = column;
+    this.line = at.line;
+    this.column = at.column;
     this.detail = detail;
   }
 }
@@ -45,13 +56,14 @@ export class TemplateExecError extends Error {
   /** The bare description without the location prefix. */
   readonly detail: string;
 
-  constructor(templateName: string, line: number, column: number, context: string, detail: string) {
-    const where = line > 0 ? `${templateName}:${line}:${column}` : templateName;
-    const ctx = context ? `executing "${templateName}" at <${context}>: ` : '';
+  /** `at` is null when the failure has no position (limits, internal errors). */
+  constructor(templateName: string, at: ExecSite | null, detail: string) {
+    const where = at ? `${templateName}:${at.line}:${at.column}` : templateName;
+    const ctx = at?.context ? `executing "${templateName}" at <${at.context}>: ` : '';
     super(`template: ${where}: ${ctx}${detail}`);
     this.templateName = templateName;
-    this.line = line;
-    this.column = column;
+    this.line = at?.line ?? 0;
+    this.column = at?.column ?? 0;
     this.detail = detail;
   }
 }

@@ -36,6 +36,19 @@ const enum Flow { Normal, Break, Continue }
 
 type Positioned = { pos: number; src?: string };
 
+/** A function call as written: the function's identifier, then its argument nodes. */
+type Invocation = readonly [Extract<ArgNode, { kind: 'identifier' }>, ...ArgNode[]];
+
+function isInvocation(args: readonly ArgNode[]): args is Invocation {
+  return args[0]?.kind === 'identifier';
+}
+
+/**
+ * Marks "no value piped in" (Go's missingVal): the first command of a pipeline gets it, later
+ * ones get the previous result, which may itself be undefined or null.
+ */
+const NO_FINAL: unique symbol = Symbol('no final value');
+
 /** Resolves a field chain the way gjson resolves `a.b.0.c`. */
 function resolvePath(value: unknown, path: readonly string[]): unknown {
   let v = value;
@@ -81,11 +94,10 @@ class Executor {
 
   fail(at: Positioned | null, msg: string): never {
     const { tree } = this.ctx;
-    if (!at) throw new TemplateExecError(tree.name, 0, 0, '', msg);
-    const { line, column } = lineColumn(tree.source, at.pos);
+    if (!at) throw new TemplateExecError(tree.name, null, msg);
     let context = at.src ?? '';
     if (context.length > 20) context = context.slice(0, 20) + '...';
-    throw new TemplateExecError(tree.name, line, column, context, msg);
+    throw new TemplateExecError(tree.name, { ...lineColumn(tree.source, at.pos), context }, msg);
   }
 
   private tick(at: Positioned): void {
@@ -237,10 +249,9 @@ class Executor {
   }
 
   private evalPipeline(dot: unknown, pipe: PipeNode): unknown {
-    let value: unknown;
-    pipe.cmds.forEach((cmd, i) => {
-      value = this.evalCommand(dot, cmd, i > 0, value);
-    });
+    let value: unknown = NO_FINAL;
+    for (const cmd of pipe.cmds) value = this.evalCommand(dot, cmd, value);
+    if (value === NO_FINAL) value = undefined; // an empty pipeline (hand-built tree) yields nothing
     for (const name of pipe.decl) {
       if (pipe.isAssign) this.setVar(pipe, name, value);
       else this.vars.push({ name, value });
@@ -248,18 +259,19 @@ class Executor {
     return value;
   }
 
-  private notAFunction(cmd: CommandNode, first: ArgNode, hasFinal: boolean): void {
-    if (cmd.args.length > 1 || hasFinal) this.fail(cmd, `can't give argument to non-function ${first.src}`);
+  private notAFunction(cmd: CommandNode, first: ArgNode, final: unknown): void {
+    if (cmd.args.length > 1 || final !== NO_FINAL) this.fail(cmd, `can't give argument to non-function ${first.src}`);
   }
 
-  private evalCommand(dot: unknown, cmd: CommandNode, hasFinal: boolean, final: unknown): unknown {
+  /** `final` is the previous command's result in a pipeline, or NO_FINAL for the first one. */
+  private evalCommand(dot: unknown, cmd: CommandNode, final: unknown): unknown {
     this.tick(cmd);
     const first = cmd.args[0];
     // The parser rejects empty commands; a hand-built tree gets Go's error instead of a TypeError.
     if (first === undefined) return this.fail(cmd, 'empty command');
-    if (first.kind === 'identifier') return this.call(dot, first, cmd.args.slice(1), hasFinal, final);
+    if (isInvocation(cmd.args)) return this.call(dot, cmd.args, final);
     if (first.kind === 'nil') this.fail(first, 'nil is not a command');
-    this.notAFunction(cmd, first, hasFinal);
+    this.notAFunction(cmd, first, final);
     return this.evalArg(dot, first);
   }
 
@@ -272,15 +284,17 @@ class Executor {
       case 'variable': return resolvePath(this.varValue(arg, arg.name), arg.path);
       case 'chain': return resolvePath(this.evalArg(dot, arg.node), arg.path);
       case 'pipe': return this.evalPipeline(dot, arg.pipe);
-      case 'identifier': return this.call(dot, arg, [], false, undefined);
+      case 'identifier': return this.call(dot, [arg], NO_FINAL);
     }
   }
 
-  private call(dot: unknown, fn: Extract<ArgNode, { kind: 'identifier' }>, argNodes: ArgNode[], hasFinal: boolean, final: unknown): unknown {
+  private call(dot: unknown, inv: Invocation, final: unknown): unknown {
+    const fn = inv[0];
     const name = fn.name;
-    if (name === 'and' || name === 'or') return this.andOr(dot, fn, argNodes, hasFinal, final);
-    const args = argNodes.map((a) => this.evalArg(dot, a));
-    if (hasFinal) args.push(final);
+    if (name === 'and' || name === 'or') return this.andOr(dot, inv, final);
+    const args: unknown[] = [];
+    for (let i = 1; i < inv.length; i++) args.push(this.evalArg(dot, inv[i]!)); // i stays in range
+    if (final !== NO_FINAL) args.push(final);
     if (name === 'gjson' && !Object.hasOwn(this.ctx.ext, name)) {
       if (args.length !== 1) this.fail(fn, `wrong number of args for gjson: want 1 got ${args.length}`);
       return gjsonLookup(dot, toText(args[0]));
@@ -288,13 +302,14 @@ class Executor {
     return this.invoke(fn, args);
   }
 
-  private andOr(dot: unknown, fn: Positioned & { name: string }, argNodes: ArgNode[], hasFinal: boolean, final: unknown): unknown {
-    const total = argNodes.length + (hasFinal ? 1 : 0);
+  private andOr(dot: unknown, inv: Invocation, final: unknown): unknown {
+    const fn = inv[0];
+    const given = inv.length - 1;
+    const total = given + (final !== NO_FINAL ? 1 : 0);
     if (total < 1) this.fail(fn, `wrong number of args for ${fn.name}: want at least 1 got 0`);
     let v: unknown;
     for (let i = 0; i < total; i++) {
-      const node = argNodes[i];
-      v = node !== undefined ? this.evalArg(dot, node) : final;
+      v = i < given ? this.evalArg(dot, inv[i + 1]!) : final; // i + 1 stays in range
       if (isTrue(v) === (fn.name === 'or')) return v;
     }
     return v;
@@ -342,6 +357,6 @@ function guarded<T>(ctx: ExecContext, run: (ex: Executor, data: unknown) => T, d
   } catch (e) {
     if (e instanceof TemplateExecError) throw e;
     const msg = e instanceof RangeError && /call stack/i.test(e.message) ? 'template nesting too deep' : `internal error: ${e instanceof Error ? e.message : String(e)}`;
-    throw new TemplateExecError(ctx.tree.name, 0, 0, '', msg);
+    throw new TemplateExecError(ctx.tree.name, null, msg);
   }
 }

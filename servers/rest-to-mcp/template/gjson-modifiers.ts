@@ -32,11 +32,12 @@ interface PrettyOpts {
 }
 
 /** tidwall/pretty layout: objects one member per line, arrays on one line when they fit `width`. */
-function pretty(v: unknown, o: PrettyOpts, pad: string, depth: number): string {
+function pretty(v: unknown, o: PrettyOpts, depth: number): string {
   if (depth > 1000) return 'null';
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
-    const items = v.map((e) => pretty(e, o, pad + o.indent, depth + 1));
+    const pad = o.indent.repeat(depth);
+    const items = v.map((e) => pretty(e, o, depth + 1));
     const single = '[' + items.join(', ') + ']';
     if (!items.some((s) => s.includes('\n')) && pad.length + single.length <= o.width) return single;
     return '[\n' + items.map((s) => o.prefix + pad + o.indent + s).join(',\n') + '\n' + o.prefix + pad + ']';
@@ -44,7 +45,8 @@ function pretty(v: unknown, o: PrettyOpts, pad: string, depth: number): string {
   if (isMap(v)) {
     const keys = o.sortKeys ? Object.keys(v).sort() : Object.keys(v);
     if (keys.length === 0) return '{}';
-    const lines = keys.map((k) => `${o.prefix}${pad}${o.indent}${jsonQuote(k, false)}: ${pretty(getKey(v, k), o, pad + o.indent, depth + 1)}`);
+    const pad = o.indent.repeat(depth);
+    const lines = keys.map((k) => `${o.prefix}${pad}${o.indent}${jsonQuote(k, false)}: ${pretty(getKey(v, k), o, depth + 1)}`);
     return '{\n' + lines.join(',\n') + '\n' + o.prefix + pad + '}';
   }
   return jsonEncode(v, { sortKeys: false, escapeHtml: false });
@@ -58,7 +60,7 @@ function modPretty(v: unknown, arg: string): ModResult {
     width: typeof a.width === 'number' ? a.width : 80,
     sortKeys: a.sortKeys === true,
   };
-  return ok(v, o.prefix + pretty(v, o, '', 0) + '\n');
+  return ok(v, o.prefix + pretty(v, o, 0) + '\n');
 }
 
 function flatten(arr: unknown[], deep: boolean, out: unknown[]): unknown[] {
@@ -99,15 +101,21 @@ function modGroup(v: unknown): ModResult {
   return ok(rows.filter((r) => r !== undefined));
 }
 
-function dig(v: unknown, key: string, out: unknown[], depth: number): void {
-  if (depth > 1000) return;
-  if (Array.isArray(v)) for (const e of v) dig(e, key, out, depth + 1);
-  else if (isMap(v)) {
-    for (const k of Object.keys(v)) {
-      if (k === key) out.push(v[k]);
-      dig(v[k], key, out, depth + 1);
+/** Collects, depth first, every value stored under `key` at any level of `v` (gjson's `..key` / @dig). */
+function dig(v: unknown, key: string): unknown[] {
+  const found: unknown[] = [];
+  const walk = (node: unknown, level: number): void => {
+    if (level > 1000) return;
+    if (Array.isArray(node)) for (const e of node) walk(e, level + 1);
+    else if (isMap(node)) {
+      for (const k of Object.keys(node)) {
+        if (k === key) found.push(node[k]);
+        walk(node[k], level + 1);
+      }
     }
-  }
+  };
+  walk(v, 0);
+  return found;
 }
 
 const MODIFIERS: Record<string, Modifier> = {
@@ -137,11 +145,7 @@ const MODIFIERS: Record<string, Modifier> = {
     }
   },
   group: (v) => modGroup(v),
-  dig: (v, arg) => {
-    const out: unknown[] = [];
-    dig(v, arg, out, 0);
-    return ok(out);
-  },
+  dig: (v, arg) => ok(dig(v, arg)),
 };
 
 /** Whether `name` is a known modifier. */

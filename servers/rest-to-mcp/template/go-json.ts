@@ -52,8 +52,28 @@ function encodeNumber(n: number): string {
   return Object.is(n, -0) ? '-0' : String(n);
 }
 
-function encode(v: unknown, opts: JsonEncodeOptions, depth: number, prefix: string): string {
-  if (depth > MAX_DEPTH) throw new FuncError('json: value nested too deeply');
+/** One encoding run: its options and where the recursion stands (Go's encodeState). */
+interface EncodeState {
+  readonly opts: JsonEncodeOptions;
+  depth: number;
+  prefix: string; // indentation of the current container's closing bracket
+}
+
+/** Encodes `items` one level deeper, each on its own indented line when indenting. */
+function nested<T>(st: EncodeState, items: T[], one: (item: T) => string): string[] {
+  const outer = st.prefix;
+  const inner = st.opts.indent === undefined ? '' : outer + st.opts.indent;
+  st.depth++;
+  st.prefix = inner;
+  const out = items.map((item) => inner + one(item));
+  st.depth--;
+  st.prefix = outer;
+  return out;
+}
+
+function encode(v: unknown, st: EncodeState): string {
+  const { opts } = st;
+  if (st.depth > MAX_DEPTH) throw new FuncError('json: value nested too deeply');
   if (v === null || v === undefined) return 'null';
   switch (typeof v) {
     case 'string': return jsonQuote(v, opts.escapeHtml);
@@ -61,26 +81,25 @@ function encode(v: unknown, opts: JsonEncodeOptions, depth: number, prefix: stri
     case 'boolean': return v ? 'true' : 'false';
     default: break;
   }
-  if (v instanceof JsonText) return encode(v.value, opts, depth, prefix);
+  if (v instanceof JsonText) return encode(v.value, st);
   if (v instanceof GoTime) return jsonQuote(timeJson(v), opts.escapeHtml);
-  const inner = opts.indent === undefined ? '' : prefix + opts.indent;
   const nl = opts.indent === undefined ? '' : '\n';
+  const close = nl + (nl ? st.prefix : '');
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
-    const items = v.map((e) => inner + encode(e, opts, depth + 1, inner));
-    return '[' + nl + items.join(',' + nl) + nl + (nl ? prefix : '') + ']';
+    return '[' + nl + nested(st, v, (e) => encode(e, st)).join(',' + nl) + close + ']';
   }
   if (isMap(v)) {
     const keys = opts.sortKeys ? sortedKeys(v) : Object.keys(v);
     if (keys.length === 0) return '{}';
     const sep = opts.indent === undefined ? ':' : ': ';
-    const items = keys.map((k) => inner + jsonQuote(k, opts.escapeHtml) + sep + encode(getKey(v, k), opts, depth + 1, inner));
-    return '{' + nl + items.join(',' + nl) + nl + (nl ? prefix : '') + '}';
+    const items = nested(st, keys, (k) => jsonQuote(k, opts.escapeHtml) + sep + encode(getKey(v, k), st));
+    return '{' + nl + items.join(',' + nl) + close + '}';
   }
   return jsonQuote(String(v), opts.escapeHtml);
 }
 
 /** Encodes a value as JSON text; throws FuncError for NaN/Inf or excessive nesting. */
 export function jsonEncode(v: unknown, opts: JsonEncodeOptions): string {
-  return encode(v, opts, 0, '');
+  return encode(v, { opts, depth: 0, prefix: '' });
 }

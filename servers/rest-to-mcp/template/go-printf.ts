@@ -6,6 +6,7 @@ import { isDigitAt, timeString } from './go-time.js';
 import { GoTime, JsonText, getKey, goTypeName, isIntNumber, isMap, sortedKeys } from './values.js';
 
 interface Spec {
+  verb: string; // the conversion character, e.g. 'd' or 'x'
   plus: boolean;
   minus: boolean;
   sharp: boolean;
@@ -114,11 +115,12 @@ function fmtString(s: string, verb: string, f: Spec): string {
   }
 }
 
-/** Formats one argument with one verb. */
-function formatArg(v: unknown, verb: string, f: Spec, depth = 0): string {
+/** Formats one argument with one directive. */
+function formatArg(v: unknown, f: Spec, depth = 0): string {
+  const verb = f.verb;
   if (verb === 'T') return pad(goTypeName(v), f);
   if (v === null || v === undefined) return verb === 'v' ? pad('<nil>', f) : badVerb(verb, v);
-  if (v instanceof JsonText) return formatArg(v.raw, verb, f, depth);
+  if (v instanceof JsonText) return formatArg(v.raw, f, depth);
   switch (typeof v) {
     case 'boolean': return verb === 't' || verb === 'v' ? pad(v ? 'true' : 'false', f) : badVerb(verb, v);
     case 'number': return isIntNumber(v) ? fmtIntVerb(v, verb, f) : fmtFloatVerb(v, verb, f);
@@ -127,9 +129,9 @@ function formatArg(v: unknown, verb: string, f: Spec, depth = 0): string {
   }
   if (v instanceof GoTime) return 'vsqxX'.includes(verb) ? fmtString(timeString(v), verb, f) : badVerb(verb, v);
   if (depth > 100) return '...';
-  if (Array.isArray(v)) return '[' + v.map((e) => formatArg(e, verb, f, depth + 1)).join(' ') + ']';
+  if (Array.isArray(v)) return '[' + v.map((e) => formatArg(e, f, depth + 1)).join(' ') + ']';
   if (isMap(v)) {
-    const parts = sortedKeys(v).map((k) => `${formatArg(k, verb, f, depth + 1)}:${formatArg(getKey(v, k), verb, f, depth + 1)}`);
+    const parts = sortedKeys(v).map((k) => `${formatArg(k, f, depth + 1)}:${formatArg(getKey(v, k), f, depth + 1)}`);
     return 'map[' + parts.join(' ') + ']';
   }
   return badVerb(verb, v);
@@ -149,12 +151,15 @@ function parseNum(format: string, i: number): [number, number] | null {
 
 /** Scanning state shared by sprintf and its helpers. */
 interface Cursor {
+  readonly format: string;
+  readonly args: unknown[];
   i: number;
   argNum: number;
   bad: string; // BADWIDTH/BADPREC notes to emit before the verb's output
 }
 
-function parseFlags(format: string, c: Cursor, f: Spec): void {
+function parseFlags(c: Cursor, f: Spec): void {
+  const format = c.format;
   for (; c.i < format.length; c.i++) {
     switch (format[c.i]) {
       case '#': f.sharp = true; break;
@@ -167,10 +172,11 @@ function parseFlags(format: string, c: Cursor, f: Spec): void {
   }
 }
 
-function parseWidth(format: string, c: Cursor, f: Spec, args: unknown[]): void {
+function parseWidth(c: Cursor, f: Spec): void {
+  const format = c.format;
   if (format[c.i] === '*') {
     c.i++;
-    const w = args[c.argNum++];
+    const w = c.args[c.argNum++];
     if (typeof w === 'number' && isIntNumber(w) && Math.abs(w) <= TOO_LARGE) {
       f.width = Math.abs(w);
       if (w < 0) {
@@ -187,12 +193,13 @@ function parseWidth(format: string, c: Cursor, f: Spec, args: unknown[]): void {
   c.i = w[1];
 }
 
-function parsePrecision(format: string, c: Cursor, f: Spec, args: unknown[]): void {
+function parsePrecision(c: Cursor, f: Spec): void {
+  const format = c.format;
   if (format[c.i] !== '.') return;
   c.i++;
   if (format[c.i] === '*') {
     c.i++;
-    const p = args[c.argNum++];
+    const p = c.args[c.argNum++];
     if (typeof p === 'number' && isIntNumber(p) && p >= 0 && p <= TOO_LARGE) f.prec = p;
     else c.bad += '%!(BADPREC)';
     return;
@@ -206,7 +213,7 @@ function parsePrecision(format: string, c: Cursor, f: Spec, args: unknown[]): vo
 /** Go's fmt.Sprintf over template values. */
 export function sprintf(format: string, args: unknown[]): string {
   let out = '';
-  const c: Cursor = { i: 0, argNum: 0, bad: '' };
+  const c: Cursor = { format, args, i: 0, argNum: 0, bad: '' };
   while (c.i < format.length) {
     const pct = format.indexOf('%', c.i);
     if (pct < 0) {
@@ -215,11 +222,11 @@ export function sprintf(format: string, args: unknown[]): string {
     }
     out += format.slice(c.i, pct);
     c.i = pct + 1;
-    const f: Spec = { plus: false, minus: false, sharp: false, space: false, zero: false, width: -1, prec: -1 };
+    const f: Spec = { verb: '', plus: false, minus: false, sharp: false, space: false, zero: false, width: -1, prec: -1 };
     c.bad = '';
-    parseFlags(format, c, f);
-    parseWidth(format, c, f, args);
-    parsePrecision(format, c, f, args);
+    parseFlags(c, f);
+    parseWidth(c, f);
+    parsePrecision(c, f);
     out += c.bad;
     if (c.i >= format.length) {
       out += '%!(NOVERB)';
@@ -230,7 +237,10 @@ export function sprintf(format: string, args: unknown[]): string {
     // %% consumes no argument and ignores width and precision.
     if (verb === '%') out += '%';
     else if (c.argNum >= args.length) out += `%!${verb}(MISSING)`;
-    else out += formatArg(args[c.argNum++], verb, f);
+    else {
+      f.verb = verb;
+      out += formatArg(args[c.argNum++], f);
+    }
   }
   if (c.argNum < args.length) {
     const extra = args.slice(c.argNum).map((a) => (a === null || a === undefined ? '<nil>' : `${goTypeName(a)}=${formatV(a)}`));

@@ -15,106 +15,129 @@ interface Fields {
 
 class ParseFail extends Error {}
 
-/** Reads 1..max digits (exactly `min` at least) at `s[i]`. */
-function digits(s: string, i: number, min: number, max: number): [number, number] {
+/** The text being parsed and how far parsing has got (Go's shrinking `value` string). */
+interface Scan {
+  readonly s: string;
+  i: number;
+}
+
+/** Reads `min`..`max` digits at the scan position. */
+function digits(sc: Scan, min: number, max: number): number {
+  const { s, i } = sc;
   let j = i;
   while (j - i < max && isDigitAt(s, j)) j++;
   if (j - i < min) throw new ParseFail();
-  return [Number(s.slice(i, j)), j];
+  sc.i = j;
+  return Number(s.slice(i, j));
 }
 
-function lookupName(s: string, i: number, names: string[], len?: number): [number, number] {
-  const lower = s.toLowerCase();
+/** Index in `names` of the name at the scan position, compared on its first `len` letters when given. */
+function lookupName(sc: Scan, names: string[], len?: number): number {
+  const lower = sc.s.toLowerCase();
   for (const [k, name] of names.entries()) {
     const n = len ? name.slice(0, len) : name;
-    if (lower.startsWith(n, i)) return [k, i + n.length];
+    if (lower.startsWith(n, sc.i)) {
+      sc.i += n.length;
+      return k;
+    }
   }
   throw new ParseFail();
 }
 
-function parseOffset(s: string, i: number, std: string): [number | null, number] {
-  if (std.startsWith('ISO') && s[i] === 'Z') return [0, i + 1];
-  const sign = s[i] === '-' ? -1 : s[i] === '+' ? 1 : 0;
+function parseOffset(sc: Scan, std: string): number {
+  const { s } = sc;
+  if (std.startsWith('ISO') && s[sc.i] === 'Z') {
+    sc.i++;
+    return 0;
+  }
+  const sign = s[sc.i] === '-' ? -1 : s[sc.i] === '+' ? 1 : 0;
   if (!sign) throw new ParseFail();
-  let j = i + 1;
+  sc.i++;
   const colon = std.includes('Colon');
-  const [hh, a] = digits(s, j, 2, 2);
-  j = a;
+  const hh = digits(sc, 2, 2);
   let mm = 0;
   let ss = 0;
   if (!std.endsWith('ShortTZ')) {
-    if (colon) j = expect(s, j, ':');
-    [mm, j] = digits(s, j, 2, 2);
+    if (colon) expect(sc, ':');
+    mm = digits(sc, 2, 2);
     if (std.includes('Seconds')) {
-      if (colon) j = expect(s, j, ':');
-      [ss, j] = digits(s, j, 2, 2);
+      if (colon) expect(sc, ':');
+      ss = digits(sc, 2, 2);
     }
   }
-  return [sign * (hh * 3600 + mm * 60 + ss), j];
+  return sign * (hh * 3600 + mm * 60 + ss);
 }
 
-function expect(s: string, i: number, lit: string): number {
-  if (!s.startsWith(lit, i)) throw new ParseFail();
-  return i + lit.length;
+function expect(sc: Scan, lit: string): void {
+  if (!sc.s.startsWith(lit, sc.i)) throw new ParseFail();
+  sc.i += lit.length;
 }
 
 /** Optional fractional seconds following a seconds field, as Go accepts them. */
-function fraction(s: string, i: number, f: Fields): number {
-  if ((s[i] !== '.' && s[i] !== ',') || !isDigitAt(s, i + 1)) return i;
+function fraction(sc: Scan, f: Fields): void {
+  const { s, i } = sc;
+  if ((s[i] !== '.' && s[i] !== ',') || !isDigitAt(s, i + 1)) return;
   let j = i + 1;
   while (isDigitAt(s, j)) j++;
   f.ns = Math.round(Number('0.' + s.slice(i + 1, j)) * 1e9);
-  return j;
+  sc.i = j;
 }
 
-function parseStd(std: string, s: string, i: number, f: Fields): number {
-  let v: number;
+function parseStd(std: string, sc: Scan, f: Fields): void {
+  const { s } = sc;
   switch (std) {
-    case 'LongMonth': [v, i] = lookupName(s, i, LONG_MONTHS); f.month = v + 1; return i;
-    case 'Month': [v, i] = lookupName(s, i, MONTHS, 3); f.month = v + 1; return i;
-    case 'LongWeekDay': return lookupName(s, i, DAYS)[1];
-    case 'WeekDay': return lookupName(s, i, DAYS, 3)[1];
-    case 'NumMonth': case 'ZeroMonth': [f.month, i] = digits(s, i, std === 'ZeroMonth' ? 2 : 1, 2); return i;
-    case 'Day': case 'ZeroDay': [f.day, i] = digits(s, i, std === 'ZeroDay' ? 2 : 1, 2); return i;
-    case 'UnderDay': if (s[i] === ' ') i++; [f.day, i] = digits(s, i, 1, 2); return i;
-    case 'UnderYearDay': case 'ZeroYearDay': while (s[i] === ' ') i++; return digits(s, i, 1, 3)[1];
-    case 'Hour': [f.hour, i] = digits(s, i, 2, 2); return i;
-    case 'Hour12': case 'ZeroHour12': [f.hour, i] = digits(s, i, std === 'ZeroHour12' ? 2 : 1, 2); return i;
-    case 'Minute': case 'ZeroMinute': [f.minute, i] = digits(s, i, std === 'ZeroMinute' ? 2 : 1, 2); return i;
-    case 'Second': case 'ZeroSecond': [f.second, i] = digits(s, i, std === 'ZeroSecond' ? 2 : 1, 2); return fraction(s, i, f);
-    case 'LongYear': [f.year, i] = digits(s, i, 4, 4); return i;
-    case 'Year': [v, i] = digits(s, i, 2, 2); f.year = v >= 69 ? 1900 + v : 2000 + v; return i;
+    case 'LongMonth': f.month = lookupName(sc, LONG_MONTHS) + 1; return;
+    case 'Month': f.month = lookupName(sc, MONTHS, 3) + 1; return;
+    case 'LongWeekDay': lookupName(sc, DAYS); return;
+    case 'WeekDay': lookupName(sc, DAYS, 3); return;
+    case 'NumMonth': case 'ZeroMonth': f.month = digits(sc, std === 'ZeroMonth' ? 2 : 1, 2); return;
+    case 'Day': case 'ZeroDay': f.day = digits(sc, std === 'ZeroDay' ? 2 : 1, 2); return;
+    case 'UnderDay': if (s[sc.i] === ' ') sc.i++; f.day = digits(sc, 1, 2); return;
+    case 'UnderYearDay': case 'ZeroYearDay': while (s[sc.i] === ' ') sc.i++; digits(sc, 1, 3); return;
+    case 'Hour': f.hour = digits(sc, 2, 2); return;
+    case 'Hour12': case 'ZeroHour12': f.hour = digits(sc, std === 'ZeroHour12' ? 2 : 1, 2); return;
+    case 'Minute': case 'ZeroMinute': f.minute = digits(sc, std === 'ZeroMinute' ? 2 : 1, 2); return;
+    case 'Second': case 'ZeroSecond': f.second = digits(sc, std === 'ZeroSecond' ? 2 : 1, 2); fraction(sc, f); return;
+    case 'LongYear': f.year = digits(sc, 4, 4); return;
+    case 'Year': { const v = digits(sc, 2, 2); f.year = v >= 69 ? 1900 + v : 2000 + v; return; }
     case 'PM': case 'pm': {
-      const ap = s.slice(i, i + 2).toUpperCase();
+      const ap = s.slice(sc.i, sc.i + 2).toUpperCase();
       if (ap !== 'AM' && ap !== 'PM') throw new ParseFail();
       f.pm = ap === 'PM' ? 1 : 0;
-      return i + 2;
+      sc.i += 2;
+      return;
     }
-    case 'TZ': {
-      if (s.startsWith('UTC', i)) { f.offset = 0; return i + 3; }
-      const m = /^[A-Z]{3,5}/.exec(s.slice(i));
-      if (!m) throw new ParseFail();
-      return i + m[0].length; // Go fabricates a zero-offset zone for unknown abbreviations.
-    }
-    default: [f.offset, i] = parseOffset(s, i, std); return i;
+    case 'TZ': parseZoneName(sc, f); return;
+    default: f.offset = parseOffset(sc, std);
   }
+}
+
+function parseZoneName(sc: Scan, f: Fields): void {
+  if (sc.s.startsWith('UTC', sc.i)) {
+    f.offset = 0;
+    sc.i += 3;
+    return;
+  }
+  const m = /^[A-Z]{3,5}/.exec(sc.s.slice(sc.i));
+  if (!m) throw new ParseFail();
+  sc.i += m[0].length; // Go fabricates a zero-offset zone for unknown abbreviations.
 }
 
 /** Parses `value` with Go layout `layout` in `zone` (time.ParseInLocation); null when it does not match. */
 export function parseTime(layout: string, value: string, zone: string): GoTime | null {
   const f: Fields = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0, ns: 0, pm: -1, offset: null };
-  let i = 0;
+  const sc: Scan = { s: value, i: 0 };
   try {
     for (const c of parseLayout(layout)) {
-      if (typeof c === 'string') i = expect(value, i, c);
-      else if ('std' in c) i = parseStd(c.std, value, i, f);
-      else i = fraction(value, i, f);
+      if (typeof c === 'string') expect(sc, c);
+      else if ('std' in c) parseStd(c.std, sc, f);
+      else fraction(sc, f);
     }
   } catch (e) {
     if (e instanceof ParseFail) return null;
     throw e;
   }
-  if (i !== value.length) return null;
+  if (sc.i !== value.length) return null;
   if (f.pm === 1 && f.hour < 12) f.hour += 12;
   if (f.pm === 0 && f.hour === 12) f.hour = 0;
   if (f.month < 1 || f.month > 12 || f.day < 1 || f.day > 31 || f.hour > 23 || f.minute > 59 || f.second > 59) return null;

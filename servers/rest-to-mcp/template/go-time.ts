@@ -11,7 +11,10 @@ type Std =
   | 'NumTZ' | 'NumSecondsTz' | 'NumShortTZ' | 'NumColonTZ' | 'NumColonSecondsTZ';
 
 /** A layout piece: literal text, a standard field, or fractional seconds. */
-export type Chunk = string | { std: Std } | { frac: number; trim: boolean; sep: string };
+/** A fractional-seconds element: `frac` digits after `sep`, trailing zeros trimmed when `trim` (layout 9s). */
+type FracChunk = { frac: number; trim: boolean; sep: string };
+
+export type Chunk = string | { std: Std } | FracChunk;
 
 const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -113,7 +116,8 @@ export function parseLayout(layout: string): Chunk[] {
 const pad = (n: number, w: number, ch = '0'): string => String(n).padStart(w, ch);
 
 function yearDay(w: WallClock): number {
-  return (utcMs(w.year, w.month, w.day, 0, 0, 0) - utcMs(w.year, 1, 1, 0, 0, 0)) / 86400000 + 1;
+  const midnight = { year: w.year, month: w.month, day: w.day, hour: 0, minute: 0, second: 0 };
+  return (utcMs(midnight) - utcMs({ ...midnight, month: 1, day: 1 })) / 86400000 + 1;
 }
 
 function formatOffset(off: number, std: Std): string {
@@ -171,15 +175,15 @@ export function formatTime(t: GoTime, layout: string): string {
   for (const c of parseLayout(layout)) {
     if (typeof c === 'string') out += c;
     else if ('std' in c) out += formatStd(c.std, w);
-    else out += formatFrac(nanos(t), c.frac, c.trim, c.sep);
+    else out += formatFrac(nanos(t), c);
   }
   return out;
 }
 
-function formatFrac(ns: number, digits: number, trim: boolean, sep: string): string {
-  let s = pad(ns, 9).slice(0, Math.min(digits, 9));
-  if (trim) s = s.replace(/0+$/, '');
-  return s === '' ? '' : sep + s;
+function formatFrac(ns: number, c: FracChunk): string {
+  let s = pad(ns, 9).slice(0, Math.min(c.frac, 9));
+  if (c.trim) s = s.replace(/0+$/, '');
+  return s === '' ? '' : c.sep + s;
 }
 
 /** Go's time.Time.String(): "2006-01-02 15:04:05.999999999 -0700 MST". */

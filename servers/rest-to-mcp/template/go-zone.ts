@@ -1,14 +1,18 @@
 // Time-zone arithmetic via Intl: wall-clock fields, UTC offsets and abbreviations
 // for an instant in an IANA zone, standing in for Go's time.Location.
 
-/** Wall-clock view of an instant in a zone. */
-export interface WallClock {
+/** A civil date and time of day, without a zone. */
+export interface WallTime {
   year: number;
   month: number; // 1-12
   day: number;
   hour: number;
   minute: number;
   second: number;
+}
+
+/** Wall-clock view of an instant in a zone. */
+export interface WallClock extends WallTime {
   weekday: number; // 0 = Sunday
   offsetSeconds: number;
   abbrev: string;
@@ -54,10 +58,10 @@ export function isValidZone(zone: string): boolean {
 const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 
 /** Builds a UTC timestamp from fields, treating years 0-99 literally (Date.UTC would add 1900). */
-export function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+export function utcMs(w: WallTime): number {
   const dt = new Date(Date.UTC(2000, 0, 1, 0, 0, 0));
-  dt.setUTCFullYear(y, mo - 1, d);
-  dt.setUTCHours(h, mi, s, 0);
+  dt.setUTCFullYear(w.year, w.month - 1, w.day);
+  dt.setUTCHours(w.hour, w.minute, w.second, 0);
   return dt.getTime();
 }
 
@@ -83,7 +87,7 @@ export function wallClock(ms: number, zone: string): WallClock {
     year, month: Number(parts.month), day: Number(parts.day),
     hour: Number(parts.hour) % 24, minute: Number(parts.minute), second: Number(parts.second),
   };
-  const wallMs = utcMs(fields.year, fields.month, fields.day, fields.hour, fields.minute, fields.second);
+  const wallMs = utcMs(fields);
   const offsetSeconds = Math.round((wallMs - (ms - (((ms % 1000) + 1000) % 1000))) / 1000);
   return {
     ...fields, weekday: WEEKDAYS[parts.weekday ?? 'Sun'] ?? 0, offsetSeconds,
@@ -92,11 +96,8 @@ export function wallClock(ms: number, zone: string): WallClock {
 }
 
 /** Instant (ms) whose wall clock in `zone` shows the given fields. */
-export function instantFromWall(
-  f: { year: number; month: number; day: number; hour: number; minute: number; second: number },
-  zone: string,
-): number {
-  const wall = utcMs(f.year, f.month, f.day, f.hour, f.minute, f.second);
+export function instantFromWall(f: WallTime, zone: string): number {
+  const wall = utcMs(f);
   let guess = wall - wallClock(wall, zone).offsetSeconds * 1000;
   // A second pass settles instants near DST transitions.
   guess = wall - wallClock(guess, zone).offsetSeconds * 1000;

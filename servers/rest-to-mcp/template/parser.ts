@@ -29,8 +29,7 @@ class Parser {
   }
 
   fail(token: Token, msg: string): never {
-    const { line, column } = lineColumn(this.source, token.pos);
-    throw new TemplateSyntaxError(this.name, line, column, msg);
+    throw new TemplateSyntaxError(this.name, lineColumn(this.source, token.pos), msg);
   }
 
   private unexpected(token: Token, context: string): never {

@@ -3,6 +3,7 @@
 // back with WHATWG URL / URLSearchParams, not with agate's Go-URL port.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoopbackUpstream } from '../../helpers/loopback-upstream.js';
+import { startLoopProbe } from '../../helpers/loop-probe.js';
 import { textOf, type McpPair } from '../shared/mcp-pair.js';
 import { API, jsonUpstream, oneTool, serve } from './helpers.js';
 
@@ -137,21 +138,16 @@ describe('requestTemplate.url: many interpolated values', () => {
     const target = await fake();
     const doc = oneTool({ args: [{ name: 'list', type: 'array', items: { type: 'string' } }], requestTemplate: { url: `${API}/s?{{range .args.list}}k={{.}}&{{end}}`, method: 'GET' } });
     pair = await serve(doc, { originOverrides: { [API]: target.url } });
-    let worstGap = 0;
-    let last = performance.now();
-    const probe = setInterval(() => {
-      const now = performance.now();
-      worstGap = Math.max(worstGap, now - last);
-      last = now;
-    }, 5);
+    const probe = startLoopProbe(5);
+    let worstStall: number;
     try {
       const result = await pair.call('t', { list: Array.from({ length: 100_000 }, (_, i) => `v${i}`) });
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(/at most 1000 values/);
     } finally {
-      clearInterval(probe);
+      worstStall = probe.stop();
     }
-    expect(worstGap).toBeLessThan(1000);
+    expect(worstStall).toBeLessThan(1000);
     expect(target.requests).toHaveLength(0);
   });
 });

@@ -17,24 +17,33 @@ function deepCopy(v: unknown, depth = 0): unknown {
   return u;
 }
 
-/** mergo.Merge: fills keys missing (or empty) in dst from src, recursing into nested maps. */
-function mergeInto(dst: Record<string, unknown>, src: Record<string, unknown>, overwrite: boolean, depth: number): void {
-  for (const k of Object.keys(src)) {
-    const sv = src[k];
-    const dv = getKey(dst, k);
-    if (isMap(dv) && isMap(sv) && depth < 100) {
-      const child = isGoValue(dv) ? dv : goMap(Object.entries(dv));
-      mergeInto(child, sv, overwrite, depth + 1);
-      dst[k] = child;
-    } else if (dv === undefined || dv === null || overwrite) {
-      dst[k] = sv;
+/**
+ * mergo.Merge: fills keys missing (or empty) in dst from src, recursing into nested maps;
+ * with `overwrite` (mergo.WithOverride) src wins for every key.
+ */
+function merger(overwrite: boolean): (dst: Record<string, unknown>, src: Record<string, unknown>) => void {
+  const mergeInto = (dst: Record<string, unknown>, src: Record<string, unknown>, depth: number): void => {
+    for (const k of Object.keys(src)) {
+      const sv = src[k];
+      const dv = getKey(dst, k);
+      if (isMap(dv) && isMap(sv) && depth < 100) {
+        const child = isGoValue(dv) ? dv : goMap(Object.entries(dv));
+        mergeInto(child, sv, depth + 1);
+        dst[k] = child;
+      } else if (dv === undefined || dv === null || overwrite) {
+        dst[k] = sv;
+      }
     }
-  }
+  };
+  return (dst, src) => mergeInto(dst, src, 0);
 }
+
+const MERGERS = { fill: merger(false), overwrite: merger(true) };
 
 function merge(overwrite: boolean, dst: unknown, ...srcs: unknown[]): Record<string, unknown> {
   const out = writable(dst, overwrite ? 'mergeOverwrite' : 'merge');
-  for (const s of srcs) mergeInto(out, toMap(s, 'merge'), overwrite, 0);
+  const mergeInto = overwrite ? MERGERS.overwrite : MERGERS.fill;
+  for (const s of srcs) mergeInto(out, toMap(s, 'merge'));
   return out;
 }
 

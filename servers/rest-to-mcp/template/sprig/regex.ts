@@ -107,8 +107,15 @@ function findAll(re: RE2JS, s: string, n: number): MatchIndex[] {
   return (re.re2().findAllSubmatchIndex(s, n < 0 ? s.length + 1 : n) as MatchIndex[] | null) ?? [];
 }
 
+/** One match of a pattern: the searched text, the submatch offsets and the pattern's group names. */
+interface Match {
+  readonly src: string;
+  readonly names: string[];
+  index: number[];
+}
+
 /** Go's Regexp.expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; a malformed `$` stays literal. */
-function expand(template: string, src: string, m: number[], names: string[]): string {
+function expand(template: string, m: Match): string {
   let out = '';
   let rest = template;
   for (let d = rest.indexOf('$'); d >= 0; d = rest.indexOf('$')) {
@@ -126,35 +133,39 @@ function expand(template: string, src: string, m: number[], names: string[]): st
       continue;
     }
     rest = rest.slice(ref[0].length);
-    out += groupText((ref[1] ?? ref[2])!, src, m, names); // exactly one alternative matched
+    out += groupText((ref[1] ?? ref[2])!, m); // exactly one alternative matched
   }
   return out + rest;
 }
 
 /** The text of group `name` (a number without leading zeros, or a name) in match `m`, '' when absent. */
-function groupText(name: string, src: string, m: number[], names: string[]): string {
-  const start = (i: number): number => m[2 * i] ?? -1;
+function groupText(name: string, m: Match): string {
+  const start = (i: number): number => m.index[2 * i] ?? -1;
   const at = (i: number): string => {
-    const end = m[2 * i + 1];
-    return end !== undefined && start(i) >= 0 ? src.slice(start(i), end) : '';
+    const end = m.index[2 * i + 1];
+    return end !== undefined && start(i) >= 0 ? m.src.slice(start(i), end) : '';
   };
   if (/^(?:0|[1-9][0-9]{0,8})$/.test(name)) return at(Number(name));
-  for (const [i, n] of names.entries()) if (n === name && start(i) >= 0) return at(i);
+  for (const [i, n] of m.names.entries()) if (n === name && start(i) >= 0) return at(i);
   return '';
 }
 
-/** Go's ReplaceAllString (literal = ReplaceAllLiteralString). */
-function replaceAll(pattern: unknown, s: unknown, repl: unknown, literal: boolean): string {
-  const { re, names } = compileGoRegex(str(pattern));
-  const src = str(s);
-  const r = str(repl);
-  let out = '';
-  let last = 0;
-  for (const m of findAll(re, src, -1)) {
-    out += src.slice(last, m[0]) + (literal ? r : expand(r, src, m, names));
-    last = m[1];
-  }
-  return out + src.slice(last);
+/** Go's ReplaceAllString, or ReplaceAllLiteralString when `literal` (the replacement is not expanded). */
+function replaceAll(literal: boolean): (pattern: unknown, s: unknown, repl: unknown) => string {
+  return (pattern, s, repl) => {
+    const { re, names } = compileGoRegex(str(pattern));
+    const src = str(s);
+    const r = str(repl);
+    const match: Match = { src, names, index: [] };
+    let out = '';
+    let last = 0;
+    for (const m of findAll(re, src, -1)) {
+      match.index = m;
+      out += src.slice(last, m[0]) + (literal ? r : expand(r, match));
+      last = m[1];
+    }
+    return out + src.slice(last);
+  };
 }
 
 /** Go's Regexp.Split, including its handling of empty input and of empty matches. */
@@ -210,10 +221,10 @@ export const REGEX_FUNCS: FuncTable = {
   mustRegexFind: def(2, 2, find),
   regexFindAll: def(3, 3, findAllStrings),
   mustRegexFindAll: def(3, 3, findAllStrings),
-  regexReplaceAll: def(3, 3, (p, s, r) => replaceAll(p, s, r, false)),
-  mustRegexReplaceAll: def(3, 3, (p, s, r) => replaceAll(p, s, r, false)),
-  regexReplaceAllLiteral: def(3, 3, (p, s, r) => replaceAll(p, s, r, true)),
-  mustRegexReplaceAllLiteral: def(3, 3, (p, s, r) => replaceAll(p, s, r, true)),
+  regexReplaceAll: def(3, 3, replaceAll(false)),
+  mustRegexReplaceAll: def(3, 3, replaceAll(false)),
+  regexReplaceAllLiteral: def(3, 3, replaceAll(true)),
+  mustRegexReplaceAllLiteral: def(3, 3, replaceAll(true)),
   regexSplit: def(3, 3, split),
   mustRegexSplit: def(3, 3, split),
   regexQuoteMeta: def(1, 1, quoteMeta),
