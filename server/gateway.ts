@@ -15,7 +15,7 @@ import { createUpgradeHandler } from './ingress/upgrade.js';
 import { countHeaders, refuseBadFraming } from './ingress/framing.js';
 import { continueOnRead } from './ingress/expect-continue.js';
 import { capConnectionsPerClient, listenerTimeouts, refuseStalledBodies, type ClientLimits } from './ingress/client-limits.js';
-import { HostPolicy, refuseForeignHost } from './ingress/allowed-hosts.js';
+import { HostPolicy, isMcpRequest, refuseForeignHost } from './ingress/allowed-hosts.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
 import { compileSnapshot } from './snapshot/compile.js';
 import { encodersToLoad } from './snapshot/compile-llm.js';
@@ -146,7 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const mcpIngress = createMcpIngress({ current: () => snapshots.current(), turns: mcpRouter.services.turns, log, trustedProxies });
   const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress }], httpIngress);
   const limits = options.clientLimits ?? {};
-  const dataPlane = trackResponses(createServer(listenerTimeouts(limits), refuseBadFraming(refuseForeignHost(hosts, refuseStalledBodies(limits.bodyIdleTimeoutMs, ingress)))));
+  const dataPlane = trackResponses(createServer(listenerTimeouts(limits), refuseBadFraming(refuseForeignHost(hosts, refuseStalledBodies(limits.bodyIdleTimeoutMs, ingress), isMcpRequest))));
   capConnectionsPerClient(dataPlane, { max: limits.maxConnectionsPerClient, trusted: trustedProxies, registry: metrics.registry });
   countHeaders(dataPlane);
   continueOnRead(dataPlane);

@@ -55,20 +55,27 @@ export class HostPolicy {
 }
 
 /**
- * Wraps the listener's handler with the Host check. Refused requests get 421 Misdirected Request (RFC 9110
- * §15.5.20: this server does not answer for that authority), except under /mcp/: the MCP chain's mcp-origin
- * filter asks the same policy, so MCP clients get their JSON-RPC-shaped 403, logged and counted.
+ * Wraps a listener's handler with the Host check. Refused requests get 421 Misdirected Request (RFC 9110
+ * §15.5.20: this server does not answer for that authority). `checkedLater` names requests whose handler asks
+ * the same policy itself: the data plane's /mcp/ requests, whose chain's mcp-origin filter refuses with the
+ * JSON-RPC-shaped 403 MCP clients read, logged and counted. Upgrades name none: no MCP transport upgrades.
  */
 export function refuseForeignHost(
   policy: HostPolicy,
   handle: (req: IncomingMessage, res: ServerResponse) => void,
+  checkedLater: (req: IncomingMessage) => boolean = () => false,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return function checkHost(req, res) {
-    if (req.url?.startsWith('/mcp/')) return handle(req, res);
+    if (checkedLater(req)) return handle(req, res);
     const problem = policy.refusal(req);
     if (problem === undefined) return handle(req, res);
     renderHttpError(res, new GatewayError(errors.GW_ERR_HOST_NOT_ALLOWED, [problem]), nextRequestId());
   };
+}
+
+/** Requests for MCP endpoints (their Host is checked inside the MCP chain). */
+export function isMcpRequest(req: IncomingMessage): boolean {
+  return req.url?.startsWith('/mcp/') === true;
 }
 
 function stripPort(host: string): string {

@@ -88,6 +88,12 @@ describe.skipIf(!lan)('Host check on a non-loopback listener', () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
+  it('refuses a WebSocket upgrade under /mcp/ for a rebound name (no MCP chain sees upgrades)', async () => {
+    const res = await rawRequest(url, ['GET /mcp/fx HTTP/1.1', 'Host: evil.example', 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', '', ''].join('\r\n'));
+    expect(res.status).toBe(421);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it.each([
     ['a rebound name', 403, 'evil.example'],
     ['a route host (routes do not name MCP servers)', 403, 'shop.example.com'],
