@@ -7,12 +7,23 @@ export function toGatewayError(err: unknown): GatewayError {
   return isGatewayError(err) ? err : new GatewayError(errors.GW_ERR_INTERNAL, [], { cause: err });
 }
 
+/** What one JSON error answer says, beyond the error itself. */
+export interface JsonErrorReply {
+  /** The HTTP status (the catalogue's, or the one the client's protocol expects for it). */
+  readonly status: number;
+  /** The body, serialised as JSON. */
+  readonly body: unknown;
+  /** Echoed as x-request-id. */
+  readonly requestId: string;
+}
+
 /**
  * Writes one JSON error answer: the status, the error's own headers (Retry-After, WWW-Authenticate), the
  * request id and the catalogue code. If headers already went out (a streamed response failed midway), the socket
  * is destroyed instead: a truncated body must never look complete. Every protocol's renderer ends here.
  */
-export function writeJsonError(res: ServerResponse, err: GatewayError, status: number, body: unknown, requestId: string): void {
+export function writeJsonError(res: ServerResponse, err: GatewayError, reply: JsonErrorReply): void {
+  const { status, body, requestId } = reply;
   if (res.headersSent) {
     if (!res.destroyed) res.destroy(err);
     return;
@@ -30,5 +41,5 @@ export function writeJsonError(res: ServerResponse, err: GatewayError, status: n
 
 /** Renders `{ error: { code, message, requestId } }` with the catalogue status (plain HTTP and the admin edge). */
 export function renderHttpError(res: ServerResponse, err: GatewayError, requestId: string): void {
-  writeJsonError(res, err, err.status, { error: { code: err.code, message: err.message, requestId } }, requestId);
+  writeJsonError(res, err, { status: err.status, body: { error: { code: err.code, message: err.message, requestId } }, requestId });
 }

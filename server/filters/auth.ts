@@ -41,11 +41,11 @@ export function authRefusalOf(ctx: GatewayContext): GatewayError {
 export function auth(config: AuthSpec, deps: AuthDeps, anonymous: AnonymousPolicy = 'refuse'): Filter {
   const methods = new Set(config.methods);
   const allow = config.allow ? new Set(config.allow) : undefined;
-  const keyHeader = config.keyHeader.toLowerCase();
+  const lookup: CredentialLookup = { methods, keyHeader: config.keyHeader.toLowerCase(), keyQuery: config.keyQuery };
   const challenge = { 'www-authenticate': methods.has('basic') ? 'Basic realm="agate"' : 'Bearer realm="agate"' };
   // Not async: a rejection is a throw, which compose turns into one; the filter adds no promise of its own.
   return function authenticate(ctx, next) {
-    const presented = findCredential(ctx, config, methods, keyHeader);
+    const presented = findCredential(ctx, lookup);
     if (!presented) {
       if (anonymous === 'refuse') throw new GatewayError(errors.GW_ERR_AUTH_MISSING, [], { headers: challenge });
       if (anonymous === 'always') ctx.authRefusal = { missing: true, challenge };
@@ -90,7 +90,18 @@ function check(p: Presented, directory: ConsumerDirectory): Verdict {
   return p.kind === 'jwt' ? directory.byJwt(p.value) : directory.byKey(p.value);
 }
 
-function findCredential(ctx: GatewayContext, config: AuthSpec, methods: Set<string>, keyHeader: string): Presented | undefined {
+/** Where the auth filter looks for a credential; built once per filter. */
+interface CredentialLookup {
+  /** The accepted methods (key, jwt, basic). */
+  readonly methods: ReadonlySet<string>;
+  /** The API key header, lower-cased. */
+  readonly keyHeader: string;
+  /** The query parameter that may carry a key, if any. */
+  readonly keyQuery?: string;
+}
+
+function findCredential(ctx: GatewayContext, lookup: CredentialLookup): Presented | undefined {
+  const { methods, keyHeader } = lookup;
   const headers = ctx.request.headers;
   // Authorization first: MCP credential passthrough relies on a Bearer header being the one agate consumed.
   const authorization = headers.authorization;
@@ -114,8 +125,8 @@ function findCredential(ctx: GatewayContext, config: AuthSpec, methods: Set<stri
     const key = headers[keyHeader];
     if (typeof key === 'string' && key) return { kind: 'key', value: key };
   }
-  if (config.keyQuery && methods.has('key') && ctx.request.query) {
-    const key = new URLSearchParams(ctx.request.query).get(config.keyQuery);
+  if (lookup.keyQuery && methods.has('key') && ctx.request.query) {
+    const key = new URLSearchParams(ctx.request.query).get(lookup.keyQuery);
     if (key) return { kind: 'key', value: key };
   }
   return undefined;

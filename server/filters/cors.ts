@@ -20,12 +20,13 @@ export function cors(config: CorsSpec): Filter {
     if (preflight) {
       if (!allowed) throw gatewayError('GW_ERR_CORS_DENIED', origin);
       const requested = ctx.request.headers['access-control-request-headers'];
-      respond(ctx, 204, {
+      const headers = {
         ...originHeaders(origin, wildcard, config.allowCredentials),
         'access-control-allow-methods': methods,
         'access-control-allow-headers': config.allowHeaders.length ? config.allowHeaders.join(', ') : (requested ?? ''),
         'access-control-max-age': String(config.maxAgeSeconds),
-      });
+      };
+      respond(ctx, { status: 204, headers });
       return;
     }
     const res = ctx.http?.res;

@@ -10,8 +10,8 @@ export interface DirectResponseConfig {
 
 /** Answers with a fixed status and body (mocks, maintenance pages, health endpoints). */
 export function directResponse(config: DirectResponseConfig): Filter {
-  const headers = Object.freeze({ 'content-type': config.contentType });
+  const reply = Object.freeze({ status: config.status, headers: Object.freeze({ 'content-type': config.contentType }), body: config.body });
   return async function respondDirectly(ctx) {
-    respond(ctx, config.status, headers, config.body);
+    respond(ctx, reply);
   };
 }

@@ -12,8 +12,10 @@ export interface RedirectConfig {
 
 /** Answers with a redirect; the request never reaches an upstream. */
 export function redirect(config: RedirectConfig): Filter {
+  // A fixed location makes one reply for the route; a kept path needs its own header per request anyway.
+  const fixed = config.keepPath ? undefined : Object.freeze({ status: config.status, headers: Object.freeze({ location: config.location }) });
   return async function redirectRequest(ctx) {
-    respond(ctx, config.status, { location: target(ctx, config) });
+    respond(ctx, fixed ?? { status: config.status, headers: { location: target(ctx, config) } });
   };
 }
 

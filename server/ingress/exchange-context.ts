@@ -61,11 +61,18 @@ export class ExchangeContext implements GatewayContext {
   }
 }
 
+/** Where a request goes: its already normalised path and its raw query string (no leading `?`). */
+export interface RequestTarget {
+  readonly path: string;
+  readonly query: string;
+}
+
 /**
- * The RequestInfo of `req` for an already normalised path and its raw query string. The client address is
- * resolved here, through `trustedProxies`, so every ingress (HTTP, MCP, LLM) sees the same caller.
+ * The RequestInfo of `req` for its parsed `target` (the HTTP ingress passes the object it parsed, no copy). The
+ * client address is resolved here, through `trustedProxies`, so every ingress (HTTP, MCP, LLM) sees the same caller.
  */
-export function describeRequest(req: IncomingMessage, path: string, query: string, trustedProxies?: BlockList): RequestInfo {
+export function describeRequest(req: IncomingMessage, target: RequestTarget, trustedProxies?: BlockList): RequestInfo {
+  const { path, query } = target;
   const client = resolveClientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], trustedProxies);
   return {
     method: req.method ?? 'GET',

@@ -31,7 +31,7 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
       renderHttpError(res, new GatewayError(errors.GW_ERR_BAD_REQUEST, [target.reason]), requestId);
       return;
     }
-    const request = describeRequest(req, target.path, target.query, deps.trustedProxies);
+    const request = describeRequest(req, target, deps.trustedProxies);
     const ctx = new ExchangeContext({ kind: 'http', requestId, log: deps.log, request, req, res });
     snapshot.http.handle(ctx).catch((err) => {
       const e = toGatewayError(err);

@@ -45,7 +45,7 @@ export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, r
     // Anthropic SDKs always send anthropic-version; their model list has its own shape.
     const protocol = endpoint.api === 'models' && req.headers['anthropic-version'] ? 'anthropic' : endpoint.protocol;
     const requestId = nextRequestId();
-    const request = describeRequest(req, path, q === -1 ? '' : url.slice(q + 1), deps.trustedProxies);
+    const request = describeRequest(req, { path, query: q === -1 ? '' : url.slice(q + 1) }, deps.trustedProxies);
     // The body is read (and refused) by the chain's llm-body filter, so every refusal is logged and counted.
     const ctx: LlmExchangeContext = Object.assign(new ExchangeContext({ kind: 'llm', requestId, log: deps.log, request, req, res }), {
       llmEndpoint: { api: endpoint.api, protocol },
@@ -53,7 +53,7 @@ export function createLlmIngress(deps: LlmIngressDeps): (req: IncomingMessage, r
     snapshot.llm.handle(ctx).catch((err: unknown) => {
       const e = toLlmGatewayError(err);
       if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled error');
-      renderLlmError(res, e, protocol, requestId);
+      renderLlmError(res, e, { protocol, requestId });
     });
   };
 }

@@ -9,9 +9,10 @@ import { anthropicErrorStatus, openAiErrorStatus, toAnthropicError, toOpenAiErro
  * Anthropic `{type:"error",error:{type,message}}`), so SDKs raise their own typed errors. After headers went out
  * the stream has already written its error event; the socket is destroyed so the cut is visible.
  */
-export function renderLlmError(res: ServerResponse, err: GatewayError, protocol: ClientProtocol, requestId: string): void {
+export function renderLlmError(res: ServerResponse, err: GatewayError, reply: { protocol: ClientProtocol; requestId: string }): void {
+  const { protocol, requestId } = reply;
   const n = normalizedOf(err);
   const body = protocol === 'anthropic' ? toAnthropicError(n) : toOpenAiError(n);
   const status = protocol === 'anthropic' ? anthropicErrorStatus(n) : openAiErrorStatus(n);
-  writeJsonError(res, err, status, body, requestId);
+  writeJsonError(res, err, { status, body, requestId });
 }

@@ -51,6 +51,6 @@ function contextFor(exchange: { req: IncomingMessage; res: ServerResponse }, req
   const q = raw.indexOf('?');
   const path = normalizePath(q === -1 ? raw : raw.slice(0, q));
   if (!path.ok) return undefined;
-  const request = describeRequest(req, path.path, q === -1 ? '' : raw.slice(q + 1), deps.trustedProxies);
+  const request = describeRequest(req, { path: path.path, query: q === -1 ? '' : raw.slice(q + 1) }, deps.trustedProxies);
   return new ExchangeContext({ kind: 'mcp', requestId, log: deps.log, request, req, res });
 }

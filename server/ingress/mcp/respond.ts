@@ -20,7 +20,8 @@ export function renderMcpError(res: ServerResponse, given: GatewayError, reply: 
   const { requestId, id = null } = reply;
   const err = given.status === 401 ? withChallenge(given) : given;
   const code = CODES[err.code] ?? JsonRpcCode.ServerError;
-  writeJsonError(res, err, err.status, createJSONRPCErrorResponse(id, code, err.message, { code: err.code, requestId }), requestId);
+  const body = createJSONRPCErrorResponse(id, code, err.message, { code: err.code, requestId });
+  writeJsonError(res, err, { status: err.status, body, requestId });
 }
 
 const HOW = 'send an agate consumer key as Authorization: Bearer <key> or x-api-key: <key>';
