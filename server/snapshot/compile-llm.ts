@@ -1,6 +1,5 @@
 import type { LlmProviderSpec, LlmRouteSpec, LlmRouteTarget, Registry } from '../../registry/index.js';
 import { llmRouteMatchKind } from '../../registry/index.js';
-import type { ConsumerDirectory } from '../auth/index.js';
 import { buildChain, dispatch, type Filter, type GatewayContext, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import { compileModelMap } from '../targets/llm-router/model-map.js';
 import { getProvider } from '../targets/llm-router/providers/index.js';
@@ -14,6 +13,7 @@ import { llmLimits } from '../filters/llm-limits.js';
 import { llmRouteMatch } from '../filters/llm-route-match.js';
 import { llmUsage } from '../filters/llm-usage.js';
 import type { RateLimitStore } from '../rate-limit/index.js';
+import type { PartCompile } from './part-compile.js';
 
 /** Long-lived pieces the LLM part is built with (their state survives snapshot swaps). */
 export interface LlmCompileDeps {
@@ -46,8 +46,8 @@ export interface LlmTable {
 }
 
 /** Compiles LLM providers (decrypting their keys) and routes; appends a message to `problems` for every bad row. */
-export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: ConsumerDirectory | undefined, problems: string[]): LlmSnapshot {
-  const table = compileLlmTable(registry, problems);
+export function compileLlm(part: PartCompile, deps: LlmCompileDeps): LlmSnapshot {
+  const table = compileLlmTable(part.registry, part.problems);
   // Token limits estimate prompts with BPE, whose rank tables take seconds of CPU and ~150 MB to load: loaded
   // before the snapshot serves, never inside a request, and not at all for a gateway without token limits (nor
   // for a write-time config check). On a live reload the snapshot manager has loaded them off the loop already
@@ -57,7 +57,7 @@ export function compileLlm(registry: Registry, deps: LlmCompileDeps, directory: 
   const handle = buildChain('llm', {
     observability: deps.leadingFilters,
     'llm-body': llmBody({ maxBytes: deps.bodies.maxBytes }, { budget: deps.bodies.budget }),
-    auth: directory && auth(CLIENT_KEY_AUTH, { directory }, 'always'),
+    auth: auth(CLIENT_KEY_AUTH, { directory: part.consumers }, 'always'),
     'llm-route-match': llmRouteMatch({ router, modelsRoute }),
     'llm-usage': llmUsage({ recorder: deps.usage }),
     'llm-limits': llmLimits({ store: deps.rateLimits }),

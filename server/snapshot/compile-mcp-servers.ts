@@ -49,7 +49,7 @@ function compileServer(c: ServerCompile, spec: McpServerSpec): CompiledMcpServer
   let recipe: BackendRecipe | undefined;
   let backendHash = '';
   if (backend.kind === 'bundle') {
-    if (!checkBundle(spec.name, backend, c.specs, c.problems)) return undefined;
+    if (!checkBundle(c, spec.name, backend)) return undefined;
   } else {
     const compiled = compileBackend({ registry: c.registry, hostedServers: c.deps.hostedServers, server: spec.name, where, problems: c.problems }, backend);
     if (!compiled) return undefined;
@@ -71,7 +71,8 @@ function compileServer(c: ServerCompile, spec: McpServerSpec): CompiledMcpServer
 
 // A member that is missing or disabled is served as unavailable (its tools withdrawn), not a config error:
 // removing a server must not be blocked by the bundles that list it.
-function checkBundle(name: string, backend: BundleBackendSpec, specs: ReadonlyMap<string, McpServerSpec>, problems: string[]): boolean {
+function checkBundle(c: ServerCompile, name: string, backend: BundleBackendSpec): boolean {
+  const { specs, problems } = c;
   const found = problems.length;
   const where = `mcpServer "${name}"`;
   const nested = backend.members.filter((m) => m === name || specs.get(m)?.backend.kind === 'bundle');
@@ -108,15 +109,28 @@ function compilePolicy(spec: McpServerSpec, store: RateLimitStore): McpPolicy {
     callTool: buildChain('mcp-tool-call', {
       'consumer-allow-list': gate,
       'tool-gate': toolGate(lists),
-      'rate-limit-per-consumer': perConsumer && toolCallLimit(spec.name, 'per consumer', perConsumer, store, (ctx) => bucketId(ctx, 'consumer')),
-      'rate-limit-per-tool': perTool && toolCallLimit(spec.name, 'per tool', perTool, store, (ctx) => `t:${ctx.mcpMessage.tool}`),
+      'rate-limit-per-consumer':
+        perConsumer && toolCallLimit({ server: spec.name, which: 'per consumer', limit: perConsumer, bucketOf: (ctx) => bucketId(ctx, 'consumer') }, store),
+      'rate-limit-per-tool': perTool && toolCallLimit({ server: spec.name, which: 'per tool', limit: perTool, bucketOf: (ctx) => `t:${ctx.mcpMessage.tool}` }, store),
       admitted,
     }),
   });
 }
 
+/** One tool-call limit of a server. */
+interface ToolCallLimit {
+  /** The server's name (its buckets' scope). */
+  readonly server: string;
+  /** Which of its limits this is ('per consumer', 'per tool'), in the scope and the refusal. */
+  readonly which: string;
+  readonly limit: McpLimitSpec;
+  /** The bucket a message spends. */
+  readonly bucketOf: (ctx: McpMessageContext) => string;
+}
+
 /** A tool-call limit as a `rate-limit` filter: `requests` per window, refilled evenly, a bucket per `bucketOf`. */
-function toolCallLimit(server: string, which: string, limit: McpLimitSpec, store: RateLimitStore, bucketOf: (ctx: McpMessageContext) => string): Filter {
+function toolCallLimit(l: ToolCallLimit, store: RateLimitStore): Filter {
+  const { server, which, limit, bucketOf } = l;
   const rule = bucketRule(limit);
   const subjectOf = (ctx: McpMessageContext) => `tool ${ctx.mcpMessage.calledAs} of MCP server ${server} (${which})`;
   return bucketLimit<McpMessageContext>({ rule, bucketOf, subjectOf }, { store, scope: `mcp\u0000${server}\u0000${which}` });

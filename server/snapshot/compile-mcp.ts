@@ -1,11 +1,10 @@
-import type { Registry } from '../../registry/index.js';
-import type { ConsumerDirectory } from '../auth/index.js';
 import { buildChain, dispatch, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
 import { mcpEndpoint } from '../filters/mcp-endpoint.js';
 import { mcpOrigin, type McpOriginDeps } from '../filters/mcp-origin.js';
 import type { McpSnapshot } from '../targets/mcp-router/index.js';
 import { compileMcpServers, type McpServersDeps } from './compile-mcp-servers.js';
+import type { PartCompile } from './part-compile.js';
 
 /** Long-lived pieces the MCP part is built with. */
 export interface McpCompileDeps extends McpServersDeps {
@@ -19,14 +18,14 @@ export interface McpCompileDeps extends McpServersDeps {
 }
 
 /** Compiles MCP servers and their policies; a bad server is held back (left out, a message in `problems`). */
-export function compileMcp(registry: Registry, deps: McpCompileDeps, consumers: ConsumerDirectory, problems: string[]): McpSnapshot {
-  const servers = compileMcpServers(registry, deps, problems);
+export function compileMcp(part: PartCompile, deps: McpCompileDeps): McpSnapshot {
+  const servers = compileMcpServers(part.registry, deps, part.problems);
   return Object.freeze({
     servers,
     handle: buildChain('mcp', {
       observability: deps.leadingFilters,
       'mcp-origin': mcpOrigin({ allowedOrigins: deps.allowedOrigins }, { hosts: deps.hosts }),
-      auth: auth(CLIENT_KEY_AUTH, { directory: consumers }, 'when-no-credential'),
+      auth: auth(CLIENT_KEY_AUTH, { directory: part.consumers }, 'when-no-credential'),
       'mcp-endpoint': mcpEndpoint({ servers }),
       dispatch: dispatch(deps.targets),
     }),

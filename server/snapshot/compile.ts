@@ -22,8 +22,9 @@ export function compileSnapshot(registry: Registry, deps: CompileDeps): Snapshot
     const version = registry.version();
     const problems: string[] = [];
     const http = compileHttp(registry, deps.http, problems);
-    const mcp = compileMcp(registry, deps.mcp, http.consumers, problems);
-    const llm = deps.llm ? compileLlm(registry, deps.llm, http.consumers, problems) : undefined;
+    const part = { registry, consumers: http.consumers, problems };
+    const mcp = compileMcp(part, deps.mcp);
+    const llm = deps.llm ? compileLlm(part, deps.llm) : undefined;
     return Object.freeze({
       version,
       builtAt: new Date(),
