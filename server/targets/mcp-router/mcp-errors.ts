@@ -19,14 +19,22 @@ export const JsonRpcCode = Object.freeze({
  * A JSON-RPC error for a protocol or policy failure, carrying the catalogue code (and any hints such as the
  * retry delay) in `data`, so clients and models can act on it. The SDK answers it with the request's own id.
  */
-export function protocolError(jsonRpcCode: number, code: ErrorCode, args: unknown[] = [], data: Record<string, unknown> = {}): McpError {
+export function protocolError(jsonRpcCode: number, code: ErrorCode, args: unknown[] = []): McpError {
   const message = new GatewayError(errors[code], args).message;
-  return wireError(jsonRpcCode, message, { code, ...data });
+  return wireError(jsonRpcCode, message, { code });
 }
 
-/** A catalogue error thrown by a filter (a policy refusal), as a JSON-RPC error: its code and `extra` in `data`. */
-export function refusalOf(jsonRpcCode: number, err: GatewayError, extra: Record<string, unknown> = {}, message = err.message): McpError {
-  return wireError(jsonRpcCode, message, { code: err.code, ...extra });
+/** How a refusal is worded on the wire beyond its catalogue code. */
+export interface RefusalWording {
+  /** More fields for `data` (the server that refused, the retry delay). */
+  readonly data?: Record<string, unknown>;
+  /** The message, when not the error's own. */
+  readonly message?: string;
+}
+
+/** A catalogue error thrown by a filter (a policy refusal), as a JSON-RPC error: its code and `wording.data` in `data`. */
+export function refusalOf(jsonRpcCode: number, err: GatewayError, wording: RefusalWording = {}): McpError {
+  return wireError(jsonRpcCode, wording.message ?? err.message, { code: err.code, ...wording.data });
 }
 
 /**

@@ -56,25 +56,27 @@ export async function openAdmitted(session: McpSession): Promise<void> {
  */
 export async function admitToolCall(session: McpSession, tool: IndexedTool, caller: string): Promise<void> {
   const calledAs = tool.exposed;
-  await runAs(session, session.config.policy.callTool, { server: session.config.name, tool: calledAs, calledAs }, caller);
+  await runAs(session.config.policy.callTool, messageContext(session, { server: session.config.name, tool: calledAs, calledAs }, caller));
   if (!session.config.bundle) return;
-  await runAs(session, memberPolicy(session, tool.member)?.callTool, { server: tool.member, tool: ownName(tool), calledAs }, caller);
+  await runAs(memberPolicy(session, tool.member)?.callTool, messageContext(session, { server: tool.member, tool: ownName(tool), calledAs }, caller));
 }
 
 /** Runs the admission chain (consumer lists) of the endpoint and of `member` for a resource, prompt or completion request. */
 export async function admitMember(session: McpSession, member: string): Promise<void> {
   // No step of the admission chain reads the caller's address.
-  await runAs(session, session.config.policy.admit, { server: session.config.name }, '');
-  if (session.config.bundle) await runAs(session, memberPolicy(session, member)?.admit, { server: member }, '');
+  await runAs(session.config.policy.admit, messageContext(session, { server: session.config.name }, ''));
+  if (session.config.bundle) await runAs(memberPolicy(session, member)?.admit, messageContext(session, { server: member }, ''));
 }
 
-async function runAs(session: McpSession, chain: McpPolicyChain | undefined, message: McpMessage, caller: string): Promise<void> {
+/** Runs `chain` on the message context `ctx`; a refusal is thrown as the JSON-RPC error of `policyRefusal`. */
+async function runAs(chain: McpPolicyChain | undefined, ctx: McpMessageContext): Promise<void> {
+  const server = ctx.mcpMessage.server;
   try {
     // A member the snapshot has no policy for (removed, disabled) is not served.
-    if (!chain) throw gatewayError('GW_ERR_MCP_BACKEND_UNAVAILABLE', message.server);
-    await chain(messageContext(session, message, caller));
+    if (!chain) throw gatewayError('GW_ERR_MCP_BACKEND_UNAVAILABLE', server);
+    await chain(ctx);
   } catch (err) {
-    throw policyRefusal(err, message.server);
+    throw policyRefusal(err, server);
   }
 }
 
@@ -108,7 +110,7 @@ export function policyRefusal(err: unknown, server: string): unknown {
     data.retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
   }
   const code = err.code === 'GW_ERR_MCP_BACKEND_UNAVAILABLE' ? JsonRpcCode.InternalError : JsonRpcCode.ServerError;
-  return refusalOf(code, err, data, named);
+  return refusalOf(code, err, { data, message: named });
 }
 
 /** The tool-call outcome a refusal is counted as. */

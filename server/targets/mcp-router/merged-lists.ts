@@ -16,9 +16,14 @@ import type { McpSession } from './session-view.js';
 
 type ListMethod = 'resources/list' | 'resources/templates/list' | 'prompts/list';
 
+/** One merged list request: what to list, how to ask a member for a page, and where the client is. */
 interface PageSpec<T> {
   method: ListMethod;
   capability: keyof ServerCapabilities;
+  /** The client's cursor (undefined for the first page). */
+  cursor: string | undefined;
+  /** Aborted when the client gave up. */
+  signal: AbortSignal;
   fetch(link: MemberLink, cursor: string | undefined, signal: AbortSignal): Promise<{ items: T[]; nextCursor?: string }>;
 }
 
@@ -27,7 +32,8 @@ interface PageSpec<T> {
  * (member index + that member's cursor). A member that is down or fails is skipped, never fatal; one whose consumer
  * list refuses the session's consumer is skipped too.
  */
-async function mergedPage<T>(session: McpSession, spec: PageSpec<T>, cursor: string | undefined, signal: AbortSignal) {
+async function mergedPage<T>(session: McpSession, spec: PageSpec<T>) {
+  const { cursor, signal } = spec;
   let position: CompositeCursor | undefined = decodeCursor(cursor);
   if (!position) throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', ['unknown cursor']);
   const links = session.links;
@@ -73,12 +79,14 @@ export async function listResources(session: McpSession, cursor: string | undefi
   const page = await mergedPage(session, {
     method: 'resources/list',
     capability: 'resources',
+    cursor,
+    signal,
     async fetch(link, c, s) {
       const res = await link.request({ method: 'resources/list', params: c ? { cursor: c } : {} }, ListResourcesResultSchema, { signal: s });
       const items = res.resources.map((r) => ({ ...r, uri: exposedUri(link.name, r.uri, session.rule), name: prefixed(session, link.name, r.name) }));
       return { items, nextCursor: res.nextCursor };
     },
-  }, cursor, signal);
+  });
   return withCursor('resources', page);
 }
 
@@ -87,6 +95,8 @@ export async function listResourceTemplates(session: McpSession, cursor: string 
   const page = await mergedPage(session, {
     method: 'resources/templates/list',
     capability: 'resources',
+    cursor,
+    signal,
     async fetch(link, c, s) {
       const res = await link.request({ method: 'resources/templates/list', params: c ? { cursor: c } : {} }, ListResourceTemplatesResultSchema, { signal: s });
       const items = res.resourceTemplates.map((t) => ({
@@ -96,7 +106,7 @@ export async function listResourceTemplates(session: McpSession, cursor: string 
       }));
       return { items, nextCursor: res.nextCursor };
     },
-  }, cursor, signal);
+  });
   return withCursor('resourceTemplates', page);
 }
 
@@ -105,6 +115,8 @@ export async function listPrompts(session: McpSession, cursor: string | undefine
   const page = await mergedPage(session, {
     method: 'prompts/list',
     capability: 'prompts',
+    cursor,
+    signal,
     async fetch(link, c, s) {
       const res = await link.request({ method: 'prompts/list', params: c ? { cursor: c } : {} }, ListPromptsResultSchema, { signal: s });
       const items = res.prompts.map((p) => {
@@ -115,7 +127,7 @@ export async function listPrompts(session: McpSession, cursor: string | undefine
       });
       return { items, nextCursor: res.nextCursor };
     },
-  }, cursor, signal);
+  });
   return withCursor('prompts', page);
 }
 

@@ -1,6 +1,5 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 
@@ -19,7 +18,7 @@ export interface DownstreamRelay {
   /** Sends a notification on the stream of the call that caused it (`call`), else on the session's standalone stream. */
   notify(notification: ServerNotification, call?: DownstreamCall): Promise<void>;
   /** Sends a server-to-client request (sampling, elicitation, roots) the same way and returns the answer. */
-  request<S extends z.ZodType>(request: ServerRequest, schema: S, call?: DownstreamCall, options?: RequestOptions): Promise<z.infer<S>>;
+  request<S extends z.ZodType>(request: ServerRequest, schema: S, call?: DownstreamCall): Promise<z.infer<S>>;
 }
 
 /** The relay of one downstream SDK server. */
@@ -29,10 +28,10 @@ export function downstreamRelay(server: Server): DownstreamRelay {
       if (call) await call.sendNotification(notification);
       else await server.notification(notification);
     },
-    request(request, schema, call, options) {
+    request(request, schema, call) {
       // The SDK's generic typing of schemas does not line up across its two entry points; both validate.
-      if (call) return call.sendRequest(request, schema as never, options) as never;
-      return server.request(request, schema as never, options) as never;
+      if (call) return call.sendRequest(request, schema as never) as never;
+      return server.request(request, schema as never) as never;
     },
   };
 }

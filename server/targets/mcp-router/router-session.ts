@@ -200,7 +200,7 @@ export class RouterSession implements LinkOwner, McpSession {
   private receive(message: JSONRPCMessage, extra: MessageExtraInfo | undefined): boolean {
     if (isRequest(message)) {
       if (message.method !== 'tools/call') return false;
-      serveToolCall(this, message, extra?.requestInfo?.headers, (answer) => void this.reply(answer));
+      serveToolCall(this, message, extra?.requestInfo?.headers);
       return true;
     }
     if (!isNotification(message) || message.method !== 'notifications/cancelled' || this.calls.size === 0) return false;
@@ -208,6 +208,11 @@ export class RouterSession implements LinkOwner, McpSession {
     const call = requestId === undefined ? undefined : this.calls.get(requestId);
     call?.cancel(typeof reason === 'string' ? reason : 'cancelled by the client');
     return call !== undefined;
+  }
+
+  /** Sends a JSON-RPC answer on the session's transport (tools/call answers bypass the SDK server). */
+  answer(message: object): void {
+    void this.reply(message);
   }
 
   private async reply(message: object): Promise<void> {

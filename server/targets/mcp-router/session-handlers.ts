@@ -57,7 +57,7 @@ route(ListResourceTemplatesRequestSchema, (session, req, extra) => listResourceT
 route(ListPromptsRequestSchema, (session, req, extra) => listPrompts(session, req.params?.cursor, extra.signal));
 route(ReadResourceRequestSchema, async (session, req, extra) => {
   const { link, uri } = await byUri(session, req.params.uri);
-  return relayToMember(session, link, 'resources/read', { ...req.params, uri }, ReadResourceResultSchema, extra);
+  return relayToMember(session, { link, method: 'resources/read', params: { ...req.params, uri }, schema: ReadResourceResultSchema }, extra);
 });
 route(SubscribeRequestSchema, async (session, req, extra) => {
   const { link, uri } = await byUri(session, req.params.uri);
@@ -71,13 +71,14 @@ route(UnsubscribeRequestSchema, async (session, req, extra) => {
 });
 route(GetPromptRequestSchema, async (session, req, extra) => {
   const { link, name } = await byPromptName(session, req.params.name);
-  return relayToMember(session, link, 'prompts/get', { ...req.params, name }, GetPromptResultSchema, extra);
+  return relayToMember(session, { link, method: 'prompts/get', params: { ...req.params, name }, schema: GetPromptResultSchema }, extra);
 });
 route(CompleteRequestSchema, async (session, req, extra) => {
   const ref = req.params.ref;
   const target = ref.type === 'ref/prompt' ? await byPromptName(session, ref.name) : await byUri(session, ref.uri);
   const upstreamRef = 'name' in target ? { ...ref, name: target.name } : { ...ref, uri: target.uri };
-  return relayToMember(session, target.link, 'completion/complete', { ...req.params, ref: upstreamRef }, CompleteResultSchema, extra);
+  const params = { ...req.params, ref: upstreamRef };
+  return relayToMember(session, { link: target.link, method: 'completion/complete', params, schema: CompleteResultSchema }, extra);
 });
 // Upstream sessions opened later get the level when they open.
 route(SetLevelRequestSchema, async (session, req) => {
@@ -87,15 +88,27 @@ route(SetLevelRequestSchema, async (session, req) => {
   return {};
 });
 
+/** A client request a member answers, as relayed to it. */
+interface MemberRequest {
+  readonly link: MemberLink;
+  /** The JSON-RPC method sent upstream. */
+  readonly method: string;
+  /** Its params, in the member's own names. */
+  readonly params: Record<string, unknown>;
+  /** What the upstream's result must be. */
+  readonly schema: z.ZodType;
+}
+
 /**
  * Relays a client request that a member answers (a resource's contents, a prompt, a completion) on the member's
  * upstream session, opened first if need be, and returns the upstream's result as it sent it once it is checked
  * against `schema`: a result that is not one is -32603 naming the member.
  */
-async function relayToMember(session: McpSession, link: MemberLink, method: string, params: Record<string, unknown>, schema: z.ZodType, extra: DownstreamExtra): Promise<unknown> {
+async function relayToMember(session: McpSession, request: MemberRequest, extra: DownstreamExtra): Promise<unknown> {
+  const { link, method, params, schema } = request;
   await link.open();
-  const options = { downstream: extra, timeoutMs: session.services.toolTimeoutMs, signal: extra.signal };
-  const result = await relayRequest(link.calls, link.name, method, params, options);
+  const options = { member: link.name, method, params, downstream: extra, timeoutMs: session.services.toolTimeoutMs, signal: extra.signal };
+  const result = await relayRequest(link.calls, options);
   const checked = schema.safeParse(result);
   if (!checked.success) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_FAILED', [`${link.name} (its ${method} result is not valid: ${checked.error.issues[0]?.message ?? 'bad shape'})`]);
   return result;

@@ -49,5 +49,7 @@ export interface McpSession {
   callContext(id: RequestId): DownstreamCall;
   /** The address request `id` came from. */
   callerOf(id: RequestId): string;
+  /** Sends a JSON-RPC answer on the session's transport (tools/call answers bypass the SDK server). */
+  answer(message: object): void;
   initialize(params: InitializeRequest['params']): Promise<InitializeResult>;
 }

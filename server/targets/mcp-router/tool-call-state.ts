@@ -4,6 +4,14 @@ import type { UpstreamCall } from './upstream-calls.js';
 
 type Params = CallToolRequest['params'];
 
+/** Where a tools/call came from: the client's request headers and the stream its traffic goes back on. */
+export interface CallOrigin {
+  /** The client's HTTP request headers (credential passthrough). */
+  readonly headers: IsomorphicHeaders | undefined;
+  /** Where notifications and server→client requests caused by the call go: its own stream. */
+  readonly downstream: DownstreamCall;
+}
+
 /** One downstream tools/call while it is served: the client may cancel it at any point. */
 export class ToolCall {
   /** Set once the client cancelled: nothing is answered. */
@@ -11,14 +19,19 @@ export class ToolCall {
   /** The request relayed upstream, once sent. */
   private upstream: UpstreamCall | undefined;
 
+  /** The client's HTTP request headers (credential passthrough). */
+  readonly headers: IsomorphicHeaders | undefined;
+  /** Where notifications and server→client requests caused by the call go: its own stream. */
+  readonly downstream: DownstreamCall;
+
   constructor(
     readonly id: RequestId,
     readonly params: Params,
-    /** The client's HTTP request headers (credential passthrough). */
-    readonly headers: IsomorphicHeaders | undefined,
-    /** Where notifications and server→client requests caused by the call go: its own stream. */
-    readonly downstream: DownstreamCall,
-  ) {}
+    origin: CallOrigin,
+  ) {
+    this.headers = origin.headers;
+    this.downstream = origin.downstream;
+  }
 
   /** The client's `notifications/cancelled`: the upstream is told to stop, and the call is not answered. */
   cancel(reason: string): void {

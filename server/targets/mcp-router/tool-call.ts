@@ -15,17 +15,17 @@ type Outcome = 'ok' | 'tool_error' | 'error' | 'denied' | 'rate_limited' | 'canc
 
 /**
  * Serves a downstream tools/call: its params are checked (-32602 naming the field), the call is relayed, and
- * its answer (the result, or a JSON-RPC error with the request's id) goes to `reply`; a cancelled call gets none.
+ * its answer (the result, or a JSON-RPC error with the request's id) goes to `session.answer`; a cancelled call gets none.
  * tools/call is the router's hot path, so it bypasses the session's SDK server (see RouterSession.receive).
  */
-export function serveToolCall(session: McpSession, request: JSONRPCRequest, headers: IsomorphicHeaders | undefined, reply: (message: object) => void): void {
+export function serveToolCall(session: McpSession, request: JSONRPCRequest, headers: IsomorphicHeaders | undefined): void {
   const params = toolCallParams(request);
-  if (params instanceof Error) return reply(errorResponse(request.id, params));
-  const call = new ToolCall(request.id, params, headers, session.callContext(request.id));
+  if (params instanceof Error) return session.answer(errorResponse(request.id, params));
+  const call = new ToolCall(request.id, params, { headers, downstream: session.callContext(request.id) });
   session.calls.set(request.id, call);
   callTool(session, call).then(
-    (result) => call.cancelled === undefined && reply({ jsonrpc: '2.0', id: request.id, result }),
-    (err: unknown) => call.cancelled === undefined && reply(errorResponse(request.id, err)),
+    (result) => call.cancelled === undefined && session.answer({ jsonrpc: '2.0', id: request.id, result }),
+    (err: unknown) => call.cancelled === undefined && session.answer(errorResponse(request.id, err)),
   ).finally(() => session.calls.delete(request.id));
 }
 
@@ -97,8 +97,16 @@ async function relayCall(session: McpSession, target: { member: string; params: 
   const passthrough = passthroughHeaders(call.headers, session.services.pool.get(memberName)?.backend.passthroughHeaders);
   const meta = upstreamMeta(params._meta, caller, passthrough);
   const timeoutMs = session.services.toolTimeoutMs;
-  const options = { downstream: call.downstream, timeoutMs, onprogress, onSent: (sent: UpstreamCall) => call.relayedAs(sent) };
-  return toolResult(await relayRequest(upstream, memberName, 'tools/call', { ...params, _meta: meta }, options), memberName);
+  const options = {
+    member: memberName,
+    method: 'tools/call',
+    params: { ...params, _meta: meta },
+    downstream: call.downstream,
+    timeoutMs,
+    onprogress,
+    onSent: (sent: UpstreamCall) => call.relayedAs(sent),
+  };
+  return toolResult(await relayRequest(upstream, options), memberName);
 }
 
 /**

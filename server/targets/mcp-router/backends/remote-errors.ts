@@ -7,18 +7,30 @@ import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
  * stack traces and file paths, is kept apart in `detail` for the gateway log.
  */
 export class UpstreamHttpError extends Error {
-  constructor(
-    /** The HTTP status of the answer (0 when its head could not be read). */
-    readonly status: number,
-    /** The session id the request carried, if any. */
-    readonly sessionId: string | undefined,
-    message: string,
-    /** The start of the answer's body or the parser's complaint: for the log, never for the client. */
-    readonly detail?: string,
-  ) {
+  /** The HTTP status of the answer (0 when its head could not be read). */
+  readonly status: number;
+  /** The session id the request carried, if any. */
+  readonly sessionId: string | undefined;
+  /** The start of the answer's body or the parser's complaint: for the log, never for the client. */
+  readonly detail?: string;
+
+  constructor(message: string, answer: UpstreamAnswer) {
     super(message);
     this.name = 'UpstreamHttpError';
+    this.status = answer.status;
+    this.sessionId = answer.sessionId;
+    this.detail = answer.detail;
   }
+}
+
+/** What an UpstreamHttpError records of the failed answer besides its message. */
+export interface UpstreamAnswer {
+  /** The HTTP status of the answer (0 when its head could not be read). */
+  readonly status: number;
+  /** The session id the request carried, if any. */
+  readonly sessionId: string | undefined;
+  /** The start of the answer's body or the parser's complaint: for the log, never for the client. */
+  readonly detail?: string;
 }
 
 /**
@@ -32,7 +44,7 @@ export function badAnswer(err: unknown, server: string, sessionId: string | unde
   const code = networkCode(err);
   if (code === undefined || !BAD_ANSWER.has(code)) return undefined;
   const what = code.includes('HEADER') && code.includes('OVERFLOW') ? 'headers larger than the gateway reads' : 'a malformed HTTP head';
-  return new UpstreamHttpError(0, sessionId, `MCP server "${server}" answered with ${what}`, describeFailure(err));
+  return new UpstreamHttpError(`MCP server "${server}" answered with ${what}`, { status: 0, sessionId, detail: describeFailure(err) });
 }
 
 /** A broken event stream could not be resumed within the configured attempts. */

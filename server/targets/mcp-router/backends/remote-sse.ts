@@ -71,7 +71,7 @@ export class SseUpstream extends SSEClientTransport implements UpstreamTransport
     const status = err instanceof Error ? POST_FAILED.exec(err.message) : null;
     if (!status) return err;
     const message = `MCP server "${this.name}" answered POST with HTTP ${status[1]}`;
-    return new UpstreamHttpError(Number(status[1]), ENDPOINT_SESSION, message, oneLine(status[2] ?? '') || undefined);
+    return new UpstreamHttpError(message, { status: Number(status[1]), sessionId: ENDPOINT_SESSION, detail: oneLine(status[2] ?? '') || undefined });
   }
 }
 

@@ -383,11 +383,11 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     // The body stays out of the message: a 500 page carries stack traces and paths (the transport logs `detail`).
     const suffix = location ? `: redirect to ${String(location)} not followed` : '';
     const message = `MCP server "${this.options.name}" answered ${method} with HTTP ${statusCode}${suffix}`;
-    return new UpstreamHttpError(statusCode, sentSession, message, oneLine(text) || undefined);
+    return new UpstreamHttpError(message, { status: statusCode, sessionId: sentSession, detail: oneLine(text) || undefined });
   }
 
   private protocolError(status: number, sentSession: string | undefined, what: string): UpstreamHttpError {
-    return new UpstreamHttpError(status, sentSession, `MCP server "${this.options.name}" ${what}`);
+    return new UpstreamHttpError(`MCP server "${this.options.name}" ${what}`, { status, sessionId: sentSession });
   }
 
   /**

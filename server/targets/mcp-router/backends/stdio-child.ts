@@ -35,6 +35,9 @@ export class StdioChild {
   private exitInfo: ChildExit | undefined;
   private stopRequested = false;
   private readonly exited: Promise<ChildExit>;
+  private readonly handlers: ChildHandlers;
+  /** Where stdout lines that are not JSON-RPC go (rate limited). */
+  private readonly noise: RateLimitedLog;
 
   constructor(
     private readonly options: StdioBackendOptions,
@@ -45,8 +48,9 @@ export class StdioChild {
     const env = { ...(getDefaultEnvironment() as Record<string, string>), ...options.env };
     this.proc = spawnInGroup({ command: options.command, args: options.args, env, cwd: options.cwd });
     const stderr = new RateLimitedLog(log, options.stderrRate, 'mcp stdio server stderr');
-    const noise = new RateLimitedLog(log, options.stderrRate, 'mcp stdio server wrote a non-JSON-RPC line on stdout');
-    const out = new LineFramer(options.maxLineBytes, (line, dropped) => this.onStdoutLine(line, dropped, noise, handlers));
+    this.handlers = handlers;
+    this.noise = new RateLimitedLog(log, options.stderrRate, 'mcp stdio server wrote a non-JSON-RPC line on stdout');
+    const out = new LineFramer(options.maxLineBytes, (line, dropped) => this.onStdoutLine(line, dropped));
     const err = new LineFramer(options.maxStderrLineBytes, (line, dropped) =>
       stderr.write(line, 'info', dropped > 0 ? { truncatedBytes: dropped } : {}),
     );
@@ -64,7 +68,7 @@ export class StdioChild {
     });
     void this.exited.then((exit) => {
       stderr.flush();
-      noise.flush();
+      this.noise.flush();
       handlers.onExit(exit);
     });
   }
@@ -110,7 +114,8 @@ export class StdioChild {
     return this.exitInfo;
   }
 
-  private onStdoutLine(line: string, dropped: number, noise: RateLimitedLog, handlers: ChildHandlers): void {
+  private onStdoutLine(line: string, dropped: number): void {
+    const noise = this.noise;
     if (dropped > 0) {
       noise.write(line.slice(0, 200), 'warn', { reason: `line longer than ${this.options.maxLineBytes} bytes`, droppedBytes: dropped });
       return;
@@ -127,6 +132,6 @@ export class StdioChild {
       noise.write(line.slice(0, 500), 'warn', { reason: 'not a JSON-RPC message' });
       return;
     }
-    handlers.onMessage(parsed);
+    this.handlers.onMessage(parsed);
   }
 }
