@@ -36,7 +36,7 @@ export interface LlmParts {
 /** Creates key health (with models probes), the body budget and the usage recorder; registers the target. */
 export function createLlmParts(input: LlmSetupInput): LlmParts {
   const keys = new KeyHealth(createModelsProbe(input.dispatcher));
-  const usage = new UsageRecorder(input.registry, input.metrics, input.log);
+  const usage = new UsageRecorder({ registry: input.registry, metrics: input.metrics, log: input.log });
   input.targets.set('llm-router', createLlmRouterTarget({ dispatcher: input.dispatcher, keys }));
   const bodies = { maxBytes: input.bodies?.maxBodyBytes ?? 32 * 1024 * 1024, budget: new BodyBudget(input.bodies?.bufferedBodyBytes ?? 64 * 1024 * 1024) };
   return { keys, usage, compileDeps: { leadingFilters: input.leadingFilters, targets: input.targets, rateLimits: input.rateLimits, usage, bodies } };

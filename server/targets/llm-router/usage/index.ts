@@ -1,1 +1,1 @@
-export { UsageRecorder, timePerOutputToken, type UsageEvent } from './usage-recorder.js';
+export { UsageRecorder, timePerOutputToken, type UsageEvent, type UsageRecorderOptions } from './usage-recorder.js';

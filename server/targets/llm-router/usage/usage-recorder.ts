@@ -20,18 +20,31 @@ export interface UsageEvent {
   ttftMs?: number;
 }
 
+/** Where usage goes and how often. */
+export interface UsageRecorderOptions {
+  /** Receives the hourly usage rows. */
+  readonly registry: Registry;
+  /** Receives the Prometheus series at once. */
+  readonly metrics: GatewayMetrics;
+  /** Where a failed flush is reported. */
+  readonly log: Logger;
+  /** How often rows are written, ms (1 s by default). */
+  readonly flushMs?: number;
+}
+
 /** Aggregates usage in memory and flushes it to the registry every `flushMs`. */
 export class UsageRecorder {
   private pending = new Map<string, LlmUsageRow>();
   private readonly timer: NodeJS.Timeout;
+  private readonly registry: Registry;
+  private readonly metrics: GatewayMetrics;
+  private readonly log: Logger;
 
-  constructor(
-    private readonly registry: Registry,
-    private readonly metrics: GatewayMetrics,
-    private readonly log: Logger,
-    flushMs = 1_000,
-  ) {
-    this.timer = setInterval(() => this.flush(), flushMs).unref();
+  constructor(options: UsageRecorderOptions) {
+    this.registry = options.registry;
+    this.metrics = options.metrics;
+    this.log = options.log;
+    this.timer = setInterval(() => this.flush(), options.flushMs ?? 1_000).unref();
   }
 
   /** Records one call. */
