@@ -36,7 +36,7 @@ export function compilePools(upstreams: readonly UpstreamSpec[], states: TargetS
       targetKeys.add(targetKey(u.name, t.url));
       return Object.freeze({ target: toProxyTarget(t.url, t.weight), state: states.target(u.name, t.url) });
     });
-    byName.set(u.name, new UpstreamPool(u.name, members, policyFor(u, members), u.outlier, states.budget(u.name)));
+    byName.set(u.name, new UpstreamPool({ name: u.name, members, policy: policyFor(u, members), outlier: u.outlier, budget: states.budget(u.name) }));
     if (u.healthCheck) {
       for (const [i, m] of members.entries()) {
         const key = targetKey(u.name, u.targets[i]!.url);
@@ -61,7 +61,7 @@ export function compilePools(upstreams: readonly UpstreamSpec[], states: TargetS
         targetKeys.add(targetKey(name, url));
         poolNames.add(name);
         const members = [Object.freeze({ target: toProxyTarget(url, 1), state: states.target(name, url) })];
-        urlPools.set(url, (pool = new UpstreamPool(name, members, roundRobinPolicy(1), undefined, states.budget(name))));
+        urlPools.set(url, (pool = new UpstreamPool({ name, members, policy: roundRobinPolicy(1), outlier: undefined, budget: states.budget(name) })));
       }
       return pool;
     },

@@ -5,9 +5,9 @@ import type { GatewayContext, RouteTarget } from '../../pipeline/index.js';
 import { limitBody } from '../../filters/body-limit.js';
 import { clientGone } from '../upstream-exchange.js';
 import { RelayHandler, type AttemptEnd } from './relay-handler.js';
-import { classifyUpstreamError } from './upstream-errors.js';
-import type { ProxyRoute, ProxyTimeouts, RetryPolicy } from './proxy-route.js';
-import { tunnel } from './tunnel.js';
+import { classifyUpstreamError, type UpstreamFailure } from './upstream-errors.js';
+import type { ProxyRoute, RetryPolicy } from './proxy-route.js';
+import { tunnel, type TunnelOptions } from './tunnel.js';
 import type { Pick, UpstreamPool } from './upstream-pool.js';
 
 /** RFC 9110 §9.2.2: methods a client expects may be repeated. */
@@ -35,16 +35,8 @@ export class HttpProxyTarget implements RouteTarget {
     const pool = route.choosePool(ctx);
     const body = needsBuffering(ctx, route) ? await bufferedBody(ctx) : streamedBody(ctx, route);
     const t = route.timeouts;
-    const headersTimeout = route.retry?.perTryTimeoutMs ? Math.min(route.retry.perTryTimeoutMs, t.firstByteMs || Infinity) : t.firstByteMs;
-    const request: Dispatcher.DispatchOptions = {
-      origin: '',
-      path: '',
-      method: ctx.request.method as Dispatcher.HttpMethod,
-      headers: route.shaper.headers(ctx),
-      body,
-      headersTimeout,
-      bodyTimeout: t.idleMs,
-    };
+    const request = dispatchOptions(ctx, route, body);
+    const headersTimeout = request.headersTimeout!;
     const path = route.shaper.path(ctx);
     const dispatcher = t.connectMs ? this.agentFor(t.connectMs) : this.dispatcher;
     const res = ctx.http!.res;
@@ -60,7 +52,10 @@ export class HttpProxyTarget implements RouteTarget {
         ctx.outcome.upstream = member.target.origin;
         request.origin = member.target.origin;
         request.path = member.target.basePath + path;
-        if ((ctx.http?.req as { upgrade?: boolean } | undefined)?.upgrade) return await this.upgrade(ctx, picked, path, request.headers as Record<string, string>, t);
+        if ((ctx.http?.req as { upgrade?: boolean } | undefined)?.upgrade) {
+          const headers = request.headers as Record<string, string>;
+          return await this.upgrade(ctx, picked, { path, headers, connectMs: t.connectMs ?? 5_000, firstByteMs: t.firstByteMs, idleMs: t.idleMs });
+        }
         if (clientGone(res)) throw new GatewayError(errors.GW_ERR_DOWNSTREAM_DISCONNECT, []);
         member.state.begin(now);
         const retry = route.retry;
@@ -70,27 +65,21 @@ export class HttpProxyTarget implements RouteTarget {
           picked,
           responseHeaders: route.responseHeaders,
           body,
-          refuse: retry?.statuses.size ? (status) => retry.statuses.has(status) && mayRetry(ctx, retry, 'status', tries, body, pool) : undefined,
+          refuse: retry?.statuses.size ? (status) => retry.statuses.has(status) && mayRetry(ctx, 'status', { retry, tries, body, pool }) : undefined,
         });
         if (deadline) deadline.current = attempt;
         let end: AttemptEnd;
         try {
           end = await attempt.start(dispatcher, request);
         } catch (err) {
-          const gone = clientGone(res);
-          if (attempt.status !== 0) {
-            // The answer had started: the handler already cut the client off; only the log remains.
-            ctx.outcome.bytesOut = attempt.bytes;
-            throw deadline?.fired && !gone
-              ? new GatewayError(errors.GW_ERR_UPSTREAM_TIMEOUT, [picked.pool.name, t.totalMs], { cause: err })
-              : classifyUpstreamError(err, picked.pool.name, t.idleMs, gone);
-          }
-          const e = deadline?.fired && !gone
-            ? new GatewayError(errors.GW_ERR_UPSTREAM_TIMEOUT, [picked.pool.name, t.totalMs], { cause: err })
-            : classifyUpstreamError(err, picked.pool.name, headersTimeout, gone);
+          const started = attempt.status !== 0;
+          const where = { upstream: picked.pool.name, timeoutMs: started ? t.idleMs : headersTimeout, clientGone: clientGone(res), totalMs: t.totalMs };
+          const e = attemptError(err, deadline, where);
+          // The answer had started: the handler already cut the client off; only the log remains.
+          if (started) throw ((ctx.outcome.bytesOut = attempt.bytes), e);
           const fault = UPSTREAM_FAULTS.has(e.code);
           if (fault) picked.pool.fail(member, Date.now());
-          if (fault && mayRetry(ctx, route.retry, e.code, tries, body, pool)) continue;
+          if (fault && mayRetry(ctx, e.code, { retry, tries, body, pool })) continue;
           throw fault && tries > 0 ? new GatewayError(errors.GW_ERR_RETRIES_EXHAUSTED, [pool.name, tries + 1], { cause: e }) : e;
         } finally {
           member.state.end();
@@ -104,10 +93,10 @@ export class HttpProxyTarget implements RouteTarget {
     }
   }
 
-  private async upgrade(ctx: GatewayContext, picked: Pick, path: string, headers: Record<string, string>, timeouts: ProxyTimeouts): Promise<void> {
+  private async upgrade(ctx: GatewayContext, picked: Pick, options: TunnelOptions): Promise<void> {
     picked.member.state.begin(Date.now());
     try {
-      await tunnel(ctx, picked, { path, headers, connectMs: timeouts.connectMs ?? 5_000, firstByteMs: timeouts.firstByteMs, idleMs: timeouts.idleMs });
+      await tunnel(ctx, picked, options);
       picked.member.state.succeed();
     } catch (err) {
       picked.pool.fail(picked.member, Date.now());
@@ -130,12 +119,23 @@ export class HttpProxyTarget implements RouteTarget {
   }
 }
 
+/** Where a request stands when a try failed (built only on a failure, never on a request that succeeds). */
+interface RetryState {
+  readonly retry: RetryPolicy | undefined;
+  /** Tries made before this one. */
+  readonly tries: number;
+  readonly body: Body;
+  /** The route's pool, whose budget a retry spends. */
+  readonly pool: UpstreamPool;
+}
+
 /**
  * Whether another try is allowed: the body can be sent again, attempts and the retry budget remain, and
  * the failure is one the route retries on. A connect failure never reached the upstream, so any method may
  * retry it; resets, timeouts and statuses only retry idempotent methods.
  */
-function mayRetry(ctx: GatewayContext, retry: RetryPolicy | undefined, why: string, tries: number, body: Body, pool: UpstreamPool): boolean {
+function mayRetry(ctx: GatewayContext, why: string, state: RetryState): boolean {
+  const { retry, tries, body, pool } = state;
   if (!retry || tries >= retry.attempts || clientGone(ctx.http!.res)) return false;
   if (body !== null && !Buffer.isBuffer(body)) return false;
   let wanted: boolean;
@@ -145,6 +145,30 @@ function mayRetry(ctx: GatewayContext, retry: RetryPolicy | undefined, why: stri
   else if (why === 'GW_ERR_UPSTREAM_TIMEOUT') wanted = retry.onTimeout;
   else wanted = retry.onReset;
   return wanted && pool.budget.tryRetry(Date.now(), retry.budgetPercent, retry.minRetriesPerSecond);
+}
+
+/** A failed try as the catalogue error: the route's total timeout if it fired first, else the network failure. */
+function attemptError(err: unknown, deadline: Deadline | undefined, where: UpstreamFailure & { totalMs?: number }): GatewayError {
+  if (deadline?.fired && !where.clientGone) return new GatewayError(errors.GW_ERR_UPSTREAM_TIMEOUT, [where.upstream, where.totalMs], { cause: err });
+  return classifyUpstreamError(err, where);
+}
+
+/**
+ * The undici request of one exchange, reused by every try (each sets its origin and path): method, shaped headers,
+ * body, and the first-byte timeout, capped by the per-try timeout of a retrying route.
+ */
+function dispatchOptions(ctx: GatewayContext, route: ProxyRoute, body: Body): Dispatcher.DispatchOptions {
+  const t = route.timeouts;
+  const headersTimeout = route.retry?.perTryTimeoutMs ? Math.min(route.retry.perTryTimeoutMs, t.firstByteMs || Infinity) : t.firstByteMs;
+  return {
+    origin: '',
+    path: '',
+    method: ctx.request.method as Dispatcher.HttpMethod,
+    headers: route.shaper.headers(ctx),
+    body,
+    headersTimeout,
+    bodyTimeout: t.idleMs,
+  };
 }
 
 /** Whether the body must be read first: the route retries and the body is small enough to send again. */
@@ -162,7 +186,7 @@ async function bufferedBody(ctx: GatewayContext): Promise<Buffer> {
   try {
     for await (const c of ctx.http!.req) chunks.push(c as Buffer);
   } catch (err) {
-    throw classifyUpstreamError(err, '', 0, true);
+    throw classifyUpstreamError(err, { upstream: '', timeoutMs: 0, clientGone: true });
   }
   return Buffer.concat(chunks);
 }

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { GatewayContext } from '../../pipeline/index.js';
 import { downstreamResponseHeaders } from './forward-headers.js';
@@ -43,7 +43,7 @@ export async function tunnel(ctx: GatewayContext, picked: Pick, options: TunnelO
   if (rest.length) client.write(rest);
   client.pipe(upstream);
   upstream.pipe(client);
-  await splice(ctx, client, upstream, options.idleMs);
+  await splice(ctx, upstream, options.idleMs);
 }
 
 /** Connects, writes the upgrade request and waits for the upstream's head: a 101 or an ordinary response. */
@@ -53,10 +53,10 @@ async function sendUpgrade(ctx: GatewayContext, picked: Pick, options: TunnelOpt
   const port = Number(origin.port) || (tls ? 443 : 80);
   const socket: Socket = tls ? tlsConnect({ host: origin.hostname, port, servername: origin.hostname }) : netConnect({ host: origin.hostname, port });
   try {
-    await connected(socket, tls ? 'secureConnect' : 'connect', options.connectMs, ctx.signal);
+    await connected(socket, options.connectMs, ctx.signal);
   } catch (err) {
     socket.destroy();
-    throw classifyUpstreamError(err, picked.pool.name, options.connectMs, ctx.signal.aborted);
+    throw classifyUpstreamError(err, { upstream: picked.pool.name, timeoutMs: options.connectMs, clientGone: ctx.signal.aborted });
   }
   const headers: Record<string, string | string[]> = { ...options.headers, host: options.headers.host ?? origin.host, connection: 'Upgrade', upgrade: ctx.request.headers.upgrade ?? 'websocket' };
   const send = tls ? httpsRequest : httpRequest;
@@ -67,7 +67,7 @@ async function sendUpgrade(ctx: GatewayContext, picked: Pick, options: TunnelOpt
       ctx.signal.removeEventListener('abort', onAbort);
       req.destroy();
       socket.destroy();
-      reject(classifyUpstreamError(err, picked.pool.name, options.firstByteMs, ctx.signal.aborted));
+      reject(classifyUpstreamError(err, { upstream: picked.pool.name, timeoutMs: options.firstByteMs, clientGone: ctx.signal.aborted }));
     };
     const settle = (answer: Answer) => {
       clearTimeout(timer);
@@ -100,8 +100,9 @@ async function relayRefusal(ctx: GatewayContext, response: IncomingMessage): Pro
   });
 }
 
-/** Resolves when the spliced tunnel ends; closes both sides. */
-function splice(ctx: GatewayContext, client: Duplex, upstream: Duplex, idleMs: number): Promise<void> {
+/** Resolves when the tunnel between the client's socket and `upstream` ends; closes both sides. */
+function splice(ctx: GatewayContext, upstream: Duplex, idleMs: number): Promise<void> {
+  const client = ctx.http!.req.socket;
   return new Promise<void>((resolve) => {
     let idle: NodeJS.Timeout | undefined;
     const done = () => {
@@ -133,7 +134,9 @@ function splice(ctx: GatewayContext, client: Duplex, upstream: Duplex, idleMs: n
   });
 }
 
-function connected(socket: Socket, event: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+/** Resolves once `socket` is connected (after its TLS handshake for a TLS socket); rejects on error, timeout or abort. */
+function connected(socket: Socket, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const event = socket instanceof TLSSocket ? 'secureConnect' : 'connect';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeoutMs);
     const onAbort = () => reject(new Error('client gone'));

@@ -1,8 +1,19 @@
 import { GatewayError, errors, isGatewayError } from '../../errors/index.js';
 
+/** Where a network failure happened (built only once something failed, never on a request that succeeds). */
+export interface UpstreamFailure {
+  /** The upstream's name, in the message. */
+  readonly upstream: string;
+  /** The timeout that was running, ms (named by GW_ERR_UPSTREAM_TIMEOUT). */
+  readonly timeoutMs: number;
+  /** The client had gone already: the failure is its disconnect, whatever the socket says. */
+  readonly clientGone: boolean;
+}
+
 /** Maps an undici/network failure before the response started to the catalogue error that describes it. */
-export function classifyUpstreamError(err: unknown, upstream: string, timeoutMs: number, clientGone: boolean): GatewayError {
+export function classifyUpstreamError(err: unknown, failure: UpstreamFailure): GatewayError {
   if (isGatewayError(err)) return err;
+  const { upstream, timeoutMs, clientGone } = failure;
   if (clientGone) return new GatewayError(errors.GW_ERR_DOWNSTREAM_DISCONNECT, [], { cause: err });
   const code = (err as { code?: string })?.code ?? '';
   switch (code) {

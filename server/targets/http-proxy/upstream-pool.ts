@@ -17,6 +17,19 @@ export interface Pick {
   readonly member: PoolMember;
 }
 
+/** What a pool is built from (once per snapshot). */
+export interface PoolSpec {
+  /** The upstream's name. */
+  readonly name: string;
+  readonly members: readonly PoolMember[];
+  /** How a member is chosen. */
+  readonly policy: BalancePolicy;
+  /** When a failing member is ejected; undefined: never. */
+  readonly outlier: OutlierPolicy | undefined;
+  /** The upstream's retry budget (shared across snapshots). */
+  readonly budget: RetryBudget;
+}
+
 /**
  * An upstream compiled into a snapshot: its members (state shared across snapshots), a balancing policy,
  * the outlier policy, the retry budget and an ordered list of fallback pools.
@@ -25,13 +38,19 @@ export class UpstreamPool {
   /** Set after every pool of the snapshot exists (fallbacks may refer forward). */
   fallback: readonly UpstreamPool[] = [];
 
-  constructor(
-    readonly name: string,
-    readonly members: readonly PoolMember[],
-    private readonly policy: BalancePolicy,
-    readonly outlier: OutlierPolicy | undefined,
-    readonly budget: RetryBudget,
-  ) {}
+  readonly name: string;
+  readonly members: readonly PoolMember[];
+  readonly outlier: OutlierPolicy | undefined;
+  readonly budget: RetryBudget;
+  private readonly policy: BalancePolicy;
+
+  constructor(spec: PoolSpec) {
+    this.name = spec.name;
+    this.members = spec.members;
+    this.policy = spec.policy;
+    this.outlier = spec.outlier;
+    this.budget = spec.budget;
+  }
 
   /** A member of this pool, else of the first fallback that has one; fallbacks' own fallbacks are not followed. */
   pick(ctx: GatewayContext, now: number): Pick | undefined {
