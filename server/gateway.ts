@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, BlockList } from 'node:net';
 import { hostname } from 'node:os';
 import { Agent } from 'undici';
 import { Registry, type AuditRetention, type BackendHealthReport, type GatewayInstance } from '../registry/index.js';
@@ -11,12 +11,13 @@ import { observability } from './filters/observability.js';
 import { HealthChecks, HttpProxyTarget, TargetStates } from './targets/http-proxy/index.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/index.js';
 import { toBlockList } from './filters/ip-access.js';
-import { createUpgradeHandler } from './ingress/upgrade.js';
+import { createUpgradeHandler, type UpgradeHandler } from './ingress/upgrade.js';
 import { countHeaders, refuseBadFraming } from './ingress/framing.js';
 import { continueOnRead } from './ingress/expect-continue.js';
 import { capConnectionsPerClient, listenerTimeouts, refuseStalledBodies, type ClientLimits } from './ingress/client-limits.js';
 import { HostPolicy, isMcpRequest, refuseForeignHost } from './ingress/allowed-hosts.js';
 import type { RouteTarget, TargetKind } from './pipeline/index.js';
+import type { TurnBudget } from './pipeline/turn-budget.js';
 import { compileSnapshot } from './snapshot/compile.js';
 import { encodersToLoad } from './snapshot/compile-llm.js';
 import type { Snapshot } from './snapshot/snapshot.js';
@@ -27,7 +28,7 @@ import { checkLlm } from './snapshot/check-llm.js';
 import { mcpCheck } from './snapshot/check-mcp.js';
 import { createHttpIngress } from './ingress/http.js';
 import { createLlmIngress } from './ingress/llm/index.js';
-import { createLlmParts } from './targets/llm-router/setup.js';
+import { createLlmParts, type LlmParts } from './targets/llm-router/setup.js';
 import { createMcpIngress } from './ingress/mcp/index.js';
 import { McpRouter, McpRouterTarget, type McpRouterOptions } from './targets/mcp-router/index.js';
 import { createRemoteBackendFactory, createStdioBackendFactory } from './targets/mcp-router/backends/index.js';
@@ -88,17 +89,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
   const log = options.log ?? createLogger({ onWriteFailure: (kind) => metrics.logWriteFailures.inc({ kind }) });
-  const registry = Registry.open(options.dbPath, { quickCheck: true });
-  let adminToken: AdminToken;
-  try {
-    // Refusals come before anything starts (timers, listeners), so a refused start leaves nothing running.
-    registry.checkSecretKey();
-    adminToken = loadAdminToken(options.dbPath);
-  } catch (err) {
-    registry.close();
-    throw err;
-  }
-  for (const warning of [...registry.fileWarnings(), ...adminToken.warnings]) log.warn(warning);
+  const { registry, adminToken } = openRegistry(options, log);
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
   const proxyTarget = new HttpProxyTarget(dispatcher);
   const targets = new Map<TargetKind, RouteTarget>([['http-proxy', proxyTarget]]);
@@ -139,81 +130,100 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   });
   snapshots.start(options.pollMs ?? 10);
-
-  // Ingress adapters by path prefix; everything else is ordinary HTTP proxying.
-  const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
-  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies });
-  const mcpIngress = createMcpIngress({ current: () => snapshots.current(), turns: mcpRouter.services.turns, log, trustedProxies });
-  const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress }], httpIngress);
-  const limits = options.clientLimits ?? {};
-  const dataPlane = trackResponses(createServer(listenerTimeouts(limits), refuseBadFraming(refuseForeignHost(hosts, refuseStalledBodies(limits.bodyIdleTimeoutMs, ingress), isMcpRequest))));
-  capConnectionsPerClient(dataPlane, { max: limits.maxConnectionsPerClient, trusted: trustedProxies, registry: metrics.registry });
-  countHeaders(dataPlane);
-  continueOnRead(dataPlane);
-  const upgrades = createUpgradeHandler(refuseBadFraming(refuseForeignHost(hosts, httpIngress)));
-  dataPlane.on('upgrade', upgrades.handle);
-  const status = () => ({
-    pid: process.pid,
-    ...snapshots.status,
-    listeners,
-    startedAt,
-    stats: snapshots.current()?.stats ?? {},
-    backendHealth: collectBackendHealth(healthSources),
-  });
+  const { dataPlane, upgrades } = dataPlaneServer({ snapshots, log, trustedProxies, turns: mcpRouter.services.turns, hosts, metrics, limits: options.clientLimits ?? {} });
+  const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {}, backendHealth: collectBackendHealth(healthSources) });
   // The admin API checks Host itself, against loopback names and its own configured names (DNS rebinding).
-  const admin = createServer(
-    createAdminApp({
-      registry,
-      metrics,
-      token: adminToken.token,
-      status,
-      ready: () => snapshots.current() !== undefined,
-      allowedHosts: adminHostNames(options),
-    }),
-  );
+  const adminApp = createAdminApp({ registry, metrics, token: adminToken.token, status, ready: () => snapshots.current() !== undefined, allowedHosts: adminHostNames(options) });
+  const admin = createServer(adminApp);
   try {
     listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, bindAddress) });
     listeners.push({ name: 'admin', url: await listen(admin, options.adminPort, options.adminHost ?? '127.0.0.1') });
   } catch (err) {
-    snapshots.stop();
-    dataPlane.close();
-    admin.close();
-    registry.close();
+    // Nothing is left running by a start that could not listen.
+    for (const stop of [() => snapshots.stop(), () => dataPlane.close(), () => admin.close(), () => registry.close()]) stop();
     throw err;
   }
   report();
   const heartbeat = setInterval(report, 5_000).unref();
   health.start(500);
   const stopPruning = startAuditPruning(registry, { ...DEFAULT_AUDIT_RETENTION, ...options.auditRetention }, log);
-
+  const stops = [() => clearInterval(heartbeat), () => reporter.close(), stopPruning, () => health.stop(), () => snapshots.stop(), () => healthChecks.close(), () => upgrades.closeAll(), () => llm.keys.close()];
+  const parts: GatewayParts = { stops, mcpTarget, dataPlane, admin, drainMs: options.drainMs ?? 10_000, dispatcher, proxyTarget, llm, registry, log };
   let closing: Promise<void> | undefined;
-  return {
-    url: listeners[0]!.url,
-    adminUrl: listeners[1]!.url,
-    adminToken,
-    registry,
-    snapshots,
-    close() {
-      closing ??= (async () => {
-        clearInterval(heartbeat);
-        reporter.close();
-        stopPruning();
-        health.stop();
-        snapshots.stop();
-        healthChecks.close();
-        upgrades.closeAll();
-        llm.keys.close();
-        await mcpTarget.close(); // ends MCP streams, so draining does not wait for them
-        await Promise.all([drain(dataPlane, options.drainMs ?? 10_000), drain(admin, 1_000)]);
-        await Promise.all([dispatcher.close(), proxyTarget.close()]);
-        llm.usage.close();
-        registry.instances.forget(process.pid);
-        registry.close();
-        log.flush();
-      })();
-      return closing;
-    },
-  };
+  return { url: listeners[0]!.url, adminUrl: listeners[1]!.url, adminToken, registry, snapshots, close: () => (closing ??= shutdown(parts)) };
+}
+
+/** Opens the registry; a wrong secret key or an unreadable admin token refuses the start before anything runs. */
+function openRegistry(options: GatewayOptions, log: Logger): { registry: Registry; adminToken: AdminToken } {
+  const registry = Registry.open(options.dbPath, { quickCheck: true });
+  let adminToken: AdminToken;
+  try {
+    // Refusals come before anything starts (timers, listeners), so a refused start leaves nothing running.
+    registry.checkSecretKey();
+    adminToken = loadAdminToken(options.dbPath);
+  } catch (err) {
+    registry.close();
+    throw err;
+  }
+  for (const warning of [...registry.fileWarnings(), ...adminToken.warnings]) log.warn(warning);
+  return { registry, adminToken };
+}
+
+/** What the data-plane listener is built from. */
+interface DataPlaneInput {
+  readonly snapshots: SnapshotManager;
+  readonly log: Logger;
+  readonly trustedProxies: BlockList | undefined;
+  /** The MCP router's turn queue (one message of a session at a time). */
+  readonly turns: TurnBudget;
+  readonly hosts: HostPolicy;
+  readonly metrics: GatewayMetrics;
+  readonly limits: ClientLimits;
+}
+
+/** The data-plane server (not listening yet): ingress adapters by path prefix behind the listener's guards. */
+function dataPlaneServer(input: DataPlaneInput): { dataPlane: Server; upgrades: UpgradeHandler } {
+  const { snapshots, log, trustedProxies, hosts, limits } = input;
+  // Ingress adapters by path prefix; everything else is ordinary HTTP proxying.
+  const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
+  const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies });
+  const mcpIngress = createMcpIngress({ current: () => snapshots.current(), turns: input.turns, log, trustedProxies });
+  const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress }], httpIngress);
+  const dataPlane = trackResponses(createServer(listenerTimeouts(limits), refuseBadFraming(refuseForeignHost(hosts, refuseStalledBodies(limits.bodyIdleTimeoutMs, ingress), isMcpRequest))));
+  capConnectionsPerClient(dataPlane, { max: limits.maxConnectionsPerClient, trusted: trustedProxies, registry: input.metrics.registry });
+  countHeaders(dataPlane);
+  continueOnRead(dataPlane);
+  const upgrades = createUpgradeHandler(refuseBadFraming(refuseForeignHost(hosts, httpIngress)));
+  dataPlane.on('upgrade', upgrades.handle);
+  return { dataPlane, upgrades };
+}
+
+/** What a running gateway stops on close. */
+interface GatewayParts {
+  /** Timers and watchers, stopped first and in order. */
+  readonly stops: ReadonlyArray<() => void>;
+  readonly mcpTarget: McpRouterTarget;
+  readonly dataPlane: Server;
+  readonly admin: Server;
+  /** How long in-flight data-plane requests may take to finish, ms. */
+  readonly drainMs: number;
+  readonly dispatcher: Agent;
+  readonly proxyTarget: HttpProxyTarget;
+  readonly llm: LlmParts;
+  readonly registry: Registry;
+  readonly log: Logger;
+}
+
+/** Stops the timers, ends MCP streams, drains both listeners, then closes the pools and the registry. */
+async function shutdown(p: GatewayParts): Promise<void> {
+  for (const stop of p.stops) stop();
+  await p.mcpTarget.close(); // ends MCP streams, so draining does not wait for them
+  await Promise.all([drain(p.dataPlane, p.drainMs), drain(p.admin, 1_000)]);
+  await Promise.all([p.dispatcher.close(), p.proxyTarget.close()]);
+  p.llm.usage.close();
+  p.registry.instances.forget(process.pid);
+  p.registry.close();
+  p.log.flush();
 }
 
 /** An ingress adapter that owns every request whose path starts with `prefix`. */

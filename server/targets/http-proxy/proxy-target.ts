@@ -6,7 +6,7 @@ import { limitBody } from '../../filters/body-limit.js';
 import { clientGone } from '../upstream-exchange.js';
 import { RelayHandler, type AttemptEnd } from './relay-handler.js';
 import { classifyUpstreamError, type UpstreamFailure } from './upstream-errors.js';
-import type { ProxyRoute, RetryPolicy } from './proxy-route.js';
+import type { ProxyRoute, ProxyTimeouts, RetryPolicy } from './proxy-route.js';
 import { tunnel, type TunnelOptions } from './tunnel.js';
 import type { Pick, UpstreamPool } from './upstream-pool.js';
 
@@ -52,10 +52,7 @@ export class HttpProxyTarget implements RouteTarget {
         ctx.outcome.upstream = member.target.origin;
         request.origin = member.target.origin;
         request.path = member.target.basePath + path;
-        if ((ctx.http?.req as { upgrade?: boolean } | undefined)?.upgrade) {
-          const headers = request.headers as Record<string, string>;
-          return await this.upgrade(ctx, picked, { path, headers, connectMs: t.connectMs ?? 5_000, firstByteMs: t.firstByteMs, idleMs: t.idleMs });
-        }
+        if ((ctx.http?.req as { upgrade?: boolean } | undefined)?.upgrade) return await this.upgrade(ctx, picked, tunnelOptions(t, path, request));
         if (clientGone(res)) throw new GatewayError(errors.GW_ERR_DOWNSTREAM_DISCONNECT, []);
         member.state.begin(now);
         const retry = route.retry;
@@ -169,6 +166,11 @@ function dispatchOptions(ctx: GatewayContext, route: ProxyRoute, body: Body): Di
     headersTimeout,
     bodyTimeout: t.idleMs,
   };
+}
+
+/** The tunnel of an upgrade request: the shaped headers and path of `request`, the route's timeouts. */
+function tunnelOptions(t: ProxyTimeouts, path: string, request: Dispatcher.DispatchOptions): TunnelOptions {
+  return { path, headers: request.headers as Record<string, string>, connectMs: t.connectMs ?? 5_000, firstByteMs: t.firstByteMs, idleMs: t.idleMs };
 }
 
 /** Whether the body must be read first: the route retries and the body is small enough to send again. */
