@@ -5,7 +5,7 @@
  */
 import { GatewayError, errors } from '../errors/index.js';
 import type { Filter } from '../pipeline/index.js';
-import { bucketRule, type BucketRule, type RateLimitStore } from '../rate-limit/index.js';
+import type { RateLimitStore } from '../rate-limit/index.js';
 import { llmOf, type LlmRequest, type LlmRoute } from '../targets/llm-router/router/index.js';
 import { estimatePromptTokens } from '../targets/llm-router/tokens/index.js';
 
@@ -21,32 +21,29 @@ export function llmLimits(deps: LlmLimitsDeps): Filter {
     const route = ctx.route as LlmRoute | undefined;
     const llm = llmOf(ctx);
     const limits = route?.limits;
-    if (!route || !limits || llm.api === 'models' || llm.api === 'count_tokens' || (!limits.tokensPerMinute && !limits.requestsPerMinute)) return next();
+    if (!route || !limits || llm.api === 'models' || llm.api === 'count_tokens') return next();
+    const { requestRule, tokenRule } = limits;
+    if (!requestRule && !tokenRule) return next();
     const id = `llm:${route.name}\0${limits.per === 'route' ? '*' : (ctx.consumer?.name ?? '')}`;
-    if (limits.requestsPerMinute) {
-      const t = await store.take(`${id}\0r`, perMinute(limits.requestsPerMinute));
-      if (!t.allowed) throw limited('GW_ERR_RATE_LIMITED', [route.name], { ...t, limit: limits.requestsPerMinute, unit: 'requests' });
+    if (requestRule) {
+      const t = await store.take(`${id}\0r`, requestRule);
+      if (!t.allowed) throw limited('GW_ERR_RATE_LIMITED', [route.name], { ...t, limit: requestRule.tokens, unit: 'requests' });
     }
-    const tpm = limits.tokensPerMinute;
-    if (!tpm) return next();
+    if (!tokenRule) return next();
+    const tpm = tokenRule.tokens;
     const prompt = estimatePromptTokens(llm.body, llm.model);
     const reserved = prompt + completionReserve(llm, limits.defaultMaxTokens);
-    const t = await store.take(`${id}\0t`, perMinute(tpm), { amount: reserved });
+    const t = await store.take(`${id}\0t`, tokenRule, { amount: reserved });
     if (!t.allowed) {
-      if (limits.requestsPerMinute) await store.give(`${id}\0r`, perMinute(limits.requestsPerMinute), { amount: 1 });
+      if (requestRule) await store.give(`${id}\0r`, requestRule, { amount: 1 });
       throw limited('GW_ERR_LLM_TOKEN_LIMIT', [tpm, route.name], { ...t, limit: tpm, unit: 'tokens' });
     }
     try {
       await next();
     } finally {
-      await store.give(`${id}\0t`, perMinute(tpm), { amount: reserved - spent(llm, prompt, ctx.outcome.status) });
+      await store.give(`${id}\0t`, tokenRule, { amount: reserved - spent(llm, prompt, ctx.outcome.status) });
     }
   };
-}
-
-/** A per-minute limit as a bucket that refills evenly over the minute. */
-function perMinute(limit: number): BucketRule {
-  return bucketRule({ requests: limit, per: 'minute' });
 }
 
 /** The completion tokens a request may generate: its own cap, else the route's default. */

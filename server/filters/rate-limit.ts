@@ -41,22 +41,24 @@ export function bucketLimit<C extends GatewayContext>(limit: BucketLimit<C>, dep
   const capacity = String(rule.capacity);
   const policy = `${rule.capacity};w=${rule.intervalMs / 1000}`;
   const prefix = `${deps.scope}\u0000`;
-  // Not async: with the in-process store the decision is synchronous, and the filter adds no promise of its own.
+  /** Answers one request from the store's decision: refused (429), or on with the RateLimit headers set. */
+  const admit = (ctx: C, decision: RateDecision, next: () => Promise<void>): Promise<void> => {
+    const headers = rateHeaders(decision, capacity, policy);
+    if (!decision.allowed) {
+      headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
+      throw new GatewayError(errors.GW_ERR_RATE_LIMITED, [subjectOf(ctx)], { headers, cause: decision });
+    }
+    const res = ctx.http?.res;
+    if (res) for (const name in headers) res.setHeader(name, headers[name]!);
+    return next();
+  };
+  // Not async, and no closure per request: the in-process store decides synchronously (a shared one answers with
+  // a promise, the only case that allocates one here).
   return function limitRate(gatewayCtx, next) {
     // The chain that holds this filter builds contexts of type C (the HTTP pipeline: GatewayContext itself).
     const ctx = gatewayCtx as C;
     const decided = deps.store.take(prefix + bucketOf(ctx), rule);
-    const admit = (decision: RateDecision): Promise<void> => {
-      const headers = rateHeaders(decision, capacity, policy);
-      if (!decision.allowed) {
-        headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
-        throw new GatewayError(errors.GW_ERR_RATE_LIMITED, [subjectOf(ctx)], { headers, cause: decision });
-      }
-      const res = ctx.http?.res;
-      if (res) for (const name in headers) res.setHeader(name, headers[name]!);
-      return next();
-    };
-    return decided instanceof Promise ? decided.then(admit) : admit(decided);
+    return decided instanceof Promise ? decided.then((decision) => admit(ctx, decision, next)) : admit(ctx, decided, next);
   };
 }
 

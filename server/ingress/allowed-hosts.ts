@@ -49,7 +49,7 @@ export class HostPolicy {
     const host = stripPort(raw.toLowerCase());
     if (this.exact.has(host) || host.endsWith('.localhost') || this.suffixes.some((s) => host.endsWith(s) && host.length > s.length)) return undefined;
     if (host === bracketed(localAddress(req))) return undefined;
-    if (!req.url?.startsWith('/mcp/') && this.options.current()?.http.router.servesHost(host)) return undefined;
+    if (!isMcpRequest(req) && this.options.current()?.http.router.servesHost(host)) return undefined;
     return `Host ${raw} is not a name this gateway serves (allow it with --allowed-hosts)`;
   }
 }

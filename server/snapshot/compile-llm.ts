@@ -12,7 +12,7 @@ import { llmBody, type LlmBodyConfig, type LlmBodyDeps } from '../filters/llm-bo
 import { llmLimits } from '../filters/llm-limits.js';
 import { llmRouteMatch } from '../filters/llm-route-match.js';
 import { llmUsage } from '../filters/llm-usage.js';
-import type { RateLimitStore } from '../rate-limit/index.js';
+import { bucketRule, type RateLimitStore } from '../rate-limit/index.js';
 import type { PartCompile } from './part-compile.js';
 
 /** Long-lived pieces the LLM part is built with (their state survives snapshot swaps). */
@@ -197,8 +197,8 @@ function compileRoute(spec: LlmRouteSpec, providers: ReadonlyMap<string, Compile
     targets: Object.freeze(targets as CompiledTarget[]),
     fallback: Object.freeze(fallback as CompiledTarget[]),
     limits: Object.freeze({
-      tokensPerMinute: spec.tokensPerMinute,
-      requestsPerMinute: spec.requestsPerMinute,
+      tokenRule: spec.tokensPerMinute ? bucketRule({ requests: spec.tokensPerMinute, per: 'minute' }) : undefined,
+      requestRule: spec.requestsPerMinute ? bucketRule({ requests: spec.requestsPerMinute, per: 'minute' }) : undefined,
       per: spec.limitPer,
       defaultMaxTokens: spec.defaultMaxTokens,
     }),

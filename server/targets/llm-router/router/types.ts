@@ -1,4 +1,5 @@
 /** Types shared by the LLM ingress, the LLM filters and the llm-router target. */
+import type { BucketRule } from '../../../rate-limit/index.js';
 import type { GatewayContext, RouteRef } from '../../../pipeline/index.js';
 import type { ModelMapper } from '../model-map.js';
 import type { ProviderSettings, ProviderSpec } from '../providers/index.js';
@@ -42,8 +43,10 @@ export interface CompiledTarget {
 
 /** Token and request limits of a route. */
 export interface RouteLimits {
-  readonly tokensPerMinute?: number;
-  readonly requestsPerMinute?: number;
+  /** Tokens per minute as a bucket, built once per route (a request only spends it); `tokens` is the limit. */
+  readonly tokenRule?: BucketRule;
+  /** Requests per minute, likewise. */
+  readonly requestRule?: BucketRule;
   readonly per: 'consumer' | 'route';
   /** Completion tokens reserved when the request sets no max_tokens. */
   readonly defaultMaxTokens: number;
