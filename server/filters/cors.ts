@@ -1,6 +1,6 @@
 import { compileConfigRegex, type CorsSpec } from '../../registry/index.js';
 import { gatewayError } from '../errors/index.js';
-import type { Filter } from '../pipeline/index.js';
+import { addResponseHeaders, type Filter } from '../pipeline/index.js';
 import { respond } from './respond.js';
 
 /**
@@ -29,10 +29,10 @@ export function cors(config: CorsSpec): Filter {
       respond(ctx, { status: 204, headers });
       return;
     }
-    const res = ctx.http?.res;
-    if (allowed && res) {
-      for (const [k, v] of Object.entries(originHeaders(origin, wildcard, config.allowCredentials))) res.setHeader(k, v);
-      if (expose) res.setHeader('access-control-expose-headers', expose);
+    if (allowed) {
+      const headers = originHeaders(origin, wildcard, config.allowCredentials);
+      if (expose) headers['access-control-expose-headers'] = expose;
+      addResponseHeaders(ctx, headers);
     }
     await next();
   };

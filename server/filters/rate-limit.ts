@@ -1,6 +1,6 @@
 import type { RateLimitSpec } from '../../registry/index.js';
 import { GatewayError, errors } from '../errors/index.js';
-import type { Filter, GatewayContext } from '../pipeline/index.js';
+import { addResponseHeaders, type Filter, type GatewayContext } from '../pipeline/index.js';
 import { bucketRule, type BucketRule, type RateDecision, type RateLimitStore } from '../rate-limit/index.js';
 
 /** What the rate-limit filter reads besides its config. */
@@ -48,8 +48,7 @@ export function bucketLimit<C extends GatewayContext>(limit: BucketLimit<C>, dep
       headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
       throw new GatewayError(errors.GW_ERR_RATE_LIMITED, [subjectOf(ctx)], { headers, cause: decision });
     }
-    const res = ctx.http?.res;
-    if (res) for (const name in headers) res.setHeader(name, headers[name]!);
+    addResponseHeaders(ctx, headers);
     return next();
   };
   // Not async, and no closure per request: the in-process store decides synchronously (a shared one answers with

@@ -21,6 +21,9 @@ export function respond(ctx: GatewayContext, reply: FilterReply): void {
   ctx.outcome.status = reply.status;
   ctx.outcome.bytesOut = Buffer.byteLength(body);
   const res = ctx.http!.res;
+  // Off the hot path (redirects, direct responses, preflights): setHeader is simpler than merging into a copy.
+  const added = ctx.responseHeaders;
+  if (added) for (const name in added) res.setHeader(name, added[name]!);
   res.setHeader('content-length', ctx.outcome.bytesOut);
   res.setHeader('x-request-id', ctx.requestId);
   res.writeHead(reply.status, reply.headers);

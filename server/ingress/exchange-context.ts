@@ -32,6 +32,7 @@ export class ExchangeContext implements GatewayContext {
   route?: RouteRef;
   consumer?: ConsumerIdentity;
   authRefusal?: AuthRefusal;
+  responseHeaders?: Record<string, string>;
   outcome: Outcome = {};
   private abort?: AbortController;
 

@@ -36,6 +36,9 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
     snapshot.http.handle(ctx).catch((err) => {
       const e = toGatewayError(err);
       if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled error');
+      // The filters' headers (RateLimit-*, CORS) go on a refusal too; the error's own win (the 429's RateLimit-*).
+      const added = ctx.responseHeaders;
+      if (added && !res.headersSent) for (const name in added) res.setHeader(name, added[name]!);
       renderHttpError(res, e, requestId);
     });
   };

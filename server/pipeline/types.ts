@@ -84,7 +84,26 @@ export interface GatewayContext {
   consumer?: ConsumerIdentity;
   /** Set by the auth filter when it let an unauthenticated request through anonymously (see AuthRefusal). */
   authRefusal?: AuthRefusal;
+  /**
+   * Headers the filters add to the answer (RateLimit-*, CORS), merged under the answer's own by whoever writes
+   * the head, in one `writeHead`. Filters never call `res.setHeader`: one header set before `writeHead` sends
+   * Node down its slow path, which re-sets every header of the head one by one (measured: 4 µs of a proxied
+   * request). Use `addResponseHeaders`.
+   */
+  responseHeaders?: Record<string, string>;
   outcome: Outcome;
+}
+
+/** Adds `headers` to the ones the answer will carry (see GatewayContext.responseHeaders); may keep `headers` itself. */
+export function addResponseHeaders(ctx: GatewayContext, headers: Record<string, string>): void {
+  const current = ctx.responseHeaders;
+  if (current) Object.assign(current, headers);
+  else ctx.responseHeaders = headers;
+}
+
+/** Puts the filters' headers into `head` where the answer does not set them itself (the answer's own win). */
+export function mergeResponseHeaders(head: Record<string, unknown>, added: Record<string, string> | undefined): void {
+  if (added) for (const name in added) if (head[name] === undefined) head[name] = added[name];
 }
 
 /** Continues to the next filter. */

@@ -61,6 +61,7 @@ export class HttpProxyTarget implements RouteTarget {
           outcome: ctx.outcome,
           picked,
           responseHeaders: route.responseHeaders,
+          filterHeaders: ctx.responseHeaders,
           body,
           refuse: retry?.statuses.size ? (status) => retry.statuses.has(status) && mayRetry(ctx, 'status', { retry, tries, body, pool }) : undefined,
         });

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { Outcome } from '../../pipeline/index.js';
+import { mergeResponseHeaders, type Outcome } from '../../pipeline/index.js';
 import { downstreamResponseHeaders } from './forward-headers.js';
 import { applyHeaderRules, type HeaderRules } from './request-shaping.js';
 import type { Pick } from './upstream-pool.js';
@@ -18,6 +18,8 @@ export interface RelayOptions {
   readonly outcome: Outcome;
   readonly picked: Pick;
   readonly responseHeaders?: HeaderRules;
+  /** What the filters add to the answer (GatewayContext.responseHeaders). */
+  readonly filterHeaders?: Record<string, string>;
   /** The request body, destroyed if the attempt fails (as undici's `request()` does). */
   readonly body: Buffer | Readable | null;
   /** Asked with the final status before anything is written: true drops this answer (a retry follows). */
@@ -88,6 +90,7 @@ export class RelayHandler implements Dispatcher.DispatchHandler {
       return;
     }
     const out = downstreamResponseHeaders(headers);
+    mergeResponseHeaders(out, this.o.filterHeaders);
     if (this.o.responseHeaders) applyHeaderRules(out, this.o.responseHeaders);
     // Set after writeHead: a head Node refuses to send fails like a broken upstream (502), not mid-stream.
     res.writeHead(statusCode, out);

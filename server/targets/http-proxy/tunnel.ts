@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { GatewayContext } from '../../pipeline/index.js';
+import { mergeResponseHeaders, type GatewayContext } from '../../pipeline/index.js';
 import { downstreamResponseHeaders } from './forward-headers.js';
 import { classifyUpstreamError } from './upstream-errors.js';
 import type { Pick } from './upstream-pool.js';
@@ -89,7 +89,9 @@ async function relayRefusal(ctx: GatewayContext, response: IncomingMessage): Pro
   const res = ctx.http!.res;
   ctx.outcome.status = response.statusCode ?? 502;
   res.shouldKeepAlive = false;
-  res.writeHead(ctx.outcome.status, downstreamResponseHeaders(response.headers));
+  const head = downstreamResponseHeaders(response.headers);
+  mergeResponseHeaders(head, ctx.responseHeaders);
+  res.writeHead(ctx.outcome.status, head);
   await new Promise<void>((resolve) => {
     response.pipe(res);
     res.once('close', () => {

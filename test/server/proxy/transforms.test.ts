@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-upstream.js';
@@ -31,6 +31,7 @@ describe('rewrites, header edits, redirects, direct responses, CORS, IP lists, W
       };
       s.on('data', onData);
     });
+    const closedUrl = await closedOrigin();
     await configure(gw, (r) => {
       const u = upstream.url;
       r.routes.create({ name: 'strip', path: '/strip', upstream: u, stripPrefix: true }, 'cli');
@@ -54,6 +55,12 @@ describe('rewrites, header edits, redirects, direct responses, CORS, IP lists, W
         { name: 'cors', path: '/cors', upstream: u, cors: { allowOrigins: ['https://app.example.com', 'https://*.trusted.dev'], allowHeaders: ['x-custom'], exposeHeaders: ['x-upstream'], allowCredentials: true, maxAgeSeconds: 60 } },
         'cli',
       );
+      // Headers a filter adds must reach every kind of answer, not only a relayed one.
+      const both = { cors: { allowOrigins: ['https://app.example.com'] }, rateLimit: { requests: 1000, per: 'second' as const, by: 'route' as const } };
+      r.routes.create({ name: 'filtered', path: '/filtered', upstream: u, ...both }, 'cli');
+      r.routes.create({ name: 'filtered-down', path: '/filtered-down', upstream: closedUrl, ...both }, 'cli');
+      r.routes.create({ name: 'filtered-mock', path: '/filtered-mock', directResponse: { status: 200, body: 'ok' }, ...both }, 'cli');
+      r.routes.create({ name: 'filtered-key', path: '/filtered-key', upstream: u, auth: { methods: ['key'] }, ...both }, 'cli');
       r.routes.create({ name: 'allow', path: '/allow', upstream: u, ipAllow: ['10.0.0.0/8'] }, 'cli');
       r.routes.create({ name: 'loopback', path: '/loopback', upstream: u, ipAllow: ['127.0.0.0/8'], ipDeny: ['127.0.0.2'] }, 'cli');
       r.routes.create({ name: 'deny', path: '/deny', upstream: u, ipDeny: ['127.0.0.1'] }, 'cli');
@@ -136,6 +143,21 @@ describe('rewrites, header edits, redirects, direct responses, CORS, IP lists, W
   });
 
   it.each([
+    ['/filtered/x', 200, true],
+    ['/filtered-down/x', 502, true],
+    ['/filtered-mock', 200, true],
+    // auth refuses before the rate limit runs: CORS (before auth) is on the 401, RateLimit-* is not.
+    ['/filtered-key/x', 401, false],
+  ])('puts the filters\' headers (CORS, RateLimit-*) on %s → %i', async (path, status, limited) => {
+    const res = await fetch(gw.url + path, { headers: { origin: 'https://app.example.com' } });
+    expect(res.status).toBe(status);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(res.headers.get('vary')).toBe('Origin');
+    expect(res.headers.get('ratelimit-limit')).toBe(limited ? '1000' : null);
+    expect(res.headers.get('ratelimit-policy')).toBe(limited ? '1000;w=1' : null);
+  });
+
+  it.each([
     ['/allow', 403],
     ['/loopback', 200],
     ['/deny', 403],
@@ -177,3 +199,12 @@ describe('rewrites, header edits, redirects, direct responses, CORS, IP lists, W
     expect(got).toContain('GW_ERR_IP_DENIED');
   });
 });
+
+/** An http:// origin on 127.0.0.1 where nothing listens (a port that was just free). */
+async function closedOrigin(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
