@@ -1,14 +1,14 @@
 /**
- * One upstream HTTP exchange as an undici dispatch handler (undici's lowest-level API, the one `request()` is
- * built on), as the HTTP proxy's relay does; the LLM router's provider calls and the MCP router's remote
- * Streamable HTTP transport run on it. The body goes chunk by chunk, synchronously, to whoever consumes it.
- * Compared with `request()` this skips, per call, a body Readable (whose resume ticks sat between the upstream's
- * first bytes and the first event sent to the client), an AsyncResource-scoped promise and an AbortController
- * with its listeners: about a tenth of a millisecond of the time to first token the LLM bench adds. A client that
- * goes away aborts the upstream at once, as does the first-byte deadline (both optional).
+ * One upstream HTTP exchange whose body goes to a consumer (an {@link UpstreamAttempt}, as the proxy's relay is):
+ * the LLM router's provider calls and the MCP router's remote Streamable HTTP transport run on it. The body goes
+ * chunk by chunk, synchronously, to whoever consumes it. Compared with `request()` this skips, per call, a body
+ * Readable (whose resume ticks sat between the upstream's first bytes and the first event sent to the client), an
+ * AsyncResource-scoped promise and an AbortController with its listeners: about a tenth of a millisecond of the
+ * time to first token the LLM bench adds. The first-byte deadline aborts it too (optional).
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { CLIENT_DISCONNECTED, UpstreamAttempt, clientGone } from './upstream-attempt.js';
 
 /** Receives an upstream body. After `end` or `error` nothing more is delivered. */
 export interface BodySink {
@@ -17,24 +17,14 @@ export interface BodySink {
   error(err: Error): void;
 }
 
-/** Whether the client went away before its response was complete. */
-export function clientGone(res: ServerResponse): boolean {
-  return res.closed && !res.writableFinished;
-}
-
-/** The abort reason when the client went away first. */
-const CLIENT_DISCONNECTED = 'client disconnected';
-
 /** The upstream side of one attempt: its head, then its body delivered to a {@link BodySink}. */
-export class UpstreamExchange implements Dispatcher.DispatchHandler {
+export class UpstreamExchange extends UpstreamAttempt {
   /** The final status, once the head arrived. */
   statusCode = 0;
   /** The final head's headers. */
   headers: IncomingHttpHeaders = {};
   /** True once the first-byte deadline fired (the abort reason then says so too). */
   timedOut = false;
-  private controller: Dispatcher.DispatchController | null = null;
-  private abortReason: Error | null = null;
   private timer: NodeJS.Timeout | undefined;
   private sink: BodySink | null = null;
   // Chunks undici delivered before a sink was attached (they can come with the head, in the same read).
@@ -49,9 +39,15 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
    * head and the first body bytes (see {@link firstByte}).
    */
   constructor(
-    private readonly client?: ServerResponse,
+    client?: ServerResponse,
     private readonly deadlineMs?: number,
-  ) {}
+  ) {
+    super(client);
+  }
+
+  protected get ended(): boolean {
+    return this.finished !== null;
+  }
 
   /** Sends the request; resolves once the final head arrived, rejects if the exchange failed before it. */
   start(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<void> {
@@ -63,7 +59,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.headSettled = true;
       return Promise.reject(new Error(CLIENT_DISCONNECTED));
     }
-    this.client?.once('close', this.onClientClose);
+    this.watchClient();
     if (this.deadlineMs !== undefined) this.timer = setTimeout(this.onDeadline, this.deadlineMs);
     dispatcher.dispatch(options, this);
     return head;
@@ -78,23 +74,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   consume(sink: BodySink): void {
     this.sink = sink;
     this.deliverEarly();
-  }
-
-  /** Stops reading from the upstream (back-pressure) until `resume()`. */
-  pause(): void {
-    this.controller?.pause();
-  }
-
-  /** Reads from the upstream again after `pause()`. */
-  resume(): void {
-    this.controller?.resume();
-  }
-
-  /** Aborts the exchange unless it already ended; undici reports `reason` to the sink's `error`. */
-  abort(reason: Error): void {
-    if (this.finished) return;
-    if (this.controller) this.controller.abort(reason);
-    else this.abortReason ??= reason;
   }
 
   /**
@@ -112,23 +91,15 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   /** Drops the client-close listener and the deadline; call once the attempt is over. */
   release(): void {
     clearTimeout(this.timer);
-    this.client?.removeListener('close', this.onClientClose);
+    this.unwatchClient();
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.abortReason) controller.abort(this.abortReason);
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    // 1xx (103 Early Hints) are informational: the final answer follows.
-    if (statusCode < 200) return;
+  protected onFinalHead(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     this.statusCode = statusCode;
     this.headers = headers;
     this.headSettled = true;
     this.resolveHead();
   }
-
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.sink && this.early.length === 0) this.sink.data(chunk);
     else this.early.push(chunk);
@@ -164,9 +135,5 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private readonly onDeadline = (): void => {
     this.timedOut = true;
     this.abort(new Error('first-byte timeout'));
-  };
-
-  private readonly onClientClose = (): void => {
-    if (!this.client!.writableFinished) this.abort(new Error(CLIENT_DISCONNECTED));
   };
 }

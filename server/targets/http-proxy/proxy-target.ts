@@ -3,7 +3,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { GatewayError, errors, gatewayError } from '../../errors/index.js';
 import type { GatewayContext, RouteTarget } from '../../pipeline/index.js';
 import { limitBody } from '../../filters/body-limit.js';
-import { clientGone } from '../upstream-exchange.js';
+import { clientGone } from '../upstream-attempt.js';
 import { RelayHandler, type AttemptEnd } from './relay-handler.js';
 import { classifyUpstreamError, type UpstreamFailure } from './upstream-errors.js';
 import type { ProxyRoute, ProxyTimeouts, RetryPolicy } from './proxy-route.js';

@@ -1,10 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { mergeResponseHeaders, type Outcome } from '../../pipeline/index.js';
 import { downstreamResponseHeaders } from './forward-headers.js';
 import { applyHeaderRules, type HeaderRules } from './request-shaping.js';
 import type { Pick } from './upstream-pool.js';
+import { UpstreamAttempt } from '../upstream-attempt.js';
 
 /** How one attempt ended: the answer went to the client, or it was refused (a retry status) and is being dropped. */
 export type AttemptEnd = 'relayed' | 'refused';
@@ -34,15 +36,13 @@ export interface RelayOptions {
  * a stack), end-of-stream listeners and a second `data` listener for byte counting: per request that was more
  * CPU than the rest of the proxy together. A client that goes away aborts the upstream request at once.
  */
-export class RelayHandler implements Dispatcher.DispatchHandler {
+export class RelayHandler extends UpstreamAttempt {
   /** Body bytes written to the client. */
   bytes = 0;
   /** The upstream's final status once its head went to the client; 0 before (a failure then is a connect-phase one). */
   status = 0;
   /** The settled promise of this attempt. */
   readonly done: Promise<AttemptEnd>;
-  private controller: Dispatcher.DispatchController | null = null;
-  private abortReason: Error | null = null;
   private settled = false;
   private discarding = false;
   private waitingDrain = false;
@@ -50,6 +50,7 @@ export class RelayHandler implements Dispatcher.DispatchHandler {
   private reject!: (err: Error) => void;
 
   constructor(private readonly o: RelayOptions) {
+    super(o.res);
     this.done = new Promise<AttemptEnd>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -58,26 +59,16 @@ export class RelayHandler implements Dispatcher.DispatchHandler {
 
   /** Sends the request; `done` settles when the answer was relayed or refused, or rejects on failure. */
   start(dispatcher: Dispatcher, request: Dispatcher.DispatchOptions): Promise<AttemptEnd> {
-    this.o.res.once('close', this.onClientClose);
+    this.watchClient();
     dispatcher.dispatch(request, this);
     return this.done;
   }
 
-  /** Aborts the attempt (client gone, total timeout); undici then reports the reason to onResponseError. */
-  abort(reason: Error): void {
-    if (this.settled) return;
-    if (this.controller) this.controller.abort(reason);
-    else this.abortReason = reason;
+  protected get ended(): boolean {
+    return this.settled;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.abortReason) controller.abort(this.abortReason);
-  }
-
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    // 1xx (103 Early Hints) are informational: the final answer follows.
-    if (statusCode < 200) return;
+  protected onFinalHead(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     // RFC 9110 §15: statuses are 1xx-5xx. undici and Node pass 600-999 on; relaying one hands the client an
     // answer no client knows how to read, so it is a broken upstream (502) like any other unparseable head.
     if (statusCode > 599) return controller.abort(Object.assign(new Error(`invalid status ${statusCode}`), { code: 'HPE_INVALID_STATUS' }));
@@ -126,23 +117,19 @@ export class RelayHandler implements Dispatcher.DispatchHandler {
     // Mid-stream failure: the client must see an aborted connection, never a clean end.
     if (this.status !== 0) res.destroy();
     this.settled = true;
-    res.removeListener('close', this.onClientClose);
+    this.unwatchClient();
     this.reject(err);
   }
 
   private settle(end: AttemptEnd): void {
     this.settled = true;
-    this.o.res.removeListener('close', this.onClientClose);
+    this.unwatchClient();
     this.resolve(end);
   }
 
   private readonly onDrain = (): void => {
     this.waitingDrain = false;
-    this.controller?.resume();
-  };
-
-  private readonly onClientClose = (): void => {
-    if (!this.o.res.writableFinished) this.abort(new Error('client disconnected'));
+    this.resume();
   };
 }
 

@@ -17,7 +17,7 @@ import { prepareCall, UnsupportedCallError, type PreparedCall } from './prepare-
 import { readJson, writeJson } from './serve-json.js';
 import { serveStream } from './serve-stream.js';
 import { openCall, transportFailure, type AttemptFailure } from './upstream-call.js';
-import { clientGone } from '../../upstream-exchange.js';
+import { clientGone } from '../../upstream-attempt.js';
 import type { LlmContext, LlmRoute } from './types.js';
 
 /** Long-lived pieces the target needs. */

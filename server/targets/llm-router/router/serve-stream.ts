@@ -5,7 +5,8 @@ import { ClientStream } from './client-stream.js';
 import type { PreparedCall } from './prepare-call.js';
 import { buildStreamChain } from './stream-translate.js';
 import type { LlmContext } from './types.js';
-import { clientGone, type UpstreamExchange } from '../../upstream-exchange.js';
+import { clientGone } from '../../upstream-attempt.js';
+import type { UpstreamExchange } from '../../upstream-exchange.js';
 
 /** How a streamed attempt ended. */
 export type StreamOutcome =

@@ -9,7 +9,8 @@ import { parseProviderError } from '../translate/index.js';
 import { upstreamError } from './errors.js';
 import type { PreparedCall } from './prepare-call.js';
 import type { CompiledProvider } from './types.js';
-import { clientGone, UpstreamExchange } from '../../upstream-exchange.js';
+import { clientGone } from '../../upstream-attempt.js';
+import { UpstreamExchange } from '../../upstream-exchange.js';
 
 /** What to do after a failed attempt. */
 export type RetryScope = 'key' | 'provider' | 'none';
