@@ -10,6 +10,7 @@ import { isNotification, isRequest } from '../json-rpc.js';
 import { JsonRpcCode } from '../mcp-errors.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import { RequestDeadlines } from './request-deadlines.js';
+import { SharedSubscriptions } from './shared-subscriptions.js';
 
 type Sink = (message: JSONRPCMessage) => Promise<void>;
 type Token = string | number;
@@ -21,6 +22,8 @@ interface Route {
   readonly method: string;
   readonly upstreamToken?: number;
   readonly protocolVersion?: unknown;
+  /** The resource of a `resources/subscribe` (forgotten again if the process refuses it). */
+  readonly uri?: string;
 }
 
 /** What a mux is for. */
@@ -51,7 +54,7 @@ export interface MuxEvents {
 
 /**
  * Several upstream MCP sessions over one stdio process. Each connection is an SDK `Transport`; request ids and
- * progress tokens are rewritten into one upstream space and mapped back, notifications other than progress go to
+ * progress tokens are rewritten into one upstream space and mapped back, list changes go to
  * every session. The first `initialize` reaches the server; later ones with the same protocol version are
  * answered from its result, so a server that allows one initialization per process still serves many sessions
  * (the supervisor only puts sessions that declared the same capabilities, roots aside, on one process).
@@ -63,6 +66,8 @@ export interface MuxEvents {
  * its `roots/list` is refused too. Log messages (`notifications/message`) are one user's data just as often
  * (the arguments of the call they report on): on a shared process one goes to the session with requests in
  * flight when there is exactly one, and otherwise to the gateway's log (rate limited), never to every session.
+ * Resource subscriptions are counted per session (SharedSubscriptions): an update goes to the resource's
+ * subscribers only, and one session's unsubscribe never ends another's.
  * A process of its own sends everything to its one session.
  */
 export class StdioMux {
@@ -70,6 +75,7 @@ export class StdioMux {
   private readonly routes = new Map<RequestId, Route>();
   private readonly tokens = new Map<Token, { conn: MuxConnection; token: Token }>();
   private readonly serverRequests = new Map<RequestId, MuxConnection>();
+  private readonly subscriptions = new SharedSubscriptions<MuxConnection>();
   private readonly deadlines: RequestDeadlines;
   private initialized: { result: Record<string, unknown>; protocolVersion: unknown } | undefined;
   private nextId = 1;
@@ -102,7 +108,7 @@ export class StdioMux {
 
   /** Routes one message from a session upstream. */
   async send(conn: MuxConnection, message: JSONRPCMessage): Promise<void> {
-    if (isRequest(message)) return this.sendRequest(conn, message);
+    if (isRequest(message)) return this.options.shared && this.answersSubscription(conn, message) ? undefined : this.sendRequest(conn, message);
     if (isNotification(message)) {
       if (message.method === 'notifications/initialized' && conn.initFromCache) return;
       // The shared process was not told of roots: one session's changes are not its business.
@@ -125,7 +131,7 @@ export class StdioMux {
     this.deadlines.observe(message);
     if (isRequest(message)) return this.deliverServerRequest(message);
     if (!isNotification(message)) return this.deliverResponse(message);
-    const params = (message.params ?? {}) as { progressToken?: Token; requestId?: RequestId };
+    const params = (message.params ?? {}) as { progressToken?: Token; requestId?: RequestId; uri?: unknown };
     if (message.method === 'notifications/progress') {
       const owner = this.tokens.get(params.progressToken as Token);
       owner?.conn.receive({ ...message, params: { ...message.params, progressToken: owner.token } });
@@ -136,7 +142,8 @@ export class StdioMux {
       return;
     }
     if (message.method === 'notifications/message' && this.options.shared) return this.deliverLog(message);
-    for (const conn of this.connections) conn.receive(message);
+    const receivers = message.method === 'notifications/resources/updated' && this.options.shared ? this.subscriptions.subscribersOf(params.uri) : this.connections;
+    for (const conn of receivers) conn.receive(message);
   }
 
   /** Detaches a session: its requests still in flight are cancelled upstream. */
@@ -152,6 +159,7 @@ export class StdioMux {
       this.serverRequests.delete(id);
       void this.sink({ jsonrpc: '2.0', id, error: { code: -32603, message: 'The session that was asked has closed' } }).catch(() => {});
     }
+    for (const uri of this.subscriptions.removeAll(conn)) this.sendUnanswered('resources/unsubscribe', { uri });
     if (this.connections.size === 0) this.events.onIdle();
   }
 
@@ -161,6 +169,7 @@ export class StdioMux {
     this.routes.clear();
     this.tokens.clear();
     this.serverRequests.clear();
+    this.subscriptions.clear();
     const all = [...this.connections];
     this.connections.clear();
     for (const conn of all) conn.terminate();
@@ -184,7 +193,8 @@ export class StdioMux {
       this.tokens.set(upstreamToken, { conn, token });
       upstreamParams = { ...params, _meta: { ...params._meta, progressToken: upstreamToken } };
     }
-    this.routes.set(upstreamId, { conn, id: message.id, method: message.method, upstreamToken, protocolVersion: params.protocolVersion });
+    const uri = message.method === 'resources/subscribe' && typeof params.uri === 'string' ? params.uri : undefined;
+    this.routes.set(upstreamId, { conn, id: message.id, method: message.method, upstreamToken, protocolVersion: params.protocolVersion, uri });
     const out: JSONRPCRequest = { ...message, id: upstreamId, ...(upstreamParams ? { params: upstreamParams } : {}) };
     // A process's first initialize also waits for it to boot (runtime start, imports: seconds under npx or uvx).
     this.deadlines.track(out, message.method === 'initialize' ? Math.max(this.options.requestTimeoutMs, INITIALIZE_MIN_DEADLINE_MS) : undefined);
@@ -202,7 +212,28 @@ export class StdioMux {
       this.initialized ??= { result: message.result as Record<string, unknown>, protocolVersion: route.protocolVersion };
       this.events.onReady();
     }
+    if (route.uri !== undefined && 'error' in message) this.subscriptions.remove(route.uri, route.conn);
     route.conn.receive({ ...message, id: route.id } as JSONRPCMessage);
+  }
+
+  /**
+   * A shared process's `resources/subscribe` from a URI's first subscriber, or `unsubscribe` from its last, goes
+   * on (false); any other is answered here (true): the process already holds, or never held, that subscription.
+   */
+  private answersSubscription(conn: MuxConnection, request: JSONRPCRequest): boolean {
+    const uri = request.params?.uri;
+    if (typeof uri !== 'string') return false;
+    let forward: boolean;
+    if (request.method === 'resources/subscribe') forward = this.subscriptions.add(uri, conn);
+    else if (request.method === 'resources/unsubscribe') forward = this.subscriptions.remove(uri, conn);
+    else return false;
+    if (!forward) queueMicrotask(() => conn.receive({ jsonrpc: '2.0', id: request.id, result: {} }));
+    return !forward;
+  }
+
+  /** A request of the gateway's own whose answer nobody waits for (it finds no route and is dropped). */
+  private sendUnanswered(method: string, params: Record<string, unknown>): void {
+    void this.sink({ jsonrpc: '2.0', id: this.nextId++, method, params }).catch(() => {});
   }
 
   private deliverServerRequest(message: JSONRPCRequest): void {
