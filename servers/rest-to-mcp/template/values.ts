@@ -43,9 +43,39 @@ export class GoTime {
   }
 }
 
-/** JSON text produced by a gjson modifier such as `@pretty`; prints verbatim, behaves as its value. */
+/**
+ * JSON text that prints verbatim and behaves as its value: the output of a gjson modifier such as
+ * `@pretty`, or a number from raw JSON whose text JS would not print back (`1.50`, `1e3`, 2^53+).
+ */
 export class JsonText {
   constructor(readonly raw: string, readonly value: unknown) {}
+}
+
+// Containers read from an upstream's raw JSON (json-data.ts) remember their source text, so they
+// print exactly as sent (spacing, number text), and objects remember their key order, which JS
+// objects lose for integer-like keys; gjson's ForEach walks the source order.
+const rawText = new WeakMap<object, string>();
+const sourceOrder = new WeakMap<object, readonly string[]>();
+
+/** Records the source text (and for objects, the key order) of a container parsed from raw JSON. */
+export function rememberSource(container: object, raw: string, keys?: readonly string[]): void {
+  rawText.set(container, raw);
+  if (keys !== undefined) sourceOrder.set(container, keys);
+}
+
+/** The JSON text a container was parsed from, if it came from raw JSON. */
+export function sourceText(v: unknown): string | undefined {
+  return typeof v === 'object' && v !== null ? rawText.get(v) : undefined;
+}
+
+/** A map's keys in source order when it came from raw JSON, else in JS insertion order. */
+export function orderedKeys(obj: Record<string, unknown>): readonly string[] {
+  return sourceOrder.get(obj) ?? Object.keys(obj);
+}
+
+/** The keys `range` walks: source order for raw JSON (gjson's ForEach), else Go's sorted map order. */
+export function rangeKeys(obj: Record<string, unknown>): readonly string[] {
+  return sourceOrder.get(obj) ?? sortedKeys(obj);
 }
 
 /** A JS object used as a Go map (any non-array object that is not one of our classes). */
