@@ -28,14 +28,14 @@ export function checkSize(n: number, what: string): number {
   return n;
 }
 
-/** Coerces a value for a `string` parameter (JSON containers as JSON text, null/missing as ""). */
-export const str = (v: unknown): string => toText(unwrap(v));
+/** Coerces a value for a `string` parameter (JSON values as their JSON text, null/missing as ""). */
+export const str = (v: unknown): string => toText(v);
 
 /** Go's fmt %v string form of a value (Sprig's strval). */
 export function strval(v: unknown): string {
-  const u = unwrap(v);
-  if (typeof u === 'string') return u;
-  return formatV(u);
+  // A number read from raw JSON keeps its text (formatV prints a JsonText raw).
+  if (typeof v === 'string') return v;
+  return formatV(v);
 }
 
 /** cast.ToInt64: numbers truncate, numeric strings parse (base prefixes allowed), bools 1/0, others 0. */

@@ -63,6 +63,12 @@ export function rememberSource(container: object, raw: string, keys?: readonly s
   if (keys !== undefined) sourceOrder.set(container, keys);
 }
 
+/** Records a key order for a map built from raw-JSON data (a gjson modifier's result). */
+export function keepOrder(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  sourceOrder.set(obj, keys);
+  return obj;
+}
+
 /** The JSON text a container was parsed from, if it came from raw JSON. */
 export function sourceText(v: unknown): string | undefined {
   return typeof v === 'object' && v !== null ? rawText.get(v) : undefined;

@@ -249,6 +249,10 @@ const RAW_DATA_CASES: [string, string, string, string][] = [
   // gjson does not validate: a trailing comma is skipped over (TestRestToolConfig's sample body).
   ['trailing comma in an object', '{{.a}}|{{.b}}', '{"a": 1, "b": [1, 2,],}', '1|[1, 2,]'],
   ['TestRestToolConfig sample body', GEO_TEMPLATE, GEO_BODY, GEO_OUT],
+  // gjson builds `#` projections from each match's Raw, joined by ','; queries compare the number.
+  ['projection of raw numbers', '{{gjson "a.#.v"}}|{{gjson "a.#(v>1).v"}}', '{"a": [{"v": 1.0}, {"v": 2.50}]}', '[1.0,2.50]|2.50'],
+  // @ugly strips whitespace (tidwall/pretty.Ugly) and leaves every token, numbers included, as is.
+  ['@ugly keeps number text', '{{gjson "@ugly"}}', '{"a": 1.50, "b": [ 1e3 ]}', '{"a":1.50,"b":[1e3]}'],
 ];
 
 describe('raw JSON differences, both modes', () => {
@@ -293,8 +297,8 @@ const SPRIG_CASES: [string, string, string, string, string][] = [
   ['len of a list result', '{{len (list 1 2 3)}}', '{}', '7', '3'],
   // 1.50 is not integral → float64 1.5 → toString's %v.
   ['number into Sprig', '{{.n | toString}}', '{"n": 1.50}', '1.5', '1.50'],
-  // float64(int64(2.02e20)) != 2.02e20 → float64 → %v.
-  ['big integer into Sprig', '{{.id | toString}}', '{"id": 202407011234567890123}', '2.0240701123456789e+20', '202407011234567890123'],
+  // float64(int64(x)) != x → float64; the nearest double is 202407011234567880704, %v prints its shortest digits.
+  ['big integer into Sprig', '{{.id | toString}}', '{"id": 202407011234567890123}', '2.0240701123456788e+20', '202407011234567890123'],
 ];
 
 describe('Sprig calls', () => {
