@@ -13,7 +13,7 @@ import { SPRIG_FUNCS } from './sprig/index.js';
 export { TemplateExecError, TemplateSyntaxError } from './errors.js';
 export { gjsonGet, type GjsonResult } from './gjson.js';
 export type { CallMode, ExecLimits, ExtensionFunc } from './evaluator.js';
-export { parseJsonData, type JsonDataResult } from './json-data.js';
+export { parseJsonData, withMember, type JsonDataResult } from './json-data.js';
 export type { OutputPart } from './trust.js';
 
 /** Every function available without per-call extensions: Go builtins plus Sprig. */

@@ -8,7 +8,7 @@
 // value; unlike gjson it refuses other malformed input with the offset instead of guessing. It is
 // iterative, so nesting depth costs heap, not stack.
 import { formatJsonNumber } from './go-format.js';
-import { JsonText, rememberSource } from './values.js';
+import { JsonText, keepOrder, orderedKeys, rememberSource } from './values.js';
 
 /** The body as template data, or why it cannot be (the message Higress gives for a non-container). */
 export type JsonDataResult = { ok: true; value: unknown } | { ok: false; error: string };
@@ -166,6 +166,15 @@ function afterValue(r: Reader, s: string, i: number): [number, boolean] {
     return [i + 1, false];
   }
   return fail(s, i);
+}
+
+/** A copy of a map with one more member at the end, keeping the source order of the others. */
+export function withMember(obj: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const keys = orderedKeys(obj).filter((k) => k !== key);
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of keys) out[k] = obj[k];
+  out[key] = value;
+  return keepOrder(out, [...keys, key]);
 }
 
 /** Reads an upstream body as template data; only an object or an array is data, as in gjson_template. */
