@@ -16,156 +16,197 @@ export type JsonDataResult = { ok: true; value: unknown } | { ok: false; error: 
 /** gjson_template's refusal of anything but an object or array (exec.go, Template.execute). */
 export const NOT_A_CONTAINER = 'data must be a valid JSON object or array';
 
-type Container = unknown[] | Record<string, unknown>;
-
 interface Frame {
-  readonly c: Container;
+  readonly c: unknown[] | Record<string, unknown>;
+  readonly isArray: boolean;
   readonly start: number;
-  readonly keys?: string[];
-  key?: string;
+  /**
+   * The keys in source order, kept only once a key is an array index (JS objects move those to
+   * the front); until then Object.keys is the source order.
+   */
+  keys: string[] | undefined;
+  key: string;
 }
 
 class Malformed extends Error {}
 
-function ws(s: string, i: number): number {
-  for (;;) {
-    const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i;
-    i++;
-  }
-}
-
-function fail(s: string, i: number): never {
-  const what = i >= s.length ? 'unexpected end of data' : `unexpected ${JSON.stringify(s.charAt(i))}`;
-  throw new Malformed(`data is not valid JSON: ${what} at character ${i}`);
-}
-
-/** Reads the string starting at `s[i] === '"'`; returns its value and the index after it. */
-function readString(s: string, i: number): [string, number] {
-  let escaped = false;
-  let j = i + 1;
-  for (; j < s.length; j++) {
-    const c = s.charCodeAt(j);
-    if (c === 34) break;
-    if (c === 92) {
-      escaped = true;
-      j++;
-    }
-  }
-  if (j >= s.length) fail(s, s.length);
-  if (!escaped) return [s.slice(i + 1, j), j + 1];
-  // gjson lets raw control characters through; JSON.parse does not, so escape them first.
-  const raw = s.slice(i, j + 1).replace(/[\u0000-\u001f]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
-  try {
-    return [JSON.parse(raw) as string, j + 1];
-  } catch {
-    return fail(s, i);
-  }
-}
-
-function readNumber(s: string, i: number): [unknown, number] {
-  let j = i;
-  while (j < s.length && /[-+.eE0-9]/.test(s.charAt(j))) j++;
-  const raw = s.slice(i, j);
-  const n = Number(raw);
-  if (raw === '' || Number.isNaN(n)) fail(s, i);
-  return [formatJsonNumber(n) === raw ? n : new JsonText(raw, n), j];
-}
-
 const WORDS: readonly (readonly [string, unknown])[] = [['true', true], ['false', false], ['null', null]];
 
-function readScalar(s: string, i: number): [unknown, number] {
-  const c = s.charAt(i);
-  if (c === '"') return readString(s, i);
-  if (c === '-' || (c >= '0' && c <= '9')) return readNumber(s, i);
-  for (const [word, value] of WORDS) if (s.startsWith(word, i)) return [value, i + word.length];
-  return fail(s, i);
-}
+/** An array index as JS objects order them (canonical, below 2^32 - 1). */
+const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
 
-/** The reader's state: the open containers and the finished root. */
+/**
+ * One pass over the text with an explicit stack. Hot path written for V8: plain objects (one
+ * hidden class per shape), char codes, indexOf jumps over strings, no tuple allocations.
+ */
 class Reader {
   private readonly stack: Frame[] = [];
-  root: unknown = undefined;
-  done = false;
+  private i = 0;
+  /** Index of the next backslash at or after the current string, or Infinity when none is left. */
+  private backslash = -1;
+  private root: unknown = undefined;
 
   constructor(private readonly s: string) {}
 
-  top(): Frame | undefined {
-    return this.stack[this.stack.length - 1];
-  }
-
-  open(i: number): void {
-    const isArray = this.s.charCodeAt(i) === 91;
-    const c: Container = isArray ? [] : (Object.create(null) as Record<string, unknown>);
-    this.stack.push(isArray ? { c, start: i } : { c, start: i, keys: [] });
-  }
-
-  close(i: number): void {
-    const f = this.stack.pop()!; // callers check that a frame is open
-    rememberSource(f.c, this.s.slice(f.start, i + 1), f.keys);
-    this.attach(f.c);
-  }
-
-  attach(v: unknown): void {
-    const f = this.top();
-    if (f === undefined) {
-      this.root = v;
-      this.done = true;
-    } else if (Array.isArray(f.c)) f.c.push(v);
-    else {
-      const key = f.key!; // set before an object's member value is read
-      // gjson answers a path with the first of duplicate keys.
-      if (!Object.hasOwn(f.c, key)) {
-        f.c[key] = v;
-        f.keys!.push(key);
+  read(first: number): unknown {
+    const s = this.s;
+    this.i = first;
+    this.open();
+    for (;;) {
+      const f = this.stack[this.stack.length - 1]!; // a container is open until the root closes
+      this.skipWs();
+      let c = s.charCodeAt(this.i);
+      if (c === (f.isArray ? 93 : 125)) {
+        // empty container, or a trailing comma (gjson skips it)
+        if (this.close() || this.afterValue()) return this.root;
+        continue;
       }
-      f.key = undefined;
+      if (!f.isArray) {
+        if (c !== 34) this.fail();
+        f.key = this.readString();
+        this.skipWs();
+        if (s.charCodeAt(this.i) !== 58) this.fail();
+        this.i++;
+        this.skipWs();
+        c = s.charCodeAt(this.i);
+      }
+      if (c === 123 || c === 91) {
+        this.open();
+        continue;
+      }
+      this.attach(f, this.readScalar(c));
+      if (this.afterValue()) return this.root;
     }
   }
-}
 
-/**
- * Reads where a value (or, in an object, a key and its value) is expected. Returns the next index
- * and whether a value is still expected (a container was opened).
- */
-function readValue(r: Reader, s: string, i: number): [number, boolean] {
-  const f = r.top();
-  if (f !== undefined && !Array.isArray(f.c) && f.key === undefined) {
-    if (s.charCodeAt(i) === 125) {
-      r.close(i);
-      return [i + 1, false];
+  private skipWs(): void {
+    const s = this.s;
+    let c = s.charCodeAt(this.i);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++this.i);
+  }
+
+  fail(): never {
+    const { s, i } = this;
+    const what = i >= s.length ? 'unexpected end of data' : `unexpected ${JSON.stringify(s.charAt(i))}`;
+    throw new Malformed(`data is not valid JSON: ${what} at character ${i}`);
+  }
+
+  private open(): void {
+    const isArray = this.s.charCodeAt(this.i) === 91;
+    this.stack.push({ c: isArray ? [] : {}, isArray, start: this.i, keys: undefined, key: '' });
+    this.i++;
+  }
+
+  /** Closes the innermost container at its closer and hands it to its parent; true when it was the root. */
+  private close(): boolean {
+    const f = this.stack.pop()!; // called only while a container is open
+    this.i++;
+    rememberSource(f.c, this.s.slice(f.start, this.i), f.keys);
+    const parent = this.stack[this.stack.length - 1];
+    if (parent === undefined) {
+      this.root = f.c;
+      return true;
     }
-    if (s.charCodeAt(i) !== 34) fail(s, i);
-    const [key, next] = readString(s, i);
-    const colon = ws(s, next);
-    if (s.charCodeAt(colon) !== 58) fail(s, colon);
-    f.key = key;
-    i = ws(s, colon + 1);
+    this.attach(parent, f.c);
+    return false;
   }
-  const c = s.charCodeAt(i);
-  if (c === 123 || c === 91) {
-    r.open(i);
-    return [i + 1, true];
-  }
-  if (c === 93 && f !== undefined && Array.isArray(f.c)) {
-    r.close(i);
-    return [i + 1, false];
-  }
-  const [v, next] = readScalar(s, i);
-  r.attach(v);
-  return [next, false];
-}
 
-/** Reads what follows a value: `,` or the closer of the open container. Returns [next index, value expected]. */
-function afterValue(r: Reader, s: string, i: number): [number, boolean] {
-  const f = r.top()!; // only called while a container is open
-  const c = s.charCodeAt(i);
-  if (c === 44) return [i + 1, true];
-  if ((c === 125 && !Array.isArray(f.c)) || (c === 93 && Array.isArray(f.c))) {
-    r.close(i);
-    return [i + 1, false];
+  /** After a value: `,` continues the container, its closer closes it. True when the root closed. */
+  private afterValue(): boolean {
+    for (;;) {
+      this.skipWs();
+      const c = this.s.charCodeAt(this.i);
+      if (c === 44) {
+        this.i++;
+        return false;
+      }
+      const f = this.stack[this.stack.length - 1]!; // the value belongs to an open container
+      if (c !== (f.isArray ? 93 : 125)) return this.fail();
+      if (this.close()) return true;
+    }
   }
-  return fail(s, i);
+
+  private attach(f: Frame, v: unknown): void {
+    if (f.isArray) {
+      (f.c as unknown[]).push(v);
+      return;
+    }
+    const obj = f.c as Record<string, unknown>;
+    const key = f.key;
+    // gjson answers a path with the first of duplicate keys.
+    if (Object.hasOwn(obj, key)) return;
+    if (f.keys !== undefined) f.keys.push(key);
+    else if (key.charCodeAt(0) <= 57 && INDEX_KEY.test(key)) f.keys = [...Object.keys(obj), key];
+    if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else obj[key] = v;
+  }
+
+  private readScalar(c: number): unknown {
+    if (c === 34) return this.readString();
+    if (c === 45 || (c >= 48 && c <= 57)) return this.readNumber();
+    for (const [word, value] of WORDS) {
+      if (this.s.startsWith(word, this.i)) {
+        this.i += word.length;
+        return value;
+      }
+    }
+    return this.fail();
+  }
+
+  private readString(): string {
+    const s = this.s;
+    const start = this.i + 1;
+    const quote = s.indexOf('"', start);
+    if (quote < 0) {
+      this.i = s.length;
+      this.fail();
+    }
+    if (this.backslash < start) {
+      const b = s.indexOf('\\', start);
+      this.backslash = b < 0 ? Infinity : b;
+    }
+    if (this.backslash > quote) {
+      this.i = quote + 1;
+      return s.slice(start, quote);
+    }
+    let j = start;
+    for (let c = s.charCodeAt(j); c !== 34; c = s.charCodeAt(j)) {
+      if (j >= s.length) {
+        this.i = j;
+        this.fail();
+      }
+      j += c === 92 ? 2 : 1;
+    }
+    // gjson lets raw control characters through; JSON.parse does not, so escape them first.
+    const raw = s.slice(start - 1, j + 1).replace(/[\u0000-\u001f]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
+    try {
+      const value = JSON.parse(raw) as string;
+      this.i = j + 1;
+      return value;
+    } catch {
+      return this.fail();
+    }
+  }
+
+  private readNumber(): unknown {
+    const s = this.s;
+    const start = this.i;
+    let j = start;
+    let plain = true; // digits only (a leading '-' allowed)
+    for (let c = s.charCodeAt(j); ; c = s.charCodeAt(++j)) {
+      if (c >= 48 && c <= 57) continue;
+      if (c === 45 && j === start) continue;
+      if (c === 46 || c === 101 || c === 69 || c === 43 || c === 45) plain = false;
+      else break;
+    }
+    const raw = s.slice(start, j);
+    const n = Number(raw);
+    if (Number.isNaN(n) || raw === '-') this.fail();
+    this.i = j;
+    // Short integers print back as sent (unless written with leading zeros or as -0).
+    if (plain && raw.length <= 15 && (raw.charCodeAt(raw[0] === '-' ? 1 : 0) !== 48 || raw.length === 1)) return n;
+    return formatJsonNumber(n) === raw ? n : new JsonText(raw, n);
+  }
 }
 
 /** A copy of a map with one more member at the end, keeping the source order of the others. */
@@ -179,19 +220,14 @@ export function withMember(obj: Record<string, unknown>, key: string, value: unk
 
 /** Reads an upstream body as template data; only an object or an array is data, as in gjson_template. */
 export function parseJsonData(s: string): JsonDataResult {
-  let i = ws(s, 0);
+  let i = 0;
+  for (let c = s.charCodeAt(0); c === 32 || c === 10 || c === 13 || c === 9; c = s.charCodeAt(++i));
   const first = s.charCodeAt(i);
   if (first !== 123 && first !== 91) return { ok: false, error: NOT_A_CONTAINER };
-  const r = new Reader(s);
-  let expectValue = true;
   try {
-    while (!r.done) {
-      i = ws(s, i);
-      [i, expectValue] = expectValue ? readValue(r, s, i) : afterValue(r, s, i);
-    }
+    return { ok: true, value: new Reader(s).read(i) };
   } catch (e) {
     if (e instanceof Malformed) return { ok: false, error: e.message };
     throw e;
   }
-  return { ok: true, value: r.root };
 }

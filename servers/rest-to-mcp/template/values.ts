@@ -54,34 +54,45 @@ export class JsonText {
 // Containers read from an upstream's raw JSON (json-data.ts) remember their source text, so they
 // print exactly as sent (spacing, number text), and objects remember their key order, which JS
 // objects lose for integer-like keys; gjson's ForEach walks the source order.
-const rawText = new WeakMap<object, string>();
-const sourceOrder = new WeakMap<object, readonly string[]>();
+// Kept as non-enumerable symbol properties rather than in WeakMaps: a WeakMap entry per container
+// made reading an 8 MB body five times slower (ephemeron tables are costly to collect), and a
+// non-enumerable property is not copied by spread or Object.assign, so a modified copy forgets it.
+const RAW = Symbol('raw JSON text');
+const ORDER = Symbol('source key order');
+
+function hide(container: object, key: symbol, value: unknown): void {
+  Object.defineProperty(container, key, { value, enumerable: false, writable: true, configurable: true });
+}
 
 /** Records the source text (and for objects, the key order) of a container parsed from raw JSON. */
 export function rememberSource(container: object, raw: string, keys?: readonly string[]): void {
-  rawText.set(container, raw);
-  if (keys !== undefined) sourceOrder.set(container, keys);
+  hide(container, RAW, raw);
+  if (keys !== undefined) hide(container, ORDER, keys);
 }
 
 /** Records a key order for a map built from raw-JSON data (a gjson modifier's result). */
 export function keepOrder(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  sourceOrder.set(obj, keys);
+  hide(obj, ORDER, keys);
   return obj;
 }
 
 /** The JSON text a container was parsed from, if it came from raw JSON. */
 export function sourceText(v: unknown): string | undefined {
-  return typeof v === 'object' && v !== null ? rawText.get(v) : undefined;
+  return typeof v === 'object' && v !== null ? ((v as Record<symbol, string | undefined>)[RAW]) : undefined;
+}
+
+function sourceOrder(obj: object): readonly string[] | undefined {
+  return (obj as Record<symbol, readonly string[] | undefined>)[ORDER];
 }
 
 /** A map's keys in source order when it came from raw JSON, else in JS insertion order. */
 export function orderedKeys(obj: Record<string, unknown>): readonly string[] {
-  return sourceOrder.get(obj) ?? Object.keys(obj);
+  return sourceOrder(obj) ?? Object.keys(obj);
 }
 
 /** The keys `range` walks: source order for raw JSON (gjson's ForEach), else Go's sorted map order. */
 export function rangeKeys(obj: Record<string, unknown>): readonly string[] {
-  return sourceOrder.get(obj) ?? sortedKeys(obj);
+  return sourceOrder(obj) ?? sortedKeys(obj);
 }
 
 /** A JS object used as a Go map (any non-array object that is not one of our classes). */
