@@ -10,7 +10,7 @@ import { renderText, toText } from './go-format.js';
 import { gjsonLookup } from './gjson.js';
 import { isOperatorPipe, type OutputPart } from './trust.js';
 import { callsLikeHigress, higressArg, higressResult } from './higress-calls.js';
-import { getKey, isIntNumber, isMap, isTrue, JsonText, rangeKeys, unwrap } from './values.js';
+import { getKey, isIntNumber, isMap, isTrue, JsonText, rangeKeys, unwrap, withMembers } from './values.js';
 
 /** Limits applied to one render. */
 export interface ExecLimits {
@@ -58,7 +58,7 @@ const NO_FINAL: unique symbol = Symbol('no final value');
 function resolvePath(value: unknown, path: readonly string[]): unknown {
   let v = value;
   for (const seg of path) {
-    v = unwrap(v);
+    v = withMembers(unwrap(v));
     if (Array.isArray(v)) {
       if (!/^\d+$/.test(seg)) return undefined;
       v = v[Number(seg)];
@@ -162,7 +162,7 @@ class Executor {
   private walkRange(dot: unknown, node: Extract<Node, { kind: 'range' }>): Flow {
     const mark = this.vars.length;
     try {
-      const val = unwrap(this.evalPipeline(dot, node.pipe));
+      const val = withMembers(unwrap(this.evalPipeline(dot, node.pipe)));
       const items = this.rangeItems(node, val);
       if (items.length === 0) return node.elseList ? this.walkList(dot, node.elseList) : Flow.Normal;
       const inner = this.vars.length;

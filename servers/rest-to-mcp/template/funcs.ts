@@ -2,7 +2,7 @@
 // plus the argument coercions Sprig relies on (cast.ToInt64, strval, strslice, ...).
 import { FuncError } from './errors.js';
 import { formatV, toText } from './go-format.js';
-import { GoTime, JsonText, goTypeName, isMap, unwrap } from './values.js';
+import { GoTime, JsonText, goTypeName, isMap, unwrap, withMembers } from './values.js';
 
 /** A template function with its arity bounds (max = Infinity for variadic). */
 export interface FuncDef {
@@ -63,7 +63,7 @@ export function toFloat64(v: unknown): number {
 
 /** A list parameter: arrays pass through, null/missing are empty, anything else is an error. */
 export function toList(v: unknown, fname: string): unknown[] {
-  const u = unwrap(v);
+  const u = withMembers(unwrap(v));
   if (Array.isArray(u)) return u;
   if (u === null || u === undefined) return [];
   throw new FuncError(`Cannot ${fname} on type ${goTypeName(u)}`);
@@ -71,7 +71,7 @@ export function toList(v: unknown, fname: string): unknown[] {
 
 /** A map parameter: maps pass through, anything else is an error naming the function. */
 export function toMap(v: unknown, fname: string): Record<string, unknown> {
-  const u = unwrap(v);
+  const u = withMembers(unwrap(v));
   if (isMap(u)) return u;
   throw new FuncError(`${fname}: expected a map, got ${goTypeName(u)}`);
 }

@@ -1,7 +1,7 @@
 // gjson `@modifiers` over JS values. Modifiers whose point is formatting (@pretty,
 // @ugly, @tostr) return preformatted JSON text alongside the value.
 import { jsonEncode, jsonQuote } from './go-json.js';
-import { getKey, isMap, keepOrder, orderedKeys } from './values.js';
+import { getKey, isMap, keepOrder, orderedKeys, withMembers } from './values.js';
 
 /** A modifier result: the value plus, for formatting modifiers, its exact JSON text. */
 export interface ModResult {
@@ -34,6 +34,7 @@ interface PrettyOpts {
 /** tidwall/pretty layout: objects one member per line, arrays on one line when they fit `width`. */
 function pretty(v: unknown, o: PrettyOpts, depth: number): string {
   if (depth > 1000) return 'null';
+  withMembers(v);
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
     const pad = o.indent.repeat(depth);

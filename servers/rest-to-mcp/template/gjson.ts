@@ -6,7 +6,7 @@ import { jsonEncode } from './go-json.js';
 import { formatJsonNumber } from './go-format.js';
 import { globMatch, parseQuery, queryMatches } from './gjson-match.js';
 import { applyModifier, isModifier } from './gjson-modifiers.js';
-import { getKey, isMap, JsonText, orderedKeys } from './values.js';
+import { getKey, isMap, JsonText, orderedKeys, withMembers } from './values.js';
 
 interface R {
   ok: boolean;
@@ -278,7 +278,7 @@ function queryGet(arr: unknown[], path: string, depth: number): R {
 /** Resolves a gjson path against a value (internal form). */
 function get(v: unknown, path: string, depth: number): R {
   if (depth > MAX_DEPTH || path === '') return NONE;
-  if (v instanceof JsonText) v = v.value;
+  v = withMembers(v instanceof JsonText ? v.value : v);
   const c = path[0];
   if (c === '@') {
     const r = modifier(v, path, depth);

@@ -3,7 +3,7 @@
 // times as RFC 3339. Also used (unsorted, unescaped) to print JSON-sourced containers.
 import { FuncError } from './errors.js';
 import { timeJson } from './go-time.js';
-import { GoTime, JsonText, getKey, isMap, orderedKeys, sortedKeys, sourceText } from './values.js';
+import { GoTime, JsonText, getKey, isMap, orderedKeys, sortedKeys, sourceText, withMembers } from './values.js';
 
 /** Options for {@link jsonEncode}. */
 export interface JsonEncodeOptions {
@@ -92,6 +92,7 @@ function encode(v: unknown, st: EncodeState): string {
   if (v instanceof GoTime) return jsonQuote(timeJson(v), opts.escapeHtml);
   const raw = opts.keepRaw === true ? sourceText(v) : undefined;
   if (raw !== undefined) return raw;
+  withMembers(v);
   const nl = opts.indent === undefined ? '' : '\n';
   const close = nl + (nl ? st.prefix : '');
   if (Array.isArray(v)) {

@@ -59,15 +59,48 @@ export class JsonText {
 // non-enumerable property is not copied by spread or Object.assign, so a modified copy forgets it.
 const RAW = Symbol('raw JSON text');
 const ORDER = Symbol('source key order');
+/**
+ * Set once a container's members have been matched with its source text (see withMembers); a
+ * container with RAW but not READ is still pending, so a pending child costs one property.
+ */
+const READ = Symbol('members read');
+
+/** Reads a pending container's members from its source text (json-data.ts registers it; a hook avoids an import cycle). */
+let memberReader: ((container: object, raw: string) => void) | undefined;
+
+/** Registers the function that reads a container's members from its source text. */
+export function setMemberReader(read: (container: object, raw: string) => void): void {
+  memberReader = read;
+}
 
 function hide(container: object, key: symbol, value: unknown): void {
   Object.defineProperty(container, key, { value, enumerable: false, writable: true, configurable: true });
 }
 
-/** Records the source text (and for objects, the key order) of a container parsed from raw JSON. */
-export function rememberSource(container: object, raw: string, keys?: readonly string[]): void {
+/**
+ * Records the source text (and for objects, the key order) of a container parsed from raw JSON.
+ * `pending` defers matching its members with the text until something reads them.
+ */
+export function rememberSource(container: object, raw: string, keys?: readonly string[], pending = false): void {
   hide(container, RAW, raw);
   if (keys !== undefined) hide(container, ORDER, keys);
+  if (!pending) hide(container, READ, true);
+}
+
+/**
+ * Makes sure a container from raw JSON has its members matched with the source text (their own
+ * text, number text, key order), reading them on first use; returns the value. Anything that looks
+ * inside a data container calls this first, so work stays proportional to what a template touches.
+ */
+export function withMembers<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  const box = v as Record<symbol, unknown>;
+  const raw = box[RAW];
+  if (raw !== undefined && box[READ] !== true) {
+    hide(v, READ, true);
+    memberReader?.(v, raw as string);
+  }
+  return v;
 }
 
 /** Records a key order for a map built from raw-JSON data (a gjson modifier's result). */
@@ -87,12 +120,12 @@ function sourceOrder(obj: object): readonly string[] | undefined {
 
 /** A map's keys in source order when it came from raw JSON, else in JS insertion order. */
 export function orderedKeys(obj: Record<string, unknown>): readonly string[] {
-  return sourceOrder(obj) ?? Object.keys(obj);
+  return sourceOrder(withMembers(obj)) ?? Object.keys(obj);
 }
 
 /** The keys `range` walks: source order for raw JSON (gjson's ForEach), else Go's sorted map order. */
 export function rangeKeys(obj: Record<string, unknown>): readonly string[] {
-  return sourceOrder(obj) ?? sortedKeys(obj);
+  return sourceOrder(withMembers(obj)) ?? sortedKeys(obj);
 }
 
 /** A JS object used as a Go map (any non-array object that is not one of our classes). */
