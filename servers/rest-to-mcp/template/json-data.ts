@@ -104,7 +104,7 @@ class Reader {
   private close(): boolean {
     const f = this.stack.pop()!; // called only while a container is open
     this.i++;
-    rememberSource(f.c, this.s.slice(f.start, this.i), f.keys);
+    rememberSource(f.c, this.s.slice(f.start, this.i), f.keys === undefined ? undefined : { keys: f.keys });
     const parent = this.stack[this.stack.length - 1];
     if (parent === undefined) {
       this.root = f.c;
@@ -235,7 +235,7 @@ export function parseJsonData(s: string): JsonDataResult {
   if (typeof value === 'object' && value !== null) {
     let end = s.length;
     while (end > i && ws(s, end - 1) === end) end--;
-    rememberSource(value, s.slice(i, end), undefined, true);
+    rememberSource(value, s.slice(i, end), PENDING);
     return { ok: true, value };
   }
   try {
@@ -287,11 +287,20 @@ function skipValue(raw: string, i: number): number {
   return raw.length;
 }
 
+const PENDING = { pending: true } as const;
+
+/** Where a member's value lies in its container's text (one reused per read: no allocation per member). */
+interface Span {
+  start: number;
+  end: number;
+}
+
 /** A member's value given its source span: containers learn their text, odd numbers keep theirs. */
-function withText(v: unknown, raw: string, start: number, end: number): unknown {
+function withText(v: unknown, raw: string, span: Span): unknown {
+  const { start, end } = span;
   const c = raw.charCodeAt(start);
   if (c === 123 || c === 91) {
-    if (typeof v === 'object' && v !== null && sourceText(v) === undefined) rememberSource(v, raw.slice(start, end), undefined, true);
+    if (typeof v === 'object' && v !== null && sourceText(v) === undefined) rememberSource(v, raw.slice(start, end), PENDING);
     return v;
   }
   if (c !== 45 && (c < 48 || c > 57)) return v;
@@ -306,20 +315,23 @@ function withText(v: unknown, raw: string, start: number, end: number): unknown 
 
 function readElements(arr: unknown[], raw: string): void {
   let idx = 0;
+  const span: Span = { start: 0, end: 0 };
   for (let i = ws(raw, 1); i < raw.length && raw.charCodeAt(i) !== 93; i = ws(raw, i)) {
     if (raw.charCodeAt(i) === 44) {
       i++;
       continue;
     }
-    const end = skipValue(raw, i);
-    arr[idx] = withText(arr[idx], raw, i, end);
+    span.start = i;
+    span.end = skipValue(raw, i);
+    arr[idx] = withText(arr[idx], raw, span);
     idx++;
-    i = end;
+    i = span.end;
   }
 }
 
-/** Calls `visit(key, start, end)` for each member of the object text `raw`, in source order. */
-function eachMember(raw: string, visit: (key: string, start: number, end: number) => void): void {
+/** Calls `visit(key, span)` for each member of the object text `raw`, in source order (`span` is reused). */
+function eachMember(raw: string, visit: (key: string, span: Span) => void): void {
+  const span: Span = { start: 0, end: 0 };
   for (let i = ws(raw, 1); i < raw.length && raw.charCodeAt(i) !== 125; i = ws(raw, i)) {
     if (raw.charCodeAt(i) === 44) {
       i++;
@@ -328,10 +340,10 @@ function eachMember(raw: string, visit: (key: string, start: number, end: number
     const keyEnd = skipString(raw, i);
     const text = raw.slice(i, keyEnd);
     const key = text.includes('\\') ? (JSON.parse(text) as string) : text.slice(1, -1);
-    const start = ws(raw, ws(raw, keyEnd) + 1);
-    const end = skipValue(raw, start);
-    visit(key, start, end);
-    i = end;
+    span.start = ws(raw, ws(raw, keyEnd) + 1);
+    span.end = skipValue(raw, span.start);
+    visit(key, span);
+    i = span.end;
   }
 }
 
@@ -344,10 +356,10 @@ function setMember(obj: Record<string, unknown>, key: string, v: unknown): void 
 function readMembers(obj: Record<string, unknown>, raw: string): void {
   const keys: string[] = [];
   let indexKeys = false;
-  eachMember(raw, (key, start, end) => {
+  eachMember(raw, (key, span) => {
     keys.push(key);
     if (!indexKeys && key.charCodeAt(0) <= 57 && INDEX_KEY.test(key)) indexKeys = true;
-    setMember(obj, key, withText(obj[key], raw, start, end));
+    setMember(obj, key, withText(obj[key], raw, span));
   });
   if (keys.length === Object.keys(obj).length) {
     if (indexKeys) keepOrder(obj, keys);
@@ -355,10 +367,10 @@ function readMembers(obj: Record<string, unknown>, raw: string): void {
   }
   // Duplicate keys: JSON.parse kept the last value, gjson answers with the first.
   const seen = new Set<string>();
-  eachMember(raw, (key, start, end) => {
+  eachMember(raw, (key, span) => {
     if (seen.has(key)) return;
     seen.add(key);
-    setMember(obj, key, withText(JSON.parse(raw.slice(start, end)) as unknown, raw, start, end));
+    setMember(obj, key, withText(JSON.parse(raw.slice(span.start, span.end)) as unknown, raw, span));
   });
   keepOrder(obj, [...seen]);
 }

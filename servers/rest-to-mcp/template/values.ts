@@ -77,14 +77,19 @@ function hide(container: object, key: symbol, value: unknown): void {
   Object.defineProperty(container, key, { value, enumerable: false, writable: true, configurable: true });
 }
 
-/**
- * Records the source text (and for objects, the key order) of a container parsed from raw JSON.
- * `pending` defers matching its members with the text until something reads them.
- */
-export function rememberSource(container: object, raw: string, keys?: readonly string[], pending = false): void {
+/** What else {@link rememberSource} records. */
+export interface SourceOptions {
+  /** The object's keys in source order, when JS would order them differently. */
+  readonly keys?: readonly string[];
+  /** Defer matching the members with the text until something reads them (withMembers). */
+  readonly pending?: boolean;
+}
+
+/** Records the source text (and what `opts` adds) of a container parsed from raw JSON. */
+export function rememberSource(container: object, raw: string, opts?: SourceOptions): void {
   hide(container, RAW, raw);
-  if (keys !== undefined) hide(container, ORDER, keys);
-  if (!pending) hide(container, READ, true);
+  if (opts?.keys !== undefined) hide(container, ORDER, opts.keys);
+  if (opts?.pending !== true) hide(container, READ, true);
 }
 
 /**
