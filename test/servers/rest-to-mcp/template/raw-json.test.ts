@@ -307,3 +307,16 @@ describe('Sprig calls', () => {
     expect(renderBody(src, data, 'strict')).toBe(strict);
   });
 });
+
+// Calls that fail in Higress: a missing value is not piped (`final.Exists()` is false), so `upper`
+// gets no argument; `first` receives the array's text and Sprig's first panics on a string, which
+// safeCall turns into `first: <panic>`. Strict mode hands values and succeeds.
+describe('Sprig calls that fail only as Higress calls them', () => {
+  it.each([
+    ['{{.missing | upper}}', '{}', /^template: response:1:\d+: executing "response" at <upper>: .*upper.*/, ''],
+    ['{{first .items}}', '{"items": [1, 2]}', /^template: response:1:\d+: executing "response" at <first>: first: .*string/, '1'],
+  ])('%s', (src, data, higressError, strict) => {
+    expect(() => renderBody(src, data, 'higress')).toThrow(higressError);
+    expect(renderBody(src, data, 'strict')).toBe(strict);
+  });
+});
