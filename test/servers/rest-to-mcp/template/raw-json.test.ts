@@ -251,6 +251,14 @@ const RAW_DATA_CASES: [string, string, string, string][] = [
   ['TestRestToolConfig sample body', GEO_TEMPLATE, GEO_BODY, GEO_OUT],
   // gjson builds `#` projections from each match's Raw, joined by ','; queries compare the number.
   ['projection of raw numbers', '{{gjson "a.#.v"}}|{{gjson "a.#(v>1).v"}}', '{"a": [{"v": 1.0}, {"v": 2.50}]}', '[1.0,2.50]|2.50'],
+  // Reading the text around escapes: a quote escaped in a key or value, a string ending in an escaped
+  // backslash (an even run of backslashes does not escape the quote after it).
+  ['escapes in keys and values', '{{range $k, $v := .}}{{$k}}={{$v}};{{end}}', '{"q\\"k": "v\\"", "s": "a\\\\", "t": [ 1.0 ]}', 'q"k=v";s=a\\;t=[ 1.0 ];'],
+  // gjson's Get answers with the first of duplicate keys, at any depth (TestDuplicateKeys).
+  ['nested duplicate keys', '{{.o.a}}|{{.o}}', '{"o": {"a": 1.0, "a": 2}}', '1.0|{"a": 1.0, "a": 2}'],
+  ['nested duplicate keys, trailing commas', '{{.o.a}}|{{.o}}|{{range $k, $v := .o}}{{$k}}{{end}}', '{"o": {"2": 0, "a": 1.0, "a": 2,},}', '1.0|{"2": 0, "a": 1.0, "a": 2,}|2a'],
+  // A key named __proto__ is data like any other.
+  ['__proto__ key', '{{range $k, $v := .}}{{$k}}:{{$v}}{{end}}', '{"__proto__": {"x": 5}}', '__proto__:{"x": 5}'],
   // @ugly strips whitespace (tidwall/pretty.Ugly) and leaves every token, numbers included, as is.
   ['@ugly keeps number text', '{{gjson "@ugly"}}', '{"a": 1.50, "b": [ 1e3 ]}', '{"a":1.50,"b":[1e3]}'],
 ];
