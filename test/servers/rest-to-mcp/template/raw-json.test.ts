@@ -243,6 +243,9 @@ const RAW_DATA_CASES: [string, string, string, string][] = [
   ['container spacing', '{{.o}}', '{"o": {"x": 1,  "y": [1, 2]}}', '{"x": 1,  "y": [1, 2]}'],
   ['array element spacing', '{{index .a 0}}', '{"a": [ {"k" : 1} ]}', '{"k" : 1}'],
   ['whole body', '{{.}}', '{ "b": 2,\n  "a": 1 }', '{ "b": 2,\n  "a": 1 }'],
+  // gjson.Parse: the root's Raw is everything from the opening bracket on, a trailing newline too.
+  ['whole body with a trailing newline', '{{.}}|{{.a}}', '\n {"a": [1, 2,]}\n', '{"a": [1, 2,]}\n|[1, 2,]'],
+  ['whole body, well-formed, with a trailing newline', '{{.}}', '{"a": 1}\n', '{"a": 1}\n'],
   // walkRange over an object uses gjson's ForEach: source order, integer-like keys included.
   ['range object in source order', '{{range $k, $v := .}}{{$k}}={{$v}};{{end}}', '{"b":1,"a":2,"10":3,"2":4}', 'b=1;a=2;10=3;2=4;'],
   ['range keeps element text', '{{range .}}{{.}};{{end}}', '[1.0, {"a" :1}, 2e2]', '1.0;{"a" :1};2e2;'],
