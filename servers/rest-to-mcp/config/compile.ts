@@ -2,7 +2,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parseTemplate, TemplateSyntaxError, type CompiledTemplate } from '../template/index.js';
 import { annotationsFor, buildInputSchema, normalizeArgType } from './input-schema.js';
 import { toolLabel } from './rules.js';
-import type { AgateRestOptions, ArgPosition, BodyMode, CompiledRequest, CompiledRestConfig, CompiledTool, RestMcpConfig, RestToolConfig } from './types.js';
+import type { AgateRestOptions, ArgPosition, BodyMode, CompiledRequest, CompiledRestConfig, CompiledTool, RestMcpConfig, RestMode, RestToolConfig } from './types.js';
 
 /** Template functions agate supplies per call (higress-mcp.md §2.7); parse must know their names. */
 const CALL_TEMPLATE_FUNCS = ['getRealIP', 'getSocketIP'] as const;
@@ -14,9 +14,12 @@ class Problems {
   readonly errors: string[] = [];
   readonly warnings: string[] = [];
 
+  /** `mode` picks the templates' Sprig calling convention (higress: gjson_template's). */
+  constructor(private readonly mode: RestMode) {}
+
   template(source: string, where: string, name: string): CompiledTemplate | undefined {
     try {
-      return parseTemplate(source, name, { knownFuncs: [...CALL_TEMPLATE_FUNCS] });
+      return parseTemplate(source, name, { knownFuncs: [...CALL_TEMPLATE_FUNCS], mode: this.mode });
     } catch (err) {
       if (err instanceof TemplateSyntaxError) {
         this.errors.push(`${where}: template syntax error at line ${err.line}, column ${err.column}: ${err.detail}`);
@@ -30,8 +33,8 @@ class Problems {
 
 /** Parses every template once and builds the frozen, servable config. Returns errors instead on failure. */
 export function compileConfig(config: RestMcpConfig, source: Readonly<Record<string, unknown>>): { value?: CompiledRestConfig; errors: string[] } {
-  const problems = new Problems();
   const agate: AgateRestOptions = config.agate ?? { mode: 'strict', allowHosts: [] };
+  const problems = new Problems(agate.mode);
   const run: CompileRun = { agate, problems };
   const tools = (config.tools ?? []).map((tool, i) => compileTool(tool, i, run));
   const known = new Set(tools.map((t) => t.name));

@@ -2,6 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CompiledTool } from '../config/types.js';
 import type { CallContext } from '../request/call-context.js';
 import { renderOr, type RenderScope } from '../request/render.js';
+import { parseJsonData, TemplateExecError, withMember, type JsonDataResult } from '../template/index.js';
 import type { UpstreamResponse } from '../upstream/send.js';
 
 /** What response rendering needs besides the tool and the upstream answer. */
@@ -15,25 +16,28 @@ export interface ResponseInput {
  * Turns the upstream answer into a tool result (higress-mcp.md §2.6): non-2xx → errorResponseTemplate
  * or `call failed, status: N, response: …`; `image/*` → image content; else the response template,
  * or prepend + raw body + append, or the raw body; "" → "success"; outputSchema → structuredContent.
+ * Templates read the body as gjson_template does: raw JSON whose values keep their text, and a body
+ * that is not a JSON object or array fails the template (template/json-data.ts).
  */
 export function renderToolResponse(tool: CompiledTool, res: UpstreamResponse, input: ResponseInput): CallToolResult {
   const raw = res.body.toString('utf8');
-  const json = parseJson(raw);
-  if (res.status < 200 || res.status >= 300) return errorResult(tool, { res, raw, json }, input.ctx);
+  if (res.status < 200 || res.status >= 300) return errorResult(tool, { res, raw }, input.ctx);
   const contentType = res.headers['content-type'] ?? '';
   if (contentType.startsWith('image/')) {
     return { content: [{ type: 'image', data: res.body.toString('base64'), mimeType: contentType }], isError: false };
   }
   let text: string;
   if (tool.responseBody !== undefined) {
-    const data = input.args !== undefined && tool.responseReadsArgs ? withArgs(json, raw, input.args) : json.ok ? json.value : raw;
+    const body = parseJsonData(raw);
+    if (!body.ok) return textError(`error executing response template: ${new TemplateExecError(tool.responseBody.name, null, body.error).message}`);
+    const data = input.args !== undefined && tool.responseReadsArgs ? withArgs(body.value, input.args) : body.value;
     const rendered = renderOr(tool.responseBody, 'response', { data, ctx: input.ctx });
     if (rendered.error !== undefined) return textError(rendered.error);
     text = rendered.text!;
   } else {
     text = `${tool.prependBody}${raw}${tool.appendBody}`;
   }
-  return textResult(tool, text === '' ? 'success' : text, json);
+  return textResult(tool, text === '' ? 'success' : text, raw);
 }
 
 /** A direct-response tool's result: its template rendered over `{config, args}`. */
@@ -41,7 +45,7 @@ export function renderDirectResponse(tool: CompiledTool, scope: RenderScope): Ca
   const rendered = renderOr(tool.responseBody!, 'response', scope);
   if (rendered.error !== undefined) return textError(rendered.error);
   // Higress sends the rendered text as is here, even when empty.
-  return textResult(tool, rendered.text!, parseJson(rendered.text!));
+  return textResult(tool, rendered.text!, rendered.text!);
 }
 
 /** An isError result with one text block. */
@@ -49,35 +53,34 @@ export function textError(text: string): CallToolResult {
   return { content: [{ type: 'text', text }], isError: true };
 }
 
-type Parsed = { ok: true; value: unknown } | { ok: false };
-
-function parseJson(text: string): Parsed {
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch {
-    return { ok: false };
-  }
-}
-
-function textResult(tool: CompiledTool, text: string, json: Parsed): CallToolResult {
+function textResult(tool: CompiledTool, text: string, json: string): CallToolResult {
   const result: CallToolResult = { content: [{ type: 'text', text }] };
+  if (tool.outputSchema === undefined) return result;
   // MCP requires structuredContent to be an object; Higress would also pass arrays and scalars.
-  if (tool.outputSchema !== undefined && json.ok && isObject(json.value)) result.structuredContent = json.value;
+  // Parsed only here, strictly (Higress checks json.Valid), because only this needs a JS object.
+  try {
+    const value: unknown = JSON.parse(json);
+    if (isObject(value)) result.structuredContent = value;
+  } catch {
+    // not JSON: no structured content, as in Higress
+  }
   return result;
 }
 
-/** A non-2xx upstream answer with its body read once: as text and, when it parses, as JSON. */
+/** A non-2xx upstream answer with its body read once as text. */
 interface FailedAnswer {
   readonly res: UpstreamResponse;
   readonly raw: string;
-  readonly json: Parsed;
 }
 
 function errorResult(tool: CompiledTool, answer: FailedAnswer, ctx: CallContext): CallToolResult {
-  const { res, raw, json } = answer;
+  const { res, raw } = answer;
   if (tool.errorResponse !== undefined) {
-    // `_headers` holds the response headers plus Envoy's `:status` pseudo-header (§2.6).
-    const data = { ...(json.ok && isObject(json.value) ? json.value : {}), _headers: { ...res.headers, ':status': String(res.status) } };
+    // `_headers` holds the response headers plus Envoy's `:status` pseudo-header (§2.6); sjson
+    // appends it to the body's object, so it comes last.
+    const body: JsonDataResult = parseJsonData(raw);
+    const headers = { ...res.headers, ':status': String(res.status) };
+    const data = withMember(body.ok && isObject(body.value) ? body.value : {}, '_headers', headers);
     const rendered = renderOr(tool.errorResponse, 'error response', { data, ctx });
     if (rendered.error !== undefined) return textError(rendered.error);
     if (rendered.text !== '') return textError(rendered.text!);
@@ -85,10 +88,9 @@ function errorResult(tool: CompiledTool, answer: FailedAnswer, ctx: CallContext)
   return textError(`call failed, status: ${res.status}, response: ${raw}`);
 }
 
-function withArgs(json: Parsed, raw: string, args: Readonly<Record<string, unknown>>): unknown {
-  if (!json.ok) return raw;
+function withArgs(body: unknown, args: Readonly<Record<string, unknown>>): unknown {
   // Only objects can carry `.args`, and the upstream's own `args` field wins over ours.
-  return isObject(json.value) && !('args' in json.value) ? { ...json.value, args } : json.value;
+  return isObject(body) && !Object.hasOwn(body, 'args') ? withMember(body, 'args', args) : body;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

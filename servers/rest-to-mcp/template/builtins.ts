@@ -6,7 +6,7 @@ import { def, str, type FuncTable } from './funcs.js';
 import { formatV, renderText } from './go-format.js';
 import { jsonEncode } from './go-json.js';
 import { sprintf } from './go-printf.js';
-import { GoTime, JsonText, compareStrings, getKey, goList, goTypeName, isGoValue, isIntNumber, isMap, isTrue, unwrap } from './values.js';
+import { GoTime, JsonText, compareStrings, getKey, goList, goTypeName, isGoValue, isIntNumber, isMap, isTrue, unwrap, withMembers } from './values.js';
 
 /** Names the evaluator handles itself (lazy or dot-dependent). */
 export const SPECIAL_FORMS = new Set(['and', 'or', 'gjson']);
@@ -84,7 +84,7 @@ function goCompare(a: unknown, b: unknown): number {
 }
 
 function indexOne(container: unknown, key: unknown): unknown {
-  const c = unwrap(container);
+  const c = withMembers(unwrap(container));
   const k = unwrap(key);
   // Go errors on indexing nil; a missing response field should render empty instead, as fields do.
   if (c === null || c === undefined) return undefined;

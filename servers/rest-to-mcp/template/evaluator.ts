@@ -9,7 +9,8 @@ import type { FuncTable } from './funcs.js';
 import { renderText, toText } from './go-format.js';
 import { gjsonLookup } from './gjson.js';
 import { isOperatorPipe, type OutputPart } from './trust.js';
-import { getKey, isIntNumber, isMap, isTrue, JsonText, sortedKeys, unwrap } from './values.js';
+import { callsLikeHigress, higressArg, higressResult } from './higress-calls.js';
+import { getKey, isIntNumber, isMap, isTrue, JsonText, rangeKeys, unwrap, withMembers } from './values.js';
 
 /** Limits applied to one render. */
 export interface ExecLimits {
@@ -21,6 +22,9 @@ export interface ExecLimits {
   maxTemplateDepth: number;
 }
 
+/** Whose function-call convention applies: agate's (values as values) or gjson_template's (higress-calls.ts). */
+export type CallMode = 'strict' | 'higress';
+
 /** A per-call extension function (e.g. Higress's getRealIP). */
 export type ExtensionFunc = (...args: unknown[]) => unknown;
 
@@ -30,6 +34,7 @@ export interface ExecContext {
   funcs: FuncTable;
   ext: Record<string, ExtensionFunc>;
   limits: ExecLimits;
+  mode: CallMode;
 }
 
 const enum Flow { Normal, Break, Continue }
@@ -53,7 +58,7 @@ const NO_FINAL: unique symbol = Symbol('no final value');
 function resolvePath(value: unknown, path: readonly string[]): unknown {
   let v = value;
   for (const seg of path) {
-    v = unwrap(v);
+    v = withMembers(unwrap(v));
     if (Array.isArray(v)) {
       if (!/^\d+$/.test(seg)) return undefined;
       v = v[Number(seg)];
@@ -157,7 +162,7 @@ class Executor {
   private walkRange(dot: unknown, node: Extract<Node, { kind: 'range' }>): Flow {
     const mark = this.vars.length;
     try {
-      const val = unwrap(this.evalPipeline(dot, node.pipe));
+      const val = withMembers(unwrap(this.evalPipeline(dot, node.pipe)));
       const items = this.rangeItems(node, val);
       if (items.length === 0) return node.elseList ? this.walkList(dot, node.elseList) : Flow.Normal;
       const inner = this.vars.length;
@@ -177,7 +182,7 @@ class Executor {
   private rangeItems(node: Extract<Node, { kind: 'range' }>, val: unknown): [unknown, unknown][] {
     if (val === undefined || val === null) return [];
     if (Array.isArray(val)) return val.map((e, i) => [i, e]);
-    if (isMap(val)) return sortedKeys(val).map((k) => [k, val[k]]);
+    if (isMap(val)) return rangeKeys(val).map((k) => [k, val[k]]);
     if (typeof val === 'number' && isIntNumber(val)) {
       if (node.pipe.decl.length > 1) this.fail(node.pipe, `can't use ${val} to iterate over more than one variable`);
       if (val > this.ctx.limits.maxSteps) this.fail(node.pipe, `range over ${val} exceeds the step limit`);
@@ -294,7 +299,8 @@ class Executor {
     if (name === 'and' || name === 'or') return this.andOr(dot, inv, final);
     const args: unknown[] = [];
     for (let i = 1; i < inv.length; i++) args.push(this.evalArg(dot, inv[i]!)); // i stays in range
-    if (final !== NO_FINAL) args.push(final);
+    // gjson_template passes the piped value only when it exists (`final.Exists()`).
+    if (final !== NO_FINAL && !(final === undefined && this.higressCall(name))) args.push(final);
     if (name === 'gjson' && !Object.hasOwn(this.ctx.ext, name)) {
       if (args.length !== 1) this.fail(fn, `wrong number of args for gjson: want 1 got ${args.length}`);
       return gjsonLookup(dot, toText(args[0]));
@@ -315,7 +321,17 @@ class Executor {
     return v;
   }
 
+  private higressCall(name: string): boolean {
+    return this.ctx.mode === 'higress' && callsLikeHigress(name);
+  }
+
   private invoke(fn: Positioned & { name: string }, args: unknown[]): unknown {
+    const name = fn.name;
+    if (this.higressCall(name)) return higressResult(name, this.invokeDef(fn, args.map(higressArg)));
+    return this.invokeDef(fn, args);
+  }
+
+  private invokeDef(fn: Positioned & { name: string }, args: unknown[]): unknown {
     const name = fn.name;
     const ext = Object.hasOwn(this.ctx.ext, name) ? this.ctx.ext[name] : undefined;
     if (ext) return this.guard(fn, () => ext(...args.map(unwrap)));
@@ -335,7 +351,8 @@ class Executor {
       if (e instanceof TemplateExecError) throw e;
       // FuncError is the expected channel; anything else thrown by a function is reported the same way.
       const msg = e instanceof FuncError || e instanceof Error ? e.message : String(e);
-      return this.fail(fn, `error calling ${fn.name}: ${msg}`);
+      // gjson_template words a failed call `name: error` (evalFunction's errorf).
+      return this.fail(fn, this.higressCall(fn.name) ? `${fn.name}: ${msg}` : `error calling ${fn.name}: ${msg}`);
     }
   }
 }

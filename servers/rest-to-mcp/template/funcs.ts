@@ -2,7 +2,7 @@
 // plus the argument coercions Sprig relies on (cast.ToInt64, strval, strslice, ...).
 import { FuncError } from './errors.js';
 import { formatV, toText } from './go-format.js';
-import { GoTime, JsonText, goTypeName, isMap, unwrap } from './values.js';
+import { GoTime, JsonText, goTypeName, isMap, unwrap, withMembers } from './values.js';
 
 /** A template function with its arity bounds (max = Infinity for variadic). */
 export interface FuncDef {
@@ -28,14 +28,14 @@ export function checkSize(n: number, what: string): number {
   return n;
 }
 
-/** Coerces a value for a `string` parameter (JSON containers as JSON text, null/missing as ""). */
-export const str = (v: unknown): string => toText(unwrap(v));
+/** Coerces a value for a `string` parameter (JSON values as their JSON text, null/missing as ""). */
+export const str = (v: unknown): string => toText(v);
 
 /** Go's fmt %v string form of a value (Sprig's strval). */
 export function strval(v: unknown): string {
-  const u = unwrap(v);
-  if (typeof u === 'string') return u;
-  return formatV(u);
+  // A number read from raw JSON keeps its text (formatV prints a JsonText raw).
+  if (typeof v === 'string') return v;
+  return formatV(v);
 }
 
 /** cast.ToInt64: numbers truncate, numeric strings parse (base prefixes allowed), bools 1/0, others 0. */
@@ -63,7 +63,7 @@ export function toFloat64(v: unknown): number {
 
 /** A list parameter: arrays pass through, null/missing are empty, anything else is an error. */
 export function toList(v: unknown, fname: string): unknown[] {
-  const u = unwrap(v);
+  const u = withMembers(unwrap(v));
   if (Array.isArray(u)) return u;
   if (u === null || u === undefined) return [];
   throw new FuncError(`Cannot ${fname} on type ${goTypeName(u)}`);
@@ -71,7 +71,7 @@ export function toList(v: unknown, fname: string): unknown[] {
 
 /** A map parameter: maps pass through, anything else is an error naming the function. */
 export function toMap(v: unknown, fname: string): Record<string, unknown> {
-  const u = unwrap(v);
+  const u = withMembers(unwrap(v));
   if (isMap(u)) return u;
   throw new FuncError(`${fname}: expected a map, got ${goTypeName(u)}`);
 }

@@ -1,7 +1,7 @@
 // gjson query pieces: the `#(path op value)` parser, its comparison semantics
 // (tidwall/gjson queryMatches, including the `~` truthiness operators) and the
 // `%` glob matcher (tidwall/match: `*`, `?`, `\` escapes).
-import { compareStrings } from './values.js';
+import { compareStrings, unwrap } from './values.js';
 
 /** A parsed `#(...)` query. */
 export interface Query {
@@ -155,7 +155,7 @@ function tilde(v: unknown, rhs: string): [unknown, string] {
 
 /** Whether a resolved value satisfies the query's operator and right-hand side. */
 export function queryMatches(q: Query, value: unknown): boolean {
-  const [v, rhs] = tilde(value, q.value);
+  const [v, rhs] = tilde(unwrap(value), q.value);
   if (v === undefined) return false;
   if (q.op === '') return true;
   if (typeof v === 'string') {

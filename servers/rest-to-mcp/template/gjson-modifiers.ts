@@ -1,7 +1,7 @@
 // gjson `@modifiers` over JS values. Modifiers whose point is formatting (@pretty,
 // @ugly, @tostr) return preformatted JSON text alongside the value.
 import { jsonEncode, jsonQuote } from './go-json.js';
-import { getKey, isMap } from './values.js';
+import { getKey, isMap, keepOrder, orderedKeys, withMembers } from './values.js';
 
 /** A modifier result: the value plus, for formatting modifiers, its exact JSON text. */
 export interface ModResult {
@@ -34,6 +34,7 @@ interface PrettyOpts {
 /** tidwall/pretty layout: objects one member per line, arrays on one line when they fit `width`. */
 function pretty(v: unknown, o: PrettyOpts, depth: number): string {
   if (depth > 1000) return 'null';
+  withMembers(v);
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
     const pad = o.indent.repeat(depth);
@@ -43,13 +44,13 @@ function pretty(v: unknown, o: PrettyOpts, depth: number): string {
     return '[\n' + items.map((s) => o.prefix + pad + o.indent + s).join(',\n') + '\n' + o.prefix + pad + ']';
   }
   if (isMap(v)) {
-    const keys = o.sortKeys ? Object.keys(v).sort() : Object.keys(v);
+    const keys = o.sortKeys ? Object.keys(v).sort() : orderedKeys(v);
     if (keys.length === 0) return '{}';
     const pad = o.indent.repeat(depth);
     const lines = keys.map((k) => `${o.prefix}${pad}${o.indent}${jsonQuote(k, false)}: ${pretty(getKey(v, k), o, depth + 1)}`);
     return '{\n' + lines.join(',\n') + '\n' + o.prefix + pad + '}';
   }
-  return jsonEncode(v, { sortKeys: false, escapeHtml: false });
+  return jsonEncode(v, { sortKeys: false, escapeHtml: false, rawNumbers: true });
 }
 
 function modPretty(v: unknown, arg: string): ModResult {
@@ -60,7 +61,25 @@ function modPretty(v: unknown, arg: string): ModResult {
     width: typeof a.width === 'number' ? a.width : 80,
     sortKeys: a.sortKeys === true,
   };
-  return ok(v, o.prefix + pretty(v, o, 0) + '\n');
+  return ok(o.sortKeys ? sortedCopy(v, 0) : v, o.prefix + pretty(v, o, 0) + '\n');
+}
+
+/** The value with every map's keys in sorted order, as `@pretty:{"sortKeys":true}` leaves its JSON. */
+function sortedCopy(v: unknown, depth: number): unknown {
+  if (depth > 1000) return v;
+  if (Array.isArray(v)) return v.map((e) => sortedCopy(e, depth + 1));
+  if (!isMap(v)) return v;
+  const keys = Object.keys(v).sort();
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of keys) out[k] = sortedCopy(v[k], depth + 1);
+  return keepOrder(out, keys);
+}
+
+function reversed(v: Record<string, unknown>): Record<string, unknown> {
+  const keys = [...orderedKeys(v)].reverse();
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of keys) out[k] = v[k];
+  return keepOrder(out, keys);
 }
 
 function flatten(arr: unknown[], deep: boolean, out: unknown[]): unknown[] {
@@ -78,7 +97,7 @@ function modJoin(v: unknown): ModResult {
   const out = Object.create(null) as Record<string, unknown>;
   for (const e of v) {
     if (!isMap(e)) continue;
-    for (const k of Object.keys(e)) {
+    for (const k of orderedKeys(e)) {
       // Re-insert so the latest duplicate takes the latest position, like gjson's non-preserve join.
       delete out[k];
       out[k] = e[k];
@@ -90,7 +109,7 @@ function modJoin(v: unknown): ModResult {
 function modGroup(v: unknown): ModResult {
   if (!isMap(v)) return NONE;
   const rows: Record<string, unknown>[] = [];
-  for (const k of Object.keys(v)) {
+  for (const k of orderedKeys(v)) {
     const col = v[k];
     if (!Array.isArray(col)) continue;
     col.forEach((cell, i) => {
@@ -108,7 +127,7 @@ function dig(v: unknown, key: string): unknown[] {
     if (level > 1000) return;
     if (Array.isArray(node)) for (const e of node) walk(e, level + 1);
     else if (isMap(node)) {
-      for (const k of Object.keys(node)) {
+      for (const k of orderedKeys(node)) {
         if (k === key) found.push(node[k]);
         walk(node[k], level + 1);
       }
@@ -122,16 +141,16 @@ const MODIFIERS: Record<string, Modifier> = {
   this: (v) => ok(v),
   valid: (v) => ok(v),
   pretty: modPretty,
-  ugly: (v) => ok(v, jsonEncode(v, { sortKeys: false, escapeHtml: false })),
+  ugly: (v) => ok(v, jsonEncode(v, { sortKeys: false, escapeHtml: false, rawNumbers: true })),
   reverse: (v) => {
     if (Array.isArray(v)) return ok([...v].reverse());
-    if (isMap(v)) return ok(Object.fromEntries(Object.entries(v).reverse()));
+    if (isMap(v)) return ok(reversed(v));
     return ok(v);
   },
   flatten: (v, arg) => (Array.isArray(v) ? ok(flatten(v, parseArg(arg).deep === true, [])) : ok(v)),
   join: (v) => modJoin(v),
-  keys: (v) => ok(isMap(v) ? Object.keys(v) : Array.isArray(v) ? v.map(() => null) : []),
-  values: (v) => ok(isMap(v) ? Object.values(v) : Array.isArray(v) ? v : []),
+  keys: (v) => ok(isMap(v) ? [...orderedKeys(v)] : Array.isArray(v) ? v.map(() => null) : []),
+  values: (v) => ok(isMap(v) ? orderedKeys(v).map((k) => v[k]) : Array.isArray(v) ? v : []),
   tostr: (v) => {
     const s = jsonEncode(v, { sortKeys: false, escapeHtml: false });
     return ok(s);

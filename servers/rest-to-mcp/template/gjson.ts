@@ -6,7 +6,7 @@ import { jsonEncode } from './go-json.js';
 import { formatJsonNumber } from './go-format.js';
 import { globMatch, parseQuery, queryMatches } from './gjson-match.js';
 import { applyModifier, isModifier } from './gjson-modifiers.js';
-import { getKey, isMap, JsonText } from './values.js';
+import { getKey, isMap, JsonText, orderedKeys, withMembers } from './values.js';
 
 interface R {
   ok: boolean;
@@ -204,7 +204,7 @@ function objectGet(obj: Record<string, unknown>, path: string, depth: number): R
   const [key, wild, rest] = splitKey(path);
   let child: unknown;
   if (wild) {
-    const found = Object.keys(obj).find((k) => globMatch(k, key));
+    const found = orderedKeys(obj).find((k) => globMatch(k, key));
     child = found === undefined ? undefined : obj[found];
   } else {
     child = getKey(obj, unescapeKey(key));
@@ -278,7 +278,7 @@ function queryGet(arr: unknown[], path: string, depth: number): R {
 /** Resolves a gjson path against a value (internal form). */
 function get(v: unknown, path: string, depth: number): R {
   if (depth > MAX_DEPTH || path === '') return NONE;
-  if (v instanceof JsonText) v = v.value;
+  v = withMembers(v instanceof JsonText ? v.value : v);
   const c = path[0];
   if (c === '@') {
     const r = modifier(v, path, depth);
@@ -300,7 +300,7 @@ function gjsonString(v: unknown, raw?: string): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') return formatJsonNumber(v);
-  return raw ?? jsonEncode(v, { sortKeys: false, escapeHtml: false });
+  return raw ?? jsonEncode(v, { sortKeys: false, escapeHtml: false, keepRaw: true });
 }
 
 /** Resolves `path` for the template engine: the value, or JsonText when a modifier fixed its text. */
@@ -313,7 +313,7 @@ export function gjsonLookup(data: unknown, path: string): unknown {
 /** Resolves a gjson path against JSON data (as returned by JSON.parse). */
 export function gjsonGet(data: unknown, path: string): GjsonResult {
   const r = get(data, path, 0);
-  const raw = !r.ok ? '' : r.raw ?? (r.v === undefined ? '' : jsonEncode(r.v, { sortKeys: false, escapeHtml: false }));
+  const raw = !r.ok ? '' : r.raw ?? (r.v === undefined ? '' : jsonEncode(r.v, { sortKeys: false, escapeHtml: false, keepRaw: true }));
   return {
     exists: r.ok,
     value: r.v,

@@ -135,8 +135,9 @@ export function formatJsonNumber(n: number): string {
 }
 
 /**
- * What `{{ x }}` writes, following gjson_template: missing → "", strings unquoted,
- * JSON containers as JSON text, Go-built containers the Go way, null as "null".
+ * What `{{ x }}` writes, following gjson_template: missing → "", strings unquoted, JSON values
+ * read from raw JSON as sent, other JSON containers as JSON text, Go-built containers the Go way,
+ * null as "null".
  */
 export function renderText(v: unknown): string {
   if (v === undefined) return '';
@@ -150,7 +151,7 @@ export function renderText(v: unknown): string {
   if (v instanceof JsonText) return v.raw;
   if (v instanceof GoTime) return timeString(v);
   if (isGoValue(v)) return formatV(v);
-  return jsonEncode(v, { sortKeys: false, escapeHtml: false });
+  return jsonEncode(v, { sortKeys: false, escapeHtml: false, keepRaw: true });
 }
 
 /** Coerces a value for a string parameter: like renderText, but missing and null become "". */

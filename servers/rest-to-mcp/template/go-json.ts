@@ -3,7 +3,7 @@
 // times as RFC 3339. Also used (unsorted, unescaped) to print JSON-sourced containers.
 import { FuncError } from './errors.js';
 import { timeJson } from './go-time.js';
-import { GoTime, JsonText, getKey, isMap, sortedKeys } from './values.js';
+import { GoTime, JsonText, getKey, isMap, orderedKeys, sortedKeys, sourceText, withMembers } from './values.js';
 
 /** Options for {@link jsonEncode}. */
 export interface JsonEncodeOptions {
@@ -13,6 +13,10 @@ export interface JsonEncodeOptions {
   escapeHtml: boolean;
   /** Indent unit for pretty output (json.MarshalIndent); none when absent. */
   indent?: string;
+  /** Write values read from raw JSON as their source text, as gjson does when it builds JSON. */
+  keepRaw?: boolean;
+  /** Write only numbers read from raw JSON as their source text (gjson's @ugly and @pretty). */
+  rawNumbers?: boolean;
 }
 
 /** Maximum nesting accepted, so cyclic or hostile values fail cleanly. */
@@ -60,7 +64,7 @@ interface EncodeState {
 }
 
 /** Encodes `items` one level deeper, each on its own indented line when indenting. */
-function nested<T>(st: EncodeState, items: T[], one: (item: T) => string): string[] {
+function nested<T>(st: EncodeState, items: readonly T[], one: (item: T) => string): string[] {
   const outer = st.prefix;
   const inner = st.opts.indent === undefined ? '' : outer + st.opts.indent;
   st.depth++;
@@ -81,8 +85,14 @@ function encode(v: unknown, st: EncodeState): string {
     case 'boolean': return v ? 'true' : 'false';
     default: break;
   }
-  if (v instanceof JsonText) return encode(v.value, st);
+  if (v instanceof JsonText) {
+    const rawNumber = opts.rawNumbers === true && typeof v.value === 'number';
+    return opts.keepRaw === true || rawNumber ? v.raw : encode(v.value, st);
+  }
   if (v instanceof GoTime) return jsonQuote(timeJson(v), opts.escapeHtml);
+  const raw = opts.keepRaw === true ? sourceText(v) : undefined;
+  if (raw !== undefined) return raw;
+  withMembers(v);
   const nl = opts.indent === undefined ? '' : '\n';
   const close = nl + (nl ? st.prefix : '');
   if (Array.isArray(v)) {
@@ -90,7 +100,7 @@ function encode(v: unknown, st: EncodeState): string {
     return '[' + nl + nested(st, v, (e) => encode(e, st)).join(',' + nl) + close + ']';
   }
   if (isMap(v)) {
-    const keys = opts.sortKeys ? sortedKeys(v) : Object.keys(v);
+    const keys = opts.sortKeys ? sortedKeys(v) : orderedKeys(v);
     if (keys.length === 0) return '{}';
     const sep = opts.indent === undefined ? ':' : ': ';
     const items = nested(st, keys, (k) => jsonQuote(k, opts.escapeHtml) + sep + encode(getKey(v, k), st));

@@ -2,7 +2,9 @@
 // Higress gjson_template data semantics, Go builtins, Sprig, and per-call extensions.
 import { BUILTINS, SPECIAL_FORMS } from './builtins.js';
 import type { TemplateTree } from './ast.js';
-import { execute, executeParts, type ExecLimits, type ExtensionFunc } from './evaluator.js';
+import { execute, executeParts, type CallMode, type ExecContext, type ExecLimits, type ExtensionFunc } from './evaluator.js';
+import { TemplateExecError } from './errors.js';
+import { parseJsonData } from './json-data.js';
 import type { OutputPart } from './trust.js';
 import type { FuncTable } from './funcs.js';
 import { parseTree } from './parser.js';
@@ -10,7 +12,8 @@ import { SPRIG_FUNCS } from './sprig/index.js';
 
 export { TemplateExecError, TemplateSyntaxError } from './errors.js';
 export { gjsonGet, type GjsonResult } from './gjson.js';
-export type { ExecLimits, ExtensionFunc } from './evaluator.js';
+export type { CallMode, ExecLimits, ExtensionFunc } from './evaluator.js';
+export { parseJsonData, withMember, type JsonDataResult } from './json-data.js';
 export type { OutputPart } from './trust.js';
 
 /** Every function available without per-call extensions: Go builtins plus Sprig. */
@@ -32,6 +35,8 @@ export interface ParseOptions {
   knownFuncs?: readonly string[];
   /** Overrides for the render limits of this template. */
   limits?: Partial<ExecLimits>;
+  /** `higress` calls Sprig the way gjson_template does (raw JSON text in, `%f` floats out); default `strict`. */
+  mode?: CallMode;
 }
 
 /** Options for {@link CompiledTemplate.render}. */
@@ -50,6 +55,11 @@ export interface CompiledTemplate {
   render(data: unknown, options?: RenderOptions): string;
   /** Renders like {@link render}, keeping apart what the operator wrote and what came from data. */
   renderParts(data: unknown, options?: RenderOptions): OutputPart[];
+  /**
+   * Renders over a raw JSON body as gjson_template does: values keep their text, and a body that is
+   * not a JSON object or array fails (TemplateExecError) as it does in Higress.
+   */
+  renderJson(body: string, options?: RenderOptions): string;
 }
 
 /** Whether a name is a builtin, a Sprig function or a special form. */
@@ -58,7 +68,7 @@ function isBuiltinFunc(name: string): boolean {
 }
 
 class Compiled implements CompiledTemplate {
-  constructor(private readonly tree: TemplateTree, private readonly limits: ExecLimits) {}
+  constructor(private readonly tree: TemplateTree, private readonly limits: ExecLimits, private readonly mode: CallMode) {}
 
   get name(): string {
     return this.tree.name;
@@ -69,11 +79,21 @@ class Compiled implements CompiledTemplate {
   }
 
   render(data: unknown, options?: RenderOptions): string {
-    return execute({ tree: this.tree, funcs: FUNCS, ext: options?.funcs ?? {}, limits: this.limits }, data);
+    return execute(this.context(options), data);
   }
 
   renderParts(data: unknown, options?: RenderOptions): OutputPart[] {
-    return executeParts({ tree: this.tree, funcs: FUNCS, ext: options?.funcs ?? {}, limits: this.limits }, data);
+    return executeParts(this.context(options), data);
+  }
+
+  renderJson(body: string, options?: RenderOptions): string {
+    const data = parseJsonData(body);
+    if (!data.ok) throw new TemplateExecError(this.tree.name, null, data.error);
+    return this.render(data.value, options);
+  }
+
+  private context(options: RenderOptions | undefined): ExecContext {
+    return { tree: this.tree, funcs: FUNCS, ext: options?.funcs ?? {}, limits: this.limits, mode: this.mode };
   }
 }
 
@@ -84,5 +104,5 @@ class Compiled implements CompiledTemplate {
 export function parseTemplate(source: string, name = 'template', options?: ParseOptions): CompiledTemplate {
   const known = new Set(options?.knownFuncs ?? DEFAULT_KNOWN_FUNCS);
   const tree = parseTree(source, name, { isFunc: (n) => isBuiltinFunc(n) || known.has(n) });
-  return new Compiled(tree, { ...DEFAULT_LIMITS, ...options?.limits });
+  return new Compiled(tree, { ...DEFAULT_LIMITS, ...options?.limits }, options?.mode ?? 'strict');
 }

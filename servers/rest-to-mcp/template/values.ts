@@ -43,9 +43,94 @@ export class GoTime {
   }
 }
 
-/** JSON text produced by a gjson modifier such as `@pretty`; prints verbatim, behaves as its value. */
+/**
+ * JSON text that prints verbatim and behaves as its value: the output of a gjson modifier such as
+ * `@pretty`, or a number from raw JSON whose text JS would not print back (`1.50`, `1e3`, 2^53+).
+ */
 export class JsonText {
   constructor(readonly raw: string, readonly value: unknown) {}
+}
+
+// Containers read from an upstream's raw JSON (json-data.ts) remember their source text, so they
+// print exactly as sent (spacing, number text), and objects remember their key order, which JS
+// objects lose for integer-like keys; gjson's ForEach walks the source order.
+// Kept as non-enumerable symbol properties rather than in WeakMaps: a WeakMap entry per container
+// made reading an 8 MB body five times slower (ephemeron tables are costly to collect), and a
+// non-enumerable property is not copied by spread or Object.assign, so a modified copy forgets it.
+const RAW = Symbol('raw JSON text');
+const ORDER = Symbol('source key order');
+/**
+ * Set once a container's members have been matched with its source text (see withMembers); a
+ * container with RAW but not READ is still pending, so a pending child costs one property.
+ */
+const READ = Symbol('members read');
+
+/** Reads a pending container's members from its source text (json-data.ts registers it; a hook avoids an import cycle). */
+let memberReader: ((container: object, raw: string) => void) | undefined;
+
+/** Registers the function that reads a container's members from its source text. */
+export function setMemberReader(read: (container: object, raw: string) => void): void {
+  memberReader = read;
+}
+
+function hide(container: object, key: symbol, value: unknown): void {
+  Object.defineProperty(container, key, { value, enumerable: false, writable: true, configurable: true });
+}
+
+/** What else {@link rememberSource} records. */
+export interface SourceOptions {
+  /** The object's keys in source order, when JS would order them differently. */
+  readonly keys?: readonly string[];
+  /** Defer matching the members with the text until something reads them (withMembers). */
+  readonly pending?: boolean;
+}
+
+/** Records the source text (and what `opts` adds) of a container parsed from raw JSON. */
+export function rememberSource(container: object, raw: string, opts?: SourceOptions): void {
+  hide(container, RAW, raw);
+  if (opts?.keys !== undefined) hide(container, ORDER, opts.keys);
+  if (opts?.pending !== true) hide(container, READ, true);
+}
+
+/**
+ * Makes sure a container from raw JSON has its members matched with the source text (their own
+ * text, number text, key order), reading them on first use; returns the value. Anything that looks
+ * inside a data container calls this first, so work stays proportional to what a template touches.
+ */
+export function withMembers<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  const box = v as Record<symbol, unknown>;
+  const raw = box[RAW];
+  if (raw !== undefined && box[READ] !== true) {
+    hide(v, READ, true);
+    memberReader?.(v, raw as string);
+  }
+  return v;
+}
+
+/** Records a key order for a map built from raw-JSON data (a gjson modifier's result). */
+export function keepOrder(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  hide(obj, ORDER, keys);
+  return obj;
+}
+
+/** The JSON text a container was parsed from, if it came from raw JSON. */
+export function sourceText(v: unknown): string | undefined {
+  return typeof v === 'object' && v !== null ? ((v as Record<symbol, string | undefined>)[RAW]) : undefined;
+}
+
+function sourceOrder(obj: object): readonly string[] | undefined {
+  return (obj as Record<symbol, readonly string[] | undefined>)[ORDER];
+}
+
+/** A map's keys in source order when it came from raw JSON, else in JS insertion order. */
+export function orderedKeys(obj: Record<string, unknown>): readonly string[] {
+  return sourceOrder(withMembers(obj)) ?? Object.keys(obj);
+}
+
+/** The keys `range` walks: source order for raw JSON (gjson's ForEach), else Go's sorted map order. */
+export function rangeKeys(obj: Record<string, unknown>): readonly string[] {
+  return sourceOrder(withMembers(obj)) ?? sortedKeys(obj);
 }
 
 /** A JS object used as a Go map (any non-array object that is not one of our classes). */

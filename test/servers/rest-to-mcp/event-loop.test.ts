@@ -54,3 +54,61 @@ describe('template regexes run in linear time', () => {
     expect((await pair.client.listTools()).tools).toHaveLength(1);
   });
 });
+
+// Response templates read the upstream's raw JSON (template/json-data.ts): one iterative pass, so
+// a huge body costs time in proportion to its size and a deep one costs heap, not stack. "Today"
+// was JSON.parse of the same body before rendering; the bound below is a multiple of that, measured
+// in the same run on the same machine, because absolute times on a shared box mean little.
+describe('response templates over huge or deeply nested upstream bodies', () => {
+  /** The least of three: scheduling noise on a shared machine only ever adds. */
+  async function leastStall(run: () => Promise<void>): Promise<number> {
+    const stalls: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const probe = startLoopProbe();
+      await run();
+      stalls.push(probe.stop());
+    }
+    return Math.min(...stalls);
+  }
+
+  function jsonParseMs(body: string): number {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      JSON.parse(body);
+      times.push(performance.now() - t);
+    }
+    return Math.min(...times);
+  }
+
+  it('an 8 MB body renders correctly and stalls the loop within a small multiple of JSON.parse of it', async () => {
+    const items = Array.from({ length: 105_000 }, (_, i) => ({ id: i, name: `item ${i}`, price: 1.5, tags: ['a', 'b'], at: { x: i } }));
+    const body = JSON.stringify({ first: 202407011234567890123n.toString(), items }).replace('"202407011234567890123"', '202407011234567890123');
+    expect(body.length).toBeGreaterThan(8_000_000);
+    target = await jsonUpstream(body);
+    const doc = oneTool({ requestTemplate: { url: `${API}/big`, method: 'GET' }, responseTemplate: { body: '{{.first}}|{{len .items}}|{{gjson "items.104999.name"}}' } });
+    pair = await serve(doc, { originOverrides: { [API]: target.url }, maxResponseBytes: 16 * 1024 * 1024 });
+    const stall = await leastStall(async () => {
+      const result = await pair!.call('t', {});
+      expect(result.isError, JSON.stringify(result).slice(0, 300)).toBeFalsy();
+      expect(textOf(result)).toBe('202407011234567890123|105000|item 104999');
+    });
+    const baseline = jsonParseMs(body);
+    expect(stall, `stall ${Math.round(stall)} ms, JSON.parse ${Math.round(baseline)} ms`).toBeLessThan(Math.max(5 * baseline, 500));
+  });
+
+  it('a body nested 10,000 deep renders without recursion and keeps the loop turning', async () => {
+    const depth = 10_000;
+    const body = '{"a":'.repeat(depth) + '1.50' + '}'.repeat(depth);
+    target = await jsonUpstream(body);
+    const doc = oneTool({ requestTemplate: { url: `${API}/deep`, method: 'GET' }, responseTemplate: { body: '{{.a.a.a | len}}|{{gjson "a.a.a.a"}}' } });
+    pair = await serve(doc, { originOverrides: { [API]: target.url } });
+    const stall = await leastStall(async () => {
+      const result = await pair!.call('t', {});
+      expect(result.isError, JSON.stringify(result).slice(0, 300)).toBeFalsy();
+      // gjson prints an object as its raw text: the rest of the nesting, exactly as sent.
+      expect(textOf(result)).toBe(`1|${'{"a":'.repeat(depth - 4)}1.50${'}'.repeat(depth - 4)}`);
+    });
+    expect(stall).toBeLessThan(100);
+  });
+});
