@@ -10,6 +10,7 @@ import { renderDirectResponse, renderToolResponse, textError } from './response/
 import { createOriginOverrides } from './upstream/origin-overrides.js';
 import { createTransport, sendUpstream, type UpstreamTransport } from './upstream/send.js';
 import { createEgressPolicy } from './upstream/ssrf-guard.js';
+import { advertisedOutputSchema } from './structured-output.js';
 
 /** How the gateway runs one REST config (mirrors `HostedServerOptions`, plus REST-only knobs). */
 export interface RestMcpServerOptions {
@@ -102,7 +103,7 @@ function toolDefinition(tool: CompiledTool): Tool {
     name: tool.name,
     description: tool.description,
     inputSchema: tool.inputSchema as Tool['inputSchema'],
-    ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Tool['outputSchema'] } : {}),
+    ...(tool.outputSchema ? { outputSchema: advertisedOutputSchema(tool.outputSchema) as Tool['outputSchema'] } : {}),
     ...(tool.annotations ? { annotations: tool.annotations } : {}),
   };
 }

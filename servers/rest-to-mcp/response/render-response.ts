@@ -3,6 +3,7 @@ import type { CompiledTool } from '../config/types.js';
 import type { CallContext } from '../request/call-context.js';
 import { renderOr, type RenderScope } from '../request/render.js';
 import type { UpstreamResponse } from '../upstream/send.js';
+import { structuredContentFor } from '../structured-output.js';
 
 /** What response rendering needs besides the tool and the upstream answer. */
 export interface ResponseInput {
@@ -61,8 +62,7 @@ function parseJson(text: string): Parsed {
 
 function textResult(tool: CompiledTool, text: string, json: Parsed): CallToolResult {
   const result: CallToolResult = { content: [{ type: 'text', text }] };
-  // MCP requires structuredContent to be an object; Higress would also pass arrays and scalars.
-  if (tool.outputSchema !== undefined && json.ok && isObject(json.value)) result.structuredContent = json.value;
+  if (tool.outputSchema !== undefined && json.ok) result.structuredContent = structuredContentFor(json.value);
   return result;
 }
 
