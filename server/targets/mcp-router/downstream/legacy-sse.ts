@@ -60,6 +60,6 @@ export async function serveLegacyMessage(ctx: McpExchangeContext, deps: McpTrans
   const transport = found.live.transport as SSEServerTransport;
   await deps.store.touch(found.live.session.id);
   if (isRequest(message)) found.live.session.noteCaller(message.id, callerAddress(ctx.request));
-  await transport.handleMessage(message, { requestInfo: { headers: req.headers } });
+  await transport.handleMessage(message, { requestInfo: { headers: req.headers, url: new URL(req.url ?? '/', 'http://gateway.invalid') } });
   res.writeHead(202, { 'content-type': 'text/plain', 'x-request-id': ctx.requestId }).end('Accepted');
 }
