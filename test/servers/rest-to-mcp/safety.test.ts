@@ -140,6 +140,22 @@ describe('header injection (perf-reliability §6.3)', () => {
   });
 });
 
+describe('header arguments and the operator credential', () => {
+  // Higress applies its security header by replacing the first same-named entry in place, so a later
+  // header argument of that name would win on the wire (RouteCall replaces in order); agate applies the
+  // credential after collapsing, so a caller's argument can never stand in for the operator's key.
+  it('a position: header argument named like the upstream apiKey header does not replace the credential', async () => {
+    const target = await fake({});
+    const doc = oneTool(
+      { args: [{ name: 'X-Api-Key', position: 'header' }], requestTemplate: { url: `${API}/h`, method: 'GET', security: { id: 'k' } } },
+      { securitySchemes: [{ id: 'k', type: 'apiKey', in: 'header', name: 'X-Api-Key', defaultCredential: 'operator-key' }] },
+    );
+    pair = await serve(doc, { originOverrides: { [API]: target.url } });
+    expect((await pair.call('t', { 'X-Api-Key': 'caller-key' })).isError).toBeFalsy();
+    expect(target.requests[0]!.headers['x-api-key']).toBe('operator-key');
+  });
+});
+
 describe('limits', () => {
   it('fails a call that exceeds the per-tool timeout', async () => {
     const target = await startUpstream('slow', () => undefined);
