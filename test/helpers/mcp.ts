@@ -21,7 +21,7 @@ export async function connectMcp(
   const requestInit = { headers: options.headers ?? {} };
   const transport =
     options.transport === 'sse'
-      ? new SSEClientTransport(new URL(`${gw.url}/mcp/${name}/sse`), { requestInit, eventSourceInit: { fetch: (u, i) => fetch(u, { ...i, headers: { ...(i?.headers as Record<string, string>), ...requestInit.headers } }) } })
+      ? new SSEClientTransport(new URL(`${gw.url}/mcp/${name}/sse${options.query ? `?${options.query}` : ''}`), { requestInit, eventSourceInit: { fetch: (u, i) => fetch(u, { ...i, headers: { ...(i?.headers as Record<string, string>), ...requestInit.headers } }) } })
       : new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/${name}${options.query ? `?${options.query}` : ''}`), { requestInit });
   await client.connect(transport);
   return client;

@@ -42,8 +42,8 @@ describe('downstream apiKey `in: query` passthrough', () => {
     await upstream?.close();
   });
 
-  async function client(server: string, query?: string): Promise<Client> {
-    const c = await connectMcp(gw, server, { query });
+  async function client(server: string, query?: string, transport?: 'sse'): Promise<Client> {
+    const c = await connectMcp(gw, server, { query, transport });
     clients.push(c);
     return c;
   }
@@ -52,6 +52,13 @@ describe('downstream apiKey `in: query` passthrough', () => {
     const [alice, bob] = await Promise.all([client('qpass', 'api_key=alice-k'), client('qpass', 'api_key=bob%20k')]);
     const calls = await Promise.all([...Array(4)].map((_, i) => (i % 2 === 0 ? alice : bob).callTool({ name: 'echo', arguments: {} })));
     expect(calls.map(text)).toEqual(['alice-k', 'bob k', 'alice-k', 'bob k']);
+  });
+
+  // Higress's legacy SSE endpoint event repeats the SSE URL's query (sse_proxy), so the key reaches the message POSTs.
+  it('over legacy HTTP+SSE, takes the key from the SSE URL (repeated in the endpoint the client posts to)', async () => {
+    const [alice, bob] = await Promise.all([client('qpass', 'api_key=alice-sse', 'sse'), client('qpass', 'api_key=bob-sse', 'sse')]);
+    const seen = await Promise.all([alice, bob, alice].map((c) => c.callTool({ name: 'echo', arguments: {} }).then(text)));
+    expect(seen).toEqual(['alice-sse', 'bob-sse', 'alice-sse']);
   });
 
   it('falls back to the configured credential when the client sends no key', async () => {
