@@ -7,7 +7,6 @@ interface ClientRequest {
   readonly url?: URL;
 }
 
-
 /**
  * The client headers a backend receives for credential passthrough (REST `passthrough: true`,
  * `passthroughAuthHeader`), as the `io.agate/passthrough-auth` `_meta` object (lower-case name → value);
