@@ -8,7 +8,7 @@ const loadedChecks: Partial<Record<Subsystem, SubsystemCheck>> = {};
 const GROUP_SUBSYSTEMS: Record<string, readonly Subsystem[]> = {
   route: ['http'],
   upstream: ['http'],
-  consumer: ['http'],
+  consumer: ['http', 'mcp'],
   apply: ['http'],
   mcp: ['mcp'],
   llm: ['llm'],

@@ -14,6 +14,8 @@ export interface ConsumerSpec {
   jwt?: ConsumerJwtSpec;
   /** HTTP basic credentials; the password only as an scrypt hash. */
   basicAuth?: { username: string; passwordHash: string };
+  /** Per MCP server: `{{.config.X}}` name → the stored secret with this consumer's own value. */
+  mcpSettings?: Record<string, Record<string, string>>;
 }
 
 /** How a consumer's JWTs are verified. */

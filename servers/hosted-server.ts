@@ -58,3 +58,9 @@ export const CLIENT_IP_META_KEY = 'io.agate/client-ip';
  * client's `Authorization` value as a string, or an object of lower-case header name → value.
  */
 export const PASSTHROUGH_AUTH_META_KEY = 'io.agate/passthrough-auth';
+
+/**
+ * Prefix of a `io.agate/passthrough-auth` entry holding a query parameter of the client's MCP request rather
+ * than a header (`query:api_key`); header names cannot contain ':', so the two never collide.
+ */
+export const PASSTHROUGH_QUERY_PREFIX = 'query:';

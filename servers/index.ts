@@ -7,5 +7,5 @@ export const hostedServers: ReadonlyMap<string, HostedServerDefinition> = new Ma
   [quarkSearchServer, amapToolsServer].map((definition) => [definition.name, definition] as const),
 );
 
-export { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY } from './hosted-server.js';
+export { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY, PASSTHROUGH_QUERY_PREFIX } from './hosted-server.js';
 export type { HostedServerDefinition, HostedServerOptions, HostedServerSetting } from './hosted-server.js';

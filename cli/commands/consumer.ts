@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { ConsumerSpec } from '../../registry/index.js';
 import { hashPassword } from '../../server/config-tools.js';
 import { withRegistry, UsageError } from '../context.js';
+import { registerConsumerSettingsCommands } from './consumer-settings.js';
 import { printJson, printTable } from '../output.js';
 
 interface ConsumerFlags {
@@ -22,7 +23,7 @@ interface ConsumerFlags {
   json?: boolean;
 }
 
-/** `agate consumer add|update|list|remove` and `agate consumer key add|list|remove`. */
+/** `agate consumer add|update|list|remove`, `agate consumer key add|list|remove` and `agate consumer settings …`. */
 export function registerConsumerCommands(program: Command): void {
   const consumer = program.command('consumer').description('consumers: who may call routes, and their credentials');
   registerAdd(consumer);
@@ -52,6 +53,7 @@ export function registerConsumerCommands(program: Command): void {
     });
 
   registerKeyCommands(consumer.command('key').description("a consumer's API keys"));
+  registerConsumerSettingsCommands(consumer);
 }
 
 /** The credential flags `add` and `update` share. */

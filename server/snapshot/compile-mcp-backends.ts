@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { HostedServerDefinition, HostedServerOptions } from '../../servers/index.js';
 import { passthroughHeaderNames, restServerDefinition, validateRestConfig } from '../../servers/rest-to-mcp/index.js';
-import { openMcpServer, type HostedBackendSpec, type McpBackendSpec, type Registry, type RestBackendSpec } from '../../registry/index.js';
+import { consumerSettingsFor, openMcpServer, type HostedBackendSpec, type McpBackendSpec, type Registry, type RestBackendSpec } from '../../registry/index.js';
 import type { BackendRecipe } from '../targets/mcp-router/index.js';
 
 /** A backend ready for the router's pool, and the hash that decides when it is rebuilt. */
@@ -99,7 +99,14 @@ function compileRest(scope: BackendCompileScope, backend: RestBackendSpec): Comp
   const options = Object.freeze({ settings: Object.freeze(settings), originOverrides: backend.originOverrides });
   if (!checkOptions(scope, definition, options)) return undefined;
   const passthroughHeaders = Object.freeze(passthroughHeaderNames(result.value));
-  return { recipe: Object.freeze({ kind: 'rest', definition, options, passthroughHeaders }), hash: sha256(JSON.stringify({ backend, settings })) };
+  const problems: string[] = [];
+  const consumerSettings = consumerSettingsFor(scope.registry, scope.server, problems);
+  if (problems.length) {
+    scope.problems.push(...problems.map((p) => `${scope.where}: ${p}`));
+    return undefined;
+  }
+  const recipe = Object.freeze({ kind: 'rest' as const, definition, options, passthroughHeaders, consumerSettings });
+  return { recipe, hash: sha256(JSON.stringify({ backend, settings, consumers: [...consumerSettings] })) };
 }
 
 // Building one server checks the options now, so a bad value rejects the config instead of every session.

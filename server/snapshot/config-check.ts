@@ -10,7 +10,7 @@ export type SubsystemCheck = (registry: Registry, problems: string[]) => void;
 const SUBSYSTEMS: Record<EntityKind, readonly Subsystem[]> = {
   route: ['http'],
   upstream: ['http'],
-  consumer: ['http'],
+  consumer: ['http', 'mcp'],
   mcpServer: ['mcp'],
   llmProvider: ['llm'],
   llmRoute: ['llm'],

@@ -10,6 +10,7 @@ import { renderDirectResponse, renderToolResponse, textError } from './response/
 import { createOriginOverrides } from './upstream/origin-overrides.js';
 import { createTransport, sendUpstream, type UpstreamTransport } from './upstream/send.js';
 import { createEgressPolicy } from './upstream/ssrf-guard.js';
+import { advertisedOutputSchema } from './structured-output.js';
 
 /** How the gateway runs one REST config (mirrors `HostedServerOptions`, plus REST-only knobs). */
 export interface RestMcpServerOptions {
@@ -33,7 +34,7 @@ interface ServerScope {
   readonly configData: Readonly<Record<string, unknown>>;
   readonly transport: UpstreamTransport;
   readonly strict: boolean;
-  readonly limits: { readonly timeoutMs: number; readonly maxResponseBytes: number };
+  readonly limits: { readonly timeoutMs: number; readonly maxResponseBytes: number; readonly followRedirects: boolean };
   /** Tool name → the first empty `{{.config.X}}` its request needs (fixed for the scope's settings). */
   readonly missingSettings: ReadonlyMap<string, string>;
 }
@@ -74,6 +75,7 @@ function createScope(config: CompiledRestConfig, options: RestMcpServerOptions):
   const limits = {
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? config.agate.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? config.agate.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
+    followRedirects: config.agate.followRedirects === true,
   };
   const configData = Object.freeze({ ...config.config, ...options.settings });
   const missingSettings = new Map<string, string>();
@@ -101,7 +103,7 @@ function toolDefinition(tool: CompiledTool): Tool {
     name: tool.name,
     description: tool.description,
     inputSchema: tool.inputSchema as Tool['inputSchema'],
-    ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Tool['outputSchema'] } : {}),
+    ...(tool.outputSchema ? { outputSchema: advertisedOutputSchema(tool.outputSchema) as Tool['outputSchema'] } : {}),
     ...(tool.annotations ? { annotations: tool.annotations } : {}),
   };
 }
@@ -125,6 +127,7 @@ async function callTool(scope: ServerScope, tool: CompiledTool, call: CallReques
   const sent = await sendUpstream(built.request, scope.transport, {
     timeoutMs: tool.timeoutMs ?? scope.limits.timeoutMs,
     maxResponseBytes: tool.maxResponseBytes ?? scope.limits.maxResponseBytes,
+    followRedirects: scope.limits.followRedirects,
     signal: call.signal,
   });
   if (!sent.ok) return textError(`${tool.name} call failed: ${sent.error}`);

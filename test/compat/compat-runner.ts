@@ -1,11 +1,12 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { parse as parseYaml } from 'yaml';
 import { createRestMcpServer, loadRestConfigFile, type CompiledRestConfig } from '../../servers/rest-to-mcp/index.js';
 import { startUpstream, type LoopbackUpstream } from '../helpers/loopback-upstream.js';
 import { connectPair } from '../servers/shared/mcp-pair.js';
 import { argValuesFor } from './arg-values.js';
-import { checkRequest } from './expected-request.js';
+import { compareRequest, expectedRequest, type RawTool, type ReceivedRequest } from './expected-request.js';
 import { shapeForTemplate } from './response-shape.js';
 
 /** One config's outcome. */
@@ -20,10 +21,15 @@ export interface CompatRow {
 
 const CONFIG_BASE = 'https://config-base.compat.test';
 
+// Every request's header lines as sent (duplicates kept), parallel to fake.requests.
+const rawHeaders: string[][] = [];
+
 /** Loads every config in `dir`, lists its tools and calls each one against a loopback fake. */
 export async function runCompat(dir: string): Promise<CompatRow[]> {
   let reply: unknown = {};
-  const fake = await startUpstream('compat', (_req, res) => {
+  rawHeaders.length = 0;
+  const fake = await startUpstream('compat', (req, res) => {
+    rawHeaders.push(req.rawHeaders);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply));
   });
@@ -42,6 +48,10 @@ async function runFile(path: string, file: string, fake: LoopbackUpstream, setRe
   if (!loaded.ok) return { file, loaded: false, tools: 0, listed: 0, passed: 0, failures: [...loaded.errors] };
   const config = loaded.value;
   const settings = settingsFor(config);
+  // The oracle reads the file itself, not agate's compiled form.
+  const rawDoc = parseYaml(readFileSync(path, 'utf8')) as { server?: { config?: Record<string, unknown> }; tools?: RawTool[] };
+  const rawTools = new Map((rawDoc.tools ?? []).map((t) => [t.name, t]));
+  const configData = { ...rawDoc.server?.config, ...settings };
   const server = createRestMcpServer(config, { settings, originOverrides: overridesFor(config, fake.url) });
   const pair = await connectPair(server);
   const row: CompatRow = { file, loaded: true, tools: config.tools.length, listed: 0, passed: 0, failures: [] };
@@ -62,7 +72,7 @@ async function runFile(path: string, file: string, fake: LoopbackUpstream, setRe
         const got = fake.requests.slice(before);
         const [only] = got;
         if (only === undefined || got.length !== 1) problems.push(`${got.length} upstream requests, want 1`);
-        else problems.push(...checkRequest(config, tool, args, only, settings));
+        else problems.push(...oracleCheck(rawTools.get(tool.name)!, configData, args, { ...only, rawHeaders: rawHeaders[before] ?? [] }));
       }
       if (problems.length === 0) row.passed++;
       else row.failures.push(...problems.map((p) => `${tool.name}: ${p}`));
@@ -71,6 +81,14 @@ async function runFile(path: string, file: string, fake: LoopbackUpstream, setRe
     await pair.close();
   }
   return row;
+}
+
+function oracleCheck(tool: RawTool, config: Record<string, unknown>, args: Record<string, unknown>, got: ReceivedRequest): string[] {
+  try {
+    return compareRequest(expectedRequest(tool, config, args), got);
+  } catch (err) {
+    return [(err as Error).message];
+  }
 }
 
 // URL-like config keys point at the fake; the rest get recognisable values for header checks.

@@ -1,85 +1,171 @@
-// An independent statement of the request Higress builds (higress-mcp.md §2.4), written with WHATWG
-// URL and URLSearchParams instead of the Go-URL port under test, so the two can disagree.
-import { parseTemplate } from '../../servers/rest-to-mcp/template/index.js';
-import type { CompiledRestConfig, CompiledTool } from '../../servers/rest-to-mcp/index.js';
-import type { RecordedRequest } from '../helpers/loopback-upstream.js';
+// The request Higress would send for one tools/call, derived from the rules of
+// plugins/wasm-go/pkg/mcp/server/rest_server.go (RestMCPTool.Create and RestMCPTool.Call) and wasm-go's
+// RouteCall, implemented here from the raw YAML tool with the oracle's own template reading and Go-URL
+// port. Nothing here calls agate's loader, template engine or request builder, so the two can disagree.
+import { encodeQuery, escapedPath, parseQuery, splitUrl } from './oracle/go-url.js';
+import { goJson, patternOf, renderOracle, textOf, type Part } from './oracle/template.js';
 
-/** What the fake upstream must have received; mismatches are returned as messages. */
-export function checkRequest(config: CompiledRestConfig, tool: CompiledTool, args: Record<string, unknown>, got: RecordedRequest, settings: Record<string, string>): string[] {
-  const req = tool.request!;
-  const data = { config: { ...config.config, ...settings }, args: coerced(tool, args) };
-  const render = (source: string): string => parseTemplate(source, 'oracle').render(data, { funcs: { getRealIP: () => '', getSocketIP: () => '' } });
-  const problems: string[] = [];
-  const pos = (name: string): string => tool.positions.get(name) ?? 'default';
-  const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
-  let urlText = render(req.url.source);
-  for (const a of tool.args) if (pos(a.name) === 'path') urlText = urlText.split(`{${a.name}}`).join(text(data.args[a.name]));
-  const want = new URL(urlText);
-  const wantQuery = new Map<string, string>([...want.searchParams]);
-  for (const a of tool.args) {
-    const inQuery = pos(a.name) === 'query' || (req.bodyMode === 'url' && pos(a.name) === 'default');
-    if (inQuery && a.name in data.args) wantQuery.set(a.name, text(data.args[a.name]));
-  }
-  const gotUrl = new URL(got.url, 'http://fake');
-  if (got.method !== req.method) problems.push(`method ${got.method}, want ${req.method}`);
-  if (gotUrl.pathname !== want.pathname) problems.push(`path ${gotUrl.pathname}, want ${want.pathname}`);
-  const gotPairs = [...gotUrl.searchParams].sort().map(([k, v]) => `${k}=${v}`).join('&');
-  const wantPairs = [...wantQuery].sort().map(([k, v]) => `${k}=${v}`).join('&');
-  if (gotPairs !== wantPairs) problems.push(`query ${gotPairs}, want ${wantPairs}`);
-  const rawQuery = got.url.includes('?') ? got.url.slice(got.url.indexOf('?') + 1) : '';
-  const keys = rawQuery === '' ? [] : rawQuery.split('&').map((p) => p.split('=')[0]);
-  if (keys.join() !== [...keys].sort().join() || rawQuery.includes('%20')) problems.push(`query not Go-encoded: ${rawQuery}`);
-  const headerValue = (name: string): string | undefined => {
-    const v = got.headers[name.toLowerCase()];
-    return v === undefined ? undefined : Buffer.from(Array.isArray(v) ? v.join(', ') : v, 'latin1').toString('utf8');
+/** A tool exactly as the YAML file has it. */
+export interface RawTool {
+  readonly name: string;
+  readonly args?: readonly { name: string; type?: string; default?: unknown; position?: string }[];
+  readonly requestTemplate?: {
+    url?: string;
+    method?: string;
+    headers?: readonly { key: string; value: string }[];
+    body?: string;
+    argsToJsonBody?: boolean;
+    argsToUrlParam?: boolean;
+    argsToFormBody?: boolean;
+    security?: unknown;
   };
-  for (const h of req.headers) {
-    const expected = render(h.value.source);
-    const got = headerValue(h.key);
-    // uuidv4/now render differently every time; then only the shape can be checked.
-    const random = expected !== render(h.value.source);
-    if (random ? got?.length !== expected.length : got !== expected) problems.push(`header ${h.key}: ${got}, want ${expected}`);
-  }
-  for (const a of tool.args) {
-    if (pos(a.name) === 'header' && headerValue(a.name) !== text(data.args[a.name])) problems.push(`header arg ${a.name} missing`);
-  }
-  if (!req.headers.some((h) => h.key.toLowerCase() === 'accept') && headerValue('accept') !== '*/*') problems.push(`accept ${headerValue('accept')}, want */*`);
-  problems.push(...checkBody(tool, data, got, render, headerValue));
-  return problems;
 }
 
-function checkBody(tool: CompiledTool, data: { args: Record<string, unknown> }, got: RecordedRequest, render: (s: string) => string, header: (n: string) => string | undefined): string[] {
-  const req = tool.request!;
-  const pos = (name: string): string => tool.positions.get(name) ?? 'default';
-  const pick = (ps: string[]): Record<string, unknown> => Object.fromEntries(Object.entries(data.args).filter(([k]) => ps.includes(pos(k))));
-  const contentType = header('content-type') ?? '';
-  if (req.body !== undefined) {
-    const want = render(req.body.source);
-    return got.body === want ? [] : [`body ${JSON.stringify(got.body)}, want ${JSON.stringify(want)}`];
-  }
-  const form = req.bodyMode === 'form' || (req.bodyMode !== 'json' && contentType.includes('application/x-www-form-urlencoded'));
-  const want = req.bodyMode === 'json' || req.bodyMode === 'form' ? pick(['body', 'default']) : pick(['body']);
-  if (req.bodyMode !== 'json' && req.bodyMode !== 'form' && Object.keys(want).length === 0) return got.body === '' ? [] : [`unexpected body ${got.body}`];
-  if (form) {
-    const gotForm = Object.fromEntries(new URLSearchParams(got.body));
-    const wantForm = Object.fromEntries(Object.entries(want).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-    return JSON.stringify(sortObj(gotForm)) === JSON.stringify(sortObj(wantForm)) ? [] : [`form body ${got.body}, want ${JSON.stringify(wantForm)}`];
-  }
-  if (!contentType.includes('application/json')) return [`content-type ${contentType}, want JSON`];
-  return JSON.stringify(sortObj(JSON.parse(got.body || 'null'))) === JSON.stringify(sortObj(want)) ? [] : [`json body ${got.body}, want ${JSON.stringify(want)}`];
+/** What the loopback fake recorded. */
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly url: string;
+  /** node's rawHeaders: name, value, name, value… (duplicates kept). */
+  readonly rawHeaders: readonly string[];
+  readonly body: string;
 }
 
-function coerced(tool: CompiledTool, args: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const a of tool.args) {
-    if (a.name in args) out[a.name] = args[a.name];
-    else if (a.default !== undefined && a.default !== null) out[a.name] = a.default;
+type Grouped = Record<'path' | 'query' | 'header' | 'cookie' | 'body' | 'default', [string, unknown][]>;
+type Headers = [string, Part[]][];
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** RestMCPTool.Create: declared args only, defaults for absent ones, light coercion by type. */
+function processArgs(tool: RawTool, raw: Record<string, unknown>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const arg of tool.args ?? []) {
+    if (!(arg.name in raw)) {
+      if (arg.default !== undefined && arg.default !== null) out.set(arg.name, arg.default);
+      continue;
+    }
+    let v = raw[arg.name];
+    if (arg.type === 'boolean' && (v === 'true' || v === 'false')) v = v === 'true';
+    else if (arg.type === 'integer' && typeof v === 'number') v = Math.trunc(v);
+    else if (arg.type === 'integer' && typeof v === 'string' && /^[+-]?\d+$/.test(v)) v = Number(v);
+    else if (arg.type === 'number' && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) v = Number(v);
+    out.set(arg.name, v);
   }
   return out;
 }
 
-function sortObj(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortObj);
-  if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortObj((v as Record<string, unknown>)[k])]));
+/** convertArgToString: strings as is, scalars with fmt "%v", the rest json.Marshal. */
+function argString(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
+    const exp = v === 0 ? 0 : Math.floor(Math.log10(Math.abs(v)));
+    if (exp >= -4 && exp < 6) return String(v);
+    const [m, e] = v.toExponential().split('e');
+    return `${m}e${e!.startsWith('-') ? '-' : '+'}${e!.replace(/^[+-]/, '').padStart(2, '0')}`;
+  }
+  return goJson(v ?? null);
+}
+
+/** Call: args sorted by position (lower-cased); no or an unknown position is a "default" arg. */
+function groupArgs(tool: RawTool, args: Map<string, unknown>): Grouped {
+  const g: Grouped = { path: [], query: [], header: [], cookie: [], body: [], default: [] };
+  const positions = new Map((tool.args ?? []).filter((a) => a.position).map((a) => [a.name, a.position!.toLowerCase()]));
+  for (const [name, v] of args) {
+    const p = positions.get(name);
+    g[p !== undefined && p in g && p !== 'default' ? (p as keyof Grouped) : 'default'].push([name, v]);
+  }
+  return g;
+}
+
+const hasType = (headers: Headers, part: string): boolean =>
+  headers.some(([k, v]) => k.toLowerCase() === 'content-type' && (textOf(v) ?? '').toLowerCase().includes(part));
+
+/** Call, "Prepare request body": explicit template, argsToJsonBody, argsToFormBody, then body args. */
+function bodyOf(tool: RawTool, g: Grouped, data: Record<string, unknown>, headers: Headers): Part[] {
+  const rt = tool.requestTemplate!;
+  const lit = (text: string): Part[] => [{ text }];
+  const form = (pairs: [string, unknown][]): string => encodeQuery(new Map(pairs.map(([k, v]) => [k, [argString(v)]])));
+  if (rt.body) {
+    const parts = renderOracle(rt.body, data);
+    const sample = parts.map((p) => ('text' in p ? p.text : '0')).join('').trim();
+    if (!hasType(headers, 'application/json') && /^(\{[\s\S]*\}|\[[\s\S]*\])$/.test(sample) && parses(sample)) headers.push(['Content-Type', lit(JSON_TYPE)]);
+    return parts;
+  }
+  if (rt.argsToJsonBody) {
+    if (!hasType(headers, 'application/json')) headers.push(['Content-Type', lit(JSON_TYPE)]);
+    return lit(goJson(Object.fromEntries([...g.body, ...g.default])));
+  }
+  if (rt.argsToFormBody) {
+    if (!hasType(headers, FORM_TYPE)) headers.push(['Content-Type', lit(FORM_TYPE)]);
+    return lit(form([...g.body, ...g.default]));
+  }
+  if (g.body.length === 0) return [];
+  if (hasType(headers, FORM_TYPE)) return lit(form(g.body));
+  if (!hasType(headers, 'application/json')) headers.push(['Content-Type', lit(JSON_TYPE)]);
+  return lit(goJson(Object.fromEntries(g.body)));
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The request Higress sends: method, path+query, headers after RouteCall, body. Throws where the oracle has no rule. */
+export function expectedRequest(tool: RawTool, config: Record<string, unknown>, rawArgs: Record<string, unknown>): { method: string; target: string; headers: Headers; body: Part[] } {
+  const rt = tool.requestTemplate!;
+  if (rt.security !== undefined) throw new Error('oracle: upstream security is not modelled');
+  const args = processArgs(tool, rawArgs);
+  const data = { config, args: JSON.parse(goJson(Object.fromEntries(args))) as Record<string, unknown> };
+  const g = groupArgs(tool, args);
+  // "Process path parameters": {name} replaced raw, then url.Parse and query.Set/Encode.
+  let urlText = textOf(renderOracle(rt.url!, data)) ?? '';
+  for (const [name, v] of g.path) urlText = urlText.split(`{${name}}`).join(argString(v));
+  const url = splitUrl(urlText);
+  if (url === undefined) throw new Error(`oracle: cannot parse ${urlText}`);
+  const query = parseQuery(url.rawQuery);
+  for (const [name, v] of [...g.query, ...(rt.argsToUrlParam ? g.default : [])]) query.set(name, [argString(v)]);
+  const q = encodeQuery(query);
+  // RouteCall sends "/" + TrimPrefix(EscapedPath, "/") [+ "?" + RawQuery].
+  const target = `/${escapedPath(url.path).replace(/^\//, '')}${q === '' ? '' : `?${q}`}`;
+  const headers: Headers = (rt.headers ?? []).filter((h) => h.key !== '').map((h) => [h.key, renderOracle(h.value, data)]);
+  for (const [name, v] of g.header) headers.push([name, [{ text: argString(v) }]]);
+  for (const [name, v] of g.cookie) {
+    const cookie = headers.find(([k]) => k.toLowerCase() === 'cookie');
+    if (cookie) cookie[1] = [...cookie[1], { text: `; ${name}=${argString(v)}` }];
+    else headers.push(['Cookie', [{ text: `${name}=${argString(v)}` }]]);
+  }
+  const body = bodyOf(tool, g, data, headers);
+  if (!headers.some(([k]) => k.toLowerCase() === 'accept')) headers.push(['Accept', [{ text: '*/*' }]]);
+  return { method: rt.method ?? '', target, headers: routeCallHeaders(headers), body };
+}
+
+/** RouteCall applies each header with ReplaceHttpRequestHeader: of two with one name, the later is sent. */
+function routeCallHeaders(headers: Headers): Headers {
+  const byName = new Map<string, [string, Part[]]>();
+  for (const [k, v] of headers) byName.set(k.toLowerCase(), [k, v]);
+  return [...byName.values()];
+}
+
+/** Differences between what arrived and what Higress would have sent, as messages. */
+export function compareRequest(want: ReturnType<typeof expectedRequest>, got: ReceivedRequest): string[] {
+  const problems: string[] = [];
+  if (got.method !== want.method) problems.push(`method ${got.method}, Higress sends ${want.method}`);
+  if (got.url !== want.target) problems.push(`target ${got.url}, Higress sends ${want.target}`);
+  for (const [name, parts] of want.headers) {
+    const values: string[] = [];
+    for (let i = 0; i < got.rawHeaders.length; i += 2) {
+      if (got.rawHeaders[i]!.toLowerCase() === name.toLowerCase()) values.push(Buffer.from(got.rawHeaders[i + 1]!, 'latin1').toString('utf8'));
+    }
+    const pattern = patternOf(parts);
+    if (values.length !== 1 || !pattern.test(values[0]!)) problems.push(`header ${name}: ${JSON.stringify(values)}, Higress sends ${pattern.source}`);
+  }
+  const bodyPattern = patternOf(want.body);
+  if (!bodyPattern.test(got.body)) problems.push(`body ${JSON.stringify(got.body)}, Higress sends /${bodyPattern.source}/`);
+  return problems;
 }

@@ -15,14 +15,14 @@ export async function addMcpServer(gw: TestGateway, spec: Omit<McpServerSpec, 'e
 export async function connectMcp(
   gw: TestGateway,
   name: string,
-  options: { transport?: 'streamable-http' | 'sse'; capabilities?: ClientCapabilities; headers?: Record<string, string> } = {},
+  options: { transport?: 'streamable-http' | 'sse'; capabilities?: ClientCapabilities; headers?: Record<string, string>; query?: string } = {},
 ): Promise<Client> {
   const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
   const requestInit = { headers: options.headers ?? {} };
   const transport =
     options.transport === 'sse'
-      ? new SSEClientTransport(new URL(`${gw.url}/mcp/${name}/sse`), { requestInit, eventSourceInit: { fetch: (u, i) => fetch(u, { ...i, headers: { ...(i?.headers as Record<string, string>), ...requestInit.headers } }) } })
-      : new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/${name}`), { requestInit });
+      ? new SSEClientTransport(new URL(`${gw.url}/mcp/${name}/sse${options.query ? `?${options.query}` : ''}`), { requestInit, eventSourceInit: { fetch: (u, i) => fetch(u, { ...i, headers: { ...(i?.headers as Record<string, string>), ...requestInit.headers } }) } })
+      : new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/${name}${options.query ? `?${options.query}` : ''}`), { requestInit });
   await client.connect(transport);
   return client;
 }

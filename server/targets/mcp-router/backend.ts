@@ -19,6 +19,8 @@ export interface ConnectOptions {
    * that shares one upstream between sessions (stdio) only shares it between sessions that declared the same.
    */
   readonly clientCapabilities?: ClientCapabilities;
+  /** The session's consumer: an in-process REST server gets that consumer's own settings. */
+  readonly consumer?: string;
 }
 
 /**

@@ -11,8 +11,11 @@ export const hostedBackend: BackendFactory = (recipe): McpBackend => {
   return {
     kind: recipe.kind,
     passthroughHeaders: recipe.passthroughHeaders,
-    async connect() {
-      const server = recipe.definition.createServer(recipe.options);
+    async connect(connectOptions) {
+      // A consumer's own settings only ever reach servers built for that consumer's sessions.
+      const own = connectOptions?.consumer === undefined ? undefined : recipe.consumerSettings?.get(connectOptions.consumer);
+      const options = own ? { ...recipe.options, settings: { ...recipe.options.settings, ...own } } : recipe.options;
+      const server = recipe.definition.createServer(options);
       const [clientSide, serverSide] = LinkedTransport.pair();
       await server.connect(serverSide);
       return clientSide;

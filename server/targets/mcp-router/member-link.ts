@@ -50,6 +50,8 @@ export interface LinkOwner {
   readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger; readonly turns: TurnBudget };
   /** The client's capabilities, declared upstream as the gateway's own. */
   readonly clientCapabilities: ClientCapabilities;
+  /** The authenticated consumer, if any: REST servers use its own settings (agate consumer settings). */
+  readonly consumer?: { readonly name: string };
   /** The level the client set with logging/setLevel, if any: every upstream session gets it when it opens. */
   readonly logLevel: LoggingLevel | undefined;
   readonly relay: DownstreamRelay;
@@ -229,7 +231,7 @@ export class MemberLink {
     const ms = this.owner.services.timing.connectTimeoutMs;
     const step = <T>(work: Promise<T>): Promise<T> => withTimeout(work, ms);
     const clientCapabilities = this.owner.clientCapabilities;
-    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities }));
+    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name }));
     await step(client.connect(transport, { timeout: ms }));
     const turns = this.owner.services.turns;
     const calls = new UpstreamCalls(transport, (finish) => turns.finish(finish), (n, related) => this.relayNotification(n, related));

@@ -200,7 +200,7 @@ export class RouterSession implements LinkOwner, McpSession {
   private receive(message: JSONRPCMessage, extra: MessageExtraInfo | undefined): boolean {
     if (isRequest(message)) {
       if (message.method !== 'tools/call') return false;
-      serveToolCall(this, message, extra?.requestInfo?.headers);
+      serveToolCall(this, message, extra?.requestInfo);
       return true;
     }
     if (!isNotification(message) || message.method !== 'notifications/cancelled' || this.calls.size === 0) return false;

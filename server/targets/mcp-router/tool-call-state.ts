@@ -8,6 +8,8 @@ type Params = CallToolRequest['params'];
 export interface CallOrigin {
   /** The client's HTTP request headers (credential passthrough). */
   readonly headers: IsomorphicHeaders | undefined;
+  /** The client's request URL (its query may carry a passthrough credential). */
+  readonly url?: URL;
   /** Where notifications and server→client requests caused by the call go: its own stream. */
   readonly downstream: DownstreamCall;
 }
@@ -21,6 +23,8 @@ export class ToolCall {
 
   /** The client's HTTP request headers (credential passthrough). */
   readonly headers: IsomorphicHeaders | undefined;
+  /** The client's request URL (query credential passthrough). */
+  readonly url: URL | undefined;
   /** Where notifications and server→client requests caused by the call go: its own stream. */
   readonly downstream: DownstreamCall;
 
@@ -30,6 +34,7 @@ export class ToolCall {
     origin: CallOrigin,
   ) {
     this.headers = origin.headers;
+    this.url = origin.url;
     this.downstream = origin.downstream;
   }
 

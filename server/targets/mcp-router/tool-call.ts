@@ -1,4 +1,4 @@
-import { CallToolRequestSchema, type CallToolRequest, type CallToolResult, type IsomorphicHeaders, type JSONRPCRequest, type McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, type CallToolRequest, type CallToolResult, type JSONRPCRequest, type McpError, type Progress, type RequestInfo } from '@modelcontextprotocol/sdk/types.js';
 import { CLIENT_IP_META_KEY, PASSTHROUGH_AUTH_META_KEY } from '../../../servers/index.js';
 import { parseClientIp } from '../../../servers/shared/client-ip.js';
 import { errorResponse, isObject } from './json-rpc.js';
@@ -18,10 +18,10 @@ type Outcome = 'ok' | 'tool_error' | 'error' | 'denied' | 'rate_limited' | 'canc
  * its answer (the result, or a JSON-RPC error with the request's id) goes to `session.answer`; a cancelled call gets none.
  * tools/call is the router's hot path, so it bypasses the session's SDK server (see RouterSession.receive).
  */
-export function serveToolCall(session: McpSession, request: JSONRPCRequest, headers: IsomorphicHeaders | undefined): void {
+export function serveToolCall(session: McpSession, request: JSONRPCRequest, info: RequestInfo | undefined): void {
   const params = toolCallParams(request);
   if (params instanceof Error) return session.answer(errorResponse(request.id, params));
-  const call = new ToolCall(request.id, params, { headers, downstream: session.callContext(request.id) });
+  const call = new ToolCall(request.id, params, { headers: info?.headers, url: info?.url, downstream: session.callContext(request.id) });
   session.calls.set(request.id, call);
   callTool(session, call).then(
     (result) => call.cancelled === undefined && session.answer({ jsonrpc: '2.0', id: request.id, result }),
@@ -94,7 +94,7 @@ async function relayCall(session: McpSession, target: { member: string; params: 
     progressToken === undefined
       ? undefined
       : (p: Progress) => void call.downstream.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => {});
-  const passthrough = passthroughHeaders(call.headers, session.services.pool.get(memberName)?.backend.passthroughHeaders);
+  const passthrough = passthroughHeaders(call, session.services.pool.get(memberName)?.backend.passthroughHeaders);
   const meta = upstreamMeta(params._meta, caller, passthrough);
   const timeoutMs = session.services.toolTimeoutMs;
   const options = {

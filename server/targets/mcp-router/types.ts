@@ -14,6 +14,8 @@ export type BackendRecipe =
       readonly options: HostedServerOptions;
       /** Lower-case client headers the server reads for credential passthrough (REST `passthrough`); empty: none. */
       readonly passthroughHeaders?: readonly string[];
+      /** Consumer name → that consumer's own settings, laid over `options.settings` for its sessions (REST). */
+      readonly consumerSettings?: ReadonlyMap<string, Readonly<Record<string, string>>>;
     }
   | { readonly kind: 'remote' | 'stdio'; readonly spec: McpBackendSpec };
 

@@ -65,6 +65,8 @@ export interface AgateRestOptions {
   readonly originOverrides?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
   readonly maxResponseBytes?: number;
+  /** Follow 3xx answers (Higress never does: a 3xx is `call failed, status: 302, …`). */
+  readonly followRedirects?: boolean;
   readonly tools?: Readonly<Record<string, { readonly timeoutMs?: number; readonly maxResponseBytes?: number }>>;
 }
 

@@ -55,6 +55,7 @@ export function buildRequest(tool: CompiledTool, input: BuildInput): BuildResult
   const body = bodyFor(req, { headers, bodyArgs: byPosition.body, defaultArgs: byPosition.default, data, ctx });
   if (body.error !== undefined) return { ok: false, error: body.error };
   if (!headers.some(([k]) => k.toLowerCase() === 'accept')) headers.push(['Accept', '*/*']);
+  lastValueWins(headers);
   const warning = credentials ? applyUpstream(config, tool, { headers, query, passthrough: downstream.passthrough }) : undefined;
   if (parsed.scheme !== 'http' && parsed.scheme !== 'https') return { ok: false, error: `upstream URL must be absolute http(s), got ${JSON.stringify(urlText)}` };
   const finalUrl = goFinalUrl(parsed, goEncodeQuery(query));
@@ -96,6 +97,22 @@ function groupArgs(tool: CompiledTool, args: ReadonlyMap<string, unknown>): Grou
   const grouped: Grouped = { path: [], query: [], header: [], cookie: [], body: [], default: [] };
   for (const [name, value] of args) grouped[tool.positions.get(name) ?? 'default'].push([name, value]);
   return grouped;
+}
+
+/**
+ * Higress hands its header list to wasm-go's RouteCall, which applies each entry with
+ * ReplaceHttpRequestHeader: of two same-named headers the later one is sent. So a `position: header`
+ * argument replaces a template header, and the JSON Content-Type the body step appends replaces a
+ * configured non-JSON one. Upstream security runs after this and replaces in place.
+ */
+function lastValueWins(headers: HeaderList): void {
+  const byName = new Map<string, [string, string]>();
+  for (const [name, value] of headers) {
+    const kept = byName.get(name.toLowerCase());
+    if (kept) kept[1] = value;
+    else byName.set(name.toLowerCase(), [name, value]);
+  }
+  headers.splice(0, headers.length, ...byName.values());
 }
 
 function appendCookie(headers: HeaderList, cookie: string): void {

@@ -1,6 +1,6 @@
 import type { CompiledRestConfig, CompiledTool, SecurityRequirement, SecurityScheme } from '../config/types.js';
 import { toByteString, type GoValues } from './go-url.js';
-import type { CallContext } from './call-context.js';
+import { QUERY_PREFIX, type CallContext } from './call-context.js';
 
 /** Header list in send order; names keep the config's spelling. */
 export type HeaderList = [string, string][];
@@ -41,6 +41,9 @@ export function extractDownstream(config: CompiledRestConfig, tool: CompiledTool
     if (auth !== undefined && auth.toLowerCase().startsWith(prefix)) value = auth.slice(prefix.length).trim();
   } else if (scheme.in === 'header' && scheme.name !== undefined) {
     value = ctx.clientHeader(scheme.name.toLowerCase());
+  } else if (scheme.in === 'query' && scheme.name !== undefined) {
+    // Higress reads the parameter off the client's :path (auth_utils.go); nothing to remove, the path is replaced.
+    value = ctx.clientQuery(scheme.name);
   }
   return { passthrough: req.passthrough && value ? value : undefined, consumedAuthorization: scheme.type === 'http' };
 }
@@ -98,7 +101,8 @@ function httpAuthValue(scheme: SecurityScheme, credential: string, fromClient: b
 /**
  * The lower-case client headers this config may read for passthrough (what the MCP router must hand it as
  * `io.agate/passthrough-auth`): Authorization for `passthroughAuthHeader` and http schemes, the header of
- * apiKey schemes, in each case only where a downstream requirement says `passthrough: true`.
+ * apiKey schemes, `query:<name>` for apiKey schemes `in: query` (the MCP URL's parameter), in each case
+ * only where a downstream requirement says `passthrough: true`.
  */
 export function passthroughHeaderNames(config: CompiledRestConfig): string[] {
   const names = new Set<string>();
@@ -108,6 +112,7 @@ export function passthroughHeaderNames(config: CompiledRestConfig): string[] {
     const scheme = req?.passthrough ? config.securitySchemes.get(req.id) : undefined;
     if (scheme?.type === 'http') names.add('authorization');
     else if (scheme?.in === 'header' && scheme.name !== undefined) names.add(scheme.name.toLowerCase());
+    else if (scheme?.in === 'query' && scheme.name !== undefined) names.add(`${QUERY_PREFIX}${scheme.name}`);
   }
   return [...names];
 }

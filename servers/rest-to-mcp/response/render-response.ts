@@ -4,6 +4,7 @@ import type { CallContext } from '../request/call-context.js';
 import { renderOr, type RenderScope } from '../request/render.js';
 import { parseJsonData, TemplateExecError, withMember, type JsonDataResult } from '../template/index.js';
 import type { UpstreamResponse } from '../upstream/send.js';
+import { structuredContentFor } from '../structured-output.js';
 
 /** What response rendering needs besides the tool and the upstream answer. */
 export interface ResponseInput {
@@ -56,11 +57,10 @@ export function textError(text: string): CallToolResult {
 function textResult(tool: CompiledTool, text: string, json: string): CallToolResult {
   const result: CallToolResult = { content: [{ type: 'text', text }] };
   if (tool.outputSchema === undefined) return result;
-  // MCP requires structuredContent to be an object; Higress would also pass arrays and scalars.
-  // Parsed only here, strictly (Higress checks json.Valid), because only this needs a JS object.
+  // Parsed only here, strictly (Higress checks json.Valid), because only this needs a JS value. MCP requires an
+  // object: a non-object answer goes under `result` (structured-output.ts).
   try {
-    const value: unknown = JSON.parse(json);
-    if (isObject(value)) result.structuredContent = value;
+    result.structuredContent = structuredContentFor(JSON.parse(json) as unknown);
   } catch {
     // not JSON: no structured content, as in Higress
   }

@@ -43,15 +43,18 @@ export function createTransport(overrides: OriginOverrides, policy: EgressPolicy
 export interface SendOptions {
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
+  /** Follow redirects (`agate.followRedirects`); otherwise a 3xx is returned like any other status. */
+  readonly followRedirects?: boolean;
   readonly signal?: AbortSignal;
 }
 
 const MAX_REDIRECTS = 5;
 
 /**
- * Sends the request with a whole-call deadline and a body cap, following up to five redirects and
- * re-applying overrides and the SSRF guard on every hop. Never throws. Messages name the canonical
- * host, never an override target.
+ * Sends the request with a whole-call deadline and a body cap. A 3xx is an answer like any other
+ * (Higress's RouteCall goes through Envoy's router, which does not follow it), unless
+ * `followRedirects` asks for up to five hops, each re-applying overrides and the SSRF guard.
+ * Never throws. Messages name the canonical host, never an override target.
  */
 export async function sendUpstream(req: UpstreamRequest, transport: UpstreamTransport, opts: SendOptions): Promise<SendResult> {
   const deadline = AbortSignal.timeout(opts.timeoutMs);
@@ -66,7 +69,7 @@ export async function sendUpstream(req: UpstreamRequest, transport: UpstreamTran
     try {
       const res = await request(target, { method: method as Dispatcher.HttpMethod, headers: headers.flat(), body, signal, dispatcher });
       const location = res.headers.location;
-      if ([301, 302, 303, 307, 308].includes(res.statusCode) && typeof location === 'string') {
+      if (opts.followRedirects === true && [301, 302, 303, 307, 308].includes(res.statusCode) && typeof location === 'string') {
         await res.body.dump();
         if (hop >= MAX_REDIRECTS) return { ok: false, error: `${req.url}: more than ${MAX_REDIRECTS} redirects` };
         const next = new URL(location, canonical);

@@ -47,7 +47,35 @@ describe('SSRF guard (perf-reliability §6.2)', () => {
     expect(target.requests).toHaveLength(1);
   });
 
-  it('follows a same-origin redirect through the override', async () => {
+  // Envoy's router, which carries Higress's RouteCall, does not follow redirects: the callback sees
+  // the 3xx and rest_server.go reports "call failed, status: %d, response: %s".
+  it.each([301, 302, 303, 307, 308])('reports a %i as a failed call, as Higress does, without following it', async (status) => {
+    const target = await startUpstream('r', (_req, res) => {
+      res.writeHead(status, { location: '/final', 'content-type': 'text/plain' });
+      res.end('moved');
+    });
+    servers.push(target);
+    pair = await serve(getTool(`${API}/start`), { originOverrides: { [API]: target.url } });
+    const result = await pair.call('t', {});
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(`call failed, status: ${status}, response: moved`);
+    expect(target.requests.map((r) => r.url)).toEqual(['/start']);
+  });
+
+  it('offers the redirect to errorResponseTemplate (status and Location under _headers)', async () => {
+    const target = await startUpstream('r', (_req, res) => {
+      res.writeHead(302, { location: 'https://elsewhere.example/x' });
+      res.end();
+    });
+    servers.push(target);
+    const doc = oneTool({ args: [], requestTemplate: { url: `${API}/start`, method: 'GET' }, errorResponseTemplate: 'moved ({{gjson "_headers.\\\\:status"}}) to {{gjson "_headers.location"}}' });
+    pair = await serve(doc, { originOverrides: { [API]: target.url } });
+    expect(textOf(await pair.call('t', {}))).toBe('moved (302) to https://elsewhere.example/x');
+  });
+
+  const following = (url: string): Record<string, unknown> => ({ ...getTool(url), agate: { followRedirects: true } });
+
+  it('follows a same-origin redirect through the override when agate.followRedirects is set', async () => {
     const target = await startUpstream('r', (req, res) => {
       if (req.url === '/start') {
         res.writeHead(302, { location: '/final' });
@@ -58,7 +86,7 @@ describe('SSRF guard (perf-reliability §6.2)', () => {
       }
     });
     servers.push(target);
-    pair = await serve(getTool(`${API}/start`), { originOverrides: { [API]: target.url } });
+    pair = await serve(following(`${API}/start`), { originOverrides: { [API]: target.url } });
     expect(textOf(await pair.call('t', {}))).toBe('{"done":true}');
     expect(target.requests.map((r) => r.url)).toEqual(['/start', '/final']);
   });
@@ -66,14 +94,14 @@ describe('SSRF guard (perf-reliability §6.2)', () => {
   it.each([
     ['another loopback port', (victim: LoopbackUpstream) => `${victim.url}/admin`],
     ['cloud metadata', () => 'http://169.254.169.254/latest/meta-data/'],
-  ])('refuses a redirect to %s', async (_n, location) => {
+  ])('with agate.followRedirects, still refuses a redirect to %s', async (_n, location) => {
     const victim = await fake({ secret: true });
     const target = await startUpstream('r', (_req, res) => {
       res.writeHead(307, { location: location(victim) });
       res.end();
     });
     servers.push(target);
-    pair = await serve(getTool(`${API}/start`), { originOverrides: { [API]: target.url } });
+    pair = await serve(following(`${API}/start`), { originOverrides: { [API]: target.url } });
     const result = await pair.call('t', {});
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/refused/);
@@ -109,6 +137,22 @@ describe('header injection (perf-reliability §6.3)', () => {
     expect(target.requests).toHaveLength(0);
     // The server still answers after the refusal.
     expect((await pair.client.listTools()).tools).toHaveLength(1);
+  });
+});
+
+describe('header arguments and the operator credential', () => {
+  // Higress applies its security header by replacing the first same-named entry in place, so a later
+  // header argument of that name would win on the wire (RouteCall replaces in order); agate applies the
+  // credential after collapsing, so a caller's argument can never stand in for the operator's key.
+  it('a position: header argument named like the upstream apiKey header does not replace the credential', async () => {
+    const target = await fake({});
+    const doc = oneTool(
+      { args: [{ name: 'X-Api-Key', position: 'header' }], requestTemplate: { url: `${API}/h`, method: 'GET', security: { id: 'k' } } },
+      { securitySchemes: [{ id: 'k', type: 'apiKey', in: 'header', name: 'X-Api-Key', defaultCredential: 'operator-key' }] },
+    );
+    pair = await serve(doc, { originOverrides: { [API]: target.url } });
+    expect((await pair.call('t', { 'X-Api-Key': 'caller-key' })).isError).toBeFalsy();
+    expect(target.requests[0]!.headers['x-api-key']).toBe('operator-key');
   });
 });
 

@@ -9,7 +9,8 @@ import { refusal, type McpExchangeContext, type McpTransportDeps } from './trans
 
 /**
  * The 2024-11-05 HTTP+SSE transport: GET `/mcp/<name>/sse` opens the session's only stream (first event:
- * `endpoint`, a relative URL with the session id); the client POSTs each message to `/mcp/<name>/messages`.
+ * `endpoint`, a relative URL with the GET's query and the session id); the client POSTs each message to
+ * `/mcp/<name>/messages`.
  */
 export async function serveLegacySse(ctx: McpExchangeContext, deps: McpTransportDeps): Promise<void> {
   const { req, res } = ctx.http!;
@@ -23,7 +24,10 @@ export async function serveLegacySse(ctx: McpExchangeContext, deps: McpTransport
   const capped = deps.caps.admit(client);
   if (capped) throw capped;
   const server = ctx.mcp!.server;
-  const transport = new SSEServerTransport(`/mcp/${server.name}/messages`, res);
+  // The endpoint repeats the SSE URL's query, as Higress's does, so a credential a REST server reads from it
+  // (apiKey `in: query`) arrives with every message; the transport sets sessionId over any client value.
+  const query = ctx.request.query ? `?${ctx.request.query}` : '';
+  const transport = new SSEServerTransport(`/mcp/${server.name}/messages${query}`, res);
   const id = transport.sessionId; // randomUUID: 122 random bits from the CSPRNG
   deps.caps.hold(id, client);
   const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
@@ -60,6 +64,6 @@ export async function serveLegacyMessage(ctx: McpExchangeContext, deps: McpTrans
   const transport = found.live.transport as SSEServerTransport;
   await deps.store.touch(found.live.session.id);
   if (isRequest(message)) found.live.session.noteCaller(message.id, callerAddress(ctx.request));
-  await transport.handleMessage(message, { requestInfo: { headers: req.headers } });
+  await transport.handleMessage(message, { requestInfo: { headers: req.headers, url: new URL(req.url ?? '/', 'http://gateway.invalid') } });
   res.writeHead(202, { 'content-type': 'text/plain', 'x-request-id': ctx.requestId }).end('Accepted');
 }

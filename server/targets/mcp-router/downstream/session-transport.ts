@@ -75,7 +75,7 @@ export class StreamableSessionTransport implements Transport {
   /** Hands a POST's messages to the server; resolves when its HTTP response is over. */
   handlePost(exchange: { req: IncomingMessage; res: ServerResponse }, messages: readonly JSONRPCMessage[], options: PostOptions): Promise<void> {
     const { req, res } = exchange;
-    const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
+    const extra: MessageExtraInfo = { requestInfo: { headers: req.headers, url: new URL(req.url ?? '/', 'http://gateway.invalid') } };
     const requests = messages.filter(isRequest);
     if (requests.length === 0) {
       for (const m of messages) this.onmessage?.(m, extra);

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import type { WriteOrigin } from './audit-repo.js';
+import { RegistryError } from './errors.js';
+import type { ConsumerSpec } from './consumers-repo.js';
+import type { Registry } from './registry.js';
+
+// A consumer's own `{{.config.X}}` values for one REST server: the safe form of Higress's
+// `x-higress-mcpserver-config` header (which any client may send). The admin sets them; each value is a
+// secret (encrypted like every other), and the consumer spec names the secret under mcpSettings.
+
+/** Which values of which consumer and server a write concerns. */
+export interface ConsumerSettingsTarget {
+  readonly consumer: string;
+  readonly server: string;
+}
+
+/** The secret holding one value: a fixed-length name, since setting names may be camelCase and long. */
+export function consumerSettingSecret(target: ConsumerSettingsTarget, key: string): string {
+  const digest = createHash('sha256').update(`${target.consumer}\0${target.server}\0${key}`).digest('hex');
+  return `consumer-setting.${digest.slice(0, 32)}`;
+}
+
+function consumerOf(registry: Registry, name: string): ConsumerSpec {
+  const found = registry.consumers.store.get(name);
+  if (!found) throw new RegistryError('not_found', [`consumer "${name}" not found`]);
+  return found;
+}
+
+/** The setting names a REST server's config declares (`server.config` keys), or why it takes none. */
+function declaredSettings(registry: Registry, server: string): string[] {
+  const spec = registry.mcpServers.get(server);
+  if (!spec) throw new RegistryError('not_found', [`MCP server "${server}" not found`]);
+  if (spec.backend.kind !== 'rest') throw new RegistryError('validation', [`consumer settings apply to REST servers; ${server} is a ${spec.backend.kind} server`]);
+  const config = (spec.backend.config as { server?: { config?: Record<string, unknown> } }).server?.config ?? {};
+  return Object.keys(config);
+}
+
+/** Stores `values` for the consumer's calls to the server, in one transaction (secrets, then the consumer spec). */
+export function setConsumerSettings(registry: Registry, write: ConsumerSettingsTarget & { readonly values: Readonly<Record<string, string>>; readonly origin: WriteOrigin }): void {
+  const { values, origin, ...target } = write;
+  const declared = declaredSettings(registry, target.server);
+  const unknown = Object.keys(values).filter((k) => !declared.includes(k));
+  if (unknown.length) {
+    throw new RegistryError('validation', unknown.map((k) => `${target.server} has no setting "${k}" (its config has: ${declared.join(', ') || 'none'})`));
+  }
+  registry.db.transaction(() => {
+    const consumer = consumerOf(registry, target.consumer);
+    const current = { ...consumer.mcpSettings?.[target.server] };
+    for (const [key, value] of Object.entries(values)) {
+      const secret = consumerSettingSecret(target, key);
+      registry.secrets.put(secret, value, origin);
+      current[key] = secret;
+    }
+    registry.consumers.store.update({ ...consumer, mcpSettings: { ...consumer.mcpSettings, [target.server]: current } }, origin);
+  }).immediate();
+}
+
+/** Removes settings; returns the names that were set. */
+export function unsetConsumerSettings(registry: Registry, write: ConsumerSettingsTarget & { readonly keys: readonly string[]; readonly origin: WriteOrigin }): string[] {
+  const { keys, origin, ...target } = write;
+  return registry.db.transaction(() => {
+    const consumer = consumerOf(registry, target.consumer);
+    const current = { ...consumer.mcpSettings?.[target.server] };
+    const removed = keys.filter((k) => current[k] !== undefined);
+    for (const key of removed) {
+      if (registry.secrets.has(current[key]!)) registry.secrets.remove(current[key]!, origin);
+      delete current[key];
+    }
+    const { [target.server]: _dropped, ...others } = consumer.mcpSettings ?? {};
+    const mcpSettings = Object.keys(current).length ? { ...others, [target.server]: current } : others;
+    const { mcpSettings: _old, ...rest } = consumer;
+    registry.consumers.store.update(Object.keys(mcpSettings).length ? { ...rest, mcpSettings } : rest, origin);
+    return removed;
+  }).immediate();
+}
+
+/**
+ * Every consumer's decrypted values for `server` (for the snapshot compiler). A value whose secret is gone
+ * is reported in `problems` with the consumer and setting named.
+ */
+export function consumerSettingsFor(registry: Registry, server: string, problems: string[]): Map<string, Readonly<Record<string, string>>> {
+  const out = new Map<string, Readonly<Record<string, string>>>();
+  for (const consumer of registry.consumers.store.list()) {
+    const refs = consumer.mcpSettings?.[server];
+    if (!refs) continue;
+    const values: Record<string, string> = {};
+    for (const [key, secret] of Object.entries(refs)) {
+      const value = registry.secrets.get(secret);
+      if (value === undefined) problems.push(`consumer "${consumer.name}": mcpSettings.${server}.${key}: no secret named "${secret}"`);
+      else values[key] = value;
+    }
+    out.set(consumer.name, Object.freeze(values));
+  }
+  return out;
+}
