@@ -1,5 +1,8 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
+import { RE2JS } from 're2js';
 import { parseTemplate, TemplateSyntaxError, type CompiledTemplate } from '../template/index.js';
+import { argExtras, higressArgFields } from './arg-keywords.js';
 import { annotationsFor, buildInputSchema, normalizeArgType } from './input-schema.js';
 import { toolLabel } from './rules.js';
 import type { AgateRestOptions, ArgPosition, BodyMode, CompiledRequest, CompiledRestConfig, CompiledTool, RestMcpConfig, RestToolConfig } from './types.js';
@@ -72,13 +75,16 @@ function compileTool(tool: RestToolConfig, i: number, run: CompileRun): Compiled
   const { agate, problems } = run;
   const label = toolLabel(i, tool);
   const positions = new Map<string, ArgPosition>();
-  const args = tool.args.map((arg, j) => {
+  const args = tool.args.map((raw, j) => {
+    const arg = higressArgFields(raw as unknown as Record<string, unknown>);
+    const { keywords, dropped } = argExtras(raw as unknown as Record<string, unknown>);
+    for (const key of dropped) problems.warnings.push(`${label}.args[${j}] (${arg.name}).${key}: not a JSON Schema keyword; dropped (Higress ignores it too)`);
     const type = normalizeArgType(arg.type);
     if (type === undefined) problems.errors.push(`${label}.args[${j}] (${arg.name}).type: "${arg.type}" is not a JSON Schema type`);
     else if (type !== arg.type) problems.warnings.push(`${label}.args[${j}] (${arg.name}).type: "${arg.type}" read as "${type}"`);
     const position = (arg.position ?? '').toLowerCase() as ArgPosition;
     positions.set(arg.name, POSITIONS.has(position) ? position : 'default');
-    return { ...arg, type: type ?? arg.type };
+    return { ...arg, type: type ?? arg.type, ...(Object.keys(keywords).length > 0 && { keywords }) };
   }).filter((arg, j, all) => {
     // Higress keeps args in maps, so a repeated name means the last declaration wins.
     const last = !all.slice(j + 1).some((a) => a.name === arg.name);
@@ -136,10 +142,18 @@ function compileRequest(tool: RestToolConfig, label: string, problems: Problems)
 
 let argsAjv: Ajv2020 | undefined;
 
+// `pattern` keywords come from third-party configs and run on callers' arguments: RE2 matches in linear
+// time, so no pattern/argument pair can hold the event loop (a pattern RE2 refuses fails the load).
+// ajv caches compiled patterns by their toString(), so each must name its own pattern.
+const re2Engine: RegExpEngine = Object.assign((pattern: string) => {
+  const re = RE2JS.compile(pattern);
+  return { test: (s: string) => re.test(s), toString: () => `re2:${pattern}` };
+}, { code: 're2js' });
+
 // Arg schemas come from third-party configs (items/properties are free-form JSON Schema), so this
 // ajv is lenient about unknown keywords but still reports a schema that cannot compile at load time.
 function argValidator(schema: Record<string, unknown>, label: string, problems: Problems): ValidateFunction | undefined {
-  argsAjv ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+  argsAjv ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false, code: { regExp: re2Engine } });
   try {
     return argsAjv.compile(schema);
   } catch (err) {

@@ -31,6 +31,8 @@ export interface RestToolArg {
   readonly items?: Readonly<Record<string, unknown>>;
   readonly properties?: Readonly<Record<string, unknown>>;
   readonly position?: string;
+  /** JSON Schema keywords written on the argument (`format`, `minimum`, ...), kept in its inputSchema. */
+  readonly keywords?: Readonly<Record<string, unknown>>;
 }
 
 /** `requestTemplate` as written. */
@@ -49,6 +51,8 @@ export interface RestRequestTemplate {
 export interface RestToolConfig {
   readonly name: string;
   readonly description: string;
+  /** Higress: tool served to legacy clients only; agate serves it to all (its schema compiles here). */
+  readonly legacyOnly?: boolean;
   readonly security?: SecurityRequirement;
   readonly args: readonly RestToolArg[];
   readonly requestTemplate?: RestRequestTemplate;
@@ -76,7 +80,15 @@ export interface RestMcpConfig {
   readonly server?: {
     readonly name: string;
     readonly description?: string;
-    readonly type: 'rest';
+    /** `mcp-proxy`, or anything else (Higress: `rest`, `rest-api`, ...) for a REST server. */
+    readonly type: string;
+    /** Version reported in `initialize`. */
+    readonly version?: string;
+    readonly mcpServerURL?: string;
+    readonly transport?: 'http' | 'streamable-http' | 'sse';
+    readonly protocolStrategy?: 'legacy' | 'modern';
+    /** mcp-proxy upstream timeout, ms. */
+    readonly timeout?: number;
     readonly config?: Readonly<Record<string, unknown>>;
     readonly securitySchemes?: readonly SecurityScheme[];
     readonly defaultDownstreamSecurity?: SecurityRequirement;
