@@ -28,6 +28,8 @@ export interface RestBackendSpec {
   /** `{{.config.X}}` name → stored secret name (the schema defaults it to {}). */
   secretSettings?: Record<string, string>;
   originOverrides?: Record<string, string>;
+  /** Where path-only request URLs go (base URL + path). */
+  baseUrl?: string;
 }
 
 /** A remote MCP server over Streamable HTTP or HTTP+SSE. */

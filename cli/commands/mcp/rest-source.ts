@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  baseUrlProblems,
   openApiToRestConfig,
   parseOpenApiText,
   parseRestConfigText,
@@ -46,18 +47,19 @@ export function restSource(name: string, file: string, f: McpAddFlags): BuiltBac
     if (!converted.ok) throw new UsageError(`${file}: ${converted.errors.join('; ')}`);
     result = validateRestConfig(converted.value);
     from = `OpenAPI ${file}`;
-  } else {
-    if (f.baseUrl !== undefined) throw new UsageError('--base-url applies to OpenAPI specs only (add --type openapi)');
-    result = parseRestConfigText(text, file);
-  }
+  } else result = parseRestConfigText(text, file);
   if (!result.ok) throw new UsageError(`invalid REST-to-MCP config:\n  ${result.errors.join('\n  ')}`);
   const config = result.value;
   if (config.kind === 'toolSet') return toolSetBundle(config, f);
-  const built = restServerBackend(name, config, f);
+  // An OpenAPI spec's base URL is already in its converted URLs; a REST config's serves its path-only URLs.
+  const built = restServerBackend(name, config, from === file ? f : { ...f, baseUrl: undefined });
   return { ...built, summary: `REST-to-MCP server, ${config.tools.length} tools from ${from}`, warnings: [...config.warnings] };
 }
 
 function restServerBackend(name: string, config: CompiledRestConfig, f: McpAddFlags): Omit<BuiltBackend, 'summary' | 'warnings'> {
+  const baseUrl = f.baseUrl;
+  const baseProblems = baseUrlProblems(config, baseUrl);
+  if (baseProblems.length > 0) throw new UsageError(`${baseProblems.map((p) => (p.startsWith('baseUrl') ? `--base-url: ${p.slice('baseUrl: '.length)}` : p)).join('\n  ')}`);
   const known = restServerDefinition(config).settings;
   const values = settingValues(name, f, { what: `config ${config.name}`, settings: known });
   const source = structuredClone(config.source) as { server?: { config?: Record<string, unknown> }; agate?: { allowHosts?: string[] } };
@@ -73,6 +75,7 @@ function restServerBackend(name: string, config: CompiledRestConfig, f: McpAddFl
     settings: values.settings,
     secretSettings: { ...inFile.refs, ...values.secretSettings },
     ...(overrides && { originOverrides: overrides }),
+    ...(baseUrl !== undefined && { baseUrl }),
   };
   return { backend, secrets: [...inFile.secrets, ...values.secrets] };
 }

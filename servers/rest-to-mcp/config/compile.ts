@@ -50,7 +50,9 @@ export function compileConfig(config: RestMcpConfig, source: Readonly<Record<str
     kind: server !== undefined ? 'server' : 'toolSet',
     name: server?.name ?? config.toolSet?.name ?? '',
     description: server?.description,
+    version: server?.version,
     config: server?.config ?? {},
+    configRefs: configReferences(tools),
     securitySchemes: new Map((server?.securitySchemes ?? []).map((s) => [s.id, s] as const)),
     defaultDownstreamSecurity: server?.defaultDownstreamSecurity,
     defaultUpstreamSecurity: server?.defaultUpstreamSecurity,
@@ -63,6 +65,18 @@ export function compileConfig(config: RestMcpConfig, source: Readonly<Record<str
     source,
   };
   return { value: deepFreeze(value), errors: [] };
+}
+
+const CONFIG_REF = /\.config\.([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** Every `X` a template reads as `.config.X`, in first-use order: each is a setting the operator may supply. */
+function configReferences(tools: readonly CompiledTool[]): string[] {
+  const names = new Set<string>();
+  for (const t of tools) {
+    const sources = [t.request?.url, t.request?.body, ...(t.request?.headers ?? []).map((h) => h.value), t.responseBody, t.errorResponse];
+    for (const source of sources) for (const m of (source?.source ?? '').matchAll(CONFIG_REF)) names.add(m[1]!);
+  }
+  return [...names];
 }
 
 /** What every tool's compilation shares: the operator's options and the problems found so far. */
@@ -131,6 +145,7 @@ function compileRequest(tool: RestToolConfig, label: string, problems: Problems)
   const bodyMode: BodyMode = req.argsToJsonBody ? 'json' : req.argsToFormBody ? 'form' : req.argsToUrlParam ? 'url' : 'none';
   return {
     url,
+    pathOnly: isPathOnly(req.url!),
     method: req.method.toUpperCase(),
     // Higress skips headers with an empty key at call time; doing it here keeps the call path simple.
     headers: headers.filter((h) => h.key !== '') as CompiledRequest['headers'],
@@ -138,6 +153,11 @@ function compileRequest(tool: RestToolConfig, label: string, problems: Problems)
     bodyMode,
     security: req.security,
   };
+}
+
+/** `/notes/{id}`: a path without scheme and host (`//host/x` is a network-path reference, not a path). */
+export function isPathOnly(url: string): boolean {
+  return url.startsWith('/') && !url.startsWith('//');
 }
 
 let argsAjv: Ajv2020 | undefined;

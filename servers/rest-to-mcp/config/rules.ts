@@ -1,4 +1,4 @@
-import type { RestMcpConfig, RestToolConfig } from './types.js';
+import type { CompiledRestConfig, RestMcpConfig, RestToolConfig } from './types.js';
 
 /** `tools[2] (get_weather)`: how every tool-level message names its tool. */
 export function toolLabel(index: number, tool: RestToolConfig): string {
@@ -73,4 +73,26 @@ function checkSecurity(config: RestMcpConfig): string[] {
     if (id !== undefined && !ids.has(id)) errors.push(`${at}: no security scheme with id "${id}" in server.securitySchemes`);
   }
   return errors;
+}
+
+/**
+ * What is wrong with serving `config` at `baseUrl`: a base URL must be an absolute http(s) URL without query or
+ * fragment, and a config with path-only request URLs (`url: /notes/{id}`, which Higress sends to the route's own
+ * upstream) needs one. Checked when a server is stored, not when a file loads: the file is a valid Higress config.
+ */
+export function baseUrlProblems(config: CompiledRestConfig, baseUrl: string | undefined): string[] {
+  if (baseUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return [`baseUrl: must be an absolute http or https URL (got ${JSON.stringify(baseUrl)})`];
+    if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return [`baseUrl: must have no query, fragment or credentials (got ${JSON.stringify(baseUrl)})`];
+    return [];
+  }
+  return config.tools.flatMap((tool, i) =>
+    tool.request?.pathOnly ? [`tools[${i}] (${tool.name}).requestTemplate.url: ${JSON.stringify(tool.request.url.source)} is a path; the server needs a base URL (--base-url)`] : [],
+  );
 }

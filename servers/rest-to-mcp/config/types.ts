@@ -116,6 +116,8 @@ export interface CompiledHeader {
 /** The request half of a tool, templates parsed once. */
 export interface CompiledRequest {
   readonly url: CompiledTemplate;
+  /** The URL is a path (`/notes/{id}`): Higress sends it to the route's upstream, agate to the server's base URL. */
+  readonly pathOnly: boolean;
   readonly method: string;
   readonly headers: readonly CompiledHeader[];
   readonly body?: CompiledTemplate;
@@ -155,8 +157,12 @@ export interface CompiledRestConfig {
   /** server.name or toolSet.name. */
   readonly name: string;
   readonly description?: string;
+  /** `server.version`, reported in `initialize`. */
+  readonly version?: string;
   /** `server.config`, the file's values for {{.config.*}} (settings override them). */
   readonly config: Readonly<Record<string, unknown>>;
+  /** Every `X` the templates read as `{{.config.X}}`, declared in server.config or not: each is a setting. */
+  readonly configRefs: readonly string[];
   readonly securitySchemes: ReadonlyMap<string, SecurityScheme>;
   readonly defaultDownstreamSecurity?: SecurityRequirement;
   readonly defaultUpstreamSecurity?: SecurityRequirement;
