@@ -122,3 +122,22 @@ describe('path-only request URLs and a server base URL (agate mcp add --base-url
     expect(upstream.requests.length).toBe(before + 1);
   });
 });
+
+describe('agate mcp validate on a config with path-only URLs', () => {
+  const tmp = tempDir();
+  const file = join(tmp.dir, 'notes.yaml');
+  const db = join(tmp.dir, 'v.db');
+  afterAll(() => tmp.cleanup());
+
+  it('loads (it is a valid Higress config) and warns that mcp add needs --base-url; --base-url is checked', async () => {
+    writeFileSync(file, NOTES);
+    const plain = await runCli(['mcp', 'validate', file], db);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toContain('warning: tools[0] (get_note).requestTemplate.url: "/notes/{noteId}" is a path; the server needs a base URL (--base-url)');
+    const based = await runCli(['mcp', 'validate', file, '--base-url', 'https://notes.example/api'], db);
+    expect({ code: based.code, stderr: based.stderr }).toEqual({ code: 0, stderr: '' });
+    const bad = await runCli(['mcp', 'validate', file, '--base-url', 'https://notes.example/?x=1'], db);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--base-url: must have no query, fragment or credentials');
+  });
+});
