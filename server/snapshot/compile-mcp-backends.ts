@@ -88,8 +88,12 @@ function compileRest(scope: BackendCompileScope, backend: RestBackendSpec): Comp
     for (const e of result.errors) scope.problems.push(`${scope.where}: backend.config${e.startsWith('(root)') ? e.slice('(root)'.length) : `.${e}`}`);
     return undefined;
   }
-  if (result.value.kind !== 'server') {
+  if (result.value.kind === 'toolSet') {
     scope.problems.push(`${scope.where}: backend.config.toolSet: a toolSet is served as a bundle (agate mcp add <name> <file> converts it)`);
+    return undefined;
+  }
+  if (result.value.kind === 'mcpProxy') {
+    scope.problems.push(`${scope.where}: backend.config.server.type: an mcp-proxy config is a remote MCP server (agate mcp add <name> <file> converts it)`);
     return undefined;
   }
   const baseProblems = baseUrlProblems(result.value, backend.baseUrl);

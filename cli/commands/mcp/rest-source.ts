@@ -11,7 +11,7 @@ import {
 import { UsageError } from '../../context.js';
 import { originOverrides, type McpAddFlags } from './flags.js';
 import { secretName, type PendingSecret } from './secrets.js';
-import { bundleSource, settingValues, type BuiltBackend } from './sources.js';
+import { bundleSource, remoteSource, settingValues, type BuiltBackend } from './sources.js';
 
 /** Reads a file for a command, as a usage error naming it when it cannot be read. */
 export function readSource(file: string): string {
@@ -51,6 +51,7 @@ export function restSource(name: string, file: string, f: McpAddFlags): BuiltBac
   if (!result.ok) throw new UsageError(`invalid REST-to-MCP config:\n  ${result.errors.join('\n  ')}`);
   const config = result.value;
   if (config.kind === 'toolSet') return toolSetBundle(config, f);
+  if (config.kind === 'mcpProxy') return mcpProxyRemote(name, config, f);
   // An OpenAPI spec's base URL is already in its converted URLs; a REST config's serves its path-only URLs.
   const built = restServerBackend(name, config, from === file ? f : { ...f, baseUrl: undefined });
   return { ...built, summary: `REST-to-MCP server, ${config.tools.length} tools from ${from}`, warnings: [...config.warnings] };
@@ -113,4 +114,15 @@ function toolSetBundle(config: CompiledRestConfig, f: McpAddFlags): BuiltBackend
   for (const entry of config.toolSet?.serverTools ?? []) tools[entry.serverName] = [...new Set([...(tools[entry.serverName] ?? []), ...entry.tools])];
   const built = bundleSource(Object.keys(tools), f, tools);
   return { ...built, summary: `toolSet ${config.name}: ${built.summary}` };
+}
+
+// A Higress mcp-proxy server is what agate calls a remote MCP server: its upstream credential becomes a header
+// (stored encrypted, as --secret-header would), its timeout the remote timeout. Flags given on the command line win.
+function mcpProxyRemote(name: string, config: CompiledRestConfig, f: McpAddFlags): BuiltBackend {
+  const proxy = config.proxy!;
+  const secretHeader = [...Object.entries(proxy.headers).map(([k, v]) => `${k}: ${v}`), ...f.secretHeader];
+  const built = remoteSource(name, proxy.url, { ...f, secretHeader, transport: f.transport ?? proxy.transport, timeout: f.timeout ?? `${proxy.timeoutMs}ms` });
+  const backend = { ...built.backend, passthroughAuthHeader: proxy.passthroughAuthHeader };
+  const note = proxy.passthroughAuthHeader ? ['server.passthroughAuthHeader: stored; agate does not forward client credentials to a remote server'] : [];
+  return { ...built, backend, summary: `Higress mcp-proxy ${config.name}: ${built.summary}`, warnings: [...config.warnings, ...note] };
 }

@@ -13,7 +13,7 @@ export interface ConfigProblem {
 
 /** What `mcp validate` found in a file. */
 export type ValidationReport =
-  | { readonly ok: true; readonly file: string; readonly kind: 'server' | 'toolSet'; readonly name: string; readonly tools: string[]; readonly warnings: readonly string[] }
+  | { readonly ok: true; readonly file: string; readonly kind: 'server' | 'toolSet' | 'mcpProxy'; readonly name: string; readonly tools: string[]; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly file: string; readonly problems: ConfigProblem[] };
 
 /** Validates a REST-to-MCP config (or, with `openapi`, an OpenAPI spec through the converter) without storing it. */

@@ -3,6 +3,7 @@ import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import { RE2JS } from 're2js';
 import { parseTemplate, TemplateSyntaxError, type CompiledTemplate } from '../template/index.js';
 import { argExtras, higressArgFields } from './arg-keywords.js';
+import { isMcpProxy, mcpProxyTarget } from './mcp-proxy.js';
 import { annotationsFor, buildInputSchema, normalizeArgType } from './input-schema.js';
 import { toolLabel } from './rules.js';
 import type { AgateRestOptions, ArgPosition, BodyMode, CompiledRequest, CompiledRestConfig, CompiledTool, RestMcpConfig, RestToolConfig } from './types.js';
@@ -33,6 +34,7 @@ class Problems {
 
 /** Parses every template once and builds the frozen, servable config. Returns errors instead on failure. */
 export function compileConfig(config: RestMcpConfig, source: Readonly<Record<string, unknown>>): { value?: CompiledRestConfig; errors: string[] } {
+  if (isMcpProxy(config)) return compileMcpProxy(config, source);
   const problems = new Problems();
   const agate: AgateRestOptions = config.agate ?? { mode: 'strict', allowHosts: [] };
   const run: CompileRun = { agate, problems };
@@ -77,6 +79,27 @@ function configReferences(tools: readonly CompiledTool[]): string[] {
     for (const source of sources) for (const m of (source?.source ?? '').matchAll(CONFIG_REF)) names.add(m[1]!);
   }
   return [...names];
+}
+
+function compileMcpProxy(config: RestMcpConfig, source: Readonly<Record<string, unknown>>): { value: CompiledRestConfig; errors: string[] } {
+  const server = config.server!;
+  const { target, warnings } = mcpProxyTarget(config);
+  const value: CompiledRestConfig = {
+    kind: 'mcpProxy',
+    proxy: target,
+    name: server.name,
+    description: server.description,
+    version: server.version,
+    config: server.config ?? {},
+    configRefs: [],
+    securitySchemes: new Map(),
+    passthroughAuthHeader: server.passthroughAuthHeader,
+    tools: [],
+    agate: config.agate ?? { mode: 'strict', allowHosts: [] },
+    warnings,
+    source,
+  };
+  return { value: deepFreeze(value), errors: [] };
 }
 
 /** What every tool's compilation shares: the operator's options and the problems found so far. */

@@ -1,3 +1,4 @@
+import { checkMcpProxy, isMcpProxy } from './mcp-proxy.js';
 import type { CompiledRestConfig, RestMcpConfig, RestToolConfig } from './types.js';
 
 /** `tools[2] (get_weather)`: how every tool-level message names its tool. */
@@ -19,6 +20,8 @@ export function checkConfigRules(config: RestMcpConfig): string[] {
   if (config.server !== undefined && config.toolSet !== undefined) errors.push('(root): server and toolSet are mutually exclusive');
   if (config.toolSet !== undefined && (config.tools?.length ?? 0) > 0) errors.push('tools: a toolSet config cannot declare tools');
   errors.push(...checkSecurity(config));
+  // An mcp-proxy server's tools are only names with descriptions and security (Higress McpProxyToolConfig).
+  if (config.server !== undefined && isMcpProxy(config)) return [...errors, ...checkMcpProxy(config)];
   const seen = new Set<string>();
   (config.tools ?? []).forEach((tool, i) => {
     if (seen.has(tool.name)) errors.push(`${toolLabel(i, tool)}.name: duplicate tool name`);

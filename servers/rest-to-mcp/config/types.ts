@@ -150,10 +150,25 @@ export interface CompiledTool {
   readonly validateArgs?: ValidateFunction;
 }
 
+/** What an mcp-proxy config describes: a remote MCP server (agate stores it as one). */
+export interface McpProxyTarget {
+  /** `mcpServerURL`, with an apiKey-in-query upstream credential added. */
+  readonly url: string;
+  readonly transport: 'streamable-http' | 'sse';
+  /** `timeout` (ms), else Higress's 5000. */
+  readonly timeoutMs: number;
+  /** The upstream credential from `defaultUpstreamSecurity` (Authorization, an apiKey header or Cookie). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Stored; agate forwards no client credential to remote servers (issue #17). */
+  readonly passthroughAuthHeader: boolean;
+}
+
 /** The frozen result of loading a config: what `createRestMcpServer` takes. */
 export interface CompiledRestConfig {
-  /** `server` for a REST server, `toolSet` for a composed listing. */
-  readonly kind: 'server' | 'toolSet';
+  /** `server` for a REST server, `toolSet` for a composed listing, `mcpProxy` for a Higress mcp-proxy server. */
+  readonly kind: 'server' | 'toolSet' | 'mcpProxy';
+  /** For `mcpProxy`: the remote server it describes. */
+  readonly proxy?: McpProxyTarget;
   /** server.name or toolSet.name. */
   readonly name: string;
   readonly description?: string;
