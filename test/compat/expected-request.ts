@@ -14,7 +14,8 @@ export function checkRequest(config: CompiledRestConfig, tool: CompiledTool, arg
   const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
   let urlText = render(req.url.source);
   for (const a of tool.args) if (pos(a.name) === 'path') urlText = urlText.split(`{${a.name}}`).join(text(data.args[a.name]));
-  const want = new URL(urlText);
+  // A path-only URL (Higress: the route's upstream) is resolved like the fake's own request path.
+  const want = new URL(urlText, 'http://fake');
   const wantQuery = new Map<string, string>([...want.searchParams]);
   for (const a of tool.args) {
     const inQuery = pos(a.name) === 'query' || (req.bodyMode === 'url' && pos(a.name) === 'default');

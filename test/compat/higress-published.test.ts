@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRestConfigFile } from '../../servers/rest-to-mcp/index.js';
+import { formatTable, runCompat } from './compat-runner.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { extractPublishedConfigs, HIGRESS_MIRROR } from './higress-mirror.js';
 
@@ -20,4 +21,11 @@ describe.skipIf(HIGRESS_MIRROR === undefined)('every config Higress publishes (n
     }
     expect(refused).toEqual([]);
   }, 60_000);
+
+  it('renders every tool call with the request Higress would build (hackmd through a base URL)', async () => {
+    const rows = await runCompat(dir.dir);
+    const failures = rows.flatMap((r) => r.failures.map((f) => `${r.file}: ${f}`));
+    expect(failures, formatTable(rows)).toEqual([]);
+    expect(rows.every((r) => r.loaded && r.passed === r.tools)).toBe(true);
+  }, 120_000);
 });
