@@ -15,7 +15,8 @@ const SECRET_KEY = /key|token|secret|password|passwd|code|credential|auth/i;
 /**
  * Wraps a compiled REST config as a `HostedServerDefinition`, so the MCP router hosts it exactly like
  * the built-in servers. Each `server.config` key becomes a setting: secret when its name looks like a
- * credential, required when the file leaves it empty (Higress configs ship `apiKey: ""`).
+ * credential, required when the file leaves it empty (Higress configs ship `apiKey: ""`); so does each
+ * `{{.config.X}}` the templates read that server.config does not declare (required).
  */
 export function restServerDefinition(config: CompiledRestConfig, options: RestServing = {}): HostedServerDefinition {
   const version = config.version ?? '1.0.0';

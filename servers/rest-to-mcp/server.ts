@@ -49,7 +49,8 @@ interface ServerScope {
  * (bad override, bad limit) and on toolSet configs, which the MCP router composes from other servers.
  */
 export function createRestMcpServer(config: CompiledRestConfig, options: RestMcpServerOptions = {}): McpServer {
-  if (config.kind !== 'server') throw new Error(`${config.name}: a toolSet config lists other servers' tools; the MCP router composes it`);
+  if (config.kind === 'toolSet') throw new Error(`${config.name}: a toolSet config lists other servers' tools; the MCP router composes it`);
+  if (config.kind === 'mcpProxy') throw new Error(`${config.name}: an mcp-proxy config is a remote MCP server, not REST tools`);
   const scope = createScope(config, options);
   const server = new McpServer(
     { name: config.name, version: options.version ?? config.version ?? '1.0.0' },
