@@ -120,6 +120,9 @@ function toolSetBundle(config: CompiledRestConfig, f: McpAddFlags): BuiltBackend
 // (stored encrypted, as --secret-header would), its timeout the remote timeout. Flags given on the command line win.
 function mcpProxyRemote(name: string, config: CompiledRestConfig, f: McpAddFlags): BuiltBackend {
   const proxy = config.proxy!;
+  const restOnly: Array<[string, unknown]> = [['--setting', f.setting.length], ['--secret', f.secret.length], ['--base-url', f.baseUrl], ['--allow-host', f.allowHost.length], ['--override-origin', f.overrideOrigin.length], ['--prefix', f.prefix], ['--separator', f.separator]];
+  const given = restOnly.find(([, v]) => v !== undefined && v !== 0);
+  if (given) throw new UsageError(`${given[0]} does not apply to an mcp-proxy config (it is added as a remote MCP server)`);
   const secretHeader = [...Object.entries(proxy.headers).map(([k, v]) => `${k}: ${v}`), ...f.secretHeader];
   const built = remoteSource(name, proxy.url, { ...f, secretHeader, transport: f.transport ?? proxy.transport, timeout: f.timeout ?? `${proxy.timeoutMs}ms` });
   const backend = { ...built.backend, passthroughAuthHeader: proxy.passthroughAuthHeader };

@@ -95,3 +95,19 @@ describe('Higress mcp-proxy configs become remote MCP servers (agate mcp add <na
     expect(r.stderr).toContain('mcpServer "proxy-rest": backend.config.server.type: an mcp-proxy config is a remote MCP server');
   });
 });
+
+describe('flags for REST servers on an mcp-proxy file', () => {
+  const tmp = tempDir();
+  const db = join(tmp.dir, 'flags.db');
+  afterAll(() => tmp.cleanup());
+
+  it('--base-url or --secret is a usage error saying the file becomes a remote server', async () => {
+    const path = join(tmp.dir, 'p.yaml');
+    writeFileSync(path, proxyYaml('p', 'http', 'https://mcp.example.com/mcp'));
+    for (const flags of [['--base-url', 'https://x.example'], ['--secret', 'apiKey=k']]) {
+      const r = await runCli(['mcp', 'add', 'p', path, ...flags], db);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error: ${flags[0]} does not apply to an mcp-proxy config (it is added as a remote MCP server)`);
+    }
+  });
+});
