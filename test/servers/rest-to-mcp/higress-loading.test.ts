@@ -76,9 +76,45 @@ describe('constructs published Higress configs use (issue #18)', () => {
     );
   });
 
-  it('keeps server.version and reads an unknown server.type as REST, as Higress does', () => {
+  it('keeps server.version (reported in initialize) and reads an unknown server.type as REST, as Higress does', () => {
     const text = readFileSync(FIXTURE, 'utf8');
     expect(text).toContain('type: rest-api');
+    expect(pair.client.getServerVersion()).toMatchObject({ name: 'constructs', version: '1.2.0' });
     expect(compile(oneTool({ requestTemplate: { url: 'https://a.example/' } }, { type: 'rest', version: '2.0.0' })).tools).toHaveLength(1);
+  });
+});
+
+describe('path-only request URLs (Higress: the route upstream; agate: the server base URL)', () => {
+  const doc = oneTool({ args: [{ name: 'id', type: 'string', required: true, position: 'path' }], requestTemplate: { url: '/notes/{id}' } });
+
+  it('without a base URL a call is a tool error naming the URL, and nothing is sent', async () => {
+    const pair = await connectPair(createRestMcpServer(compile(doc)));
+    try {
+      const r = await pair.call('t', { id: 'n1' });
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toBe('URL "/notes/{id}" is a path and the server has no base URL');
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it('a caller value stays one segment under the base path: it cannot climb out or pick a host', async () => {
+    const upstream = await jsonUpstream({ ok: true });
+    const pair = await connectPair(createRestMcpServer(compile(doc), { baseUrl: `${upstream.url}/v1/` }));
+    try {
+      expect((await pair.call('t', { id: '../admin' })).isError).toBeFalsy();
+      expect((await pair.call('t', { id: '//evil.example/x' })).isError).toBeFalsy();
+      expect(upstream.requests.map((q) => q.url)).toEqual(['/v1/notes/..%2Fadmin', '/v1/notes/%2F%2Fevil.example%2Fx']);
+      const dots = await pair.call('t', { id: '..' });
+      expect(dots.isError).toBe(true);
+      expect(upstream.requests).toHaveLength(2);
+    } finally {
+      await pair.close();
+      await upstream.close();
+    }
+  });
+
+  it('a base URL that is no http(s) URL is refused when the server is built', () => {
+    expect(() => createRestMcpServer(compile(doc), { baseUrl: 'file:///etc' })).toThrow('baseUrl: must be an absolute http or https URL (got "file:///etc")');
   });
 });
