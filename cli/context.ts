@@ -9,7 +9,7 @@ const GROUP_SUBSYSTEMS: Record<string, readonly Subsystem[]> = {
   route: ['http'],
   upstream: ['http'],
   consumer: ['http', 'mcp'],
-  apply: ['http'],
+  apply: ['http', 'mcp'],
   mcp: ['mcp'],
   llm: ['llm'],
   status: ['http', 'mcp', 'llm'],

@@ -28,6 +28,8 @@ export interface RestBackendSpec {
   /** `{{.config.X}}` name → stored secret name (the schema defaults it to {}). */
   secretSettings?: Record<string, string>;
   originOverrides?: Record<string, string>;
+  /** Where path-only request URLs go (base URL + path). */
+  baseUrl?: string;
 }
 
 /** A remote MCP server over Streamable HTTP or HTTP+SSE. */
@@ -43,6 +45,8 @@ export interface RemoteBackendSpec {
   maxMessageBytes?: number;
   /** Most requests in flight to the server at once, over all sessions (default 256; 0: no limit). */
   maxConcurrentRequests?: number;
+  /** Kept from a Higress mcp-proxy config; no client credential is forwarded today (issue #17). */
+  passthroughAuthHeader?: boolean;
 }
 
 /** A local MCP server run as a child process speaking stdio. */

@@ -36,7 +36,7 @@ export function registerMcpCommands(program: Command): void {
     .command('validate <file>')
     .description('check a REST-to-MCP config (YAML or JSON, toolSet too) or an OpenAPI spec; exit 2 with line and column')
     .option('--type <type>', 'rest or openapi (default: from the file)')
-    .option('--base-url <url>', 'OpenAPI: base URL when the spec has none')
+    .option('--base-url <url>', 'OpenAPI: base URL when the spec has none; REST config: the base URL for path-only request URLs')
     .option('--json', 'print JSON')
     .action(async (file: string, flags) => (await actions()).validateAction(file, flags));
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HostedServerDefinition, HostedServerOptions } from '../../servers/index.js';
-import { passthroughHeaderNames, restServerDefinition, validateRestConfig } from '../../servers/rest-to-mcp/index.js';
+import { baseUrlProblems, passthroughHeaderNames, restServerDefinition, validateRestConfig } from '../../servers/rest-to-mcp/index.js';
 import { consumerSettingsFor, openMcpServer, type HostedBackendSpec, type McpBackendSpec, type Registry, type RestBackendSpec } from '../../registry/index.js';
 import type { BackendRecipe } from '../targets/mcp-router/index.js';
 
@@ -88,14 +88,23 @@ function compileRest(scope: BackendCompileScope, backend: RestBackendSpec): Comp
     for (const e of result.errors) scope.problems.push(`${scope.where}: backend.config${e.startsWith('(root)') ? e.slice('(root)'.length) : `.${e}`}`);
     return undefined;
   }
-  if (result.value.kind !== 'server') {
+  if (result.value.kind === 'toolSet') {
     scope.problems.push(`${scope.where}: backend.config.toolSet: a toolSet is served as a bundle (agate mcp add <name> <file> converts it)`);
+    return undefined;
+  }
+  if (result.value.kind === 'mcpProxy') {
+    scope.problems.push(`${scope.where}: backend.config.server.type: an mcp-proxy config is a remote MCP server (agate mcp add <name> <file> converts it)`);
+    return undefined;
+  }
+  const baseProblems = baseUrlProblems(result.value, backend.baseUrl);
+  if (baseProblems.length > 0) {
+    for (const p of baseProblems) scope.problems.push(`${scope.where}: ${p.startsWith('baseUrl') ? `backend.${p}` : `backend.config.${p}`}`);
     return undefined;
   }
   const secrets = resolveSecretRefs(scope, backend.secretSettings ?? {}, 'backend.secretSettings');
   if (!secrets) return undefined;
   const settings = { ...backend.settings, ...secrets };
-  const definition = restServerDefinition(result.value);
+  const definition = restServerDefinition(result.value, { baseUrl: backend.baseUrl });
   const options = Object.freeze({ settings: Object.freeze(settings), originOverrides: backend.originOverrides });
   if (!checkOptions(scope, definition, options)) return undefined;
   const passthroughHeaders = Object.freeze(passthroughHeaderNames(result.value));

@@ -3,16 +3,26 @@ import type { HostedServerDefinition, HostedServerOptions, HostedServerSetting }
 import type { CompiledRestConfig } from './config/types.js';
 import { createRestMcpServer } from './server.js';
 
+/** How the stored server serves the config beyond the hosted options (`backend.baseUrl`). */
+export interface RestServing {
+  /** Where path-only request URLs go. */
+  readonly baseUrl?: string;
+}
+
 // Config keys that hold credentials by naming convention (apiKey, token, appCode, accessToken, ...).
 const SECRET_KEY = /key|token|secret|password|passwd|code|credential|auth/i;
 
 /**
  * Wraps a compiled REST config as a `HostedServerDefinition`, so the MCP router hosts it exactly like
  * the built-in servers. Each `server.config` key becomes a setting: secret when its name looks like a
- * credential, required when the file leaves it empty (Higress configs ship `apiKey: ""`).
+ * credential, required when the file leaves it empty (Higress configs ship `apiKey: ""`); so does each
+ * `{{.config.X}}` the templates read that server.config does not declare (required).
  */
-export function restServerDefinition(config: CompiledRestConfig, version = '1.0.0'): HostedServerDefinition {
-  const settings: HostedServerSetting[] = Object.entries(config.config).map(([name, value]) =>
+export function restServerDefinition(config: CompiledRestConfig, options: RestServing = {}): HostedServerDefinition {
+  const version = config.version ?? '1.0.0';
+  // server.config's keys, then keys templates read that it does not declare (Higress configs do: hackmd's accessToken).
+  const declared: Array<[string, unknown]> = [...Object.entries(config.config), ...config.configRefs.filter((r) => !(r in config.config)).map((r) => [r, undefined] as [string, unknown])];
+  const settings: HostedServerSetting[] = declared.map(([name, value]) =>
     Object.freeze({
       name,
       description: `value for {{.config.${name}}} in ${config.name}'s templates`,
@@ -26,6 +36,6 @@ export function restServerDefinition(config: CompiledRestConfig, version = '1.0.
     version,
     description: config.description ?? `${config.name} (REST-to-MCP, ${config.tools.length} tools)`,
     settings: Object.freeze(settings),
-    createServer: (options: HostedServerOptions): McpServer => createRestMcpServer(config, { ...options, version }),
+    createServer: (hosted: HostedServerOptions): McpServer => createRestMcpServer(config, { ...hosted, version, baseUrl: options.baseUrl }),
   });
 }

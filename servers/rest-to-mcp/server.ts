@@ -7,6 +7,7 @@ import { buildRequest } from './request/build-request.js';
 import { callContextFrom } from './request/call-context.js';
 import { templateData, type BuildInput } from './request/render.js';
 import { renderDirectResponse, renderToolResponse, textError } from './response/render-response.js';
+import { baseUrlProblems } from './config/rules.js';
 import { createOriginOverrides } from './upstream/origin-overrides.js';
 import { createTransport, sendUpstream, type UpstreamTransport } from './upstream/send.js';
 import { createEgressPolicy } from './upstream/ssrf-guard.js';
@@ -24,8 +25,10 @@ export interface RestMcpServerOptions {
   timeoutMs?: number;
   /** Upstream response cap in bytes (default 4 MiB); `agate.tools.<name>.maxResponseBytes` beats it. */
   maxResponseBytes?: number;
-  /** Version reported in `initialize` (Higress reports 1.0.0). */
+  /** Version reported in `initialize` (default: the file's server.version, else 1.0.0 as Higress). */
   version?: string;
+  /** Where path-only request URLs (`/notes/{id}`) go: `<baseUrl without trailing />/notes/…`. Always allowed by the SSRF guard. */
+  baseUrl?: string;
 }
 
 /** Shared state of one server instance. */
@@ -35,6 +38,8 @@ interface ServerScope {
   readonly transport: UpstreamTransport;
   readonly strict: boolean;
   readonly limits: { readonly timeoutMs: number; readonly maxResponseBytes: number; readonly followRedirects: boolean };
+  /** The server's base URL without trailing slashes, for path-only request URLs. */
+  readonly baseUrl?: string;
   /** Tool name → the first empty `{{.config.X}}` its request needs (fixed for the scope's settings). */
   readonly missingSettings: ReadonlyMap<string, string>;
 }
@@ -45,10 +50,11 @@ interface ServerScope {
  * (bad override, bad limit) and on toolSet configs, which the MCP router composes from other servers.
  */
 export function createRestMcpServer(config: CompiledRestConfig, options: RestMcpServerOptions = {}): McpServer {
-  if (config.kind !== 'server') throw new Error(`${config.name}: a toolSet config lists other servers' tools; the MCP router composes it`);
+  if (config.kind === 'toolSet') throw new Error(`${config.name}: a toolSet config lists other servers' tools; the MCP router composes it`);
+  if (config.kind === 'mcpProxy') throw new Error(`${config.name}: an mcp-proxy config is a remote MCP server, not REST tools`);
   const scope = createScope(config, options);
   const server = new McpServer(
-    { name: config.name, version: options.version ?? '1.0.0' },
+    { name: config.name, version: options.version ?? config.version ?? '1.0.0' },
     { capabilities: { tools: {} }, ...(config.description ? { instructions: config.description } : {}) },
   );
   const allowed = config.allowTools === undefined ? undefined : new Set(config.allowTools);
@@ -71,7 +77,12 @@ export function createRestMcpServer(config: CompiledRestConfig, options: RestMcp
 
 function createScope(config: CompiledRestConfig, options: RestMcpServerOptions): ServerScope {
   const overrides = createOriginOverrides({ ...config.agate.originOverrides, ...options.originOverrides });
-  const policy = createEgressPolicy([...config.agate.allowHosts, ...(options.allowHosts ?? [])], overrides.targets);
+  const [baseProblem] = baseUrlProblems(config, options.baseUrl);
+  if (baseProblem !== undefined && options.baseUrl !== undefined) throw new Error(baseProblem);
+  const baseUrl = options.baseUrl?.replace(/\/+$/, '');
+  // The operator named the base URL, as an override target: the SSRF guard lets it through though private.
+  const targets = baseUrl === undefined ? overrides.targets : [...overrides.targets, new URL(baseUrl).origin];
+  const policy = createEgressPolicy([...config.agate.allowHosts, ...(options.allowHosts ?? [])], targets);
   const limits = {
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? config.agate.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? config.agate.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
@@ -80,7 +91,7 @@ function createScope(config: CompiledRestConfig, options: RestMcpServerOptions):
   const configData = Object.freeze({ ...config.config, ...options.settings });
   const missingSettings = new Map<string, string>();
   for (const tool of config.tools) {
-    const missing = tool.request && missingSetting(configData, tool);
+    const missing = tool.request && missingSetting(configData, tool, config);
     if (missing) missingSettings.set(tool.name, missing);
   }
   return {
@@ -90,6 +101,7 @@ function createScope(config: CompiledRestConfig, options: RestMcpServerOptions):
     transport: createTransport(overrides, policy),
     strict: config.agate.mode === 'strict',
     limits,
+    baseUrl,
   };
 }
 
@@ -118,7 +130,7 @@ async function callTool(scope: ServerScope, tool: CompiledTool, call: CallReques
   const processed = processArgs(tool, call.args);
   if (!processed.ok) return textError(processed.error);
   const ctx = callContextFrom(call.meta);
-  const input: BuildInput = { config: scope.config, configData: scope.configData, args: processed.args, ctx };
+  const input: BuildInput = { config: scope.config, configData: scope.configData, args: processed.args, ctx, baseUrl: scope.baseUrl };
   if (tool.request === undefined) return renderDirectResponse(tool, { data: templateData(input), ctx });
   const missing = scope.missingSettings.get(tool.name);
   if (missing) return textError(`${scope.config.name} is not configured: set "${missing}" (agate mcp add <name> <config file> --secret ${missing}=… --replace)`);
@@ -138,11 +150,12 @@ async function callTool(scope: ServerScope, tool: CompiledTool, call: CallReques
  * The first `{{.config.X}}` the tool's request reads that has no value: Higress configs ship `apiKey: ""` and expect
  * the operator to fill it in; calling the API with an empty key would only earn a confusing upstream 401.
  */
-function missingSetting(configData: Readonly<Record<string, unknown>>, tool: CompiledTool): string | undefined {
+function missingSetting(configData: Readonly<Record<string, unknown>>, tool: CompiledTool, config: CompiledRestConfig): string | undefined {
   const request = tool.request!;
   const sources = [request.url.source, request.body?.source ?? '', ...request.headers.map((h) => h.value.source)].join('\n');
   for (const [name, value] of Object.entries(configData)) {
     if ((value === '' || value === null || value === undefined) && sources.includes(`.config.${name}`)) return name;
   }
-  return undefined;
+  // A key the templates read that neither server.config nor the settings supply.
+  return config.configRefs.find((name) => !(name in configData) && sources.includes(`.config.${name}`));
 }

@@ -52,7 +52,9 @@ async function runFile(path: string, file: string, fake: LoopbackUpstream, setRe
   const rawDoc = parseYaml(readFileSync(path, 'utf8')) as { server?: { config?: Record<string, unknown> }; tools?: RawTool[] };
   const rawTools = new Map((rawDoc.tools ?? []).map((t) => [t.name, t]));
   const configData = { ...rawDoc.server?.config, ...settings };
-  const server = createRestMcpServer(config, { settings, originOverrides: overridesFor(config, fake.url) });
+  // Path-only URLs (Higress: the route's upstream) go to a base URL the fake answers for.
+  const baseUrl = config.tools.some((t) => t.request?.pathOnly) ? CONFIG_BASE : undefined;
+  const server = createRestMcpServer(config, { settings, originOverrides: overridesFor(config, fake.url), baseUrl });
   const pair = await connectPair(server);
   const row: CompatRow = { file, loaded: true, tools: config.tools.length, listed: 0, passed: 0, failures: [] };
   try {
@@ -91,9 +93,10 @@ function oracleCheck(tool: RawTool, config: Record<string, unknown>, args: Recor
   }
 }
 
-// URL-like config keys point at the fake; the rest get recognisable values for header checks.
+// Every key the templates read (declared or not): URL-like ones point at the fake, the rest get recognisable values.
 function settingsFor(config: CompiledRestConfig): Record<string, string> {
-  return Object.fromEntries(Object.keys(config.config).map((k) => [k, /url$/i.test(k) ? CONFIG_BASE : `cfg-${k}`]));
+  const names = new Set([...Object.keys(config.config), ...config.configRefs]);
+  return Object.fromEntries([...names].map((k) => [k, /url$/i.test(k) ? CONFIG_BASE : `cfg-${k}`]));
 }
 
 // Every literal origin in a URL template, with templated host labels turned into a '*' wildcard.

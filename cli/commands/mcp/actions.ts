@@ -91,7 +91,8 @@ export function validateAction(file: string, f: { type?: string; baseUrl?: strin
   const report = validateFile(file, f.type, f.baseUrl);
   if (f.json) printJson(report);
   else if (report.ok) {
-    process.stdout.write(`${file}: ok (${report.kind} ${report.name}, ${report.tools.length} tool${report.tools.length === 1 ? '' : 's'}: ${report.tools.join(', ')})\n`);
+    if (report.kind === 'mcpProxy') process.stdout.write(`${file}: ok (Higress mcp-proxy ${report.name}: agate mcp add stores it as a remote MCP server)\n`);
+    else process.stdout.write(`${file}: ok (${report.kind} ${report.name}, ${report.tools.length} tool${report.tools.length === 1 ? '' : 's'}: ${report.tools.join(', ')})\n`);
     for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
   } else for (const p of report.problems) process.stderr.write(`error: ${formatProblem(file, p)}\n`);
   if (!report.ok) process.exitCode = 2;

@@ -55,7 +55,7 @@ export function withAddFlags(cmd: Command): Command {
       '--isolation <mode>',
       'stdio: shared (sessions with the same client capabilities share a process, never told of roots) or per-session (a process each); default: shared, own process for sessions that declare roots',
     )
-    .option('--base-url <url>', 'OpenAPI: base URL of the API (replaces servers[0].url)')
+    .option('--base-url <url>', 'OpenAPI: base URL of the API (replaces servers[0].url); REST config: where path-only request URLs (url: /notes/{id}) go')
     .option('--server <hosted>', 'a hosted server built into agate: quark-search, amap-tools')
     .option('--setting <name=value>', 'setting of a hosted server or {{.config.X}} value of a REST config (repeatable)', collect, [])
     .option('--secret <name=value>', 'like --setting, stored encrypted (API keys; repeatable)', collect, [])

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  baseUrlProblems,
   openApiToRestConfig,
   parseOpenApiText,
   parseRestConfigText,
@@ -10,7 +11,7 @@ import {
 import { UsageError } from '../../context.js';
 import { originOverrides, type McpAddFlags } from './flags.js';
 import { secretName, type PendingSecret } from './secrets.js';
-import { bundleSource, settingValues, type BuiltBackend } from './sources.js';
+import { bundleSource, remoteSource, settingValues, type BuiltBackend } from './sources.js';
 
 /** Reads a file for a command, as a usage error naming it when it cannot be read. */
 export function readSource(file: string): string {
@@ -46,18 +47,20 @@ export function restSource(name: string, file: string, f: McpAddFlags): BuiltBac
     if (!converted.ok) throw new UsageError(`${file}: ${converted.errors.join('; ')}`);
     result = validateRestConfig(converted.value);
     from = `OpenAPI ${file}`;
-  } else {
-    if (f.baseUrl !== undefined) throw new UsageError('--base-url applies to OpenAPI specs only (add --type openapi)');
-    result = parseRestConfigText(text, file);
-  }
+  } else result = parseRestConfigText(text, file);
   if (!result.ok) throw new UsageError(`invalid REST-to-MCP config:\n  ${result.errors.join('\n  ')}`);
   const config = result.value;
   if (config.kind === 'toolSet') return toolSetBundle(config, f);
-  const built = restServerBackend(name, config, f);
+  if (config.kind === 'mcpProxy') return mcpProxyRemote(name, config, f);
+  // An OpenAPI spec's base URL is already in its converted URLs; a REST config's serves its path-only URLs.
+  const built = restServerBackend(name, config, from === file ? f : { ...f, baseUrl: undefined });
   return { ...built, summary: `REST-to-MCP server, ${config.tools.length} tools from ${from}`, warnings: [...config.warnings] };
 }
 
 function restServerBackend(name: string, config: CompiledRestConfig, f: McpAddFlags): Omit<BuiltBackend, 'summary' | 'warnings'> {
+  const baseUrl = f.baseUrl;
+  const baseProblems = baseUrlProblems(config, baseUrl);
+  if (baseProblems.length > 0) throw new UsageError(`${baseProblems.map((p) => (p.startsWith('baseUrl') ? `--base-url: ${p.slice('baseUrl: '.length)}` : p)).join('\n  ')}`);
   const known = restServerDefinition(config).settings;
   const values = settingValues(name, f, { what: `config ${config.name}`, settings: known });
   const source = structuredClone(config.source) as { server?: { config?: Record<string, unknown> }; agate?: { allowHosts?: string[] } };
@@ -73,6 +76,7 @@ function restServerBackend(name: string, config: CompiledRestConfig, f: McpAddFl
     settings: values.settings,
     secretSettings: { ...inFile.refs, ...values.secretSettings },
     ...(overrides && { originOverrides: overrides }),
+    ...(baseUrl !== undefined && { baseUrl }),
   };
   return { backend, secrets: [...inFile.secrets, ...values.secrets] };
 }
@@ -110,4 +114,18 @@ function toolSetBundle(config: CompiledRestConfig, f: McpAddFlags): BuiltBackend
   for (const entry of config.toolSet?.serverTools ?? []) tools[entry.serverName] = [...new Set([...(tools[entry.serverName] ?? []), ...entry.tools])];
   const built = bundleSource(Object.keys(tools), f, tools);
   return { ...built, summary: `toolSet ${config.name}: ${built.summary}` };
+}
+
+// A Higress mcp-proxy server is what agate calls a remote MCP server: its upstream credential becomes a header
+// (stored encrypted, as --secret-header would), its timeout the remote timeout. Flags given on the command line win.
+function mcpProxyRemote(name: string, config: CompiledRestConfig, f: McpAddFlags): BuiltBackend {
+  const proxy = config.proxy!;
+  const restOnly: Array<[string, unknown]> = [['--setting', f.setting.length], ['--secret', f.secret.length], ['--base-url', f.baseUrl], ['--allow-host', f.allowHost.length], ['--override-origin', f.overrideOrigin.length], ['--prefix', f.prefix], ['--separator', f.separator]];
+  const given = restOnly.find(([, v]) => v !== undefined && v !== 0);
+  if (given) throw new UsageError(`${given[0]} does not apply to an mcp-proxy config (it is added as a remote MCP server)`);
+  const secretHeader = [...Object.entries(proxy.headers).map(([k, v]) => `${k}: ${v}`), ...f.secretHeader];
+  const built = remoteSource(name, proxy.url, { ...f, secretHeader, transport: f.transport ?? proxy.transport, timeout: f.timeout ?? `${proxy.timeoutMs}ms` });
+  const backend = { ...built.backend, passthroughAuthHeader: proxy.passthroughAuthHeader };
+  const note = proxy.passthroughAuthHeader ? ['server.passthroughAuthHeader: stored; agate does not forward client credentials to a remote server'] : [];
+  return { ...built, backend, summary: `Higress mcp-proxy ${config.name}: ${built.summary}`, warnings: [...config.warnings, ...note] };
 }

@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { openApiToRestConfig, parseOpenApiText, parseRestConfigText, validateRestConfig, type RestConfigResult } from '../../../servers/rest-to-mcp/index.js';
+import { baseUrlProblems, openApiToRestConfig, parseOpenApiText, parseRestConfigText, validateRestConfig, type RestConfigResult } from '../../../servers/rest-to-mcp/index.js';
 import { isOpenApiText, readSource } from './rest-source.js';
 
 /** One problem in a config file, placed at the node it is about when that can be found. */
@@ -13,7 +13,7 @@ export interface ConfigProblem {
 
 /** What `mcp validate` found in a file. */
 export type ValidationReport =
-  | { readonly ok: true; readonly file: string; readonly kind: 'server' | 'toolSet'; readonly name: string; readonly tools: string[]; readonly warnings: readonly string[] }
+  | { readonly ok: true; readonly file: string; readonly kind: 'server' | 'toolSet' | 'mcpProxy'; readonly name: string; readonly tools: string[]; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly file: string; readonly problems: ConfigProblem[] };
 
 /** Validates a REST-to-MCP config (or, with `openapi`, an OpenAPI spec through the converter) without storing it. */
@@ -30,7 +30,17 @@ export function validateFile(file: string, type?: string, baseUrl?: string): Val
     if (!converted.ok) return { ok: false, file, problems: converted.errors.map((message) => ({ path: '', message })) };
     return report(file, validateRestConfig(converted.value), undefined);
   }
-  return report(file, parseRestConfigText(text, file), text);
+  const result = parseRestConfigText(text, file);
+  return withBaseUrl(report(file, result, text), result, baseUrl);
+}
+
+// A REST config's path-only URLs need the base URL `mcp add --base-url` gives: a warning without one (the file is
+// a valid Higress config), an error when the given one is unusable.
+function withBaseUrl(r: ValidationReport, result: RestConfigResult, baseUrl: string | undefined): ValidationReport {
+  if (!r.ok || !result.ok || result.value.kind !== 'server') return r;
+  const problems = baseUrlProblems(result.value, baseUrl);
+  if (baseUrl === undefined) return { ...r, warnings: [...r.warnings, ...problems] };
+  return problems.length === 0 ? r : { ok: false, file: r.file, problems: problems.map((p) => ({ path: '', message: `--base-url: ${p.slice('baseUrl: '.length)}` })) };
 }
 
 function report(file: string, result: RestConfigResult, text: string | undefined): ValidationReport {

@@ -1,5 +1,9 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
+import { RE2JS } from 're2js';
 import { parseTemplate, TemplateSyntaxError, type CompiledTemplate } from '../template/index.js';
+import { argExtras, higressArgFields } from './arg-keywords.js';
+import { isMcpProxy, mcpProxyTarget } from './mcp-proxy.js';
 import { annotationsFor, buildInputSchema, normalizeArgType } from './input-schema.js';
 import { toolLabel } from './rules.js';
 import type { AgateRestOptions, ArgPosition, BodyMode, CompiledRequest, CompiledRestConfig, CompiledTool, RestMcpConfig, RestMode, RestToolConfig } from './types.js';
@@ -33,6 +37,7 @@ class Problems {
 
 /** Parses every template once and builds the frozen, servable config. Returns errors instead on failure. */
 export function compileConfig(config: RestMcpConfig, source: Readonly<Record<string, unknown>>): { value?: CompiledRestConfig; errors: string[] } {
+  if (isMcpProxy(config)) return compileMcpProxy(config, source);
   const agate: AgateRestOptions = config.agate ?? { mode: 'strict', allowHosts: [] };
   const problems = new Problems(agate.mode);
   const run: CompileRun = { agate, problems };
@@ -50,7 +55,9 @@ export function compileConfig(config: RestMcpConfig, source: Readonly<Record<str
     kind: server !== undefined ? 'server' : 'toolSet',
     name: server?.name ?? config.toolSet?.name ?? '',
     description: server?.description,
+    version: server?.version,
     config: server?.config ?? {},
+    configRefs: configReferences(tools),
     securitySchemes: new Map((server?.securitySchemes ?? []).map((s) => [s.id, s] as const)),
     defaultDownstreamSecurity: server?.defaultDownstreamSecurity,
     defaultUpstreamSecurity: server?.defaultUpstreamSecurity,
@@ -60,6 +67,39 @@ export function compileConfig(config: RestMcpConfig, source: Readonly<Record<str
     toolSet: config.toolSet,
     agate,
     warnings: problems.warnings,
+    source,
+  };
+  return { value: deepFreeze(value), errors: [] };
+}
+
+const CONFIG_REF = /\.config\.([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** Every `X` a template reads as `.config.X`, in first-use order: each is a setting the operator may supply. */
+function configReferences(tools: readonly CompiledTool[]): string[] {
+  const names = new Set<string>();
+  for (const t of tools) {
+    const sources = [t.request?.url, t.request?.body, ...(t.request?.headers ?? []).map((h) => h.value), t.responseBody, t.errorResponse];
+    for (const source of sources) for (const m of (source?.source ?? '').matchAll(CONFIG_REF)) names.add(m[1]!);
+  }
+  return [...names];
+}
+
+function compileMcpProxy(config: RestMcpConfig, source: Readonly<Record<string, unknown>>): { value: CompiledRestConfig; errors: string[] } {
+  const server = config.server!;
+  const { target, warnings } = mcpProxyTarget(config);
+  const value: CompiledRestConfig = {
+    kind: 'mcpProxy',
+    proxy: target,
+    name: server.name,
+    description: server.description,
+    version: server.version,
+    config: server.config ?? {},
+    configRefs: [],
+    securitySchemes: new Map(),
+    passthroughAuthHeader: server.passthroughAuthHeader,
+    tools: [],
+    agate: config.agate ?? { mode: 'strict', allowHosts: [] },
+    warnings,
     source,
   };
   return { value: deepFreeze(value), errors: [] };
@@ -75,13 +115,16 @@ function compileTool(tool: RestToolConfig, i: number, run: CompileRun): Compiled
   const { agate, problems } = run;
   const label = toolLabel(i, tool);
   const positions = new Map<string, ArgPosition>();
-  const args = tool.args.map((arg, j) => {
+  const args = tool.args.map((raw, j) => {
+    const arg = higressArgFields(raw as unknown as Record<string, unknown>);
+    const { keywords, dropped } = argExtras(raw as unknown as Record<string, unknown>);
+    for (const key of dropped) problems.warnings.push(`${label}.args[${j}] (${arg.name}).${key}: not a JSON Schema keyword; dropped (Higress ignores it too)`);
     const type = normalizeArgType(arg.type);
     if (type === undefined) problems.errors.push(`${label}.args[${j}] (${arg.name}).type: "${arg.type}" is not a JSON Schema type`);
     else if (type !== arg.type) problems.warnings.push(`${label}.args[${j}] (${arg.name}).type: "${arg.type}" read as "${type}"`);
     const position = (arg.position ?? '').toLowerCase() as ArgPosition;
     positions.set(arg.name, POSITIONS.has(position) ? position : 'default');
-    return { ...arg, type: type ?? arg.type };
+    return { ...arg, type: type ?? arg.type, ...(Object.keys(keywords).length > 0 && { keywords }) };
   }).filter((arg, j, all) => {
     // Higress keeps args in maps, so a repeated name means the last declaration wins.
     const last = !all.slice(j + 1).some((a) => a.name === arg.name);
@@ -128,6 +171,7 @@ function compileRequest(tool: RestToolConfig, label: string, problems: Problems)
   const bodyMode: BodyMode = req.argsToJsonBody ? 'json' : req.argsToFormBody ? 'form' : req.argsToUrlParam ? 'url' : 'none';
   return {
     url,
+    pathOnly: isPathOnly(req.url!),
     method: req.method.toUpperCase(),
     // Higress skips headers with an empty key at call time; doing it here keeps the call path simple.
     headers: headers.filter((h) => h.key !== '') as CompiledRequest['headers'],
@@ -137,12 +181,25 @@ function compileRequest(tool: RestToolConfig, label: string, problems: Problems)
   };
 }
 
+/** `/notes/{id}`: a path without scheme and host (`//host/x` is a network-path reference, not a path). */
+export function isPathOnly(url: string): boolean {
+  return url.startsWith('/') && !url.startsWith('//');
+}
+
 let argsAjv: Ajv2020 | undefined;
+
+// `pattern` keywords come from third-party configs and run on callers' arguments: RE2 matches in linear
+// time, so no pattern/argument pair can hold the event loop (a pattern RE2 refuses fails the load).
+// ajv caches compiled patterns by their toString(), so each must name its own pattern.
+const re2Engine: RegExpEngine = Object.assign((pattern: string) => {
+  const re = RE2JS.compile(pattern);
+  return { test: (s: string) => re.test(s), toString: () => `re2:${pattern}` };
+}, { code: 're2js' });
 
 // Arg schemas come from third-party configs (items/properties are free-form JSON Schema), so this
 // ajv is lenient about unknown keywords but still reports a schema that cannot compile at load time.
 function argValidator(schema: Record<string, unknown>, label: string, problems: Problems): ValidateFunction | undefined {
-  argsAjv ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+  argsAjv ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false, code: { regExp: re2Engine } });
   try {
     return argsAjv.compile(schema);
   } catch (err) {

@@ -1,3 +1,4 @@
+import { modernProperties, modernSchema } from './arg-keywords.js';
 import type { RestMode, RestToolArg } from './types.js';
 
 const TYPE_ALIASES: Readonly<Record<string, string>> = { int: 'integer', float: 'number', double: 'number', bool: 'boolean' };
@@ -12,18 +13,24 @@ export function normalizeArgType(type: string): string | undefined {
 /**
  * The tool's `inputSchema`, shaped exactly like Higress's `RestMCPTool.InputSchema` (§2.2): description
  * always present, `items`/`properties` only for array/object, `required` only when non-empty. Strict
- * mode adds `additionalProperties: false` because it refuses undeclared arguments.
+ * mode adds `additionalProperties: false` because it refuses undeclared arguments. Two deliberate
+ * differences: an argument's JSON Schema keywords (`format`, `minimum`, ...) are kept, and draft-3
+ * `required: true` inside `properties` becomes the object's `required` list (arg-keywords.ts).
  */
 export function buildInputSchema(args: readonly RestToolArg[], mode: RestMode): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
   for (const arg of args) {
     const type = normalizeArgType(arg.type) ?? arg.type;
-    const prop: Record<string, unknown> = { type, description: arg.description };
+    const prop: Record<string, unknown> = { ...arg.keywords, type, description: arg.description };
     if (arg.enum !== undefined && arg.enum.length > 0) prop.enum = arg.enum;
     if (arg.default !== undefined && arg.default !== null) prop.default = arg.default;
-    if (type === 'array' && arg.items !== undefined) prop.items = arg.items;
-    if (type === 'object' && arg.properties !== undefined) prop.properties = arg.properties;
+    if (type === 'array' && arg.items !== undefined) prop.items = modernSchema(arg.items);
+    if (type === 'object' && arg.properties !== undefined) {
+      const moved = modernProperties(arg.properties);
+      prop.properties = moved.properties;
+      if (moved.required.length > 0) prop.required = moved.required;
+    }
     properties[arg.name] = prop;
     if (arg.required) required.push(arg.name);
   }

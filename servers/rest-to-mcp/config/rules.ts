@@ -1,4 +1,5 @@
-import type { RestMcpConfig, RestToolConfig } from './types.js';
+import { checkMcpProxy, isMcpProxy } from './mcp-proxy.js';
+import type { CompiledRestConfig, RestMcpConfig, RestToolConfig } from './types.js';
 
 /** `tools[2] (get_weather)`: how every tool-level message names its tool. */
 export function toolLabel(index: number, tool: RestToolConfig): string {
@@ -19,6 +20,8 @@ export function checkConfigRules(config: RestMcpConfig): string[] {
   if (config.server !== undefined && config.toolSet !== undefined) errors.push('(root): server and toolSet are mutually exclusive');
   if (config.toolSet !== undefined && (config.tools?.length ?? 0) > 0) errors.push('tools: a toolSet config cannot declare tools');
   errors.push(...checkSecurity(config));
+  // An mcp-proxy server's tools are only names with descriptions and security (Higress McpProxyToolConfig).
+  if (config.server !== undefined && isMcpProxy(config)) return [...errors, ...checkMcpProxy(config)];
   const seen = new Set<string>();
   (config.tools ?? []).forEach((tool, i) => {
     if (seen.has(tool.name)) errors.push(`${toolLabel(i, tool)}.name: duplicate tool name`);
@@ -73,4 +76,26 @@ function checkSecurity(config: RestMcpConfig): string[] {
     if (id !== undefined && !ids.has(id)) errors.push(`${at}: no security scheme with id "${id}" in server.securitySchemes`);
   }
   return errors;
+}
+
+/**
+ * What is wrong with serving `config` at `baseUrl`: a base URL must be an absolute http(s) URL without query or
+ * fragment, and a config with path-only request URLs (`url: /notes/{id}`, which Higress sends to the route's own
+ * upstream) needs one. Checked when a server is stored, not when a file loads: the file is a valid Higress config.
+ */
+export function baseUrlProblems(config: CompiledRestConfig, baseUrl: string | undefined): string[] {
+  if (baseUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return [`baseUrl: must be an absolute http or https URL (got ${JSON.stringify(baseUrl)})`];
+    if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return [`baseUrl: must have no query, fragment or credentials (got ${JSON.stringify(baseUrl)})`];
+    return [];
+  }
+  return config.tools.flatMap((tool, i) =>
+    tool.request?.pathOnly ? [`tools[${i}] (${tool.name}).requestTemplate.url: ${JSON.stringify(tool.request.url.source)} is a path; the server needs a base URL (--base-url)`] : [],
+  );
 }

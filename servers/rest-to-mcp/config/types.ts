@@ -31,6 +31,8 @@ export interface RestToolArg {
   readonly items?: Readonly<Record<string, unknown>>;
   readonly properties?: Readonly<Record<string, unknown>>;
   readonly position?: string;
+  /** JSON Schema keywords written on the argument (`format`, `minimum`, ...), kept in its inputSchema. */
+  readonly keywords?: Readonly<Record<string, unknown>>;
 }
 
 /** `requestTemplate` as written. */
@@ -49,6 +51,8 @@ export interface RestRequestTemplate {
 export interface RestToolConfig {
   readonly name: string;
   readonly description: string;
+  /** Higress: tool served to legacy clients only; agate serves it to all (its schema compiles here). */
+  readonly legacyOnly?: boolean;
   readonly security?: SecurityRequirement;
   readonly args: readonly RestToolArg[];
   readonly requestTemplate?: RestRequestTemplate;
@@ -78,7 +82,15 @@ export interface RestMcpConfig {
   readonly server?: {
     readonly name: string;
     readonly description?: string;
-    readonly type: 'rest';
+    /** `mcp-proxy`, or anything else (Higress: `rest`, `rest-api`, ...) for a REST server. */
+    readonly type: string;
+    /** Version reported in `initialize`. */
+    readonly version?: string;
+    readonly mcpServerURL?: string;
+    readonly transport?: 'http' | 'streamable-http' | 'sse';
+    readonly protocolStrategy?: 'legacy' | 'modern';
+    /** mcp-proxy upstream timeout, ms. */
+    readonly timeout?: number;
     readonly config?: Readonly<Record<string, unknown>>;
     readonly securitySchemes?: readonly SecurityScheme[];
     readonly defaultDownstreamSecurity?: SecurityRequirement;
@@ -106,6 +118,8 @@ export interface CompiledHeader {
 /** The request half of a tool, templates parsed once. */
 export interface CompiledRequest {
   readonly url: CompiledTemplate;
+  /** The URL is a path (`/notes/{id}`): Higress sends it to the route's upstream, agate to the server's base URL. */
+  readonly pathOnly: boolean;
   readonly method: string;
   readonly headers: readonly CompiledHeader[];
   readonly body?: CompiledTemplate;
@@ -138,15 +152,34 @@ export interface CompiledTool {
   readonly validateArgs?: ValidateFunction;
 }
 
+/** What an mcp-proxy config describes: a remote MCP server (agate stores it as one). */
+export interface McpProxyTarget {
+  /** `mcpServerURL`, with an apiKey-in-query upstream credential added. */
+  readonly url: string;
+  readonly transport: 'streamable-http' | 'sse';
+  /** `timeout` (ms), else Higress's 5000. */
+  readonly timeoutMs: number;
+  /** The upstream credential from `defaultUpstreamSecurity` (Authorization, an apiKey header or Cookie). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Stored; agate forwards no client credential to remote servers (issue #17). */
+  readonly passthroughAuthHeader: boolean;
+}
+
 /** The frozen result of loading a config: what `createRestMcpServer` takes. */
 export interface CompiledRestConfig {
-  /** `server` for a REST server, `toolSet` for a composed listing. */
-  readonly kind: 'server' | 'toolSet';
+  /** `server` for a REST server, `toolSet` for a composed listing, `mcpProxy` for a Higress mcp-proxy server. */
+  readonly kind: 'server' | 'toolSet' | 'mcpProxy';
+  /** For `mcpProxy`: the remote server it describes. */
+  readonly proxy?: McpProxyTarget;
   /** server.name or toolSet.name. */
   readonly name: string;
   readonly description?: string;
+  /** `server.version`, reported in `initialize`. */
+  readonly version?: string;
   /** `server.config`, the file's values for {{.config.*}} (settings override them). */
   readonly config: Readonly<Record<string, unknown>>;
+  /** Every `X` the templates read as `{{.config.X}}`, declared in server.config or not: each is a setting. */
+  readonly configRefs: readonly string[];
   readonly securitySchemes: ReadonlyMap<string, SecurityScheme>;
   readonly defaultDownstreamSecurity?: SecurityRequirement;
   readonly defaultUpstreamSecurity?: SecurityRequirement;

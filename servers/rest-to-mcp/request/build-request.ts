@@ -29,7 +29,7 @@ export function buildRequest(tool: CompiledTool, input: BuildInput): BuildResult
   const data = templateData(input);
   const scope: RenderScope = { data, ctx };
   const byPosition = groupArgs(tool, input.args);
-  const url = buildUrlText(tool, scope, byPosition.path);
+  const url = buildUrlText(tool, { scope, baseUrl: input.baseUrl }, byPosition.path);
   if (url.error !== undefined) return { ok: false, error: url.error };
   const { text: urlText, credentials } = url;
   const headers: HeaderList = [];
@@ -73,12 +73,15 @@ export function buildRequest(tool: CompiledTool, input: BuildInput): BuildResult
  */
 function buildUrlText(
   tool: CompiledTool,
-  scope: RenderScope,
+  at: { readonly scope: RenderScope; readonly baseUrl?: string },
   pathArgs: readonly [string, unknown][],
 ): { text: string; credentials: boolean; error?: undefined } | { error: string } {
-  const rendered = renderPartsOr(tool.request!.url, 'URL', scope);
+  const rendered = renderPartsOr(tool.request!.url, 'URL', at.scope);
   if (rendered.error !== undefined) return { error: rendered.error };
-  const assembled = assembleUrl(rendered.parts!);
+  // A path-only URL goes to the server's base URL (Higress: the route's upstream); the base is operator text.
+  const pathOnly = tool.request!.pathOnly;
+  if (pathOnly && at.baseUrl === undefined) return { error: `URL ${JSON.stringify(tool.request!.url.source)} is a path and the server has no base URL` };
+  const assembled = assembleUrl(pathOnly ? [{ text: at.baseUrl!, trusted: true }, ...rendered.parts!] : rendered.parts!);
   if (!assembled.ok) return { error: assembled.error };
   const credentials = assembled.host !== 'open';
   if (!credentials && assembled.operatorValues) return { error: 'URL host is chosen by an argument, so the URL may not also carry {{.config.*}} values' };

@@ -10,6 +10,8 @@ export interface BuildInput {
   readonly configData: Readonly<Record<string, unknown>>;
   readonly args: ReadonlyMap<string, unknown>;
   readonly ctx: CallContext;
+  /** The server's base URL (no trailing slash), prefixed to path-only request URLs. */
+  readonly baseUrl?: string;
 }
 
 /** Template data `{config, args}` (§2.3), as direct-response tools also see it. */

@@ -90,7 +90,8 @@ function applyScheme(scheme: SecurityScheme, credential: string, target: Upstrea
   }
 }
 
-function httpAuthValue(scheme: SecurityScheme, credential: string, fromClient: boolean): string {
+/** The Authorization value for an http scheme (Higress ApplySecurity): Bearer token, or Basic with "user:pass" encoded. */
+export function httpAuthValue(scheme: SecurityScheme, credential: string, fromClient: boolean): string {
   if (scheme.scheme === 'bearer') return credential.startsWith('Bearer ') ? credential : `Bearer ${credential}`;
   if (credential.startsWith('Basic ')) return credential;
   // A configured "user:pass" is encoded; a passed-through value is already the base64 token.

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startLoopProbe } from '../../helpers/loop-probe.js';
 import type { LoopbackUpstream } from '../../helpers/loopback-upstream.js';
 import { textOf, type McpPair } from '../shared/mcp-pair.js';
-import { API, jsonUpstream, oneTool, serve } from './helpers.js';
+import { API, jsonUpstream, loadErrors, oneTool, serve } from './helpers.js';
 
 let pair: McpPair | undefined;
 let target: LoopbackUpstream | undefined;
@@ -110,5 +110,33 @@ describe('response templates over huge or deeply nested upstream bodies', () => 
       expect(textOf(result)).toBe(`1|${'{"a":'.repeat(depth - 4)}1.50${'}'.repeat(depth - 4)}`);
     });
     expect(stall).toBeLessThan(100);
+  });
+});
+
+describe('argument patterns (strict mode) run in linear time', () => {
+  it.each([
+    ['on the argument', { name: 'v', type: 'string', pattern: '^(a+)+$' }, (v: string) => ({ v })],
+    ['inside items', { name: 'v', type: 'array', items: { type: 'string', pattern: '^(a+)+$' } }, (v: string) => ({ v: [v] })],
+  ])('a catastrophic-backtracking pattern %s refuses the argument without holding the loop', async (_where, arg, args) => {
+    target = await jsonUpstream({ ok: true });
+    pair = await serve(oneTool({ args: [arg], requestTemplate: { url: `${API}/check` } }), { originOverrides: { [API]: target.url } });
+    await pair.call('t', args('aaa!'));
+    const stalls: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const probe = startLoopProbe();
+      // 27 characters: over a second of backtracking for JavaScript's RegExp (24 already stalled 170 ms).
+      const result = await pair.call('t', args('a'.repeat(27) + '!'));
+      stalls.push(probe.stop());
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain('must match pattern "^(a+)+$"');
+    }
+    expect(Math.min(...stalls), `stalls ${stalls.map(Math.round).join(', ')} ms`).toBeLessThan(100);
+    expect(target.requests).toHaveLength(0);
+  }, 20_000);
+
+  it('a pattern RE2 refuses fails the load, naming the tool', () => {
+    expect(loadErrors(oneTool({ args: [{ name: 'v', pattern: '(a)\\1' }], requestTemplate: { url: `${API}/check` } })).join('\n')).toMatch(
+      /tools\[0\] \(t\)\.args: the generated inputSchema does not compile: .*invalid escape/,
+    );
   });
 });
