@@ -7,12 +7,12 @@ import type { Request, Response, Router } from 'express';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { RegistryError, maskMcpServer, type Registry } from '../../registry/index.js';
-import { restServerDefinition } from '../../servers/rest-to-mcp/index.js';
 import { gatewayError } from '../errors/index.js';
 import { mcpServerUrls } from '../targets/mcp-router/urls.js';
 import { sendAdminError, sendRegistryError } from './admin-errors.js';
 import { mountCrud } from './crud.js';
-import { checkRestConfigText, type PositionedProblem } from './rest-config-positions.js';
+import type { PositionedProblem } from './rest-config-positions.js';
+import { checkRestConfigInWorker } from './rest-config-check.js';
 
 /** What the MCP endpoints need. */
 export interface McpAdminDeps {
@@ -21,13 +21,13 @@ export interface McpAdminDeps {
   readonly dataPlaneUrl: () => string | undefined;
 }
 
-const MAX_CONFIG_CHARS = 512 * 1024;
+const MAX_CONFIG_CHARS = 256 * 1024;
 const CALL_TIMEOUT_MS = 30_000;
 
 /** Mounts `/mcp-servers` (CRUD), `POST /mcp-servers-from-config`, and `/mcp-servers/:name/tools[/:tool/call]`. */
 export function mountMcpAdmin(router: Router, deps: McpAdminDeps): void {
   mountCrud(router, { plural: 'mcp-servers', store: deps.registry.mcpServers, show: maskMcpServer });
-  router.post('/mcp-servers-from-config', (req, res) => fromConfig(deps.registry, req, res));
+  router.post('/mcp-servers-from-config', (req, res) => void fromConfig(deps.registry, req, res));
   router.get('/mcp-servers/:name/tools', (req: Request<{ name: string }>, res) => {
     void withClient({ deps, name: req.params.name, res }, async (client) => res.json(await client.listTools()));
   });
@@ -44,22 +44,19 @@ export function mountMcpAdmin(router: Router, deps: McpAdminDeps): void {
   });
 }
 
-/** `{ name, text }`: a REST-to-MCP server from a Higress config; problems come with `line`/`col` in `positions`. */
-function fromConfig(registry: Registry, req: Request, res: Response): void {
+/** `{ name, text }`: a REST-to-MCP server from a Higress config; problems come as `line:col: message`. */
+async function fromConfig(registry: Registry, req: Request, res: Response): Promise<void> {
   const { name, text } = (req.body ?? {}) as { name?: unknown; text?: unknown };
   if (typeof text !== 'string' || text.trim() === '') return invalid(res, [{ message: 'text: the config text is required' }]);
   if (text.length > MAX_CONFIG_CHARS) return invalid(res, [{ message: `text: longer than ${MAX_CONFIG_CHARS} characters` }]);
-  const checked = checkRestConfigText(text);
+  const checked = await checkRestConfigInWorker(text);
   if (!checked.ok) return invalid(res, checked.problems);
-  const config = checked.value;
-  if (config.kind === 'toolSet') return invalid(res, [{ message: 'toolSet: a toolSet becomes a bundle; add it with `agate mcp add <name> <file>`' }]);
-  // Credentials pasted into server.config would be stored in plain text: they belong in encrypted secrets.
-  const filled = restServerDefinition(config).settings.filter((s) => s.secret && config.config[s.name] !== '' && config.config[s.name] != null);
-  if (filled.length) {
-    return invalid(res, filled.map((s) => ({ message: `server.config.${s.name}: leave credentials empty here and set them with \`agate mcp add --secret ${s.name}=…\`` })));
+  if (checked.kind === 'toolSet') return invalid(res, [{ message: 'toolSet: a toolSet becomes a bundle; add it with `agate mcp add <name> <file>`' }]);
+  if (checked.filledSecrets.length) {
+    return invalid(res, checked.filledSecrets.map((s) => ({ message: `server.config.${s}: leave credentials empty here and set them with \`agate mcp add --secret ${s}=…\`` })));
   }
   try {
-    res.status(201).json(maskMcpServer(registry.mcpServers.create({ name: typeof name === 'string' && name ? name : config.name, backend: { kind: 'rest', config: config.source } }, 'admin-api')));
+    res.status(201).json(maskMcpServer(registry.mcpServers.create({ name: typeof name === 'string' && name ? name : checked.name, backend: { kind: 'rest', config: checked.source } }, 'admin-api')));
   } catch (err) {
     sendRegistryError(res, err);
   }

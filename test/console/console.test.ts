@@ -47,6 +47,16 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     await upstream?.close();
   });
 
+  /** Every control has an accessible name (a label, aria-label or its text). */
+  const expectLabelled = async () => {
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent?.trim())))
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    expect(unnamed).toEqual([]);
+  };
+
   const go = async (hash: string, heading: string | RegExp) => {
     await page.goto(`${gw.adminUrl}/console/#/${hash}`);
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
@@ -58,8 +68,11 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong admin token');
     await screenshot(page, 'sign-in');
-    await page.getByLabel('Admin token').fill(gw.adminToken.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expectLabelled();
+    // Keyboard only: the field is focused again after the refusal, Enter submits.
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(gw.adminToken.token);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     // The session is a cookie the page's script cannot read.
     expect(await page.evaluate(() => document.cookie)).toBe('');
@@ -121,6 +134,7 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     await page.getByRole('link', { name: 'weather' }).waitFor();
     expect(gw.registry.mcpServers.get('weather')?.backend.kind).toBe('rest');
     await screenshot(page, 'mcp');
+    await expectLabelled();
   });
 
   it('lists the tools with their schemas and tries them: a result with its timing, and an isError result marked', async () => {
@@ -136,6 +150,7 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     await broken.getByRole('button', { name: 'Try broken' }).click();
     await expect.poll(() => broken.getByRole('alert').textContent()).toContain('isError');
     await screenshot(page, 'mcp-try-it');
+    await expectLabelled();
   });
 
   it('adds an upstream and a route, and the route\'s requests appear live in Traffic', async () => {
@@ -156,6 +171,7 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     await route.getByRole('button', { name: 'Add route' }).click();
     await page.getByRole('cell', { name: 'shop', exact: true }).waitFor();
     await screenshot(page, 'routes');
+    await expectLabelled();
 
     await go('traffic', 'Traffic');
     await page.getByText('Live.').waitFor();
@@ -171,6 +187,7 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     expect(await value('status')).toBe('200');
     expect(await value('upstream')).toContain(upstream.url);
     await screenshot(page, 'traffic');
+    await expectLabelled();
   });
 
   it('creates a consumer, shows its key once, and revokes it', async () => {
@@ -184,6 +201,7 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     const key = (await shown.textContent())!;
     expect(gw.registry.consumers.listKeys('alice')).toHaveLength(1);
     await screenshot(page, 'consumers');
+    await expectLabelled();
     await page.getByRole('button', { name: /Revoke key .* of alice/ }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('revoked');
     expect(gw.registry.consumers.listKeys('alice')).toEqual([]);
@@ -202,6 +220,21 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     expect(cspErrors).toEqual([]);
   });
 
+  it.each(['light', 'dark'] as const)('%s scheme: text colours keep a WCAG AA contrast of 4.5:1 or more', async (scheme) => {
+    const p = await browser.newPage({ colorScheme: scheme });
+    await p.goto(`${gw.adminUrl}/console/`);
+    const vars = await p.evaluate(() => {
+      const css = getComputedStyle(document.documentElement);
+      return Object.fromEntries(['bg', 'fg', 'muted', 'panel', 'accent', 'accent-fg', 'ok', 'ok-bg', 'bad', 'bad-bg', 'warn'].map((v) => [v, css.getPropertyValue(`--${v}`).trim()]));
+    });
+    await p.close();
+    const pairs: Array<[string, string]> = [
+      ['fg', 'bg'], ['fg', 'panel'], ['muted', 'bg'], ['muted', 'panel'], ['accent', 'bg'], ['accent', 'panel'],
+      ['accent-fg', 'accent'], ['ok', 'ok-bg'], ['bad', 'bad-bg'], ['bad', 'bg'], ['warn', 'bg'],
+    ];
+    for (const [fg, bg] of pairs) expect(contrast(vars[fg]!, vars[bg]!), `${fg} on ${bg} (${vars[fg]} / ${vars[bg]})`).toBeGreaterThanOrEqual(4.5);
+  });
+
   it('follows the dark colour scheme', async () => {
     const dark = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 860 }, storageState: await context.storageState() });
     const p = await dark.newPage();
@@ -213,3 +246,13 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     await dark.close();
   });
 });
+
+/** WCAG 2.x contrast ratio of two #rrggbb colours (https://www.w3.org/TR/WCAG21/#dfn-contrast-ratio). */
+function contrast(a: string, b: string): number {
+  const luminance = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}

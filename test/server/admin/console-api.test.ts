@@ -91,6 +91,27 @@ describe('console admin endpoints', () => {
     expect(upstream.requests.at(-1)!.url).toBe('/forecast?city=Oslo');
   });
 
+  const aliasBomb = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(',')}]`)].join('\n');
+  const deepNesting = `server: ${'['.repeat(5000)}${']'.repeat(5000)}`;
+  const manyTools = `server:\n  name: many\ntools:\n${Array.from({ length: 2000 }, (_, i) => `  - name: t${i}\n    description: d\n    args: []\n    requestTemplate:\n      url: http://h/${i}\n      method: GET\n`).join('')}`;
+  it.each([
+    ['an alias bomb (a billion laughs)', aliasBomb, /alias/i],
+    ['flow sequences nested 5,000 deep', deepNesting, /./],
+    ['a 220 KB config of 2,000 tools', manyTools, /^4:3: tools: 2000 tools; at most 300/],
+    ['a text over the 256 KiB limit', `# ${'x'.repeat(300_000)}`, /longer than/],
+  ])('hostile YAML: %s is refused with a 400, the loop stays responsive', async (_what, text, pattern) => {
+    const probe = startLoopProbe();
+    const res = await call('POST', '/mcp-servers-from-config', { name: 'hostile', text });
+    const stall = probe.stop();
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('GW_ERR_ADMIN_INVALID');
+    expect(body.error.problems.join('\n')).toMatch(pattern);
+    // Checked in a worker thread: in process, these held the loop 0.75-1.6 s on this machine.
+    expect(stall).toBeLessThan(500);
+    expect(gw.registry.mcpServers.get('hostile')).toBeUndefined();
+  });
+
   it('revokes a consumer key by id', async () => {
     expect((await call('POST', '/consumers', { name: 'alice' })).status).toBe(201);
     const key = await (await call('POST', '/consumers/alice/keys')).json();
