@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { startUpstream, type LoopbackUpstream } from '../helpers/loopback-upstream.js';
-import { browserMissing, launchBrowser, screenshot } from '../helpers/browser.js';
+import { SCREENSHOTS, browserMissing, launchBrowser, screenshot } from '../helpers/browser.js';
 
 const missing = browserMissing();
 if (missing) console.warn(missing);
@@ -82,6 +82,11 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
 
   it('shows listeners, the config version and traffic charts on Overview', async () => {
     for (let i = 0; i < 5; i++) await (await fetch(`${gw.url}/warm-up-${i}`)).text();
+    // For the documentation's picture: a few polls' worth of traffic so the lines have a shape.
+    for (let i = 0; SCREENSHOTS && i < 40; i++) {
+      await Promise.all(Array.from({ length: 1 + (i % 7) }, (_, j) => fetch(`${gw.url}/${i % 5 === 0 ? 'missing' : 'shop'}-${j}`).then((r) => r.text())));
+      await new Promise((r) => setTimeout(r, 250));
+    }
     await expect.poll(() => page.locator('main').textContent()).toContain(gw.url);
     await expect.poll(() => page.locator('main').textContent()).toContain('Config version');
     await page.locator('figure.chart polyline').first().waitFor({ timeout: 15_000 });
@@ -233,6 +238,19 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
       ['accent-fg', 'accent'], ['ok', 'ok-bg'], ['bad', 'bad-bg'], ['bad', 'bg'], ['warn', 'bg'],
     ];
     for (const [fg, bg] of pairs) expect(contrast(vars[fg]!, vars[bg]!), `${fg} on ${bg} (${vars[fg]} / ${vars[bg]})`).toBeGreaterThanOrEqual(4.5);
+  });
+
+  it('opened at console.localhost, the session cookie is not sent to the data plane on 127.0.0.1', async () => {
+    const own = await browser.newContext();
+    const p = await own.newPage();
+    const admin = new URL(gw.adminUrl);
+    await p.goto(`http://console.localhost:${admin.port}/console/`);
+    await p.getByLabel('Admin token').fill(gw.adminToken.token);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    expect(await own.cookies(`http://console.localhost:${admin.port}/`)).toHaveLength(1);
+    expect(await own.cookies(gw.url)).toEqual([]);
+    await own.close();
   });
 
   it('follows the dark colour scheme', async () => {

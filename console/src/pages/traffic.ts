@@ -79,6 +79,7 @@ function row(e: Entry, open: () => void): HTMLTableRowElement {
 }
 
 function detailList(e: Entry): HTMLElement {
-  const items = Object.entries(e).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))]);
+  const shown = (k: string, v: unknown) => (k === 'time' && typeof v === 'number' ? new Date(v).toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const items = Object.entries(e).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, shown(k, v))]);
   return h('div', {}, h('h2', {}, `${e.method} ${e.path}`), h('dl', { class: 'facts' }, ...items));
 }
