@@ -145,11 +145,31 @@ describe('console admin endpoints', () => {
     await reader.cancel();
   });
 
-  it('a subscriber that stops reading loses lines (counted) without stalling the loop or the data plane', async () => {
+  it('a subscriber that stops reading loses lines (counted) without stalling the loop, the data plane or another reader', async () => {
     const socket = connect(Number(new URL(gw.adminUrl).port), '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     socket.write(`GET /access-log/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${gw.adminToken.token}\r\n\r\n`);
     socket.pause();
+    // A second reader that keeps up: what it receives must not depend on the stuck one.
+    const other = await fetch(`${gw.adminUrl}/access-log/stream`, { headers: { authorization: `Bearer ${gw.adminToken.token}` } });
+    const otherReader = other.body!.getReader();
+    let otherLines = 0;
+    let otherDropped = false;
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      let pending = '';
+      for (;;) {
+        const { value, done } = await otherReader.read();
+        if (done) return;
+        const events = (pending + decoder.decode(value, { stream: true })).split('\n\n');
+        pending = events.pop()!;
+        for (const e of events) {
+          if (e.startsWith('event: dropped')) otherDropped = true;
+          if (e.includes('"path":"/x/x')) otherLines++;
+          if (e.includes('/flood-over')) return;
+        }
+      }
+    })();
     const probe = startLoopProbe();
     const long = '/x'.repeat(6000);
     // 1,000 lines of ~12 KB each: 12 MB, far beyond the 1 MiB buffer and the socket's own buffers.
@@ -170,5 +190,10 @@ describe('console admin endpoints', () => {
     const dropped = Number(/"dropped":(\d+)/.exec(text)![1]);
     expect(dropped).toBeGreaterThan(0);
     socket.destroy();
+    await (await fetch(`${gw.url}/flood-over`)).text();
+    await reading;
+    expect(otherLines).toBe(1000);
+    expect(otherDropped).toBe(false);
+    await otherReader.cancel();
   });
 });
