@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { startUpstream, type LoopbackUpstream } from '../helpers/loopback-upstream.js';
 import { SCREENSHOTS, browserMissing, launchBrowser, screenshot } from '../helpers/browser.js';
+import { closedPortOrigin } from '../servers/shared/fake-upstream.js';
 
 const missing = browserMissing();
 if (missing) console.warn(missing);
@@ -211,6 +212,27 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('revoked');
     expect(gw.registry.consumers.listKeys('alice')).toEqual([]);
     expect(await page.locator('main').textContent()).not.toContain(key);
+  });
+
+  it('adds a remote server from a URL; a dead one shows on Overview as unhealthy with its reason, bundles with members', async () => {
+    await go('mcp', 'MCP servers');
+    const form = page.getByRole('form', { name: 'From a URL' });
+    await form.getByLabel('Name').fill('dead');
+    await form.getByLabel('URL').fill(`${await closedPortOrigin()}/mcp`);
+    await form.getByRole('button', { name: 'Add remote server' }).click();
+    await page.getByRole('link', { name: 'dead' }).waitFor();
+    expect(gw.registry.mcpServers.get('dead')?.backend).toMatchObject({ kind: 'remote', transport: 'streamable-http' });
+    gw.registry.mcpServers.create({ name: 'both', backend: { kind: 'bundle', members: ['weather', 'dead'] } }, 'cli');
+    await page.reload();
+    await page.getByRole('cell', { name: 'weather, dead' }).waitFor();
+    // A remote backend connects when first used: listing its tools is that use; the page says why it has none.
+    await go('mcp/dead', 'MCP server dead');
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('ECONNREFUSED');
+    await go('overview', 'Overview');
+    const unhealthy = page.getByRole('table', { name: 'Unhealthy backends' });
+    await unhealthy.getByRole('cell', { name: 'MCP dead' }).waitFor({ timeout: 15_000 });
+    await expect.poll(() => unhealthy.textContent(), { timeout: 15_000 }).toContain('ECONNREFUSED');
+    await screenshot(page, 'overview-unhealthy');
   });
 
   it('shows the audit log and the LLM page; no request left the admin origin and the CSP reported nothing', async () => {

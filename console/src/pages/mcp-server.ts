@@ -19,9 +19,22 @@ export function renderServer(root: HTMLElement, name: string): void {
   root.querySelector('h1')!.textContent = `MCP server ${name}`;
   const tools = h('section', { 'aria-label': 'Tools' }, notice('Listing tools through the gateway…'));
   root.append(h('p', {}, h('a', { href: '#/mcp' }, '← All MCP servers')), tools);
+  // Health is read after the listing: listing is what starts a lazily connected backend.
   api<{ tools: Tool[] }>('GET', `/mcp-servers/${encodeURIComponent(name)}/tools`)
-    .then(({ tools: list }) => fill(tools, ...(list.length ? list.map((t, i) => toolCard(name, t, i)) : [notice('This server offers no tools (yet).')])))
+    .then(async ({ tools: list }) => {
+      const why = await trouble(name);
+      // A down backend's tools are withdrawn, so an empty list alone cannot say why (as `agate mcp tools` does).
+      const health = why ? notice(`Backend ${why}`, 'error') : null;
+      fill(tools, health, ...(list.length ? list.map((t, i) => toolCard(name, t, i)) : [notice('This server offers no tools (yet).')]));
+    })
     .catch((err: unknown) => fill(tools, notice(errorText(err), 'error')));
+}
+
+/** The backend's state and reason when it is neither ready nor stopped (nothing running, nothing wrong). */
+async function trouble(name: string): Promise<string | undefined> {
+  const status = await api<{ backendHealth: { mcp: Array<{ server: string; state: string; reason?: string }> } }>('GET', '/status');
+  const b = status.backendHealth.mcp.find((x) => x.server === name && x.state !== 'ready' && x.state !== 'stopped');
+  return b && `${b.state}${b.reason ? `: ${b.reason}` : ''}`;
 }
 
 function toolCard(server: string, tool: Tool, index: number): HTMLElement {

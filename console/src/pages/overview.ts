@@ -78,7 +78,8 @@ function statusParts(s: Status): HTMLElement[] {
     ? notice(`Last reload failed: ${s.lastReloadError}`, 'error')
     : notice(`Config version ${s.snapshotVersion ?? '–'}, last reload ${s.lastReloadAt ? new Date(s.lastReloadAt).toLocaleString() : 'never'}`, 'ok');
   const unhealthy = [
-    ...s.backendHealth.mcp.filter((b) => b.state !== 'ready').map((b) => [`MCP ${b.server}`, b.kind, b.state, b.reason ?? '']),
+    // As `agate status` counts them: a stopped backend (nothing running yet, nothing wrong) is healthy.
+    ...s.backendHealth.mcp.filter((b) => b.state !== 'ready' && b.state !== 'stopped').map((b) => [`MCP ${b.server}`, b.kind, b.state, b.reason ?? '']),
     ...s.backendHealth.http.filter((t) => t.state !== 'healthy').map((t) => [`upstream ${t.upstream}`, t.url, t.state, t.reason ?? '']),
   ];
   return [
