@@ -27,7 +27,8 @@ const CALL_TIMEOUT_MS = 30_000;
 /** Mounts `/mcp-servers` (CRUD), `POST /mcp-servers-from-config`, and `/mcp-servers/:name/tools[/:tool/call]`. */
 export function mountMcpAdmin(router: Router, deps: McpAdminDeps): void {
   mountCrud(router, { plural: 'mcp-servers', store: deps.registry.mcpServers, show: maskMcpServer });
-  router.post('/mcp-servers-from-config', (req, res) => void fromConfig(deps.registry, req, res));
+  // Returned, not voided: express 5 sends a rejected handler's error to the admin error handler.
+  router.post('/mcp-servers-from-config', (req, res) => fromConfig(deps.registry, req, res));
   router.get('/mcp-servers/:name/tools', (req: Request<{ name: string }>, res) => {
     void withClient({ deps, name: req.params.name, res }, async (client) => res.json(await client.listTools()));
   });
@@ -55,11 +56,13 @@ async function fromConfig(registry: Registry, req: Request, res: Response): Prom
   if (checked.filledSecrets.length) {
     return invalid(res, checked.filledSecrets.map((s) => ({ message: `server.config.${s}: leave credentials empty here and set them with \`agate mcp add --secret ${s}=…\`` })));
   }
-  try {
-    res.status(201).json(maskMcpServer(registry.mcpServers.create({ name: typeof name === 'string' && name ? name : checked.name, backend: { kind: 'rest', config: checked.source } }, 'admin-api')));
-  } catch (err) {
-    sendRegistryError(res, err);
-  }
+  const spec = { name: typeof name === 'string' && name ? name : checked.name, backend: { kind: 'rest', config: checked.source } };
+  // After the await this runs outside the admin app's no-wait write scope: it must not sleep in SQLite's busy
+  // handler on the loop either.
+  const written = registry.tryWrite(() => registry.mcpServers.create(spec, 'admin-api'));
+  if (written.ok) return void res.status(201).json(maskMcpServer(written.value));
+  if (written.busy) return sendAdminError(res, gatewayError('GW_ERR_ADMIN_REGISTRY_BUSY', `${req.method} ${req.path}`), { headers: { 'Retry-After': '1' } });
+  sendRegistryError(res, written.error);
 }
 
 function invalid(res: Response, problems: readonly PositionedProblem[]): void {

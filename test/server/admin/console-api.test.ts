@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-upstream.js';
 import { startLoopProbe } from '../../helpers/loop-probe.js';
+import { holdWriteLock } from '../../helpers/write-lock.js';
 
 describe('console admin endpoints', () => {
   let gw: TestGateway;
@@ -110,6 +111,24 @@ describe('console admin endpoints', () => {
     // Checked in a worker thread: in process, these held the loop 0.75-1.6 s on this machine.
     expect(stall).toBeLessThan(500);
     expect(gw.registry.mcpServers.get('hostile')).toBeUndefined();
+  });
+
+  it('a config add while another process holds the write lock is refused at once (503), not after the busy timeout', async () => {
+    const lock = holdWriteLock(gw.dbPath);
+    await lock.locked;
+    try {
+      const started = performance.now();
+      const res = await call('POST', '/mcp-servers-from-config', { name: 'locked-out', text: yaml('string') });
+      const ms = performance.now() - started;
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect((await res.json()).error.code).toBe('GW_ERR_ADMIN_REGISTRY_BUSY');
+      // The check runs in a worker first; the registry write must not then sleep 5 s in SQLite's busy handler.
+      expect(ms).toBeLessThan(3000);
+    } finally {
+      await lock.release();
+    }
+    expect(gw.registry.mcpServers.get('locked-out')).toBeUndefined();
   });
 
   it('revokes a consumer key by id', async () => {
