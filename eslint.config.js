@@ -2,7 +2,7 @@
 // Import cycles (type-only ones included) are checked by madge in `npm run lint`.
 import tseslint from 'typescript-eslint';
 
-const source = ['server/**/*.ts', 'servers/**/*.ts', 'cli/**/*.ts', 'registry/**/*.ts'];
+const source = ['server/**/*.ts', 'servers/**/*.ts', 'cli/**/*.ts', 'registry/**/*.ts', 'console/**/*.ts'];
 
 /** `no-restricted-imports` patterns that keep one layer from reaching into another. */
 function forbid(...patterns) {
@@ -54,6 +54,10 @@ export default tseslint.config(
       { regex: '^\\.\\./(targets|ingress|filters|snapshot)/', message: 'Routers are plain data structures: targets, ingress, filters and snapshots use them, never the other way round.' },
       { regex: '^(express|@modelcontextprotocol/.*)$', message: 'Routers import neither express nor the MCP SDK (design.md §3).' },
     ),
+  },
+  {
+    files: ['console/**/*.ts'],
+    rules: forbid({ regex: '^(\\.\\./)+(server|servers|cli|registry|schemas)/|^[^.]', message: 'The console runs in the browser: it talks to the admin API over HTTP and imports only its own files (no packages, no server code).' }),
   },
   {
     files: ['cli/**/*.ts'],

@@ -5,6 +5,7 @@ import { Agent } from 'undici';
 import { Registry, type AuditRetention, type BackendHealthReport, type GatewayInstance } from '../registry/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { AccessFeed } from './observability/access-feed.js';
 import { HealthWatch, collectBackendHealth } from './observability/backend-health-report.js';
 import { InstanceReporter } from './observability/instance-reporter.js';
 import { observability } from './filters/observability.js';
@@ -98,7 +99,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const healthChecks = new HealthChecks(dispatcher, log);
   const rateLimits = options.rateLimitStore ?? new MemoryRateLimitStore();
   const trustedProxies = options.trustedProxies?.length ? toBlockList(options.trustedProxies) : undefined;
-  const leadingFilters = [observability(metrics)];
+  // Access-log lines also go to the admin console's live Traffic view.
+  const accessFeed = new AccessFeed();
+  const leadingFilters = [observability(metrics, accessFeed)];
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
   const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
   const mcpTarget = new McpRouterTarget({ router: mcpRouter });
@@ -133,7 +136,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { dataPlane, upgrades } = dataPlaneServer({ snapshots, log, trustedProxies, turns: mcpRouter.services.turns, hosts, metrics, limits: options.clientLimits ?? {} });
   const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {}, backendHealth: collectBackendHealth(healthSources) });
   // The admin API checks Host itself, against loopback names and its own configured names (DNS rebinding).
-  const adminApp = createAdminApp({ registry, metrics, token: adminToken.token, status, ready: () => snapshots.current() !== undefined, allowedHosts: adminHostNames(options) });
+  const ready = () => snapshots.current() !== undefined;
+  const adminApp = createAdminApp({ registry, metrics, token: adminToken.token, status, ready, allowedHosts: adminHostNames(options), accessFeed, dataPlaneUrl: () => listeners[0]?.url });
   const admin = createServer(adminApp);
   try {
     listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, bindAddress) });

@@ -6,8 +6,13 @@ import { sendAdminError } from './admin-errors.js';
 import { mountCrud } from './crud.js';
 import { mountConsumerKeys } from './consumer-keys.js';
 import { mountLlmAdmin } from './llm.js';
-import { tokenMatches } from './admin-token.js';
 import { AuthFailureLimiter, type AuthFailurePolicy } from './auth-failures.js';
+import type { AccessFeed } from '../observability/access-feed.js';
+import { ConsoleSessions } from './console-session.js';
+import { mountConsolePublic, mountConsoleSignOut, requireAdminAuth } from './console-routes.js';
+import { mountMcpAdmin } from './mcp-admin.js';
+import { metricsSummary } from './metrics-summary.js';
+import { accessLogStream } from './access-log-stream.js';
 import { hostAllowed } from './host-check.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 
@@ -24,9 +29,16 @@ export interface AdminDeps {
   allowedHosts?: readonly string[];
   /** Failed authentications allowed per client address and window (default 20 per minute). */
   authFailures?: AuthFailurePolicy;
+  /** Access-log lines as they are written, for `GET /access-log/stream` (404 without). */
+  accessFeed?: AccessFeed;
+  /** The data plane's base URL once it listens: the MCP tool endpoints list and call tools through it. */
+  dataPlaneUrl?: () => string | undefined;
 }
 
-/** The admin API: health probes open, everything else behind `Authorization: Bearer <token>`. */
+/**
+ * The admin API: health probes open, everything else behind `Authorization: Bearer <token>` or the web
+ * console's session cookie (docs/console.md); the console's files are served under `/console/`.
+ */
 export function createAdminApp(deps: AdminDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -38,7 +50,10 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     res.status(ready ? 200 : 503).json({ ready });
   });
   app.use(requireAllowedHost(new Set((deps.allowedHosts ?? []).map((h) => h.toLowerCase()))));
-  app.use(requireToken(deps.token, new AuthFailureLimiter(deps.authFailures)));
+  const auth = { token: deps.token, sessions: new ConsoleSessions(), failures: new AuthFailureLimiter(deps.authFailures) };
+  mountConsolePublic(app, auth);
+  app.use(requireAdminAuth(auth));
+  mountConsoleSignOut(app, auth.sessions);
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseDeepBodies);
   app.use(writesWithoutWaiting(deps.registry));
@@ -48,12 +63,17 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
+  app.get('/metrics/summary', async (_req, res) => {
+    res.json(await metricsSummary(deps.metrics));
+  });
+  if (deps.accessFeed) app.get('/access-log/stream', accessLogStream(deps.accessFeed));
   const api = express.Router();
   mountCrud(api, { plural: 'routes', store: deps.registry.routes, show: maskRoute });
   mountCrud(api, { plural: 'upstreams', store: deps.registry.upstreams });
   mountCrud(api, { plural: 'consumers', store: deps.registry.consumers.store });
   mountConsumerKeys(api, deps.registry);
   mountLlmAdmin(api, deps.registry);
+  mountMcpAdmin(api, { registry: deps.registry, dataPlaneUrl: deps.dataPlaneUrl ?? (() => undefined) });
   app.use(api);
   app.get('/audit', (req, res) => {
     res.json({ items: deps.registry.audit.list(Math.min(Number(req.query.limit) || 100, 1000)) });
@@ -100,22 +120,4 @@ function requireAllowedHost(allowed: ReadonlySet<string>) {
 function refuseDeepBodies(req: Request, res: Response, next: NextFunction): void {
   if (!nestsDeeperThan(req.body, MAX_JSON_DEPTH)) return next();
   sendAdminError(res, gatewayError('GW_ERR_BAD_REQUEST', `body nests deeper than ${MAX_JSON_DEPTH} levels`));
-}
-
-function requireToken(token: string, failures: AuthFailureLimiter) {
-  return function adminAuth(req: Request, res: Response, next: NextFunction) {
-    const address = req.socket.remoteAddress ?? '';
-    const wait = failures.retryAfterSeconds(address);
-    if (wait > 0) {
-      return sendAdminError(res, gatewayError('GW_ERR_ADMIN_AUTH_RATE_LIMITED', address, wait), { headers: { 'Retry-After': String(wait) } });
-    }
-    const header = req.headers.authorization ?? '';
-    const presented = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    if (!presented || !tokenMatches(presented, token)) {
-      failures.fail(address);
-      return sendAdminError(res, gatewayError('GW_ERR_ADMIN_UNAUTHORIZED'), { headers: { 'WWW-Authenticate': 'Bearer realm="agate-admin"' } });
-    }
-    failures.succeed(address);
-    next();
-  };
 }

@@ -78,6 +78,7 @@ export const errors = withCodes({
   GW_ERR_ADMIN_UNAUTHORIZED: defineError(401, 'UAEX', 'admin API needs Authorization: Bearer <token> (AGATE_ADMIN_TOKEN or the admin.token file)'),
   GW_ERR_ADMIN_AUTH_RATE_LIMITED: defineError(429, 'RL', 'too many failed admin authentications from %s; try again in %s s'),
   GW_ERR_ADMIN_HOST_NOT_ALLOWED: defineError(403, 'DPE', 'Host "%s" is not a loopback name or one of the admin API\'s allowed hosts (--admin-allowed-host)'),
+  GW_ERR_ADMIN_CSRF: defineError(403, 'UAEX', 'console session refused for %s: %s'),
 });
 
 /** A catalogue code. */

@@ -1,12 +1,14 @@
 import type { Filter } from '../pipeline/index.js';
 import { toGatewayError } from '../errors/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import type { AccessFeed } from '../observability/access-feed.js';
 
 /**
  * Outermost filter: after the rest of the pipeline finishes (or throws), writes one access-log line and
- * updates the request metrics, so auth failures and 404s are recorded too.
+ * updates the request metrics, so auth failures and 404s are recorded too. The line also goes to `feed` (the
+ * admin console's live Traffic view) when someone listens.
  */
-export function observability(metrics: GatewayMetrics): Filter {
+export function observability(metrics: GatewayMetrics, feed?: AccessFeed): Filter {
   return async function observe(ctx, next) {
     try {
       await next();
@@ -28,24 +30,23 @@ export function observability(metrics: GatewayMetrics): Filter {
       const flag = ctx.outcome.flag ?? '-';
       metrics.requests.inc({ route, status, flag });
       metrics.latency.observe({ route }, seconds);
-      ctx.log.info(
-        {
-          requestId: ctx.requestId,
-          kind: ctx.kind,
-          method: ctx.request.method,
-          path: ctx.request.path,
-          route: route || undefined,
-          upstream: ctx.outcome.upstream,
-          consumer: ctx.consumer?.name,
-          status,
-          flag,
-          code: ctx.outcome.errorCode,
-          bytes: ctx.outcome.bytesOut ?? 0,
-          durationMs: Math.round(seconds * 1e6) / 1e3,
-          ...ctx.outcome.fields,
-        },
-        'access',
-      );
+      const entry = {
+        requestId: ctx.requestId,
+        kind: ctx.kind,
+        method: ctx.request.method,
+        path: ctx.request.path,
+        route: route || undefined,
+        upstream: ctx.outcome.upstream,
+        consumer: ctx.consumer?.name,
+        status,
+        flag,
+        code: ctx.outcome.errorCode,
+        bytes: ctx.outcome.bytesOut ?? 0,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+        ...ctx.outcome.fields,
+      };
+      ctx.log.info(entry, 'access');
+      if (feed?.active) feed.publish({ time: Date.now(), ...entry });
     }
   };
 }
