@@ -53,6 +53,7 @@ async function fromConfig(registry: Registry, req: Request, res: Response): Prom
   const checked = await checkRestConfigInWorker(text);
   if (!checked.ok) return invalid(res, checked.problems);
   if (checked.kind === 'toolSet') return invalid(res, [{ message: 'toolSet: a toolSet becomes a bundle; add it with `agate mcp add <name> <file>`' }]);
+  if (checked.kind === 'mcpProxy') return invalid(res, [{ message: 'server.type: an mcp-proxy config becomes a remote MCP server; add it with `agate mcp add <name> <file>`' }]);
   if (checked.filledSecrets.length) {
     return invalid(res, checked.filledSecrets.map((s) => ({ message: `server.config.${s}: leave credentials empty here and set them with \`agate mcp add --secret ${s}=…\`` })));
   }

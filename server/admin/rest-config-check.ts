@@ -7,7 +7,7 @@ import type { PositionedProblem } from './rest-config-positions.js';
 /** What the worker says about a pasted config: its problems, or what is needed to store it. */
 export type ConfigVerdict =
   | { ok: false; problems: PositionedProblem[] }
-  | { ok: true; kind: 'server' | 'toolSet'; name: string; source: Record<string, unknown>; filledSecrets: string[] };
+  | { ok: true; kind: 'server' | 'toolSet' | 'mcpProxy'; name: string; source: Record<string, unknown>; filledSecrets: string[] };
 
 /** How long and how much memory one check may take before it is abandoned. */
 const LIMITS = { timeoutMs: 15_000, maxOldGenerationSizeMb: 256 };
