@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { CONSOLE_COOKIE } from '../../admin/console-session.js';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1); never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -55,9 +56,28 @@ export function forwardedRequestHeaders(headers: IncomingHttpHeaders, skip: Read
   for (const key in headers) {
     const value = headers[key];
     if (value === undefined || skip.has(key) || listed?.has(key) || key.includes('_') || (!trusted && CLIENT_CLAIMS.has(key))) continue;
+    if (key === 'cookie' && value.includes(CONSOLE_SESSION)) {
+      const kept = withoutConsoleSession(value as string);
+      if (kept) out[key] = kept;
+      continue;
+    }
     out[key] = value;
   }
   return out;
+}
+
+/**
+ * The console's session cookie is an agate credential like a consumer key: browsers do not separate cookies by port,
+ * so one signed in to the console at 127.0.0.1 sends it to the data plane on the same host too. It never goes upstream.
+ */
+const CONSOLE_SESSION = `${CONSOLE_COOKIE}=`;
+
+function withoutConsoleSession(cookie: string): string {
+  return cookie
+    .split(';')
+    .filter((pair) => !pair.trimStart().startsWith(CONSOLE_SESSION))
+    .join(';')
+    .trim();
 }
 
 function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {

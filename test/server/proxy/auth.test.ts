@@ -121,6 +121,18 @@ describe('consumers and auth', () => {
     expect(upstream.requests.at(-1)!.headers.authorization).toBe(`Bearer ${keys.alice}`);
   });
 
+  // Browsers do not separate cookies by port: signed in to the console on 127.0.0.1, they send its session cookie
+  // to every route on that host. It is the admin's credential and never reaches an upstream; other cookies do.
+  it.each([
+    ['a=1; agate_console=s3ss10n; b=2', 'a=1; b=2'],
+    ['agate_console=s3ss10n', undefined],
+    ['agate_console=s3ss10n; theme=dark', 'theme=dark'],
+    ['not_agate_console=1', 'not_agate_console=1'],
+  ])('never forwards the console session cookie: %s', async (cookie, forwarded) => {
+    await fetch(`${gw.url}/forwards/x`, { headers: { cookie, authorization: `Bearer ${keys.alice}` } });
+    expect(upstream.requests.at(-1)!.headers.cookie).toBe(forwarded);
+  });
+
   it('a key issued while the gateway runs works after the reload; a removed consumer stops working', async () => {
     let key = '';
     await configure(gw, (r) => {
