@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
 import type { AuditRepo, WriteOrigin } from './audit-repo.js';
 import { SpecStore } from './spec-store.js';
+import type { SecretsRepo } from './secrets-repo.js';
 import { RegistryError } from './errors.js';
 
 /** A stored consumer (consumer.schema.json). */
@@ -55,8 +56,15 @@ export class ConsumersRepo {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditRepo,
+    secrets: () => SecretsRepo,
   ) {
-    this.store = new SpecStore<ConsumerSpec>(db, audit, { table: 'consumers', kind: 'consumer' });
+    // A consumer's own server settings are secrets named from its spec: they go with it.
+    const removeExtra = (consumer: ConsumerSpec, origin: WriteOrigin): void => {
+      for (const names of Object.values(consumer.mcpSettings ?? {})) {
+        for (const secret of Object.values(names)) if (secrets().has(secret)) secrets().remove(secret, origin);
+      }
+    };
+    this.store = new SpecStore<ConsumerSpec>(db, audit, { table: 'consumers', kind: 'consumer', hooks: { removeExtra } });
   }
 
   /** Creates a key for `consumer` and returns it in clear: the only time it is ever visible. */

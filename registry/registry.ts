@@ -48,7 +48,7 @@ export class Registry {
     this.audit = new AuditRepo(db);
     this.routes = createRoutesRepo(db, this.audit, () => this.secretBox());
     this.upstreams = createUpstreamsRepo(db, this.audit);
-    this.consumers = new ConsumersRepo(db, this.audit);
+    this.consumers = new ConsumersRepo(db, this.audit, () => this.secrets);
     this.mcpServers = createMcpServersRepo(db, this.audit, () => this.secretBox());
     this.llmProviders = createLlmProvidersRepo(db, this.audit);
     this.llmRoutes = createLlmRoutesRepo(db, this.audit);

@@ -28,6 +28,8 @@ export interface SpecStoreHooks<T extends Named> {
    * runs inside the write's transaction and throws a validation RegistryError to refuse the write.
    */
   prepare?(value: T, current: T | undefined): T;
+  /** Deletes what belongs to the entity outside its tables (its secrets), inside the delete's transaction. */
+  removeExtra?(value: T, origin: WriteOrigin): void;
 }
 
 /**
@@ -142,6 +144,8 @@ export class SpecStore<T extends Named> {
   remove(name: string, origin: WriteOrigin): void {
     this.db.transaction(() => {
       if (!this.exists(name)) throw notFound(this.opts.kind, name);
+      const removeExtra = this.opts.hooks?.removeExtra;
+      if (removeExtra) removeExtra(this.get(name)!, origin);
       try {
         this.db.prepare(`DELETE FROM ${this.opts.table} WHERE name = ?`).run(name);
       } catch (err) {

@@ -89,4 +89,16 @@ describe('agate consumer settings: per-consumer {{.config.X}} values', () => {
     expect(text(await (await as('bob')).callTool({ name: 'now', arguments: {} }))).toBe('shared-key');
     expect(text(await (await as('alice')).callTool({ name: 'now', arguments: {} }))).toBe('alice-secret-1');
   });
+
+  it("removing a consumer removes its settings' secrets, and only its own", async () => {
+    const settingSecrets = () => gw.registry.secrets.names().filter((n) => n.startsWith('consumer-setting.'));
+    const r = await runCli(['consumer', 'settings', 'set', 'carol', 'weather', 'apiKey=carol-secret-3'], gw.dbPath);
+    expect(r.code).toBe(0);
+    expect(settingSecrets()).toHaveLength(2); // alice's and carol's (bob's was unset)
+    const rm = await runCli(['consumer', 'remove', 'alice'], gw.dbPath);
+    expect(rm.code).toBe(0);
+    const left = settingSecrets();
+    expect(left).toHaveLength(1);
+    expect(gw.registry.consumers.store.get('carol')!.mcpSettings?.weather?.apiKey).toBe(left[0]);
+  });
 });
