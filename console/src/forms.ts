@@ -33,8 +33,8 @@ export function onSubmit(form: HTMLFormElement, status: HTMLElement, how: { send
   return form;
 }
 
-/** A delete button that asks first, then calls `remove` and `done`; failures show in `status`. */
-export function deleteButton(label: string, remove: () => Promise<unknown>, after: { status: HTMLElement; done: () => void }): HTMLButtonElement {
+/** A delete button (or another destructive one, by `text`) that asks first, then calls `remove` and `done`; failures show in `status`. */
+export function deleteButton(label: string, remove: () => Promise<unknown>, after: { status: HTMLElement; done: () => void; text?: string }): HTMLButtonElement {
   return h(
     'button',
     {
@@ -48,6 +48,6 @@ export function deleteButton(label: string, remove: () => Promise<unknown>, afte
           .catch((err: unknown) => after.status.replaceChildren(refusal(err)));
       },
     },
-    'Delete',
+    after.text ?? 'Delete',
   );
 }

@@ -71,23 +71,10 @@ async function issueKey(path: string, out: HTMLElement, ctx: Ctx): Promise<void>
 }
 
 function revokeButton(consumer: string, k: KeyInfo, ctx: Ctx): HTMLButtonElement {
-  const label = `Revoke key ${k.keyPrefix}… of ${consumer}`;
-  return h(
-    'button',
-    {
-      type: 'button',
-      class: 'danger',
-      'aria-label': label,
-      onclick: () => {
-        if (!confirm(`${label}?`)) return;
-        api('DELETE', `/consumers/${encodeURIComponent(consumer)}/keys/${k.id}`)
-          .then(() => {
-            fill(ctx.status, notice(`Key ${k.keyPrefix}… revoked.`, 'ok'));
-            ctx.reload();
-          })
-          .catch((err: unknown) => fill(ctx.status, refusal(err)));
-      },
-    },
-    'Revoke',
-  );
+  const revoked = (): void => {
+    fill(ctx.status, notice(`Key ${k.keyPrefix}… revoked.`, 'ok'));
+    ctx.reload();
+  };
+  const revoke = () => api('DELETE', `/consumers/${encodeURIComponent(consumer)}/keys/${k.id}`);
+  return deleteButton(`Revoke key ${k.keyPrefix}… of ${consumer}`, revoke, { status: ctx.status, done: revoked, text: 'Revoke' });
 }
