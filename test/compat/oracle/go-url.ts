@@ -11,12 +11,15 @@ export interface GoUrlParts {
   readonly rawQuery: string;
 }
 
-/** url.Parse for absolute http(s) URLs: fragment cut at the first '#', query at the first '?'. */
+/** url.Parse for absolute http(s) URLs and path-only references: fragment cut at the first `#`, query at the first `?`. */
 export function splitUrl(text: string): GoUrlParts | undefined {
   const noFragment = text.split('#')[0]!;
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?]*)([^?]*)(?:\?(.*))?$/s.exec(noFragment);
-  if (!m) return undefined;
-  return { scheme: m[1]!.toLowerCase(), host: m[2]!, path: m[3]!, rawQuery: m[4] ?? '' };
+  if (m) return { scheme: m[1]!.toLowerCase(), host: m[2]!, path: m[3]!, rawQuery: m[4] ?? '' };
+  // url.Parse also takes a path-only reference (`/notes/{id}`): Higress sends it to the route's own upstream.
+  const path = /^(\/[^?]*)(?:\?(.*))?$/s.exec(noFragment);
+  if (!path) return undefined;
+  return { scheme: '', host: '', path: path[1]!, rawQuery: path[2] ?? '' };
 }
 
 const UNRESERVED = /^[A-Za-z0-9\-_.~]$/;
