@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { GatewayContext } from '../pipeline/index.js';
+import { setResponseHeaders, type GatewayContext } from '../pipeline/index.js';
 
 /** An answer a filter gives itself. */
 export interface FilterReply {
@@ -22,8 +22,7 @@ export function respond(ctx: GatewayContext, reply: FilterReply): void {
   ctx.outcome.bytesOut = Buffer.byteLength(body);
   const res = ctx.http!.res;
   // Off the hot path (redirects, direct responses, preflights): setHeader is simpler than merging into a copy.
-  const added = ctx.responseHeaders;
-  if (added) for (const name in added) res.setHeader(name, added[name]!);
+  setResponseHeaders(res, ctx.responseHeaders);
   res.setHeader('content-length', ctx.outcome.bytesOut);
   res.setHeader('x-request-id', ctx.requestId);
   res.writeHead(reply.status, reply.headers);

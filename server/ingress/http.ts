@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, errors, renderHttpError, toGatewayError } from '../errors/index.js';
+import { setResponseHeaders } from '../pipeline/index.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { normalizePath } from './normalize-path.js';
 import { ExchangeContext, describeRequest } from './exchange-context.js';
@@ -37,8 +38,7 @@ export function createHttpIngress(deps: HttpIngressDeps): (req: IncomingMessage,
       const e = toGatewayError(err);
       if (e.code === 'GW_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e, requestId }, 'unhandled error');
       // The filters' headers (RateLimit-*, CORS) go on a refusal too; the error's own win (the 429's RateLimit-*).
-      const added = ctx.responseHeaders;
-      if (added && !res.headersSent) for (const name in added) res.setHeader(name, added[name]!);
+      if (!res.headersSent) setResponseHeaders(res, ctx.responseHeaders);
       renderHttpError(res, e, requestId);
     });
   };

@@ -101,6 +101,11 @@ export function addResponseHeaders(ctx: GatewayContext, headers: Record<string, 
   else ctx.responseHeaders = headers;
 }
 
+/** Sets the filters' headers on `res` (answers off the hot path: a filter's own, an error), under the head's own. */
+export function setResponseHeaders(res: ServerResponse, added: Record<string, string> | undefined): void {
+  if (added) for (const name in added) res.setHeader(name, added[name]!);
+}
+
 /** Puts the filters' headers into `head` where the answer does not set them itself (the answer's own win). */
 export function mergeResponseHeaders(head: Record<string, unknown>, added: Record<string, string> | undefined): void {
   if (added) for (const name in added) if (head[name] === undefined) head[name] = added[name];

@@ -4,7 +4,7 @@
 // `{ "result": <value> }` and its schema is advertised wrapped the same way.
 
 /** True for a JSON object (not an array, not null). */
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 

@@ -8,6 +8,7 @@ import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.
 import { startUpstream, type LoopbackUpstream } from '../helpers/loopback-upstream.js';
 import { SCREENSHOTS, browserMissing, launchBrowser, screenshot } from '../helpers/browser.js';
 import { closedPortOrigin } from '../servers/shared/fake-upstream.js';
+import { weatherYaml } from '../helpers/weather-rest-config.js';
 
 const missing = browserMissing();
 if (missing) console.warn(missing);
@@ -94,29 +95,7 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     await screenshot(page, 'overview');
   });
 
-  const yaml = (type: string) =>
-    [
-      'server:',
-      '  name: weather',
-      'tools:',
-      '  - name: forecast',
-      '    description: Weather for a city',
-      '    args:',
-      '      - name: city',
-      `        type: ${type}`,
-      '        required: true',
-      '    requestTemplate:',
-      `      url: ${upstream.url}/forecast?city={{.args.city}}`,
-      '      method: GET',
-      '  - name: broken',
-      '    description: Always fails upstream',
-      '    args: []',
-      '    requestTemplate:',
-      `      url: ${upstream.url}/fail`,
-      '      method: GET',
-      'agate:',
-      '  allowHosts: ["127.0.0.1"]',
-    ].join('\n');
+  const yaml = (type: string) => weatherYaml(upstream.url, type, { broken: true });
 
   it('adds a REST-to-MCP server from YAML: the error is shown at its line and column, the fixed config is added', async () => {
     await go('mcp', 'MCP servers');

@@ -4,7 +4,7 @@ import type { CallContext } from '../request/call-context.js';
 import { renderOr, type RenderScope } from '../request/render.js';
 import { parseJsonData, TemplateExecError, withMember, type JsonDataResult } from '../template/index.js';
 import type { UpstreamResponse } from '../upstream/send.js';
-import { structuredContentFor } from '../structured-output.js';
+import { isObject, structuredContentFor } from '../structured-output.js';
 
 /** What response rendering needs besides the tool and the upstream answer. */
 export interface ResponseInput {
@@ -91,8 +91,4 @@ function errorResult(tool: CompiledTool, answer: FailedAnswer, ctx: CallContext)
 function withArgs(body: unknown, args: Readonly<Record<string, unknown>>): unknown {
   // Only objects can carry `.args`, and the upstream's own `args` field wins over ours.
   return isObject(body) && !Object.hasOwn(body, 'args') ? withMember(body, 'args', args) : body;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

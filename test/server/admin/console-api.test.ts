@@ -8,6 +8,7 @@ import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gatew
 import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-upstream.js';
 import { startLoopProbe } from '../../helpers/loop-probe.js';
 import { holdWriteLock } from '../../helpers/write-lock.js';
+import { weatherYaml } from '../../helpers/weather-rest-config.js';
 
 describe('console admin endpoints', () => {
   let gw: TestGateway;
@@ -32,24 +33,7 @@ describe('console admin endpoints', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
 
-  const yaml = (type: string) =>
-    [
-      'server:',
-      '  name: weather',
-      'tools:',
-      '  - name: forecast',
-      '    description: Weather for a city',
-      '    args:',
-      '      - name: city',
-      `        type: ${type}`,
-      '        required: true',
-      '    requestTemplate:',
-      `      url: ${upstream.url}/forecast?city={{.args.city}}`,
-      '      method: GET',
-      'agate:',
-      '  allowHosts: ["127.0.0.1"]',
-      '',
-    ].join('\n');
+  const yaml = (type: string) => weatherYaml(upstream.url, type);
 
   it('a REST-to-MCP config with a wrong type is refused with the line and column of the value', async () => {
     const res = await call('POST', '/mcp-servers-from-config', { name: 'weather', text: yaml('strang') });
