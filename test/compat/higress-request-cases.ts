@@ -280,4 +280,53 @@ export const HIGRESS_REQUEST_CASES: readonly HigressRequestCase[] = [
     clientHeaders: { authorization: 'Bearer client-token' },
     want: { method: 'GET', target: '/p', headers: { authorization: ['Bearer client-token'], ...ACCEPT_ANY }, body: '' },
   },
+  {
+    source: 'rest_server.go executeRequest: sjson.SetBytes(data, "args", t.arguments), i.e. json.Marshal of a Go map (Go 1.24, go.mod)',
+    name: 'higress mode: {{.args}} in a body template prints json.Marshal text (sorted keys, <>& escaped, \\b as \\b), and range runs in that order',
+    doc: tool(
+      {
+        args: [
+          { name: 'title', description: 't', type: 'string' },
+          { name: 'ids', description: 'i', type: 'array', items: { type: 'integer' } },
+          { name: 'meta', description: 'm', type: 'object' },
+        ],
+        requestTemplate: {
+          url: 'https://example.com/b',
+          method: 'POST',
+          body: '{{.args}}|{{range $k, $v := .args.meta}}{{$k}}={{$v}};{{end}}|{{.args.title}}',
+        },
+      },
+      {},
+      { mode: 'higress' },
+    ),
+    args: { title: '<a & b>\b', ids: [3, 1], meta: { zeta: 1, alpha: 'q' } },
+    want: {
+      method: 'POST',
+      target: '/b',
+      headers: { 'content-type': [], ...ACCEPT_ANY },
+      body: '{"ids":[3,1],"meta":{"alpha":"q","zeta":1},"title":"\\u003ca \\u0026 b\\u003e\\b"}|alpha=q;zeta=1;|<a & b>\b',
+    },
+  },
+  {
+    source: 'rest_server.go body step: a body template that is JSON gets Content-Type application/json; charset=utf-8',
+    name: 'higress mode: a JSON body template over .args gets the JSON content type and Marshal text',
+    doc: tool(
+      {
+        args: [
+          { name: 'q', description: 'q', type: 'string' },
+          { name: 'f', description: 'f', type: 'object' },
+        ],
+        requestTemplate: { url: 'https://example.com/j', method: 'POST', body: '{"filter": {{.args.f}}, "all": {{.args}}}' },
+      },
+      {},
+      { mode: 'higress' },
+    ),
+    args: { q: 'x>y', f: { b: [true, null], a: 1.5 } },
+    want: {
+      method: 'POST',
+      target: '/j',
+      headers: { 'content-type': ['application/json; charset=utf-8'], ...ACCEPT_ANY },
+      body: '{"filter": {"a":1.5,"b":[true,null]}, "all": {"f":{"a":1.5,"b":[true,null]},"q":"x\\u003ey"}}',
+    },
+  },
 ];

@@ -1,6 +1,7 @@
 // How Higress turns argument values into text: `convertArgToString` (fmt "%v" for scalars,
 // json.Marshal for the rest) in rest_server.go. Go's json.Unmarshal gives float64 for every JSON
 // number, so numbers print like Go floats unless the arg was coerced to an integer.
+import { jsonEncode } from '../template/go-json.js';
 
 /** An argument value coerced to a Go int (type: integer), printed in plain decimal. */
 export class GoInt {
@@ -25,18 +26,7 @@ function goFloatString(n: number): string {
 
 /** Go `json.Marshal` of a decoded JSON value: map keys sorted, HTML characters and U+2028/9 escaped. */
 export function goJsonMarshal(value: unknown): string {
-  return JSON.stringify(sortKeys(value)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-function sortKeys(value: unknown): unknown {
-  if (value instanceof GoInt) return value.value;
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))))) {
-    out[key] = sortKeys((value as Record<string, unknown>)[key]);
-  }
-  return out;
+  return jsonEncode(JSON.parse(JSON.stringify(value ?? null)), { sortKeys: true, escapeHtml: true });
 }
 
 /** Higress `convertArgToString`. */

@@ -1,5 +1,6 @@
 import type { CompiledRestConfig } from '../config/types.js';
-import type { CompiledTemplate, OutputPart } from '../template/index.js';
+import { jsonEncode } from '../template/go-json.js';
+import { parseJsonData, type CompiledTemplate, type OutputPart } from '../template/index.js';
 import { argsForTemplate } from './args.js';
 import type { CallContext } from './call-context.js';
 
@@ -15,8 +16,21 @@ export interface BuildInput {
 }
 
 /** Template data `{config, args}` (§2.3), as direct-response tools also see it. */
-export function templateData(input: BuildInput): Record<string, unknown> {
-  return { config: input.configData, args: argsForTemplate(input.args) };
+export function templateData(input: BuildInput): unknown {
+  const config = input.configData;
+  const args = argsForTemplate(input.args);
+  return input.config.agate.mode === 'higress' ? asHigressBytes(config, args) : { config, args };
+}
+
+/**
+ * Higress renders request templates over bytes: `sjson.SetBytes` puts `config`, then `args`, into an empty document,
+ * each as Go's `json.Marshal` writes it (keys sorted, `<>&` escaped). Reading that text back as gjson does makes
+ * `{{.args}}`, `range` and Sprig's arguments see exactly what Higress's templates see.
+ */
+function asHigressBytes(config: unknown, args: unknown): unknown {
+  const marshal = (v: unknown): string => jsonEncode(v, { sortKeys: true, escapeHtml: true });
+  const data = parseJsonData(`{"config":${marshal(config)},"args":${marshal(args)}}`);
+  return data.ok ? data.value : { config, args };
 }
 
 /** What a per-call template renders over: the template data and the call it belongs to. */

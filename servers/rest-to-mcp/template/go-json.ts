@@ -22,6 +22,8 @@ export interface JsonEncodeOptions {
 /** Maximum nesting accepted, so cyclic or hostile values fail cleanly. */
 const MAX_DEPTH = 1000;
 
+const SHORT_ESCAPES: Readonly<Record<number, string>> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r' };
+
 /** Quotes a string as a JSON string literal using Go's escaping rules. */
 export function jsonQuote(s: string, escapeHtml: boolean): string {
   let out = '"';
@@ -30,7 +32,8 @@ export function jsonQuote(s: string, escapeHtml: boolean): string {
     const c = s.charCodeAt(i);
     let esc: string | null = null;
     if (c < 0x20) {
-      esc = c === 10 ? '\\n' : c === 13 ? '\\r' : c === 9 ? '\\t' : '\\u00' + c.toString(16).padStart(2, '0');
+      // Go 1.22 and later (Higress builds with 1.24) write \b and \f short, as JSON.stringify does.
+      esc = SHORT_ESCAPES[c] ?? '\\u00' + c.toString(16).padStart(2, '0');
     } else if (c === 34) esc = '\\"';
     else if (c === 92) esc = '\\\\';
     else if (escapeHtml && (c === 60 || c === 62 || c === 38)) esc = '\\u00' + c.toString(16);
