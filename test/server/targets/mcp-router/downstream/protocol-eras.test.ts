@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client as ModernClient } from '@modelcontextprotocol/client';
+import { startTestGateway, type TestGateway } from '../../../../helpers/gateway.js';
+import { fixtureServer } from '../../../../helpers/mcp-fixture-server.js';
+import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
+import { MODERN, connectModernMcp } from '../../../../helpers/mcp-modern.js';
+import { startFakeUpstream, type FakeUpstream } from '../../../../servers/shared/fake-upstream.js';
+
+// One URL, both eras (2026-07-28 basic/versioning.mdx "A dual-era server selects its behavior from how the client
+// opens"): the v2 SDK client pinned to 2026-07-28 and the v1 client (2025) use the same /mcp/<name> at the same
+// time, as two consumers, against a hosted server, a REST-to-MCP server and a bundle of both.
+
+const text = (r: { content?: unknown }) => ((r.content as Array<{ text?: string }>)[0] ?? {}).text;
+
+describe('MCP protocol eras on one endpoint', () => {
+  let gw: TestGateway;
+  let upstream: FakeUpstream;
+  const keys: Record<string, string> = {};
+  const open: Array<{ close(): Promise<void> }> = [];
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream((req) => ({ body: JSON.stringify({ city: new URLSearchParams(req.query).get('city'), temp: 21 }) }));
+    gw = await startTestGateway({ gateway: { hostedServers: new Map([['fixture', fixtureServer('fixture', { down: false, created: 0, cancelled: 0 })]]) } });
+    for (const name of ['alice', 'bob']) {
+      gw.registry.consumers.store.create({ name, groups: [] }, 'cli');
+      keys[name] = gw.registry.consumers.issueKey(name, 'cli').key;
+    }
+    await addMcpServer(gw, { name: 'fx', backend: { kind: 'hosted', server: 'fixture', settings: {}, secretSettings: {} } });
+    const config = {
+      server: { name: 'weather' },
+      tools: [{ name: 'forecast', description: 'Weather for a city', args: [{ name: 'city', type: 'string', required: true }], requestTemplate: { url: 'https://api.w.example/forecast?city={{.args.city}}', method: 'GET' }, responseTemplate: { body: '{{.city}}:{{.temp}}' } }],
+    };
+    await addMcpServer(gw, { name: 'weather', backend: { kind: 'rest', config, settings: {}, secretSettings: {}, originOverrides: { 'https://api.w.example': upstream.origin } } });
+    await addMcpServer(gw, { name: 'kit', backend: { kind: 'bundle', members: ['fx', 'weather'], separator: '__', prefix: 'always' } });
+  });
+  afterAll(async () => {
+    await Promise.allSettled(open.map((c) => c.close()));
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  async function modern(path: string, who: string): Promise<ModernClient> {
+    const c = await connectModernMcp(gw, path, { headers: { 'x-api-key': keys[who]! } });
+    open.push(c);
+    return c;
+  }
+  async function legacy(path: string, who: string): Promise<LegacyClient> {
+    const c = await connectMcp(gw, path, { headers: { 'x-api-key': keys[who]! } });
+    open.push(c);
+    return c;
+  }
+
+  it.each([
+    ['fx', 'echo', { text: 'hi' }, 'echo:hi'],
+    ['weather', 'forecast', { city: 'Oslo' }, 'Oslo:21'],
+    ['kit', 'fx__echo', { text: 'hi' }, 'echo:hi'],
+    ['kit', 'weather__forecast', { city: 'Oslo' }, 'Oslo:21'],
+  ])('%s: a 2026 client (alice) and a 2025 client (bob) list and call %s at once', async (path, tool, args, expected) => {
+    const [m, l] = await Promise.all([modern(path, 'alice'), legacy(path, 'bob')]);
+    expect(m.getNegotiatedProtocolVersion()).toBe(MODERN);
+    expect(l.getServerVersion()?.name).toBe(path);
+    const [mTools, lTools] = await Promise.all([m.listTools(), l.listTools()]);
+    expect(mTools.tools.map((t) => t.name).sort()).toEqual(lTools.tools.map((t) => t.name).sort());
+    expect(mTools.tools.map((t) => t.name)).toContain(tool);
+    const [mr, lr] = await Promise.all([m.callTool({ name: tool, arguments: args }), l.callTool({ name: tool, arguments: args })]);
+    expect(text(mr)).toBe(expected);
+    expect(text(lr)).toBe(expected);
+  });
+
+  it('serves resources and prompts of a hosted server to a 2026 client, names mapped through a bundle', async () => {
+    const m = await modern('kit', 'alice');
+    const resources = await m.listResources();
+    expect(resources.resources.map((r) => r.uri)).toEqual(['fx+fixture://greeting']);
+    const read = await m.readResource({ uri: 'fx+fixture://greeting' });
+    expect(read.contents[0]).toMatchObject({ text: 'hello resource' });
+    const prompts = await m.listPrompts();
+    expect(prompts.prompts.map((p) => p.name)).toEqual(['fx__greet']);
+    const prompt = await m.getPrompt({ name: 'fx__greet', arguments: { who: 'ann' } });
+    expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'greet ann' });
+  });
+
+  it('answers server/discover from the members: capabilities, identity, versions of both eras', async () => {
+    const m = await modern('fx', 'alice');
+    expect(m.getServerVersion()).toMatchObject({ name: 'fx' });
+    expect(m.getServerCapabilities()).toMatchObject({ tools: {}, resources: {}, prompts: {} });
+    expect(m.getInstructions()).toBe('use fixture');
+  });
+
+  it('a v2 client on version negotiation "auto" selects 2026-07-28, not the initialize fallback', async () => {
+    const c = await connectModernMcp(gw, 'weather', { headers: { 'x-api-key': keys.alice! }, mode: 'auto' });
+    open.push(c);
+    expect(c.getNegotiatedProtocolVersion()).toBe(MODERN);
+    expect(text(await c.callTool({ name: 'forecast', arguments: { city: 'Rome' } }))).toBe('Rome:21');
+  });
+});
