@@ -11,7 +11,7 @@ import { startFakeUpstream, type FakeUpstream } from '../../../../servers/shared
 // opens"): the v2 SDK client pinned to 2026-07-28 and the v1 client (2025) use the same /mcp/<name> at the same
 // time, as two consumers, against a hosted server, a REST-to-MCP server and a bundle of both.
 
-const text = (r: { content?: unknown }) => ((r.content as Array<{ text?: string }>)[0] ?? {}).text;
+const text = (r: unknown) => (((r as { content: Array<{ text?: string }> }).content)[0] ?? {}).text;
 
 describe('MCP protocol eras on one endpoint', () => {
   let gw: TestGateway;
