@@ -67,7 +67,8 @@ export function classifyEra(headers: IncomingHttpHeaders, parsed: { messages: re
     return LEGACY;
   }
   if (!claimsEnvelope(message)) {
-    if (!namesModern(header)) return LEGACY;
+    // On a 2025 session a bare header is that session's version check (an unsupported one is a 400 there too).
+    if (!namesModern(header) || headers['mcp-session-id'] !== undefined) return LEGACY;
     if (isNotification(message)) return { era: 'modern', modern: { message, version: header!, clientCapabilities: {} } };
     throw invalidMeta(`MCP-Protocol-Version names ${header}, but params._meta lacks ${META.protocolVersion}`);
   }
