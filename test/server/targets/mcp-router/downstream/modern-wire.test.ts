@@ -27,6 +27,8 @@ describe('2026-07-28 requests on the wire', () => {
     await addMcpServer(gw, { name: 'fx', backend: fixture });
     // `fail` only for alice: the tool list differs per consumer, so it must never be marked public.
     await addMcpServer(gw, { name: 'guarded', backend: fixture, access: { tools: { fail: ['alice'] } } });
+    await addMcpServer(gw, { name: 'members', backend: fixture, access: { consumers: ['alice'] } });
+    await addMcpServer(gw, { name: 'limited', backend: fixture, rateLimit: { perConsumer: { requests: 2, windowSeconds: 60 } } });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -84,6 +86,30 @@ describe('2026-07-28 requests on the wire', () => {
     expect(refused.json.error).toMatchObject({ code: -32602, data: { code: 'GW_ERR_MCP_UNKNOWN_TOOL' } });
     const allowed = await modernPost(gw, 'guarded', call('fail'), { 'x-api-key': aliceKey });
     expect(allowed.json.result).toMatchObject({ isError: true, resultType: 'complete' });
+  });
+
+  it('the consumer allow list refuses a modern request as it refuses initialize: 401 without a key, 403 for another consumer', async () => {
+    const anonymous = await modernPost(gw, 'members', { method: 'tools/list' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json.error.data.code).toBe('GW_ERR_AUTH_MISSING');
+    const bob = await modernPost(gw, 'members', { method: 'tools/list' }, { 'x-api-key': bobKey });
+    expect(bob.status).toBe(403);
+    expect(bob.json.error.data.code).toBe('GW_ERR_AUTH_FORBIDDEN');
+    const alice = await modernPost(gw, 'members', { method: 'tools/list' }, { 'x-api-key': aliceKey });
+    expect(alice.status).toBe(200);
+    expect(alice.json.result.cacheScope).toBe('private');
+  });
+
+  it('tool-call rate limits count both eras in one bucket per consumer, and no consumer spends another’s', async () => {
+    const modernCall = (key: string) => modernPost(gw, 'limited', call('echo', { text: 'r' }), { 'x-api-key': key });
+    expect((await modernCall(aliceKey)).json.result.content[0].text).toBe('echo:r');
+    const legacyAlice = await connectMcp(gw, 'limited', { headers: { 'x-api-key': aliceKey } });
+    expect((await legacyAlice.callTool({ name: 'echo', arguments: { text: 'r' } })).isError).toBeFalsy();
+    const third = await modernCall(aliceKey);
+    expect(third.json.error).toMatchObject({ code: -32000, data: { code: 'GW_ERR_RATE_LIMITED', server: 'limited' } });
+    await expect(legacyAlice.callTool({ name: 'echo', arguments: { text: 'r' } })).rejects.toMatchObject({ code: -32000 });
+    await legacyAlice.close();
+    expect((await modernCall(bobKey)).json.result.content[0].text).toBe('echo:r');
   });
 
   it.each([
