@@ -6,9 +6,11 @@ import { GatewayError, errors } from '../../../errors/index.js';
 import { formatSseEvent } from '../../../sse/index.js';
 import { isNotification, isObject, isRequest, isResponse } from '../json-rpc.js';
 import { JsonRpcCode } from '../mcp-errors.js';
+import { openAdmitted, toolVisible } from '../member-policy.js';
 import { cacheScopeOf, discoverResult, modernResult, type ModernStamp } from '../modern-results.js';
 import { SUPPORTED_PROTOCOL_VERSIONS, type RouterSession } from '../router-session.js';
 import type { ModernMessage } from './era.js';
+import { checkParamHeaders, paramHeadersOf } from './param-headers.js';
 import { callerAddress } from './session-caps.js';
 import { responseOver } from './session-transport.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
@@ -64,9 +66,28 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
       writeJson(res, { jsonrpc: '2.0', id: message.id, result: discoverResult(init, stamp) });
       return;
     }
+    if (message.method === 'tools/call') await checkToolParamHeaders(ctx, session, message);
     await relayOne(ctx, session, { request: withoutEnvelope(message), modern, stamp });
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * The `Mcp-Param-*` headers of a tools/call, against the called tool's `x-mcp-header` parameters (param-headers.ts).
+ * A tool the consumer may not see is left to the call, which refuses it as unknown: its schema reveals nothing.
+ */
+async function checkToolParamHeaders(ctx: McpExchangeContext, session: RouterSession, request: JSONRPCRequest): Promise<void> {
+  const params = request.params as { name?: unknown; arguments?: unknown } | undefined;
+  if (typeof params?.name !== 'string') return;
+  await openAdmitted(session);
+  const entry = session.index.router.match(params.name);
+  if (!entry?.tool || !toolVisible(session, entry)) return;
+  const declared = paramHeadersOf(entry.tool.inputSchema);
+  try {
+    checkParamHeaders(ctx.http!.req.headers, declared, params.arguments);
+  } catch (err) {
+    throw refusal(ctx, err as GatewayError, request.id);
   }
 }
 
