@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
-import { startTestGateway, type TestGateway } from '../../../../helpers/gateway.js';
-import { fixtureServer } from '../../../../helpers/mcp-fixture-server.js';
+import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
+import { fixtureServer, type FixtureControl } from '../../../../helpers/mcp-fixture-server.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
-import { MODERN, connectModernMcp } from '../../../../helpers/mcp-modern.js';
+import { MODERN, connectModernMcp, envelope, META } from '../../../../helpers/mcp-modern.js';
+import { parseSse } from '../../../../helpers/mcp.js';
 import { startFakeUpstream, type FakeUpstream } from '../../../../servers/shared/fake-upstream.js';
 
 // One URL, both eras (2026-07-28 basic/versioning.mdx "A dual-era server selects its behavior from how the client
@@ -18,10 +19,11 @@ describe('MCP protocol eras on one endpoint', () => {
   let upstream: FakeUpstream;
   const keys: Record<string, string> = {};
   const open: Array<{ close(): Promise<void> }> = [];
+  const control: FixtureControl = { down: false, created: 0, cancelled: 0 };
 
   beforeAll(async () => {
     upstream = await startFakeUpstream((req) => ({ body: JSON.stringify({ city: new URLSearchParams(req.query).get('city'), temp: 21 }) }));
-    gw = await startTestGateway({ gateway: { hostedServers: new Map([['fixture', fixtureServer('fixture', { down: false, created: 0, cancelled: 0 })]]) } });
+    gw = await startTestGateway({ gateway: { hostedServers: new Map([['fixture', fixtureServer('fixture', control)]]) } });
     for (const name of ['alice', 'bob']) {
       gw.registry.consumers.store.create({ name, groups: [] }, 'cli');
       keys[name] = gw.registry.consumers.issueKey(name, 'cli').key;
@@ -92,5 +94,43 @@ describe('MCP protocol eras on one endpoint', () => {
     open.push(c);
     expect(c.getNegotiatedProtocolVersion()).toBe(MODERN);
     expect(text(await c.callTool({ name: 'forecast', arguments: { city: 'Rome' } }))).toBe('Rome:21');
+  });
+
+  it('streams a call’s progress to a 2026 client on the request’s own SSE stream, then the result', async () => {
+    const m = await modern('fx', 'alice');
+    const seen: number[] = [];
+    const r = await m.callTool({ name: 'slow', arguments: { steps: 3 } }, { onprogress: (p) => void seen.push(p.progress) });
+    expect(text(r)).toBe('done:3');
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  const raw = (body: Record<string, unknown>, signal?: AbortSignal) =>
+    fetch(`${gw.url}/mcp/fx`, {
+      method: 'POST',
+      signal,
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': String((body.params as { name: string }).name), 'x-api-key': keys.alice! },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', ...body }),
+    });
+
+  it('sends log messages only to a request that set io.modelcontextprotocol/logLevel (logging.mdx)', async () => {
+    const quiet = await raw({ params: { name: 'log', arguments: {}, _meta: envelope() } });
+    expect(quiet.headers.get('content-type')).toContain('application/json');
+    expect((await quiet.json()).result.content[0].text).toBe('logged');
+    const loud = await raw({ params: { name: 'log', arguments: {}, _meta: envelope({ [META.logLevel]: 'debug' }) } });
+    expect(loud.headers.get('content-type')).toContain('text/event-stream');
+    const events = parseSse(await loud.text()).map((e) => JSON.parse(e.data));
+    expect(events[0]).toMatchObject({ method: 'notifications/message', params: { level: 'info', data: 'hello from fixture' } });
+    expect(events.at(-1)).toMatchObject({ id: 5, result: { resultType: 'complete', content: [{ text: 'logged' }] } });
+  });
+
+  it('closing the response stream cancels the call upstream (streamable-http.mdx §Cancellation)', async () => {
+    const before = control.cancelled;
+    const hanging = control.hanging ?? 0;
+    const abort = new AbortController();
+    const pending = raw({ params: { name: 'hang', arguments: {}, _meta: envelope() } }, abort.signal).catch((err: unknown) => err);
+    await waitFor(() => (control.hanging ?? 0) > hanging, 'the call to run upstream');
+    abort.abort();
+    await pending;
+    await waitFor(() => control.cancelled > before, 'the member to see the cancellation');
   });
 });
