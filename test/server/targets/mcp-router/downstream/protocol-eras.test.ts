@@ -58,8 +58,10 @@ describe('MCP protocol eras on one endpoint', () => {
     ['weather', 'forecast', { city: 'Oslo' }, 'Oslo:21'],
     ['kit', 'fx__echo', { text: 'hi' }, 'echo:hi'],
     ['kit', 'weather__forecast', { city: 'Oslo' }, 'Oslo:21'],
-  ])('%s: a 2026 client (alice) and a 2025 client (bob) list and call %s at once', async (path, tool, args, expected) => {
-    const [m, l] = await Promise.all([modern(path, 'alice'), legacy(path, 'bob')]);
+  ])('%s: a 2026 client (alice), a 2025 client (bob) and a 2024-11-05 HTTP+SSE client list and call %s at once', async (path, tool, args, expected) => {
+    const [m, l, sse] = await Promise.all([modern(path, 'alice'), legacy(path, 'bob'), connectMcp(gw, path, { transport: 'sse', headers: { 'x-api-key': keys.bob! } })]);
+    open.push(sse);
+    expect(text(await sse.callTool({ name: tool, arguments: args }))).toBe(expected);
     expect(m.getNegotiatedProtocolVersion()).toBe(MODERN);
     expect(l.getServerVersion()?.name).toBe(path);
     const [mTools, lTools] = await Promise.all([m.listTools(), l.listTools()]);
