@@ -181,6 +181,17 @@ describe('2026-07-28 requests on the wire', () => {
     await legacy.close();
   });
 
+  it.each([['confirm', 'elicitation/create'], ['ask', 'sampling/createMessage']])(
+    'a member that asks a 2026 client something (%s: %s) gets a refusal at once, and the client an answer, never silence',
+    async (tool) => {
+      const r = await modernPost(gw, 'fx', call(tool));
+      expect(r.status).toBe(200);
+      // The member's own request was answered -32601, so the tool ran and failed (the fixture reports the error).
+      expect(r.json).toMatchObject({ id: 1, result: { isError: true, resultType: 'complete' } });
+      expect(r.json.result.content[0].text).toContain('-32601');
+    },
+  );
+
   it('a modern notification is accepted with 202 and no body', async () => {
     const res = await fetch(`${gw.url}/mcp/fx`, {
       method: 'POST',
