@@ -79,6 +79,10 @@ export const errors = withCodes({
   GW_ERR_ADMIN_AUTH_RATE_LIMITED: defineError(429, 'RL', 'too many failed admin authentications from %s; try again in %s s'),
   GW_ERR_ADMIN_HOST_NOT_ALLOWED: defineError(403, 'DPE', 'Host "%s" is not a loopback name or one of the admin API\'s allowed hosts (--admin-allowed-host)'),
   GW_ERR_ADMIN_CSRF: defineError(403, 'UAEX', 'console session refused for %s: %s'),
+  GW_ERR_MCP_HEADER_MISMATCH: defineError(400, 'DPE', 'Header mismatch: %s'),
+  GW_ERR_MCP_UNSUPPORTED_VERSION: defineError(400, 'DPE', 'Unsupported protocol version: %s (supported: %s)'),
+  GW_ERR_MCP_INVALID_META: defineError(400, 'DPE', 'Invalid params: %s'),
+  GW_ERR_MCP_METHOD_NOT_FOUND: defineError(404, 'DPE', 'Method not found: %s is not a method of MCP %s'),
 });
 
 /** A catalogue code. */

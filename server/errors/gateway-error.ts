@@ -18,13 +18,16 @@ export class GatewayError extends Error {
   readonly flag: string;
   /** Extra headers to send with the error (Retry-After, WWW-Authenticate). */
   readonly headers: Record<string, string>;
+  /** Protocol-specific detail for the error body (an MCP error's JSON-RPC `data`: the versions a server supports). */
+  readonly data: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(def: ErrorDefinition, args: unknown[] = [], options: { cause?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(def: ErrorDefinition, args: unknown[] = [], options: { cause?: unknown; headers?: Record<string, string>; data?: Readonly<Record<string, unknown>> } = {}) {
     super(format(def.template, args), { cause: options.cause });
     this.code = def.code;
     this.status = def.status;
     this.flag = def.flag;
     this.headers = options.headers ?? {};
+    this.data = options.data;
   }
 }
 

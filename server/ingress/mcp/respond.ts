@@ -9,6 +9,11 @@ const CODES: Readonly<Record<string, number>> = {
   GW_ERR_MCP_INVALID_REQUEST: JsonRpcCode.InvalidRequest,
   GW_ERR_MCP_BATCH_TOO_LARGE: JsonRpcCode.InvalidRequest,
   GW_ERR_MCP_SESSION_NOT_FOUND: JsonRpcCode.SessionNotFound,
+  // 2026-07-28: the codes its spec assigns (basic/index.mdx §Error codes, transports §Server Validation).
+  GW_ERR_MCP_HEADER_MISMATCH: JsonRpcCode.HeaderMismatch,
+  GW_ERR_MCP_UNSUPPORTED_VERSION: JsonRpcCode.UnsupportedProtocolVersion,
+  GW_ERR_MCP_INVALID_META: JsonRpcCode.InvalidParams,
+  GW_ERR_MCP_METHOD_NOT_FOUND: JsonRpcCode.MethodNotFound,
 };
 
 /**
@@ -20,7 +25,7 @@ export function renderMcpError(res: ServerResponse, given: GatewayError, reply: 
   const { requestId, id = null } = reply;
   const err = given.status === 401 ? withChallenge(given) : given;
   const code = CODES[err.code] ?? JsonRpcCode.ServerError;
-  const body = createJSONRPCErrorResponse(id, code, err.message, { code: err.code, requestId });
+  const body = createJSONRPCErrorResponse(id, code, err.message, { ...err.data, code: err.code, requestId });
   writeJsonError(res, err, { status: err.status, body, requestId });
 }
 

@@ -13,6 +13,10 @@ export const JsonRpcCode = Object.freeze({
   ServerError: -32000,
   /** What the SDK uses for an unknown session. */
   SessionNotFound: -32001,
+  /** 2026-07-28: the HTTP headers disagree with the body, or a required one is missing or malformed. */
+  HeaderMismatch: -32020,
+  /** 2026-07-28: the request's protocol version is not one the server speaks (`data.supported` lists them). */
+  UnsupportedProtocolVersion: -32022,
 });
 
 /**

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { JSONRPCID } from 'json-rpc-2.0';
 import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../../errors/index.js';
 import { isRequest } from '../json-rpc.js';
+import { classifyEra, type EraOf } from './era.js';
+import { serveStateless } from './stateless-exchange.js';
 import { acceptsJson, checkAccept, checkContentType, checkProtocolVersion } from './http-checks.js';
 import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { callerAddress, clientIdentity } from './session-caps.js';
@@ -51,6 +54,9 @@ async function post(ctx: McpExchangeContext, deps: McpTransportDeps): Promise<vo
   const hasRequests = parsed.messages.some(isRequest);
   const acceptError = checkAccept(req, hasRequests);
   if (acceptError) throw refusal(ctx, acceptError, id);
+  const era = eraOf(ctx, parsed, id);
+  // A modern message is served statelessly even when it names a session: 2026-07-28 has none to use (or to mint).
+  if (era.era === 'modern') return serveStateless(ctx, deps, era.modern);
   if (req.headers['mcp-session-id'] === undefined) return initialize(ctx, deps, parsed);
   const found = await deps.findSession(ctx, 'streamable-http');
   if (!found.ok) throw refusal(ctx, found.error, id);
@@ -94,6 +100,15 @@ async function initialize(ctx: McpExchangeContext, deps: McpTransportDeps, parse
   session.noteCaller((init as { id: string | number }).id, callerAddress(ctx.request));
   const version = (init.params as { protocolVersion: string }).protocolVersion;
   await transport.handlePost(ctx.http!, [init], { acceptsJson: acceptsJson(req), protocolVersion: version });
+}
+
+/** The era of a POST (era.ts); its refusal carries the request's id. */
+function eraOf(ctx: McpExchangeContext, parsed: { messages: JSONRPCMessage[]; batch: boolean }, id: JSONRPCID): EraOf {
+  try {
+    return classifyEra(ctx.http!.req.headers, parsed);
+  } catch (err) {
+    throw refusal(ctx, err as GatewayError, id);
+  }
 }
 
 /** The revision a request speaks: its `MCP-Protocol-Version`, else the session's. */

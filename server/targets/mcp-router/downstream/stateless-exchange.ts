@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ClientCapabilities, JSONRPCMessage, JSONRPCRequest, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { GatewayError, errors } from '../../../errors/index.js';
+import { formatSseEvent } from '../../../sse/index.js';
+import { isNotification, isObject, isRequest, isResponse } from '../json-rpc.js';
+import { JsonRpcCode } from '../mcp-errors.js';
+import { openAdmitted, toolVisible } from '../member-policy.js';
+import { cacheScopeOf, discoverResult, modernResult, type ModernStamp } from '../modern-results.js';
+import { SUPPORTED_PROTOCOL_VERSIONS, type RouterSession } from '../router-session.js';
+import type { ModernMessage } from './era.js';
+import { checkParamHeaders, paramHeadersOf } from './param-headers.js';
+import { callerAddress } from './session-caps.js';
+import { responseOver } from './session-transport.js';
+import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
+
+/** The methods a 2026-07-28 request may name here; the rest of that revision (subscriptions/listen) is not served yet. */
+const MODERN_METHODS: ReadonlySet<string> = new Set([
+  'server/discover',
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/read',
+  'resources/templates/list',
+  'prompts/list',
+  'prompts/get',
+  'completion/complete',
+]);
+
+/**
+ * Server→client requests have no 2026 path until agate bridges them into `input_required` results (MRTR), so
+ * members are not told the client could answer them: what a member cannot ask is never silently dropped.
+ */
+const UNBRIDGED: ReadonlySet<string> = new Set(['sampling', 'elicitation', 'roots']);
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
+
+/**
+ * Serves one 2026-07-28 message statelessly. A request gets a router session of its own, opened for it and
+ * closed with it and never registered: the same handlers, naming and per-member policy chains as a 2025
+ * session, so a modern request meets exactly the policy a 2025 one does, and nothing of it outlives the answer.
+ * The client's capabilities and identity come from the request's `_meta`, never from an earlier request.
+ */
+export async function serveStateless(ctx: McpExchangeContext, deps: McpTransportDeps, modern: ModernMessage): Promise<void> {
+  const { res } = ctx.http!;
+  const message = modern.message;
+  if (!isRequest(message)) {
+    // Notifications have nothing to reach: a stateless request is cancelled by closing its stream (cancellation.mdx).
+    res.writeHead(202).end();
+    return;
+  }
+  if (!MODERN_METHODS.has(message.method)) throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_METHOD_NOT_FOUND, [message.method, modern.version]), message.id);
+  const server = ctx.mcp!.server;
+  const session = deps.router.open({ id: `stateless:${randomUUID()}`, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
+  ctx.outcome.settled = responseOver(res);
+  try {
+    session.logLevel = modern.logLevel;
+    const init = await session.initialize({
+      protocolVersion: SUPPORTED_PROTOCOL_VERSIONS[0]!,
+      capabilities: upstreamCapabilities(modern.clientCapabilities),
+      clientInfo: modern.clientInfo ?? { name: 'unnamed-2026-client', version: '0' },
+    });
+    const stamp: ModernStamp = { serverInfo: init.serverInfo, scope: cacheScopeOf(server, (name) => deps.router.server(name)) };
+    if (message.method === 'server/discover') {
+      writeJson(res, { jsonrpc: '2.0', id: message.id, result: discoverResult(init, stamp) });
+      return;
+    }
+    if (message.method === 'tools/call') await checkToolParamHeaders(ctx, session, message);
+    await relayOne(ctx, session, { request: withoutEnvelope(message), modern, stamp });
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * The `Mcp-Param-*` headers of a tools/call, against the called tool's `x-mcp-header` parameters (param-headers.ts).
+ * A tool the consumer may not see is left to the call, which refuses it as unknown: its schema reveals nothing.
+ */
+async function checkToolParamHeaders(ctx: McpExchangeContext, session: RouterSession, request: JSONRPCRequest): Promise<void> {
+  const params = request.params as { name?: unknown; arguments?: unknown } | undefined;
+  if (typeof params?.name !== 'string') return;
+  await openAdmitted(session);
+  const entry = session.index.router.match(params.name);
+  if (!entry?.tool || !toolVisible(session, entry)) return;
+  const declared = paramHeadersOf(entry.tool.inputSchema);
+  try {
+    checkParamHeaders(ctx.http!.req.headers, declared, params.arguments);
+  } catch (err) {
+    throw refusal(ctx, err as GatewayError, request.id);
+  }
+}
+
+/** The client's declared capabilities as the router declares them upstream (see UNBRIDGED). */
+function upstreamCapabilities(caps: ClientCapabilities): ClientCapabilities {
+  return Object.fromEntries(Object.entries(caps).filter(([k]) => !UNBRIDGED.has(k))) as ClientCapabilities;
+}
+
+/** The request as members see it: the 2026 envelope keys are this hop's, not theirs (they speak 2025). */
+function withoutEnvelope(request: JSONRPCRequest): JSONRPCRequest {
+  const params = request.params as Record<string, unknown> | undefined;
+  if (!params || !isObject(params._meta)) return request;
+  const meta = Object.fromEntries(Object.entries(params._meta).filter(([k]) => !k.startsWith('io.modelcontextprotocol/')));
+  const rest = { ...params };
+  if (Object.keys(meta).length === 0) delete rest._meta;
+  else rest._meta = meta;
+  return { ...request, params: rest };
+}
+
+/** One request through the session: notifications it causes stream first (SSE), then its answer; a closed stream cancels it. */
+function relayOne(ctx: McpExchangeContext, session: RouterSession, one: { request: JSONRPCRequest; modern: ModernMessage; stamp: ModernStamp }): Promise<void> {
+  const { req, res } = ctx.http!;
+  const { request, modern, stamp } = one;
+  return new Promise<void>((resolve) => {
+    let streaming = false;
+    let done = false;
+    const transport = new StatelessTransport((m) => {
+      if (done) return;
+      if (isResponse(m)) {
+        if (m.id !== request.id) return;
+        done = true;
+        const answer = 'result' in m ? { ...m, result: modernResult(request.method, m.result as Record<string, unknown>, stamp) } : m;
+        if (streaming) res.end(formatSseEvent({ event: 'message', data: JSON.stringify(answer) }));
+        else writeJson(res, answer);
+        resolve();
+      } else if (isRequest(m)) {
+        // A member asked the client something (it should not have: see UNBRIDGED); it gets an error, not silence.
+        const error = { code: JsonRpcCode.MethodNotFound, message: `${m.method} cannot reach a 2026-07-28 client through agate yet` };
+        queueMicrotask(() => transport.deliver({ jsonrpc: '2.0', id: m.id, error }));
+      } else if (isNotification(m) && relates(m, modern)) {
+        if (!streaming) res.writeHead(200, SSE_HEADERS);
+        streaming = true;
+        res.write(formatSseEvent({ event: 'message', data: JSON.stringify(m) }));
+      }
+    });
+    res.once('close', () => {
+      if (done) return;
+      done = true;
+      // Closing the stream is the cancellation of its request (2026-07-28 streamable-http.mdx §Cancellation).
+      transport.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: request.id, reason: 'the client closed the stream' } });
+      resolve();
+    });
+    const extra: MessageExtraInfo = { requestInfo: { headers: req.headers, url: new URL(req.url ?? '/', 'http://gateway.invalid') } };
+    session.connect(transport).then(
+      () => transport.deliver(request, extra),
+      () => resolve(),
+    );
+  });
+}
+
+/** Progress always (the client asked with its token); log messages only when the request set a level (logging.mdx). */
+function relates(m: JSONRPCMessage, modern: ModernMessage): boolean {
+  const method = (m as { method: string }).method;
+  if (method === 'notifications/progress') return true;
+  return method === 'notifications/message' && modern.logLevel !== undefined;
+}
+
+function writeJson(res: ServerResponse, body: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** The downstream end of a one-request session: what the session sends goes to `out`; `deliver` hands it a message. */
+class StatelessTransport implements Transport {
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+
+  constructor(private readonly out: (message: JSONRPCMessage) => void) {}
+
+  async start(): Promise<void> {}
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    this.out(message);
+  }
+
+  deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
+    this.onmessage?.(message, extra);
+  }
+
+  async close(): Promise<void> {
+    this.onclose?.();
+  }
+}

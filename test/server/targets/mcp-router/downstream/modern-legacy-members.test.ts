@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client as ModernClient } from '@modelcontextprotocol/client';
+import { CAPABILITY_TOOLS, everythingStdio } from '../../../../helpers/everything-server.js';
+import { startTestGateway, type TestGateway } from '../../../../helpers/gateway.js';
+import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
+import { connectModernMcp } from '../../../../helpers/mcp-modern.js';
+import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
+import { Client as V2Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+
+// 2026 clients reaching 2025-only members (a stdio child: the MCP reference server; a remote Streamable HTTP
+// server on the v1 SDK) through a bundle: the gateway speaks 2025 to them, the client 2026 to the gateway.
+
+const text = (r: unknown) => ((r as { content: Array<{ text?: string }> }).content[0] ?? {}).text;
+
+describe('2026 clients and 2025 members', () => {
+  let gw: TestGateway;
+  let remote: RemoteMcpUpstream;
+  const keys: Record<string, string> = {};
+  const open: Array<{ close(): Promise<void> }> = [];
+
+  beforeAll(async () => {
+    remote = await startRemoteMcpUpstream();
+    gw = await startTestGateway();
+    for (const name of ['alice', 'bob']) {
+      gw.registry.consumers.store.create({ name, groups: [] }, 'cli');
+      keys[name] = gw.registry.consumers.issueKey(name, 'cli').key;
+    }
+    await addMcpServer(gw, { name: 'ev', backend: everythingStdio });
+    await addMcpServer(gw, { name: 'far', backend: { kind: 'remote', url: remote.url, transport: 'streamable-http', headers: {} } });
+    await addMcpServer(gw, { name: 'mixed', backend: { kind: 'bundle', members: ['ev', 'far'], separator: '__', prefix: 'always' } });
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.allSettled(open.map((c) => c.close()));
+    await gw?.stop();
+    await remote?.close();
+  });
+
+  async function modern(who: string): Promise<ModernClient> {
+    const c = await connectModernMcp(gw, 'mixed', { headers: { 'x-api-key': keys[who]! } });
+    open.push(c);
+    return c;
+  }
+
+  it('a 2026 client (alice) and a 2025 client (bob) list and call a stdio and a remote member at once', async () => {
+    const [m, l] = await Promise.all([modern('alice'), connectMcp(gw, 'mixed', { headers: { 'x-api-key': keys.bob! } })]);
+    open.push(l);
+    const [mTools, lTools] = await Promise.all([m.listTools(), l.listTools()]);
+    const names = mTools.tools.map((t) => t.name);
+    expect(names).toContain('ev__echo');
+    expect(names).toContain('far__echo');
+    expect(names.sort()).toEqual(lTools.tools.map((t) => t.name).sort());
+    const calls = await Promise.all([
+      m.callTool({ name: 'ev__echo', arguments: { message: 'from alice' } }),
+      l.callTool({ name: 'ev__echo', arguments: { message: 'from bob' } }),
+      m.callTool({ name: 'far__echo', arguments: { message: 'alice' } }),
+      l.callTool({ name: 'far__echo', arguments: { message: 'bob' } }),
+    ]);
+    expect(calls.map(text)).toEqual(['Echo: from alice', 'Echo: from bob', 'gen1: alice', 'gen1: bob']);
+  });
+
+  it('a 2026 client that declares elicitation and sampling is not offered the tools that would need them (not bridged yet)', async () => {
+    const client = new V2Client({ name: 'asks', version: '1' }, { capabilities: { elicitation: {}, sampling: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/ev`), { requestInit: { headers: { 'x-api-key': keys.alice! } } }));
+    open.push(client);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('echo');
+    for (const [, tool] of CAPABILITY_TOOLS) expect(names).not.toContain(tool);
+    // The same client in 2025 (its own session) is offered them: the gap is the era bridge, not the member.
+    const legacy = await connectMcp(gw, 'ev', { capabilities: { elicitation: {}, sampling: {} }, headers: { 'x-api-key': keys.alice! } });
+    open.push(legacy);
+    const legacyNames = (await legacy.listTools()).tools.map((t) => t.name);
+    for (const [, tool] of CAPABILITY_TOOLS) expect(legacyNames).toContain(tool);
+  });
+});
