@@ -79,6 +79,8 @@ export const errors = withCodes({
   GW_ERR_ADMIN_AUTH_RATE_LIMITED: defineError(429, 'RL', 'too many failed admin authentications from %s; try again in %s s'),
   GW_ERR_ADMIN_HOST_NOT_ALLOWED: defineError(403, 'DPE', 'Host "%s" is not a loopback name or one of the admin API\'s allowed hosts (--admin-allowed-host)'),
   GW_ERR_ADMIN_CSRF: defineError(403, 'UAEX', 'console session refused for %s: %s'),
+  GW_ERR_AUTH_INSUFFICIENT_SCOPE: defineError(403, 'UAEX', 'The access token lacks scope %s needed for %s'),
+  GW_ERR_AUTH_SERVER_UNAVAILABLE: defineError(503, 'UAEX', 'The access token could not be checked: authorization server %s did not answer (%s)'),
 });
 
 /** A catalogue code. */
