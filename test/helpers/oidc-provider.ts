@@ -115,17 +115,6 @@ function build(issuer: string, state: TestOidcProvider, clients: Array<Record<st
       },
     },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
-    // Consent is automatic: the grant covers what the client asked for (a test has no human to click "allow").
-    loadExistingGrant: async (ctx: any) => {
-      const found = ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
-      if (found) return ctx.oidc.provider.Grant.find(found);
-      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
-      grant.addOIDCScope('openid offline_access');
-      const resource = ctx.oidc.params.resource;
-      for (const r of Array.isArray(resource) ? resource : resource ? [resource] : []) grant.addResourceScope(r, RESOURCE_SCOPES);
-      await grant.save();
-      return grant;
-    },
     pkce: { required: () => true },
     findAccount: async (_ctx: unknown, id: string) => ({ accountId: id, claims: async () => ({ sub: id }) }),
   } as never);
@@ -133,11 +122,21 @@ function build(issuer: string, state: TestOidcProvider, clients: Array<Record<st
   return provider;
 }
 
-/** The interaction page: signs in as `state.nextAccount` at once (login is the only prompt; consent is automatic). */
+/** The interaction page: signs in as `state.nextAccount`, then consents to whatever the client asked for. */
 async function login(provider: Provider, state: TestOidcProvider, exchange: { req: IncomingMessage; res: ServerResponse }): Promise<void> {
   const { req, res } = exchange;
   try {
-    await provider.interactionFinished(req, res, { login: { accountId: state.nextAccount } }, { mergeWithLastSubmission: false });
+    const details = await provider.interactionDetails(req, res);
+    const prompt = details.prompt as { name: string; details: { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> } };
+    if (prompt.name === 'login') {
+      await provider.interactionFinished(req, res, { login: { accountId: state.nextAccount } }, { mergeWithLastSubmission: false });
+      return;
+    }
+    const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session!.accountId, clientId: details.params.client_id as string });
+    if (prompt.details.missingOIDCScope) grant.addOIDCScope(prompt.details.missingOIDCScope.join(' '));
+    for (const [indicator, scopes] of Object.entries(prompt.details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   } catch (err) {
     res.writeHead(500).end(String(err));
   }
@@ -158,7 +157,7 @@ export async function followAuthorization(url: URL, redirectUri: string): Promis
       const eq = pair!.indexOf('=');
       jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
     }
-    const location = res.headers.get('location');
+    const location = res.headers.get("location");
     if (!location) throw new Error(`authorization stopped at ${next.href}: HTTP ${res.status} ${await res.text()}`);
     next = new URL(location, next);
   }
