@@ -39,7 +39,8 @@ export interface TestOidcProvider {
   close(): Promise<void>;
 }
 
-const SECRET = 'a-client-secret-of-enough-length-0123456789';
+/** The secret of every client `addClient` registers. */
+export const CLIENT_SECRET = 'a-client-secret-of-enough-length-0123456789';
 
 export async function newSigningKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
@@ -62,13 +63,13 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
     jwksRequests: 0,
     nextAccount: 'alice',
     addClient(clientId, scope) {
-      clients.push({ client_id: clientId, client_secret: SECRET, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope });
+      clients.push({ client_id: clientId, client_secret: CLIENT_SECRET, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], ...(scope && { scope }) });
       provider = build(issuer, state, clients);
     },
     async clientToken(clientId, resource, scope) {
       const res = await fetch(`${issuer}/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${CLIENT_SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }),
       });
       const body = (await res.json()) as { access_token?: string };
@@ -107,11 +108,13 @@ function build(issuer: string, state: TestOidcProvider, clients: Array<Record<st
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       registration: { enabled: true },
+      introspection: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf?.[0] ?? (undefined as never),
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: unknown, resource: string) => ({ scope: RESOURCE_SCOPES, audience: resource, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
+        // Resources whose URL ends in `-opaque` get opaque tokens (checked by introspection), the others JWTs.
+        getResourceServerInfo: (_ctx: unknown, resource: string) => ({ scope: RESOURCE_SCOPES, audience: resource, ...(resource.endsWith('-opaque') ? { accessTokenFormat: 'opaque' } : { accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }) }),
       },
     },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },

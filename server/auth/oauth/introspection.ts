@@ -61,7 +61,7 @@ export class Introspector {
       body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
     const body = (await res.json()) as unknown;
     if (typeof body !== 'object' || body === null) throw new Error('the answer is not a JSON object');
     return body as Record<string, unknown>;
@@ -73,6 +73,8 @@ function judge(a: Record<string, unknown>, expect: { issuer: string; audience: s
   if (a.iss !== undefined && a.iss !== expect.issuer) return { ok: false, unavailable: false, reason: 'claim iss: unexpected issuer' };
   const aud = Array.isArray(a.aud) ? a.aud : [a.aud];
   if (!aud.includes(expect.audience)) return { ok: false, unavailable: false, reason: 'claim aud: not this resource' };
-  if (typeof a.sub !== 'string' || a.sub === '') return { ok: false, unavailable: false, reason: 'claim sub: missing' };
-  return { ok: true, claims: { sub: a.sub, scope: a.scope, scp: a.scp } };
+  // A token without a subject (client credentials) stands for its client, kept apart from users' subjects.
+  const sub = typeof a.sub === 'string' && a.sub !== '' ? a.sub : typeof a.client_id === 'string' && a.client_id !== '' ? `client:${a.client_id}` : undefined;
+  if (sub === undefined) return { ok: false, unavailable: false, reason: 'claim sub: missing (and no client_id)' };
+  return { ok: true, claims: { sub, scope: a.scope, scp: a.scp } };
 }
