@@ -23,6 +23,7 @@ export { hashApiKey, type ConsumerJwtSpec, type ConsumerSpec, type ConsumerKeyIn
 export { consumerSettingsFor, setConsumerSettings, unsetConsumerSettings, type ConsumerSettingsTarget } from './consumer-settings.js';
 export type {
   McpServerSpec,
+  McpOAuthSpec,
   McpBackendSpec,
   HostedBackendSpec,
   RestBackendSpec,

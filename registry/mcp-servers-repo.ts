@@ -80,12 +80,29 @@ export interface McpLimitSpec extends BucketSpec {
   windowSeconds: number;
 }
 
+/** OAuth 2.1 resource-server settings of an MCP server (mcp-server.schema.json#/$defs/oauth). */
+export interface McpOAuthSpec {
+  type: 'oauth';
+  /** The authorization server's issuer identifier (the tokens' `iss`). */
+  issuer: string;
+  /** The issuer's JWKS; absent: from the issuer's metadata. */
+  jwksUri?: string;
+  /** RFC 7662 introspection for opaque tokens; `clientSecret` names a stored secret. */
+  introspection?: { url: string; clientId: string; clientSecret: string };
+  /** Scopes every token must hold (the schema defaults it to []). */
+  scopes: string[];
+  /** The `aud` required; absent: the server's canonical URL. */
+  audience?: string;
+}
+
 /** A stored MCP server (mcp-server.schema.json); the backend's shape depends on its kind. */
 export interface McpServerSpec {
   name: string;
   description?: string;
   backend: McpBackendSpec;
   access?: { consumers?: string[]; tools?: Record<string, string[]>; allowTools?: string[] };
+  /** OAuth resource server: clients present an access token from `issuer` instead of an agate key. */
+  auth?: McpOAuthSpec;
   rateLimit?: { perConsumer?: McpLimitSpec; perTool?: McpLimitSpec };
   enabled: boolean;
 }

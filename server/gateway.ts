@@ -34,6 +34,8 @@ import { createMcpIngress } from './ingress/mcp/index.js';
 import { McpRouter, McpRouterTarget, type McpRouterOptions } from './targets/mcp-router/index.js';
 import { createRemoteBackendFactory, createStdioBackendFactory } from './targets/mcp-router/backends/index.js';
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
+import { KeySets, type KeySetOptions } from './auth/oauth/index.js';
+import { RESOURCE_METADATA_PATH } from './filters/oauth-metadata.js';
 import { createAdminApp } from './admin/app.js';
 import { loadAdminToken, type AdminToken } from './admin/admin-token.js';
 import { DEFAULT_AUDIT_RETENTION, startAuditPruning } from './admin/audit-retention.js';
@@ -70,6 +72,8 @@ export interface GatewayOptions {
   mcp?: McpRouterOptions;
   /** LLM request-body limits: per request (default 32 MiB) and for all requests in flight (default 64 MiB). */
   llm?: { maxBodyBytes?: number; bufferedBodyBytes?: number };
+  /** How OAuth-protected MCP servers fetch their issuers' keys (timeouts, refetch cooldown). */
+  oauth?: KeySetOptions;
   /** Hosted MCP server types; the built-in `hostedServers` unless given (tests add fixtures). */
   hostedServers?: ReadonlyMap<string, HostedServerDefinition>;
   log?: Logger;
@@ -109,7 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const bindAddress = options.host ?? '127.0.0.1';
   // The Host check of every listener; under /mcp/ the MCP chain's mcp-origin filter applies it.
   const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: (): Snapshot | undefined => snapshots.current() });
-  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits, allowedOrigins: mcpRouter.options.allowedOrigins, hosts };
+  const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits, allowedOrigins: mcpRouter.options.allowedOrigins, hosts, keySets: new KeySets(options.oauth) };
   // Admin API writes pass the same compiler checks a reload runs, so nothing stored is held back by surprise.
   registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(mcpDeps.hostedServers), llm: checkLlm }));
   // LLM routing: key health and usage sums outlive snapshots; its limits spend the one quota store.
@@ -192,7 +196,9 @@ function dataPlaneServer(input: DataPlaneInput): { dataPlane: Server; upgrades: 
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
   const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies });
   const mcpIngress = createMcpIngress({ current: () => snapshots.current(), turns: input.turns, log, trustedProxies });
-  const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, { prefix: '/mcp/', handle: mcpIngress }], httpIngress);
+  // Protected Resource Metadata belongs to the MCP servers (RFC 9728): the MCP chain serves it.
+  const mcpMounts = [{ prefix: '/mcp/', handle: mcpIngress }, { prefix: RESOURCE_METADATA_PATH, handle: mcpIngress }];
+  const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, ...mcpMounts], httpIngress);
   const dataPlane = trackResponses(createServer(listenerTimeouts(limits), refuseBadFraming(refuseForeignHost(hosts, refuseStalledBodies(limits.bodyIdleTimeoutMs, ingress), isMcpRequest))));
   capConnectionsPerClient(dataPlane, { max: limits.maxConnectionsPerClient, trusted: trustedProxies, registry: input.metrics.registry });
   countHeaders(dataPlane);

@@ -83,6 +83,8 @@ export const errors = withCodes({
   GW_ERR_MCP_UNSUPPORTED_VERSION: defineError(400, 'DPE', 'Unsupported protocol version: %s (supported: %s)'),
   GW_ERR_MCP_INVALID_META: defineError(400, 'DPE', 'Invalid params: %s'),
   GW_ERR_MCP_METHOD_NOT_FOUND: defineError(404, 'DPE', 'Method not found: %s is not a method of MCP %s'),
+  GW_ERR_AUTH_INSUFFICIENT_SCOPE: defineError(403, 'UAEX', 'The access token lacks scope %s needed for %s'),
+  GW_ERR_AUTH_SERVER_UNAVAILABLE: defineError(503, 'UAEX', 'The access token could not be checked: authorization server %s did not answer (%s)'),
 });
 
 /** A catalogue code. */

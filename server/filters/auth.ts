@@ -2,11 +2,18 @@ import type { AuthSpec } from '../../registry/index.js';
 import { GatewayError, errors, gatewayError } from '../errors/index.js';
 import type { ConsumerIdentity, Filter, GatewayContext } from '../pipeline/index.js';
 import type { ConsumerDirectory, Verdict } from '../auth/index.js';
+import type { OAuthResource } from '../auth/oauth/index.js';
+import { authenticateBearer } from './oauth-bearer.js';
 
 /** What the auth filter reads besides its config. */
 export interface AuthDeps {
   /** The snapshot's consumer index. */
   readonly directory: ConsumerDirectory;
+  /**
+   * The OAuth resource server the request is for, if any (an MCP server with `auth: oauth`): its requests are
+   * authenticated by an access token for that resource only, and need one whatever the anonymous policy.
+   */
+  readonly oauthResourceOf?: (ctx: GatewayContext) => OAuthResource | undefined;
 }
 
 /** A credential found on the request, before it is checked. */
@@ -45,6 +52,8 @@ export function auth(config: AuthSpec, deps: AuthDeps, anonymous: AnonymousPolic
   const challenge = { 'www-authenticate': methods.has('basic') ? 'Basic realm="agate"' : 'Bearer realm="agate"' };
   // Not async: a rejection is a throw, which compose turns into one; the filter adds no promise of its own.
   return function authenticate(ctx, next) {
+    const resource = deps.oauthResourceOf?.(ctx);
+    if (resource) return authenticateBearer(ctx, resource).then(next);
     const presented = findCredential(ctx, lookup);
     if (!presented) {
       if (anonymous === 'refuse') throw new GatewayError(errors.GW_ERR_AUTH_MISSING, [], { headers: challenge });
@@ -66,10 +75,29 @@ export function auth(config: AuthSpec, deps: AuthDeps, anonymous: AnonymousPolic
   };
 }
 
-/** Whether `consumer` is on an allow list of consumer names and `group:<name>` entries (anonymous never is). */
+/**
+ * Whether `consumer` is on an allow list of consumer names, `group:<name>`, and for OAuth token holders
+ * `scope:<scope>` and `sub:<subject>` entries (anonymous never is).
+ */
 export function onAllowList(list: readonly string[], consumer: ConsumerIdentity | undefined): boolean {
   if (!consumer) return false;
-  return list.some((entry) => (entry.startsWith('group:') ? consumer.groups.includes(entry.slice('group:'.length)) : entry === consumer.name));
+  return list.some((entry) => allowEntryMatches(entry, consumer));
+}
+
+function allowEntryMatches(entry: string, consumer: ConsumerIdentity): boolean {
+  const colon = entry.indexOf(':');
+  if (colon === -1) return entry === consumer.name;
+  const value = entry.slice(colon + 1);
+  switch (entry.slice(0, colon)) {
+    case 'group':
+      return consumer.groups.includes(value);
+    case 'scope':
+      return consumer.oauth?.scopes.includes(value) === true;
+    case 'sub':
+      return consumer.oauth?.subject === value;
+    default:
+      return false;
+  }
 }
 
 /**

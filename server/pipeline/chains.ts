@@ -36,7 +36,7 @@ export const CHAINS = Object.freeze({
   http: declare(['observability'], ['route-match']),
   'http-route': declare(['ip-access', 'cors', 'auth', 'rate-limit', 'body-limit'], ['redirect', 'direct-response', 'dispatch']),
   llm: declare(['observability', 'llm-body', 'auth', 'llm-route-match', 'llm-usage', 'llm-limits'], ['dispatch']),
-  mcp: declare(['observability', 'mcp-origin', 'auth', 'mcp-endpoint'], ['dispatch']),
+  mcp: declare(['observability', 'oauth-metadata', 'mcp-origin', 'auth', 'mcp-endpoint'], ['dispatch']),
   'mcp-admit': declare(['consumer-allow-list'], ['admitted']),
   'mcp-tool-call': declare(['consumer-allow-list', 'tool-gate', 'rate-limit-per-consumer', 'rate-limit-per-tool'], ['admitted']),
 });

@@ -52,6 +52,15 @@ export interface RouteRef {
 export interface ConsumerIdentity {
   readonly name: string;
   readonly groups: readonly string[];
+  /** An OAuth access token's holder (unset for agate consumers): whose token, from which issuer, with which scopes. */
+  readonly oauth?: OAuthSubject;
+}
+
+/** The holder of a verified OAuth access token; the consumer name is `<issuer>#<sub>`, so issuers never collide. */
+export interface OAuthSubject {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly scopes: readonly string[];
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Registry } from '../../registry/index.js';
 import { hostedServers as builtInServers, type HostedServerDefinition } from '../../servers/index.js';
 import { MemoryRateLimitStore } from '../rate-limit/index.js';
+import { KeySets } from '../auth/oauth/index.js';
 import { compileMcpServers } from './compile-mcp-servers.js';
 import type { SubsystemCheck } from './config-check.js';
 
@@ -8,6 +9,6 @@ import type { SubsystemCheck } from './config-check.js';
 export function mcpCheck(hostedServers: ReadonlyMap<string, HostedServerDefinition> = builtInServers): SubsystemCheck {
   return (registry: Registry, problems: string[]) => {
     // A check never spends tokens: the buckets it compiles against are thrown away with it.
-    compileMcpServers(registry, { hostedServers, rateLimits: new MemoryRateLimitStore() }, problems);
+    compileMcpServers(registry, { hostedServers, rateLimits: new MemoryRateLimitStore(), keySets: new KeySets() }, problems);
   };
 }

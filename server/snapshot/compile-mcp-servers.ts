@@ -5,8 +5,11 @@ import { consumerAllowList } from '../filters/auth.js';
 import { bucketId, bucketLimit } from '../filters/rate-limit.js';
 import { bucketRule, type RateLimitStore } from '../rate-limit/index.js';
 import { toolGate } from '../filters/tool-gate.js';
+import { oauthHolderGate } from '../filters/oauth-bearer.js';
+import type { KeySets, OAuthResource } from '../auth/oauth/index.js';
 import type { BackendRecipe, BundleConfig, CompiledMcpServer, McpMessageContext, McpPolicy } from '../targets/mcp-router/index.js';
 import { compileBackend, sha256 } from './compile-mcp-backends.js';
+import { compileOAuth } from './compile-mcp-oauth.js';
 
 /** What MCP servers are compiled against: hosted server types, and the store their tool-call buckets live in. */
 export interface McpServersDeps {
@@ -14,6 +17,8 @@ export interface McpServersDeps {
   readonly hostedServers: ReadonlyMap<string, HostedServerDefinition>;
   /** The gateway's one quota store (HTTP routes and LLM limits spend it too): MCP tool-call limits live there. */
   readonly rateLimits: RateLimitStore;
+  /** The issuers' signing keys, cached for the gateway's life (servers with `auth: oauth`). */
+  readonly keySets: KeySets;
 }
 
 /**
@@ -56,15 +61,18 @@ function compileServer(c: ServerCompile, spec: McpServerSpec): CompiledMcpServer
     recipe = compiled.recipe;
     backendHash = compiled.hash;
   }
+  const oauth = compileOAuth({ registry: c.registry, keySets: c.deps.keySets, problems: c.problems }, spec);
+  if (oauth === 'held-back') return undefined;
   // A bundle's sessions are told their tools may have changed when a member's policy changes too.
-  const memberPolicies = backend.kind === 'bundle' ? backend.members.map((m) => [m, c.specs.get(m)?.access, c.specs.get(m)?.rateLimit]) : [];
+  const memberPolicies = backend.kind === 'bundle' ? backend.members.map((m) => [m, c.specs.get(m)?.access, c.specs.get(m)?.rateLimit, c.specs.get(m)?.auth]) : [];
   return Object.freeze({
     name: spec.name,
     description: spec.description,
     backend: recipe,
     backendHash,
     bundle: backend.kind === 'bundle' ? bundleConfig(backend, c.servers) : undefined,
-    policy: compilePolicy(spec, c.deps.rateLimits),
+    policy: compilePolicy(spec, { store: c.deps.rateLimits, oauth }),
+    oauth,
     configHash: sha256(JSON.stringify({ spec, backendHash, memberPolicies })),
   });
 }
@@ -97,13 +105,16 @@ function bundleConfig(backend: BundleBackendSpec, servers: ReadonlyMap<string, C
  * `rate-limit` (token buckets in the gateway's store) filters as HTTP and LLM traffic. Buckets are keyed by
  * server name, so every endpoint that reaches this server spends the same ones.
  */
-function compilePolicy(spec: McpServerSpec, store: RateLimitStore): McpPolicy {
+function compilePolicy(spec: McpServerSpec, parts: { store: RateLimitStore; oauth: OAuthResource | undefined }): McpPolicy {
+  const { store, oauth } = parts;
   const consumers = spec.access?.consumers;
   const lists = { tools: spec.access?.tools ?? {}, allowTools: spec.access?.allowTools ? new Set(spec.access.allowTools) : undefined };
-  const gate = consumers && consumerAllowList(consumers, `MCP server ${spec.name}`);
+  // Token holders first: a bundle reaching this server meets its OAuth requirement, then its consumer list.
+  const gate = [oauth && oauthHolderGate(oauth), consumers && consumerAllowList(consumers, `MCP server ${spec.name}`)].filter((f): f is Filter => Boolean(f));
   const { perConsumer, perTool } = spec.rateLimit ?? {};
   return Object.freeze({
     consumers,
+    oauth: oauth && { issuer: oauth.config.issuer, scopes: oauth.config.scopes },
     ...lists,
     admit: buildChain('mcp-admit', { 'consumer-allow-list': gate, admitted }),
     callTool: buildChain('mcp-tool-call', {

@@ -15,7 +15,7 @@ export interface TestGateway extends RunningGateway {
 
 /** Starts a gateway for one test file. */
 export async function startTestGateway(
-  options: { dbPath?: string; pollMs?: number; gateway?: Partial<Pick<GatewayOptions, 'trustedProxies' | 'rateLimitStore' | 'mcp' | 'hostedServers' | 'llm' | 'host' | 'allowedHosts' | 'clientLimits' | 'adminAllowedHosts' | 'auditRetention'>> } = {},
+  options: { dbPath?: string; pollMs?: number; gateway?: Partial<Pick<GatewayOptions, 'trustedProxies' | 'rateLimitStore' | 'mcp' | 'hostedServers' | 'llm' | 'host' | 'allowedHosts' | 'clientLimits' | 'adminAllowedHosts' | 'auditRetention' | 'oauth'>> } = {},
 ): Promise<TestGateway> {
   const tmp = tempDir();
   const dbPath = options.dbPath ?? join(tmp.dir, 'agate.db');

@@ -31,6 +31,10 @@ export interface McpAddFlags {
   allowTool: string[];
   rateLimit?: string;
   toolRateLimit?: string;
+  oauthIssuer?: string;
+  jwksUri?: string;
+  scope: string[];
+  oauthAudience?: string;
   replace?: boolean;
   json?: boolean;
 }
@@ -69,6 +73,10 @@ export function withAddFlags(cmd: Command): Command {
     .option('--allow-tool <name>', 'expose only these tools (repeatable)', collect, [])
     .option('--rate-limit <rate>', 'tools/call limit per consumer, e.g. 60/m')
     .option('--tool-rate-limit <rate>', 'tools/call limit per tool, e.g. 10/s')
+    .option('--oauth-issuer <url>', "make the server an OAuth resource server: clients present access tokens from this issuer (not agate keys)")
+    .option('--jwks-uri <url>', "OAuth: the issuer's JWKS (default: from the issuer's metadata)")
+    .option('--scope <scope>', 'OAuth: a scope every token must hold (repeatable)', collect, [])
+    .option('--oauth-audience <uri>', "OAuth: the tokens' required aud (default: the server's URL as clients reach it)")
     .option('--replace', 'replace an existing server of the same name')
     .option('--json', 'print JSON');
 }
@@ -95,7 +103,22 @@ export function policyFromFlags(f: McpAddFlags): Record<string, unknown> {
   if (f.rateLimit) rateLimit.perConsumer = limit(f.rateLimit, 'perConsumer');
   if (f.toolRateLimit) rateLimit.perTool = limit(f.toolRateLimit, 'perTool');
   if (Object.keys(rateLimit).length) spec.rateLimit = rateLimit;
+  const auth = oauthFromFlags(f);
+  if (auth) spec.auth = auth;
   return spec;
+}
+
+/** The `auth` of an OAuth-protected server from --oauth-issuer and the flags that refine it. */
+function oauthFromFlags(f: McpAddFlags): Record<string, unknown> | undefined {
+  if (!f.oauthIssuer) {
+    const stray = f.jwksUri ? '--jwks-uri' : f.scope.length ? '--scope' : f.oauthAudience ? '--oauth-audience' : undefined;
+    if (stray) throw new UsageError(`${stray} needs --oauth-issuer`);
+    return undefined;
+  }
+  const auth: Record<string, unknown> = { type: 'oauth', issuer: f.oauthIssuer, scopes: f.scope };
+  if (f.jwksUri) auth.jwksUri = f.jwksUri;
+  if (f.oauthAudience) auth.audience = f.oauthAudience;
+  return auth;
 }
 
 function limit(text: string, which: string): { requests: number; windowSeconds: number } {

@@ -32,11 +32,13 @@ export function renderMcpError(res: ServerResponse, given: GatewayError, reply: 
 const HOW = 'send an agate consumer key as Authorization: Bearer <key> or x-api-key: <key>';
 
 /**
- * The 401 challenge of an MCP endpoint (RFC 6750 §3): agate's scheme and what to send, with no `resource_metadata`
- * because agate runs no OAuth authorization server. MCP clients read this header to decide whether to start OAuth
+ * The 401 challenge of an MCP endpoint without `auth: oauth` (RFC 6750 §3): agate's scheme and what to send, with
+ * no `resource_metadata`, since no authorization server issues its keys. MCP clients read this header to decide whether to start OAuth
  * discovery; the error code is there only when a credential was sent and refused.
  */
 function withChallenge(err: GatewayError): GatewayError {
+  // An OAuth-protected server's own challenge (RFC 9728 §5.1) is the one its clients start discovery from.
+  if (String(err.headers?.['www-authenticate'] ?? '').includes('resource_metadata=')) return err;
   const refused = err.code === 'GW_ERR_AUTH_INVALID' ? 'error="invalid_token", ' : '';
   const challenge = `Bearer realm="agate", ${refused}error_description="${HOW}"`;
   const def = errors[err.code as ErrorCode];

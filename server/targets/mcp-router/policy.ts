@@ -11,6 +11,8 @@ export type McpPolicyChain = (ctx: McpMessageContext) => Promise<void>;
 export interface McpPolicy {
   /** Consumers (`name` or `group:<name>`) allowed at all; undefined: anyone, anonymous included. */
   readonly consumers?: readonly string[];
+  /** An OAuth-protected server admits only holders of `issuer`'s tokens with all of `scopes`. */
+  readonly oauth?: { readonly issuer: string; readonly scopes: readonly string[] };
   /** Exposed tool name → consumers allowed to list and call it. */
   readonly tools: Readonly<Record<string, readonly string[]>>;
   /** Only these exposed tools exist at this endpoint; undefined: all. */
@@ -35,8 +37,14 @@ export interface McpMessage {
 export type McpMessageContext = GatewayContext & { mcpMessage: McpMessage };
 
 /** Whether the server's policy lets `consumer` in at all. */
-export function consumerAllowed(policy: Pick<McpPolicy, 'consumers'>, consumer: ConsumerIdentity | undefined): boolean {
+export function consumerAllowed(policy: Pick<McpPolicy, 'consumers' | 'oauth'>, consumer: ConsumerIdentity | undefined): boolean {
+  if (policy.oauth && !holdsToken(policy.oauth, consumer)) return false;
   return policy.consumers === undefined || onAllowList(policy.consumers, consumer);
+}
+
+function holdsToken(required: NonNullable<McpPolicy['oauth']>, consumer: ConsumerIdentity | undefined): boolean {
+  const held = consumer?.oauth;
+  return held !== undefined && held.issuer === required.issuer && required.scopes.every((s) => held.scopes.includes(s));
 }
 
 /** Whether `consumer` may see and call the exposed tool `name` (same answer for tools/list and tools/call). */

@@ -1,6 +1,7 @@
 import type { HostedServerDefinition, HostedServerOptions } from '../../../servers/index.js';
 import type { McpBackendSpec } from '../../../registry/index.js';
 import type { GatewayContext } from '../../pipeline/index.js';
+import type { OAuthResource } from '../../auth/oauth/index.js';
 import type { McpPolicy } from './policy.js';
 
 /**
@@ -44,6 +45,8 @@ export interface CompiledMcpServer {
   /** Set for bundles. */
   readonly bundle?: BundleConfig;
   readonly policy: McpPolicy;
+  /** Set when the server is an OAuth resource server (`auth: oauth`): clients present its access tokens. */
+  readonly oauth?: OAuthResource;
   /** Hash of the whole compiled config: a change tells open sessions their tools may have changed. */
   readonly configHash: string;
 }

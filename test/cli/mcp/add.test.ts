@@ -258,6 +258,9 @@ describe('agate mcp list, show, remove', () => {
     [['mcp', 'add', 'x', 'https://e.example/mcp', '--max-concurrent', '-1'], 'maxConcurrentRequests'],
     [['mcp', 'add', 'x', 'https://e.example/mcp', '--isolation', 'per-session'], '--isolation does not apply to a remote server'],
     [['mcp', 'add', 'x', '--stdio', '--isolation', 'private', '--', 'node'], '--isolation: must be shared or per-session (got "private")'],
+    [['mcp', 'add', 'x', 'https://e.example/mcp', '--scope', 'mcp:tools'], '--scope needs --oauth-issuer'],
+    [['mcp', 'add', 'x', 'https://e.example/mcp', '--oauth-issuer', 'idp.example.com'], 'mcpServer.auth.issuer'],
+    [['mcp', 'add', 'x', 'https://e.example/mcp', '--oauth-issuer', 'https://idp.example.com', '--scope', 'two words'], 'mcpServer.auth.scopes'],
   ])('usage errors exit 2 and change nothing: %j', async (args, message) => {
     const r = await cli(...args);
     expect(r.code).toBe(2);
@@ -285,6 +288,18 @@ describe('agate mcp list, show, remove', () => {
     expect(stored('limited').spec).toMatchObject({
       access: { consumers: ['alice', 'group:ops'], allowTools: ['maps_weather'] },
       rateLimit: { perConsumer: { requests: 60, windowSeconds: 60 }, perTool: { requests: 5, windowSeconds: 1 } },
+    });
+  });
+
+  it('OAuth flags make the server a resource server of that issuer', async () => {
+    const r = await cli('mcp', 'add', 'guarded', 'https://e.example/mcp', '--oauth-issuer', 'https://idp.example.com', '--jwks-uri', 'https://idp.example.com/jwks', '--scope', 'mcp:tools', '--scope', 'mcp:admin', '--oauth-audience', 'https://gw.example.com/mcp/guarded');
+    expect(r.code).toBe(0);
+    expect(stored('guarded').spec.auth).toEqual({
+      type: 'oauth',
+      issuer: 'https://idp.example.com',
+      jwksUri: 'https://idp.example.com/jwks',
+      scopes: ['mcp:tools', 'mcp:admin'],
+      audience: 'https://gw.example.com/mcp/guarded',
     });
   });
 });

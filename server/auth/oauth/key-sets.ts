@@ -1,0 +1,92 @@
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+
+/** How the issuers' signing keys are fetched; one set of options per gateway. */
+export interface KeySetOptions {
+  /** Longest wait for an issuer's metadata or JWKS before a token is refused as unverifiable, ms (default 3000). */
+  readonly timeoutMs?: number;
+  /** After a fetch, how long a token with an unknown `kid` is refused without fetching again, ms (default 30000). */
+  readonly cooldownMs?: number;
+  /** How long fetched keys are used before they are fetched again, ms (default 600000). */
+  readonly maxAgeMs?: number;
+}
+
+/** Where an issuer's keys are: configured, or learnt from its metadata. */
+export interface KeySetSource {
+  readonly issuer: string;
+  readonly jwksUri?: string;
+}
+
+// A failed discovery is retried no sooner than this: a down IdP is not asked again for every request.
+const DISCOVERY_RETRY_MS = 5_000;
+
+/**
+ * The issuers' JWKS, fetched and cached by jose's remote key set (refetched on an unknown `kid` at most once per
+ * cooldown, every fetch bounded by a timeout): one per JWKS URL for the gateway's life, so a config reload keeps
+ * the cache and every server of one issuer shares it. A request waits for a fetch at most `timeoutMs`; the
+ * event loop never does.
+ */
+export class KeySets {
+  private readonly sets = new Map<string, JWTVerifyGetKey>();
+  private readonly discovered = new Map<string, { uri?: Promise<string>; failedAt?: number }>();
+
+  constructor(private readonly options: KeySetOptions = {}) {}
+
+  /** How long one fetch may take, ms. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs ?? 3_000;
+  }
+
+  /** The key resolver for `source`'s tokens (discovers the JWKS URL from the issuer's metadata when not configured). */
+  async keysFor(source: KeySetSource): Promise<JWTVerifyGetKey> {
+    const uri = source.jwksUri ?? (await this.discover(source.issuer));
+    let set = this.sets.get(uri);
+    if (!set) {
+      set = createRemoteJWKSet(new URL(uri), {
+        timeoutDuration: this.timeoutMs,
+        cooldownDuration: this.options.cooldownMs ?? 30_000,
+        cacheMaxAge: this.options.maxAgeMs ?? 600_000,
+      });
+      this.sets.set(uri, set);
+    }
+    return set;
+  }
+
+  private discover(issuer: string): Promise<string> {
+    const entry = this.discovered.get(issuer);
+    if (entry?.uri) return entry.uri;
+    if (entry?.failedAt !== undefined && Date.now() - entry.failedAt < DISCOVERY_RETRY_MS) {
+      return Promise.reject(new Error(`metadata of ${issuer} could not be read recently; not asking again yet`));
+    }
+    const uri = discoverJwksUri(issuer, this.timeoutMs);
+    this.discovered.set(issuer, { uri });
+    uri.catch(() => this.discovered.set(issuer, { failedAt: Date.now() }));
+    return uri;
+  }
+}
+
+/**
+ * The issuer's `jwks_uri` from its RFC 8414 metadata (the well-known path inserted before the issuer's path),
+ * else its OpenID discovery document. The document must name the same issuer (RFC 8414 §3.3).
+ */
+async function discoverJwksUri(issuer: string, timeoutMs: number): Promise<string> {
+  const url = new URL(issuer);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  const candidates = [`${url.origin}/.well-known/oauth-authorization-server${path}`, `${url.origin}${path}/.well-known/openid-configuration`];
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      const res = await fetch(candidate, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+      if (!res.ok) {
+        failures.push(`${candidate}: HTTP ${res.status}`);
+        continue;
+      }
+      const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
+      if (doc.issuer !== issuer) throw new Error(`${candidate} names issuer ${String(doc.issuer)}, not ${issuer}`);
+      if (typeof doc.jwks_uri !== 'string') throw new Error(`${candidate} has no jwks_uri`);
+      return doc.jwks_uri;
+    } catch (err) {
+      failures.push(`${candidate}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`no signing keys found for ${issuer} (${failures.join('; ')})`);
+}
