@@ -45,6 +45,7 @@ export async function openSharedState(o: SharedStateOptions): Promise<SharedStat
   const connection = new RedisConnection({ url: o.redisUrl, commandTimeoutMs: o.commandTimeoutMs, log, onUp: (up) => metrics.redisUp.set(up ? 1 : 0) });
   const decided = { closed: 0, open: 0 };
   const rateLimits = new RedisRateLimitStore(connection.client, {
+    deadlineMs: connection.deadlineMs,
     onError: (err) => connection.noteError(err),
     onDecidedUnderFailure: (mode: OnStoreError) => {
       decided[mode]++;
