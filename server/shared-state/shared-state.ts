@@ -53,7 +53,10 @@ export async function openSharedState(o: SharedStateOptions): Promise<SharedStat
     },
   });
   const keyShare = new RedisKeyShare(connection, log);
-  if (!(await connection.ready(FIRST_CONNECT_WAIT_MS))) {
+  if (await connection.ready(FIRST_CONNECT_WAIT_MS)) {
+    // Keys other replicas ejected before this one started are skipped from its first request on.
+    await keyShare.ready(FIRST_CONNECT_WAIT_MS);
+  } else {
     log.warn({ redis: connection.health().url }, 'redis: not reachable at start; serving anyway, limits follow their onStoreError mode until it answers');
   }
   return {

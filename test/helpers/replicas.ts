@@ -6,7 +6,7 @@ export async function startReplicas(db: string, n: number, redisUrl?: string): P
   // One at a time: each start writes the registry (first-start seeding, its instance row).
   const replicas: ServeProcess[] = [];
   try {
-    for (let i = 0; i < n; i++) replicas.push(await spawnServe(db, { args }));
+    for (let i = 0; i < n; i++) replicas.push(await spawnServe(db, { args, readyTimeoutMs: 60_000 }));
   } catch (err) {
     await stopReplicas(replicas);
     throw err;
