@@ -25,6 +25,8 @@ export interface SharedStateOptions {
   redisUrl?: string;
   /** Redis command deadline, ms (default 75). */
   commandTimeoutMs?: number;
+  /** A quota store to use instead of the in-process or Redis one (tests). */
+  rateLimitStore?: RateLimitStore;
   log: Logger;
   metrics: GatewayMetrics;
 }
@@ -36,7 +38,7 @@ const FIRST_CONNECT_WAIT_MS = 2_000;
 export async function openSharedState(o: SharedStateOptions): Promise<SharedState> {
   if (!o.redisUrl) {
     const keyShare = new LocalKeyShare();
-    return { rateLimits: new MemoryRateLimitStore(), keyShare, health: () => undefined, close: async () => keyShare.close() };
+    return { rateLimits: o.rateLimitStore ?? new MemoryRateLimitStore(), keyShare, health: () => undefined, close: async () => keyShare.close() };
   }
   const { metrics, log } = o;
   metrics.registry.registerMetric(metrics.redisUp);
@@ -60,7 +62,7 @@ export async function openSharedState(o: SharedStateOptions): Promise<SharedStat
     log.warn({ redis: connection.health().url }, 'redis: not reachable at start; serving anyway, limits follow their onStoreError mode until it answers');
   }
   return {
-    rateLimits,
+    rateLimits: o.rateLimitStore ?? rateLimits,
     keyShare,
     health: () => ({ ...connection.health(), decidedUnderFailure: { ...decided } }),
     close: async () => {
