@@ -85,6 +85,7 @@ export const errors = withCodes({
   GW_ERR_MCP_METHOD_NOT_FOUND: defineError(404, 'DPE', 'Method not found: %s is not a method of MCP %s'),
   GW_ERR_AUTH_INSUFFICIENT_SCOPE: defineError(403, 'UAEX', 'The access token lacks scope %s needed for %s'),
   GW_ERR_AUTH_SERVER_UNAVAILABLE: defineError(503, 'UAEX', 'The access token could not be checked: authorization server %s did not answer (%s)'),
+  GW_ERR_QUOTA_STORE_UNAVAILABLE: defineError(503, 'RLSE', 'The quota store (Redis) did not answer and %s fails closed (onStoreError: closed); retry shortly'),
 });
 
 /** A catalogue code. */
