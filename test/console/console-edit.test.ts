@@ -1,0 +1,126 @@
+// The console's editing pages in a real browser (Debian's chromium driven by playwright-core) against a real
+// gateway, each edit then checked from the outside with real clients: an MCP server's allow list edited so one
+// consumer may call a tool and another may not (both driven at once with the official MCP SDK client), a bundle's
+// members, a route's canary weight (real requests split between two loopback upstreams).
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
+import { startUpstream, type LoopbackUpstream } from '../helpers/loopback-upstream.js';
+import { browserMissing, launchBrowser, screenshot, signIn } from '../helpers/browser.js';
+import { weatherYaml } from '../helpers/weather-rest-config.js';
+
+const missing = browserMissing();
+if (missing) console.warn(missing);
+
+describe.skipIf(missing !== undefined)('web console editing in chromium', () => {
+  let gw: TestGateway;
+  let upstream: LoopbackUpstream;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const keys: Record<string, string> = {};
+
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(gw.adminUrl + path, { method, headers: { authorization: `Bearer ${gw.adminToken.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  beforeAll(async () => {
+    [gw, upstream, browser] = await Promise.all([
+      startTestGateway(),
+      startUpstream('weather', (req, res) => {
+        res.writeHead(req.url?.startsWith('/fail') ? 500 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ city: 'Oslo', temp: 3, url: req.url }));
+      }),
+      launchBrowser(),
+    ]);
+    for (const name of ['weather', 'quake']) {
+      expect((await admin('POST', '/mcp-servers-from-config', { name, text: weatherYaml(upstream.url, 'string', { broken: true }) })).status).toBe(201);
+    }
+    for (const name of ['alice', 'bob']) {
+      gw.registry.consumers.store.create({ name }, 'cli');
+      keys[name] = gw.registry.consumers.issueKey(name, 'cli').key;
+    }
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.on('dialog', (d) => void d.accept());
+    await signIn(page, { adminUrl: gw.adminUrl, token: gw.adminToken.token });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  const go = async (hash: string, heading: string | RegExp) => {
+    await page.goto(`${gw.adminUrl}/console/#/${hash}`);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  };
+
+  /** An SDK client at `/mcp/<server>` presenting `key` (none: anonymous). */
+  const mcpAs = async (server: string, key?: string) => {
+    const client = new Client({ name: 'console-edit-test', version: '1.0.0' });
+    const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/${server}`), { requestInit: { headers } }));
+    return client;
+  };
+
+  it("edits a server's allow list and limits: a bad value names its field; then alice may call forecast, bob may not", async () => {
+    await go('mcp/weather', 'MCP server weather');
+    const form = page.getByRole('form', { name: 'Access and rate limits' });
+    await form.getByLabel('Consumers', { exact: true }).fill('alice, Bob!');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    // The registry's own message, as the CLI prints it: the field and the rule.
+    await expect.poll(() => form.getByRole('alert').textContent()).toContain('mcpServer.access.consumers[1]');
+    expect(gw.registry.mcpServers.get('weather')?.access).toBeUndefined();
+    await form.getByLabel('Consumers', { exact: true }).fill('alice, bob');
+    await form.getByLabel('Tools for some consumers only').fill('forecast: alice');
+    await form.getByLabel('Calls per consumer').fill('2');
+    await form.getByLabel('Window per consumer (seconds)').fill('60');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(() => form.getByRole('status').last().textContent()).toContain('Saved');
+    expect(gw.registry.mcpServers.get('weather')).toMatchObject({
+      access: { consumers: ['alice', 'bob'], tools: { forecast: ['alice'] } },
+      rateLimit: { perConsumer: { requests: 2, windowSeconds: 60 } },
+    });
+    await screenshot(page, 'mcp-policy');
+
+    // The gateway serves the new policy once its snapshot carries it: anonymous clients are refused from then on.
+    await waitFor(async () => (await mcpAs('weather').then((c) => c.close().then(() => false)).catch(() => true)), 'the policy to be served', 10_000);
+    const [alice, bob] = await Promise.all([mcpAs('weather', keys.alice), mcpAs('weather', keys.bob)]);
+    try {
+      const [aliceTools, bobTools] = await Promise.all([alice.listTools(), bob.listTools()]);
+      expect(aliceTools.tools.map((t) => t.name).sort()).toEqual(['broken', 'forecast']);
+      expect(bobTools.tools.map((t) => t.name)).toEqual(['broken']);
+      const [aliceCall, bobCall] = await Promise.allSettled([alice.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }), bob.callTool({ name: 'forecast', arguments: { city: 'Oslo' } })]);
+      expect(aliceCall.status).toBe('fulfilled');
+      expect(JSON.stringify((aliceCall as PromiseFulfilledResult<unknown>).value)).toContain('Oslo');
+      // A tool hidden from bob answers as an unknown tool would (JSON-RPC invalid params, MCP spec "Tools: Error Handling").
+      expect(bobCall.status).toBe('rejected');
+      expect(String((bobCall as PromiseRejectedResult).reason)).toMatch(/-32602|not found|unknown tool/i);
+      // Two calls per consumer per minute: alice's third is refused; bob's own bucket is untouched by alice's calls.
+      await alice.callTool({ name: 'broken', arguments: {} });
+      await expect(alice.callTool({ name: 'broken', arguments: {} })).rejects.toThrow(/rate/i);
+      expect((await bob.callTool({ name: 'broken', arguments: {} })).isError).toBe(true);
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
+    }
+  });
+
+  it("edits a bundle's members and consumers: a malformed member is refused by name, then saved", async () => {
+    gw.registry.mcpServers.create({ name: 'both', backend: { kind: 'bundle', members: ['quake'] } }, 'cli');
+    await go('mcp/both', 'MCP server both');
+    const form = page.getByRole('form', { name: 'Access and rate limits' });
+    await expect.poll(() => form.getByLabel('Members', { exact: true }).inputValue()).toBe('quake');
+    await form.getByLabel('Members', { exact: true }).fill('quake, Ghost!');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toContain('mcpServer.backend.members[1]');
+    expect(gw.registry.mcpServers.get('both')?.backend).toMatchObject({ members: ['quake'] });
+    await form.getByLabel('Members', { exact: true }).fill('quake, weather');
+    await form.getByLabel('Consumers', { exact: true }).fill('bob');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(() => form.getByRole('status').last().textContent()).toContain('Saved');
+    expect(gw.registry.mcpServers.get('both')).toMatchObject({ backend: { kind: 'bundle', members: ['quake', 'weather'] }, access: { consumers: ['bob'] } });
+    await screenshot(page, 'mcp-bundle');
+  });
+});
