@@ -123,4 +123,40 @@ describe.skipIf(missing !== undefined)('web console editing in chromium', () => 
     expect(gw.registry.mcpServers.get('both')).toMatchObject({ backend: { kind: 'bundle', members: ['quake', 'weather'] }, access: { consumers: ['bob'] } });
     await screenshot(page, 'mcp-bundle');
   });
+
+  it("edits a route's canary weight: a bad weight names its field; real requests then split between two upstreams", async () => {
+    const [stable, canary] = await Promise.all([startUpstream('stable'), startUpstream('canary')]);
+    try {
+      gw.registry.upstreams.create({ name: 'stable', targets: [{ url: stable.url }] }, 'cli');
+      gw.registry.upstreams.create({ name: 'canary', targets: [{ url: canary.url }] }, 'cli');
+      gw.registry.routes.create({ name: 'shop', path: '/shop', upstream: 'stable' }, 'cli');
+      await go('routes', 'HTTP routes');
+      await page.getByRole('button', { name: 'Edit route shop' }).click();
+      const form = page.getByRole('form', { name: 'Edit route shop' });
+      await form.getByLabel('Canary upstream').fill('canary');
+      await form.getByLabel('Canary weight (%)').fill('150');
+      await form.getByRole('button', { name: 'Save route' }).click();
+      await expect.poll(() => form.getByRole('alert').textContent()).toContain('route.canary.weight');
+      expect(gw.registry.routes.get('shop')?.canary).toBeUndefined();
+      await form.getByLabel('Canary weight (%)').fill('30');
+      await form.getByLabel('Methods').fill('get');
+      await form.getByRole('button', { name: 'Save route' }).click();
+      await page.getByRole('cell', { name: 'canary 30 %' }).waitFor();
+      expect(gw.registry.routes.get('shop')).toMatchObject({ path: '/shop', upstream: 'stable', methods: ['GET'], canary: { upstream: 'canary', weight: 30 } });
+      await screenshot(page, 'routes-edit');
+
+      await waitFor(() => gw.snapshots.current()?.version === gw.registry.version(), 'the edit to be served');
+      const n = 300;
+      for (let i = 0; i < n; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => fetch(`${gw.url}/shop/item-${i + j}`).then((r) => r.text())));
+      const share = canary.requests.length / n;
+      expect(stable.requests.length + canary.requests.length).toBe(n);
+      // 30 % of 300: mean 90, standard deviation about 8 (binomial); 15-45 % is far outside chance.
+      expect(share).toBeGreaterThan(0.15);
+      expect(share).toBeLessThan(0.45);
+      // The methods match edited with it: a POST no longer matches the route.
+      expect((await fetch(`${gw.url}/shop/item`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      await Promise.all([stable.close(), canary.close()]);
+    }
+  });
 });

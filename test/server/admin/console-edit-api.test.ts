@@ -61,4 +61,28 @@ describe('console editing endpoints', () => {
     expect(later.status).toBe(200);
     expect(gw.registry.mcpServers.get('both')?.backend).toMatchObject({ members: ['files', 'later'] });
   });
+
+  it.each([
+    ['a canary weight over 100', { canary: { upstream: 'http://127.0.0.1:9/', weight: 150 } }, 'route.canary.weight'],
+    ['a header match with no name', { headers: [{ exact: 'beta' }] }, 'route.headers[0]'],
+    ['an unknown method', { methods: ['FETCH'] }, 'route.methods[0]'],
+  ])('PUT of a route with %s is refused naming the field', async (_what, edit, path) => {
+    gw.registry.routes.create({ name: `r-${path.length}-${Object.keys(edit)[0]}`, path: '/x', upstream: 'http://127.0.0.1:9/' }, 'cli');
+    const name = `r-${path.length}-${Object.keys(edit)[0]}`;
+    const read = await (await call('GET', `/routes/${name}`)).json();
+    const res = await call('PUT', `/routes/${name}`, { ...read, ...edit });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.problems.join('\n')).toContain(path);
+  });
+
+  it('a route read back (secret request header masked) and saved with a canary keeps the secret', async () => {
+    gw.registry.routes.create({ name: 'secretive', path: '/s', upstream: 'http://127.0.0.1:9/', requestHeaders: { set: { authorization: 'Bearer upstream-secret-7' } } }, 'cli');
+    const read = await (await call('GET', '/routes/secretive')).json();
+    expect(JSON.stringify(read)).not.toContain('upstream-secret-7');
+    const res = await call('PUT', '/routes/secretive', { ...read, canary: { upstream: 'http://127.0.0.1:10/', weight: 20 } });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(await res.json())).not.toContain('upstream-secret-7');
+    expect(gw.registry.routes.get('secretive')?.requestHeaders?.set?.authorization).not.toBe('********');
+    expect(gw.registry.routes.get('secretive')?.canary).toMatchObject({ weight: 20 });
+  });
 });
