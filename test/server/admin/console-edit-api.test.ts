@@ -1,19 +1,26 @@
 // The admin endpoints behind the console's editing pages, called as the console calls them: an MCP server's
-// policy and a bundle's members replaced with PUT (bad values refused naming the field, fields the console does
-// not know kept).
+// policy and a bundle's members replaced with PUT (bad values refused naming the field, secret values kept), a
+// route's matches and canary likewise, and a REST-to-MCP server from an OpenAPI spec (problems at their line and
+// column, hostile specs refused without holding the event loop).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
+import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-upstream.js';
+import { startLoopProbe } from '../../helpers/loop-probe.js';
+import { petsOpenApi } from '../../helpers/pets-openapi.js';
 
 describe('console editing endpoints', () => {
   let gw: TestGateway;
+  let pets: LoopbackUpstream;
 
   beforeAll(async () => {
     gw = await startTestGateway();
+    pets = await startUpstream('pets');
     gw.registry.mcpServers.create({ name: 'files', backend: { kind: 'stdio', command: 'node', args: ['x.js'], env: { API_TOKEN: 'tok-secret-1' } } }, 'cli');
     gw.registry.mcpServers.create({ name: 'both', backend: { kind: 'bundle', members: ['files'] } }, 'cli');
   });
   afterAll(async () => {
     await gw.stop();
+    await pets.close();
   });
 
   const call = (method: string, path: string, body?: unknown) =>
@@ -84,5 +91,64 @@ describe('console editing endpoints', () => {
     expect(JSON.stringify(await res.json())).not.toContain('upstream-secret-7');
     expect(gw.registry.routes.get('secretive')?.requestHeaders?.set?.authorization).not.toBe('********');
     expect(gw.registry.routes.get('secretive')?.canary).toMatchObject({ weight: 20 });
+  });
+
+  const refBomb = [
+    'openapi: 3.0.3',
+    'info: { title: Bomb, version: "1" }',
+    'servers: [{ url: "http://127.0.0.1:9" }]',
+    'paths:',
+    '  /x:',
+    '    post:',
+    '      operationId: boom',
+    "      requestBody: { content: { application/json: { schema: { $ref: '#/components/schemas/S24' } } } }",
+    "      responses: { '200': { description: ok } }",
+    'components:',
+    '  schemas:',
+    '    S0: { type: string }',
+    ...Array.from({ length: 24 }, (_, i) => `    S${i + 1}: { type: object, properties: { a: { $ref: '#/components/schemas/S${i}' }, b: { $ref: '#/components/schemas/S${i}' } } }`),
+  ].join('\n');
+
+  it.each([
+    ['a relative server URL and no baseUrl', () => petsOpenApi('/v1'), {}, /^6:10: no absolute servers\[0\]\.url.*baseUrl/],
+    ['a Swagger 2.0 document', () => 'swagger: "2.0"\ninfo: { title: Old, version: "1" }\npaths: {}\n', {}, /not an OpenAPI 3\.0 or 3\.1 document/],
+    ['a YAML syntax error', () => 'openapi: 3.0.3\nservers: [ {url: x\n', {}, /^\d+:\d+: /],
+    ['an unknown type', () => petsOpenApi('http://127.0.0.1:9'), { type: 'swagger' }, /^type: must be "rest" or "openapi"/],
+    ['baseUrl on a REST config', () => 'server:\n  name: x\n', { type: 'rest', baseUrl: 'http://127.0.0.1:9' }, /^baseUrl, allowHosts: only for type "openapi"/],
+    ['allowHosts that are not a list', () => petsOpenApi('http://127.0.0.1:9'), { allowHosts: '127.0.0.1' }, /^allowHosts: must be an array of strings/],
+  ])('an OpenAPI spec with %s is refused with the field or the line and column', async (_what, text, extra, pattern) => {
+    const res = await call('POST', '/mcp-servers-from-config', { name: 'pets', type: 'openapi', text: text(), ...extra });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('GW_ERR_ADMIN_INVALID');
+    expect(body.error.problems[0]).toMatch(pattern);
+    expect(gw.registry.mcpServers.get('pets')).toBeUndefined();
+  });
+
+  it('a $ref explosion (2^24 inlined schemas) is refused in its worker; the loop stays responsive', async () => {
+    const probe = startLoopProbe();
+    const res = await call('POST', '/mcp-servers-from-config', { name: 'bomb', type: 'openapi', text: refBomb });
+    const stall = probe.stop();
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.problems.join('\n')).toMatch(/took longer|could not be checked|memory|\$ref/i);
+    expect(stall).toBeLessThan(500);
+    expect(gw.registry.mcpServers.get('bomb')).toBeUndefined();
+  }, 40_000);
+
+  it('the spec with a baseUrl and allowHosts is added as a REST-to-MCP server whose tools call the upstream; warnings come back', async () => {
+    const res = await call('POST', '/mcp-servers-from-config', { name: 'pets', type: 'openapi', text: petsOpenApi('/v1', { badRef: true }), baseUrl: `${pets.url}/v1`, allowHosts: ['127.0.0.1'] });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    expect(body.backend.kind).toBe('rest');
+    expect(body.warnings).toEqual([expect.stringMatching(/^21:17: \$ref #\/components\/parameters\/Ghost does not resolve/)]);
+    const tools = await waitFor(async () => {
+      const r = await call('GET', '/mcp-servers/pets/tools');
+      return r.status === 200 ? ((await r.json()) as { tools: Array<{ name: string }> }).tools : undefined;
+    }, 'pets to be served', 10_000);
+    expect(tools.map((t) => t.name).sort()).toEqual(['getPet', 'listPets']);
+    const called = await call('POST', '/mcp-servers/pets/tools/listPets/call', { arguments: { limit: 2 } });
+    expect(called.status).toBe(200);
+    expect((await called.json()).result.isError ?? false).toBe(false);
+    expect(pets.requests.at(-1)!.url).toBe('/v1/pets?limit=2');
   });
 });
