@@ -1,7 +1,8 @@
 // The console's editing pages in a real browser (Debian's chromium driven by playwright-core) against a real
 // gateway, each edit then checked from the outside with real clients: an MCP server's allow list edited so one
 // consumer may call a tool and another may not (both driven at once with the official MCP SDK client), a bundle's
-// members, a route's canary weight (real requests split between two loopback upstreams).
+// members, a route's canary weight (real requests split between two loopback upstreams), a server added from an
+// OpenAPI spec (an error at its line and column, then fixed, then its tool tried).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -10,6 +11,7 @@ import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.
 import { startUpstream, type LoopbackUpstream } from '../helpers/loopback-upstream.js';
 import { browserMissing, launchBrowser, screenshot, signIn } from '../helpers/browser.js';
 import { weatherYaml } from '../helpers/weather-rest-config.js';
+import { petsOpenApi } from '../helpers/pets-openapi.js';
 
 const missing = browserMissing();
 if (missing) console.warn(missing);
@@ -158,5 +160,36 @@ describe.skipIf(missing !== undefined)('web console editing in chromium', () => 
     } finally {
       await Promise.all([stable.close(), canary.close()]);
     }
+  });
+
+  it('adds a server from an OpenAPI spec: the missing base URL is shown at its line and column, then the spec is added and its tool tried', async () => {
+    await go('mcp', 'MCP servers');
+    const form = page.getByRole('form', { name: 'An OpenAPI spec' });
+    await form.getByLabel('Name').fill('pets');
+    await form.getByLabel('Spec (YAML or JSON)').fill(petsOpenApi('/v1'));
+    await form.getByRole('button', { name: 'Validate and add' }).click();
+    const jump = form.getByRole('button', { name: 'line 6, column 10' });
+    await jump.waitFor();
+    expect(await form.getByRole('alert').textContent()).toContain('no absolute servers[0].url');
+    await screenshot(page, 'mcp-openapi-error');
+    await jump.click();
+    expect(await page.evaluate(() => {
+      const t = document.activeElement as HTMLTextAreaElement;
+      return t.value.slice(t.selectionStart, t.selectionEnd);
+    })).toBe('/v1');
+    expect(gw.registry.mcpServers.get('pets')).toBeUndefined();
+    await form.getByLabel('Base URL').fill(`${upstream.url}/v1`);
+    await form.getByLabel('Private hosts allowed').fill('127.0.0.1');
+    await form.getByRole('button', { name: 'Validate and add' }).click();
+    await page.getByRole('link', { name: 'pets' }).waitFor();
+    expect(gw.registry.mcpServers.get('pets')?.backend.kind).toBe('rest');
+
+    await waitFor(() => gw.snapshots.current()?.mcp.servers.has('pets'), 'pets to be served');
+    await go('mcp/pets', 'MCP server pets');
+    const tryIt = page.getByRole('form', { name: 'Try listPets' });
+    await tryIt.getByLabel('limit (integer)').fill('2');
+    await tryIt.getByRole('button', { name: 'Try listPets' }).click();
+    await expect.poll(() => tryIt.getByRole('status').last().textContent()).toMatch(/OK in [\d.]+ ms/);
+    expect(upstream.requests.some((r) => r.url === '/v1/pets?limit=2')).toBe(true);
   });
 });
