@@ -6,6 +6,7 @@ import { sendAdminError } from './admin-errors.js';
 import { mountCrud } from './crud.js';
 import { mountConsumerKeys } from './consumer-keys.js';
 import { mountLlmAdmin } from './llm.js';
+import { mountLlmUsage } from './llm-usage.js';
 import { AuthFailureLimiter, type AuthFailurePolicy } from './auth-failures.js';
 import type { AccessFeed } from '../observability/access-feed.js';
 import { ConsoleSessions } from './console-session.js';
@@ -73,6 +74,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   mountCrud(api, { plural: 'consumers', store: deps.registry.consumers.store });
   mountConsumerKeys(api, deps.registry);
   mountLlmAdmin(api, deps.registry);
+  mountLlmUsage(api, deps.registry);
   mountMcpAdmin(api, { registry: deps.registry, dataPlaneUrl: deps.dataPlaneUrl ?? (() => undefined) });
   app.use(api);
   app.get('/audit', (req, res) => {
