@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { maskRoute, type Registry } from '../../registry/index.js';
+import { maskRoute, type AuditActor, type Registry } from '../../registry/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { gatewayError } from '../errors/index.js';
 import { sendAdminError } from './admin-errors.js';
@@ -54,6 +54,8 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   const auth = { token: deps.token, sessions: new ConsoleSessions(), failures: new AuthFailureLimiter(deps.authFailures) };
   mountConsolePublic(app, auth);
   app.use(requireAdminAuth(auth));
+  // Everything past here (and past its awaits) records its registry changes as made by who signed in.
+  app.use((_req, res, next) => deps.registry.audit.runAs(res.locals.auditActor as AuditActor, next));
   mountConsoleSignOut(app, auth.sessions);
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseDeepBodies);

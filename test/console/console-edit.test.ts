@@ -192,4 +192,15 @@ describe.skipIf(missing !== undefined)('web console editing in chromium', () => 
     await expect.poll(() => tryIt.getByRole('status').last().textContent()).toMatch(/OK in [\d.]+ ms/);
     expect(upstream.requests.some((r) => r.url === '/v1/pets?limit=2')).toBe(true);
   });
+
+  it('the audit page says who made each change: this console session or the admin token, and from where', async () => {
+    await go('audit', 'Audit');
+    const log = page.getByRole('table', { name: 'Latest 200 changes' });
+    // The policy edit above came from this browser's session; the servers were added with the token in beforeAll.
+    const edit = log.getByRole('row').filter({ hasText: 'mcpServer' }).filter({ hasText: 'update' }).first();
+    expect(await edit.getByRole('cell').nth(2).textContent()).toMatch(/^console session [0-9a-f]{8} from 127\.0\.0\.1$/);
+    const added = log.getByRole('row').filter({ has: page.getByRole('cell', { name: 'quake', exact: true }) }).filter({ hasText: 'create' }).first();
+    expect(await added.getByRole('cell').nth(2).textContent()).toBe('admin token from 127.0.0.1');
+    await screenshot(page, 'audit');
+  });
 });
