@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from './db.js';
 
 /** Which interface made a change; recorded in the audit log. */
@@ -12,9 +13,19 @@ export interface AuditEntry {
   entity: string;
   name: string;
   detail: unknown;
+  /** Who, for admin API changes: "admin token" or "console session <short id>"; null otherwise. */
+  actor: string | null;
+  /** The admin client's address; null for other interfaces. */
+  address: string | null;
 }
 
-/** What a change did to which entity: an audit log row without its id, time and interface. */
+/** Who is making the admin API changes of the current request. */
+export interface AuditActor {
+  readonly actor: string;
+  readonly address: string;
+}
+
+/** What a change did to which entity: an audit log row without its id, time, interface and actor. */
 export type AuditChange = Pick<AuditEntry, 'action' | 'entity' | 'name'> & { detail?: unknown };
 
 /** How long the audit log keeps rows; 0 (or absent) turns a limit off. */
@@ -28,16 +39,25 @@ export interface AuditRetention {
 /** The append-only log of every registry change: what, when, and through which interface. */
 export class AuditRepo {
   private readonly insert;
+  // The actor rides with the admin request (through its awaits too) instead of through every repository call.
+  private readonly actors = new AsyncLocalStorage<AuditActor>();
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
-      'INSERT INTO audit_log (interface, action, entity, name, detail) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO audit_log (interface, action, entity, name, detail, actor, address) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+  }
+
+  /** Runs `fn` (an admin request's handling) with admin API changes recorded as made by `actor`. */
+  runAs<T>(actor: AuditActor, fn: () => T): T {
+    return this.actors.run(actor, fn);
   }
 
   /** Records a change; call inside the write's transaction so both commit or neither does. */
   record(origin: WriteOrigin, change: AuditChange): void {
     const { action, entity, name, detail } = change;
-    this.insert.run(origin, action, entity, name, detail === undefined ? null : JSON.stringify(detail));
+    // Only admin API writes name an actor: work started by a request (a timer, a backend) must not inherit it.
+    const who = origin === 'admin-api' ? this.actors.getStore() : undefined;
+    this.insert.run(origin, action, entity, name, detail === undefined ? null : JSON.stringify(detail), who?.actor ?? null, who?.address ?? null);
   }
 
   /**
@@ -66,7 +86,7 @@ export class AuditRepo {
   /** The newest entries first. */
   list(limit = 100): AuditEntry[] {
     const rows = this.db
-      .prepare('SELECT id, at, interface, action, entity, name, detail FROM audit_log ORDER BY id DESC LIMIT ?')
+      .prepare('SELECT id, at, interface, action, entity, name, detail, actor, address FROM audit_log ORDER BY id DESC LIMIT ?')
       .all(limit) as Array<Omit<AuditEntry, 'detail'> & { detail: string | null }>;
     return rows.map((r) => ({ ...r, detail: r.detail === null ? null : JSON.parse(r.detail) }));
   }

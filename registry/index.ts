@@ -2,7 +2,7 @@ export { Registry } from './registry.js';
 export { RegistryError, invalid, type RegistryErrorKind } from './errors.js';
 export { RegistryOpenError, latestSchemaVersion, openDb, type Db } from './db.js';
 export { validateEntity, formatErrors, deepFreeze, type EntityKind, type Validated } from './validation.js';
-export type { WriteOrigin, AuditEntry, AuditRetention } from './audit-repo.js';
+export type { WriteOrigin, AuditActor, AuditEntry, AuditRetention } from './audit-repo.js';
 export { MASK, isPlainName, isSealed } from './secret-fields.js';
 export {
   isUpstreamUrl,

@@ -31,6 +31,8 @@ export interface LlmUsageQuery {
   consumer?: string;
   /** ISO time; rows from the hour containing it onwards. */
   since?: string;
+  /** At most this many rows (the newest hours first). */
+  limit?: number;
 }
 
 /** The hour bucket ('YYYY-MM-DDTHH:00:00Z') containing `at`. */
@@ -81,7 +83,8 @@ export class LlmUsageRepo {
         completion_tokens AS completionTokens, cached_tokens AS cachedTokens, reasoning_tokens AS reasoningTokens,
         latency_ms_sum AS latencyMsSum, ttft_ms_sum AS ttftMsSum, ttft_count AS ttftCount
       FROM llm_usage ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-      ORDER BY hour DESC, consumer, route, provider, model`;
+      ORDER BY hour DESC, consumer, route, provider, model${q.limit !== undefined ? ' LIMIT ?' : ''}`;
+    if (q.limit !== undefined) args.push(q.limit);
     return this.db.prepare(sql).all(...args) as LlmUsageRow[];
   }
 }

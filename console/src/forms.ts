@@ -23,8 +23,10 @@ export function onSubmit(form: HTMLFormElement, status: HTMLElement, how: { send
     event.preventDefault();
     status.replaceChildren(notice('Saving…'));
     send()
-      .then(() => {
-        status.replaceChildren(notice('Saved.', 'ok'));
+      .then((answer) => {
+        // Warnings (an OpenAPI conversion's skipped parts) are worth reading even though the save succeeded.
+        const warnings = (answer as { warnings?: unknown } | undefined)?.warnings;
+        status.replaceChildren(notice(Array.isArray(warnings) && warnings.length ? `Saved, with warnings:\n${warnings.join('\n')}` : 'Saved.', 'ok'));
         form.reset();
         done();
       })

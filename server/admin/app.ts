@@ -1,11 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { maskRoute, type Registry } from '../../registry/index.js';
+import { maskRoute, type AuditActor, type Registry } from '../../registry/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { gatewayError } from '../errors/index.js';
 import { sendAdminError } from './admin-errors.js';
 import { mountCrud } from './crud.js';
 import { mountConsumerKeys } from './consumer-keys.js';
 import { mountLlmAdmin } from './llm.js';
+import { mountLlmUsage } from './llm-usage.js';
 import { AuthFailureLimiter, type AuthFailurePolicy } from './auth-failures.js';
 import type { AccessFeed } from '../observability/access-feed.js';
 import { ConsoleSessions } from './console-session.js';
@@ -53,6 +54,8 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   const auth = { token: deps.token, sessions: new ConsoleSessions(), failures: new AuthFailureLimiter(deps.authFailures) };
   mountConsolePublic(app, auth);
   app.use(requireAdminAuth(auth));
+  // Everything past here (and past its awaits) records its registry changes as made by who signed in.
+  app.use((_req, res, next) => deps.registry.audit.runAs(res.locals.auditActor as AuditActor, next));
   mountConsoleSignOut(app, auth.sessions);
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseDeepBodies);
@@ -73,6 +76,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   mountCrud(api, { plural: 'consumers', store: deps.registry.consumers.store });
   mountConsumerKeys(api, deps.registry);
   mountLlmAdmin(api, deps.registry);
+  mountLlmUsage(api, deps.registry);
   mountMcpAdmin(api, { registry: deps.registry, dataPlaneUrl: deps.dataPlaneUrl ?? (() => undefined) });
   app.use(api);
   app.get('/audit', (req, res) => {

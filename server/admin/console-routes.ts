@@ -5,7 +5,7 @@ import { gatewayError } from '../errors/index.js';
 import { sendAdminError } from './admin-errors.js';
 import { tokenMatches } from './admin-token.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
-import { csrfRefusal, sessionCookie, sessionIdOf, type ConsoleSessions } from './console-session.js';
+import { csrfRefusal, sessionCookie, sessionIdOf, sessionLabel, type ConsoleSessions } from './console-session.js';
 
 /** What the console's routes need from the admin app. */
 export interface ConsoleDeps {
@@ -68,7 +68,8 @@ function signIn(deps: ConsoleDeps) {
 
 /**
  * The admin token check, accepting the console's session cookie where no Authorization header is sent; a
- * cookie-authenticated write must pass the CSRF check. A forged or stale cookie counts as a failed attempt.
+ * cookie-authenticated write must pass the CSRF check. A forged or stale cookie counts as a failed attempt. Who
+ * passed (the admin token, or which console session) and from where goes to `res.locals.auditActor`.
  */
 export function requireAdminAuth(deps: ConsoleDeps) {
   const { token, sessions, failures } = deps;
@@ -79,9 +80,12 @@ export function requireAdminAuth(deps: ConsoleDeps) {
       return sendAdminError(res, gatewayError('GW_ERR_ADMIN_AUTH_RATE_LIMITED', address, wait), { headers: { 'Retry-After': String(wait) } });
     }
     const header = req.headers.authorization;
-    if (header === undefined && sessions.check(sessionIdOf(req.headers))) {
+    const session = sessionIdOf(req.headers);
+    if (header === undefined && sessions.check(session)) {
       const refusal = csrfRefusal(req.method, req.headers);
-      return refusal ? sendAdminError(res, refusal) : next();
+      if (refusal) return sendAdminError(res, refusal);
+      res.locals.auditActor = { actor: sessionLabel(session!), address };
+      return next();
     }
     const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!presented || !tokenMatches(presented, token)) {
@@ -89,6 +93,7 @@ export function requireAdminAuth(deps: ConsoleDeps) {
       return sendAdminError(res, gatewayError('GW_ERR_ADMIN_UNAUTHORIZED'), { headers: { 'WWW-Authenticate': 'Bearer realm="agate-admin"' } });
     }
     failures.succeed(address);
+    res.locals.auditActor = { actor: 'admin token', address };
     next();
   };
 }

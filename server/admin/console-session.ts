@@ -5,7 +5,7 @@
  * request that changes state must also prove it came from our own script: `X-Agate-Console: 1` (a custom header
  * forces a CORS preflight, which we never answer) and an `Origin` naming this listener (Host is checked already).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { gatewayError, type GatewayError } from '../errors/index.js';
 
@@ -50,6 +50,14 @@ export class ConsoleSessions {
   close(id: string | undefined): void {
     if (id) this.sessions.delete(id);
   }
+}
+
+/**
+ * How the audit log names session `id`: "console session" and 8 hex digits of its SHA-256. Derived, not a slice of
+ * the id, so the log holds nothing that signs anyone in.
+ */
+export function sessionLabel(id: string): string {
+  return `console session ${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
 }
 
 /** The Set-Cookie value that stores session `id` (empty `id`: one that deletes the cookie). */

@@ -12,7 +12,7 @@ import { mcpServerUrls } from '../targets/mcp-router/urls.js';
 import { sendAdminError, sendRegistryError } from './admin-errors.js';
 import { mountCrud } from './crud.js';
 import type { PositionedProblem } from './rest-config-positions.js';
-import { checkRestConfigInWorker } from './rest-config-check.js';
+import { checkRestConfigInWorker, type ConfigCheckInput } from './rest-config-check.js';
 
 /** What the MCP endpoints need. */
 export interface McpAdminDeps {
@@ -22,6 +22,8 @@ export interface McpAdminDeps {
 }
 
 const MAX_CONFIG_CHARS = 256 * 1024;
+// OpenAPI specs run larger than hand-written configs; the admin body limit (1 MB) bounds them anyway.
+const MAX_OPENAPI_CHARS = 1000 * 1024;
 const CALL_TIMEOUT_MS = 30_000;
 
 /** Mounts `/mcp-servers` (CRUD), `POST /mcp-servers-from-config`, and `/mcp-servers/:name/tools[/:tool/call]`. */
@@ -45,25 +47,46 @@ export function mountMcpAdmin(router: Router, deps: McpAdminDeps): void {
   });
 }
 
-/** `{ name, text }`: a REST-to-MCP server from a Higress config; problems come as `line:col: message`. */
+/**
+ * `{ name, text, type?, baseUrl?, allowHosts? }`: a REST-to-MCP server from a Higress config (`type` "rest", the
+ * default) or an OpenAPI spec (`type` "openapi", converted as `agate mcp add --type openapi` does, with `baseUrl`
+ * and `allowHosts` as its `--base-url` and `--allow-host`); problems come as `line:col: message`.
+ */
 async function fromConfig(registry: Registry, req: Request, res: Response): Promise<void> {
-  const { name, text } = (req.body ?? {}) as { name?: unknown; text?: unknown };
-  if (typeof text !== 'string' || text.trim() === '') return invalid(res, [{ message: 'text: the config text is required' }]);
-  if (text.length > MAX_CONFIG_CHARS) return invalid(res, [{ message: `text: longer than ${MAX_CONFIG_CHARS} characters` }]);
-  const checked = await checkRestConfigInWorker(text);
+  const body = configBody(req.body);
+  if (!body.ok) return invalid(res, body.problems);
+  const checked = await checkRestConfigInWorker(body.input);
   if (!checked.ok) return invalid(res, checked.problems);
   if (checked.kind === 'toolSet') return invalid(res, [{ message: 'toolSet: a toolSet becomes a bundle; add it with `agate mcp add <name> <file>`' }]);
   if (checked.kind === 'mcpProxy') return invalid(res, [{ message: 'server.type: an mcp-proxy config becomes a remote MCP server; add it with `agate mcp add <name> <file>`' }]);
   if (checked.filledSecrets.length) {
     return invalid(res, checked.filledSecrets.map((s) => ({ message: `server.config.${s}: leave credentials empty here and set them with \`agate mcp add --secret ${s}=…\`` })));
   }
-  const spec = { name: typeof name === 'string' && name ? name : checked.name, backend: { kind: 'rest', config: checked.source } };
+  const spec = { name: body.name ?? checked.name, backend: { kind: 'rest', config: checked.source } };
   // After the await this runs outside the admin app's no-wait write scope: it must not sleep in SQLite's busy
   // handler on the loop either.
   const written = registry.tryWrite(() => registry.mcpServers.create(spec, 'admin-api'));
-  if (written.ok) return void res.status(201).json(maskMcpServer(written.value));
+  if (written.ok) return void res.status(201).json({ ...maskMcpServer(written.value), ...(checked.warnings.length && { warnings: checked.warnings }) });
   if (written.busy) return sendAdminError(res, gatewayError('GW_ERR_ADMIN_REGISTRY_BUSY', `${req.method} ${req.path}`), { headers: { 'Retry-After': '1' } });
   sendRegistryError(res, written.error);
+}
+
+/** The body of `POST /mcp-servers-from-config`, checked field by field. */
+function configBody(raw: unknown): { ok: true; input: ConfigCheckInput; name?: string } | { ok: false; problems: PositionedProblem[] } {
+  const { name, text, type = 'rest', baseUrl, allowHosts } = (raw ?? {}) as Record<string, unknown>;
+  const problems: string[] = [];
+  if (type !== 'rest' && type !== 'openapi') problems.push('type: must be "rest" or "openapi"');
+  const max = type === 'openapi' ? MAX_OPENAPI_CHARS : MAX_CONFIG_CHARS;
+  if (typeof text !== 'string' || text.trim() === '') problems.push('text: the config text is required');
+  else if (text.length > max) problems.push(`text: longer than ${max} characters`);
+  if (name !== undefined && typeof name !== 'string') problems.push('name: must be a string');
+  if (baseUrl !== undefined && baseUrl !== '' && typeof baseUrl !== 'string') problems.push('baseUrl: must be a string');
+  if (allowHosts !== undefined && !(Array.isArray(allowHosts) && allowHosts.every((h) => typeof h === 'string'))) problems.push('allowHosts: must be an array of strings');
+  if (type !== 'openapi' && (baseUrl || (Array.isArray(allowHosts) && allowHosts.length))) problems.push('baseUrl, allowHosts: only for type "openapi" (a REST config says them in its own agate section)');
+  if (problems.length) return { ok: false, problems: problems.map((message) => ({ message })) };
+  const named = typeof name === 'string' && name ? name : undefined;
+  const openapi = type === 'openapi' ? { name: named, baseUrl: (baseUrl as string | undefined) || undefined, allowHosts: allowHosts as string[] | undefined } : undefined;
+  return { ok: true, input: { text: text as string, openapi }, name: named };
 }
 
 function invalid(res: Response, problems: readonly PositionedProblem[]): void {

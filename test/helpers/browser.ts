@@ -28,3 +28,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
+
+/** Opens the console at `adminUrl` and signs in with `token`; resolves on the Overview page. */
+export async function signIn(page: Page, at: { adminUrl: string; token: string }): Promise<void> {
+  await page.goto(`${at.adminUrl}/console/`);
+  await page.getByLabel('Admin token').fill(at.token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+}

@@ -11,9 +11,14 @@ interface AuditEntry {
   entity: string;
   name: string;
   detail: unknown;
+  actor?: string | null;
+  address?: string | null;
 }
 
-/** `#/audit`: who changed what and when (newest first): the interface (cli, admin-api, …) is the who. */
+/**
+ * `#/audit`: who changed what and when (newest first): the interface (cli, admin-api, …) and, for admin API
+ * changes, the admin token or which console session, and from which address.
+ */
 export const auditPage: Page = {
   title: 'Audit',
   render(root) {
@@ -21,8 +26,9 @@ export const auditPage: Page = {
     root.append(list);
     api<{ items: AuditEntry[] }>('GET', '/audit?limit=200')
       .then(({ items }) => {
-        const rows = items.map((e) => [e.at, e.interface, e.action, e.entity, e.name, e.detail === null || e.detail === undefined ? '' : h('code', {}, JSON.stringify(e.detail))]);
-        fill(list, rows.length ? table('Latest 200 changes', ['When', 'Through', 'Action', 'Entity', 'Name', 'Detail'], rows) : notice('No changes recorded.'));
+        const who = (e: AuditEntry) => [e.actor, e.address && `from ${e.address}`].filter(Boolean).join(' ') || '–';
+        const rows = items.map((e) => [e.at, e.interface, who(e), e.action, e.entity, e.name, e.detail === null || e.detail === undefined ? '' : h('code', {}, JSON.stringify(e.detail))]);
+        fill(list, rows.length ? table('Latest 200 changes', ['When', 'Through', 'Who', 'Action', 'Entity', 'Name', 'Detail'], rows) : notice('No changes recorded.'));
       })
       .catch((err: unknown) => fill(list, refusal(err)));
   },

@@ -2,9 +2,9 @@ import { api } from '../api.js';
 import { field, h } from '../dom.js';
 import { onSubmit } from '../forms.js';
 
-/** The three ways to add a server: a remote URL, a stdio command, a Higress REST-to-MCP YAML. */
+/** The four ways to add a server: a remote URL, a stdio command, a Higress REST-to-MCP YAML, an OpenAPI spec. */
 export function addServerForms(onAdded: () => void): HTMLElement {
-  return h('div', { class: 'cards' }, remoteForm(onAdded), stdioForm(onAdded), yamlForm(onAdded));
+  return h('div', { class: 'cards' }, remoteForm(onAdded), stdioForm(onAdded), yamlForm(onAdded), openApiForm(onAdded));
 }
 
 function nameInput(): HTMLInputElement {
@@ -32,23 +32,48 @@ function stdioForm(onAdded: () => void): HTMLElement {
 }
 
 function yamlForm(onAdded: () => void): HTMLElement {
+  return configForm({ label: 'A Higress REST-to-MCP config', textLabel: 'Config (YAML or JSON)', accept: '.yaml,.yml,.json', onAdded }, (name, text) => ({ name, text }));
+}
+
+/** An OpenAPI 3.0/3.1 spec, converted as `agate mcp add <name> <file> --type openapi --base-url … --allow-host …` does. */
+function openApiForm(onAdded: () => void): HTMLElement {
+  const baseUrl = h('input', { name: 'baseUrl', type: 'url', placeholder: 'https://api.example.com/v1' });
+  const allowHosts = h('input', { name: 'allowHosts', autocomplete: 'off', placeholder: '127.0.0.1' });
+  const extra = [
+    field('Base URL', baseUrl, "where the operations are called; empty: the spec's servers[0].url"),
+    field('Private hosts allowed', allowHosts, 'hosts, *.suffix, IPs or CIDRs the SSRF guard lets through, comma-separated'),
+  ];
+  const body = (name: string, text: string) => ({ name, text, type: 'openapi', baseUrl: baseUrl.value.trim() || undefined, allowHosts: allowHosts.value.split(/[\s,]+/).filter(Boolean) });
+  return configForm({ label: 'An OpenAPI spec', textLabel: 'Spec (YAML or JSON)', accept: '.yaml,.yml,.json', onAdded, extra }, body);
+}
+
+interface ConfigFormOptions {
+  label: string;
+  textLabel: string;
+  accept: string;
+  onAdded: () => void;
+  extra?: HTMLElement[];
+}
+
+/** A pasted or uploaded text sent to `POST /mcp-servers-from-config`; a problem's line:col selects that place. */
+function configForm(o: ConfigFormOptions, body: (name: string, text: string) => Record<string, unknown>): HTMLElement {
   const name = nameInput();
-  const text = h('textarea', { name: 'yaml', rows: 14, required: true, spellcheck: 'false', class: 'code' });
-  const file = h('input', { type: 'file', accept: '.yaml,.yml,.json' });
+  const text = h('textarea', { name: 'text', rows: 14, required: true, spellcheck: 'false', class: 'code' });
+  const file = h('input', { type: 'file', accept: o.accept });
   file.addEventListener('change', () => void file.files?.[0]?.text().then((t) => (text.value = t)));
   const status = h('div', { 'aria-live': 'polite' });
   const form = h(
     'form',
-    { class: 'card wide', 'aria-label': 'A Higress REST-to-MCP config' },
-    h('h3', {}, 'A Higress REST-to-MCP config'),
+    { class: 'card wide', 'aria-label': o.label },
+    h('h3', {}, o.label),
     field('Name', name),
-    field('Config (YAML or JSON)', text, 'paste it, or choose a file below'),
+    field(o.textLabel, text, 'paste it, or choose a file below'),
     field('Upload', file),
+    ...(o.extra ?? []),
     h('button', { type: 'submit' }, 'Validate and add'),
     status,
   );
-  const send = () => api('POST', '/mcp-servers-from-config', { name: name.value, text: text.value });
-  const shown = onSubmit(form, status, { send, done: onAdded });
+  const shown = onSubmit(form, status, { send: () => api('POST', '/mcp-servers-from-config', body(name.value, text.value)), done: o.onAdded });
   // A problem's line:col moves the cursor there, so the fix is one click away.
   status.addEventListener('click', (event) => {
     const at = (event.target as HTMLElement).closest('[data-line]') as HTMLElement | null;

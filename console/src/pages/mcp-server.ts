@@ -1,6 +1,8 @@
 import { api, errorText } from '../api.js';
 import { fill, h, notice } from '../dom.js';
 import { schemaForm } from '../schema-form.js';
+import type { McpServer } from './mcp.js';
+import { policyForm, type Policy } from './mcp-policy.js';
 
 interface Tool {
   name: string;
@@ -14,11 +16,18 @@ interface CallOutcome {
   ms: number;
 }
 
-/** `#/mcp/<name>`: the server's tools (listed through the gateway) with their schemas and a Try it form each. */
+/**
+ * `#/mcp/<name>`: the server's access and rate limits (a bundle's members too), editable, and its tools (listed
+ * through the gateway) with their schemas and a Try it form each.
+ */
 export function renderServer(root: HTMLElement, name: string): void {
   root.querySelector('h1')!.textContent = `MCP server ${name}`;
+  const policy = h('section', { 'aria-label': 'Policy' });
   const tools = h('section', { 'aria-label': 'Tools' }, notice('Listing tools through the gateway…'));
-  root.append(h('p', {}, h('a', { href: '#/mcp' }, '← All MCP servers')), tools);
+  root.append(h('p', {}, h('a', { href: '#/mcp' }, '← All MCP servers')), policy, tools);
+  api<McpServer & Policy>('GET', `/mcp-servers/${encodeURIComponent(name)}`)
+    .then((server) => fill(policy, policyForm(server)))
+    .catch((err: unknown) => fill(policy, notice(errorText(err), 'error')));
   // Health is read after the listing: listing is what starts a lazily connected backend.
   api<{ tools: Tool[] }>('GET', `/mcp-servers/${encodeURIComponent(name)}/tools`)
     .then(async ({ tools: list }) => {

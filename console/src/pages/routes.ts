@@ -2,15 +2,7 @@ import { api } from '../api.js';
 import { field, fill, h, notice, table } from '../dom.js';
 import { deleteButton, onSubmit, refusal } from '../forms.js';
 import type { Page } from '../page.js';
-
-interface Route {
-  name: string;
-  path: string;
-  pathType: string;
-  host?: string;
-  upstream?: string;
-  enabled: boolean;
-}
+import { routeEditForm, type RouteRecord } from './route-edit.js';
 
 interface Upstream {
   name: string;
@@ -18,35 +10,64 @@ interface Upstream {
   balance: string;
 }
 
-/** `#/routes`: HTTP routes and upstreams, listed, created and deleted through the admin API. */
+/** `#/routes`: HTTP routes and upstreams, listed, created, edited (matches, upstream, canary) and deleted. */
 export const routesPage: Page = {
   title: 'HTTP routes',
   render(root) {
     const status = h('div', { 'aria-live': 'polite' });
     const lists = h('section', { 'aria-label': 'Routes and upstreams' });
+    const editor = h('section', { 'aria-label': 'Route editor' });
     const upstreamSelect = h('select', { name: 'upstream' });
-    const reload = () => void load(lists, { status, reload, upstreamSelect });
-    root.append(status, lists, h('h2', {}, 'Add'), h('div', { class: 'cards' }, routeForm(upstreamSelect, reload), upstreamForm(reload)));
+    const reload = () => void load(lists, { status, reload, upstreamSelect, editor });
+    root.append(status, lists, editor, h('h2', {}, 'Add'), h('div', { class: 'cards' }, routeForm(upstreamSelect, reload), upstreamForm(reload)));
     reload();
   },
 };
 
-async function load(lists: HTMLElement, ctx: { status: HTMLElement; reload: () => void; upstreamSelect: HTMLSelectElement }): Promise<void> {
+interface Ctx {
+  status: HTMLElement;
+  reload: () => void;
+  upstreamSelect: HTMLSelectElement;
+  editor: HTMLElement;
+}
+
+async function load(lists: HTMLElement, ctx: Ctx): Promise<void> {
   const { status, reload } = ctx;
   try {
-    const [routes, upstreams] = await Promise.all([api<{ items: Route[] }>('GET', '/routes'), api<{ items: Upstream[] }>('GET', '/upstreams')]);
+    const [routes, upstreams] = await Promise.all([api<{ items: RouteRecord[] }>('GET', '/routes'), api<{ items: Upstream[] }>('GET', '/upstreams')]);
     const after = { status, done: reload };
-    const routeRows = routes.items.map((r) => [r.name, `${r.host ?? '*'} ${r.path} (${r.pathType})`, r.upstream ?? '–', r.enabled ? 'yes' : 'no', deleteButton(`Delete route ${r.name}`, () => api('DELETE', `/routes/${encodeURIComponent(r.name)}`), after)]);
+    const edit = (r: RouteRecord) => h('button', { type: 'button', 'aria-label': `Edit route ${r.name}`, onclick: () => openEditor(r, upstreams.items.map((u) => u.name), ctx) }, 'Edit');
+    const routeRows = routes.items.map((r) => [r.name, match(r), r.upstream ?? '–', canary(r), r.enabled ? 'yes' : 'no', h('span', {}, edit(r), ' ', deleteButton(`Delete route ${r.name}`, () => api('DELETE', `/routes/${encodeURIComponent(r.name)}`), after))]);
     const upstreamRows = upstreams.items.map((u) => [u.name, u.targets.map((t) => `${t.url} ×${t.weight}`).join(', '), u.balance, deleteButton(`Delete upstream ${u.name}`, () => api('DELETE', `/upstreams/${encodeURIComponent(u.name)}`), after)]);
     fill(
       lists,
-      routeRows.length ? table('Routes', ['Name', 'Match', 'Upstream', 'Enabled', ''], routeRows) : notice('No routes yet.'),
+      routeRows.length ? table('Routes', ['Name', 'Match', 'Upstream', 'Canary', 'Enabled', ''], routeRows) : notice('No routes yet.'),
       upstreamRows.length ? table('Upstreams', ['Name', 'Targets', 'Balance', ''], upstreamRows) : notice('No upstreams yet.'),
     );
     fill(ctx.upstreamSelect, h('option', { value: '' }, '—'), ...upstreams.items.map((u) => h('option', { value: u.name }, u.name)));
   } catch (err) {
     fill(lists, refusal(err));
   }
+}
+
+function match(r: RouteRecord): string {
+  const extra = [r.methods?.join(','), r.headers?.length ? `${r.headers.length} header match(es)` : '', r.query?.length ? `${r.query.length} query match(es)` : ''].filter(Boolean);
+  return `${r.host ?? '*'} ${r.path} (${r.pathType ?? 'prefix'})${extra.length ? `; ${extra.join('; ')}` : ''}`;
+}
+
+function canary(r: RouteRecord): string {
+  if (!r.canary) return '–';
+  return `${r.canary.upstream} ${r.canary.weight ?? 0} %${r.canary.header ? `, header ${r.canary.header}` : ''}`;
+}
+
+function openEditor(route: RouteRecord, upstreams: string[], ctx: Ctx): void {
+  const saved = () => {
+    fill(ctx.editor);
+    fill(ctx.status, notice(`Route ${route.name} saved.`, 'ok'));
+    ctx.reload();
+  };
+  fill(ctx.editor, routeEditForm(route, upstreams, saved));
+  ctx.editor.querySelector('input')?.focus();
 }
 
 function routeForm(upstream: HTMLSelectElement, done: () => void): HTMLElement {
