@@ -142,10 +142,10 @@ describe.skipIf(missing !== undefined)('web console editing in chromium', () => 
       expect(gw.registry.routes.get('shop')?.canary).toBeUndefined();
       await form.getByLabel('Canary weight (%)').fill('30');
       await form.getByLabel('Methods').fill('get');
+      await screenshot(page, 'routes-edit');
       await form.getByRole('button', { name: 'Save route' }).click();
       await page.getByRole('cell', { name: 'canary 30 %' }).waitFor();
       expect(gw.registry.routes.get('shop')).toMatchObject({ path: '/shop', upstream: 'stable', methods: ['GET'], canary: { upstream: 'canary', weight: 30 } });
-      await screenshot(page, 'routes-edit');
 
       await waitFor(() => gw.snapshots.current()?.version === gw.registry.version(), 'the edit to be served');
       const n = 300;
