@@ -73,6 +73,8 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
       return;
     }
     if (message.method === 'tools/call') await checkToolParamHeaders(ctx, session, message);
+    // The caller is this request's, not whoever's request opened a kept session (tools see the client IP).
+    session.noteCaller(message.id, callerAddress(ctx.request));
     answered = await relayOne(ctx, session, { request: withoutEnvelope(message), modern, stamp });
   } finally {
     await release(deps, key, { session, answered });
