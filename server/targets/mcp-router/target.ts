@@ -6,7 +6,11 @@ import { serveLegacyMessage, serveLegacySse } from './downstream/legacy-sse.js';
 import { SessionCaps } from './downstream/session-caps.js';
 import { InMemorySessionStore, type SessionStore } from './downstream/session-store.js';
 import { serveStreamableHttp } from './downstream/streamable-http.js';
+import { StatelessSessionPool } from './downstream/stateless-pool.js';
 import type { McpExchangeContext, McpTransportDeps } from './downstream/transport-deps.js';
+
+/** Finished 2026-07-28 sessions kept for their identity's next request: 30 s, 4 per identity, 256 in all. */
+const STATELESS_POOL = Object.freeze({ idleMs: 30_000, perKey: 4, total: 256 });
 
 /** What the MCP router target is built with. */
 export interface McpRouterTargetOptions {
@@ -37,7 +41,8 @@ export class McpRouterTarget implements RouteTarget {
       void store.delete(id);
     };
     const lookup = { router, store };
-    this.deps = { router, store, options: router.options, keepAlive: new KeepAliveTicker(keepAliveMs), caps, findSession: (ctx, kind) => findSession(ctx, kind, lookup) };
+    const stateless = new StatelessSessionPool(STATELESS_POOL);
+    this.deps = { router, store, options: router.options, keepAlive: new KeepAliveTicker(keepAliveMs), caps, stateless, findSession: (ctx, kind) => findSession(ctx, kind, lookup) };
     this.sweep = setInterval(() => void expireSessions(lookup), Math.max(50, Math.min(anonymousIdleTimeoutMs / 2, 30_000)));
     this.sweep.unref();
   }
@@ -53,6 +58,7 @@ export class McpRouterTarget implements RouteTarget {
   /** Ends every session and its streams, and the backends (gateway shutdown). */
   async close(): Promise<void> {
     clearInterval(this.sweep);
+    await this.deps.stateless.close();
     await this.deps.router.close();
     this.deps.keepAlive.close();
   }

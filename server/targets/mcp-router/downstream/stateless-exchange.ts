@@ -4,11 +4,13 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, JSONRPCMessage, JSONRPCRequest, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../../errors/index.js';
 import { formatSseEvent } from '../../../sse/index.js';
+import { capabilityKey } from '../client-capabilities.js';
 import { isNotification, isObject, isRequest, isResponse } from '../json-rpc.js';
 import { JsonRpcCode } from '../mcp-errors.js';
 import { openAdmitted, toolVisible } from '../member-policy.js';
 import { cacheScopeOf, discoverResult, modernResult, type ModernStamp } from '../modern-results.js';
 import { SUPPORTED_PROTOCOL_VERSIONS, type RouterSession } from '../router-session.js';
+import type { CompiledMcpServer } from '../types.js';
 import type { ModernMessage } from './era.js';
 import { checkParamHeaders, paramHeadersOf } from './param-headers.js';
 import { callerAddress } from './session-caps.js';
@@ -37,10 +39,11 @@ const UNBRIDGED: ReadonlySet<string> = new Set(['sampling', 'elicitation', 'root
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
 
 /**
- * Serves one 2026-07-28 message statelessly. A request gets a router session of its own, opened for it and
- * closed with it and never registered: the same handlers, naming and per-member policy chains as a 2025
- * session, so a modern request meets exactly the policy a 2025 one does, and nothing of it outlives the answer.
- * The client's capabilities and identity come from the request's `_meta`, never from an earlier request.
+ * Serves one 2026-07-28 message statelessly. A request gets a router session of its own, never registered: the
+ * same handlers, naming and per-member policy chains as a 2025 session, so a modern request meets exactly the
+ * policy a 2025 one does. The client's capabilities and identity come from the request's `_meta`. A named
+ * consumer's session is kept a short while for that consumer's next request with the same capabilities
+ * (stateless-pool.ts): its member sessions are reused, never anyone else's.
  */
 export async function serveStateless(ctx: McpExchangeContext, deps: McpTransportDeps, modern: ModernMessage): Promise<void> {
   const { res } = ctx.http!;
@@ -52,8 +55,10 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
   }
   if (!MODERN_METHODS.has(message.method)) throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_METHOD_NOT_FOUND, [message.method, modern.version]), message.id);
   const server = ctx.mcp!.server;
-  const session = deps.router.open({ id: `stateless:${randomUUID()}`, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
+  const key = poolKey(ctx, modern);
+  const session = reuse(deps, key, server) ?? deps.router.open({ id: `stateless:${randomUUID()}`, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
   ctx.outcome.settled = responseOver(res);
+  let answered = false;
   try {
     session.logLevel = modern.logLevel;
     const init = await session.initialize({
@@ -64,13 +69,44 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
     const stamp: ModernStamp = { serverInfo: init.serverInfo, scope: cacheScopeOf(server, (name) => deps.router.server(name)) };
     if (message.method === 'server/discover') {
       writeJson(res, { jsonrpc: '2.0', id: message.id, result: discoverResult(init, stamp) });
+      answered = true;
       return;
     }
     if (message.method === 'tools/call') await checkToolParamHeaders(ctx, session, message);
-    await relayOne(ctx, session, { request: withoutEnvelope(message), modern, stamp });
+    // The caller is this request's, not whoever's request opened a kept session (tools see the client IP).
+    session.noteCaller(message.id, callerAddress(ctx.request));
+    answered = await relayOne(ctx, session, { request: withoutEnvelope(message), modern, stamp });
   } finally {
-    await session.close();
+    await release(deps, key, { session, answered });
   }
+}
+
+/**
+ * What a kept session is kept for: the server, the consumer and its groups, the capabilities declared upstream and
+ * the log level. Anonymous requests get none (they cannot be told apart).
+ */
+function poolKey(ctx: McpExchangeContext, modern: ModernMessage): string | undefined {
+  const consumer = ctx.consumer;
+  if (!consumer) return undefined;
+  const caps = capabilityKey(upstreamCapabilities(modern.clientCapabilities));
+  return JSON.stringify([ctx.mcp!.server.name, consumer.name, [...consumer.groups].sort(), caps, modern.logLevel ?? null]);
+}
+
+/** A kept session for `key`, if it was opened with this very compiled server (a reload makes new ones). */
+function reuse(deps: McpTransportDeps, key: string | undefined, server: CompiledMcpServer): RouterSession | undefined {
+  const kept = key === undefined ? undefined : deps.stateless.take(key);
+  if (!kept || kept.config === server) return kept;
+  void kept.close();
+  return undefined;
+}
+
+/** After the answer: a session whose request was answered is kept for its key; one cancelled or anonymous is closed. */
+async function release(deps: McpTransportDeps, key: string | undefined, done: { session: RouterSession; answered: boolean }): Promise<void> {
+  const { session, answered } = done;
+  if (key === undefined || !answered) return session.close();
+  // Detaches the request's transport; the member sessions stay open for the next request.
+  await session.server.close().catch(() => {});
+  deps.stateless.give(key, session);
 }
 
 /**
@@ -108,10 +144,10 @@ function withoutEnvelope(request: JSONRPCRequest): JSONRPCRequest {
 }
 
 /** One request through the session: notifications it causes stream first (SSE), then its answer; a closed stream cancels it. */
-function relayOne(ctx: McpExchangeContext, session: RouterSession, one: { request: JSONRPCRequest; modern: ModernMessage; stamp: ModernStamp }): Promise<void> {
+function relayOne(ctx: McpExchangeContext, session: RouterSession, one: { request: JSONRPCRequest; modern: ModernMessage; stamp: ModernStamp }): Promise<boolean> {
   const { req, res } = ctx.http!;
   const { request, modern, stamp } = one;
-  return new Promise<void>((resolve) => {
+  return new Promise<boolean>((resolve) => {
     let streaming = false;
     let done = false;
     const transport = new StatelessTransport((m) => {
@@ -122,7 +158,7 @@ function relayOne(ctx: McpExchangeContext, session: RouterSession, one: { reques
         const answer = 'result' in m ? { ...m, result: modernResult(request.method, m.result as Record<string, unknown>, stamp) } : m;
         if (streaming) res.end(formatSseEvent({ event: 'message', data: JSON.stringify(answer) }));
         else writeJson(res, answer);
-        resolve();
+        resolve(true);
       } else if (isRequest(m)) {
         // A member asked the client something (it should not have: see UNBRIDGED); it gets an error, not silence.
         const error = { code: JsonRpcCode.MethodNotFound, message: `${m.method} cannot reach a 2026-07-28 client through agate yet` };
@@ -138,12 +174,12 @@ function relayOne(ctx: McpExchangeContext, session: RouterSession, one: { reques
       done = true;
       // Closing the stream is the cancellation of its request (2026-07-28 streamable-http.mdx §Cancellation).
       transport.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: request.id, reason: 'the client closed the stream' } });
-      resolve();
+      resolve(false);
     });
     const extra: MessageExtraInfo = { requestInfo: { headers: req.headers, url: new URL(req.url ?? '/', 'http://gateway.invalid') } };
     session.connect(transport).then(
       () => transport.deliver(request, extra),
-      () => resolve(),
+      () => resolve(false),
     );
   });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import { CAPABILITY_TOOLS, everythingStdio } from '../../../../helpers/everything-server.js';
-import { startTestGateway, type TestGateway } from '../../../../helpers/gateway.js';
+import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
 import { connectModernMcp } from '../../../../helpers/mcp-modern.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
@@ -70,5 +70,48 @@ describe('2026 clients and 2025 members', () => {
     open.push(legacy);
     const legacyNames = (await legacy.listTools()).tools.map((t) => t.name);
     for (const [, tool] of CAPABILITY_TOOLS) expect(legacyNames).toContain(tool);
+  });
+
+  const upstreamInits = () => remote.requests.filter((r) => (r.body as { method?: string } | undefined)?.method === 'initialize').length;
+  const upstreamSessionsOfCalls = (text: string) =>
+    new Set(remote.requests.filter((r) => JSON.stringify(r.body ?? {}).includes(text)).map((r) => String(r.headers['mcp-session-id']))).size;
+
+  it('a consumer’s next 2026 requests reuse the member session its last one opened; another consumer gets its own', async () => {
+    await addMcpServer(gw, { name: 'far2', backend: { kind: 'remote', url: remote.url, transport: 'streamable-http', headers: {} } });
+    const as = async (who: string | undefined) => {
+      const c = await connectModernMcp(gw, 'far2', who ? { headers: { 'x-api-key': keys[who]! } } : {});
+      open.push(c);
+      return c;
+    };
+    const before = upstreamInits();
+    const alice = await as('alice');
+    for (let i = 0; i < 3; i++) expect(text(await alice.callTool({ name: 'echo', arguments: { message: `pool-alice-${i}` } }))).toBe(`gen1: pool-alice-${i}`);
+    const aliceInits = upstreamInits() - before;
+    expect(aliceInits).toBe(1);
+    expect(upstreamSessionsOfCalls('pool-alice-')).toBe(1);
+    const bob = await as('bob');
+    expect(text(await bob.callTool({ name: 'echo', arguments: { message: 'pool-bob' } }))).toBe('gen1: pool-bob');
+    expect(upstreamInits() - before).toBe(2);
+    const bobSessions = new Set(remote.requests.filter((r) => JSON.stringify(r.body ?? {}).includes('pool-bob')).map((r) => String(r.headers['mcp-session-id'])));
+    const aliceSessions = new Set(remote.requests.filter((r) => JSON.stringify(r.body ?? {}).includes('pool-alice-')).map((r) => String(r.headers['mcp-session-id'])));
+    expect([...bobSessions].some((s) => aliceSessions.has(s))).toBe(false);
+    // Anonymous requests cannot be told apart: each opens (and closes) its own.
+    const anonymous = await as(undefined);
+    await anonymous.callTool({ name: 'echo', arguments: { message: 'pool-anon-1' } });
+    await anonymous.callTool({ name: 'echo', arguments: { message: 'pool-anon-2' } });
+    expect(upstreamSessionsOfCalls('pool-anon-')).toBe(2);
+  });
+
+  it('a kept session never outlives a policy change: a member that now refuses the consumer refuses its next request', async () => {
+    await addMcpServer(gw, { name: 'gate', backend: { kind: 'remote', url: remote.url, transport: 'streamable-http', headers: {} } });
+    await addMcpServer(gw, { name: 'gated', backend: { kind: 'bundle', members: ['gate'], separator: '__', prefix: 'always' } });
+    const alice = await connectModernMcp(gw, 'gated', { headers: { 'x-api-key': keys.alice! } });
+    open.push(alice);
+    expect(text(await alice.callTool({ name: 'gate__echo', arguments: { message: 'before' } }))).toBe('gen1: before');
+    const version = gw.snapshots.current()!.version;
+    gw.registry.mcpServers.update({ name: 'gate', backend: { kind: 'remote', url: remote.url, transport: 'streamable-http', headers: {} }, access: { consumers: ['bob'] } }, 'cli');
+    await waitFor(() => gw.snapshots.current()!.version > version, 'the policy change to be served');
+    await expect(alice.callTool({ name: 'gate__echo', arguments: { message: 'after' } })).rejects.toThrow();
+    expect(remote.requests.some((r) => JSON.stringify(r.body ?? {}).includes('"after"'))).toBe(false);
   });
 });
