@@ -148,6 +148,32 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
     expect(up.gateways).toHaveLength(3);
     await Promise.all(carol.map((c) => c.close()));
   });
+
+  it('Redis hung (SIGSTOP): every check gives up at its deadline, quotas refuse, route rates admit; it thaws and serves', async () => {
+    const carol = await Promise.all(replicas.map((rep) => connect(rep, keys.carol!)));
+    redis.pause();
+    try {
+      const took: number[] = [];
+      const timed = async <T>(f: () => Promise<T>): Promise<T> => {
+        const t = performance.now();
+        const v = await f();
+        took.push(performance.now() - t);
+        return v;
+      };
+      // Connections stay open and nothing answers: only the 75 ms deadline ends each wait.
+      const calls = await Promise.all(Array.from({ length: 15 }, (_, i) => timed(() => call(carol[i % 3]!, `hung-${i}`))));
+      const gets = await Promise.all(Array.from({ length: 15 }, (_, i) => timed(async () => (await fetch(`${replicas[i % 3]!.url}/web`)).status)));
+      const health = await Promise.all(replicas.map((rep) => timed(async () => (await fetch(`${rep.adminUrl}/healthz`)).status)));
+      expect(new Set(calls)).toEqual(new Set(['GW_ERR_QUOTA_STORE_UNAVAILABLE']));
+      expect(new Set(gets)).toEqual(new Set([200]));
+      expect(health).toEqual([200, 200, 200]);
+      expect(Math.max(...took)).toBeLessThan(1_500);
+    } finally {
+      redis.resume();
+    }
+    for (const client of carol) await waitFor(async () => (await call(client, 'thawed')) === 'ok', 'a tool call admitted once Redis answers again', 10_000);
+    await Promise.all(carol.map((c) => c.close()));
+  });
 });
 
 interface StatusJson {
