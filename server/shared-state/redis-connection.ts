@@ -26,7 +26,7 @@ export interface SharedStoreHealth {
 export interface RedisConnectionOptions {
   /** `redis://[:password@]host:port[/db]`, `rediss://…` or `unix:///path/redis.sock`. */
   url: string;
-  /** Longest wait for one command, ms (default 75): past it the caller's fail mode decides. */
+  /** Longest wait for one command, ms (default 100): past it the caller's fail mode decides. */
   commandTimeoutMs?: number;
   log?: Logger;
   /** Called on every change between up and not up (metrics gauge). */
@@ -34,7 +34,7 @@ export interface RedisConnectionOptions {
 }
 
 /** Default command deadline: far above a loopback or LAN round trip (< 1 ms), far below what a client notices. */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 75;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 100;
 
 /** A fail-fast, self-reconnecting ioredis client with a health record. */
 export class RedisConnection {
