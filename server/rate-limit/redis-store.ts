@@ -56,7 +56,7 @@ interface QuotaClient extends Redis {
 
 /** The store's deadline, and where failures are reported (the connection's health record, metrics). */
 export interface RedisStoreHooks {
-  /** Longest wait for one take or give, ms (default 75). */
+  /** Longest wait for one take or give, ms (default 100). */
   deadlineMs?: number;
   /** A command failed or timed out. */
   onError?: (err: unknown) => void;
@@ -84,7 +84,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   async take(key: string, rule: BucketRule, spend?: Spend): Promise<RateDecision> {
     try {
       const answer = this.client.agateQuotaTake(this.prefix + key, ...ruleArgs(rule, spend?.amount ?? 1));
-      const [allowed, remaining, resetMs, retryAfterMs] = await withDeadline(answer, this.hooks.deadlineMs ?? 75, 'quota take');
+      const [allowed, remaining, resetMs, retryAfterMs] = await withDeadline(answer, this.hooks.deadlineMs ?? 100, 'quota take');
       return { allowed: allowed === 1, remaining, resetMs, retryAfterMs };
     } catch (err) {
       this.hooks.onError?.(err);
@@ -94,7 +94,7 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   async give(key: string, rule: BucketRule, spend: Spend): Promise<void> {
     try {
-      await withDeadline(this.client.agateQuotaGive(this.prefix + key, ...ruleArgs(rule, spend.amount ?? 1)), this.hooks.deadlineMs ?? 75, 'quota give');
+      await withDeadline(this.client.agateQuotaGive(this.prefix + key, ...ruleArgs(rule, spend.amount ?? 1)), this.hooks.deadlineMs ?? 100, 'quota give');
     } catch (err) {
       this.hooks.onError?.(err);
       throw err;

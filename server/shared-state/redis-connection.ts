@@ -26,7 +26,7 @@ export interface SharedStoreHealth {
 export interface RedisConnectionOptions {
   /** `redis://[:password@]host:port[/db]`, `rediss://…` or `unix:///path/redis.sock`. */
   url: string;
-  /** Longest wait for one command, ms (default 75): past it the caller's fail mode decides. */
+  /** Longest wait for one command, ms (default 100): past it the caller's fail mode decides. */
   commandTimeoutMs?: number;
   log?: Logger;
   /** Called on every change between up and not up (metrics gauge). */
@@ -34,7 +34,7 @@ export interface RedisConnectionOptions {
 }
 
 /** Default command deadline: far above a loopback or LAN round trip (< 1 ms), far below what a client notices. */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 75;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 100;
 
 /** A fail-fast, self-reconnecting ioredis client with a health record. */
 export class RedisConnection {
@@ -47,7 +47,9 @@ export class RedisConnection {
 
   constructor(private readonly options: RedisConnectionOptions) {
     this.deadlineMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    this.client = new Redis(options.url, {
+    // ioredis takes a socket path as a bare path; `unix:///path` is the URL form users write.
+    const target = options.url.startsWith('unix:') ? new URL(options.url).pathname : options.url;
+    this.client = new Redis(target, {
       // A backstop: callers apply `deadlineMs` themselves (withDeadline), which lets an answer that already
       // arrived win over a timer that fired late; this one only frees commands nobody waits for any more.
       commandTimeout: this.deadlineMs * 4,

@@ -23,7 +23,7 @@ export interface SharedState {
 export interface SharedStateOptions {
   /** Redis URL; in process when absent. */
   redisUrl?: string;
-  /** Redis command deadline, ms (default 75). */
+  /** Redis command deadline, ms (default 100). */
   commandTimeoutMs?: number;
   /** A quota store to use instead of the in-process or Redis one (tests). */
   rateLimitStore?: RateLimitStore;

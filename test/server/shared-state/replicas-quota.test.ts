@@ -28,8 +28,11 @@ async function call(client: Client, text: string): Promise<string> {
     await client.callTool({ name: 'echo', arguments: { message: text } });
     return 'ok';
   } catch (err) {
-    if (err instanceof McpError) return String((err.data as { code?: string } | undefined)?.code ?? err.code);
-    return `thrown: ${(err as Error).message}`;
+    if (!(err instanceof McpError)) return `thrown: ${(err as Error).message}`;
+    const data = err.data as { code?: string; failMode?: string } | undefined;
+    // A refusal because Redis did not answer says so (-32000, the code and the fail mode).
+    if (data?.code === 'GW_ERR_QUOTA_STORE_UNAVAILABLE' && (err.code !== -32000 || data.failMode !== 'closed')) return `malformed: ${JSON.stringify(err)}`;
+    return String(data?.code ?? err.code);
   }
 }
 
@@ -73,7 +76,7 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
     cleanup();
   });
 
-  it(`admits exactly ${N} tool calls per consumer out of 300 concurrent attempts, two consumers at once`, async () => {
+  it(`admits ${N} tool calls per consumer and never more, out of 300 concurrent attempts over three replicas, two consumers at once`, async () => {
     // Each consumer has one session on every replica; 150 calls each, all in flight together.
     const sessions = await Promise.all(['alice', 'bob'].flatMap((who) => replicas.map(async (rep) => ({ who, client: await connect(rep, keys[who]!) }))));
     const started = Date.now();
@@ -85,9 +88,13 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
     for (const who of ['alice', 'bob']) {
       const mine = outcomes.filter((o) => o.who === who);
       const admitted = mine.filter((o) => o.outcome === 'ok').length;
-      expect(mine.filter((o) => o.outcome !== 'ok' && o.outcome !== 'GW_ERR_RATE_LIMITED')).toEqual([]);
-      expect(admitted).toBeGreaterThanOrEqual(N);
+      // On a machine this loaded a take can miss its deadline: refused (fail closed), and its token may be spent.
+      const missed = mine.filter((o) => o.outcome === 'GW_ERR_QUOTA_STORE_UNAVAILABLE').length;
+      expect(mine.filter((o) => !['ok', 'GW_ERR_RATE_LIMITED', 'GW_ERR_QUOTA_STORE_UNAVAILABLE'].includes(o.outcome))).toEqual([]);
+      // Never more than N (plus the refill), whatever the replica; fewer only by the deadline misses reported.
       expect(admitted).toBeLessThanOrEqual(N + refill);
+      expect(admitted).toBeGreaterThanOrEqual(N - missed);
+      expect(missed, 'deadline misses (a loaded machine)').toBeLessThanOrEqual(15);
     }
     // What reached the upstream: the admitted calls only, each consumer's own.
     const echoes = mcp.requests.filter((q) => (q.body as { method?: string } | undefined)?.method === 'tools/call');
@@ -131,6 +138,12 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
         { limit: 'route web', mode: 'open', default: true },
       ]),
     );
+    const text = (await runCli(['status'], db)).stdout;
+    expect(text).toMatch(/^ {2}redis {11}down since \S+ \(redis:\/\/127\.0\.0\.1:\d+\/?\)$/m);
+    expect(text).toMatch(/^ {2}redis error {5}\S/m);
+    expect(text).toMatch(/^ {2}without redis {3}[1-9]\d* refused \(fail closed\), [1-9]\d* admitted \(fail open\)$/m);
+    expect(text).toContain('  mcp tools perConsumer: closed (default)');
+    expect(text).toContain('  route web: open (default)');
     const metrics = await (await fetch(`${replicas[0]!.adminUrl}/metrics`, { headers: { authorization: `Bearer ${replicas[0]!.adminToken}` } })).text();
     expect(metrics).toMatch(/^agate_redis_up 0$/m);
     expect(metrics).toMatch(/^agate_quota_store_failure_decisions_total\{mode="closed"\} [1-9]/m);
@@ -143,6 +156,32 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
       return s.gateways.every((g) => g.backendHealth.redis?.state === 'up') ? s : undefined;
     }, 'status to show Redis up on every gateway', 10_000);
     expect(up.gateways).toHaveLength(3);
+    await Promise.all(carol.map((c) => c.close()));
+  });
+
+  it('Redis hung (SIGSTOP): every check gives up at its deadline, quotas refuse, route rates admit; it thaws and serves', async () => {
+    const carol = await Promise.all(replicas.map((rep) => connect(rep, keys.carol!)));
+    redis.pause();
+    try {
+      const took: number[] = [];
+      const timed = async <T>(f: () => Promise<T>): Promise<T> => {
+        const t = performance.now();
+        const v = await f();
+        took.push(performance.now() - t);
+        return v;
+      };
+      // Connections stay open and nothing answers: only the 100 ms deadline ends each wait.
+      const calls = await Promise.all(Array.from({ length: 15 }, (_, i) => timed(() => call(carol[i % 3]!, `hung-${i}`))));
+      const gets = await Promise.all(Array.from({ length: 15 }, (_, i) => timed(async () => (await fetch(`${replicas[i % 3]!.url}/web`)).status)));
+      const health = await Promise.all(replicas.map((rep) => timed(async () => (await fetch(`${rep.adminUrl}/healthz`)).status)));
+      expect(new Set(calls)).toEqual(new Set(['GW_ERR_QUOTA_STORE_UNAVAILABLE']));
+      expect(new Set(gets)).toEqual(new Set([200]));
+      expect(health).toEqual([200, 200, 200]);
+      expect(Math.max(...took)).toBeLessThan(1_500);
+    } finally {
+      redis.resume();
+    }
+    for (const client of carol) await waitFor(async () => (await call(client, 'thawed')) === 'ok', 'a tool call admitted once Redis answers again', 10_000);
     await Promise.all(carol.map((c) => c.close()));
   });
 });
