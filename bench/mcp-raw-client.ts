@@ -12,6 +12,8 @@ export class RawMcpSession {
   constructor(
     private readonly url: string,
     private readonly dispatcher: Dispatcher,
+    /** Sent with every request (a credential: `authorization`, `x-api-key`). */
+    private readonly extraHeaders: Readonly<Record<string, string>> = {},
   ) {}
 
   /** initialize + notifications/initialized; throws unless both succeed. */
@@ -79,7 +81,7 @@ export class RawMcpSession {
   }
 
   private headers(accept: string): Record<string, string> {
-    const h: Record<string, string> = { accept, 'mcp-protocol-version': '2025-11-25' };
+    const h: Record<string, string> = { ...this.extraHeaders, accept, 'mcp-protocol-version': '2025-11-25' };
     if (this.sessionId) h['mcp-session-id'] = this.sessionId;
     return h;
   }

@@ -7,6 +7,7 @@ import { exportText, maskedSpec, sourceOf } from './describe.js';
 import type { McpAddFlags } from './flags.js';
 import { locateGateway, serverUrls, type GatewayLocation } from './gateway-client.js';
 import { dropOwnedSecrets } from './secrets.js';
+import { introspectionSecret } from './flags.js';
 import { formatProblem, validateFile } from './validate.js';
 
 /** Global options every action receives (`--db`). */
@@ -17,7 +18,9 @@ export interface Globals {
 /** `agate mcp add`: builds, stores and prints the server's URLs and a command to try it. */
 export function addAction(args: McpAddArgs, f: McpAddFlags, globals: Globals): void {
   const { name } = args;
-  const built = buildBackend(args, f);
+  const backend = buildBackend(args, f);
+  const extra = introspectionSecret(name, f);
+  const built = extra ? { ...backend, secrets: [...backend.secrets, extra] } : backend;
   const input = specOf(name, built, f);
   withRegistry(globals, (r) => {
     const spec = storeServer(r, { input, secrets: built.secrets, replace: f.replace === true });

@@ -87,7 +87,7 @@ function kindOf(source: string | undefined, rest: readonly string[], f: McpAddFl
 
 /** The spec to store for `name`. */
 export function specOf(name: string, built: BuiltBackend, f: McpAddFlags): Record<string, unknown> {
-  return { name, ...(f.description && { description: f.description }), backend: built.backend, ...policyFromFlags(f) };
+  return { name, ...(f.description && { description: f.description }), backend: built.backend, ...policyFromFlags(f, name) };
 }
 
 /** A server `mcp add` is about to store: its spec, the secrets the spec refers to, and whether it may replace one. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../context.js';
 import { parseRate } from '../route-flags.js';
-import { splitPair } from './secrets.js';
+import { secretName, splitPair, type PendingSecret } from './secrets.js';
 
 /** The flags of `agate mcp add`, as commander parses them. */
 export interface McpAddFlags {
@@ -35,6 +35,9 @@ export interface McpAddFlags {
   jwksUri?: string;
   scope: string[];
   oauthAudience?: string;
+  introspectionUrl?: string;
+  introspectionClientId?: string;
+  introspectionSecret?: string;
   replace?: boolean;
   json?: boolean;
 }
@@ -77,6 +80,9 @@ export function withAddFlags(cmd: Command): Command {
     .option('--jwks-uri <url>', "OAuth: the issuer's JWKS (default: from the issuer's metadata)")
     .option('--scope <scope>', 'OAuth: a scope every token must hold (repeatable)', collect, [])
     .option('--oauth-audience <uri>', "OAuth: the tokens' required aud (default: the server's URL as clients reach it)")
+    .option('--introspection-url <url>', 'OAuth: RFC 7662 endpoint that checks opaque tokens (with --introspection-client-id and --introspection-secret)')
+    .option('--introspection-client-id <id>', 'OAuth: the client id agate presents to the introspection endpoint')
+    .option('--introspection-secret <secret>', 'OAuth: its client secret (stored encrypted)')
     .option('--replace', 'replace an existing server of the same name')
     .option('--json', 'print JSON');
 }
@@ -93,7 +99,7 @@ export function pairMap(items: readonly string[], separator: ':' | '=', flag: st
 }
 
 /** The access and rate-limit part of the spec from the flags. */
-export function policyFromFlags(f: McpAddFlags): Record<string, unknown> {
+export function policyFromFlags(f: McpAddFlags, name: string): Record<string, unknown> {
   const spec: Record<string, unknown> = {};
   const access: Record<string, unknown> = {};
   if (f.consumer?.length) access.consumers = f.consumer;
@@ -103,22 +109,37 @@ export function policyFromFlags(f: McpAddFlags): Record<string, unknown> {
   if (f.rateLimit) rateLimit.perConsumer = limit(f.rateLimit, 'perConsumer');
   if (f.toolRateLimit) rateLimit.perTool = limit(f.toolRateLimit, 'perTool');
   if (Object.keys(rateLimit).length) spec.rateLimit = rateLimit;
-  const auth = oauthFromFlags(f);
+  const auth = oauthFromFlags(f, name);
   if (auth) spec.auth = auth;
   return spec;
 }
 
 /** The `auth` of an OAuth-protected server from --oauth-issuer and the flags that refine it. */
-function oauthFromFlags(f: McpAddFlags): Record<string, unknown> | undefined {
+function oauthFromFlags(f: McpAddFlags, name: string): Record<string, unknown> | undefined {
+  const introspection = [f.introspectionUrl, f.introspectionClientId, f.introspectionSecret];
   if (!f.oauthIssuer) {
-    const stray = f.jwksUri ? '--jwks-uri' : f.scope.length ? '--scope' : f.oauthAudience ? '--oauth-audience' : undefined;
+    const stray = f.jwksUri ? '--jwks-uri' : f.scope.length ? '--scope' : f.oauthAudience ? '--oauth-audience' : introspection.some(Boolean) ? '--introspection-*' : undefined;
     if (stray) throw new UsageError(`${stray} needs --oauth-issuer`);
     return undefined;
   }
   const auth: Record<string, unknown> = { type: 'oauth', issuer: f.oauthIssuer, scopes: f.scope };
   if (f.jwksUri) auth.jwksUri = f.jwksUri;
   if (f.oauthAudience) auth.audience = f.oauthAudience;
+  if (introspection.some(Boolean)) {
+    if (!introspection.every(Boolean)) throw new UsageError('--introspection-url, --introspection-client-id and --introspection-secret go together');
+    auth.introspection = { url: f.introspectionUrl, clientId: f.introspectionClientId, clientSecret: introspectionSecretName(name) };
+  }
   return auth;
+}
+
+function introspectionSecretName(server: string): string {
+  return secretName(server, 'introspection', 'client-secret');
+}
+
+/** The introspection client secret `--introspection-secret` gives, to store encrypted with the server. */
+export function introspectionSecret(server: string, f: McpAddFlags): PendingSecret | undefined {
+  if (!f.oauthIssuer || !f.introspectionSecret) return undefined;
+  return { name: introspectionSecretName(server), value: f.introspectionSecret, label: 'OAuth introspection client secret' };
 }
 
 function limit(text: string, which: string): { requests: number; windowSeconds: number } {

@@ -9,8 +9,8 @@ export interface PendingSecret {
   readonly label: string;
 }
 
-/** Which map of the backend a secret is referenced from: hosted/REST settings, remote headers, stdio env. */
-export type SecretPart = 'setting' | 'header' | 'env';
+/** Where a secret is referenced from: hosted/REST settings, remote headers, stdio env, OAuth introspection. */
+export type SecretPart = 'setting' | 'header' | 'env' | 'introspection';
 
 /**
  * Whether a header or environment variable value is stored encrypted and masked: every name not known to be
@@ -40,12 +40,13 @@ function ownedPrefix(server: string): string {
   return `mcp.${server}.`;
 }
 
-/** Every secret name a spec references (settings, headers, env). */
+/** Every secret name a spec references (settings, headers, env, the OAuth introspection secret). */
 export function referencedSecrets(spec: McpServerSpec): string[] {
   const b = spec.backend;
   const refs =
     b.kind === 'hosted' || b.kind === 'rest' ? b.secretSettings : b.kind === 'remote' ? b.secretHeaders : b.kind === 'stdio' ? b.secretEnv : undefined;
-  return Object.values(refs ?? {});
+  const introspection = spec.auth?.introspection?.clientSecret;
+  return [...Object.values(refs ?? {}), ...(introspection ? [introspection] : [])];
 }
 
 /**

@@ -11,6 +11,14 @@ export const ACCEPTED_ALGORITHMS = Object.freeze(['RS256', 'RS384', 'RS512', 'PS
 
 /** Clock skew allowed on `exp` and `nbf`, seconds. */
 const CLOCK_SKEW_SECONDS = 30;
+/**
+ * A verified JWT is remembered this long at most (never past its `exp`): an RS256 check through WebCrypto costs
+ * ~130 µs of CPU, and a client sends the same token with every message. A key withdrawn from the JWKS stops
+ * being honoured within this time.
+ */
+const VERIFIED_TTL_MS = 60_000;
+// Bounded so distinct tokens cannot grow it without end; cleared whole when full.
+const VERIFIED_LIMIT = 4096;
 
 /** What one MCP server requires of an access token (compiled from its `auth`, frozen). */
 export interface OAuthResourceConfig {
@@ -37,6 +45,8 @@ export interface RequestOrigin {
 
 /** The MCP server as an OAuth 2.1 resource server (MCP authorization; RFC 9728, RFC 8707, RFC 6750). */
 export class OAuthResource {
+  private readonly verified = new Map<string, { consumer: ConsumerIdentity; until: number }>();
+
   constructor(
     readonly config: OAuthResourceConfig,
     private readonly keys: KeySets,
@@ -75,6 +85,10 @@ export class OAuthResource {
       const answer = await this.config.introspector.introspect(token, { issuer: this.config.issuer, audience });
       return answer.ok ? { ok: true, consumer: this.identity(answer.claims) } : answer;
     }
+    // Keyed by audience too: with the default audience, one token may be presented under several host names.
+    const cacheKey = `${audience} ${token}`;
+    const hit = this.verified.get(cacheKey);
+    if (hit && hit.until > Date.now()) return { ok: true, consumer: hit.consumer };
     try {
       const keys = await this.keys.keysFor(this.config);
       const { payload } = await jwtVerify(token, keys, {
@@ -84,7 +98,10 @@ export class OAuthResource {
         clockTolerance: CLOCK_SKEW_SECONDS,
         requiredClaims: ['exp', 'sub'],
       });
-      return { ok: true, consumer: this.identity(payload) };
+      const consumer = this.identity(payload);
+      if (this.verified.size >= VERIFIED_LIMIT) this.verified.clear();
+      this.verified.set(cacheKey, { consumer, until: Math.min(Date.now() + VERIFIED_TTL_MS, (payload.exp! + CLOCK_SKEW_SECONDS) * 1000) });
+      return { ok: true, consumer };
     } catch (err) {
       return refusal(err);
     }

@@ -259,6 +259,7 @@ describe('agate mcp list, show, remove', () => {
     [['mcp', 'add', 'x', 'https://e.example/mcp', '--isolation', 'per-session'], '--isolation does not apply to a remote server'],
     [['mcp', 'add', 'x', '--stdio', '--isolation', 'private', '--', 'node'], '--isolation: must be shared or per-session (got "private")'],
     [['mcp', 'add', 'x', 'https://e.example/mcp', '--scope', 'mcp:tools'], '--scope needs --oauth-issuer'],
+    [['mcp', 'add', 'x', 'https://e.example/mcp', '--oauth-issuer', 'https://idp.example.com', '--introspection-url', 'https://idp.example.com/i'], 'go together'],
     [['mcp', 'add', 'x', 'https://e.example/mcp', '--oauth-issuer', 'idp.example.com'], 'mcpServer.auth.issuer'],
     [['mcp', 'add', 'x', 'https://e.example/mcp', '--oauth-issuer', 'https://idp.example.com', '--scope', 'two words'], 'mcpServer.auth.scopes'],
   ])('usage errors exit 2 and change nothing: %j', async (args, message) => {
@@ -301,5 +302,17 @@ describe('agate mcp list, show, remove', () => {
       scopes: ['mcp:tools', 'mcp:admin'],
       audience: 'https://gw.example.com/mcp/guarded',
     });
+  });
+
+  it('--introspection-secret is stored encrypted and referenced by name; remove drops it', async () => {
+    const r = await cli('mcp', 'add', 'opaque', 'https://e.example/mcp', '--oauth-issuer', 'https://idp.example.com', '--introspection-url', 'https://idp.example.com/introspect', '--introspection-client-id', 'agate', '--introspection-secret', 's3cret-value');
+    expect(r.code).toBe(0);
+    const { spec, raw, secret } = stored('opaque');
+    const ref = spec.auth!.introspection!.clientSecret;
+    expect(spec.auth!.introspection).toMatchObject({ url: 'https://idp.example.com/introspect', clientId: 'agate' });
+    expect(secret(ref)).toBe('s3cret-value');
+    expect(raw).not.toContain('s3cret-value');
+    expect((await cli('mcp', 'remove', 'opaque')).code).toBe(0);
+    expect(stored('opaque').secretNames).not.toContain(ref);
   });
 });

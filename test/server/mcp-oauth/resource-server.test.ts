@@ -154,6 +154,13 @@ describe('MCP servers as OAuth 2.1 resource servers', () => {
     await Promise.all([alice.close(), bob.close()]);
   });
 
+  it('remembers a verified token no longer than it is valid (exp + 30 s skew)', async () => {
+    // Expired 28 s ago: still inside the 30 s skew, so accepted (and remembered); refused once the skew has passed.
+    const token = await idp.sign(claims({ iat: now() - 60, exp: now() - 28 }));
+    expect((await initialize('notes', token)).status).toBe(200);
+    await waitFor(async () => (await initialize('notes', token)).status === 401, 'the remembered token to expire', 6000);
+  });
+
   it('picks up a rotated key (new kid) and fetches the JWKS at most once per cooldown for unknown kids', async () => {
     await idp.rotateKey();
     const token = await idp.clientToken('alice', resource('other'), 'mcp:tools');
