@@ -45,7 +45,7 @@ export interface RemoteBackendSpec {
   maxMessageBytes?: number;
   /** Most requests in flight to the server at once, over all sessions (default 256; 0: no limit). */
   maxConcurrentRequests?: number;
-  /** Kept from a Higress mcp-proxy config; no client credential is forwarded today (issue #17). */
+  /** Higress mcp-proxy `passthroughAuthHeader`: the client's Authorization goes to the server on tools/call, and is not agate's. */
   passthroughAuthHeader?: boolean;
 }
 

@@ -79,6 +79,11 @@ export const errors = withCodes({
   GW_ERR_ADMIN_AUTH_RATE_LIMITED: defineError(429, 'RL', 'too many failed admin authentications from %s; try again in %s s'),
   GW_ERR_ADMIN_HOST_NOT_ALLOWED: defineError(403, 'DPE', 'Host "%s" is not a loopback name or one of the admin API\'s allowed hosts (--admin-allowed-host)'),
   GW_ERR_ADMIN_CSRF: defineError(403, 'UAEX', 'console session refused for %s: %s'),
+  GW_ERR_AUTH_KEY_IN_PASSTHROUGH: defineError(
+    401,
+    'UAEX',
+    'An agate credential was sent in %s, which MCP server %s passes to its upstream; send agate keys in a header it does not pass through',
+  ),
 });
 
 /** A catalogue code. */

@@ -10,7 +10,7 @@ export interface McpEndpointConfig {
 }
 
 /** Parses `/mcp/<name>`, `/mcp/<name>/sse` and `/mcp/<name>/messages`; undefined for anything else. */
-function parseMcpPath(path: string): { name: string; endpoint: McpEndpointKind } | undefined {
+export function parseMcpPath(path: string): { name: string; endpoint: McpEndpointKind } | undefined {
   const m = /^\/mcp\/([a-z0-9][a-z0-9._-]{0,62})(\/sse|\/messages)?\/?$/.exec(path);
   if (!m) return undefined;
   const endpoint = m[2] === '/sse' ? 'sse' : m[2] === '/messages' ? 'messages' : 'streamable-http';

@@ -133,6 +133,8 @@ export function resolveRemoteOptions(name: string, spec: RemoteBackendSpec, defa
   const fromSpec = pickDefined(spec as Partial<RemoteTuning>, REMOTE_DEFAULTS);
   const tuning = { ...REMOTE_DEFAULTS, ...defaults, ...fromSpec };
   if (spec.timeoutMs !== undefined) tuning.requestTimeoutMs = spec.timeoutMs;
+  // Higress mcp-proxy `passthroughAuthHeader`: the client's Authorization goes to the server on tools/call.
+  if (spec.passthroughAuthHeader) tuning.passthroughHeaders = Object.freeze(['authorization']);
   return Object.freeze({ ...tuning, name, url: spec.url, transport: spec.transport ?? 'streamable-http', headers: spec.headers ?? {} });
 }
 
