@@ -84,6 +84,7 @@ export const errors = withCodes({
     'UAEX',
     'An agate credential was sent in %s, which MCP server %s passes to its upstream; send agate keys in a header it does not pass through',
   ),
+  GW_ERR_UPSTREAM_TOKEN: defineError(502, 'UAEX', 'No token for MCP server %s: %s'),
 });
 
 /** A catalogue code. */

@@ -43,7 +43,9 @@ function headerValue(headers: IsomorphicHeaders, name: string): string | undefin
 export function recipePassthrough(recipe: BackendRecipe | undefined): readonly string[] {
   if (!recipe) return [];
   if (!('spec' in recipe)) return recipe.passthroughHeaders ?? [];
-  return recipe.spec.kind === 'remote' && recipe.spec.passthroughAuthHeader ? ['authorization'] : [];
+  // Token exchange takes the caller's token from Authorization too (exchanged, never sent on as it is).
+  const exchange = recipe.upstreamAuth?.type === 'token_exchange';
+  return recipe.spec.kind === 'remote' && (recipe.spec.passthroughAuthHeader || exchange) ? ['authorization'] : [];
 }
 
 /**
