@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
+import { startTestGateway, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
 import { startLoopbackOp, type LoopbackOp } from '../../../../helpers/token-server.js';
