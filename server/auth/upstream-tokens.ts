@@ -63,7 +63,7 @@ export function upstreamTokenSource(endpoint: TokenEndpoint, now: () => number =
       if (!flight) {
         flight = fetchToken(endpoint, subjectToken, now)
           .then((issued) => {
-            remember(cache, key, issued, now());
+            remember(cache, key, { issued, at: now() });
             return issued.token;
           })
           .finally(() => pending.delete(key));
@@ -78,7 +78,9 @@ export function upstreamTokenSource(endpoint: TokenEndpoint, now: () => number =
   };
 }
 
-function remember(cache: Map<string, Issued>, key: string, issued: Issued, at: number): void {
+/** Caches `entry.issued` under `key`; when full, drops the stale entries (as of `entry.at`), then the oldest. */
+function remember(cache: Map<string, Issued>, key: string, entry: { issued: Issued; at: number }): void {
+  const { issued, at } = entry;
   cache.delete(key);
   if (cache.size >= MAX_CACHED) {
     for (const [k, v] of cache) if (v.staleAt <= at) cache.delete(k);
