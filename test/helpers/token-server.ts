@@ -63,6 +63,16 @@ export interface ExchangeEndpoint {
   close(): Promise<void>;
 }
 
+/** RFC 6749 §2.3.1: Basic credentials whose id and secret are each application/x-www-form-urlencoded. */
+function basicMatches(header: string | undefined, client: { id: string; secret: string }): boolean {
+  const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
+  if (!m) return false;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const formDecode = (v: string) => decodeURIComponent(v.replace(/\+/g, ' '));
+  return colon > 0 && formDecode(decoded.slice(0, colon)) === client.id && formDecode(decoded.slice(colon + 1)) === client.secret;
+}
+
 async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
   let text = '';
   for await (const chunk of req) text += String(chunk);
@@ -81,8 +91,7 @@ export async function startExchangeEndpoint(client: { id: string; secret: string
     void readForm(req).then((form) => {
       requests.push({ authorization: req.headers.authorization, form });
       const answer = (status: number, body: object) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
-      const basic = `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
-      if (req.headers.authorization !== basic) return answer(401, { error: 'invalid_client' });
+      if (!basicMatches(req.headers.authorization, client)) return answer(401, { error: 'invalid_client' });
       if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:token-exchange') return answer(400, { error: 'unsupported_grant_type' });
       if (!form.subject_token || form.subject_token_type !== 'urn:ietf:params:oauth:token-type:access_token') return answer(400, { error: 'invalid_request' });
       if (form.subject_token === 'revoked') return answer(400, { error: 'invalid_grant', error_description: 'subject token revoked' });
