@@ -33,6 +33,16 @@ export interface McpAddFlags {
   toolRateLimit?: string;
   replace?: boolean;
   json?: boolean;
+  /** Credential broker flags (upstream-auth-flags.ts). */
+  upstreamAuth?: string;
+  tokenUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  clientSecretSecret?: string;
+  tokenScope?: string;
+  tokenAudience?: string;
+  tokenResource?: string;
+  passthroughAuth?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -69,6 +79,15 @@ export function withAddFlags(cmd: Command): Command {
     .option('--allow-tool <name>', 'expose only these tools (repeatable)', collect, [])
     .option('--rate-limit <rate>', 'tools/call limit per consumer, e.g. 60/m')
     .option('--tool-rate-limit <rate>', 'tools/call limit per tool, e.g. 10/s')
+    .option('--upstream-auth <type>', 'remote: get the server\'s bearer token from its authorization server: client-credentials or token-exchange (RFC 8693)')
+    .option('--token-url <url>', 'remote, with --upstream-auth: the authorization server\'s token endpoint')
+    .option('--client-id <id>', 'remote, with --upstream-auth: agate\'s client id there')
+    .option('--client-secret <value>', 'remote, with --upstream-auth: the client secret (stored encrypted)')
+    .option('--client-secret-secret <name>', 'remote, with --upstream-auth: the name of a stored secret holding the client secret')
+    .option('--token-scope <scopes>', 'remote, with --upstream-auth: space-separated scopes to ask for')
+    .option('--token-audience <aud>', 'remote, with --upstream-auth: the audience to ask for')
+    .option('--token-resource <url>', 'remote, with --upstream-auth: the resource indicator (RFC 8707) to ask for')
+    .option('--passthrough-auth', 'remote: send the client\'s Authorization header to the server (Higress passthroughAuthHeader); agate keys then go in X-API-Key')
     .option('--replace', 'replace an existing server of the same name')
     .option('--json', 'print JSON');
 }

@@ -10,7 +10,7 @@ export interface PendingSecret {
 }
 
 /** Which map of the backend a secret is referenced from: hosted/REST settings, remote headers, stdio env. */
-export type SecretPart = 'setting' | 'header' | 'env';
+export type SecretPart = 'setting' | 'header' | 'env' | 'auth';
 
 /**
  * Whether a header or environment variable value is stored encrypted and masked: every name not known to be
@@ -45,7 +45,8 @@ export function referencedSecrets(spec: McpServerSpec): string[] {
   const b = spec.backend;
   const refs =
     b.kind === 'hosted' || b.kind === 'rest' ? b.secretSettings : b.kind === 'remote' ? b.secretHeaders : b.kind === 'stdio' ? b.secretEnv : undefined;
-  return Object.values(refs ?? {});
+  const clientSecret = b.kind === 'remote' ? b.upstreamAuth?.clientSecret : undefined;
+  return [...Object.values(refs ?? {}), ...(clientSecret ? [clientSecret] : [])];
 }
 
 /**
