@@ -56,7 +56,7 @@ export interface ExchangeRequest {
   form: Record<string, string>;
 }
 
-/** A loopback RFC 8693 token endpoint: it exchanges `subject_token` for `x-<audience>-<subject>-<n>`. */
+/** A loopback RFC 8693 token endpoint: it exchanges `subject_token` for `x-<audience>-<subject>-<n>` (and grants client credentials as `cc-<audience>-<n>`). */
 export interface ExchangeEndpoint {
   tokenUrl: string;
   requests: ExchangeRequest[];
@@ -92,6 +92,9 @@ export async function startExchangeEndpoint(client: { id: string; secret: string
       requests.push({ authorization: req.headers.authorization, form });
       const answer = (status: number, body: object) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
       if (!basicMatches(req.headers.authorization, client)) return answer(401, { error: 'invalid_client' });
+      if (form.grant_type === 'client_credentials') {
+        return answer(200, { access_token: `cc-${form.audience ?? 'none'}-${++issued}`, token_type: 'Bearer', expires_in: client.expiresIn ?? 60 });
+      }
       if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:token-exchange') return answer(400, { error: 'unsupported_grant_type' });
       if (!form.subject_token || form.subject_token_type !== 'urn:ietf:params:oauth:token-type:access_token') return answer(400, { error: 'invalid_request' });
       if (form.subject_token === 'revoked') return answer(400, { error: 'invalid_grant', error_description: 'subject token revoked' });
