@@ -1,6 +1,7 @@
 import type { IsomorphicHeaders } from '@modelcontextprotocol/sdk/types.js';
 import { PASSTHROUGH_QUERY_PREFIX as QUERY_PREFIX } from '../../../servers/index.js';
 import type { BackendRecipe, CompiledMcpServer } from './types.js';
+import { remotePassthroughHeaders } from './backends/options.js';
 
 /** The client request a tools/call came in: its headers and URL. */
 interface ClientRequest {
@@ -43,9 +44,7 @@ function headerValue(headers: IsomorphicHeaders, name: string): string | undefin
 export function recipePassthrough(recipe: BackendRecipe | undefined): readonly string[] {
   if (!recipe) return [];
   if (!('spec' in recipe)) return recipe.passthroughHeaders ?? [];
-  // Token exchange takes the caller's token from Authorization too (exchanged, never sent on as it is).
-  const exchange = recipe.upstreamAuth?.type === 'token_exchange';
-  return recipe.spec.kind === 'remote' && (recipe.spec.passthroughAuthHeader || exchange) ? ['authorization'] : [];
+  return recipe.spec.kind === 'remote' ? remotePassthroughHeaders(recipe.spec) : [];
 }
 
 /**

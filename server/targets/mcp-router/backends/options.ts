@@ -136,11 +136,21 @@ export function resolveRemoteOptions(name: string, spec: RemoteBackendSpec, defa
   const fromSpec = pickDefined(spec as Partial<RemoteTuning>, REMOTE_DEFAULTS);
   const tuning = { ...REMOTE_DEFAULTS, ...defaults, ...fromSpec };
   if (spec.timeoutMs !== undefined) tuning.requestTimeoutMs = spec.timeoutMs;
-  // Higress mcp-proxy `passthroughAuthHeader`: the client's Authorization goes to the server on tools/call;
-  // token exchange takes it from the router the same way, to exchange it.
-  if (spec.passthroughAuthHeader || spec.upstreamAuth?.type === 'token_exchange') tuning.passthroughHeaders = Object.freeze(['authorization']);
+  const passthrough = remotePassthroughHeaders(spec);
+  if (passthrough.length) tuning.passthroughHeaders = passthrough;
   return Object.freeze({ ...tuning, name, url: spec.url, transport: spec.transport ?? 'streamable-http', headers: spec.headers ?? {} });
 }
+
+/**
+ * The client headers a remote server gets from the router on tools/call: Authorization for Higress mcp-proxy
+ * `passthroughAuthHeader` (sent on as it is) and for token exchange (exchanged, never sent on as it is).
+ */
+export function remotePassthroughHeaders(spec: RemoteBackendSpec): readonly string[] {
+  return spec.passthroughAuthHeader || spec.upstreamAuth?.type === 'token_exchange' ? AUTHORIZATION : NONE;
+}
+
+const AUTHORIZATION: readonly string[] = Object.freeze(['authorization']);
+const NONE: readonly string[] = Object.freeze([]);
 
 /** The fields of `source` that `shape` knows and that are set. */
 function pickDefined<T extends object>(source: Partial<T>, shape: T): Partial<T> {
