@@ -31,6 +31,7 @@ export type {
   StdioBackendSpec,
   BundleBackendSpec,
   McpLimitSpec,
+  UpstreamAuthSpec,
 } from './mcp-servers-repo.js';
 export { maskMcpServer, openMcpServer } from './mcp-servers-repo.js';
 export type { LlmProviderSpec } from './llm-providers-repo.js';

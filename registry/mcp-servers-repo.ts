@@ -45,8 +45,23 @@ export interface RemoteBackendSpec {
   maxMessageBytes?: number;
   /** Most requests in flight to the server at once, over all sessions (default 256; 0: no limit). */
   maxConcurrentRequests?: number;
-  /** Kept from a Higress mcp-proxy config; no client credential is forwarded today (issue #17). */
+  /** Credentials from an OAuth authorization server instead of (or besides) static headers. */
+  upstreamAuth?: UpstreamAuthSpec;
+  /** Higress mcp-proxy `passthroughAuthHeader`: the client's Authorization goes to the server on tools/call, and is not agate's. */
   passthroughAuthHeader?: boolean;
+}
+
+/** How agate gets an upstream's bearer token (mcp-server.schema.json#/$defs/upstreamAuth). */
+export interface UpstreamAuthSpec {
+  /** `client_credentials` (RFC 6749 §4.4): one token for every call; `token_exchange` (RFC 8693): per user. */
+  type: 'client_credentials' | 'token_exchange';
+  tokenUrl: string;
+  clientId: string;
+  /** Name of the stored secret holding the client secret. */
+  clientSecret: string;
+  scope?: string;
+  audience?: string;
+  resource?: string;
 }
 
 /** A local MCP server run as a child process speaking stdio. */

@@ -86,6 +86,12 @@ export const errors = withCodes({
   GW_ERR_AUTH_INSUFFICIENT_SCOPE: defineError(403, 'UAEX', 'The access token lacks scope %s needed for %s'),
   GW_ERR_AUTH_SERVER_UNAVAILABLE: defineError(503, 'UAEX', 'The access token could not be checked: authorization server %s did not answer (%s)'),
   GW_ERR_QUOTA_STORE_UNAVAILABLE: defineError(503, 'RLSE', 'The quota store (Redis) did not answer and %s fails closed (onStoreError: closed); retry shortly'),
+  GW_ERR_AUTH_KEY_IN_PASSTHROUGH: defineError(
+    401,
+    'UAEX',
+    'An agate credential was sent in %s, which MCP server %s passes to its upstream; send agate keys in a header it does not pass through',
+  ),
+  GW_ERR_UPSTREAM_TOKEN: defineError(502, 'UAEX', 'No token for MCP server %s: %s'),
 });
 
 /** A catalogue code. */

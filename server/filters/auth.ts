@@ -5,6 +5,14 @@ import type { ConsumerDirectory, Verdict } from '../auth/index.js';
 import type { OAuthResource } from '../auth/oauth/index.js';
 import { authenticateBearer } from './oauth-bearer.js';
 
+/** Headers of one request that carry the upstream's credential, not agate's (configured credential passthrough). */
+export interface PassedThrough {
+  /** Lower-case header names. */
+  readonly headers: ReadonlySet<string>;
+  /** What passes them on (`MCP server <name>`), for the refusal. */
+  readonly subject: string;
+}
+
 /** What the auth filter reads besides its config. */
 export interface AuthDeps {
   /** The snapshot's consumer index. */
@@ -14,6 +22,11 @@ export interface AuthDeps {
    * authenticated by an access token for that resource only, and need one whatever the anonymous policy.
    */
   readonly oauthResourceOf?: (ctx: GatewayContext) => OAuthResource | undefined;
+  /**
+   * The headers this request passes to its upstream, if any: never read as an agate credential, and refused
+   * when one holds an agate credential anyway (it would leave the gateway).
+   */
+  readonly passedThrough?: (ctx: GatewayContext) => PassedThrough | undefined;
 }
 
 /** A credential found on the request, before it is checked. */
@@ -54,7 +67,9 @@ export function auth(config: AuthSpec, deps: AuthDeps, anonymous: AnonymousPolic
   return function authenticate(ctx, next) {
     const resource = deps.oauthResourceOf?.(ctx);
     if (resource) return authenticateBearer(ctx, resource).then(next);
-    const presented = findCredential(ctx, lookup);
+    const passed = deps.passedThrough?.(ctx);
+    if (passed) refuseOwnCredential(ctx, passed, { lookup, directory: deps.directory });
+    const presented = findCredential(ctx, lookup, passed?.headers);
     if (!presented) {
       if (anonymous === 'refuse') throw new GatewayError(errors.GW_ERR_AUTH_MISSING, [], { headers: challenge });
       if (anonymous === 'always') ctx.authRefusal = { missing: true, challenge };
@@ -128,28 +143,48 @@ interface CredentialLookup {
   readonly keyQuery?: string;
 }
 
-function findCredential(ctx: GatewayContext, lookup: CredentialLookup): Presented | undefined {
+/**
+ * Refuses a request that sent an agate credential in a passed-through header: agate does not read it there, so
+ * it would go to the upstream. Costs a key lookup (and a JWT check) only on servers configured for passthrough.
+ */
+function refuseOwnCredential(ctx: GatewayContext, passed: PassedThrough, at: { lookup: CredentialLookup; directory: ConsumerDirectory }): void {
+  const { methods, keyHeader } = at.lookup;
+  for (const name of passed.headers) {
+    const value = ctx.request.headers[name];
+    if (typeof value !== 'string' || !value) continue;
+    const presented = name === 'authorization' ? fromAuthorization(value, methods) : name === keyHeader && methods.has('key') ? ({ kind: 'key', value } as const) : undefined;
+    if (presented && check(presented, at.directory).ok) throw gatewayError('GW_ERR_AUTH_KEY_IN_PASSTHROUGH', name, passed.subject);
+  }
+}
+
+/** The credential an Authorization header holds, for the accepted methods. */
+function fromAuthorization(authorization: string, methods: ReadonlySet<string>): Presented | undefined {
+  const space = authorization.indexOf(' ');
+  const scheme = authorization.slice(0, space).toLowerCase();
+  const value = authorization.slice(space + 1).trim();
+  if (scheme === 'bearer' && value) {
+    // Three dot-separated parts is a JWT; anything else is an API key sent as a bearer token.
+    const looksJwt = value.split('.').length === 3;
+    if (looksJwt && methods.has('jwt')) return { kind: 'jwt', value };
+    if (!looksJwt && methods.has('key')) return { kind: 'key', value };
+  }
+  if (scheme === 'basic' && methods.has('basic')) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) return { kind: 'basic', user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  return undefined;
+}
+
+/** The credential on the request; headers in `skip` belong to the upstream (configured passthrough) and are not read. */
+function findCredential(ctx: GatewayContext, lookup: CredentialLookup, skip?: ReadonlySet<string>): Presented | undefined {
   const { methods, keyHeader } = lookup;
   const headers = ctx.request.headers;
-  // Authorization first: MCP credential passthrough relies on a Bearer header being the one agate consumed.
-  const authorization = headers.authorization;
-  if (authorization) {
-    const space = authorization.indexOf(' ');
-    const scheme = authorization.slice(0, space).toLowerCase();
-    const value = authorization.slice(space + 1).trim();
-    if (scheme === 'bearer' && value) {
-      // Three dot-separated parts is a JWT; anything else is an API key sent as a bearer token.
-      const looksJwt = value.split('.').length === 3;
-      if (looksJwt && methods.has('jwt')) return { kind: 'jwt', value };
-      if (!looksJwt && methods.has('key')) return { kind: 'key', value };
-    }
-    if (scheme === 'basic' && methods.has('basic')) {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon > 0) return { kind: 'basic', user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-    }
-  }
-  if (methods.has('key')) {
+  // Authorization first, then the key header.
+  const authorization = skip?.has('authorization') ? undefined : headers.authorization;
+  const fromHeader = authorization ? fromAuthorization(authorization, methods) : undefined;
+  if (fromHeader) return fromHeader;
+  if (methods.has('key') && !skip?.has(keyHeader)) {
     const key = headers[keyHeader];
     if (typeof key === 'string' && key) return { kind: 'key', value: key };
   }

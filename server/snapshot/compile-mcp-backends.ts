@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { HostedServerDefinition, HostedServerOptions } from '../../servers/index.js';
 import { baseUrlProblems, passthroughHeaderNames, restServerDefinition, validateRestConfig } from '../../servers/rest-to-mcp/index.js';
-import { consumerSettingsFor, openMcpServer, type HostedBackendSpec, type McpBackendSpec, type Registry, type RestBackendSpec } from '../../registry/index.js';
+import { consumerSettingsFor, openMcpServer, type HostedBackendSpec, type McpBackendSpec, type Registry, type RemoteBackendSpec, type RestBackendSpec } from '../../registry/index.js';
 import type { BackendRecipe } from '../targets/mcp-router/index.js';
+import type { TokenEndpoint } from '../auth/upstream-tokens.js';
 
 /** A backend ready for the router's pool, and the hash that decides when it is rebuilt. */
 export interface CompiledBackend {
@@ -38,7 +39,9 @@ export function compileBackend(scope: BackendCompileScope, backend: Exclude<McpB
       const secrets = resolveSecretRefs(scope, backend.secretHeaders ?? {}, 'backend.secretHeaders');
       if (!secrets) return undefined;
       const spec = Object.freeze({ ...opened, headers: Object.freeze({ ...opened.headers, ...secrets }) });
-      return { recipe: Object.freeze({ kind: 'remote', spec }), hash: sha256(JSON.stringify(spec)) };
+      const upstreamAuth = compileUpstreamAuth(scope, backend);
+      if (upstreamAuth === null) return undefined;
+      return { recipe: Object.freeze({ kind: 'remote', spec, upstreamAuth }), hash: sha256(JSON.stringify({ spec, upstreamAuth })) };
     }
     case 'stdio': {
       const opened = openSealed(scope, backend);
@@ -49,6 +52,22 @@ export function compileBackend(scope: BackendCompileScope, backend: Exclude<McpB
       return { recipe: Object.freeze({ kind: 'stdio', spec }), hash: sha256(JSON.stringify(spec)) };
     }
   }
+}
+
+/**
+ * A remote server's `upstreamAuth` with its client secret decrypted; null after recording a problem. Passthrough
+ * and a brokered token both fill Authorization: one server has one of them.
+ */
+function compileUpstreamAuth(scope: BackendCompileScope, backend: RemoteBackendSpec): TokenEndpoint | undefined | null {
+  const auth = backend.upstreamAuth;
+  if (!auth) return undefined;
+  if (backend.passthroughAuthHeader) {
+    scope.problems.push(`${scope.where}: backend.upstreamAuth: cannot be combined with passthroughAuthHeader (both set the upstream's Authorization)`);
+    return null;
+  }
+  const secret = resolveSecretRefs(scope, { clientSecret: auth.clientSecret }, 'backend.upstreamAuth');
+  if (!secret) return null;
+  return Object.freeze({ ...auth, clientSecret: secret.clientSecret! });
 }
 
 /** `backend` with its values sealed in place decrypted; undefined after recording a problem when one cannot be. */

@@ -1,11 +1,10 @@
-import { buildChain, dispatch, type Filter, type RouteTarget, type TargetKind } from '../pipeline/index.js';
-import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
+import { buildChain, dispatch, type Filter, type GatewayContext, type RouteTarget, type TargetKind } from '../pipeline/index.js';
+import { auth, CLIENT_KEY_AUTH, type PassedThrough } from '../filters/auth.js';
 import { mcpEndpoint, parseMcpPath } from '../filters/mcp-endpoint.js';
 import { oauthMetadata } from '../filters/oauth-metadata.js';
 import type { OAuthResource } from '../auth/oauth/index.js';
-import type { GatewayContext } from '../pipeline/index.js';
 import { mcpOrigin, type McpOriginDeps } from '../filters/mcp-origin.js';
-import type { McpSnapshot } from '../targets/mcp-router/index.js';
+import { endpointPassthrough, type CompiledMcpServer, type McpSnapshot } from '../targets/mcp-router/index.js';
 import { compileMcpServers, type McpServersDeps } from './compile-mcp-servers.js';
 import type { PartCompile } from './part-compile.js';
 
@@ -23,6 +22,7 @@ export interface McpCompileDeps extends McpServersDeps {
 /** Compiles MCP servers and their policies; a bad server is held back (left out, a message in `problems`). */
 export function compileMcp(part: PartCompile, deps: McpCompileDeps): McpSnapshot {
   const servers = compileMcpServers(part.registry, deps, part.problems);
+  holdBackTokenPassthrough(servers, part.problems);
   const resources = new Map<string, OAuthResource>();
   for (const s of servers.values()) if (s.oauth) resources.set(s.name, s.oauth);
   return Object.freeze({
@@ -31,7 +31,7 @@ export function compileMcp(part: PartCompile, deps: McpCompileDeps): McpSnapshot
       observability: deps.leadingFilters,
       'oauth-metadata': oauthMetadata(resources),
       'mcp-origin': mcpOrigin({ allowedOrigins: deps.allowedOrigins }, { hosts: deps.hosts }),
-      auth: auth(CLIENT_KEY_AUTH, { directory: part.consumers, oauthResourceOf: resources.size ? oauthResourceOf(resources) : undefined }, 'when-no-credential'),
+      auth: auth(CLIENT_KEY_AUTH, { directory: part.consumers, oauthResourceOf: byEndpoint(resources), passedThrough: byEndpoint(passedThrough(servers)) }, 'when-no-credential'),
       'mcp-endpoint': mcpEndpoint({ servers }),
       dispatch: dispatch(deps.targets),
     }),
@@ -39,10 +39,31 @@ export function compileMcp(part: PartCompile, deps: McpCompileDeps): McpSnapshot
   });
 }
 
-/** The OAuth resource server a request's `/mcp/<name>` path names, if that server uses OAuth. */
-function oauthResourceOf(resources: ReadonlyMap<string, OAuthResource>): (ctx: GatewayContext) => OAuthResource | undefined {
+/**
+ * An OAuth resource server takes the client's `Authorization` for its own access token; passing that header to an
+ * upstream too would be the token passthrough MCP authorization forbids. Such a server is held back, never served.
+ */
+function holdBackTokenPassthrough(servers: Map<string, CompiledMcpServer>, problems: string[]): void {
+  const passing = endpointPassthrough(servers);
+  for (const s of [...servers.values()]) {
+    if (!s.oauth || !passing.get(s.name)?.has('authorization')) continue;
+    problems.push(`mcpServer "${s.name}": auth: oauth cannot be combined with passing the client's Authorization through (passthroughAuthHeader or a passthrough security scheme): the access token would reach the upstream`);
+    servers.delete(s.name);
+  }
+}
+
+/** Which headers each server passes to its upstream (configured passthrough). */
+function passedThrough(servers: ReadonlyMap<string, CompiledMcpServer>): Map<string, PassedThrough> {
+  const byServer = new Map<string, PassedThrough>();
+  for (const [name, headers] of endpointPassthrough(servers)) byServer.set(name, Object.freeze({ headers, subject: name }));
+  return byServer;
+}
+
+/** What `byServer` holds for the server a request's `/mcp/<name>` path names; undefined when it holds nothing at all. */
+function byEndpoint<T>(byServer: ReadonlyMap<string, T>): ((ctx: GatewayContext) => T | undefined) | undefined {
+  if (byServer.size === 0) return undefined;
   return (ctx) => {
     const name = parseMcpPath(ctx.request.path)?.name;
-    return name === undefined ? undefined : resources.get(name);
+    return name === undefined ? undefined : byServer.get(name);
   };
 }

@@ -62,6 +62,8 @@ export interface RemoteMcpUpstreamOptions {
   jsonResponse?: boolean;
   /** Serves this server (one per session, over both transports) instead of the upstream's own tools. */
   server?: () => McpServer;
+  /** Checks each request's Authorization: false answers 401 (an OAuth-protected server), after it was recorded. */
+  authorize?: (authorization: string | undefined) => boolean | Promise<boolean>;
 }
 
 function buildServer(generation: number, sockets: PostSockets): McpServer {
@@ -131,9 +133,10 @@ export async function startRemoteMcpUpstream(generation = 1, port = 0, options: 
   const sockets: PostSockets = new Map();
   const app = express();
   app.use(express.json());
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
     requests.push({ method: req.method, path: req.path, headers: { ...req.headers }, body: req.body });
-    next();
+    if (!options.authorize) return next();
+    void Promise.resolve(options.authorize(req.headers.authorization)).then((ok) => (ok ? next() : void res.status(401).set('www-authenticate', 'Bearer error="invalid_token"').end()));
   });
   app.all('/mcp', async (req, res) => {
     const sid = req.headers['mcp-session-id'];

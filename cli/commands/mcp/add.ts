@@ -2,6 +2,7 @@ import { RegistryError, type McpServerSpec, type Registry } from '../../../regis
 import { UsageError } from '../../context.js';
 import { policyFromFlags, type McpAddFlags } from './flags.js';
 import { restSource } from './rest-source.js';
+import { UPSTREAM_AUTH_FLAGS } from './upstream-auth-flags.js';
 import { dropOwnedSecrets, referencedSecrets, type PendingSecret } from './secrets.js';
 import { bundleSource, hostedSource, remoteSource, stdioSource, type BuiltBackend } from './sources.js';
 
@@ -15,6 +16,7 @@ const FLAG_KINDS: Array<[keyof McpAddFlags, string, Kind[]]> = [
   ['timeout', '--timeout', ['remote']],
   ['maxMessageBytes', '--max-message-bytes', ['remote']],
   ['maxConcurrent', '--max-concurrent', ['remote']],
+  ...UPSTREAM_AUTH_FLAGS.map(([key, flag]) => [key, flag, ['remote']] as [keyof McpAddFlags, string, Kind[]]),
   ['env', '--env', ['stdio']],
   ['secretEnv', '--secret-env', ['stdio']],
   ['cwd', '--cwd', ['stdio']],

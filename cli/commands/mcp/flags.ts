@@ -40,6 +40,16 @@ export interface McpAddFlags {
   introspectionSecret?: string;
   replace?: boolean;
   json?: boolean;
+  /** Credential broker flags (upstream-auth-flags.ts). */
+  upstreamAuth?: string;
+  tokenUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  clientSecretSecret?: string;
+  tokenScope?: string;
+  tokenAudience?: string;
+  tokenResource?: string;
+  passthroughAuth?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -83,6 +93,15 @@ export function withAddFlags(cmd: Command): Command {
     .option('--introspection-url <url>', 'OAuth: RFC 7662 endpoint that checks opaque tokens (with --introspection-client-id and --introspection-secret)')
     .option('--introspection-client-id <id>', 'OAuth: the client id agate presents to the introspection endpoint')
     .option('--introspection-secret <secret>', 'OAuth: its client secret (stored encrypted)')
+    .option('--upstream-auth <type>', 'remote: get the server\'s bearer token from its authorization server: client-credentials or token-exchange (RFC 8693)')
+    .option('--token-url <url>', 'remote, with --upstream-auth: the authorization server\'s token endpoint')
+    .option('--client-id <id>', 'remote, with --upstream-auth: agate\'s client id there')
+    .option('--client-secret <value>', 'remote, with --upstream-auth: the client secret (stored encrypted)')
+    .option('--client-secret-secret <name>', 'remote, with --upstream-auth: the name of a stored secret holding the client secret')
+    .option('--token-scope <scopes>', 'remote, with --upstream-auth: space-separated scopes to ask for')
+    .option('--token-audience <aud>', 'remote, with --upstream-auth: the audience to ask for')
+    .option('--token-resource <url>', 'remote, with --upstream-auth: the resource indicator (RFC 8707) to ask for')
+    .option('--passthrough-auth', 'remote: send the client\'s Authorization header to the server (Higress passthroughAuthHeader); agate keys then go in X-API-Key')
     .option('--replace', 'replace an existing server of the same name')
     .option('--json', 'print JSON');
 }

@@ -125,7 +125,6 @@ function mcpProxyRemote(name: string, config: CompiledRestConfig, f: McpAddFlags
   if (given) throw new UsageError(`${given[0]} does not apply to an mcp-proxy config (it is added as a remote MCP server)`);
   const secretHeader = [...Object.entries(proxy.headers).map(([k, v]) => `${k}: ${v}`), ...f.secretHeader];
   const built = remoteSource(name, proxy.url, { ...f, secretHeader, transport: f.transport ?? proxy.transport, timeout: f.timeout ?? `${proxy.timeoutMs}ms` });
-  const backend = { ...built.backend, passthroughAuthHeader: proxy.passthroughAuthHeader };
-  const note = proxy.passthroughAuthHeader ? ['server.passthroughAuthHeader: stored; agate does not forward client credentials to a remote server'] : [];
-  return { ...built, backend, summary: `Higress mcp-proxy ${config.name}: ${built.summary}`, warnings: [...config.warnings, ...note] };
+  const backend = { ...built.backend, ...(proxy.passthroughAuthHeader && { passthroughAuthHeader: true }) };
+  return { ...built, backend, summary: `Higress mcp-proxy ${config.name}: ${built.summary}`, warnings: [...config.warnings] };
 }

@@ -9,8 +9,8 @@ export interface PendingSecret {
   readonly label: string;
 }
 
-/** Where a secret is referenced from: hosted/REST settings, remote headers, stdio env, OAuth introspection. */
-export type SecretPart = 'setting' | 'header' | 'env' | 'introspection';
+/** Where a secret is referenced from: hosted/REST settings, remote headers, stdio env, OAuth introspection, upstream auth. */
+export type SecretPart = 'setting' | 'header' | 'env' | 'introspection' | 'auth';
 
 /**
  * Whether a header or environment variable value is stored encrypted and masked: every name not known to be
@@ -40,13 +40,14 @@ function ownedPrefix(server: string): string {
   return `mcp.${server}.`;
 }
 
-/** Every secret name a spec references (settings, headers, env, the OAuth introspection secret). */
+/** Every secret name a spec references (settings, headers, env, the OAuth introspection and upstream client secrets). */
 export function referencedSecrets(spec: McpServerSpec): string[] {
   const b = spec.backend;
   const refs =
     b.kind === 'hosted' || b.kind === 'rest' ? b.secretSettings : b.kind === 'remote' ? b.secretHeaders : b.kind === 'stdio' ? b.secretEnv : undefined;
   const introspection = spec.auth?.introspection?.clientSecret;
-  return [...Object.values(refs ?? {}), ...(introspection ? [introspection] : [])];
+  const clientSecret = b.kind === 'remote' ? b.upstreamAuth?.clientSecret : undefined;
+  return [...Object.values(refs ?? {}), ...[introspection, clientSecret].filter((s): s is string => s !== undefined)];
 }
 
 /**

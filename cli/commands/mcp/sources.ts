@@ -3,6 +3,7 @@ import { UsageError } from '../../context.js';
 import { duration, int, parseSize } from '../route-flags.js';
 import { originOverrides, pairMap, type McpAddFlags } from './flags.js';
 import { looksSecret, secretName, type PendingSecret } from './secrets.js';
+import { upstreamAuthFromFlags } from './upstream-auth-flags.js';
 
 /** A backend built from the command line: the spec, the secrets to store with it, and one line describing it. */
 export interface BuiltBackend {
@@ -29,7 +30,9 @@ export function remoteSource(name: string, url: string, f: McpAddFlags): BuiltBa
       secrets.push({ name: secretHeaders[key]!, value, label: `header ${key}` });
     }
   }
-  const backend = { kind: 'remote', url, transport, headers, secretHeaders, ...remoteTuning(f) };
+  const brokered = upstreamAuthFromFlags(name, f);
+  secrets.push(...brokered.secrets);
+  const backend = { kind: 'remote', url, transport, headers, secretHeaders, ...remoteTuning(f), ...brokered.fields };
   return { backend, secrets, summary: `remote MCP server ${url} (${transport})`, warnings: [] };
 }
 

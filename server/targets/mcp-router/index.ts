@@ -8,4 +8,5 @@ export type { BackendRecipe, BundleConfig, CompiledMcpServer, McpEndpointKind, M
 export { type McpMessageContext, type McpPolicy, type McpPolicyChain } from './policy.js';
 export { exposedName, namingRule, type NamingRule } from './naming.js';
 export { mcpServerUrls } from './urls.js';
+export { endpointPassthrough } from './passthrough.js';
 export { isId, isJsonRpcMessage, isNotification, isObject, isRequest, isResponse } from './json-rpc.js';

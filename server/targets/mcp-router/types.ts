@@ -2,6 +2,7 @@ import type { HostedServerDefinition, HostedServerOptions } from '../../../serve
 import type { McpBackendSpec } from '../../../registry/index.js';
 import type { GatewayContext } from '../../pipeline/index.js';
 import type { OAuthResource } from '../../auth/oauth/index.js';
+import type { TokenEndpoint } from '../../auth/upstream-tokens.js';
 import type { McpPolicy } from './policy.js';
 
 /**
@@ -18,7 +19,12 @@ export type BackendRecipe =
       /** Consumer name → that consumer's own settings, laid over `options.settings` for its sessions (REST). */
       readonly consumerSettings?: ReadonlyMap<string, Readonly<Record<string, string>>>;
     }
-  | { readonly kind: 'remote' | 'stdio'; readonly spec: McpBackendSpec };
+  | {
+      readonly kind: 'remote' | 'stdio';
+      readonly spec: McpBackendSpec;
+      /** A remote server's `upstreamAuth` with its client secret decrypted. */
+      readonly upstreamAuth?: TokenEndpoint;
+    };
 
 /** A bundle's members and naming. */
 export interface BundleConfig {

@@ -40,6 +40,12 @@ export function mcpProxyTarget(config: RestMcpConfig): { target: McpProxyTarget;
     else if (scheme.in === 'query') url.searchParams.set(scheme.name!, credential);
     else headers.Cookie = `${scheme.name!}=${credential}`;
   }
+  // Higress (proxy_server.go) forwards the client's Authorization only when no upstream scheme is set; with one, the
+  // configured credential is what the backend gets.
+  const passthroughAuthHeader = server.passthroughAuthHeader === true && !upstream?.id;
+  if (server.passthroughAuthHeader && !passthroughAuthHeader) {
+    warnings.push('server.passthroughAuthHeader: not applied, as in Higress: defaultUpstreamSecurity sets the credential the server gets');
+  }
   if ((config.tools?.length ?? 0) > 0) warnings.push('tools: per-tool settings of an mcp-proxy server are not applied; agate lists the upstream\'s tools as they are');
   if (server.defaultDownstreamSecurity !== undefined) warnings.push('server.defaultDownstreamSecurity: client authentication is agate\'s consumers and access rules, not the file');
   const target: McpProxyTarget = {
@@ -47,7 +53,7 @@ export function mcpProxyTarget(config: RestMcpConfig): { target: McpProxyTarget;
     transport: server.transport === 'sse' ? 'sse' : 'streamable-http',
     timeoutMs: server.timeout !== undefined && server.timeout > 0 ? server.timeout : HIGRESS_PROXY_TIMEOUT_MS,
     headers,
-    passthroughAuthHeader: server.passthroughAuthHeader,
+    passthroughAuthHeader,
   };
   return { target, warnings };
 }

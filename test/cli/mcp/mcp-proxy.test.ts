@@ -57,9 +57,11 @@ describe('Higress mcp-proxy configs become remote MCP servers (agate mcp add <na
     const name = `proxy-${transport}`;
     const r = await cli('mcp', 'add', name, file(`${name}.yaml`, proxyYaml(name, transport, url(), `  ${extra}`)));
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('warning: server.passthroughAuthHeader: stored; agate does not forward client credentials to a remote server\n');
+    // Higress's proxy_server.go: with defaultUpstreamSecurity set, passthroughAuthHeader is not used.
+    expect(r.stderr).toBe('warning: server.passthroughAuthHeader: not applied, as in Higress: defaultUpstreamSecurity sets the credential the server gets\n');
     const spec = gw.registry.mcpServers.get(name)!;
-    expect(spec.backend).toMatchObject({ kind: 'remote', url: url(), transport: stored, timeoutMs, passthroughAuthHeader: true });
+    expect(spec.backend).toMatchObject({ kind: 'remote', url: url(), transport: stored, timeoutMs });
+    expect(spec.backend).not.toHaveProperty('passthroughAuthHeader');
     const backend = spec.backend as { secretHeaders: Record<string, string>; headers: Record<string, string> };
     expect(Object.keys(backend.secretHeaders)).toEqual(['Authorization']);
     expect(JSON.stringify(backend)).not.toContain('up-token');
@@ -75,6 +77,21 @@ describe('Higress mcp-proxy configs become remote MCP servers (agate mcp add <na
       if (q.method !== 'POST') continue;
       expect(q.headers.authorization).toBe(`Bearer up-token-${transport}`);
     }
+  });
+
+  it('passthroughAuthHeader without an upstream scheme: the client Bearer reaches the server, only on tools/call', async () => {
+    const yaml = `server:\n  name: pass\n  type: mcp-proxy\n  transport: http\n  mcpServerURL: ${upstream.url}\n  passthroughAuthHeader: true\n`;
+    const r = await cli('mcp', 'add', 'proxy-pass', file('pass.yaml', yaml));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(gw.registry.mcpServers.get('proxy-pass')!.backend).toMatchObject({ kind: 'remote', passthroughAuthHeader: true });
+    await waitFor(() => gw.snapshots.current()?.mcp.servers.has('proxy-pass'), 'proxy-pass served');
+    const before = upstream.requests.length;
+    const client = await connectMcp(gw, 'proxy-pass', { headers: { authorization: 'Bearer client-token' } });
+    clients.push(client);
+    await client.callTool({ name: 'echo', arguments: { message: 'x' } });
+    const call = upstream.requests.slice(before).find((q) => (q.body as { method?: string } | undefined)?.method === 'tools/call');
+    expect(call?.headers.authorization).toBe('Bearer client-token');
   });
 
   it.each([

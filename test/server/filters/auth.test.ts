@@ -35,7 +35,7 @@ async function run(policy: AnonymousPolicy, headers: Record<string, string>) {
 }
 
 describe('the auth filter, one for every ingress', () => {
-  it('reads Authorization before the key header (MCP passthrough relies on the Bearer header being the consumed one)', async () => {
+  it('reads Authorization before the key header', async () => {
     const r = await run('refuse', { authorization: 'Bearer agk_alice', 'x-api-key': 'agk_bob' });
     expect(r.consumer).toBe('alice');
   });

@@ -78,4 +78,17 @@ describe('OAuth config: admin API, introspection, bundles, API keys alongside', 
     await expect(viaBundle.callTool({ name: 'guarded___echo', arguments: { message: 'x' } })).rejects.toThrow();
     await viaBundle.close();
   });
+  it('holds back an OAuth server that would pass the client\'s Authorization (its access token) to the upstream', async () => {
+    // MCP authorization (2025-11-25 §Token Passthrough): a server must not pass the token it was given upstream.
+    const spec = { name: 'leaky', backend: { ...backend(), passthroughAuthHeader: true }, auth: { type: 'oauth', issuer: idp.issuer, scopes: [] } };
+    expect((await admin('POST', '/mcp-servers', spec)).status).toBe(201);
+    await waitFor(() => gw.snapshots.current()?.heldBack.some((p) => p.includes('"leaky"')), 'the problem to be reported');
+    expect(gw.snapshots.current()?.mcp.servers.has('leaky')).toBe(false);
+    const token = await idp.clientToken('alice', resource('leaky'), 'mcp:tools');
+    const before = upstream.requests.length;
+    // Not served: the token is nobody's agate key (401), and without one the endpoint does not exist (404).
+    expect((await rawPost(resource('leaky'), initializeRequest(), { authorization: `Bearer ${token}` })).status).toBe(401);
+    expect((await rawPost(resource('leaky'), initializeRequest())).status).toBe(404);
+    expect(upstream.requests.length).toBe(before);
+  });
 });

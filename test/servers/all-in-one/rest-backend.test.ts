@@ -102,10 +102,16 @@ describe('REST-to-MCP servers in the router', () => {
     (bearer.tools as Array<Record<string, unknown>>)[0]!.responseTemplate = { body: 'ok' };
     // Written after the key, so the snapshot that serves `bearer` already knows the key.
     await addMcpServer(gw, { name: 'bearer', backend: { kind: 'rest', config: bearer, settings: {}, secretSettings: { token: 'echo-token' }, originOverrides: { 'https://api.echo.example': upstream.origin } } });
-    const client = await connectMcp(gw, 'bearer', { headers: { 'x-api-key': key } });
+    // The header belongs to the upstream on this server, so agate does not read it: the key is refused, not forwarded.
+    const seen = upstream.requests.length;
+    await expect(connectMcp(gw, 'bearer', { headers: { 'x-api-key': key } })).rejects.toThrow(/GW_ERR_AUTH_KEY_IN_PASSTHROUGH/);
+    expect(upstream.requests.length).toBe(seen);
+    // Sent in the header agate reads on this server (Authorization), the key admits alice and stays in the gateway.
+    const client = await connectMcp(gw, 'bearer', { headers: { authorization: `Bearer ${key}` } });
     try {
       expect(text(await client.callTool({ name: 'echo', arguments: {} }))).toBe('ok');
       expect(upstream.requests.at(-1)!.headers['x-api-key']).toBe('server-default');
+      expect(upstream.requests.at(-1)!.headers.authorization).toBeUndefined();
     } finally {
       await client.close();
     }

@@ -1,4 +1,5 @@
 import type { McpBackendSpec } from '../../../../registry/index.js';
+import type { TokenEndpoint } from '../../../auth/upstream-tokens.js';
 import type { LogRate } from './rate-limited-log.js';
 
 /** The registry's stdio backend spec. */
@@ -115,6 +116,8 @@ export interface RemoteBackendOptions extends RemoteTuning {
   readonly transport: 'streamable-http' | 'sse';
   /** Static upstream headers (API keys already decrypted by the snapshot compiler). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Where the server's bearer token comes from (`upstreamAuth`, secret decrypted), if anywhere. */
+  readonly upstreamAuth?: TokenEndpoint;
 }
 
 /** Built-in remote defaults. */
@@ -129,12 +132,25 @@ export const REMOTE_DEFAULTS: RemoteTuning = Object.freeze({
 });
 
 /** Resolves a remote spec: `maxMessageBytes` and `maxConcurrentRequests` may come from it; the schema's `timeoutMs` is the per-request deadline. */
-export function resolveRemoteOptions(name: string, spec: RemoteBackendSpec, defaults: Partial<RemoteTuning> = {}): RemoteBackendOptions {
+export function resolveRemoteOptions(name: string, spec: RemoteBackendSpec, defaults: Partial<RemoteTuning> = {}): Omit<RemoteBackendOptions, 'upstreamAuth'> {
   const fromSpec = pickDefined(spec as Partial<RemoteTuning>, REMOTE_DEFAULTS);
   const tuning = { ...REMOTE_DEFAULTS, ...defaults, ...fromSpec };
   if (spec.timeoutMs !== undefined) tuning.requestTimeoutMs = spec.timeoutMs;
+  const passthrough = remotePassthroughHeaders(spec);
+  if (passthrough.length) tuning.passthroughHeaders = passthrough;
   return Object.freeze({ ...tuning, name, url: spec.url, transport: spec.transport ?? 'streamable-http', headers: spec.headers ?? {} });
 }
+
+/**
+ * The client headers a remote server gets from the router on tools/call: Authorization for Higress mcp-proxy
+ * `passthroughAuthHeader` (sent on as it is) and for token exchange (exchanged, never sent on as it is).
+ */
+export function remotePassthroughHeaders(spec: RemoteBackendSpec): readonly string[] {
+  return spec.passthroughAuthHeader || spec.upstreamAuth?.type === 'token_exchange' ? AUTHORIZATION : NONE;
+}
+
+const AUTHORIZATION: readonly string[] = Object.freeze(['authorization']);
+const NONE: readonly string[] = Object.freeze([]);
 
 /** The fields of `source` that `shape` knows and that are set. */
 function pickDefined<T extends object>(source: Partial<T>, shape: T): Partial<T> {

@@ -7,6 +7,7 @@ import { BackendHealth, type SupervisedBackend } from './backend-health.js';
 import { resolveRemoteOptions, type RemoteBackendOptions, type RemoteTuning } from './options.js';
 import { RemoteTransport } from './remote-transport.js';
 import { RequestGate } from './request-gate.js';
+import { BrokeredAuth } from './brokered-auth.js';
 
 /** What the remote factory needs besides the recipe. */
 export interface RemoteBackendDeps {
@@ -30,6 +31,8 @@ export class RemoteBackend implements SupervisedBackend {
   private readonly agent: Agent;
   /** At most `maxConcurrentRequests` requests in flight, over all sessions. */
   private readonly gate: RequestGate;
+  /** The brokered token (`upstreamAuth`), one cache for all sessions. */
+  private readonly broker: BrokeredAuth | undefined;
   private readonly open = new Set<RemoteTransport>();
   private readonly log: Logger;
   private closed = false;
@@ -46,6 +49,7 @@ export class RemoteBackend implements SupervisedBackend {
     const headersTimeout = options.requestTimeoutMs > 0 ? options.requestTimeoutMs + 1_000 : 0;
     this.agent = new Agent({ connect: { timeout: options.connectTimeoutMs }, headersTimeout, bodyTimeout: 0 });
     this.gate = new RequestGate(options.maxConcurrentRequests);
+    this.broker = options.upstreamAuth && new BrokeredAuth(options.upstreamAuth, options.name);
   }
 
   /** Opens one upstream session (the network is used when the client starts and initializes it). */
@@ -58,6 +62,7 @@ export class RemoteBackend implements SupervisedBackend {
       dispatcher: this.agent,
       health: this.health,
       gate: this.gate,
+      broker: this.broker,
       log: this.log,
       onClosed: () => this.open.delete(transport),
     });
@@ -78,6 +83,6 @@ export class RemoteBackend implements SupervisedBackend {
 export function createRemoteBackendFactory(deps: RemoteBackendDeps): BackendFactory {
   return (recipe: BackendRecipe, name: string) => {
     if (recipe.kind !== 'remote' || recipe.spec.kind !== 'remote') throw new Error(`the remote factory cannot build a ${recipe.kind} backend`);
-    return new RemoteBackend(resolveRemoteOptions(name, recipe.spec, deps.defaults), deps.log);
+    return new RemoteBackend({ ...resolveRemoteOptions(name, recipe.spec, deps.defaults), upstreamAuth: recipe.upstreamAuth }, deps.log);
   };
 }

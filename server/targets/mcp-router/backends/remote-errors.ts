@@ -83,6 +83,13 @@ export function isSessionGone(err: unknown): boolean {
   return err instanceof Error && /\(HTTP 404\)/.test(err.message);
 }
 
+/** The upstream refused our credential: HTTP 401 (the SSE transport only reports the status in its message). */
+export function isUnauthorized(err: unknown): boolean {
+  if (err instanceof UpstreamHttpError) return err.status === 401;
+  if (err instanceof SseError) return err.code === 401;
+  return err instanceof Error && /\(HTTP 401\)/.test(err.message);
+}
+
 /**
  * The upstream's event stream is gone for good: the legacy SSE stream broke (that transport cannot resume), or
  * a Streamable HTTP stream used up its Last-Event-ID resumption attempts.

@@ -18,6 +18,7 @@ import { SseUpstream } from './remote-sse.js';
 import { StreamableHttpUpstream } from './remote-streamable-http.js';
 import { PASSTHROUGH_AUTH_META_KEY } from '../../../../servers/index.js';
 import { RequestDeadlines } from './request-deadlines.js';
+import type { BrokeredAuth } from './brokered-auth.js';
 import type { InLine, RequestGate } from './request-gate.js';
 import { SessionState } from './session-state.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
@@ -32,6 +33,8 @@ export interface RemoteTransportDeps {
   readonly health: BackendHealth;
   /** The backend's limit on requests in flight, shared by its sessions. */
   readonly gate: RequestGate;
+  /** The backend's brokered bearer token (`upstreamAuth`), if it has one. */
+  readonly broker?: BrokeredAuth;
   /** Tagged with the server name. */
   readonly log: Logger;
   /** Told once, when this connection has closed (the backend forgets it). */
@@ -96,6 +99,7 @@ export class RemoteTransport implements Transport {
   async start(): Promise<void> {
     if (this.deps.health.state === 'stopped') this.deps.health.set('starting');
     try {
+      await this.withStreamToken();
       await this.inner.start();
     } catch (err) {
       throw this.failed(err);
@@ -121,11 +125,11 @@ export class RemoteTransport implements Transport {
     this.deadlines.track(message);
     this.state.sent(message);
     try {
-      await this.sendOnce(message, options, passthrough.headers);
+      await this.sendAuthorized(message, options, passthrough.headers);
     } catch (err) {
       if (!isSessionGone(err) || !this.initRequest || message === this.initRequest) return this.sendFailed(message, err);
       await this.reinitialize(err as Error);
-      await this.sendOnce(message, options, passthrough.headers).catch((again: unknown) => this.sendFailed(message, again));
+      await this.sendAuthorized(message, options, passthrough.headers).catch((again: unknown) => this.sendFailed(message, again));
     }
   }
 
@@ -143,6 +147,25 @@ export class RemoteTransport implements Transport {
     await inner.close().catch(() => {});
     this.deps.onClosed?.();
     this.onclose?.();
+  }
+
+  /** One send with the brokered token (`upstreamAuth`) when the server has one. */
+  private sendAuthorized(message: JSONRPCMessage, options?: TransportSendOptions, headers?: Record<string, string>): Promise<void> {
+    const broker = this.deps.broker;
+    if (!broker) return this.sendOnce(message, options, headers);
+    return broker.send(message, headers, (h) => this.sendOnce(message, options, h));
+  }
+
+  /**
+   * The legacy SSE transport opens its event stream once, with the headers it was built with: with a client
+   * credentials token, it is rebuilt with the token before it starts (and again for a replaced session).
+   */
+  private async withStreamToken(): Promise<void> {
+    const broker = this.deps.broker;
+    if (!broker?.sharedToken || this.deps.options.transport !== 'sse') return;
+    const headers = await broker.streamHeaders();
+    detach(this.inner);
+    this.inner = this.build(headers);
   }
 
   /**
@@ -236,8 +259,9 @@ export class RemoteTransport implements Transport {
     return { message: stripped, headers: Object.keys(headers).length ? headers : undefined };
   }
 
-  private build(): UpstreamTransport {
-    const { options, headers, dispatcher } = this.deps;
+  private build(streamHeaders?: Record<string, string>): UpstreamTransport {
+    const { options, dispatcher } = this.deps;
+    const headers = streamHeaders ? { ...this.deps.headers, ...streamHeaders } : this.deps.headers;
     const url = new URL(options.url);
     const inner: UpstreamTransport =
       options.transport === 'sse'
@@ -295,10 +319,11 @@ export class RemoteTransport implements Transport {
     void old.close().catch(() => {});
     this.inner = this.build();
     try {
+      await this.withStreamToken();
       await this.inner.start();
       const result = (await this.privateRequest({ ...init, id: `agate-reinit-${++this.privateIds}` })) as InitializeResult;
       this.setProtocolVersion(result.protocolVersion);
-      await this.inner.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      await this.sendAuthorized({ jsonrpc: '2.0', method: 'notifications/initialized' });
       await this.replayState(result);
     } catch (err) {
       const failure = this.failed(err);
@@ -336,7 +361,7 @@ export class RemoteTransport implements Transport {
         reject(new Error(`${request.method} failed: ${JSON.stringify((outcome as { error?: unknown }).error)}`));
       };
       this.privateReplies.set(request.id, settle);
-      this.inner.send(request).catch((err: unknown) => settle(err as Error));
+      this.sendAuthorized(request).catch((err: unknown) => settle(err as Error));
     });
   }
 
