@@ -18,6 +18,21 @@ export interface GatewayInstance {
 export interface BackendHealthReport {
   mcp: McpBackendHealth[];
   http: UpstreamTargetHealth[];
+  /** The shared runtime store, when the gateway runs with one (`agate serve --redis`). */
+  redis?: RedisHealth;
+}
+
+/** The Redis connection as a gateway sees it. */
+export interface RedisHealth {
+  /** The URL without its password. */
+  url: string;
+  /** `up`, `down` (reconnecting by itself) or `connecting` (never connected yet). */
+  state: 'connecting' | 'up' | 'down';
+  since: string;
+  lastError?: string;
+  lastErrorAt?: string;
+  /** Limits decided without Redis since the start, by fail mode: refused (`closed`) and admitted (`open`). */
+  decidedUnderFailure: { closed: number; open: number };
 }
 
 /** An MCP server's supervised backend (stdio processes, a remote server). */

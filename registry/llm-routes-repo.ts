@@ -26,6 +26,8 @@ export interface LlmRouteSpec {
   tokensPerMinute?: number;
   requestsPerMinute?: number;
   limitPer: 'consumer' | 'route';
+  /** What the route's limits do when the shared quota store (Redis) cannot answer (default: closed). */
+  limitsOnStoreError?: 'closed' | 'open';
   defaultMaxTokens: number;
   enabled: boolean;
 }

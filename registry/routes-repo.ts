@@ -100,6 +100,8 @@ export interface BucketSpec {
   per?: 'second' | 'minute' | 'hour';
   windowSeconds?: number;
   burst?: number;
+  /** When the shared quota store (Redis) cannot answer: `closed` refuses (503), `open` admits. Default per use. */
+  onStoreError?: 'closed' | 'open';
 }
 
 /** A route's token bucket: one bucket per route, consumer or IP. */

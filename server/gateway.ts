@@ -10,7 +10,8 @@ import { HealthWatch, collectBackendHealth } from './observability/backend-healt
 import { InstanceReporter } from './observability/instance-reporter.js';
 import { observability } from './filters/observability.js';
 import { HealthChecks, HttpProxyTarget, TargetStates } from './targets/http-proxy/index.js';
-import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/index.js';
+import type { RateLimitStore } from './rate-limit/index.js';
+import { openSharedState } from './shared-state/index.js';
 import { toBlockList } from './filters/ip-access.js';
 import { createUpgradeHandler, type UpgradeHandler } from './ingress/upgrade.js';
 import { countHeaders, refuseBadFraming } from './ingress/framing.js';
@@ -64,8 +65,10 @@ export interface GatewayOptions {
   drainMs?: number;
   /** Addresses or CIDRs of proxies in front of the gateway whose X-Forwarded-For is believed. */
   trustedProxies?: string[];
-  /** Where rate-limit buckets live; in process unless a shared store is given. */
+  /** Where rate-limit buckets live; in process unless a shared store is given (tests; `redisUrl` is the usual way). */
   rateLimitStore?: RateLimitStore;
+  /** Redis for state shared between replicas (quotas, LLM key health); in process when absent. */
+  redisUrl?: string;
   /** MCP router settings (session expiry, keep-alive, allowed origins, …). */
   mcp?: McpRouterOptions;
   /** LLM request-body limits: per request (default 32 MiB) and for all requests in flight (default 64 MiB). */
@@ -97,7 +100,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Long-lived HTTP state: survives snapshot swaps (keyed by upstream + target, route + client).
   const states = new TargetStates();
   const healthChecks = new HealthChecks(dispatcher, log);
-  const rateLimits = options.rateLimitStore ?? new MemoryRateLimitStore();
+  const shared = await openSharedState({ redisUrl: options.redisUrl, log, metrics });
+  const rateLimits = options.rateLimitStore ?? shared.rateLimits;
   const trustedProxies = options.trustedProxies?.length ? toBlockList(options.trustedProxies) : undefined;
   // Access-log lines also go to the admin console's live Traffic view.
   const accessFeed = new AccessFeed();
@@ -113,14 +117,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Admin API writes pass the same compiler checks a reload runs, so nothing stored is held back by surprise.
   registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(mcpDeps.hostedServers), llm: checkLlm }));
   // LLM routing: key health and usage sums outlive snapshots; its limits spend the one quota store.
-  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets, rateLimits, bodies: options.llm });
+  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets, rateLimits, keyShare: shared.keyShare, bodies: options.llm });
   const startedAt = new Date().toISOString();
   const listeners: Array<{ name: string; url: string }> = [];
   const build = () => instanceRow({ snapshots, startedAt, listeners, backendHealth: health.take() });
   const reporter = new InstanceReporter({ registry, metrics, log, build });
   const report = () => reporter.report();
   // Backend health (MCP backends' states, ejected or unhealthy HTTP targets) is reported within half a second of a change.
-  const healthSources = { mcp: mcpRouter.services.pool, http: states };
+  const healthSources = { mcp: mcpRouter.services.pool, http: states, redis: () => shared.health() };
   const health = new HealthWatch(() => collectBackendHealth(healthSources), () => report());
   const snapshots = new SnapshotManager(registry, () => compileSnapshot(registry, { http: { leadingFilters, targets, states, healthChecks, rateLimits }, mcp: mcpDeps, llm: llm.compileDeps }), {
     log,
@@ -144,14 +148,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     listeners.push({ name: 'admin', url: await listen(admin, options.adminPort, options.adminHost ?? '127.0.0.1') });
   } catch (err) {
     // Nothing is left running by a start that could not listen.
-    for (const stop of [() => snapshots.stop(), () => dataPlane.close(), () => admin.close(), () => registry.close()]) stop();
+    for (const stop of [() => snapshots.stop(), () => dataPlane.close(), () => admin.close(), () => registry.close(), () => void shared.close()]) stop();
     throw err;
   }
   report();
   const heartbeat = setInterval(report, 5_000).unref();
   health.start(500);
   const stopPruning = startAuditPruning(registry, { ...DEFAULT_AUDIT_RETENTION, ...options.auditRetention }, log);
-  const stops = [() => clearInterval(heartbeat), () => reporter.close(), stopPruning, () => health.stop(), () => snapshots.stop(), () => healthChecks.close(), () => upgrades.closeAll(), () => llm.keys.close()];
+  const stops = [() => clearInterval(heartbeat), () => reporter.close(), stopPruning, () => health.stop(), () => snapshots.stop(), () => healthChecks.close(), () => upgrades.closeAll(), () => llm.keys.close(), () => void shared.close()];
   const parts: GatewayParts = { stops, mcpTarget, dataPlane, admin, drainMs: options.drainMs ?? 10_000, dispatcher, proxyTarget, llm, registry, log };
   let closing: Promise<void> | undefined;
   return { url: listeners[0]!.url, adminUrl: listeners[1]!.url, adminToken, registry, snapshots, close: () => (closing ??= shutdown(parts)) };

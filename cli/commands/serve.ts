@@ -22,6 +22,7 @@ interface ServeFlags {
   mcpMaxSessionsPerClient?: string;
   mcpAnonymousIdle?: string;
   mcpMaxBatch?: string;
+  redis?: string;
 }
 
 /** `agate serve`: the gateway and its admin API, until SIGTERM or SIGINT. */
@@ -49,6 +50,7 @@ export function registerServeCommand(program: Command): void {
     .option('--mcp-max-sessions-per-client <n>', 'MCP sessions one consumer (or anonymous client IP) may hold (env AGATE_MCP_MAX_SESSIONS_PER_CLIENT)', process.env.AGATE_MCP_MAX_SESSIONS_PER_CLIENT ?? '100')
     .option('--mcp-max-batch <n>', 'messages one JSON-RPC batch may hold (env AGATE_MCP_MAX_BATCH)', process.env.AGATE_MCP_MAX_BATCH ?? '100')
     .option('--mcp-anonymous-idle <ms>', 'idle time after which an anonymous MCP session expires (env AGATE_MCP_ANONYMOUS_IDLE_MS)', process.env.AGATE_MCP_ANONYMOUS_IDLE_MS ?? '300000')
+    .option('--redis <url>', 'Redis for state shared between replicas: quotas and rate limits, LLM key health (redis://host:port, rediss://, unix:///path) (env AGATE_REDIS_URL)', process.env.AGATE_REDIS_URL)
     .action(async (flags: ServeFlags, cmd: Command) => {
       await serve(flags, dbPath(cmd.optsWithGlobals()));
     });
@@ -98,6 +100,7 @@ function gatewayOptions(flags: ServeFlags, db: string): GatewayOptions {
       maxConnectionsPerClient: parseInteger(flags.maxClientConnections!, '--max-client-connections'),
     },
     drainMs: parseInteger(flags.drain!, '--drain'),
+    ...(flags.redis && { redisUrl: redisUrl(flags.redis) }),
     mcp: {
       maxSessions: parseInteger(flags.mcpMaxSessions!, '--mcp-max-sessions'),
       maxSessionsPerClient: parseInteger(flags.mcpMaxSessionsPerClient!, '--mcp-max-sessions-per-client'),
@@ -124,6 +127,20 @@ function stopOnSignals(gateway: RunningGateway, demo: { close(cb: () => void): u
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** A Redis URL ioredis can open; anything else is refused before the gateway starts. */
+function redisUrl(text: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(text);
+  } catch {
+    u = undefined;
+  }
+  if (!u || !['redis:', 'rediss:', 'unix:'].includes(u.protocol)) {
+    throw new UsageError(`--redis: must be a redis://host:port, rediss://host:port or unix:///path URL (got "${text}")`);
+  }
+  return text;
 }
 
 function parsePort(text: string, flag: string): number {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { BackendHealthReport } from '../../registry/index.js';
 import { heldBack, withRegistry } from '../context.js';
 import { printJson, tableLines } from '../output.js';
+import { failModeLines, failModes, redisLines } from './status-redis.js';
 
 /** A gateway whose heartbeat is older than this is reported as not running. */
 export const STALE_MS = 15_000;
@@ -25,7 +26,9 @@ export function registerStatusCommand(program: Command): void {
           ...(flags.check && { heldBack: heldBack(r) }),
           gateways: r.instances.list().map((g) => ({ ...g, running: now - Date.parse(g.heartbeatAt) < STALE_MS })),
         };
-        if (flags.json) return printJson(status);
+        // Fail modes matter only where limits live in Redis.
+        const modes = status.gateways.some((g) => g.backendHealth.redis) ? failModes(r) : undefined;
+        if (flags.json) return printJson(modes ? { ...status, failModes: modes } : status);
         const out: string[] = [`registry        ${status.registry}`, `config version  ${status.configVersion}`];
         out.push(`config          ${Object.entries(status.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
         if (status.heldBack?.length === 0) out.push('held back       none');
@@ -39,7 +42,9 @@ export function registerStatusCommand(program: Command): void {
           out.push(`  last reload     ${g.lastReloadAt ?? '-'}`);
           out.push(`  last error      ${g.lastReloadError ?? 'none'}`);
           out.push(...backendLines(g.backendHealth));
+          out.push(...redisLines(g.backendHealth.redis));
         }
+        if (modes) out.push(...failModeLines(modes));
         process.stdout.write(out.join('\n') + '\n');
       });
     });

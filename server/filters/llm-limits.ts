@@ -5,7 +5,7 @@
  */
 import { GatewayError, errors } from '../errors/index.js';
 import type { Filter } from '../pipeline/index.js';
-import type { RateLimitStore } from '../rate-limit/index.js';
+import { giveSafely, takeGuarded, type RateLimitStore } from '../rate-limit/index.js';
 import { llmOf, type LlmRequest, type LlmRoute } from '../targets/llm-router/router/index.js';
 import { estimatePromptTokens } from '../targets/llm-router/tokens/index.js';
 
@@ -22,26 +22,27 @@ export function llmLimits(deps: LlmLimitsDeps): Filter {
     const llm = llmOf(ctx);
     const limits = route?.limits;
     if (!route || !limits || llm.api === 'models' || llm.api === 'count_tokens') return next();
-    const { requestRule, tokenRule } = limits;
+    const { requestRule, tokenRule, onStoreError } = limits;
     if (!requestRule && !tokenRule) return next();
     const id = `llm:${route.name}\0${limits.per === 'route' ? '*' : (ctx.consumer?.name ?? '')}`;
+    const subject = `LLM route ${route.name}`;
     if (requestRule) {
-      const t = await store.take(`${id}\0r`, requestRule);
+      const t = await takeGuarded(store, { key: `${id}\0r`, rule: requestRule, onStoreError, subject });
       if (!t.allowed) throw limited('GW_ERR_RATE_LIMITED', [route.name], { ...t, limit: requestRule.tokens, unit: 'requests' });
     }
     if (!tokenRule) return next();
     const tpm = tokenRule.tokens;
     const prompt = estimatePromptTokens(llm.body, llm.model);
     const reserved = prompt + completionReserve(llm, limits.defaultMaxTokens);
-    const t = await store.take(`${id}\0t`, tokenRule, { amount: reserved });
+    const t = await takeGuarded(store, { key: `${id}\0t`, rule: tokenRule, spend: { amount: reserved }, onStoreError, subject });
     if (!t.allowed) {
-      if (requestRule) await store.give(`${id}\0r`, requestRule, { amount: 1 });
+      if (requestRule) await giveSafely(store, `${id}\0r`, requestRule, { amount: 1 });
       throw limited('GW_ERR_LLM_TOKEN_LIMIT', [tpm, route.name], { ...t, limit: tpm, unit: 'tokens' });
     }
     try {
       await next();
     } finally {
-      await store.give(`${id}\0t`, tokenRule, { amount: reserved - spent(llm, prompt, ctx.outcome.status) });
+      await giveSafely(store, `${id}\0t`, tokenRule, { amount: reserved - spent(llm, prompt, ctx.outcome.status) });
     }
   };
 }

@@ -1,7 +1,7 @@
 import type { RateLimitSpec } from '../../registry/index.js';
 import { GatewayError, errors } from '../errors/index.js';
 import { addResponseHeaders, type Filter, type GatewayContext } from '../pipeline/index.js';
-import { bucketRule, type BucketRule, type RateDecision, type RateLimitStore } from '../rate-limit/index.js';
+import { bucketRule, takeGuarded, type BucketRule, type OnStoreError, type RateDecision, type RateLimitStore } from '../rate-limit/index.js';
 
 /** What the rate-limit filter reads besides its config. */
 export interface RateLimitDeps {
@@ -18,17 +18,21 @@ export interface BucketLimit<C extends GatewayContext = GatewayContext> {
   readonly bucketOf: (ctx: C) => string;
   /** What the refusal says is limited (a route, an MCP member's tool). */
   readonly subjectOf: (ctx: C) => string;
+  /** What happens when a shared store cannot answer: refuse (503) or admit. */
+  readonly onStoreError: OnStoreError;
 }
 
 /**
  * Token-bucket limiting per route, consumer or client IP. Over the limit: 429 GW_ERR_RATE_LIMITED with
  * `Retry-After`; every answer carries `RateLimit-Limit/-Remaining/-Reset` (draft-ietf-httpapi-ratelimit-headers).
  * Runs after auth, so `by: consumer` sees the authenticated consumer (anonymous requests share one bucket per IP).
+ * A plain request rate fails open by default: with the shared store away, traffic flows unlimited.
  */
 export function rateLimit(config: RateLimitSpec, deps: RateLimitDeps): Filter {
   const rule = bucketRule(config);
   const by = `${config.by}\u0000`;
-  return bucketLimit({ rule, bucketOf: (ctx) => by + bucketId(ctx, config.by), subjectOf: (ctx) => ctx.route?.name ?? deps.scope }, deps);
+  const onStoreError = config.onStoreError ?? 'open';
+  return bucketLimit({ rule, bucketOf: (ctx) => by + bucketId(ctx, config.by), subjectOf: (ctx) => ctx.route?.name ?? deps.scope, onStoreError }, deps);
 }
 
 /**
@@ -37,7 +41,7 @@ export function rateLimit(config: RateLimitSpec, deps: RateLimitDeps): Filter {
  * without headers (JSON-RPC) can say the exact delay.
  */
 export function bucketLimit<C extends GatewayContext>(limit: BucketLimit<C>, deps: RateLimitDeps): Filter {
-  const { rule, bucketOf, subjectOf } = limit;
+  const { rule, bucketOf, subjectOf, onStoreError } = limit;
   const capacity = String(rule.capacity);
   const policy = `${rule.capacity};w=${rule.intervalMs / 1000}`;
   const prefix = `${deps.scope}\u0000`;
@@ -56,7 +60,7 @@ export function bucketLimit<C extends GatewayContext>(limit: BucketLimit<C>, dep
   return function limitRate(gatewayCtx, next) {
     // The chain that holds this filter builds contexts of type C (the HTTP pipeline: GatewayContext itself).
     const ctx = gatewayCtx as C;
-    const decided = deps.store.take(prefix + bucketOf(ctx), rule);
+    const decided = takeGuarded(deps.store, { key: prefix + bucketOf(ctx), rule, onStoreError, subject: subjectOf(ctx) });
     return decided instanceof Promise ? decided.then((decision) => admit(ctx, decision, next)) : admit(ctx, decided, next);
   };
 }

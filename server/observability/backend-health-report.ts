@@ -1,4 +1,4 @@
-import type { BackendHealthReport, McpBackendHealth, UpstreamTargetHealth } from '../../registry/index.js';
+import type { BackendHealthReport, McpBackendHealth, RedisHealth, UpstreamTargetHealth } from '../../registry/index.js';
 import type { KnownTarget, TargetStates } from '../targets/http-proxy/index.js';
 import type { BackendPool } from '../targets/mcp-router/backend-pool.js';
 
@@ -6,6 +6,8 @@ import type { BackendPool } from '../targets/mcp-router/backend-pool.js';
 export interface HealthSources {
   readonly mcp: BackendPool;
   readonly http: TargetStates;
+  /** The shared store's connection, when there is one. */
+  readonly redis?: () => RedisHealth | undefined;
 }
 
 /** The health of every supervised MCP backend and every HTTP upstream target, as of `now`. */
@@ -24,7 +26,8 @@ export function collectBackendHealth(sources: HealthSources, now = Date.now()): 
     .list()
     .map((t) => targetHealth(t, now))
     .sort((a, b) => a.upstream.localeCompare(b.upstream) || a.url.localeCompare(b.url));
-  return { mcp, http };
+  const redis = sources.redis?.();
+  return redis ? { mcp, http, redis } : { mcp, http };
 }
 
 function targetHealth({ upstream, url, state: s }: KnownTarget, now: number): UpstreamTargetHealth {

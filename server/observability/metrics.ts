@@ -72,4 +72,15 @@ export class GatewayMetrics {
     help: 'Registry config version of the snapshot being served',
     registers: [this.registry],
   });
+  readonly redisUp = new Gauge({
+    name: 'agate_redis_up',
+    help: 'Whether the shared runtime store (Redis, agate serve --redis) is connected: 1 up, 0 down; absent without Redis',
+    registers: [],
+  });
+  readonly quotaDecisionsUnderFailure = new Counter({
+    name: 'agate_quota_store_failure_decisions_total',
+    help: 'Limit checks decided without the shared quota store (Redis down or past its deadline), by fail mode: closed refused, open admitted',
+    labelNames: ['mode'] as const,
+    registers: [],
+  });
 }

@@ -13,6 +13,12 @@ export interface Spend {
   readonly now?: number;
 }
 
+/**
+ * What a limit does when its store cannot answer (Redis down or slower than its deadline): `closed` refuses
+ * (503 GW_ERR_QUOTA_STORE_UNAVAILABLE), `open` admits as if unlimited.
+ */
+export type OnStoreError = 'closed' | 'open';
+
 /** The answer for one request. */
 export interface RateDecision {
   readonly allowed: boolean;
@@ -39,4 +45,6 @@ export interface RateLimitStore {
   take(key: string, rule: BucketRule, spend?: Spend): RateDecision | Promise<RateDecision>;
   /** Gives `spend.amount` back to bucket `key` (never above capacity): the settlement of a reservation. */
   give(key: string, rule: BucketRule, spend: Spend): void | Promise<void>;
+  /** Told when a limit decided without this store, by its fail mode (a shared store counts them in metrics). */
+  decidedUnderFailure?(mode: OnStoreError): void;
 }

@@ -112,7 +112,7 @@ export function compileLlmTable(registry: Registry, problems: string[]): LlmTabl
     target: Object.freeze({ kind: 'llm-router' as const }),
     targets: [],
     fallback: [],
-    limits: Object.freeze({ per: 'route' as const, defaultMaxTokens: 0 }),
+    limits: Object.freeze({ per: 'route' as const, onStoreError: 'closed' as const, defaultMaxTokens: 0 }),
     models: modelLister(router, [...candidates].sort()),
   });
   const needsEncoders = routeRows.values.some((r) => r.enabled && r.tokensPerMinute);
@@ -200,6 +200,7 @@ function compileRoute(spec: LlmRouteSpec, providers: ReadonlyMap<string, Compile
       tokenRule: spec.tokensPerMinute ? bucketRule({ requests: spec.tokensPerMinute, per: 'minute' }) : undefined,
       requestRule: spec.requestsPerMinute ? bucketRule({ requests: spec.requestsPerMinute, per: 'minute' }) : undefined,
       per: spec.limitPer,
+      onStoreError: spec.limitsOnStoreError ?? 'closed',
       defaultMaxTokens: spec.defaultMaxTokens,
     }),
   });

@@ -133,5 +133,7 @@ function toolCallLimit(l: ToolCallLimit, store: RateLimitStore): Filter {
   const { server, which, limit, bucketOf } = l;
   const rule = bucketRule(limit);
   const subjectOf = (ctx: McpMessageContext) => `tool ${ctx.mcpMessage.calledAs} of MCP server ${server} (${which})`;
-  return bucketLimit<McpMessageContext>({ rule, bucketOf, subjectOf }, { store, scope: `mcp\u0000${server}\u0000${which}` });
+  // A quota: refused while the shared store is away, unless the limit says otherwise.
+  const onStoreError = limit.onStoreError ?? 'closed';
+  return bucketLimit<McpMessageContext>({ rule, bucketOf, subjectOf, onStoreError }, { store, scope: `mcp\u0000${server}\u0000${which}` });
 }

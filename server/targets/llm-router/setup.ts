@@ -5,6 +5,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { Filter, RouteTarget, TargetKind } from '../../pipeline/index.js';
 import type { RateLimitStore } from '../../rate-limit/index.js';
+import type { KeyShare } from '../../shared-state/index.js';
 import type { LlmCompileDeps } from '../../snapshot/compile-llm.js';
 import { BodyBudget } from './body-budget.js';
 import { createModelsProbe, KeyHealth } from './keys/index.js';
@@ -24,6 +25,8 @@ export interface LlmSetupInput {
   bodies?: { maxBodyBytes?: number; bufferedBodyBytes?: number };
   /** The gateway's quota store: LLM requests and tokens per minute spend it, like route and MCP limits. */
   rateLimits: RateLimitStore;
+  /** Key ejections shared with other replicas (in process: nothing to share). */
+  keyShare?: KeyShare;
 }
 
 /** The parts that outlive snapshots, and the compile deps built from them. */
@@ -35,7 +38,7 @@ export interface LlmParts {
 
 /** Creates key health (with models probes), the body budget and the usage recorder; registers the target. */
 export function createLlmParts(input: LlmSetupInput): LlmParts {
-  const keys = new KeyHealth(createModelsProbe(input.dispatcher));
+  const keys = new KeyHealth(createModelsProbe(input.dispatcher), input.keyShare);
   const usage = new UsageRecorder({ registry: input.registry, metrics: input.metrics, log: input.log });
   input.targets.set('llm-router', createLlmRouterTarget({ dispatcher: input.dispatcher, keys }));
   const bodies = { maxBytes: input.bodies?.maxBodyBytes ?? 32 * 1024 * 1024, budget: new BodyBudget(input.bodies?.bufferedBodyBytes ?? 64 * 1024 * 1024) };

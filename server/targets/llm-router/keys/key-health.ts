@@ -3,6 +3,7 @@
  * rate-limited). Passive ejection after N consecutive failures, then active probes until the key answers again
  * (higress-gateway-ai §1.8, without Higress's configured-model health check that burns tokens).
  */
+import type { KeyShare } from '../../../shared-state/index.js';
 import type { CompiledProvider, ProviderKey } from '../router/types.js';
 
 /** Checks a key against the provider (e.g. GET models); true when the key works again. */
@@ -32,8 +33,14 @@ export class KeyHealth {
   private readonly cursors = new Map<string, number>();
   private closed = false;
 
-  /** `probe` is called for ejected keys every provider.probeIntervalMs; without one, a key is retried live. */
-  constructor(private readonly probe?: KeyProbe) {}
+  /**
+   * `probe` is called for ejected keys every provider.probeIntervalMs; without one, a key is retried live.
+   * `share` tells other replicas which keys this one ejected, and this one which keys they did.
+   */
+  constructor(
+    private readonly probe?: KeyProbe,
+    private readonly share?: KeyShare,
+  ) {}
 
   /**
    * The keys to try for one request, in order: usable keys in rotation, then cooling-down or ejected keys as a
@@ -51,9 +58,11 @@ export class KeyHealth {
     const suspect: Array<[ProviderKey, number]> = [];
     for (let i = 0; i < keys.length; i++) {
       const key = keys[(start + i) % keys.length]!;
-      const s = this.states.get(stateId(provider, key));
-      if (!s || (!s.ejected && s.cooldownUntil <= now)) usable.push(key);
-      else suspect.push([key, s.ejected ? Number.MAX_SAFE_INTEGER : s.cooldownUntil]);
+      const id = stateId(provider, key);
+      const s = this.states.get(id);
+      const ejected = s?.ejected || this.share?.ejected(id);
+      if (!ejected && (!s || s.cooldownUntil <= now)) usable.push(key);
+      else suspect.push([key, ejected ? Number.MAX_SAFE_INTEGER : s!.cooldownUntil]);
     }
     suspect.sort((a, b) => a[1] - b[1]);
     return [...usable, ...suspect.map(([k]) => k)];
@@ -63,7 +72,7 @@ export class KeyHealth {
   succeeded(provider: CompiledProvider, key: ProviderKey | undefined): void {
     if (!key) return;
     const s = this.states.get(stateId(provider, key));
-    if (s) this.recover(s);
+    if (s) this.recover(s, stateId(provider, key));
   }
 
   /** A call with `key` failed in a way that may be the key's fault; ejects it at the provider's threshold. */
@@ -101,25 +110,31 @@ export class KeyHealth {
 
   private eject(provider: CompiledProvider, key: ProviderKey, s: KeyState): void {
     s.ejected = true;
+    const id = stateId(provider, key);
+    // Other replicas skip it for two probe intervals, renewed while the probes keep failing.
+    const shareFor = provider.probeIntervalMs * 2;
+    this.share?.eject(id, shareFor);
     if (this.closed) return;
     s.timer = setInterval(() => {
       if (!this.probe) {
         // No probe: let live traffic try it once more; one more failure ejects it again.
         s.failures = provider.ejectAfterFailures - 1;
         s.ejected = false;
+        this.share?.recover(id);
         clearInterval(s.timer);
         return;
       }
       if (s.probing) return;
       s.probing = true;
       this.probe(provider, key)
-        .then((ok) => ok && this.recover(s))
+        .then((ok) => (ok ? this.recover(s, id) : this.share?.eject(id, shareFor)))
         .catch(() => undefined)
         .finally(() => (s.probing = false));
     }, provider.probeIntervalMs).unref();
   }
 
-  private recover(s: KeyState): void {
+  private recover(s: KeyState, id: string): void {
+    if (s.ejected) this.share?.recover(id);
     s.failures = 0;
     s.ejected = false;
     s.cooldownUntil = 0;

@@ -1,5 +1,5 @@
 /** Types shared by the LLM ingress, the LLM filters and the llm-router target. */
-import type { BucketRule } from '../../../rate-limit/index.js';
+import type { BucketRule, OnStoreError } from '../../../rate-limit/index.js';
 import type { GatewayContext, RouteRef } from '../../../pipeline/index.js';
 import type { ModelMapper } from '../model-map.js';
 import type { ProviderSettings, ProviderSpec } from '../providers/index.js';
@@ -48,6 +48,8 @@ export interface RouteLimits {
   /** Requests per minute, likewise. */
   readonly requestRule?: BucketRule;
   readonly per: 'consumer' | 'route';
+  /** When the shared quota store cannot answer: refuse (the default for quotas) or admit. */
+  readonly onStoreError: OnStoreError;
   /** Completion tokens reserved when the request sets no max_tokens. */
   readonly defaultMaxTokens: number;
 }

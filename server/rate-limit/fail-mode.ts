@@ -1,0 +1,42 @@
+import { GatewayError, errors } from '../errors/index.js';
+import type { BucketRule, OnStoreError, RateDecision, RateLimitStore, Spend } from './types.js';
+
+/** One take of a limit that says what to do when the store fails. */
+export interface GuardedTake {
+  readonly key: string;
+  readonly rule: BucketRule;
+  readonly spend?: Spend;
+  readonly onStoreError: OnStoreError;
+  /** What the refusal names (a route, an MCP server's tool limit). */
+  readonly subject: string;
+}
+
+/**
+ * `store.take`, with the limit's fail mode applied when the store throws or rejects (Redis down, past its
+ * deadline): `open` admits, `closed` throws 503 GW_ERR_QUOTA_STORE_UNAVAILABLE. Synchronous when the store is,
+ * so the in-process fast path allocates nothing more.
+ */
+export function takeGuarded(store: RateLimitStore, t: GuardedTake): RateDecision | Promise<RateDecision> {
+  let decided: RateDecision | Promise<RateDecision>;
+  try {
+    decided = store.take(t.key, t.rule, t.spend);
+  } catch (err) {
+    return underFailure(store, t, err);
+  }
+  return decided instanceof Promise ? decided.catch((err: unknown) => underFailure(store, t, err)) : decided;
+}
+
+/** Gives back a reservation; a failing store loses the refund (the bucket refills anyway), never the request. */
+export async function giveSafely(store: RateLimitStore, key: string, rule: BucketRule, spend: Spend): Promise<void> {
+  try {
+    await store.give(key, rule, spend);
+  } catch {
+    // The store's own hooks recorded the error; the answer already went out.
+  }
+}
+
+function underFailure(store: RateLimitStore, t: GuardedTake, err: unknown): RateDecision {
+  store.decidedUnderFailure?.(t.onStoreError);
+  if (t.onStoreError === 'open') return { allowed: true, remaining: t.rule.capacity, resetMs: 0, retryAfterMs: 0 };
+  throw new GatewayError(errors.GW_ERR_QUOTA_STORE_UNAVAILABLE, [t.subject], { cause: err, headers: { 'retry-after': '1' } });
+}
