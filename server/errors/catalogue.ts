@@ -80,6 +80,7 @@ export const errors = withCodes({
   GW_ERR_ADMIN_HOST_NOT_ALLOWED: defineError(403, 'DPE', 'Host "%s" is not a loopback name or one of the admin API\'s allowed hosts (--admin-allowed-host)'),
   GW_ERR_ADMIN_CSRF: defineError(403, 'UAEX', 'console session refused for %s: %s'),
   GW_ERR_QUOTA_STORE_UNAVAILABLE: defineError(503, 'RLSE', 'The quota store (Redis) did not answer and %s fails closed (onStoreError: closed); retry shortly'),
+  GW_ERR_MCP_SESSION_STORE_UNAVAILABLE: defineError(503, 'UO', 'The MCP session store (Redis) did not answer: session %s cannot be looked up; retry shortly'),
 });
 
 /** A catalogue code. */

@@ -86,6 +86,8 @@ export interface SessionStore {
   announce(sessionId: string, signal: SessionSignal): Promise<void>;
   /** Records outlive this process (other replicas go on serving them): a shutdown leaves sessions and their upstream sessions open. */
   readonly outlivesProcess: boolean;
+  /** Stops what the store runs besides its records (gateway shutdown). */
+  close?(): void;
 }
 
 /** Limits of the in-process store. */

@@ -5,6 +5,7 @@ import type { LiveSession, McpRouter, ResolvedMcpRouterOptions } from '../router
 import type { KeepAliveTicker } from './keep-alive.js';
 import type { SessionCaps } from './session-caps.js';
 import type { SessionStore } from './session-store.js';
+import type { SessionHolding } from './session-holding.js';
 
 /** What the transport handlers share: the router, the session store and the listener settings. */
 export interface McpTransportDeps {
@@ -15,6 +16,8 @@ export interface McpTransportDeps {
   readonly keepAlive: KeepAliveTicker;
   /** Per-client and total session caps, checked before a session is opened. */
   readonly caps: SessionCaps;
+  /** The sessions this replica holds a copy of, and how it listens to their other holders. */
+  readonly holding: SessionHolding;
   /**
    * The live session named by the request (header or `sessionId` query), checked against the endpoint and
    * the consumer it is bound to. Fails with 400 when none is named and 404 when it is unknown, expired, ended or
