@@ -32,6 +32,7 @@ export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kin
     try {
       live = await rebuildSession(ctx, record, holding);
     } catch (err) {
+      holding.router.services.log.warn({ session: id, err }, 'mcp session not rebuilt from the shared store');
       await holding.router.closeSession(id, 'released');
       return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_STORE_UNAVAILABLE, [id], { cause: err, headers: { 'retry-after': '1' } }) };
     }

@@ -15,8 +15,10 @@ import { SessionSeal, type SealingBox } from './session-seal.js';
 
 /** What the Redis store runs on. */
 export interface RedisSessionStoreOptions {
-  /** The shared connection (fail-fast: no offline queue, short command timeout). */
+  /** The shared connection (fail-fast: no offline queue, short command timeout); the store runs on duplicates of it. */
   readonly client: Redis;
+  /** Deadline of one session command, ms (default 500): a lookup that fails is a failed request, not a limit decided open or closed. */
+  readonly commandTimeoutMs?: number;
   /** Sessions idle longer than this expire, ms. */
   readonly idleTimeoutMs: number;
   /** Anonymous sessions (consumer null) idle longer than this expire, ms (default idleTimeoutMs). */
@@ -83,13 +85,17 @@ export class RedisSessionStore implements SessionStore {
   private readonly listeners = new Map<string, Set<(signal: SessionSignal) => void>>();
 
   constructor(private readonly options: RedisSessionStoreOptions) {
-    const client = options.client;
+    // A connection of its own with a deadline of its own: the quota store's 75 ms, missed by a CPU-starved replica
+    // now and then, would turn into refused MCP requests here.
+    const client = options.client.duplicate({ commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS });
+    client.on('error', (err) => options.onError?.(err));
     client.defineCommand('agateMcpAppend', { numberOfKeys: 2, lua: APPEND });
     client.defineCommand('agateMcpTouch', { numberOfKeys: 2, lua: TOUCH });
     client.defineCommand('agateMcpSetIfExists', { numberOfKeys: 1, lua: SET_IF_EXISTS });
     this.client = client as Redis & Scripts;
     this.seal = new SessionSeal(options.box);
-    this.sub = client.duplicate();
+    // Its subscriptions may wait for a connection (and are renewed on every reconnect); commands never do.
+    this.sub = options.client.duplicate({ enableOfflineQueue: true });
     this.sub.on('error', (err) => options.onError?.(err));
     this.sub.on('message', (channel: string, text: string) => this.signalled(channel, text));
   }
@@ -199,7 +205,9 @@ export class RedisSessionStore implements SessionStore {
     if (!set) {
       set = new Set();
       this.listeners.set(sessionId, set);
-      await this.sub.subscribe(channelOf(sessionId)).catch((err: unknown) => this.absorb(err, 0));
+      const subscribed = this.sub.subscribe(channelOf(sessionId)).catch((err: unknown) => this.absorb(err, 0));
+      // Connected: signals flow once this returns. Not (yet): the subscription waits for the connection, nobody waits for it.
+      if (this.sub.status === 'ready') await subscribed;
     }
     set.add(listener);
     return () => {
@@ -216,10 +224,23 @@ export class RedisSessionStore implements SessionStore {
     await this.client.publish(channelOf(sessionId), `${this.origin}\n${body}`);
   }
 
-  /** Stops listening (gateway shutdown); the shared connection is its owner's to close. */
+  /** Resolves once the store's connection is up, or after `timeoutMs` either way. */
+  async ready(timeoutMs: number): Promise<boolean> {
+    if (this.client.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.client.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Stops listening and closes the store's own connections (gateway shutdown); the shared one is its owner's. */
   close(): void {
     this.listeners.clear();
     this.sub.disconnect(false);
+    this.client.disconnect(false);
   }
 
   private ttlOf(record: McpSessionRecord): number {
@@ -251,6 +272,7 @@ export class RedisSessionStore implements SessionStore {
   }
 }
 
+const DEFAULT_COMMAND_TIMEOUT_MS = 500;
 const PREFIX = 'agate:mcp:{';
 
 function recordKey(id: string): string {
