@@ -100,8 +100,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Long-lived HTTP state: survives snapshot swaps (keyed by upstream + target, route + client).
   const states = new TargetStates();
   const healthChecks = new HealthChecks(dispatcher, log);
-  const shared = await openSharedState({ redisUrl: options.redisUrl, log, metrics });
-  const rateLimits = options.rateLimitStore ?? shared.rateLimits;
+  // State replicas share (in process without Redis): the one quota store, LLM key ejections.
+  const { rateLimits, ...shared } = await openSharedState({ redisUrl: options.redisUrl, rateLimitStore: options.rateLimitStore, log, metrics });
   const trustedProxies = options.trustedProxies?.length ? toBlockList(options.trustedProxies) : undefined;
   // Access-log lines also go to the admin console's live Traffic view.
   const accessFeed = new AccessFeed();
@@ -124,7 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const reporter = new InstanceReporter({ registry, metrics, log, build });
   const report = () => reporter.report();
   // Backend health (MCP backends' states, ejected or unhealthy HTTP targets) is reported within half a second of a change.
-  const healthSources = { mcp: mcpRouter.services.pool, http: states, redis: () => shared.health() };
+  const healthSources = { mcp: mcpRouter.services.pool, http: states, redis: shared.health };
   const health = new HealthWatch(() => collectBackendHealth(healthSources), () => report());
   const snapshots = new SnapshotManager(registry, () => compileSnapshot(registry, { http: { leadingFilters, targets, states, healthChecks, rateLimits }, mcp: mcpDeps, llm: llm.compileDeps }), {
     log,

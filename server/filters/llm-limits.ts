@@ -36,13 +36,13 @@ export function llmLimits(deps: LlmLimitsDeps): Filter {
     const reserved = prompt + completionReserve(llm, limits.defaultMaxTokens);
     const t = await takeGuarded(store, { key: `${id}\0t`, rule: tokenRule, spend: { amount: reserved }, onStoreError, subject });
     if (!t.allowed) {
-      if (requestRule) await giveSafely(store, `${id}\0r`, requestRule, { amount: 1 });
+      if (requestRule) await giveSafely(store, { key: `${id}\0r`, rule: requestRule, spend: { amount: 1 } });
       throw limited('GW_ERR_LLM_TOKEN_LIMIT', [tpm, route.name], { ...t, limit: tpm, unit: 'tokens' });
     }
     try {
       await next();
     } finally {
-      await giveSafely(store, `${id}\0t`, tokenRule, { amount: reserved - spent(llm, prompt, ctx.outcome.status) });
+      await giveSafely(store, { key: `${id}\0t`, rule: tokenRule, spend: { amount: reserved - spent(llm, prompt, ctx.outcome.status) } });
     }
   };
 }

@@ -26,10 +26,17 @@ export function takeGuarded(store: RateLimitStore, t: GuardedTake): RateDecision
   return decided instanceof Promise ? decided.catch((err: unknown) => underFailure(store, t, err)) : decided;
 }
 
+/** One give: the bucket, its rule and the amount. */
+export interface Refund {
+  readonly key: string;
+  readonly rule: BucketRule;
+  readonly spend: Spend;
+}
+
 /** Gives back a reservation; a failing store loses the refund (the bucket refills anyway), never the request. */
-export async function giveSafely(store: RateLimitStore, key: string, rule: BucketRule, spend: Spend): Promise<void> {
+export async function giveSafely(store: RateLimitStore, refund: Refund): Promise<void> {
   try {
-    await store.give(key, rule, spend);
+    await store.give(refund.key, refund.rule, refund.spend);
   } catch {
     // The store's own hooks recorded the error; the answer already went out.
   }

@@ -5,6 +5,7 @@
  * a full bucket), so Redis holds only buckets that are in use.
  */
 import type { Redis } from 'ioredis';
+import { withDeadline } from '../shared-state/deadline.js';
 import type { BucketRule, OnStoreError, RateDecision, RateLimitStore, Spend } from './types.js';
 
 /** The refilled level of bucket KEYS[1] at Redis's time `now`; ARGV: tokens, intervalMs, capacity, amount. */
@@ -53,8 +54,10 @@ interface QuotaClient extends Redis {
   agateQuotaGive(key: string, ...args: Array<string | number>): Promise<number>;
 }
 
-/** Where failures are reported (the connection's health record, metrics). */
+/** The store's deadline, and where failures are reported (the connection's health record, metrics). */
 export interface RedisStoreHooks {
+  /** Longest wait for one take or give, ms (default 75). */
+  deadlineMs?: number;
   /** A command failed or timed out. */
   onError?: (err: unknown) => void;
   /** A limit decided without the store, by its fail mode. */
@@ -80,7 +83,8 @@ export class RedisRateLimitStore implements RateLimitStore {
   /** `spend.now` is ignored: Redis's clock decides, the same for every replica. */
   async take(key: string, rule: BucketRule, spend?: Spend): Promise<RateDecision> {
     try {
-      const [allowed, remaining, resetMs, retryAfterMs] = await this.client.agateQuotaTake(this.prefix + key, ...ruleArgs(rule, spend?.amount ?? 1));
+      const answer = this.client.agateQuotaTake(this.prefix + key, ...ruleArgs(rule, spend?.amount ?? 1));
+      const [allowed, remaining, resetMs, retryAfterMs] = await withDeadline(answer, this.hooks.deadlineMs ?? 75, 'quota take');
       return { allowed: allowed === 1, remaining, resetMs, retryAfterMs };
     } catch (err) {
       this.hooks.onError?.(err);
@@ -90,7 +94,7 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   async give(key: string, rule: BucketRule, spend: Spend): Promise<void> {
     try {
-      await this.client.agateQuotaGive(this.prefix + key, ...ruleArgs(rule, spend.amount ?? 1));
+      await withDeadline(this.client.agateQuotaGive(this.prefix + key, ...ruleArgs(rule, spend.amount ?? 1)), this.hooks.deadlineMs ?? 75, 'quota give');
     } catch (err) {
       this.hooks.onError?.(err);
       throw err;

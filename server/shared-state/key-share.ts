@@ -16,6 +16,8 @@ export interface KeyShare {
   recover(id: string): void;
   /** Whether any replica marked `id` ejected and the mark holds. */
   ejected(id: string): boolean;
+  /** Resolves once the marks set before this process started are known (or `timeoutMs` passed). */
+  ready(timeoutMs: number): Promise<void>;
   close(): void;
 }
 
@@ -26,6 +28,7 @@ export class LocalKeyShare implements KeyShare {
   ejected(): boolean {
     return false;
   }
+  async ready(): Promise<void> {}
   close(): void {}
 }
 
@@ -38,6 +41,8 @@ export class RedisKeyShare implements KeyShare {
   private readonly marks = new Map<string, number>();
   private readonly hashes = new Map<string, string>();
   private readonly sub: Redis;
+  private synced!: () => void;
+  private readonly firstSync = new Promise<void>((resolve) => (this.synced = resolve));
 
   constructor(
     private readonly connection: RedisConnection,
@@ -73,6 +78,12 @@ export class RedisKeyShare implements KeyShare {
     return false;
   }
 
+  async ready(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.firstSync, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
   close(): void {
     this.sub.disconnect(false);
   }
@@ -91,6 +102,7 @@ export class RedisKeyShare implements KeyShare {
           if (ttl > 0) this.marks.set(key.slice(PREFIX.length), Date.now() + ttl);
         }
       } while (cursor !== '0');
+      this.synced();
     } catch (err) {
       this.failed(err);
     }

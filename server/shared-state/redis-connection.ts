@@ -26,7 +26,7 @@ export interface SharedStoreHealth {
 export interface RedisConnectionOptions {
   /** `redis://[:password@]host:port[/db]`, `rediss://…` or `unix:///path/redis.sock`. */
   url: string;
-  /** Longest wait for one command, ms (default 75): past it the command fails and the caller's fail mode decides. */
+  /** Longest wait for one command, ms (default 75): past it the caller's fail mode decides. */
   commandTimeoutMs?: number;
   log?: Logger;
   /** Called on every change between up and not up (metrics gauge). */
@@ -39,13 +39,18 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 75;
 /** A fail-fast, self-reconnecting ioredis client with a health record. */
 export class RedisConnection {
   readonly client: Redis;
+  /** How long a caller waits for one command, ms. */
+  readonly deadlineMs: number;
   private state: SharedStoreState = 'connecting';
   private since = new Date().toISOString();
   private lastError?: { message: string; at: string };
 
   constructor(private readonly options: RedisConnectionOptions) {
+    this.deadlineMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.client = new Redis(options.url, {
-      commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      // A backstop: callers apply `deadlineMs` themselves (withDeadline), which lets an answer that already
+      // arrived win over a timer that fired late; this one only frees commands nobody waits for any more.
+      commandTimeout: this.deadlineMs * 4,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 1_000,

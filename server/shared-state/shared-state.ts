@@ -27,6 +27,8 @@ export interface SharedStateOptions {
   redisUrl?: string;
   /** Redis command deadline, ms (default 75). */
   commandTimeoutMs?: number;
+  /** A quota store to use instead of the in-process or Redis one (tests). */
+  rateLimitStore?: RateLimitStore;
   log: Logger;
   metrics: GatewayMetrics;
 }
@@ -38,7 +40,7 @@ const FIRST_CONNECT_WAIT_MS = 2_000;
 export async function openSharedState(o: SharedStateOptions): Promise<SharedState> {
   if (!o.redisUrl) {
     const keyShare = new LocalKeyShare();
-    return { rateLimits: new MemoryRateLimitStore(), keyShare, health: () => undefined, close: async () => keyShare.close() };
+    return { rateLimits: o.rateLimitStore ?? new MemoryRateLimitStore(), keyShare, health: () => undefined, close: async () => keyShare.close() };
   }
   const { metrics, log } = o;
   metrics.registry.registerMetric(metrics.redisUp);
@@ -47,6 +49,7 @@ export async function openSharedState(o: SharedStateOptions): Promise<SharedStat
   const connection = new RedisConnection({ url: o.redisUrl, commandTimeoutMs: o.commandTimeoutMs, log, onUp: (up) => metrics.redisUp.set(up ? 1 : 0) });
   const decided = { closed: 0, open: 0 };
   const rateLimits = new RedisRateLimitStore(connection.client, {
+    deadlineMs: connection.deadlineMs,
     onError: (err) => connection.noteError(err),
     onDecidedUnderFailure: (mode: OnStoreError) => {
       decided[mode]++;
@@ -54,11 +57,14 @@ export async function openSharedState(o: SharedStateOptions): Promise<SharedStat
     },
   });
   const keyShare = new RedisKeyShare(connection, log);
-  if (!(await connection.ready(FIRST_CONNECT_WAIT_MS))) {
+  if (await connection.ready(FIRST_CONNECT_WAIT_MS)) {
+    // Keys other replicas ejected before this one started are skipped from its first request on.
+    await keyShare.ready(FIRST_CONNECT_WAIT_MS);
+  } else {
     log.warn({ redis: connection.health().url }, 'redis: not reachable at start; serving anyway, limits follow their onStoreError mode until it answers');
   }
   return {
-    rateLimits,
+    rateLimits: o.rateLimitStore ?? rateLimits,
     keyShare,
     redis: connection,
     health: () => ({ ...connection.health(), decidedUnderFailure: { ...decided } }),

@@ -22,6 +22,10 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts a fresh, empty server on the same port (a restart that lost its data). */
   restart(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers (a slow or hung Redis). */
+  pause(): void;
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void;
   /** Stops the server and removes its folder. */
   close(): Promise<void>;
 }
@@ -41,6 +45,8 @@ export async function startTestRedis(): Promise<TestRedis> {
     child = undefined;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const gone = new Promise<void>((r) => c.once('exit', () => r()));
+    // A paused server must be thawed to act on SIGTERM.
+    c.kill('SIGCONT');
     c.kill('SIGTERM');
     await gone;
   };
@@ -50,6 +56,8 @@ export async function startTestRedis(): Promise<TestRedis> {
     port,
     stop,
     restart: start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async close() {
       await stop();
       cleanup();

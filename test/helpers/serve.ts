@@ -31,6 +31,8 @@ export async function spawnServe(
     env?: NodeJS.ProcessEnv;
     /** The child's stdout: an open fd (e.g. on /dev/full), or `unread`, a pipe this side never reads. */
     stdout?: number | 'unread';
+    /** How long the start may take, ms (default 15 s; token limits load BPE tables first, seconds of CPU). */
+    readyTimeoutMs?: number;
   } = {},
 ): Promise<ServeProcess> {
   // A random token strong enough for the gateway's token policy (at least 16 characters, 64 bits).
@@ -58,7 +60,7 @@ export async function spawnServe(
       return ownListeners(db, child.pid!);
     },
     'agate serve to report its listeners',
-    15_000,
+    options.readyTimeoutMs ?? 15_000,
   );
   const find = (name: string) => listeners.find((l) => l.name === name)!.url;
   return {

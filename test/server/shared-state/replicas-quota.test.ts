@@ -1,0 +1,159 @@
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from '../../../registry/index.js';
+import { runCli } from '../../helpers/cli.js';
+import { waitFor } from '../../helpers/gateway.js';
+import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-upstream.js';
+import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../helpers/remote-mcp-upstream.js';
+import { startReplicas, stopReplicas } from '../../helpers/replicas.js';
+import type { ServeProcess } from '../../helpers/serve.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+/** Tool calls per consumer per minute, across all replicas together. */
+const N = 10;
+
+async function connect(replica: ServeProcess, key: string): Promise<Client> {
+  const client = new Client({ name: 'quota-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${replica.url}/mcp/tools`), { requestInit: { headers: { 'x-api-key': key } } }));
+  return client;
+}
+
+/** A tools/call's outcome: `ok`, or the catalogue code the JSON-RPC error carries. */
+async function call(client: Client, text: string): Promise<string> {
+  try {
+    await client.callTool({ name: 'echo', arguments: { message: text } });
+    return 'ok';
+  } catch (err) {
+    if (err instanceof McpError) return String((err.data as { code?: string } | undefined)?.code ?? err.code);
+    return `thrown: ${(err as Error).message}`;
+  }
+}
+
+describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on one Redis', () => {
+  const { dir, cleanup } = tempDir();
+  const db = join(dir, 'agate.db');
+  let redis: TestRedis;
+  let mcp: RemoteMcpUpstream;
+  let web: LoopbackUpstream;
+  let replicas: ServeProcess[] = [];
+  const keys: Record<string, string> = {};
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    mcp = await startRemoteMcpUpstream();
+    web = await startUpstream('web');
+    const r = Registry.open(db);
+    for (const name of ['alice', 'bob', 'carol']) {
+      r.consumers.store.create({ name, groups: [] }, 'cli');
+      keys[name] = r.consumers.issueKey(name, 'cli').key;
+    }
+    r.mcpServers.create(
+      {
+        name: 'tools',
+        backend: { kind: 'remote', url: mcp.url, transport: 'streamable-http', headers: {} },
+        access: { consumers: ['alice', 'bob', 'carol'] },
+        rateLimit: { perConsumer: { requests: N, windowSeconds: 60 } },
+      },
+      'cli',
+    );
+    // A plain request rate (fail open by default): one request an hour for the whole route.
+    r.routes.create({ name: 'web', path: '/web', upstream: web.url, rateLimit: { requests: 1, per: 'hour', by: 'route' } }, 'cli');
+    r.close();
+    replicas = await startReplicas(db, 3, redis.url);
+  }, 60_000);
+  afterAll(async () => {
+    await stopReplicas(replicas);
+    await mcp?.close();
+    await web?.close();
+    await redis?.close();
+    cleanup();
+  });
+
+  it(`admits exactly ${N} tool calls per consumer out of 300 concurrent attempts, two consumers at once`, async () => {
+    // Each consumer has one session on every replica; 150 calls each, all in flight together.
+    const sessions = await Promise.all(['alice', 'bob'].flatMap((who) => replicas.map(async (rep) => ({ who, client: await connect(rep, keys[who]!) }))));
+    const started = Date.now();
+    const outcomes = await Promise.all(Array.from({ length: 300 }, (_, i) => sessions[i % sessions.length]!).map(async (s, i) => ({ who: s.who, outcome: await call(s.client, `${s.who}-${i}`) })));
+    const elapsedMs = Date.now() - started;
+    await Promise.all(sessions.map((s) => s.client.close()));
+    // The bucket refills N per minute while the burst runs: at most that much more is fair.
+    const refill = Math.floor((elapsedMs * N) / 60_000);
+    for (const who of ['alice', 'bob']) {
+      const mine = outcomes.filter((o) => o.who === who);
+      const admitted = mine.filter((o) => o.outcome === 'ok').length;
+      expect(mine.filter((o) => o.outcome !== 'ok' && o.outcome !== 'GW_ERR_RATE_LIMITED')).toEqual([]);
+      expect(admitted).toBeGreaterThanOrEqual(N);
+      expect(admitted).toBeLessThanOrEqual(N + refill);
+    }
+    // What reached the upstream: the admitted calls only, each consumer's own.
+    const echoes = mcp.requests.filter((q) => (q.body as { method?: string } | undefined)?.method === 'tools/call');
+    expect(echoes.length).toBe(outcomes.filter((o) => o.outcome === 'ok').length);
+  });
+
+  it('Redis stopped mid-load: quotas refuse with GW_ERR_QUOTA_STORE_UNAVAILABLE, route rates admit, nothing hangs; a restart empty recovers', async () => {
+    const carol = await Promise.all(replicas.map((rep) => connect(rep, keys.carol!)));
+    expect(await call(carol[0]!, 'before')).toBe('ok');
+    // The route's one request an hour, spent while Redis is up: the next is refused.
+    expect((await fetch(`${replicas[1]!.url}/web`)).status).toBe(200);
+    expect((await fetch(`${replicas[2]!.url}/web`)).status).toBe(429);
+
+    await redis.stop();
+    const worst = { ms: 0 };
+    const timed = async <T>(f: () => Promise<T>): Promise<T> => {
+      const t = performance.now();
+      const v = await f();
+      worst.ms = Math.max(worst.ms, performance.now() - t);
+      return v;
+    };
+    const calls = await Promise.all(Array.from({ length: 30 }, (_, i) => timed(() => call(carol[i % 3]!, `down-${i}`))));
+    const gets = await Promise.all(Array.from({ length: 30 }, (_, i) => timed(async () => (await fetch(`${replicas[i % 3]!.url}/web`)).status)));
+    const health = await Promise.all(replicas.map((rep) => timed(async () => (await fetch(`${rep.adminUrl}/healthz`)).status)));
+    expect(new Set(calls)).toEqual(new Set(['GW_ERR_QUOTA_STORE_UNAVAILABLE']));
+    expect(new Set(gets)).toEqual(new Set([200]));
+    expect(health).toEqual([200, 200, 200]);
+    // Redis refused at once (connection refused, no offline queue): no request waited on it.
+    expect(worst.ms).toBeLessThan(1_000);
+
+    // Each gateway reports a change within half a second.
+    const down = await waitFor(async () => {
+      const s = await statusJson(db);
+      const refused = s.gateways.reduce((n, g) => n + (g.backendHealth.redis?.decidedUnderFailure.closed ?? 0), 0);
+      return s.gateways.every((g) => g.backendHealth.redis?.state === 'down') && refused >= 30 ? s : undefined;
+    }, 'status to show Redis down and the refusals on every gateway', 5_000);
+    for (const g of down.gateways) expect(g.backendHealth.redis).toMatchObject({ state: 'down', lastError: expect.any(String) });
+    expect(down.failModes).toEqual(
+      expect.arrayContaining([
+        { limit: 'mcp tools perConsumer', mode: 'closed', default: true },
+        { limit: 'route web', mode: 'open', default: true },
+      ]),
+    );
+    const metrics = await (await fetch(`${replicas[0]!.adminUrl}/metrics`, { headers: { authorization: `Bearer ${replicas[0]!.adminToken}` } })).text();
+    expect(metrics).toMatch(/^agate_redis_up 0$/m);
+    expect(metrics).toMatch(/^agate_quota_store_failure_decisions_total\{mode="closed"\} [1-9]/m);
+
+    // Restarted empty: every replica reconnects by itself and carol's quota starts afresh.
+    await redis.restart();
+    for (const client of carol) await waitFor(async () => (await call(client, 'after')) === 'ok', 'a tool call admitted again after the restart', 10_000);
+    const up = await waitFor(async () => {
+      const s = await statusJson(db);
+      return s.gateways.every((g) => g.backendHealth.redis?.state === 'up') ? s : undefined;
+    }, 'status to show Redis up on every gateway', 10_000);
+    expect(up.gateways).toHaveLength(3);
+    await Promise.all(carol.map((c) => c.close()));
+  });
+});
+
+interface StatusJson {
+  gateways: Array<{ pid: number; backendHealth: { redis?: { state: string; lastError?: string; decidedUnderFailure: { closed: number; open: number } } } }>;
+  failModes?: Array<{ limit: string; mode: string; default: boolean }>;
+}
+
+async function statusJson(db: string): Promise<StatusJson> {
+  const { stdout, code } = await runCli(['status', '--json'], db);
+  expect(code).toBe(0);
+  return JSON.parse(stdout) as StatusJson;
+}
