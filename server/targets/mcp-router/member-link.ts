@@ -31,7 +31,7 @@ import { isObject } from './json-rpc.js';
 import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
 import type { DownstreamCall, DownstreamRelay } from './relay.js';
 import type { ResumableTransport, UpstreamResume } from './backend.js';
-import type { SessionKeeper } from './session-view.js';
+import type { SessionKeeper } from './session-keeper.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 import { UpstreamCalls } from './upstream-calls.js';
 

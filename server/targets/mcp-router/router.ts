@@ -8,7 +8,8 @@ import { hostedBackend } from './hosted-backend.js';
 import { TurnBudget } from '../../pipeline/turn-budget.js';
 import { McpMetrics } from './mcp-metrics.js';
 import { RouterSession } from './router-session.js';
-import type { SessionKeeper, SessionServices } from './session-view.js';
+import type { SessionServices } from './session-view.js';
+import type { SessionKeeper } from './session-keeper.js';
 import type { BackendRecipe, CompiledMcpServer, McpSnapshot } from './types.js';
 
 /**

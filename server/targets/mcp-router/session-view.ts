@@ -11,18 +11,7 @@ import type { DownstreamCall } from './relay.js';
 import type { ToolCall } from './tool-call-state.js';
 import type { ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
-import type { ClientState, UpstreamHandle } from './downstream/session-store.js';
-
-/**
- * Where a session puts what another replica needs to rebuild it (the session store); its calls never reject (a
- * store that is down costs the other replicas the rebuild, not this replica the request).
- */
-export interface SessionKeeper {
-  /** What the client set up: its initialize, log level, subscriptions. */
-  client(state: ClientState): Promise<void>;
-  /** An upstream session another replica may continue. */
-  upstream(handle: UpstreamHandle): Promise<void>;
-}
+import type { SessionKeeper } from './session-keeper.js';
 
 /** Long-lived router pieces every session uses. */
 export interface SessionServices {

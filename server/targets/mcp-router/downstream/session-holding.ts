@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { McpGatewayContext } from '../types.js';
 import type { LiveSession, McpRouter } from '../router.js';
 import type { SavedSession } from '../router-session.js';
-import type { SessionKeeper } from '../session-view.js';
+import type { SessionKeeper } from '../session-keeper.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import { callerAddress, clientIdentity, type SessionCaps } from './session-caps.js';
 import type { McpSessionRecord, SessionStore } from './session-store.js';

@@ -10,7 +10,8 @@ import { startUpstream, type LoopbackUpstream } from '../../../../helpers/loopba
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../../../helpers/redis.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
 import { startRoundRobinBalancer, type RoundRobinBalancer } from '../../../../helpers/round-robin-balancer.js';
-import { spawnServe, type ServeProcess } from '../../../../helpers/serve.js';
+import { startReplicas, stopReplicas } from '../../../../helpers/replicas.js';
+import type { ServeProcess } from '../../../../helpers/serve.js';
 import { tempDir } from '../../../../helpers/temp-dir.js';
 
 // Three `agate serve` processes on one registry file and one Redis, behind a round-robin balancer without any
@@ -24,7 +25,7 @@ describe.skipIf(skipWithoutRedis)('MCP sessions across three replicas (Redis, no
   let rest: LoopbackUpstream;
   let remote: RemoteMcpUpstream;
   let balancer: RoundRobinBalancer;
-  const replicas: ServeProcess[] = [];
+  let replicas: ServeProcess[] = [];
   const keys: Record<string, string> = {};
   const clients: Client[] = [];
   const dir = tempDir('agate-replicas-');
@@ -45,14 +46,14 @@ describe.skipIf(skipWithoutRedis)('MCP sessions across three replicas (Redis, no
       keys[name] = registry.consumers.issueKey(name, 'cli').key;
     }
     registry.close();
-    for (let i = 0; i < REPLICAS; i++) replicas.push(await spawnServe(db, { args: ['--redis', redis.url] }));
+    replicas = await startReplicas(db, REPLICAS, redis.url);
     balancer = await startRoundRobinBalancer(replicas.map((r) => r.url));
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     if (process.env.AGATE_TEST_STDERR) for (const r of replicas) console.log(r.stderr());
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
-    await Promise.all(replicas.map((r) => r.stop('SIGKILL')));
+    await stopReplicas(replicas);
     await balancer?.close();
     await remote?.close();
     await rest?.close();
