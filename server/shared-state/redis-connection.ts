@@ -47,7 +47,9 @@ export class RedisConnection {
 
   constructor(private readonly options: RedisConnectionOptions) {
     this.deadlineMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    this.client = new Redis(options.url, {
+    // ioredis takes a socket path as a bare path; `unix:///path` is the URL form users write.
+    const target = options.url.startsWith('unix:') ? new URL(options.url).pathname : options.url;
+    this.client = new Redis(target, {
       // A backstop: callers apply `deadlineMs` themselves (withDeadline), which lets an answer that already
       // arrived win over a timer that fired late; this one only frees commands nobody waits for any more.
       commandTimeout: this.deadlineMs * 4,

@@ -105,6 +105,8 @@ export function policyRefusal(err: unknown, server: string): unknown {
   const named = err.message.includes(server) ? err.message : `${err.message} (MCP server ${server})`;
   const data: Record<string, unknown> = { server };
   const decision = err.cause as RateDecision | undefined;
+  // The quota store did not answer and the limit fails closed: say so, so a client can tell it from a quota spent.
+  if (err.code === 'GW_ERR_QUOTA_STORE_UNAVAILABLE') data.failMode = 'closed';
   if (err.code === 'GW_ERR_RATE_LIMITED' && decision) {
     data.retryAfterMs = decision.retryAfterMs;
     data.retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));

@@ -28,8 +28,11 @@ async function call(client: Client, text: string): Promise<string> {
     await client.callTool({ name: 'echo', arguments: { message: text } });
     return 'ok';
   } catch (err) {
-    if (err instanceof McpError) return String((err.data as { code?: string } | undefined)?.code ?? err.code);
-    return `thrown: ${(err as Error).message}`;
+    if (!(err instanceof McpError)) return `thrown: ${(err as Error).message}`;
+    const data = err.data as { code?: string; failMode?: string } | undefined;
+    // A refusal because Redis did not answer says so (-32000, the code and the fail mode).
+    if (data?.code === 'GW_ERR_QUOTA_STORE_UNAVAILABLE' && (err.code !== -32000 || data.failMode !== 'closed')) return `malformed: ${JSON.stringify(err)}`;
+    return String(data?.code ?? err.code);
   }
 }
 
