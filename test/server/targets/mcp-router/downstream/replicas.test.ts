@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { everythingStdio } from '../../../../helpers/everything-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../../../../registry/index.js';
 import { waitFor } from '../../../../helpers/gateway.js';
@@ -40,8 +41,9 @@ describe.skipIf(skipWithoutRedis)('MCP sessions across three replicas (Redis, no
     registry.mcpServers.create({ name: 'weather', backend: { kind: 'rest', config, settings: {}, secretSettings: {} }, enabled: true } as never, 'cli');
     registry.mcpServers.create({ name: 'remote', backend: { kind: 'remote', url: remote.url, transport: 'streamable-http', headers: {} }, enabled: true } as never, 'cli');
     registry.mcpServers.create({ name: 'notifier', backend: { kind: 'stdio', command: process.execPath, args: [NOTIFIER], env: {}, isolation: 'per-session' }, enabled: true }, 'cli');
+    registry.mcpServers.create({ name: 'everything', backend: { ...everythingStdio, isolation: 'per-session' }, enabled: true }, 'cli');
     registry.mcpServers.create({ name: 'all', backend: { kind: 'bundle', members: ['weather', 'remote', 'notifier'], separator: '___', prefix: 'always' }, enabled: true }, 'cli');
-    for (const name of ['alice', 'bob']) {
+    for (const name of ['alice', 'bob', 'carol']) {
       registry.consumers.store.create({ name }, 'cli');
       keys[name] = registry.consumers.issueKey(name, 'cli').key;
     }
@@ -114,6 +116,15 @@ describe.skipIf(skipWithoutRedis)('MCP sessions across three replicas (Redis, no
     });
     expect(upstreamSessions.map((s) => s.size)).toEqual([1, 1]);
     expect([...upstreamSessions[0]!][0]).not.toBe([...upstreamSessions[1]!][0]);
+    // Ids that are no session of ours never reach Redis as key names.
+    for (const odd of ['x'.repeat(200), 'a}:ev', 'agate:mcp:{a}', '../..']) {
+      const res = await fetch(`${replicas[0]!.url}/mcp/all`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': odd, 'mcp-protocol-version': '2025-11-25', 'x-api-key': keys.alice! },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(res.status).toBe(404);
+    }
     // Bob's key with Alice's session: the same 404 as an unknown session, on every replica.
     for (const replica of replicas) {
       const res = await fetch(`${replica.url}/mcp/all`, {
@@ -146,6 +157,26 @@ describe.skipIf(skipWithoutRedis)('MCP sessions across three replicas (Redis, no
     expect(bob.logs).toEqual([]); // alice's notifications never reach bob's session
     // The session goes on on the replicas left.
     expect(text(await client.callTool({ name: 'remote___echo', arguments: { message: 'after' } }))).toBe('gen1: after');
+  }, 60_000);
+
+  it("answers a server's sampling request that reached the client through one replica, the answer POSTed to another", async () => {
+    const client = new Client({ name: 'sampler', version: '1.0.0' }, { capabilities: { sampling: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler(CreateMessageRequestSchema, (req) => {
+      asked.push(JSON.stringify(req.params.messages));
+      return { role: 'assistant', content: { type: 'text', text: 'sampled by the client' }, model: 'test-model' };
+    });
+    const transport = new StreamableHTTPClientTransport(new URL(`${balancer.url}/mcp/everything`), { requestInit: { headers: { 'x-api-key': keys.carol! } } });
+    await client.connect(transport);
+    clients.push(client);
+    const before = balancer.log.length;
+    const result = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'across replicas', maxTokens: 10 } });
+    expect(text(result)).toContain('sampled by the client');
+    expect(asked.join()).toContain('across replicas');
+    // The call and the client's answer to the sampling request went to different replicas.
+    const posts = balancer.log.slice(before).filter((r) => r.method === 'POST' && r.headers['mcp-session-id'] === transport.sessionId);
+    expect(posts.length).toBe(2);
+    expect(posts[0]!.backend).not.toBe(posts[1]!.backend);
   }, 60_000);
 
   it('DELETE on one replica ends the session on every replica', async () => {
