@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -30,6 +30,14 @@ export class SecretBox {
     decipher.setAAD(Buffer.from(name));
     decipher.setAuthTag(sealed.tag);
     return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('utf8');
+  }
+
+  /**
+   * A box with its own key derived from this one (HKDF-SHA256, `purpose` as info): state sealed for another store
+   * (MCP session state in Redis) is opened only with the registry's key, and never with the secrets table's own.
+   */
+  derive(purpose: string): SecretBox {
+    return new SecretBox(Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), purpose, 32)));
   }
 }
 

@@ -32,7 +32,7 @@ import { createHttpIngress } from './ingress/http.js';
 import { createLlmIngress } from './ingress/llm/index.js';
 import { createLlmParts, type LlmParts } from './targets/llm-router/setup.js';
 import { createMcpIngress } from './ingress/mcp/index.js';
-import { McpRouter, McpRouterTarget, type McpRouterOptions } from './targets/mcp-router/index.js';
+import { McpRouter, McpRouterTarget, mcpSessionStore, type McpRouterOptions } from './targets/mcp-router/index.js';
 import { createRemoteBackendFactory, createStdioBackendFactory } from './targets/mcp-router/backends/index.js';
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { KeySets, type KeySetOptions } from './auth/oauth/index.js';
@@ -112,7 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const leadingFilters = [observability(metrics, accessFeed)];
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
   const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
-  const mcpTarget = new McpRouterTarget({ router: mcpRouter });
+  const mcpTarget = new McpRouterTarget({ router: mcpRouter, store: mcpSessionStore(shared.redis, () => registry.secretBox()) });
   targets.set('mcp-router', mcpTarget);
   const bindAddress = options.host ?? '127.0.0.1';
   // The Host check of every listener; under /mcp/ the MCP chain's mcp-origin filter applies it.

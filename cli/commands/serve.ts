@@ -50,7 +50,7 @@ export function registerServeCommand(program: Command): void {
     .option('--mcp-max-sessions-per-client <n>', 'MCP sessions one consumer (or anonymous client IP) may hold (env AGATE_MCP_MAX_SESSIONS_PER_CLIENT)', process.env.AGATE_MCP_MAX_SESSIONS_PER_CLIENT ?? '100')
     .option('--mcp-max-batch <n>', 'messages one JSON-RPC batch may hold (env AGATE_MCP_MAX_BATCH)', process.env.AGATE_MCP_MAX_BATCH ?? '100')
     .option('--mcp-anonymous-idle <ms>', 'idle time after which an anonymous MCP session expires (env AGATE_MCP_ANONYMOUS_IDLE_MS)', process.env.AGATE_MCP_ANONYMOUS_IDLE_MS ?? '300000')
-    .option('--redis <url>', 'Redis for state shared between replicas: quotas and rate limits, LLM key health (redis://host:port, rediss://, unix:///path) (env AGATE_REDIS_URL)', process.env.AGATE_REDIS_URL)
+    .option('--redis <url>', 'Redis for state shared between replicas: MCP sessions, quotas and rate limits, LLM key health (redis://host:port, rediss://, unix:///path) (env AGATE_REDIS_URL)', process.env.AGATE_REDIS_URL)
     .action(async (flags: ServeFlags, cmd: Command) => {
       await serve(flags, dbPath(cmd.optsWithGlobals()));
     });

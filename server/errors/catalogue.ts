@@ -92,6 +92,7 @@ export const errors = withCodes({
     'An agate credential was sent in %s, which MCP server %s passes to its upstream; send agate keys in a header it does not pass through',
   ),
   GW_ERR_UPSTREAM_TOKEN: defineError(502, 'UAEX', 'No token for MCP server %s: %s'),
+  GW_ERR_MCP_SESSION_STORE_UNAVAILABLE: defineError(503, 'UO', 'The MCP session store (Redis) did not answer: session %s cannot be looked up; retry shortly'),
 });
 
 /** A catalogue code. */

@@ -14,6 +14,8 @@ export interface SharedState {
   readonly rateLimits: RateLimitStore;
   /** LLM provider keys ejected by any replica. */
   readonly keyShare: KeyShare;
+  /** The one Redis connection, for other shared stores (MCP sessions); undefined in process. */
+  readonly redis?: RedisConnection;
   /** The Redis connection's health for status; undefined in process. */
   health(): RedisHealth | undefined;
   close(): Promise<void>;
@@ -64,6 +66,7 @@ export async function openSharedState(o: SharedStateOptions): Promise<SharedStat
   return {
     rateLimits: o.rateLimitStore ?? rateLimits,
     keyShare,
+    redis: connection,
     health: () => ({ ...connection.health(), decidedUnderFailure: { ...decided } }),
     close: async () => {
       keyShare.close();

@@ -1,5 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ClientCapabilities, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, InitializeResult, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { BackendRecipe } from './types.js';
 
 /**
@@ -21,6 +21,27 @@ export interface ConnectOptions {
   readonly clientCapabilities?: ClientCapabilities;
   /** The session's consumer: an in-process REST server gets that consumer's own settings. */
   readonly consumer?: string;
+  /**
+   * An upstream session another replica opened for the same downstream session: a backend that can continue it
+   * (remote Streamable HTTP) does, answering the client's initialize with what the upstream said then; others
+   * ignore it and initialize anew.
+   */
+  readonly resume?: UpstreamResume;
+}
+
+/** What continues an upstream session on another replica, without a new initialize. */
+export interface UpstreamResume {
+  readonly upstreamSessionId: string;
+  readonly protocolVersion: string;
+  readonly initializeResult: InitializeResult;
+}
+
+/** A connection whose upstream session can be continued elsewhere (remote Streamable HTTP). */
+export interface ResumableTransport {
+  /** What continues this upstream session on another replica, once it is initialized; undefined when nothing can. */
+  resumeHandle(): UpstreamResume | undefined;
+  /** Closing this connection leaves the upstream session open (other replicas go on with it). */
+  keepUpstreamSession(): void;
 }
 
 /**

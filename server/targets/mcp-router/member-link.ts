@@ -30,6 +30,8 @@ import { capabilityKey } from './client-capabilities.js';
 import { isObject } from './json-rpc.js';
 import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
 import type { DownstreamCall, DownstreamRelay } from './relay.js';
+import type { ResumableTransport, UpstreamResume } from './backend.js';
+import type { SessionKeeper } from './session-keeper.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 import { UpstreamCalls } from './upstream-calls.js';
 
@@ -54,6 +56,10 @@ export interface LinkOwner {
   readonly consumer?: { readonly name: string };
   /** The level the client set with logging/setLevel, if any: every upstream session gets it when it opens. */
   readonly logLevel: LoggingLevel | undefined;
+  /** Where upstream handles and subscriptions go so another replica can rebuild the session, if anywhere. */
+  readonly keeper: SessionKeeper | undefined;
+  /** The upstream session to continue for `member` (a session rebuilt on this replica), handed out once. */
+  takeResume(member: string): UpstreamResume | undefined;
   readonly relay: DownstreamRelay;
   /** Maps an upstream resource URI to the one the downstream client sees. */
   exposeUri(member: string, uri: string): string;
@@ -97,6 +103,8 @@ export class MemberLink {
   private firstOpen: Promise<void> | undefined;
   /** Upstream URIs the client subscribed to, resubscribed on reconnect. */
   private subscriptions: Set<string> | undefined;
+  /** The open connection's transport (closing it may leave the upstream session to other replicas). */
+  private transport: Transport | undefined;
 
   constructor(
     readonly name: string,
@@ -140,12 +148,23 @@ export class MemberLink {
   async subscribe(params: SubscribeRequest['params'], options: RequestOptions): Promise<void> {
     await this.request({ method: 'resources/subscribe', params }, EmptyResultSchema, options);
     (this.subscriptions ??= new Set()).add(params.uri);
+    await this.keepSubscriptions();
   }
 
   /** Ends a subscription upstream and forgets it. */
   async unsubscribe(params: UnsubscribeRequest['params'], options: RequestOptions): Promise<void> {
     this.subscriptions?.delete(params.uri);
+    await this.keepSubscriptions();
     await this.request({ method: 'resources/unsubscribe', params }, EmptyResultSchema, options);
+  }
+
+  /** Takes the subscriptions of a session rebuilt on this replica: its upstream session is subscribed when it opens. */
+  restoreSubscriptions(uris: readonly string[]): void {
+    if (uris.length > 0) this.subscriptions = new Set(uris);
+  }
+
+  private keepSubscriptions(): Promise<void> | undefined {
+    return this.owner.keeper?.client({ subscriptions: { [this.name]: [...(this.subscriptions ?? [])] } });
   }
 
   /** Follows a config change: an unopened link re-reads the pool; an opened one reconnects if its backend changed or it is down. */
@@ -168,10 +187,11 @@ export class MemberLink {
     this.fail(new Error(`server "${this.name}" closed the connection`), true);
   }
 
-  /** Ends the link for good. */
-  async close(): Promise<void> {
+  /** Ends the link for good; `keepUpstream`: its upstream session stays open for other replicas. */
+  async close(keepUpstream = false): Promise<void> {
     this.state = 'closed';
     clearTimeout(this.retryTimer);
+    if (keepUpstream) (this.transport as Partial<ResumableTransport> | undefined)?.keepUpstreamSession?.();
     const client = this.client;
     this.client = this.calls = undefined;
     await client?.close().catch(() => {});
@@ -231,8 +251,12 @@ export class MemberLink {
     const ms = this.owner.services.timing.connectTimeoutMs;
     const step = <T>(work: Promise<T>): Promise<T> => withTimeout(work, ms);
     const clientCapabilities = this.owner.clientCapabilities;
-    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name }));
+    const resume = this.owner.takeResume(this.name);
+    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name, resume }));
     await step(client.connect(transport, { timeout: ms }));
+    this.transport = transport;
+    const handle = (transport as Partial<ResumableTransport>).resumeHandle?.();
+    if (handle && handle.upstreamSessionId !== resume?.upstreamSessionId) await this.owner.keeper?.upstream({ member: this.name, ...handle });
     const turns = this.owner.services.turns;
     const calls = new UpstreamCalls(transport, (finish) => turns.finish(finish), (n, related) => this.relayNotification(n, related));
     const version = client.getServerVersion()?.version;

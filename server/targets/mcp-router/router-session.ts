@@ -12,6 +12,9 @@ import { registerSessionHandlers } from './session-handlers.js';
 import { serveToolCall } from './tool-call.js';
 import type { ToolCall } from './tool-call-state.js';
 import type { McpSession, SessionServices } from './session-view.js';
+import type { SessionKeeper } from './session-keeper.js';
+import type { UpstreamResume } from './backend.js';
+import type { ClientState, UpstreamHandle } from './downstream/session-store.js';
 import { EMPTY_INDEX, indexTools, sameTools, type ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
 
@@ -26,6 +29,14 @@ export interface RouterSessionInit {
   /** Socket address of the client that opened the session (fallback caller address). */
   readonly remoteAddress: string;
   readonly services: SessionServices;
+  /** Where what another replica needs to rebuild the session goes (the session store), if anywhere. */
+  readonly keeper?: SessionKeeper;
+}
+
+/** A session as saved by the replica that opened it: what this one rebuilds it from. */
+export interface SavedSession {
+  readonly state: ClientState & { readonly initialize: NonNullable<ClientState['initialize']> };
+  readonly handles: readonly UpstreamHandle[];
 }
 
 // Handlers are registered against the widest set; initialize answers with what the members really offer.
@@ -54,6 +65,7 @@ export class RouterSession implements LinkOwner, McpSession {
   protocolVersion = SUPPORTED_PROTOCOL_VERSIONS[0]!;
   clientCapabilities: ClientCapabilities = {};
   logLevel: LoggingLevel | undefined;
+  readonly keeper: SessionKeeper | undefined;
   /** tools/call requests being served, by downstream id (for the client's cancellations). */
   readonly calls = new Map<RequestId, ToolCall>();
   /** Exposed prompt name → member and upstream name, learnt from prompts/list (fitted names cannot be split). */
@@ -65,6 +77,8 @@ export class RouterSession implements LinkOwner, McpSession {
   private readonly remoteAddress: string;
   private initialized = false;
   private closed = false;
+  /** Upstream sessions other replicas opened for this session, by member, until a link continues them. */
+  private resumes: Map<string, UpstreamResume> | undefined;
 
   constructor(init: RouterSessionInit) {
     this.id = init.id;
@@ -72,6 +86,7 @@ export class RouterSession implements LinkOwner, McpSession {
     this.consumer = init.consumer;
     this.services = init.services;
     this.remoteAddress = init.remoteAddress;
+    this.keeper = init.keeper;
     this.rule = ruleOf(init.config);
     this.server = new Server({ name: init.config.name, version: '0.1.0' }, { capabilities: ALL_CAPABILITIES, jsonSchemaValidator: passThroughSchemaValidator });
     this.server.oninitialized = () => {
@@ -119,6 +134,7 @@ export class RouterSession implements LinkOwner, McpSession {
    */
   async initialize(params: InitializeRequest['params']): Promise<InitializeResult> {
     const requested = params.protocolVersion;
+    if (!this.initialized) await this.keeper?.client({ initialize: params });
     this.protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : SUPPORTED_PROTOCOL_VERSIONS[0]!;
     if (this.links.length === 0) {
       this.clientCapabilities = params.capabilities;
@@ -135,6 +151,33 @@ export class RouterSession implements LinkOwner, McpSession {
       serverInfo: { name: this.config.name, version: (single?.usable && single.info?.version) || '0.1.0' },
       ...(instructions ? { instructions } : {}),
     };
+  }
+
+  /**
+   * Rebuilds a session another replica opened, from what it saved: initialized with the client's own initialize
+   * params, log level and subscriptions; members with an upstream session to continue, or subscriptions, open now
+   * (a remote Streamable HTTP member goes on with the same upstream session, the others initialize anew).
+   */
+  async resume(saved: SavedSession): Promise<void> {
+    this.initialized = true;
+    this.logLevel = saved.state.logLevel;
+    this.resumes = new Map();
+    for (const { member, upstreamSessionId, protocolVersion, initializeResult } of saved.handles) {
+      if (upstreamSessionId && protocolVersion && initializeResult) this.resumes.set(member, { upstreamSessionId, protocolVersion, initializeResult });
+    }
+    const subscriptions = saved.state.subscriptions ?? {};
+    this.clientCapabilities = saved.state.initialize.capabilities;
+    this.links = this.memberNames.map((name) => new MemberLink(name, this));
+    for (const link of this.links) link.restoreSubscriptions(subscriptions[link.name] ?? []);
+    await this.initialize(saved.state.initialize);
+    const eager = this.links.filter((l) => (!l.info || this.resumes!.has(l.name) || subscriptions[l.name]?.length) && memberAdmits(this, l.name));
+    await Promise.all(eager.map((l) => l.open()));
+  }
+
+  takeResume(member: string): UpstreamResume | undefined {
+    const resume = this.resumes?.get(member);
+    this.resumes?.delete(member);
+    return resume;
   }
 
   /** Records which socket address sent request `id` (for the verified caller IP). */
@@ -188,11 +231,11 @@ export class RouterSession implements LinkOwner, McpSession {
     if (configChanged) this.sendToolListChanged();
   }
 
-  /** Ends the session and its upstream sessions. */
-  async close(): Promise<void> {
+  /** Ends the session and its upstream sessions; `keepUpstream`: only this replica's copy ends, upstream sessions stay open for the others. */
+  async close(keepUpstream = false): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.links.map((l) => l.close()));
+    await Promise.all(this.links.map((l) => l.close(keepUpstream)));
     await this.server.close().catch(() => {});
   }
 

@@ -9,6 +9,7 @@ import { TurnBudget } from '../../pipeline/turn-budget.js';
 import { McpMetrics } from './mcp-metrics.js';
 import { RouterSession } from './router-session.js';
 import type { SessionServices } from './session-view.js';
+import type { SessionKeeper } from './session-keeper.js';
 import type { BackendRecipe, CompiledMcpServer, McpSnapshot } from './types.js';
 
 /**
@@ -69,6 +70,8 @@ export class McpRouter {
   private readonly pool: BackendPool;
   private readonly sessions = new Map<string, LiveSession>();
   private snapshot: McpSnapshot | undefined;
+  /** Sessions outlive this process (a shared store): a shutdown leaves their upstream sessions open for other replicas. */
+  sessionsOutliveProcess = false;
   /** Called after a session ended for any reason (the target frees its cap slot and forgets its record). */
   onSessionClosed: ((id: string, reason: string) => void) | undefined;
 
@@ -121,7 +124,7 @@ export class McpRouter {
   }
 
   /** A new downstream session for `config` (not yet registered). */
-  open(init: { id: string; config: CompiledMcpServer; consumer: ConsumerIdentity | undefined; remoteAddress: string }): RouterSession {
+  open(init: { id: string; config: CompiledMcpServer; consumer: ConsumerIdentity | undefined; remoteAddress: string; keeper?: SessionKeeper }): RouterSession {
     return new RouterSession({ ...init, services: this.services });
   }
 
@@ -148,7 +151,7 @@ export class McpRouter {
     this.sessions.delete(id);
     this.services.metrics.sessions.inc({ server: live.session.config.name, event: reason === 'expired' ? 'expired' : 'closed' });
     this.services.log.info({ session: id, server: live.session.config.name, reason }, 'mcp session closed');
-    await live.session.close();
+    await live.session.close(reason === 'shutdown' && this.sessionsOutliveProcess);
     await live.transport.close().catch(() => {});
     this.onSessionClosed?.(id, reason);
   }

@@ -83,6 +83,7 @@ route(CompleteRequestSchema, async (session, req, extra) => {
 // Upstream sessions opened later get the level when they open.
 route(SetLevelRequestSchema, async (session, req) => {
   session.logLevel = req.params.level;
+  await session.keeper?.client({ logLevel: req.params.level });
   const ready = session.links.filter((l) => l.state === 'ready' && l.capabilities?.logging);
   await Promise.allSettled(ready.map((l) => l.request({ method: 'logging/setLevel', params: req.params }, EmptyResultSchema)));
   return {};

@@ -11,6 +11,7 @@ import type { DownstreamCall } from './relay.js';
 import type { ToolCall } from './tool-call-state.js';
 import type { ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
+import type { SessionKeeper } from './session-keeper.js';
 
 /** Long-lived router pieces every session uses. */
 export interface SessionServices {
@@ -41,6 +42,8 @@ export interface McpSession {
   /** Member server names, in order (a plain server is its own single member). */
   readonly memberNames: readonly string[];
   logLevel: LoggingLevel | undefined;
+  /** Where what must outlive this replica's copy of the session goes, if anywhere. */
+  readonly keeper: SessionKeeper | undefined;
   /** tools/call requests being served, by downstream id (for the client's cancellations). */
   readonly calls: Map<RequestId, ToolCall>;
   /** Exposed prompt name → member and upstream name, learnt from prompts/list (fitted names cannot be split). */

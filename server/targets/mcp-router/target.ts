@@ -1,6 +1,7 @@
 import type { RouteTarget } from '../../pipeline/index.js';
 import type { McpRouter } from './router.js';
 import { expireSessions, findSession } from './downstream/find-session.js';
+import { releaseSession, type SessionHolding } from './downstream/session-holding.js';
 import { KeepAliveTicker } from './downstream/keep-alive.js';
 import { serveLegacyMessage, serveLegacySse } from './downstream/legacy-sse.js';
 import { SessionCaps } from './downstream/session-caps.js';
@@ -16,9 +17,19 @@ const STATELESS_POOL = Object.freeze({ idleMs: 30_000, perKey: 4, total: 256 });
 export interface McpRouterTargetOptions {
   /** The long-lived router: backends and live sessions. */
   readonly router: McpRouter;
-  /** Session state; in process unless a shared store is given. */
-  readonly store?: SessionStore;
+  /** Session state; in process unless a shared store is given (built from the router's options). */
+  readonly store?: (options: SessionStoreSettings) => SessionStore;
 }
+
+/** The router's session settings a store is built with. */
+export interface SessionStoreSettings {
+  readonly idleTimeoutMs: number;
+  readonly anonymousIdleTimeoutMs: number;
+  readonly eventBufferSize: number;
+}
+
+/** Why a replica's copy of a session ends without the session ending: the record stays for the other replicas. */
+const LOCAL_ENDS = new Set(['shutdown', 'released', 'ended elsewhere']);
 
 /**
  * The `mcp-router` target: dispatch hands it an MCP exchange that passed the pipeline, and it speaks the
@@ -34,16 +45,20 @@ export class McpRouterTarget implements RouteTarget {
   constructor(options: McpRouterTargetOptions) {
     const router = options.router;
     const { idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize, keepAliveMs, maxSessionsPerClient, maxSessions } = router.options;
-    const store = options.store ?? new InMemorySessionStore({ idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize });
+    const settings = { idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize };
+    const store = options.store?.(settings) ?? new InMemorySessionStore(settings);
     const caps = new SessionCaps({ perClient: maxSessionsPerClient, total: maxSessions });
-    router.onSessionClosed = (id) => {
+    const keepAlive = new KeepAliveTicker(keepAliveMs);
+    const holding: SessionHolding = { router, store, caps, keepAlive, held: new Map(), rebuilding: new Map() };
+    router.sessionsOutliveProcess = store.outlivesProcess;
+    router.onSessionClosed = (id, reason) => {
       caps.release(id);
-      void store.delete(id);
+      releaseSession(id, holding);
+      if (!store.outlivesProcess || !LOCAL_ENDS.has(reason)) void store.delete(id).catch(() => {});
     };
-    const lookup = { router, store };
     const stateless = new StatelessSessionPool(STATELESS_POOL);
-    this.deps = { router, store, options: router.options, keepAlive: new KeepAliveTicker(keepAliveMs), caps, stateless, findSession: (ctx, kind) => findSession(ctx, kind, lookup) };
-    this.sweep = setInterval(() => void expireSessions(lookup), Math.max(50, Math.min(anonymousIdleTimeoutMs / 2, 30_000)));
+    this.deps = { router, store, options: router.options, keepAlive, caps, stateless, holding, findSession: (ctx, kind) => findSession(ctx, kind, holding) };
+    this.sweep = setInterval(() => void expireSessions(holding).catch(() => {}), Math.max(50, Math.min(anonymousIdleTimeoutMs / 2, 30_000)));
     this.sweep.unref();
   }
 
@@ -61,5 +76,6 @@ export class McpRouterTarget implements RouteTarget {
     await this.deps.stateless.close();
     await this.deps.router.close();
     this.deps.keepAlive.close();
+    this.deps.store.close?.();
   }
 }

@@ -1,7 +1,7 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from 'pino';
 import { Agent } from 'undici';
-import type { BackendFactory } from '../backend.js';
+import type { BackendFactory, ConnectOptions } from '../backend.js';
 import type { BackendRecipe } from '../types.js';
 import { BackendHealth, type SupervisedBackend } from './backend-health.js';
 import { resolveRemoteOptions, type RemoteBackendOptions, type RemoteTuning } from './options.js';
@@ -53,7 +53,7 @@ export class RemoteBackend implements SupervisedBackend {
   }
 
   /** Opens one upstream session (the network is used when the client starts and initializes it). */
-  async connect(): Promise<Transport> {
+  async connect(connectOptions?: ConnectOptions): Promise<Transport> {
     if (this.closed) throw new Error(`MCP server "${this.options.name}": backend is closed`);
     const headers: Record<string, string> = { ...this.options.headers };
     const transport: RemoteTransport = new RemoteTransport({
@@ -65,6 +65,7 @@ export class RemoteBackend implements SupervisedBackend {
       broker: this.broker,
       log: this.log,
       onClosed: () => this.open.delete(transport),
+      resume: connectOptions?.resume,
     });
     this.open.add(transport);
     return transport;

@@ -72,6 +72,8 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   private session: string | undefined;
   /** The upstream answered 404 to our session: there is nothing left to end with DELETE. */
   private sessionGone = false;
+  /** Closing leaves the upstream session open (keepSession). */
+  private keep = false;
   private protocolVersion: string | undefined;
   private serverRetryMs: number | undefined;
   private readonly inFlight = new Set<UpstreamExchange>();
@@ -98,6 +100,21 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   /** Requests and event streams open right now (diagnostics): between calls, only the standalone stream. */
   get openRequests(): number {
     return this.inFlight.size;
+  }
+
+  /** Goes on with an upstream session another connection (another replica) initialized. */
+  resumeSession(id: string): void {
+    this.session = id;
+  }
+
+  /** Opens the standalone stream of a continued session (another holder's open stream makes the upstream refuse: reported, harmless). */
+  openStandalone(): Promise<void> {
+    return this.openStandaloneStream();
+  }
+
+  /** Closing leaves the upstream session open: other replicas go on with it. */
+  keepSession(): void {
+    this.keep = true;
   }
 
   /** Sent as `MCP-Protocol-Version` from now on. */
@@ -364,7 +381,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
 
   /** Ends the upstream session: the spec's DELETE, skipped when there is none; 405 (not supported) is fine. */
   private async endSession(): Promise<void> {
-    if (this.session === undefined || this.sessionGone) return;
+    if (this.session === undefined || this.sessionGone || this.keep) return;
     try {
       const headers = this.requestHeaders(undefined, 'application/json, text/event-stream');
       const signal = AbortSignal.timeout(DELETE_TIMEOUT_MS);

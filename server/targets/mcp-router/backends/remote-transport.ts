@@ -6,7 +6,7 @@ import {
   type JSONRPCRequest,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { UpstreamMessageExtra } from '../backend.js';
+import type { ResumableTransport, UpstreamMessageExtra, UpstreamResume } from '../backend.js';
 import { isNotification, isRequest } from '../json-rpc.js';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -39,6 +39,8 @@ export interface RemoteTransportDeps {
   readonly log: Logger;
   /** Told once, when this connection has closed (the backend forgets it). */
   readonly onClosed?: () => void;
+  /** An upstream session another replica opened: continued (Streamable HTTP only) instead of initialized anew. */
+  readonly resume?: UpstreamResume;
 }
 
 /**
@@ -55,7 +57,7 @@ export interface RemoteTransportDeps {
  * backend's RequestGate (`maxConcurrentRequests` over all sessions) before they go, and give it back with their
  * answer, their failure, their deadline or their cancellation.
  */
-export class RemoteTransport implements Transport {
+export class RemoteTransport implements Transport, ResumableTransport {
   onmessage?: (message: JSONRPCMessage, extra?: UpstreamMessageExtra) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
@@ -73,9 +75,14 @@ export class RemoteTransport implements Transport {
   private readonly state = new SessionState();
   private privateIds = 0;
   private closed = false;
+  /** The upstream session to continue, until the client's initialize has been answered with it. */
+  private resuming: UpstreamResume | undefined;
+  /** What the upstream answered to initialize (or what the continued session's answer was). */
+  private initResult: InitializeResult | undefined;
 
   constructor(private readonly deps: RemoteTransportDeps) {
     this.inner = this.build();
+    if (deps.resume && this.inner instanceof StreamableHttpUpstream) this.resuming = deps.resume;
     this.deadlines = new RequestDeadlines(deps.options.name, deps.options.requestTimeoutMs, (id, expiry) => {
       this.state.forget(id);
       this.releasePlace(id);
@@ -113,6 +120,7 @@ export class RemoteTransport implements Transport {
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (this.closed) throw new Error(`connection to MCP server "${this.deps.options.name}" is closed`);
     if (this.reinit) await this.reinit;
+    if (this.resuming && this.continueSession(message)) return;
     if (isRequest(message)) {
       const waiting = this.takePlace(message.id);
       if (waiting) await waiting;
@@ -131,6 +139,37 @@ export class RemoteTransport implements Transport {
       await this.reinitialize(err as Error);
       await this.sendAuthorized(message, options, passthrough.headers).catch((again: unknown) => this.sendFailed(message, again));
     }
+  }
+
+  resumeHandle(): UpstreamResume | undefined {
+    const upstreamSessionId = this.inner.sessionId;
+    if (!(this.inner instanceof StreamableHttpUpstream) || !upstreamSessionId || !this.initResult || !this.protocolVersion) return undefined;
+    return { upstreamSessionId, protocolVersion: this.protocolVersion, initializeResult: this.initResult };
+  }
+
+  keepUpstreamSession(): void {
+    if (this.inner instanceof StreamableHttpUpstream) this.inner.keepSession();
+  }
+
+  /**
+   * Continues another replica's upstream session: the client's initialize is kept (for a re-initialize, should the
+   * upstream have forgotten the session) and answered with what the upstream answered then, and its
+   * `notifications/initialized` opens the standalone stream instead of going upstream a second time.
+   */
+  private continueSession(message: JSONRPCMessage): boolean {
+    const resume = this.resuming!;
+    const inner = this.inner as StreamableHttpUpstream;
+    if (isRequest(message) && message.method === 'initialize') {
+      this.initRequest = message;
+      inner.resumeSession(resume.upstreamSessionId);
+      this.setProtocolVersion(resume.protocolVersion);
+      queueMicrotask(() => this.received({ jsonrpc: '2.0', id: message.id, result: resume.initializeResult }));
+      return true;
+    }
+    if (!isNotification(message) || message.method !== 'notifications/initialized') return false;
+    this.resuming = undefined;
+    void inner.openStandalone();
+    return true;
   }
 
   /** Closes the upstream session for good. */
@@ -289,7 +328,10 @@ export class RemoteTransport implements Transport {
     const id = 'id' in message ? (message.id as RequestId) : undefined;
     const privateReply = id === undefined || 'method' in message ? undefined : this.privateReplies.get(id);
     if (privateReply) return privateReply(message);
-    if (id !== undefined && id === this.initRequest?.id && 'result' in message) this.deps.health.set('ready');
+    if (id !== undefined && id === this.initRequest?.id && 'result' in message) {
+      this.initResult = message.result as InitializeResult;
+      this.deps.health.set('ready');
+    }
     if (id !== undefined && !('method' in message)) this.releasePlace(id);
     this.deadlines.observe(message);
     this.state.received(message);

@@ -1,35 +1,50 @@
 import { GatewayError, errors } from '../../../errors/index.js';
 import type { McpGatewayContext } from '../types.js';
-import type { LiveSession, McpRouter } from '../router.js';
-import type { SessionStore } from './session-store.js';
+import type { LiveSession } from '../router.js';
+import { rebuildSession, type SessionHolding } from './session-holding.js';
+import type { McpSessionRecord } from './session-store.js';
 
-/** The session state a lookup consults: the router's live sessions and the store's records. */
-export interface SessionLookup {
-  readonly router: McpRouter;
-  readonly store: SessionStore;
-}
+/** What a session id may look like: ours are base64url (Streamable HTTP) or UUIDs (HTTP+SSE); nothing longer reaches the store. */
+const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** See `McpTransportDeps.findSession`: the same 404 for unknown, expired and someone else's sessions. */
-export async function findSession(
-  ctx: McpGatewayContext,
-  kind: LiveSession['kind'],
-  lookup: SessionLookup,
-): Promise<{ ok: true; live: LiveSession } | { ok: false; error: GatewayError }> {
+type Found = { ok: true; live: LiveSession } | { ok: false; error: GatewayError };
+
+/**
+ * See `McpTransportDeps.findSession`: the same 404 for unknown, expired and someone else's sessions. A Streamable
+ * HTTP session this replica does not hold (another replica opened it) is rebuilt here from the store once its
+ * record says it is the caller's.
+ */
+export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kind'], holding: SessionHolding): Promise<Found> {
   const id = kind === 'sse' ? new URLSearchParams(ctx.request.query).get('sessionId') : ctx.request.headers['mcp-session-id'];
   if (typeof id !== 'string' || id === '') return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_REQUIRED) };
-  const record = await lookup.store.get(id);
-  const live = lookup.router.get(id);
-  const owner = ctx.consumer?.name ?? null;
-  if (!record || !live || record.server !== ctx.mcp!.server.name || record.consumer !== owner || live.kind !== kind) {
-    return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_NOT_FOUND) };
+  const notFound = { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_NOT_FOUND) };
+  if (!SESSION_ID.test(id)) return notFound;
+  let record: McpSessionRecord | undefined;
+  try {
+    record = await holding.store.get(id);
+  } catch (err) {
+    return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_STORE_UNAVAILABLE, [id], { cause: err, headers: { 'retry-after': '1' } }) };
   }
+  const owner = ctx.consumer?.name ?? null;
+  if (!record || record.server !== ctx.mcp!.server.name || record.consumer !== owner || record.transport !== kind) return notFound;
+  let live = holding.router.get(id);
+  if (!live && kind === 'streamable-http') {
+    try {
+      live = await rebuildSession(ctx, record, holding);
+    } catch (err) {
+      holding.router.services.log.warn({ session: id, err }, 'mcp session not rebuilt from the shared store');
+      await holding.router.closeSession(id, 'released');
+      return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_STORE_UNAVAILABLE, [id], { cause: err, headers: { 'retry-after': '1' } }) };
+    }
+  }
+  if (!live || live.kind !== kind) return notFound;
   return { ok: true as const, live };
 }
 
-/** Closes and forgets every session idle for longer than its expiry. */
-export async function expireSessions(lookup: SessionLookup): Promise<void> {
-  for (const id of await lookup.store.expired(Date.now())) {
-    await lookup.router.closeSession(id, 'expired');
-    await lookup.store.delete(id);
+/** Closes and forgets every session idle for longer than its expiry (or, in a shared store, ended elsewhere). */
+export async function expireSessions(holding: SessionHolding): Promise<void> {
+  for (const id of await holding.store.expired(Date.now())) {
+    await holding.router.closeSession(id, 'expired');
+    await holding.store.delete(id).catch(() => {});
   }
 }

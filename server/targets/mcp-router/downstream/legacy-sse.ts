@@ -6,6 +6,7 @@ import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { callerAddress, clientIdentity } from './session-caps.js';
 import { responseOver } from './session-transport.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
+import { holdSession } from './session-holding.js';
 
 /**
  * The 2024-11-05 HTTP+SSE transport: GET `/mcp/<name>/sse` opens the session's only stream (first event:
@@ -34,8 +35,10 @@ export async function serveLegacySse(ctx: McpExchangeContext, deps: McpTransport
   transport.onclose = () => void deps.router.closeSession(id, 'closed');
   const now = Date.now();
   await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'sse', createdAt: now, lastSeenAt: now });
-  deps.router.add({ session, transport, kind: 'sse' });
+  const live = { session, transport, kind: 'sse' as const };
+  deps.router.add(live);
   await session.connect(transport);
+  await holdSession(live, deps.holding);
   deps.keepAlive.add(res, () => void deps.store.touch(id));
   // The access-log line waits for the stream to end; the pipeline does not.
   ctx.outcome.settled = responseOver(res);

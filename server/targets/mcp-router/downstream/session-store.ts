@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { InitializeRequest, InitializeResult, JSONRPCMessage, LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 
 /** What the gateway remembers about one downstream MCP session (serialisable, so a shared store can hold it). */
 export interface McpSessionRecord {
@@ -18,7 +18,29 @@ export interface UpstreamHandle {
   readonly member: string;
   readonly protocolVersion?: string;
   readonly upstreamSessionId?: string;
+  /** What the upstream answered to initialize: a replica that continues the session answers its client with it. */
+  readonly initializeResult?: InitializeResult;
 }
+
+/** What the client set up on its session: what another replica needs to rebuild it the same. */
+export interface ClientState {
+  /** The params of the client's own `initialize`. */
+  readonly initialize?: InitializeRequest['params'];
+  /** The level of its latest `logging/setLevel`. */
+  readonly logLevel?: LoggingLevel;
+  /** Upstream resource URIs it is subscribed to, by member. */
+  readonly subscriptions?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * What one holder of a session tells the others (replicas that hold the same session): an event appended to
+ * the session's log, the end of the session, or a client message meant for whichever holder sent the request
+ * it answers.
+ */
+export type SessionSignal =
+  | { readonly type: 'event'; readonly stream: string; readonly event: StoredEvent }
+  | { readonly type: 'ended' }
+  | { readonly type: 'message'; readonly message: JSONRPCMessage };
 
 /** A stored SSE event: its id and the JSON-RPC message it carried. */
 export interface StoredEvent {
@@ -51,6 +73,21 @@ export interface SessionStore {
   setUpstream(sessionId: string, handle: UpstreamHandle): Promise<void>;
   /** The session's upstream handles. */
   upstreams(sessionId: string): Promise<UpstreamHandle[]>;
+  /** Records what the client set up (fields given replace the stored ones; a subscription list replaces its member's). */
+  saveClientState(sessionId: string, state: ClientState): Promise<void>;
+  /** What the client set up, as saved. */
+  clientState(sessionId: string): Promise<ClientState>;
+  /**
+   * Calls `listener` with what the session's other holders signal (and events they append) until the returned
+   * function is called. Watching also marks the session as held here, for `expired`.
+   */
+  watch(sessionId: string, listener: (signal: SessionSignal) => void): Promise<() => void>;
+  /** Tells the session's other holders `signal` (events need not be: appendEvent signals them). */
+  announce(sessionId: string, signal: SessionSignal): Promise<void>;
+  /** Records outlive this process (other replicas go on serving them): a shutdown leaves sessions and their upstream sessions open. */
+  readonly outlivesProcess: boolean;
+  /** Stops what the store runs besides its records (gateway shutdown). */
+  close?(): void;
 }
 
 /** Limits of the in-process store. */
@@ -72,6 +109,7 @@ interface Entry {
   /** Random per-session prefix of event ids, so an id from another session never matches here. */
   tag: string;
   upstreams: Map<string, UpstreamHandle>;
+  client: ClientState;
 }
 
 // `<session tag>.<stream id>_<seq>`: stream ids are UUIDs or the SDK's `_GET_stream`.
@@ -81,12 +119,13 @@ const STANDALONE_STREAM = '_GET_stream';
 
 /** The in-process {@link SessionStore}: a Map per gateway, bounded buffers, lazy expiry. */
 export class InMemorySessionStore implements SessionStore {
+  readonly outlivesProcess = false;
   private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly options: InMemorySessionStoreOptions) {}
 
   async create(record: McpSessionRecord): Promise<void> {
-    this.entries.set(record.id, { record, events: [], streams: new Map(), seq: 0, tag: randomBytes(6).toString('hex'), upstreams: new Map() });
+    this.entries.set(record.id, { record, events: [], streams: new Map(), seq: 0, tag: randomBytes(6).toString('hex'), upstreams: new Map(), client: {} });
   }
 
   async get(id: string): Promise<McpSessionRecord | undefined> {
@@ -151,8 +190,38 @@ export class InMemorySessionStore implements SessionStore {
     return [...(this.entries.get(sessionId)?.upstreams.values() ?? [])];
   }
 
+  async saveClientState(sessionId: string, state: ClientState): Promise<void> {
+    const entry = this.entries.get(sessionId);
+    if (entry) entry.client = mergeClientState(entry.client, state);
+  }
+
+  async clientState(sessionId: string): Promise<ClientState> {
+    return this.entries.get(sessionId)?.client ?? {};
+  }
+
+  // One process holds the only copy of each session: there is nobody else to signal.
+  async watch(): Promise<() => void> {
+    return () => {};
+  }
+
+  async announce(): Promise<void> {}
+
   private isExpired(entry: Entry, now: number): boolean {
     const limit = entry.record.consumer === null ? (this.options.anonymousIdleTimeoutMs ?? this.options.idleTimeoutMs) : this.options.idleTimeoutMs;
     return now - entry.record.lastSeenAt > limit;
   }
 }
+
+/** `base` with the fields of `patch` (a member's subscriptions replace that member's). */
+export function mergeClientState(base: ClientState, patch: ClientState): ClientState {
+  const subscriptions = patch.subscriptions ? { ...base.subscriptions, ...patch.subscriptions } : base.subscriptions;
+  return { ...base, ...patch, ...(subscriptions ? { subscriptions } : {}) };
+}
+
+/** Parses an event id into the session tag, stream and sequence number; undefined when it is not one. */
+export function parseEventId(eventId: string): { tag: string; stream: string; seq: number } | undefined {
+  const match = EVENT_ID.exec(eventId);
+  return match ? { tag: match[1]!, stream: match[2]!, seq: Number(match[3]) } : undefined;
+}
+
+export { STANDALONE_STREAM };

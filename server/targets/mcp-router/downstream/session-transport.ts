@@ -4,7 +4,8 @@ import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextp
 import { formatSseEvent } from '../../../sse/index.js';
 import { isRequest } from '../json-rpc.js';
 import type { KeepAliveTicker } from './keep-alive.js';
-import type { SessionStore } from './session-store.js';
+import type { SessionStore, StoredEvent } from './session-store.js';
+import { ServerRequestIds } from './server-request-ids.js';
 
 /** The id of the session's standalone (GET) stream in event ids. */
 const STANDALONE = '_GET_stream';
@@ -42,6 +43,8 @@ interface Stream {
   connection: Connection | undefined;
   /** An event with an id went out on it: the client can resume it with Last-Event-ID. */
   resumable: boolean;
+  /** A POST stream another replica serves, resumed here: its events arrive from that replica; its answer ends it. */
+  remote?: boolean;
 }
 
 /**
@@ -63,12 +66,16 @@ export class StreamableSessionTransport implements Transport {
   private readonly streamOfRequest = new Map<RequestId, Stream>();
   private nextStream = 0;
   private closed = false;
+  /** Ids of the server's requests to the client, unique across replicas when the session has several holders. */
+  private readonly serverRequests: ServerRequestIds;
 
   constructor(
     readonly sessionId: string,
     private readonly store: SessionStore,
     private readonly keepAlive: KeepAliveTicker,
-  ) {}
+  ) {
+    this.serverRequests = new ServerRequestIds(store.outlivesProcess);
+  }
 
   async start(): Promise<void> {}
 
@@ -78,7 +85,7 @@ export class StreamableSessionTransport implements Transport {
     const extra: MessageExtraInfo = { requestInfo: { headers: req.headers, url: new URL(req.url ?? '/', 'http://gateway.invalid') } };
     const requests = messages.filter(isRequest);
     if (requests.length === 0) {
-      for (const m of messages) this.onmessage?.(m, extra);
+      for (const m of messages) this.receive(m, extra);
       res.writeHead(202).end();
       return Promise.resolve();
     }
@@ -110,9 +117,38 @@ export class StreamableSessionTransport implements Transport {
     this.startSse(stream, connection, version);
   }
 
+  /**
+   * A client's answer to a server request, or anything else it sent without a request of its own: an answer to a
+   * request another holder of the session sent goes to that holder.
+   */
+  private receive(message: JSONRPCMessage, extra: MessageExtraInfo): void {
+    const local = this.serverRequests.answer(message);
+    if (local) return this.onmessage?.(local, extra);
+    if (local === undefined) return void this.store.announce(this.sessionId, { type: 'message', message }).catch(() => {});
+    this.onmessage?.(message, extra);
+  }
+
+  /** A client's answer that reached another holder of the session: ours if we sent the request it answers. */
+  receiveRemote(message: JSONRPCMessage): void {
+    const local = this.serverRequests.answer(message);
+    if (local) this.onmessage?.(local);
+  }
+
+  /** An event another holder of the session stored: written on the stream it belongs to, if this replica holds its connection. */
+  deliverRemote(streamId: string, event: StoredEvent): void {
+    const stream = this.streams.get(streamId);
+    const connection = stream?.connection;
+    if (this.closed || !stream || !connection || !('jsonrpc' in event.message)) return;
+    if (connection.queue) return void connection.queue.push(event);
+    if (connection.mode !== 'sse') return;
+    this.write(connection, eventFrame(event.id, event.message));
+    if (stream.remote && isAnswer(event.message)) this.finish(stream, connection);
+  }
+
   /** Delivers a message from the server on the stream it belongs to. */
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (this.closed) return;
+    message = this.serverRequests.outgoing(message);
     const isResponse = 'result' in message || 'error' in message;
     const requestId = isResponse ? (message as { id: RequestId }).id : options?.relatedRequestId;
     if (requestId === undefined) {
@@ -216,7 +252,12 @@ export class StreamableSessionTransport implements Transport {
   private async resume(res: ServerResponse, lastEventId: string): Promise<void> {
     const streamId = await this.store.streamOfEvent(this.sessionId, lastEventId);
     if (streamId === undefined) return badEventId(res);
-    const stream = this.streams.get(streamId) ?? (streamId === STANDALONE ? this.openStream(STANDALONE, '', []) : undefined);
+    // A POST stream this replica does not know is another's (or over): it lives on until its answer shows up.
+    let stream = this.streams.get(streamId);
+    if (!stream) {
+      stream = this.openStream(streamId, '', []);
+      stream.remote = streamId !== STANDALONE;
+    }
     // The client says it lost the stream: a connection we still hold for it is a dead one it replaces.
     const stale = stream?.connection;
     if (stale) {
@@ -229,19 +270,26 @@ export class StreamableSessionTransport implements Transport {
       stream.connection = connection;
       res.once('close', () => this.detach(stream, connection));
     }
-    for (const event of await this.store.eventsAfter(this.sessionId, lastEventId)) {
-      if (!('jsonrpc' in event.message)) continue; // a priming event carries nothing to replay
+    let answered = false;
+    const replay = (event: StoredEvent) => {
+      if (!('jsonrpc' in event.message)) return; // a priming event carries nothing to replay
       res.write(eventFrame(event.id, event.message));
       connection.replayed!.add(event.id);
-    }
+      answered ||= isAnswer(event.message);
+    };
+    for (const event of await this.store.eventsAfter(this.sessionId, lastEventId)) replay(event);
     const waiting = connection.queue!;
     connection.queue = undefined;
-    for (const e of waiting) if (!connection.replayed!.has(e.id)) res.write(eventFrame(e.id, e.message));
+    for (const e of waiting) if (!connection.replayed!.has(e.id)) replay(e);
     connection.replayed = undefined;
     // A POST stream that was answered meanwhile has nothing more to say.
-    if (!stream || (stream.id !== STANDALONE && stream.pending.size === 0)) res.end();
+    if (stream.remote ? answered : stream.id !== STANDALONE && stream.pending.size === 0) this.finish(stream, connection);
     else this.keepAlive.add(res, () => void this.store.touch(this.sessionId));
   }
+}
+
+function isAnswer(message: JSONRPCMessage): boolean {
+  return 'result' in message || 'error' in message;
 }
 
 function eventFrame(id: string, message: JSONRPCMessage): string {

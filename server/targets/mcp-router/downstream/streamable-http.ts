@@ -11,6 +11,7 @@ import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { callerAddress, clientIdentity } from './session-caps.js';
 import { StreamableSessionTransport, responseOver } from './session-transport.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
+import { holdSession, keeperFor } from './session-holding.js';
 
 /** Batches were added in 2025-03-26 and removed in 2025-06-18. */
 const BATCH_VERSIONS = new Set(['2025-03-26']);
@@ -89,14 +90,17 @@ async function initialize(ctx: McpExchangeContext, deps: McpTransportDeps, parse
   const id = randomBytes(24).toString('base64url'); // 192 bits from the CSPRNG; visible ASCII as the spec asks
   deps.caps.hold(id, client);
   const server = ctx.mcp!.server;
-  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
+  const keeper = keeperFor(deps.store, id, deps.router.services.log);
+  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), keeper });
   const transport = new StreamableSessionTransport(id, deps.store, deps.keepAlive);
   // Set before connect: the SDK server chains its own onclose after ours.
   transport.onclose = () => void deps.router.closeSession(id, 'closed');
   const now = Date.now();
   await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'streamable-http', createdAt: now, lastSeenAt: now });
-  deps.router.add({ session, transport, kind: 'streamable-http' });
+  const live = { session, transport, kind: 'streamable-http' as const };
+  deps.router.add(live);
   await session.connect(transport);
+  await holdSession(live, deps.holding);
   session.noteCaller((init as { id: string | number }).id, callerAddress(ctx.request));
   const version = (init.params as { protocolVersion: string }).protocolVersion;
   await transport.handlePost(ctx.http!, [init], { acceptsJson: acceptsJson(req), protocolVersion: version });

@@ -6,6 +6,7 @@ import type { KeepAliveTicker } from './keep-alive.js';
 import type { SessionCaps } from './session-caps.js';
 import type { SessionStore } from './session-store.js';
 import type { StatelessSessionPool } from './stateless-pool.js';
+import type { SessionHolding } from './session-holding.js';
 
 /** What the transport handlers share: the router, the session store and the listener settings. */
 export interface McpTransportDeps {
@@ -18,6 +19,8 @@ export interface McpTransportDeps {
   readonly caps: SessionCaps;
   /** Sessions of finished 2026-07-28 requests, kept for the same identity's next one. */
   readonly stateless: StatelessSessionPool;
+  /** The sessions this replica holds a copy of, and how it listens to their other holders. */
+  readonly holding: SessionHolding;
   /**
    * The live session named by the request (header or `sessionId` query), checked against the endpoint and
    * the consumer it is bound to. Fails with 400 when none is named and 404 when it is unknown, expired, ended or

@@ -1,0 +1,20 @@
+import type { RedisConnection } from '../../../shared-state/index.js';
+import type { SessionStoreSettings } from '../target.js';
+import { RedisSessionStore } from './redis-session-store.js';
+import type { SealingBox } from './session-seal.js';
+import type { SessionStore } from './session-store.js';
+
+/** The HKDF purpose of the key that seals session state: a key of its own, derived from the registry's. */
+const SEAL_PURPOSE = 'agate mcp session state v1';
+
+/**
+ * The session store the gateway runs with: in Redis when it has a Redis connection (`agate serve --redis`), so
+ * any replica serves any session; undefined (the target's in-process store) otherwise.
+ */
+export function mcpSessionStore(
+  redis: RedisConnection | undefined,
+  registryBox: () => SealingBox & { derive(purpose: string): SealingBox },
+): ((settings: SessionStoreSettings) => SessionStore) | undefined {
+  if (!redis) return undefined;
+  return (settings) => new RedisSessionStore({ ...settings, client: redis.client, box: registryBox().derive(SEAL_PURPOSE), onError: (err) => redis.noteError(err) });
+}
