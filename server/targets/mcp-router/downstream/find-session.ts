@@ -19,6 +19,14 @@ export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kin
   if (typeof id !== 'string' || id === '') return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_REQUIRED) };
   const notFound = { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_NOT_FOUND) };
   if (!SESSION_ID.test(id)) return notFound;
+  // With a shared store, a copy this replica holds answers without asking it: the store is not on the hot path,
+  // and a store that is down does not stop the sessions held here (docs/deploy.md). An end elsewhere reaches a
+  // held copy on the session's channel, or at the latest at the next sweep. (The in-process store is asked: it
+  // is what says a session idled out.)
+  if (holding.store.outlivesProcess && holding.router.get(id)) {
+    const held = heldCopy(ctx, kind, holding, id);
+    return held ? { ok: true as const, live: held } : notFound;
+  }
   let record: McpSessionRecord | undefined;
   try {
     record = await holding.store.get(id);
@@ -39,6 +47,13 @@ export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kin
   }
   if (!live || live.kind !== kind) return notFound;
   return { ok: true as const, live };
+}
+
+/** The copy of session `id` this replica holds, if it is for this endpoint, transport and caller. */
+function heldCopy(ctx: McpGatewayContext, kind: LiveSession['kind'], holding: SessionHolding, id: string): LiveSession | undefined {
+  const live = holding.router.get(id);
+  if (!live || live.kind !== kind || live.session.config.name !== ctx.mcp!.server.name) return undefined;
+  return live.session.consumer?.name === ctx.consumer?.name ? live : undefined;
 }
 
 /** Closes and forgets every session idle for longer than its expiry (or, in a shared store, ended elsewhere). */

@@ -39,7 +39,7 @@ export async function serveLegacySse(ctx: McpExchangeContext, deps: McpTransport
   deps.router.add(live);
   await session.connect(transport);
   await holdSession(live, deps.holding);
-  deps.keepAlive.add(res, () => void deps.store.touch(id));
+  deps.keepAlive.add(res, () => void deps.store.touch(id).catch(() => {}));
   // The access-log line waits for the stream to end; the pipeline does not.
   ctx.outcome.settled = responseOver(res);
 }

@@ -197,11 +197,11 @@ export class StreamableSessionTransport implements Transport {
     const { res } = connection;
     res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
     res.flushHeaders();
-    this.keepAlive.add(res, () => void this.store.touch(this.sessionId));
+    this.keepAlive.add(res, () => void this.store.touch(this.sessionId).catch(() => {}));
     // Answers collected before the switch (a batch) go out first, as events.
     const early = stream.answers.splice(0);
     const priming = protocolVersion >= PRIMING_VERSION;
-    if (priming || early.length > 0) void this.prime(stream, priming, early);
+    if (priming || early.length > 0) void this.prime(stream, priming, early).catch((err: Error) => this.onerror?.(err));
   }
 
   private async prime(stream: Stream, priming: boolean, early: JSONRPCMessage[]): Promise<void> {
@@ -284,7 +284,7 @@ export class StreamableSessionTransport implements Transport {
     connection.replayed = undefined;
     // A POST stream that was answered meanwhile has nothing more to say.
     if (stream.remote ? answered : stream.id !== STANDALONE && stream.pending.size === 0) this.finish(stream, connection);
-    else this.keepAlive.add(res, () => void this.store.touch(this.sessionId));
+    else this.keepAlive.add(res, () => void this.store.touch(this.sessionId).catch(() => {}));
   }
 }
 

@@ -30,7 +30,7 @@ export async function serveStreamableHttp(ctx: McpExchangeContext, deps: McpTran
   if (!found.ok) throw found.error;
   const live = found.live;
   fail(checkProtocolVersion(req));
-  await deps.store.touch(live.session.id);
+  touch(deps, live.session.id);
   if (method === 'GET') {
     await (live.transport as StreamableSessionTransport).handleGet(req, res);
     ctx.outcome.settled = responseOver(res);
@@ -71,7 +71,7 @@ async function post(ctx: McpExchangeContext, deps: McpTransportDeps): Promise<vo
     throw new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, ['the session is already initialized']);
   }
   noteCallers(live.session, parsed.messages, callerAddress(ctx.request));
-  await deps.store.touch(live.session.id);
+  touch(deps, live.session.id);
   const transport = live.transport as StreamableSessionTransport;
   await transport.handlePost(ctx.http!, parsed.messages, { acceptsJson: acceptsJson(req), protocolVersion: requestVersion(req, live.session.protocolVersion) });
 }
@@ -123,6 +123,11 @@ function requestVersion(req: IncomingMessage, negotiated: string): string {
 
 function noteCallers(session: { noteCaller(id: string | number, address: string): void }, messages: JSONRPCMessage[], address: string): void {
   for (const m of messages) if (isRequest(m)) session.noteCaller(m.id, address);
+}
+
+/** Marks the session as used, without waiting: a store that is slow or down holds up no request of a session held here. */
+function touch(deps: McpTransportDeps, id: string): void {
+  void deps.store.touch(id).catch((err: unknown) => deps.router.services.log.debug({ session: id, err }, 'mcp session not touched in the store'));
 }
 
 function fail(err: GatewayError | undefined): void {
