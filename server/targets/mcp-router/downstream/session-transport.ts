@@ -215,8 +215,13 @@ export class StreamableSessionTransport implements Transport {
 
   /** Stores an event (for replay) and writes it to the stream's connection, if one is open. */
   private async emit(stream: Stream, message: JSONRPCMessage): Promise<void> {
-    const id = await this.store.appendEvent(this.sessionId, stream.id, message);
+    const id = await this.store.appendEvent(this.sessionId, stream.id, message).catch((err: Error) => void this.onerror?.(err));
     const connection = stream.connection;
+    if (id === undefined) {
+      // A store that is down cannot keep the event for replay; an open stream still gets it, without an id.
+      if (connection?.mode === 'sse' && !connection.queue) this.write(connection, formatSseEvent({ event: 'message', data: JSON.stringify(message) }));
+      return;
+    }
     if (connection?.queue) return void connection.queue.push({ id, message });
     if (connection?.mode !== 'sse') return;
     this.write(connection, eventFrame(id, message));
