@@ -23,10 +23,8 @@ export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kin
   // and a store that is down does not stop the sessions held here (docs/deploy.md). An end elsewhere reaches a
   // held copy on the session's channel, or at the latest at the next sweep. (The in-process store is asked: it
   // is what says a session idled out.)
-  if (holding.store.outlivesProcess && holding.router.get(id)) {
-    const held = heldCopy(ctx, kind, holding, id);
-    return held ? { ok: true as const, live: held } : notFound;
-  }
+  const held = holding.store.outlivesProcess ? holding.router.get(id) : undefined;
+  if (held) return isCallers(ctx, kind, held) ? { ok: true as const, live: held } : notFound;
   let record: McpSessionRecord | undefined;
   try {
     record = await holding.store.get(id);
@@ -49,11 +47,9 @@ export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kin
   return { ok: true as const, live };
 }
 
-/** The copy of session `id` this replica holds, if it is for this endpoint, transport and caller. */
-function heldCopy(ctx: McpGatewayContext, kind: LiveSession['kind'], holding: SessionHolding, id: string): LiveSession | undefined {
-  const live = holding.router.get(id);
-  if (!live || live.kind !== kind || live.session.config.name !== ctx.mcp!.server.name) return undefined;
-  return live.session.consumer?.name === ctx.consumer?.name ? live : undefined;
+/** Whether a held session is for this endpoint, transport and caller. */
+function isCallers(ctx: McpGatewayContext, kind: LiveSession['kind'], live: LiveSession): boolean {
+  return live.kind === kind && live.session.config.name === ctx.mcp!.server.name && live.session.consumer?.name === ctx.consumer?.name;
 }
 
 /** Closes and forgets every session idle for longer than its expiry (or, in a shared store, ended elsewhere). */
