@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { askAuthServer, clientSecretBasic, type AuthServerAnswer } from './auth-server-http.js';
 
 /** RFC 8693 §2.1: the grant type of a token exchange request. */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -40,8 +41,6 @@ interface Issued {
 const MAX_CACHED = 10_000;
 /** The endpoint must answer within this. */
 const TOKEN_TIMEOUT_MS = 10_000;
-/** Largest token endpoint answer read. */
-const MAX_ANSWER_CHARS = 64 * 1024;
 /** RFC 6749 §5.1 makes expires_in optional; without it a token is kept this long. */
 const DEFAULT_LIFETIME_S = 300;
 
@@ -105,32 +104,25 @@ function tokenForm(endpoint: TokenEndpoint, subjectToken: string | undefined): U
   return form;
 }
 
-/** HTTP Basic client authentication (RFC 6749 §2.3.1: id and secret form-encoded first). */
-function basicAuth(endpoint: TokenEndpoint): string {
-  const enc = (v: string) => new URLSearchParams({ v }).toString().slice(2);
-  return `Basic ${Buffer.from(`${enc(endpoint.clientId)}:${enc(endpoint.clientSecret)}`).toString('base64')}`;
-}
-
 async function fetchToken(endpoint: TokenEndpoint, subjectToken: string | undefined, now: () => number): Promise<Issued> {
-  let res: Response;
+  let answer: AuthServerAnswer;
   try {
-    res = await fetch(endpoint.tokenUrl, {
+    answer = await askAuthServer(endpoint.tokenUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: basicAuth(endpoint) },
-      body: tokenForm(endpoint, subjectToken).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: clientSecretBasic(endpoint.clientId, endpoint.clientSecret) },
+      form: tokenForm(endpoint, subjectToken),
       redirect: 'manual',
-      signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
+      timeoutMs: TOKEN_TIMEOUT_MS,
     });
   } catch (err) {
     const cause = (err as Error).cause as Error | undefined;
     throw new UpstreamTokenError(`token endpoint ${endpoint.tokenUrl} unreachable: ${cause?.message ?? (err as Error).message}`);
   }
-  const text = (await res.text()).slice(0, MAX_ANSWER_CHARS);
-  const body = parseJson(text);
-  if (!res.ok) {
+  const body = answer.json;
+  if (!answer.ok) {
     // RFC 6749 §5.2: `error` (and `error_description`) say why; the endpoint's words, not the secret, go on.
     const why = typeof body?.error === 'string' ? `${body.error}${typeof body.error_description === 'string' ? ` (${body.error_description.slice(0, 200)})` : ''}` : 'no OAuth error';
-    throw new UpstreamTokenError(`token endpoint ${endpoint.tokenUrl} answered HTTP ${res.status}: ${why}`);
+    throw new UpstreamTokenError(`token endpoint ${endpoint.tokenUrl} answered HTTP ${answer.status}: ${why}`);
   }
   return issuedFrom(body, endpoint.tokenUrl, now());
 }
@@ -146,13 +138,4 @@ function issuedFrom(body: Record<string, unknown> | undefined, tokenUrl: string,
   const lifetimeMs = expiresIn * 1000;
   // Renewed a little early (a tenth of its life, at most 30 s), so a call never goes out with a token about to lapse.
   return { token, staleAt: at + lifetimeMs - Math.min(30_000, lifetimeMs / 10) };
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -149,7 +149,7 @@ function checkOptions(scope: BackendCompileScope, definition: HostedServerDefini
 }
 
 /** Decrypts `name → secret name` references; a missing or unreadable secret is a problem naming the field. */
-function resolveSecretRefs(scope: BackendCompileScope, refs: Readonly<Record<string, string>>, field: string): Record<string, string> | undefined {
+export function resolveSecretRefs(scope: Pick<BackendCompileScope, 'registry' | 'where' | 'problems'>, refs: Readonly<Record<string, string>>, field: string): Record<string, string> | undefined {
   const values: Record<string, string> = {};
   let ok = true;
   for (const [key, secretName] of Object.entries(refs)) {

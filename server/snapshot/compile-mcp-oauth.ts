@@ -1,5 +1,6 @@
 import type { McpServerSpec, Registry } from '../../registry/index.js';
 import { Introspector, OAuthResource, type KeySets } from '../auth/oauth/index.js';
+import { resolveSecretRefs } from './compile-mcp-backends.js';
 
 /** What an MCP server's `auth` is compiled with. */
 export interface OAuthCompile {
@@ -19,18 +20,10 @@ export function compileOAuth(c: OAuthCompile, spec: McpServerSpec): OAuthResourc
   let introspector: Introspector | undefined;
   if (auth.introspection) {
     const { url, clientId, clientSecret } = auth.introspection;
-    let secret: string | undefined;
-    try {
-      secret = c.registry.secrets.get(clientSecret);
-    } catch (err) {
-      c.problems.push(`mcpServer "${spec.name}": auth.introspection.clientSecret: ${(err as Error).message}`);
-      return 'held-back';
-    }
-    if (secret === undefined) {
-      c.problems.push(`mcpServer "${spec.name}": auth.introspection.clientSecret: no secret named "${clientSecret}"`);
-      return 'held-back';
-    }
-    introspector = new Introspector({ url, clientId, clientSecret: secret, timeoutMs: c.keySets.timeoutMs });
+    const where = `mcpServer "${spec.name}"`;
+    const secret = resolveSecretRefs({ registry: c.registry, where, problems: c.problems }, { clientSecret }, 'auth.introspection');
+    if (!secret) return 'held-back';
+    introspector = new Introspector({ url, clientId, clientSecret: secret.clientSecret!, timeoutMs: c.keySets.timeoutMs });
   }
   const config = Object.freeze({
     server: spec.name,

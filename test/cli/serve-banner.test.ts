@@ -1,19 +1,10 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSPECTOR_VERSION } from '../../cli/inspector-command.js';
 import { waitFor } from '../helpers/gateway.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-/** A port that was free a moment ago (the demo upstream must bind it itself: it takes no port 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { freePort } from '../helpers/free-port.js';
 
 describe('the agate serve banner', () => {
   const tmp = tempDir();

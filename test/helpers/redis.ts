@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './gateway.js';
+import { freePort } from './free-port.js';
 
 /** Whether Debian's redis-server is installed (`.ci/run` installs it). */
 export const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
@@ -83,16 +84,5 @@ function ping(port: number): Promise<boolean> {
     });
     socket.on('close', () => resolve(got.startsWith('+PONG')));
     socket.on('error', () => resolve(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
   });
 }

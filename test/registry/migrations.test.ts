@@ -7,6 +7,7 @@ import { Registry, RegistryOpenError, latestSchemaVersion, openDb } from '../../
 import { loadMigrations } from '../../registry/db.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -189,12 +190,3 @@ describe('agate serve on a corrupt registry', () => {
     },
   );
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { askAuthServer, clientSecretBasic } from '../auth-server-http.js';
+import { ExpiringCache } from './expiring-cache.js';
 
 /** The claims agate reads from a verified token or an introspection answer. */
 export interface TokenClaims {
@@ -21,7 +23,7 @@ export type IntrospectionVerdict = { ok: true; claims: TokenClaims } | { ok: fal
 
 // Answers are reused this long at most (and never past the token's `exp`): a revoked token stops working soon.
 const CACHE_TTL_MS = 30_000;
-// Bounded so a flood of distinct tokens cannot grow it without end; cleared whole when full.
+/** Most answers remembered. */
 const CACHE_LIMIT = 10_000;
 
 /**
@@ -29,7 +31,7 @@ const CACHE_LIMIT = 10_000;
  * by the token's SHA-256 for a short time: the token itself is never kept.
  */
 export class Introspector {
-  private readonly cache = new Map<string, { verdict: IntrospectionVerdict; until: number }>();
+  private readonly cache = new ExpiringCache<IntrospectionVerdict>(CACHE_LIMIT);
 
   constructor(private readonly config: IntrospectionConfig) {}
 
@@ -37,7 +39,7 @@ export class Introspector {
   async introspect(token: string, expect: { issuer: string; audience: string }): Promise<IntrospectionVerdict> {
     const key = createHash('sha256').update(token).update('\0').update(expect.audience).digest('base64url');
     const hit = this.cache.get(key);
-    if (hit && hit.until > Date.now()) return hit.verdict;
+    if (hit) return hit;
     let answer: Record<string, unknown>;
     try {
       answer = await this.ask(token);
@@ -46,25 +48,21 @@ export class Introspector {
     }
     const verdict = judge(answer, expect);
     const exp = typeof answer.exp === 'number' ? answer.exp * 1000 : Infinity;
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(key, { verdict, until: Math.min(Date.now() + CACHE_TTL_MS, exp) });
+    this.cache.set(key, verdict, Math.min(Date.now() + CACHE_TTL_MS, exp));
     return verdict;
   }
 
   private async ask(token: string): Promise<Record<string, unknown>> {
     const { url, clientId, clientSecret, timeoutMs } = this.config;
-    // RFC 6749 §2.3.1: client_secret_basic form-encodes both parts before base64.
-    const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
-    const res = await fetch(url, {
+    const answer = await askAuthServer(url, {
       method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
-      signal: AbortSignal.timeout(timeoutMs),
+      headers: { authorization: clientSecretBasic(clientId, clientSecret), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      form: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+      timeoutMs,
     });
-    if (!res.ok) throw new Error(`HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-    const body = (await res.json()) as unknown;
-    if (typeof body !== 'object' || body === null) throw new Error('the answer is not a JSON object');
-    return body as Record<string, unknown>;
+    if (!answer.ok) throw new Error(`HTTP ${answer.status} ${answer.text.slice(0, 200)}`);
+    if (!answer.json) throw new Error('the answer is not a JSON object');
+    return answer.json;
   }
 }
 

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { askAuthServer } from '../auth-server-http.js';
 
 /** How the issuers' signing keys are fetched; one set of options per gateway. */
 export interface KeySetOptions {
@@ -75,12 +76,13 @@ async function discoverJwksUri(issuer: string, timeoutMs: number): Promise<strin
   const failures: string[] = [];
   for (const candidate of candidates) {
     try {
-      const res = await fetch(candidate, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
-      if (!res.ok) {
-        failures.push(`${candidate}: HTTP ${res.status}`);
+      const answer = await askAuthServer(candidate, { headers: { accept: 'application/json' }, timeoutMs });
+      if (!answer.ok) {
+        failures.push(`${candidate}: HTTP ${answer.status}`);
         continue;
       }
-      const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
+      const doc = answer.json;
+      if (!doc) throw new Error('the answer is not a JSON object');
       if (doc.issuer !== issuer) throw new Error(`${candidate} names issuer ${String(doc.issuer)}, not ${issuer}`);
       if (typeof doc.jwks_uri !== 'string') throw new Error(`${candidate} has no jwks_uri`);
       return doc.jwks_uri;

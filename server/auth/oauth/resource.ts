@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { ConsumerIdentity } from '../../pipeline/index.js';
 import type { Introspector, TokenClaims } from './introspection.js';
 import type { KeySets } from './key-sets.js';
+import { ExpiringCache } from './expiring-cache.js';
 
 /**
  * Signature algorithms a token may use: asymmetric only. No `none`, and no HMAC, so a public key can never be
@@ -17,7 +18,7 @@ const CLOCK_SKEW_SECONDS = 30;
  * being honoured within this time.
  */
 const VERIFIED_TTL_MS = 60_000;
-// Bounded so distinct tokens cannot grow it without end; cleared whole when full.
+/** Most verified tokens remembered. */
 const VERIFIED_LIMIT = 4096;
 
 /** What one MCP server requires of an access token (compiled from its `auth`, frozen). */
@@ -45,7 +46,7 @@ export interface RequestOrigin {
 
 /** The MCP server as an OAuth 2.1 resource server (MCP authorization; RFC 9728, RFC 8707, RFC 6750). */
 export class OAuthResource {
-  private readonly verified = new Map<string, { consumer: ConsumerIdentity; until: number }>();
+  private readonly verified = new ExpiringCache<ConsumerIdentity>(VERIFIED_LIMIT);
 
   constructor(
     readonly config: OAuthResourceConfig,
@@ -88,7 +89,7 @@ export class OAuthResource {
     // Keyed by audience too: with the default audience, one token may be presented under several host names.
     const cacheKey = `${audience} ${token}`;
     const hit = this.verified.get(cacheKey);
-    if (hit && hit.until > Date.now()) return { ok: true, consumer: hit.consumer };
+    if (hit) return { ok: true, consumer: hit };
     try {
       const keys = await this.keys.keysFor(this.config);
       const { payload } = await jwtVerify(token, keys, {
@@ -99,8 +100,7 @@ export class OAuthResource {
         requiredClaims: ['exp', 'sub'],
       });
       const consumer = this.identity(payload);
-      if (this.verified.size >= VERIFIED_LIMIT) this.verified.clear();
-      this.verified.set(cacheKey, { consumer, until: Math.min(Date.now() + VERIFIED_TTL_MS, (payload.exp! + CLOCK_SKEW_SECONDS) * 1000) });
+      this.verified.set(cacheKey, consumer, Math.min(Date.now() + VERIFIED_TTL_MS, (payload.exp! + CLOCK_SKEW_SECONDS) * 1000));
       return { ok: true, consumer };
     } catch (err) {
       return refusal(err);

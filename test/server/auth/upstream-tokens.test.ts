@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upstreamTokenSource, UpstreamTokenError } from '../../../server/auth/upstream-tokens.js';
 import { startExchangeEndpoint, type ExchangeEndpoint } from '../../helpers/token-server.js';
+import { startUpstream } from '../../helpers/loopback-upstream.js';
 
 // The wire format is RFC 8693's (§2.1 request, §2.2.1 response) with RFC 6749 §2.3.1 client authentication; the
 // loopback endpoint checks it and answers as the RFC's examples do.
@@ -82,5 +83,28 @@ describe('upstream token source (RFC 8693 token exchange, RFC 6749 client creden
   it('an unreachable endpoint fails fast with its reason', async () => {
     const source = upstreamTokenSource({ type: 'client_credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'a', clientSecret: 'b' });
     await expect(source.token()).rejects.toThrow(/unreachable/);
+  });
+
+  it('reads at most 64 KiB of a token endpoint\'s answer: a larger one is refused, not buffered', async () => {
+    // An endless stream of JSON whitespace: the answer never ends on its own, so only the bound ends the read.
+    const hostile = await startUpstream('huge-token-answer', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = ' '.repeat(16 * 1024);
+      const pump = () => {
+        while (res.write(chunk));
+      };
+      res.on('drain', pump);
+      pump();
+    });
+    try {
+      const source = upstreamTokenSource({ type: 'client_credentials', tokenUrl: `${hostile.url}/token`, clientId: 'c', clientSecret: 's' });
+      const started = Date.now();
+      const err = await source.token().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamTokenError);
+      expect((err as Error).message).toContain('larger than 65536 bytes');
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await hostile.close();
+    }
   });
 });
