@@ -22,6 +22,7 @@ interface ServeFlags {
   mcpMaxSessionsPerClient?: string;
   mcpAnonymousIdle?: string;
   mcpMaxBatch?: string;
+  mcpAllowOrigin?: string[];
   redis?: string;
 }
 
@@ -49,6 +50,7 @@ export function registerServeCommand(program: Command): void {
     .option('--mcp-max-sessions <n>', 'MCP sessions held at once, all clients (env AGATE_MCP_MAX_SESSIONS)', process.env.AGATE_MCP_MAX_SESSIONS ?? '10000')
     .option('--mcp-max-sessions-per-client <n>', 'MCP sessions one consumer (or anonymous client IP) may hold (env AGATE_MCP_MAX_SESSIONS_PER_CLIENT)', process.env.AGATE_MCP_MAX_SESSIONS_PER_CLIENT ?? '100')
     .option('--mcp-max-batch <n>', 'messages one JSON-RPC batch may hold (env AGATE_MCP_MAX_BATCH)', process.env.AGATE_MCP_MAX_BATCH ?? '100')
+    .option('--mcp-allow-origin <origin...>', 'browser origins whose pages may call MCP endpoints (CORS), e.g. https://app.example.com (env AGATE_MCP_ALLOWED_ORIGINS, comma-separated)')
     .option('--mcp-anonymous-idle <ms>', 'idle time after which an anonymous MCP session expires (env AGATE_MCP_ANONYMOUS_IDLE_MS)', process.env.AGATE_MCP_ANONYMOUS_IDLE_MS ?? '300000')
     .option('--redis <url>', 'Redis for state shared between replicas: MCP sessions, quotas and rate limits, LLM key health (redis://host:port, rediss://, unix:///path) (env AGATE_REDIS_URL)', process.env.AGATE_REDIS_URL)
     .action(async (flags: ServeFlags, cmd: Command) => {
@@ -106,6 +108,7 @@ function gatewayOptions(flags: ServeFlags, db: string): GatewayOptions {
       maxSessionsPerClient: parseInteger(flags.mcpMaxSessionsPerClient!, '--mcp-max-sessions-per-client'),
       anonymousIdleTimeoutMs: parseInteger(flags.mcpAnonymousIdle!, '--mcp-anonymous-idle'),
       maxBatchSize: parseInteger(flags.mcpMaxBatch!, '--mcp-max-batch'),
+      allowedOrigins: (flags.mcpAllowOrigin ?? process.env.AGATE_MCP_ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean) ?? []).map(browserOrigin),
     },
   };
 }
@@ -130,6 +133,20 @@ function stopOnSignals(gateway: RunningGateway, demo: { close(cb: () => void): u
 }
 
 /** A Redis URL ioredis can open; anything else is refused before the gateway starts. */
+/** An origin as browsers send it (`scheme://host[:port]`, nothing more), or a usage error naming the flag. */
+function browserOrigin(text: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(text);
+  } catch {
+    u = undefined;
+  }
+  if (!u || !['http:', 'https:'].includes(u.protocol) || u.origin !== text) {
+    throw new UsageError(`--mcp-allow-origin: "${text}" is not an origin; give scheme://host[:port] exactly as a browser sends it, e.g. https://app.example.com`);
+  }
+  return text;
+}
+
 function redisUrl(text: string): string {
   let u: URL | undefined;
   try {

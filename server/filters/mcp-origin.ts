@@ -2,8 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { GatewayError, errors } from '../errors/index.js';
 import type { Filter } from '../pipeline/index.js';
+import { respond } from './respond.js';
 
-/** Which browser origins may call MCP endpoints besides the request's own host. */
+/** Which browser origins may call MCP endpoints besides the request's own host (`agate serve --mcp-allow-origin`). */
 export interface McpOriginConfig {
   readonly allowedOrigins: readonly string[];
 }
@@ -28,7 +29,36 @@ export function mcpOrigin(config: McpOriginConfig, deps: McpOriginDeps): Filter 
     const foreign = hosts.refusal(req);
     const refusal = foreign === undefined ? checkOriginAndHost(req, allowedOrigins) : new GatewayError(errors.GW_ERR_MCP_ORIGIN_FORBIDDEN, [foreign]);
     if (refusal) throw refusal;
+    const origin = req.headers.origin;
+    if (origin === undefined || !allowedOrigins.includes(origin)) return next();
+    // An allow-listed browser origin: CORS (Fetch standard §3.2), so that a page there can call at all. Set on the
+    // response itself because MCP answers are written by the transports and by the error renderer alike, and
+    // writeHead keeps headers set before it.
+    const res = ctx.http!.res;
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('vary', 'Origin');
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      respond(ctx, { status: 204, headers: preflightHeaders(req.headers['access-control-request-headers']) });
+      return;
+    }
+    res.setHeader('access-control-expose-headers', EXPOSED);
     await next();
+  };
+}
+
+/** What a browser client must read: its session, the negotiated version, and where to authorize (RFC 9728 §5.1). */
+const EXPOSED = 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, X-Request-Id';
+
+/**
+ * A preflight's answer, before any credential is checked (browsers send none with it). Request headers are echoed:
+ * MCP clients send `Authorization`, `Mcp-*` and `Mcp-Param-*` headers whose names agate cannot list in advance,
+ * and the echo grants nothing, since every real request is still authenticated. No cookies: tokens travel in headers.
+ */
+function preflightHeaders(requested: string | undefined): Record<string, string> {
+  return {
+    'access-control-allow-methods': 'GET, POST, DELETE',
+    'access-control-allow-headers': requested ?? '',
+    'access-control-max-age': '600',
   };
 }
 
