@@ -159,9 +159,9 @@ describe('self-service consumer settings: PUT/GET/DELETE /mcp/<name>/settings', 
 
   it('the admin sees the names the consumer set; values appear in no log, CLI output, admin answer or metric', async () => {
     const list = await runCli(['consumer', 'settings', 'list', 'alice'], gw.dbPath);
-    expect(list.stdout).toMatch(/weather\s+apiKey\s+\*{8}/);
+    expect(list.stdout).toMatch(/weather\s+apiKey\s+\*{8}\s+consumer alice\s+20\d\d-/);
     const json = await runCli(['consumer', 'settings', 'list', 'alice', '--json'], gw.dbPath);
-    expect(JSON.parse(json.stdout)).toContainEqual({ server: 'weather', key: 'apiKey', value: '********' });
+    expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ server: 'weather', key: 'apiKey', value: '********', setBy: 'consumer alice' }));
     const admin = (path: string) => fetch(`${gw.adminUrl}${path}`, { headers: { authorization: `Bearer ${gw.adminToken.token}` } }).then((r) => r.text());
     const audit = JSON.parse(await admin('/audit?limit=1000')).items as Array<Record<string, unknown>>;
     expect(audit).toContainEqual(expect.objectContaining({ interface: 'data-plane', entity: 'consumer', name: 'alice', actor: 'consumer alice', address: '127.0.0.1' }));
