@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from './db.js';
 
-/** Which interface made a change; recorded in the audit log. */
-export type WriteOrigin = 'cli' | 'admin-api' | 'seed';
+/** Which interface made a change; recorded in the audit log (`data-plane`: a consumer's own settings). */
+export type WriteOrigin = 'cli' | 'admin-api' | 'seed' | 'data-plane';
 
 /** One audit log row. */
 export interface AuditEntry {
@@ -13,7 +13,7 @@ export interface AuditEntry {
   entity: string;
   name: string;
   detail: unknown;
-  /** Who, for admin API changes: "admin token" or "console session <short id>"; null otherwise. */
+  /** Who, for admin API changes: "admin token" or "console session <short id>"; for data-plane ones "consumer <name>"; null otherwise. */
   actor: string | null;
   /** The admin client's address; null for other interfaces. */
   address: string | null;
@@ -47,7 +47,7 @@ export class AuditRepo {
     );
   }
 
-  /** Runs `fn` (an admin request's handling) with admin API changes recorded as made by `actor`. */
+  /** Runs `fn` (an admin request's, or a consumer's settings request's, handling) with its changes recorded as made by `actor`. */
   runAs<T>(actor: AuditActor, fn: () => T): T {
     return this.actors.run(actor, fn);
   }
@@ -55,8 +55,8 @@ export class AuditRepo {
   /** Records a change; call inside the write's transaction so both commit or neither does. */
   record(origin: WriteOrigin, change: AuditChange): void {
     const { action, entity, name, detail } = change;
-    // Only admin API writes name an actor: work started by a request (a timer, a backend) must not inherit it.
-    const who = origin === 'admin-api' ? this.actors.getStore() : undefined;
+    // Only admin API and data-plane writes name an actor: work started by a request (a timer, a backend) must not inherit it.
+    const who = origin === 'admin-api' || origin === 'data-plane' ? this.actors.getStore() : undefined;
     this.insert.run(origin, action, entity, name, detail === undefined ? null : JSON.stringify(detail), who?.actor ?? null, who?.address ?? null);
   }
 

@@ -35,6 +35,42 @@ function declaredSettings(registry: Registry, server: string): string[] {
   return Object.keys(config);
 }
 
+/** Which settings a server takes per consumer: those its config declares, and those a consumer may set itself. */
+export interface ConsumerSettingsPolicy {
+  /** The `server.config` names (the only keys any consumer setting may have). */
+  readonly declared: readonly string[];
+  /** `backend.selfServiceSettings` that the config declares: self-service is off unless the admin lists keys. */
+  readonly selfService: readonly string[];
+}
+
+/** The settings policy of a REST server (throws not_found for a missing server, validation for another kind). */
+export function consumerSettingsPolicy(registry: Registry, server: string): ConsumerSettingsPolicy {
+  const declared = declaredSettings(registry, server);
+  const spec = registry.mcpServers.get(server)!.backend as { selfServiceSettings?: string[] };
+  return { declared, selfService: (spec.selfServiceSettings ?? []).filter((k) => declared.includes(k)) };
+}
+
+/** One setting a consumer holds for a server (never its value): when it was last written, and by whom. */
+export interface ConsumerSettingInfo {
+  readonly key: string;
+  /** When its secret was last written (ISO time). */
+  readonly setAt: string | null;
+  /** Who wrote it last: the audit actor (`consumer alice`, `admin token`) or else the interface (`cli`). */
+  readonly setBy: string | null;
+}
+
+/** The names of the settings a consumer holds for a server, with when and by whom each was last set. */
+export function consumerSettingsInfo(registry: Registry, target: ConsumerSettingsTarget): ConsumerSettingInfo[] {
+  const refs = registry.consumers.store.get(target.consumer)?.mcpSettings?.[target.server] ?? {};
+  const written = registry.db.prepare('SELECT updated_at AS at FROM secrets WHERE name = ?');
+  const lastAudit = registry.db.prepare(`SELECT interface, actor FROM audit_log WHERE entity = 'secret' AND name = ? ORDER BY id DESC LIMIT 1`);
+  return Object.entries(refs).map(([key, secret]) => {
+    const at = written.get(secret) as { at: string } | undefined;
+    const audit = lastAudit.get(secret) as { interface: string; actor: string | null } | undefined;
+    return { key, setAt: at?.at ?? null, setBy: audit ? (audit.actor ?? audit.interface) : null };
+  });
+}
+
 /** Stores `values` for the consumer's calls to the server, in one transaction (secrets, then the consumer spec). */
 export function setConsumerSettings(registry: Registry, write: ConsumerSettingsTarget & { readonly values: Readonly<Record<string, string>>; readonly origin: WriteOrigin }): void {
   const { values, origin, ...target } = write;

@@ -20,7 +20,16 @@ export {
 } from './routes-repo.js';
 export type { UpstreamSpec, UpstreamTarget } from './upstreams-repo.js';
 export { hashApiKey, type ConsumerJwtSpec, type ConsumerSpec, type ConsumerKeyInfo } from './consumers-repo.js';
-export { consumerSettingsFor, setConsumerSettings, unsetConsumerSettings, type ConsumerSettingsTarget } from './consumer-settings.js';
+export {
+  consumerSettingsFor,
+  consumerSettingsInfo,
+  consumerSettingsPolicy,
+  setConsumerSettings,
+  unsetConsumerSettings,
+  type ConsumerSettingInfo,
+  type ConsumerSettingsPolicy,
+  type ConsumerSettingsTarget,
+} from './consumer-settings.js';
 export type {
   McpServerSpec,
   McpOAuthSpec,

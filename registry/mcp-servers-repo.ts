@@ -30,6 +30,8 @@ export interface RestBackendSpec {
   originOverrides?: Record<string, string>;
   /** Where path-only request URLs go (base URL + path). */
   baseUrl?: string;
+  /** `{{.config.X}}` names each consumer may set for itself at `/mcp/<name>/settings`; none unless listed. */
+  selfServiceSettings?: string[];
 }
 
 /** A remote MCP server over Streamable HTTP or HTTP+SSE. */

@@ -33,6 +33,7 @@ import { createLlmIngress } from './ingress/llm/index.js';
 import { createLlmParts, type LlmParts } from './targets/llm-router/setup.js';
 import { createMcpIngress } from './ingress/mcp/index.js';
 import { McpRouter, McpRouterTarget, mcpSessionStore, type McpRouterOptions } from './targets/mcp-router/index.js';
+import { McpSettingsTarget } from './targets/mcp-settings/index.js';
 import { createRemoteBackendFactory, createStdioBackendFactory } from './targets/mcp-router/backends/index.js';
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { KeySets, type KeySetOptions } from './auth/oauth/index.js';
@@ -113,7 +114,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
   const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
   const mcpTarget = new McpRouterTarget({ router: mcpRouter, store: mcpSessionStore(shared.redis, () => registry.secretBox()) });
-  targets.set('mcp-router', mcpTarget);
+  // Besides the sessions, a consumer's own settings (`/mcp/<name>/settings`), written through the registry like the admin's.
+  targets.set('mcp-router', mcpTarget).set('mcp-settings', new McpSettingsTarget({ registry, store: rateLimits }));
   const bindAddress = options.host ?? '127.0.0.1';
   // The Host check of every listener; under /mcp/ the MCP chain's mcp-origin filter applies it.
   const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: (): Snapshot | undefined => snapshots.current() });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MASK, setConsumerSettings, unsetConsumerSettings } from '../../registry/index.js';
+import { MASK, consumerSettingsInfo, setConsumerSettings, unsetConsumerSettings } from '../../registry/index.js';
 import { withRegistry, UsageError } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -39,15 +39,17 @@ export function registerConsumerSettingsCommands(consumer: Command): void {
   });
   settings
     .command('list <consumer>')
-    .description('the servers and setting names (values are never shown)')
+    .description('the servers and setting names, when and by whom each was set (values are never shown)')
     .option('--json', 'print JSON')
     .action((name: string, flags: { json?: boolean }, cmd: Command) => {
       const rows = withRegistry(cmd.optsWithGlobals(), (r) => {
         const found = r.consumers.store.get(name);
         if (!found) throw new UsageError(`consumer "${name}" not found`);
-        return Object.entries(found.mcpSettings ?? {}).flatMap(([server, keys]) => Object.keys(keys).map((key) => ({ server, key, value: MASK })));
+        // setBy: `cli`, `admin token`, or `consumer <name>` for what the consumer set itself (PUT /mcp/<server>/settings).
+        const servers = Object.keys(found.mcpSettings ?? {});
+        return servers.flatMap((server) => consumerSettingsInfo(r, { consumer: name, server }).map((i) => ({ server, key: i.key, value: MASK, setBy: i.setBy, setAt: i.setAt })));
       });
       if (flags.json) printJson(rows);
-      else printTable(rows, ['server', 'key', 'value']);
+      else printTable(rows, ['server', 'key', 'value', 'setBy', 'setAt']);
     });
 }

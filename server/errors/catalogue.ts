@@ -93,6 +93,8 @@ export const errors = withCodes({
   ),
   GW_ERR_UPSTREAM_TOKEN: defineError(502, 'UAEX', 'No token for MCP server %s: %s'),
   GW_ERR_MCP_SESSION_STORE_UNAVAILABLE: defineError(503, 'UO', 'The MCP session store (Redis) did not answer: session %s cannot be looked up; retry shortly'),
+  GW_ERR_SETTINGS_INVALID: defineError(400, 'DPE', 'Invalid settings: %s'),
+  GW_ERR_SETTINGS_NOT_SELF_SERVICE: defineError(403, 'UAEX', 'MCP server %s does not let its consumers set %s'),
 });
 
 /** A catalogue code. */

@@ -9,12 +9,16 @@ export interface McpEndpointConfig {
   readonly servers: ReadonlyMap<string, CompiledMcpServer>;
 }
 
-/** Parses `/mcp/<name>`, `/mcp/<name>/sse` and `/mcp/<name>/messages`; undefined for anything else. */
+const SUBPATHS: Readonly<Record<string, McpEndpointKind>> = { '/sse': 'sse', '/messages': 'messages', '/settings': 'settings' };
+
+/**
+ * Parses `/mcp/<name>`, `/mcp/<name>/sse`, `/mcp/<name>/messages` and `/mcp/<name>/settings` (the consumer's own
+ * settings: a third segment, so no server name, not even `settings`, can collide with it); undefined otherwise.
+ */
 export function parseMcpPath(path: string): { name: string; endpoint: McpEndpointKind } | undefined {
-  const m = /^\/mcp\/([a-z0-9][a-z0-9._-]{0,62})(\/sse|\/messages)?\/?$/.exec(path);
+  const m = /^\/mcp\/([a-z0-9][a-z0-9._-]{0,62})(\/sse|\/messages|\/settings)?\/?$/.exec(path);
   if (!m) return undefined;
-  const endpoint = m[2] === '/sse' ? 'sse' : m[2] === '/messages' ? 'messages' : 'streamable-http';
-  return { name: m[1]!, endpoint };
+  return { name: m[1]!, endpoint: m[2] ? SUBPATHS[m[2]]! : 'streamable-http' };
 }
 
 /**
@@ -27,7 +31,8 @@ export function mcpEndpoint(config: McpEndpointConfig): Filter {
     const parsed = parseMcpPath(ctx.request.path);
     const server = parsed && servers.get(parsed.name);
     if (!parsed || !server) throw gatewayError('GW_ERR_MCP_SERVER_NOT_FOUND', parsed?.name ?? ctx.request.path);
-    ctx.route = { name: `mcp:${server.name}`, target: { kind: 'mcp-router' } };
+    const settings = parsed.endpoint === 'settings';
+    ctx.route = { name: `mcp:${server.name}${settings ? ':settings' : ''}`, target: { kind: settings ? 'mcp-settings' : 'mcp-router' } };
     if (!consumerAllowed(server.policy, ctx.consumer)) {
       if (!ctx.consumer) throw gatewayError('GW_ERR_AUTH_MISSING');
       throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ctx.consumer.name, `MCP server ${server.name}`);

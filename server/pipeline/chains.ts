@@ -39,6 +39,7 @@ export const CHAINS = Object.freeze({
   mcp: declare(['observability', 'oauth-metadata', 'mcp-origin', 'auth', 'mcp-endpoint'], ['dispatch']),
   'mcp-admit': declare(['consumer-allow-list'], ['admitted']),
   'mcp-tool-call': declare(['consumer-allow-list', 'tool-gate', 'rate-limit-per-consumer', 'rate-limit-per-tool'], ['admitted']),
+  'mcp-settings': declare(['rate-limit'], ['consumer-settings']),
 });
 
 /** The names of the declared chains. */

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 export type RequestKind = 'http' | 'llm' | 'mcp';
 
 /** The target kinds `dispatch` can hand a request to. */
-export type TargetKind = 'http-proxy' | 'llm-router' | 'mcp-router';
+export type TargetKind = 'http-proxy' | 'llm-router' | 'mcp-router' | 'mcp-settings';
 
 /** What the client sent, as parsed by the ingress adapter. */
 export interface RequestInfo {

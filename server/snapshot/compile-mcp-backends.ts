@@ -120,6 +120,12 @@ function compileRest(scope: BackendCompileScope, backend: RestBackendSpec): Comp
     for (const p of baseProblems) scope.problems.push(`${scope.where}: ${p.startsWith('baseUrl') ? `backend.${p}` : `backend.config.${p}`}`);
     return undefined;
   }
+  const declared = Object.keys((backend.config as { server?: { config?: object } }).server?.config ?? {});
+  const undeclared = (backend.selfServiceSettings ?? []).filter((k) => !declared.includes(k));
+  if (undeclared.length > 0) {
+    scope.problems.push(`${scope.where}: backend.selfServiceSettings: the config's server.config has no ${undeclared.map((k) => `"${k}"`).join(', ')} (it has: ${declared.join(', ') || 'none'})`);
+    return undefined;
+  }
   const secrets = resolveSecretRefs(scope, backend.secretSettings ?? {}, 'backend.secretSettings');
   if (!secrets) return undefined;
   const settings = { ...backend.settings, ...secrets };

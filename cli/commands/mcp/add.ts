@@ -26,6 +26,7 @@ const FLAG_KINDS: Array<[keyof McpAddFlags, string, Kind[]]> = [
   ['overrideOrigin', '--override-origin', ['hosted', 'rest']],
   ['baseUrl', '--base-url', ['rest']],
   ['allowHost', '--allow-host', ['rest']],
+  ['selfServiceSetting', '--self-service-setting', ['rest']],
   ['prefix', '--prefix', ['bundle', 'rest']],
   ['separator', '--separator', ['bundle', 'rest']],
 ];

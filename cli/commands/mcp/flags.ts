@@ -26,6 +26,8 @@ export interface McpAddFlags {
   separator?: string;
   overrideOrigin: string[];
   allowHost: string[];
+  /** REST: `{{.config.X}}` names each consumer may set for itself (backend.selfServiceSettings). */
+  selfServiceSetting: string[];
   description?: string;
   consumer?: string[];
   allowTool: string[];
@@ -80,6 +82,7 @@ export function withAddFlags(cmd: Command): Command {
     .option('--prefix <mode>', 'bundle tool names: always, conditional (default) or never prefixed with <server><separator>')
     .option('--separator <text>', 'bundle name separator (default ___, as Higress)')
     .option('--allow-host <host>', 'REST/OpenAPI: host, *.suffix, IP or CIDR the SSRF guard lets through though private (repeatable)', collect, [])
+    .option('--self-service-setting <name>', 'REST: a {{.config.X}} name each consumer may set for its own calls at /mcp/<name>/settings (repeatable; none by default)', collect, [])
     .option('--override-origin <from=to>', 'send calls for origin <from> to <to> (hosted and REST; repeatable)', collect, [])
     .option('--description <text>', 'free text')
     .option('--consumer <names...>', 'only these consumers (or group:<name>) may use the server')

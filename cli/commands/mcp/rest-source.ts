@@ -67,6 +67,7 @@ function restServerBackend(name: string, config: CompiledRestConfig, f: McpAddFl
   if (f.allowHost.length > 0) source.agate = { ...source.agate, allowHosts: [...new Set([...(source.agate?.allowHosts ?? []), ...f.allowHost])] };
   const checked = f.allowHost.length > 0 ? validateRestConfig(source) : undefined;
   if (checked && !checked.ok) throw new UsageError(`--allow-host: ${checked.errors.join('; ')}`);
+  const selfService = selfServiceSettings(source.server?.config, f.selfServiceSetting);
   const taken = takeFileSecrets(source.server?.config, known);
   const inFile = movedSecrets(name, taken, values.secretSettings);
   const overrides = originOverrides(f);
@@ -77,8 +78,17 @@ function restServerBackend(name: string, config: CompiledRestConfig, f: McpAddFl
     secretSettings: { ...inFile.refs, ...values.secretSettings },
     ...(overrides && { originOverrides: overrides }),
     ...(baseUrl !== undefined && { baseUrl }),
+    ...(selfService.length > 0 && { selfServiceSettings: selfService }),
   };
   return { backend, secrets: [...inFile.secrets, ...values.secrets] };
+}
+
+/** The `--self-service-setting` names, each one the config's `server.config` declares (a usage error otherwise). */
+function selfServiceSettings(config: Record<string, unknown> | undefined, names: readonly string[]): string[] {
+  const declared = Object.keys(config ?? {});
+  const unknown = names.filter((n) => !declared.includes(n));
+  if (unknown.length) throw new UsageError(`--self-service-setting: the config's server.config has no ${unknown.map((n) => `"${n}"`).join(', ')} (it has: ${declared.join(', ') || 'none'})`);
+  return [...new Set(names)];
 }
 
 /**
@@ -120,7 +130,7 @@ function toolSetBundle(config: CompiledRestConfig, f: McpAddFlags): BuiltBackend
 // (stored encrypted, as --secret-header would), its timeout the remote timeout. Flags given on the command line win.
 function mcpProxyRemote(name: string, config: CompiledRestConfig, f: McpAddFlags): BuiltBackend {
   const proxy = config.proxy!;
-  const restOnly: Array<[string, unknown]> = [['--setting', f.setting.length], ['--secret', f.secret.length], ['--base-url', f.baseUrl], ['--allow-host', f.allowHost.length], ['--override-origin', f.overrideOrigin.length], ['--prefix', f.prefix], ['--separator', f.separator]];
+  const restOnly: Array<[string, unknown]> = [['--setting', f.setting.length], ['--secret', f.secret.length], ['--base-url', f.baseUrl], ['--allow-host', f.allowHost.length], ['--self-service-setting', f.selfServiceSetting.length], ['--override-origin', f.overrideOrigin.length], ['--prefix', f.prefix], ['--separator', f.separator]];
   const given = restOnly.find(([, v]) => v !== undefined && v !== 0);
   if (given) throw new UsageError(`${given[0]} does not apply to an mcp-proxy config (it is added as a remote MCP server)`);
   const secretHeader = [...Object.entries(proxy.headers).map(([k, v]) => `${k}: ${v}`), ...f.secretHeader];

@@ -57,8 +57,8 @@ export interface CompiledMcpServer {
   readonly configHash: string;
 }
 
-/** Which MCP endpoint of a server a request is for. */
-export type McpEndpointKind = 'streamable-http' | 'sse' | 'messages';
+/** Which MCP endpoint of a server a request is for (`settings`: the consumer's own settings, not MCP). */
+export type McpEndpointKind = 'streamable-http' | 'sse' | 'messages' | 'settings';
 
 /** What the `mcp-endpoint` filter adds to the context: the server the path names and which of its endpoints. */
 export interface McpRequestState {
