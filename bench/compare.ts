@@ -117,10 +117,10 @@ export async function cpuPerCall(call: Call, opts: { calls: number; width: numbe
 /** {@link cpuPerCall} for several processes over the same calls (e.g. the gateway and its upstream), by name. */
 export async function cpuPerCallBy(
   call: Call,
-  opts: { calls: number; width: number },
+  opts: { calls: number; width: number; warmup?: number },
   readers: Record<string, () => number | undefined | Promise<number | undefined>>,
 ): Promise<Record<string, number | undefined>> {
-  for (let i = 0; i < 200; i++) await call();
+  for (let i = 0; i < (opts.warmup ?? 200); i++) await call();
   const read = async () => Promise.all(Object.values(readers).map((r) => r()));
   const before = await read();
   let started = 0;
