@@ -1,4 +1,4 @@
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 
 /**
  * The targets of issue #20, judged against the same run's figures and printed beside them, so a run says by
@@ -39,6 +39,8 @@ export function printTargets(title: string, checks: readonly TargetCheck[]): Tar
     return `  ${v.verdict === 'met' ? 'met   ' : v.verdict === 'missed' ? 'MISSED' : '  –   '}  ${c.name}: ${v.value ?? '–'}${c.unit ?? ''} (target ${c.goal})`;
   });
   process.stdout.write(`\nTargets (issue #20), ${title}; same-run figures; load average ${fmtLoad()}:\n${lines.join('\n')}\n`);
+  // More runnable work than cores: neighbours' bursts land on single paths and no ratio is final, met or missed.
+  if (loadavg()[0]! > availableParallelism()) process.stdout.write(`  LOADED MACHINE (1-min load above ${availableParallelism()} cores): these verdicts are not final; rerun on a quiet machine\n`);
   return verdicts;
 }
 
