@@ -17,7 +17,8 @@ afterEach(async () => {
 async function start(): Promise<{ p: ServeProcess; out: () => string }> {
   const tmp = tempDir();
   cleanup = tmp.cleanup;
-  proc = await spawnServe(join(tmp.dir, 'agate.db'), { env: { AGATE_LOG_LEVEL: 'info' } });
+  // A generous start deadline: on a loaded machine the first start alone can take longer than the default 15 s.
+  proc = await spawnServe(join(tmp.dir, 'agate.db'), { env: { AGATE_LOG_LEVEL: 'info' }, readyTimeoutMs: 60_000 });
   let text = '';
   proc.child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
   return { p: proc, out: () => text };
