@@ -125,7 +125,7 @@ export async function run(): Promise<unknown> {
         assertNoErrors(rows, `${backend} width ${width}`);
         const table: Record<string, object> = { ...rows, agate: { ...rows.agate!, ...overhead(rows.agate!, rows.direct!) } };
         if (rows.supergateway) table['agate vs supergateway'] = overhead(rows.agate!, rows.supergateway);
-        console.log(`\n${backend}: echo tools/call via agate vs direct (SDK Client both), ${width} in flight, ${seconds} s per target in ${rounds} interleaved rounds`);
+        console.log(`\n${backend}: echo tools/call via agate vs direct (${backend.endsWith('-raw') ? 'raw HTTP client' : 'SDK Client'} both), ${width} in flight, ${seconds} s per target in ${rounds} interleaved rounds`);
         console.table(table);
         out[`width${width}`] = table;
       }
