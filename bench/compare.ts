@@ -111,12 +111,24 @@ export function assertNoErrors(figures: Record<string, TargetFigures>, label: st
  * Unlike wall-clock latency this barely moves when neighbours load the machine, so it locates the cost.
  */
 export async function cpuPerCall(call: Call, opts: { calls: number; width: number }, readCpuUs: () => Promise<number>): Promise<number> {
-  for (let i = 0; i < 200; i++) await call();
-  const before = await readCpuUs();
+  return (await cpuPerCallBy(call, opts, { process: readCpuUs })).process!;
+}
+
+/** {@link cpuPerCall} for several processes over the same calls (e.g. the gateway and its upstream), by name. */
+export async function cpuPerCallBy(
+  call: Call,
+  opts: { calls: number; width: number; warmup?: number },
+  readers: Record<string, () => number | undefined | Promise<number | undefined>>,
+): Promise<Record<string, number | undefined>> {
+  for (let i = 0; i < (opts.warmup ?? 200); i++) await call();
+  const read = async () => Promise.all(Object.values(readers).map((r) => r()));
+  const before = await read();
   let started = 0;
   const worker = async () => {
     while (started++ < opts.calls) await call();
   };
   await Promise.all(Array.from({ length: opts.width }, worker));
-  return ((await readCpuUs()) - before) / opts.calls;
+  const after = await read();
+  const names = Object.keys(readers);
+  return Object.fromEntries(names.map((n, i) => [n, after[i] === undefined || before[i] === undefined ? undefined : Math.round((after[i]! - before[i]!) / opts.calls)]));
 }

@@ -3,17 +3,22 @@
  * (a) client → agate → fake vs client → fake: TTFT p50/p99 and total time, sequential requests.
  * (b) N concurrent streams through agate for S seconds: disconnects, lost/reordered chunks (sequence numbers),
  *     gateway RSS per stream and event-loop delay p99 (the gateway runs in a child process).
+ * (a) also reports the gateway's and the fake's CPU per stream on each path (from /proc), and the run ends with
+ *     issue #20's targets (added TTFT p50 ≤ 0.5 ms, p99 ≤ 2 ms; idle RSS ≤ 80 MB) judged against its figures.
  * Env: LLM_BENCH_SEQ (default 100), LLM_BENCH_STREAMS (1000), LLM_BENCH_SECONDS (20), LLM_BENCH_PACE_MS (1, part (a)'s
  * chunk interval: an added TTFT that grows with it means the gateway holds the first event until the next chunk).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { Registry, packageRoot } from '../registry/index.js';
 import { CHUNKS } from './llm-provider-child.js';
 import { startChild } from './mcp.js';
 import { percentile } from './stats.js';
+import { cpuPerCallBy } from './compare.js';
+import { cpuMicros, rssBytes } from './proc.js';
+import { idleRssCheck, printTargets } from './targets.js';
 
 interface StreamResult {
   ttftMs: number;
@@ -57,6 +62,23 @@ async function stream(agent: Agent, base: string): Promise<StreamResult> {
 
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
+/** Streams per path for the CPU figures. */
+const CPU_STREAMS = 200;
+
+/** CPU µs per stream of each process in `pids`, on each path of `bases` (8 streams in flight, checked). */
+async function streamCpu(agent: Agent, bases: Record<string, string>, pids: Record<string, number | undefined>) {
+  const out: Record<string, Record<string, number | undefined>> = {};
+  const readers = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, () => cpuMicros(pid)]));
+  for (const [path, base] of Object.entries(bases)) {
+    const call = async () => {
+      const r = await stream(agent, base);
+      if (!r.done || r.chunks !== CHUNKS) throw new Error(`${path}: stream incomplete (${r.chunks} chunks${r.error ? `, ${r.error}` : ''})`);
+    };
+    out[path] = await cpuPerCallBy(call, { calls: CPU_STREAMS, width: 8, warmup: 5 }, readers);
+  }
+  return out;
+}
+
 /** Runs both parts, prints tables, writes bench/results/llm-<time>.json. */
 export async function run(): Promise<void> {
   const seq = Number(process.env.LLM_BENCH_SEQ ?? 100);
@@ -77,6 +99,7 @@ export async function run(): Promise<void> {
   reg.llmRoutes.create({ name: 'fast', model: 'bench-model', targets: [{ provider: 'fast' }] }, 'cli');
   reg.close();
   const gw = await startChild('./llm-gateway-child.js', [dbPath]);
+  const idleRss = rssBytes(gw.pid);
   const { url } = gw;
   const agent = new Agent({ connections: streams + 10, keepAliveTimeout: 30_000 });
   try {
@@ -93,6 +116,9 @@ export async function run(): Promise<void> {
     const added = { ttftP50: r2(a.agate.ttftP50 - a.direct.ttftP50), ttftP99: r2(a.agate.ttftP99 - a.direct.ttftP99), totalP50: r2(a.agate.totalP50 - a.direct.totalP50) };
     console.log(`\n(a) ${seq} sequential streams of ${CHUNKS} chunks @${paceMs} ms, ms`);
     console.table({ ...a, 'agate - direct': added });
+    const cpu = await streamCpu(agent, { direct: fakeUrl(fastFake), agate: `${url}/v1` }, { gateway: gw.pid, provider: fastFake.pid });
+    console.log(`\n(a) CPU µs per stream from /proc (${CPU_STREAMS} streams, 8 in flight), gateway and fake provider, per path; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+    console.table(cpu);
 
     // (b) many concurrent long streams through agate.
     const reg2 = Registry.open(dbPath);
@@ -120,9 +146,15 @@ export async function run(): Promise<void> {
     };
     console.log(`\n(b) ${streams} concurrent streams through agate`);
     console.table(b);
+    const targets = printTargets(`llm (${seq} sequential streams)`, [
+      { name: '(a) added time to first token p50', goal: '≤ 0.5 ms', value: added.ttftP50, unit: ' ms', ok: (v) => v <= 0.5 },
+      { name: '(a) added time to first token p99', goal: '≤ 2 ms', value: added.ttftP99, unit: ' ms', ok: (v) => v <= 2 },
+      idleRssCheck(idleRss),
+    ]);
     const out = join(packageRoot(), 'bench', 'results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, `llm-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ a, added, b, seq, paceMs, node: process.version }, null, 2));
+    const loadAverage = loadavg();
+    writeFileSync(join(out, `llm-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ a, added, cpu, b, targets, seq, paceMs, loadAverage, node: process.version }, null, 2));
   } finally {
     await gw.stop();
     await agent.close();

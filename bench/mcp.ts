@@ -21,7 +21,13 @@ import { Agent } from 'undici';
 import { Registry } from '../registry/index.js';
 import { RawMcpSession } from './mcp-raw-client.js';
 import { GATEWAY_NODE_FLAGS } from './gateway-flags.js';
-import { assertNoErrors, cpuPerCall, loadInterleaved, overhead, type Call } from './compare.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { assertNoErrors, cpuPerCallBy, loadInterleaved, overhead, type Call } from './compare.js';
+import { sdkEchoClients } from './mcp-sdk-client.js';
+import { cpuMicros, rssBytes } from './proc.js';
+import { mcpTargets } from './mcp-targets.js';
+import { printTargets } from './targets.js';
 import { percentile } from './stats.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -30,6 +36,8 @@ const r2 = (n: number) => Math.round(n * 100) / 100;
 /** A forked bench child: its URL, one-message-at-a-time IPC and a clean stop. */
 export interface Child {
   readonly url: string;
+  /** The child's process id, to measure it from outside (/proc). */
+  readonly pid: number | undefined;
   ask<T>(msg: string): Promise<T>;
   stop(): Promise<void>;
 }
@@ -63,6 +71,7 @@ export async function startChild(file: string, args: string[] = []): Promise<Chi
   let queue = Promise.resolve();
   return {
     url,
+    pid: child.pid,
     ask<T>(msg: string) {
       const answer = queue.then(() => new Promise<T>((resolve) => { child.once('message', (m) => resolve(m as T)); child.send(msg); }));
       queue = answer.then(() => undefined, () => undefined);
@@ -150,10 +159,11 @@ export async function run(): Promise<unknown> {
   // The box is shared: the load average before and after says how much the figures can be trusted.
   const figures: Record<string, unknown> = { node: process.version, date: new Date().toISOString(), loadavgBefore: loadavg() };
   try {
-    if (parts.includes('a')) figures.a = await partA(upstream.url, dbPath, endpoint);
+    if (parts.includes('a')) figures.a = await partA(upstream, dbPath, endpoint);
     if (parts.includes('b')) figures.b = await partB(dbPath, endpoint);
     if (parts.includes('c')) figures.c = await partC(dbPath, endpoint);
     figures.loadavgAfter = loadavg();
+    figures.targets = printTargets('mcp', mcpTargets(figures));
   } finally {
     await upstream.stop();
     rmSync(tmp, { recursive: true, force: true });
@@ -180,57 +190,76 @@ async function openSessions(url: string, agent: Agent, count: number): Promise<R
   );
 }
 
+/** The paths of (a): a name → URL per client kind; the SDK client runs against direct and the remote backend. */
+function partAPaths(directUrl: string, gw: Child, endpoint: (gw: Child, name: string) => string) {
+  const remote = endpoint(gw, 'echo-remote');
+  return {
+    raw: { direct: directUrl, 'agate (remote backend)': remote, 'agate (hosted)': endpoint(gw, 'echo-hosted') },
+    sdk: { 'direct, SDK client': directUrl, 'agate (remote backend), SDK client': remote },
+  };
+}
+
+/** Opens `count` sessions per URL of `urls` with the raw or the SDK client; a Call per URL. */
+async function openCalls(kind: 'raw' | 'sdk', urls: Record<string, string>, count: number, held: { raw: RawMcpSession[]; sdk: Client[] }, agent: Agent) {
+  const out: Record<string, Call> = {};
+  for (const [name, url] of Object.entries(urls)) {
+    if (kind === 'sdk') {
+      const c = await sdkEchoClients(() => new StreamableHTTPClientTransport(new URL(url)), count);
+      held.sdk.push(...c.clients);
+      out[name] = c.call;
+      continue;
+    }
+    const sessions = await openSessions(url, agent, count);
+    held.raw.push(...sessions);
+    out[name] = echoCall(sessions);
+  }
+  return out;
+}
+
 /**
  * (a) Direct, remote and hosted loaded in interleaved rounds with the order rotating (bench/compare.ts), so a
  * neighbour's burst of CPU lands on all three alike: first one call at a time on one session (added latency),
- * then C sessions calling back to back (throughput); then the gateway's CPU time per call on each path.
+ * then C sessions calling back to back (throughput); then the gateway's and the upstream's CPU time per call on
+ * each path (from /proc). Once with the raw HTTP client, once with the SDK client, whose own cost hides part of
+ * the gateway's.
  */
-async function partA(directUrl: string, dbPath: string, endpoint: (gw: Child, name: string) => string) {
+async function partA(upstream: Child, dbPath: string, endpoint: (gw: Child, name: string) => string) {
   const conc = env('MCP_BENCH_CONC', 32);
   const seqSeconds = env('MCP_BENCH_SEQ_SECONDS', 6);
   const seconds = env('MCP_BENCH_TPUT_SECONDS', 10);
   const rounds = env('MCP_BENCH_ROUNDS', 5);
+  const clients = (process.env.MCP_BENCH_CLIENTS ?? 'raw,sdk').split(',') as Array<'raw' | 'sdk'>;
   const gw = await startChild('./mcp-gateway-child.js', [dbPath]);
+  const idleRss = rssBytes(gw.pid);
   const agent = new Agent({ connections: conc * 2 + 10, keepAliveTimeout: 60_000 });
-  const opened: RawMcpSession[] = [];
+  const held = { raw: [] as RawMcpSession[], sdk: [] as Client[] };
+  const out: Record<string, unknown> = { conc, seqSeconds, seconds, rounds, idleRss };
   try {
-    const urls = { direct: directUrl, 'agate (remote backend)': endpoint(gw, 'echo-remote'), 'agate (hosted)': endpoint(gw, 'echo-hosted') };
-    const calls = async (count: number) => {
-      const out: Record<string, Call> = {};
-      for (const [name, url] of Object.entries(urls)) {
-        const sessions = await openSessions(url, agent, count);
-        opened.push(...sessions);
-        out[name] = echoCall(sessions);
+    const paths = partAPaths(upstream.url, gw, endpoint);
+    for (const kind of clients) {
+      const urls = paths[kind];
+      const seq = await loadInterleaved(await openCalls(kind, urls, 1, held, agent), { width: 1, seconds: seqSeconds, rounds });
+      const tput = await loadInterleaved(await openCalls(kind, urls, conc, held, agent), { width: conc, seconds, rounds });
+      assertNoErrors(seq, `(a) ${kind} sequential`);
+      assertNoErrors(tput, `(a) ${kind} throughput`);
+      const cpuCalls = await openCalls(kind, urls, 8, held, agent);
+      const direct = Object.keys(urls)[0]!;
+      const rows: Record<string, Record<string, number | undefined>> = {};
+      for (const name of Object.keys(urls)) {
+        const [one, many] = [seq[name]!, tput[name]!];
+        const cpu = await cpuPerCallBy(cpuCalls[name]!, { calls: 3000, width: 8 }, { gateway: () => cpuMicros(gw.pid), upstream: () => cpuMicros(upstream.pid) });
+        rows[name] = { p50Ms: one.p50Ms, p99Ms: one.p99Ms, callsPerSecond1: one.callsPerSecond, callsPerSecondC: many.callsPerSecond, loadedP50Ms: many.p50Ms, gatewayCpuUs: cpu.gateway, upstreamCpuUs: cpu.upstream };
+        if (name === direct) continue;
+        Object.assign(rows[name], { addedP50Ms: overhead(one, seq[direct]!).addedP50Ms, addedP99Ms: overhead(one, seq[direct]!).addedP99Ms, ratio1: overhead(one, seq[direct]!).throughputRatio, ratioC: overhead(many, tput[direct]!).throughputRatio });
       }
-      return out;
-    };
-    const seq = await loadInterleaved(await calls(1), { width: 1, seconds: seqSeconds, rounds });
-    const tput = await loadInterleaved(await calls(conc), { width: conc, seconds, rounds });
-    assertNoErrors(seq, '(a) sequential');
-    assertNoErrors(tput, '(a) throughput');
-    const gatewayCpu = async () => {
-      const c = await gw.ask<{ user: number; system: number }>('cpu');
-      return c.user + c.system;
-    };
-    const throughputCalls = await calls(8);
-    const rows: Record<string, Record<string, number>> = {};
-    for (const name of Object.keys(urls)) {
-      const [one, many] = [seq[name]!, tput[name]!];
-      rows[name] = { p50Ms: one.p50Ms, p99Ms: one.p99Ms, callsPerSecond: many.callsPerSecond, loadedP50Ms: many.p50Ms, loadedP99Ms: many.p99Ms };
-      if (name === 'direct') continue;
-      const latency = overhead(one, seq.direct!);
-      Object.assign(rows[name], {
-        addedP50Ms: latency.addedP50Ms,
-        addedP99Ms: latency.addedP99Ms,
-        throughputRatio: overhead(many, tput.direct!).throughputRatio,
-        gatewayCpuUsPerCall: Math.round(await cpuPerCall(throughputCalls[name]!, { calls: 3000, width: 8 }, gatewayCpu)),
-      });
+      console.log(`\n(a) echo tools/call, ${kind} client, ${rounds} interleaved rounds: 1 call in flight for ${seqSeconds} s per path; then ${conc} sessions back to back for ${seconds} s per path; CPU µs per call from /proc (3000 calls, 8 in flight); load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+      console.table(rows);
+      out[kind] = rows;
     }
-    console.log(`\n(a) echo tools/call, ${rounds} interleaved rounds: 1 call in flight for ${seqSeconds} s per path; then ${conc} sessions back to back for ${seconds} s per path`);
-    console.table(rows);
-    return { conc, seqSeconds, seconds, rounds, rows };
+    return out;
   } finally {
-    await Promise.all(opened.map((s) => s.close().catch(() => {})));
+    await Promise.all(held.raw.map((s) => s.close().catch(() => {})));
+    await Promise.allSettled(held.sdk.map((c) => c.close()));
     await agent.close();
     await gw.stop();
   }
@@ -253,6 +282,7 @@ async function partB(dbPath: string, endpoint: (gw: Child, name: string) => stri
       await s.close();
     });
     const before = await gw.ask<GatewayStats>('gc');
+    const outsideBefore = rssBytes(gw.pid);
     const t0 = performance.now();
     const open = (count: number) =>
       inBatches(count, 200, async () => {
@@ -269,6 +299,8 @@ async function partB(dbPath: string, endpoint: (gw: Child, name: string) => stri
     const second = await open(n - half);
     const setupSeconds = r2((performance.now() - t0) / 1000 - 1);
     await new Promise((r) => setTimeout(r, 2_000));
+    // From outside first (/proc, no forced collection: what an operator's `ps` shows), then after a full GC.
+    const outsideAfter = rssBytes(gw.pid);
     const after = await gw.ask<GatewayStats>('gc');
     const opened = { failed: first.failed + second.failed, firstError: first.firstError ?? second.firstError };
     const live = n - opened.failed;
@@ -282,6 +314,7 @@ async function partB(dbPath: string, endpoint: (gw: Child, name: string) => stri
       rssBeforeMB: r2(before.rss / 2 ** 20),
       rssAfterMB: r2(after.rss / 2 ** 20),
       rssPerSessionKB: r2((after.rss - before.rss) / 1024 / Math.max(1, live)),
+      outsideRssPerSessionKB: outsideBefore && outsideAfter ? r2((outsideAfter - outsideBefore) / 1024 / Math.max(1, live)) : undefined,
       marginalRssPerSessionKB: r2((after.rss - middle.rss) / 1024 / secondLive),
       heapPerSessionKB: r2((after.heapUsed - before.heapUsed) / 1024 / Math.max(1, live)),
       externalPerSessionKB: r2((after.external - before.external) / 1024 / Math.max(1, live)),

@@ -33,15 +33,56 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   // with no listener attached, which would be an uncaught exception. Count it and keep serving.
   destination.on('error', () => options.onWriteFailure?.('error'));
   destination.on('drop', () => options.onWriteFailure?.('dropped'));
+  const batch = new LineBatch(destination);
   let unflushed = false;
   setInterval(() => {
     if (!unflushed) return;
     unflushed = false;
-    destination.flush();
+    batch.flush();
   }, 100).unref();
   const markUnflushed = (line: string) => {
     unflushed = true;
     return line;
   };
-  return pino({ level, base: undefined, hooks: { streamWrite: markUnflushed } }, destination);
+  return pino({ level, base: undefined, hooks: { streamWrite: markUnflushed } }, batch);
 }
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+/**
+ * Gathers log lines and hands them to sonic-boom 4 KiB at a time. sonic-boom measures its pending buffer with
+ * `Buffer.byteLength` and appends to it on every `write()`, which flattens the growing string each time: one
+ * call per line cost O(buffered bytes) per line, a third of the proxy's CPU per request under load. Joining
+ * lines here first makes that one call per ~4 KiB. What the destination does with a write (retries, drops past
+ * its cap, errors) is unchanged; a drop now counts one batch rather than one line.
+ */
+class LineBatch {
+  private lines: string[] = [];
+  private chars = 0;
+
+  constructor(private readonly destination: SonicBoom) {}
+
+  write(line: string): boolean {
+    this.lines.push(line);
+    this.chars += line.length;
+    if (this.chars >= BATCH_CHARS) this.hand();
+    return true;
+  }
+
+  /** Hands over what is gathered and asks the destination to write it now (pino's `logger.flush()` comes here). */
+  flush(cb?: (err?: Error) => void): void {
+    this.hand();
+    this.destination.flush(cb);
+  }
+
+  private hand(): void {
+    if (this.chars === 0) return;
+    const chunk = this.lines.length === 1 ? this.lines[0]! : this.lines.join('');
+    this.lines = [];
+    this.chars = 0;
+    this.destination.write(chunk);
+  }
+}
+
+/** Characters gathered before a hand-over: sonic-boom's `minLength`, so every hand-over starts a write. */
+const BATCH_CHARS = 4096;
