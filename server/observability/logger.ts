@@ -60,7 +60,9 @@ class LineBatch {
   private lines: string[] = [];
   private chars = 0;
 
-  constructor(private readonly destination: SonicBoom) {}
+  constructor(private readonly destination: SonicBoom) {
+    watchExit(this);
+  }
 
   write(line: string): boolean {
     this.lines.push(line);
@@ -75,6 +77,16 @@ class LineBatch {
     this.destination.flush(cb);
   }
 
+  /** At process exit: what is gathered goes out synchronously (pino's own exit hook has already run by then). */
+  flushAtExit(): void {
+    this.hand();
+    try {
+      this.destination.flushSync();
+    } catch {
+      // Nothing can be reported at exit; the write-failure counter has seen any earlier error.
+    }
+  }
+
   private hand(): void {
     if (this.chars === 0) return;
     const chunk = this.lines.length === 1 ? this.lines[0]! : this.lines.join('');
@@ -86,3 +98,11 @@ class LineBatch {
 
 /** Characters gathered before a hand-over: sonic-boom's `minLength`, so every hand-over starts a write. */
 const BATCH_CHARS = 4096;
+
+/** Batches to flush when the process exits, weakly held so a closed logger's batch can go; one listener for all. */
+const liveBatches = new Set<WeakRef<LineBatch>>();
+
+function watchExit(batch: LineBatch): void {
+  if (liveBatches.size === 0) process.once('exit', () => liveBatches.forEach((ref) => ref.deref()?.flushAtExit()));
+  liveBatches.add(new WeakRef(batch));
+}

@@ -75,3 +75,17 @@ describe('access log batching', () => {
     expect(order).toEqual(Array.from({ length: 300 }, (_, i) => `/no-such-route/s${i}`));
   }, 60_000);
 });
+
+describe('a process that exits at once', () => {
+  it('still writes the lines gathered but not yet handed over (process.exit right after logging)', async () => {
+    const { execFile } = await import('node:child_process');
+    const logger = join(import.meta.dirname, '..', '..', 'dist', 'server', 'observability', 'logger.js');
+    const script = `import(${JSON.stringify(logger)}).then(({ createLogger }) => { createLogger().info({ n: 7 }, 'last words'); process.exit(3); })`;
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, ['-e', script], (err, out) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stdout: out }));
+      child.stdin?.end();
+    });
+    expect(code).toBe(3);
+    expect(stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; n: number })).toEqual([expect.objectContaining({ msg: 'last words', n: 7 })]);
+  });
+});
