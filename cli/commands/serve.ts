@@ -53,7 +53,7 @@ export function registerServeCommand(program: Command): void {
     .option('--mcp-max-batch <n>', 'messages one JSON-RPC batch may hold (env AGATE_MCP_MAX_BATCH)', process.env.AGATE_MCP_MAX_BATCH ?? '100')
     .option('--mcp-anonymous-idle <ms>', 'idle time after which an anonymous MCP session expires (env AGATE_MCP_ANONYMOUS_IDLE_MS)', process.env.AGATE_MCP_ANONYMOUS_IDLE_MS ?? '300000')
     .option('--redis <url>', 'Redis for state shared between replicas: MCP sessions, quotas and rate limits, LLM key health (redis://host:port, rediss://, unix:///path) (env AGATE_REDIS_URL)', process.env.AGATE_REDIS_URL)
-    .option('--workers <n|auto>', 'data-plane processes sharing the port; auto: one per core; more than 1 needs --redis (env AGATE_WORKERS)', process.env.AGATE_WORKERS ?? '1')
+    .option('--workers <n|auto>', 'data-plane processes sharing the port; auto: one per core; more than 1 needs --redis (env AGATE_WORKERS)', process.env.AGATE_WORKERS || '1')
     .action(async (flags: ServeFlags, cmd: Command) => {
       const db = dbPath(cmd.optsWithGlobals());
       // A forked worker parses the same argv as its primary; it serves the data plane only.

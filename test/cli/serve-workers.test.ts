@@ -27,11 +27,12 @@ describe('agate serve --workers', () => {
   // No Redis from the environment running the tests.
   const noRedis = { AGATE_REDIS_URL: '', AGATE_WORKERS: '' };
 
-  it.each([
+  const refusals: Array<[string, string[], NodeJS.ProcessEnv, number]> = [
     ['--workers 2', ['--workers', '2'], {}, 2],
     ['AGATE_WORKERS=3', [], { AGATE_WORKERS: '3' }, 3],
-    ...(availableParallelism() > 1 ? [['--workers auto', ['--workers', 'auto'], {}, availableParallelism()] as const] : []),
-  ])('refuses %s without Redis, saying why, before anything listens or is written', async (_name, flags, env, n) => {
+    ...(availableParallelism() > 1 ? [['--workers auto', ['--workers', 'auto'], {}, availableParallelism()] as [string, string[], NodeJS.ProcessEnv, number]] : []),
+  ];
+  it.each(refusals)('refuses %s without Redis, saying why, before anything listens or is written', async (_name, flags, env, n) => {
     const db = join(dir, `refused-${n}.db`);
     const { args, ports } = await serveArgs();
     const r = await runCli([...args, ...flags], db, { ...noRedis, ...env });
