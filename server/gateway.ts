@@ -331,7 +331,7 @@ function instanceRow(o: {
 }
 
 /** Host names the admin API accepts besides loopback names: the configured ones and a specific bind address. */
-function adminHostNames(options: GatewayOptions): string[] {
+export function adminHostNames(options: GatewayOptions): string[] {
   const bind = options.adminHost;
   const specific = bind && bind !== '0.0.0.0' && bind !== '::' ? [bind] : [];
   return [...specific, ...(options.adminAllowedHosts ?? [])];

@@ -13,11 +13,12 @@ import type { GatewayInstance, Registry } from '../../registry/index.js';
 import { createAdminApp } from '../admin/app.js';
 import type { AdminToken } from '../admin/admin-token.js';
 import { DEFAULT_AUDIT_RETENTION, startAuditPruning } from '../admin/audit-retention.js';
-import { drain, installWriteChecks, listen, openRegistry, type GatewayOptions } from '../gateway.js';
+import { adminHostNames, drain, installWriteChecks, listen, openRegistry, type GatewayOptions } from '../gateway.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { InstanceReporter } from '../observability/instance-reporter.js';
 import { hostedServers } from '../../servers/index.js';
+import { mergedStatus } from './merged-status.js';
 import { RelayedAccessFeed } from './relayed-access-feed.js';
 import { WorkerSupervisor, type WorkerInfo } from './supervisor.js';
 
@@ -60,9 +61,12 @@ export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
   }
   const startedAt = new Date().toISOString();
   const listeners = [{ name: 'gateway', url }];
-  const status = async () => ({ pid: process.pid, role: 'primary', listeners, startedAt, workers: await workerStatus(supervisor) });
+  const status = async () => {
+    const workers = await workerStatus(supervisor);
+    return { pid: process.pid, role: 'primary', listeners, startedAt, ...mergedStatus(workers), workers };
+  };
   const summed = async () => AggregatorRegistry.aggregate<PrometheusContentType>([...(await supervisor.ask('metrics')).map((a) => a.value as object), await metrics.registry.getMetricsAsJSON(), await own.registry.getMetricsAsJSON()]);
-  const admin = createServer(createAdminApp({ registry, metrics: summed, token: adminToken.token, status, ready: () => supervisor.anyReady(), allowedHosts: o.gateway.adminAllowedHosts, accessFeed: feed, dataPlaneUrl: () => url }));
+  const admin = createServer(createAdminApp({ registry, metrics: summed, token: adminToken.token, status, ready: () => supervisor.anyReady(), allowedHosts: adminHostNames(o.gateway), accessFeed: feed, dataPlaneUrl: () => url }));
   try {
     listeners.push({ name: 'admin', url: await listen(admin, o.gateway.adminPort, o.gateway.adminHost ?? '127.0.0.1') });
   } catch (err) {

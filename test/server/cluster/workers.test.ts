@@ -131,6 +131,16 @@ describe.skipIf(skipWithoutRedis)('agate serve --workers 2 on Redis', () => {
     expect(text.match(/^gateway pid/gm)).toHaveLength(1);
   });
 
+  it("the primary's /status has the fields of a single gateway's (the console reads them), for all workers", async () => {
+    const reg = Registry.open(db);
+    const version = reg.version();
+    reg.close();
+    const status = await admin<Record<string, unknown>>(gw, '/status');
+    expect(status).toMatchObject({ pid: gw.child.pid, snapshotVersion: version, lastReloadError: null, backendHealth: { mcp: expect.any(Array), http: expect.any(Array) } });
+    // The remote MCP member each worker supervises, once (not once per worker).
+    expect((status.backendHealth as { mcp: Array<{ server: string }> }).mcp.filter((b) => b.server === 'tools').length).toBeLessThanOrEqual(1);
+  });
+
   it('spreads proxied requests over both workers on one port; /metrics sums them', async () => {
     const before = await servedBy(gw);
     const statuses = await Promise.all(Array.from({ length: 40 }, () => freshFetch(`${gw.url}/web/x`).then((r) => r.status)));
