@@ -12,6 +12,8 @@ export interface GatewayInstance {
   lastReloadError: string | null;
   /** Its backends' health as it last saw it (empty lists for a row written before schema version 4). */
   backendHealth: BackendHealthReport;
+  /** In a `--workers` cluster, a worker's row names its primary process; absent for a single process or a primary. */
+  primaryPid?: number;
 }
 
 /** The health of what a gateway's traffic depends on: supervised MCP backends and HTTP upstream targets. */
@@ -69,12 +71,13 @@ export class GatewayInstancesRepo {
   report(i: GatewayInstance): void {
     this.db
       .prepare(
-        `INSERT INTO gateway_instances (id, host, started_at, heartbeat_at, listeners, snapshot_version, last_reload_at, last_reload_error, backend_health)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO gateway_instances (id, host, started_at, heartbeat_at, listeners, snapshot_version, last_reload_at, last_reload_error, backend_health, primary_pid)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET host = excluded.host, started_at = excluded.started_at,
            heartbeat_at = excluded.heartbeat_at, listeners = excluded.listeners,
            snapshot_version = excluded.snapshot_version, last_reload_at = excluded.last_reload_at,
-           last_reload_error = excluded.last_reload_error, backend_health = excluded.backend_health`,
+           last_reload_error = excluded.last_reload_error, backend_health = excluded.backend_health,
+           primary_pid = excluded.primary_pid`,
       )
       .run(
         i.pid,
@@ -86,6 +89,7 @@ export class GatewayInstancesRepo {
         i.lastReloadAt,
         i.lastReloadError,
         JSON.stringify(i.backendHealth),
+        i.primaryPid ?? null,
       );
   }
 
@@ -107,6 +111,7 @@ export class GatewayInstancesRepo {
       lastReloadAt: r.last_reload_at as string | null,
       lastReloadError: r.last_reload_error as string | null,
       backendHealth: r.backend_health === null ? { mcp: [], http: [] } : JSON.parse(r.backend_health as string),
+      ...(r.primary_pid !== null && { primaryPid: r.primary_pid as number }),
     }));
   }
 }

@@ -41,6 +41,7 @@ import { RESOURCE_METADATA_PATH } from './filters/oauth-metadata.js';
 import { createAdminApp } from './admin/app.js';
 import { loadAdminToken, type AdminToken } from './admin/admin-token.js';
 import { DEFAULT_AUDIT_RETENTION, startAuditPruning } from './admin/audit-retention.js';
+import type { WorkerRole } from './cluster/worker-role.js';
 
 /** How to run a gateway. */
 export interface GatewayOptions {
@@ -81,11 +82,14 @@ export interface GatewayOptions {
   /** Hosted MCP server types; the built-in `hostedServers` unless given (tests add fixtures). */
   hostedServers?: ReadonlyMap<string, HostedServerDefinition>;
   log?: Logger;
+  /** Set in a `--workers` cluster worker: no admin listener, no audit pruning (the primary does both). */
+  worker?: WorkerRole;
 }
 
 /** A started gateway. */
 export interface RunningGateway {
   readonly url: string;
+  /** The admin API's URL; '' in a cluster worker (its primary serves the admin API). */
   readonly adminUrl: string;
   readonly adminToken: AdminToken;
   readonly registry: Registry;
@@ -98,7 +102,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
   const log = options.log ?? createLogger({ onWriteFailure: (kind) => metrics.logWriteFailures.inc({ kind }) });
-  const { registry, adminToken } = openRegistry(options, log);
+  const { registry, adminToken } = openRegistry(options.dbPath, log);
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
   const proxyTarget = new HttpProxyTarget(dispatcher);
   const targets = new Map<TargetKind, RouteTarget>([['http-proxy', proxyTarget]]);
@@ -120,13 +124,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // The Host check of every listener; under /mcp/ the MCP chain's mcp-origin filter applies it.
   const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: (): Snapshot | undefined => snapshots.current() });
   const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits, allowedOrigins: mcpRouter.options.allowedOrigins, hosts, keySets: new KeySets(options.oauth) };
-  // Admin API writes pass the same compiler checks a reload runs, so nothing stored is held back by surprise.
-  registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(mcpDeps.hostedServers), llm: checkLlm }));
+  installWriteChecks(registry, mcpDeps.hostedServers);
   // LLM routing: key health and usage sums outlive snapshots; its limits spend the one quota store.
   const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets, rateLimits, keyShare: shared.keyShare, bodies: options.llm });
   const startedAt = new Date().toISOString();
   const listeners: Array<{ name: string; url: string }> = [];
-  const build = () => instanceRow({ snapshots, startedAt, listeners, backendHealth: health.take() });
+  const build = () => ({ ...instanceRow({ snapshots, startedAt, listeners, backendHealth: health.take() }), ...(options.worker && { primaryPid: options.worker.primaryPid }) });
   const reporter = new InstanceReporter({ registry, metrics, log, build });
   const report = () => reporter.report();
   // Backend health (MCP backends' states, ejected or unhealthy HTTP targets) is reported within half a second of a change.
@@ -147,34 +150,40 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {}, backendHealth: collectBackendHealth(healthSources) });
   // The admin API checks Host itself, against loopback names and its own configured names (DNS rebinding).
   const ready = () => snapshots.current() !== undefined;
-  const adminApp = createAdminApp({ registry, metrics, token: adminToken.token, status, ready, allowedHosts: adminHostNames(options), accessFeed, dataPlaneUrl: () => listeners[0]?.url });
-  const admin = createServer(adminApp);
+  // A cluster worker has no admin listener: its primary serves the one admin API for all workers.
+  const admin = options.worker ? undefined : createServer(createAdminApp({ registry, metrics: async () => metrics.registry, token: adminToken.token, status, ready, allowedHosts: adminHostNames(options), accessFeed, dataPlaneUrl: () => listeners[0]?.url }));
   try {
     listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, bindAddress) });
-    listeners.push({ name: 'admin', url: await listen(admin, options.adminPort, options.adminHost ?? '127.0.0.1') });
+    if (admin) listeners.push({ name: 'admin', url: await listen(admin, options.adminPort, options.adminHost ?? '127.0.0.1') });
   } catch (err) {
     // Nothing is left running by a start that could not listen.
-    for (const stop of [() => snapshots.stop(), () => dataPlane.close(), () => admin.close(), () => registry.close(), () => void shared.close()]) stop();
+    for (const stop of [() => snapshots.stop(), () => dataPlane.close(), () => admin?.close(), () => registry.close(), () => void shared.close()]) stop();
     throw err;
   }
   report();
   const heartbeat = setInterval(report, 5_000).unref();
   health.start(500);
-  const stopPruning = startAuditPruning(registry, { ...DEFAULT_AUDIT_RETENTION, ...options.auditRetention }, log);
+  const stopPruning = options.worker ? () => {} : startAuditPruning(registry, { ...DEFAULT_AUDIT_RETENTION, ...options.auditRetention }, log);
+  options.worker?.attach({ metrics, accessFeed, status, mcpServers: () => [...(snapshots.current()?.mcp.servers.keys() ?? [])] }, listeners[0]!.url);
   const stops = [() => clearInterval(heartbeat), () => reporter.close(), stopPruning, () => health.stop(), () => snapshots.stop(), () => healthChecks.close(), () => upgrades.closeAll(), () => llm.keys.close(), () => void shared.close()];
   const parts: GatewayParts = { stops, mcpTarget, dataPlane, admin, drainMs: options.drainMs ?? 10_000, dispatcher, proxyTarget, llm, registry, log };
   let closing: Promise<void> | undefined;
-  return { url: listeners[0]!.url, adminUrl: listeners[1]!.url, adminToken, registry, snapshots, close: () => (closing ??= shutdown(parts)) };
+  return { url: listeners[0]!.url, adminUrl: listeners[1]?.url ?? '', adminToken, registry, snapshots, close: () => (closing ??= shutdown(parts)) };
+}
+
+/** Admin writes pass the same compiler checks a reload runs, so nothing stored is held back by surprise. */
+export function installWriteChecks(registry: Registry, hosted: ReadonlyMap<string, HostedServerDefinition>): void {
+  registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(hosted), llm: checkLlm }));
 }
 
 /** Opens the registry; a wrong secret key or an unreadable admin token refuses the start before anything runs. */
-function openRegistry(options: GatewayOptions, log: Logger): { registry: Registry; adminToken: AdminToken } {
-  const registry = Registry.open(options.dbPath, { quickCheck: true });
+export function openRegistry(dbPath: string, log: Logger): { registry: Registry; adminToken: AdminToken } {
+  const registry = Registry.open(dbPath, { quickCheck: true });
   let adminToken: AdminToken;
   try {
     // Refusals come before anything starts (timers, listeners), so a refused start leaves nothing running.
     registry.checkSecretKey();
-    adminToken = loadAdminToken(options.dbPath);
+    adminToken = loadAdminToken(dbPath);
   } catch (err) {
     registry.close();
     throw err;
@@ -220,7 +229,8 @@ interface GatewayParts {
   readonly stops: ReadonlyArray<() => void>;
   readonly mcpTarget: McpRouterTarget;
   readonly dataPlane: Server;
-  readonly admin: Server;
+  /** Absent in a cluster worker. */
+  readonly admin: Server | undefined;
   /** How long in-flight data-plane requests may take to finish, ms. */
   readonly drainMs: number;
   readonly dispatcher: Agent;
@@ -234,7 +244,7 @@ interface GatewayParts {
 async function shutdown(p: GatewayParts): Promise<void> {
   for (const stop of p.stops) stop();
   await p.mcpTarget.close(); // ends MCP streams, so draining does not wait for them
-  await Promise.all([drain(p.dataPlane, p.drainMs), drain(p.admin, 1_000)]);
+  await Promise.all([drain(p.dataPlane, p.drainMs), p.admin && drain(p.admin, 1_000)]);
   await Promise.all([p.dispatcher.close(), p.proxyTarget.close()]);
   p.llm.usage.close();
   p.registry.instances.forget(process.pid);
@@ -266,7 +276,8 @@ function withBackendFactories(options: McpRouterOptions | undefined, log: Logger
   return { ...options, backendFactories: factories };
 }
 
-function listen(server: Server, port: number, host: string): Promise<string> {
+/** Listens with a deep backlog; resolves with the bound URL. */
+export function listen(server: Server, port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     // A deep backlog: a burst of a thousand new connections (agents reconnecting) must queue, not be retried in 1 s.
@@ -280,7 +291,7 @@ function listen(server: Server, port: number, host: string): Promise<string> {
 }
 
 /** Stops accepting; idle keep-alive sockets close now, busy ones when their response ends or at the deadline. */
-function drain(server: Server, deadlineMs: number): Promise<void> {
+export function drain(server: Server, deadlineMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), deadlineMs).unref();
     // Keep-alive clients must learn to go: responses not yet started say `Connection: close` (and Node then
@@ -322,7 +333,7 @@ function instanceRow(o: {
 }
 
 /** Host names the admin API accepts besides loopback names: the configured ones and a specific bind address. */
-function adminHostNames(options: GatewayOptions): string[] {
+export function adminHostNames(options: GatewayOptions): string[] {
   const bind = options.adminHost;
   const specific = bind && bind !== '0.0.0.0' && bind !== '::' ? [bind] : [];
   return [...specific, ...(options.adminAllowedHosts ?? [])];

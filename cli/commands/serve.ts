@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { dbPath, UsageError } from '../context.js';
 import { parseInteger } from './route.js';
 import type { GatewayOptions, RunningGateway } from '../../server/index.js';
-import { mcpServerUrls } from '../../server/config-tools.js';
-import { inspectorCommand } from '../inspector-command.js';
+import { printBanner } from './serve-banner.js';
+import { stopOnSignals } from './serve-signals.js';
+import { isClusterWorker, parseWorkers, serveWorker, startWorkers } from './serve-workers.js';
 
 interface ServeFlags {
   port?: string;
@@ -24,6 +25,7 @@ interface ServeFlags {
   mcpMaxBatch?: string;
   mcpAllowOrigin?: string[];
   redis?: string;
+  workers?: string;
 }
 
 /** `agate serve`: the gateway and its admin API, until SIGTERM or SIGINT. */
@@ -53,13 +55,19 @@ export function registerServeCommand(program: Command): void {
     .option('--mcp-allow-origin <origin...>', 'browser origins whose pages may call MCP endpoints (CORS), e.g. https://app.example.com (env AGATE_MCP_ALLOWED_ORIGINS, comma-separated)')
     .option('--mcp-anonymous-idle <ms>', 'idle time after which an anonymous MCP session expires (env AGATE_MCP_ANONYMOUS_IDLE_MS)', process.env.AGATE_MCP_ANONYMOUS_IDLE_MS ?? '300000')
     .option('--redis <url>', 'Redis for state shared between replicas: MCP sessions, quotas and rate limits, LLM key health (redis://host:port, rediss://, unix:///path) (env AGATE_REDIS_URL)', process.env.AGATE_REDIS_URL)
+    .option('--workers <n|auto>', 'data-plane processes sharing the port; auto: one per core; more than 1 needs --redis (env AGATE_WORKERS)', process.env.AGATE_WORKERS || '1')
     .action(async (flags: ServeFlags, cmd: Command) => {
-      await serve(flags, dbPath(cmd.optsWithGlobals()));
+      const db = dbPath(cmd.optsWithGlobals());
+      // A forked worker parses the same argv as its primary; it serves the data plane only.
+      if (isClusterWorker()) return serveWorker(gatewayOptions(flags, db));
+      await serve(flags, db);
     });
 }
 
 async function serve(flags: ServeFlags, db: string): Promise<void> {
   const options = gatewayOptions(flags, db);
+  // Refused before anything starts or listens (the demo upstream included).
+  const workers = parseWorkers(flags.workers!, options.redisUrl);
   const demoPort = parsePort(flags.demoPort!, '--demo-port');
   // Loaded here, not at the top: short commands (route add) must not pay for the server's imports.
   const { startGateway, startEchoUpstream } = await import('../../server/index.js');
@@ -69,17 +77,19 @@ async function serve(flags: ServeFlags, db: string): Promise<void> {
     return undefined;
   }) : undefined;
   let seeded: string[];
-  let gateway: RunningGateway;
+  let gateway: RunningGateway | Awaited<ReturnType<typeof startWorkers>>;
   try {
     seeded = seedFirstStart(db, demo?.url);
-    gateway = await startGateway(options);
+    // One worker is today's single process exactly: no cluster primary at all.
+    gateway = workers > 1 ? await startWorkers(options, workers) : await startGateway(options);
   } catch (err) {
     // A listening demo upstream would keep the process alive after a failed start (a corrupt registry hung here).
     demo?.server.close();
     throw err;
   }
-  const mcpServers = [...(gateway.snapshots.current()?.mcp.servers.keys() ?? [])];
-  printBanner({ db, host: flags.host!, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, port: options.port!, mcpServers, demoUrl: demo?.url });
+  const cluster = 'workers' in gateway ? { mcpServers: await gateway.mcpServers(), workerPids: gateway.workers().map((w) => w.pid!) } : undefined;
+  const mcpServers = cluster?.mcpServers ?? [...('snapshots' in gateway ? gateway.snapshots.current()?.mcp.servers.keys() ?? [] : [])];
+  printBanner({ db, host: flags.host!, url: gateway.url, adminUrl: gateway.adminUrl, token: gateway.adminToken, seeded, mcpServers, demoUrl: demo?.url, workerPids: cluster?.workerPids });
   stopOnSignals(gateway, demo?.server);
 }
 
@@ -111,25 +121,6 @@ function gatewayOptions(flags: ServeFlags, db: string): GatewayOptions {
       allowedOrigins: (flags.mcpAllowOrigin ?? process.env.AGATE_MCP_ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean) ?? []).map(browserOrigin),
     },
   };
-}
-
-/** SIGTERM and SIGINT drain the gateway (and close the demo upstream), then exit. */
-function stopOnSignals(gateway: RunningGateway, demo: { close(cb: () => void): unknown } | undefined): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`agate: ${signal} received, draining in-flight requests\n`);
-    Promise.all([gateway.close(), new Promise<void>((r) => (demo ? demo.close(() => r()) : r()))]).then(
-      () => process.exit(0),
-      (err) => {
-        process.stderr.write(`agate: shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 /** A Redis URL ioredis can open; anything else is refused before the gateway starts. */
@@ -164,70 +155,6 @@ function parsePort(text: string, flag: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`${flag}: must be a port number 0-65535 (got "${text}")`);
   return n;
-}
-
-function printBanner(b: {
-  db: string;
-  /** The data-plane bind address as given. */
-  host: string;
-  url: string;
-  adminUrl: string;
-  token: { token: string; generated: boolean; file?: string };
-  seeded: string[];
-  port: number;
-  /** MCP servers served now, in name order. */
-  mcpServers: string[];
-  /** The demo upstream's bound URL; undefined when it is off or did not start. */
-  demoUrl: string | undefined;
-}): void {
-  const local = `http://127.0.0.1:${new URL(b.url).port}`;
-  const tokenRef = b.token.file ? `$(cat ${b.token.file})` : '$AGATE_ADMIN_TOKEN';
-  const lines = [
-    `agate is running`,
-    `  gateway    ${b.url}${exposure(b.host)}`,
-    `  admin API  ${b.adminUrl}   (token: ${b.token.generated ? `${b.token.token}, saved to ${b.token.file}; shown once` : b.token.file ?? 'AGATE_ADMIN_TOKEN'})`,
-    `  registry   ${b.db}`,
-  ];
-  if (b.seeded.length) lines.push(`  first start: added ${b.seeded.join(', ')}`);
-  lines.push(...mcpLines(local, b.mcpServers));
-  lines.push(
-    '',
-    'Try:',
-    ...(b.demoUrl ? [`  curl ${local}/demo/hello`] : []),
-    ...mcpTryLines(local, b.mcpServers),
-    // The demo upstream's real address: --demo-port may move it, and with it off there is nothing to proxy to.
-    ...(b.demoUrl ? [`  npx agate route add echo --path /echo --upstream ${b.demoUrl} --strip-prefix && curl ${local}/echo/hi`] : []),
-    `  npx agate status`,
-    `  curl -H "Authorization: Bearer ${tokenRef}" ${b.adminUrl}/routes`,
-    '',
-  );
-  process.stderr.write(lines.join('\n') + '\n');
-}
-
-/** Says whether the network can reach the gateway, and how to change that. */
-function exposure(host: string): string {
-  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
-  return loopback ? '   (this machine only; --host 0.0.0.0 exposes it)' : '   (exposed to the network; Host names served: see --allowed-hosts)';
-}
-
-const MAX_LISTED = 12;
-
-/** Each MCP server's Streamable HTTP URL (the HTTP+SSE one is the same plus /sse). */
-function mcpLines(local: string, names: string[]): string[] {
-  if (names.length === 0) return [];
-  const width = Math.max(...names.slice(0, MAX_LISTED).map((n) => n.length));
-  const lines = ['', 'MCP servers (Streamable HTTP; add /sse for HTTP+SSE):'];
-  for (const name of names.slice(0, MAX_LISTED)) lines.push(`  ${name.padEnd(width)}  ${mcpServerUrls(local, name).streamableHttp}`);
-  if (names.length > MAX_LISTED) lines.push(`  … and ${names.length - MAX_LISTED} more (npx agate mcp list)`);
-  return lines;
-}
-
-function mcpTryLines(local: string, names: string[]): string[] {
-  const first = names.includes('time') ? 'time' : names[0];
-  if (first === undefined) return [];
-  const inspector = `  ${inspectorCommand(mcpServerUrls(local, first).streamableHttp)}`;
-  const call = first === 'time' ? `  npx agate mcp call time get-current-time --args '{"timeZone":"Europe/London"}'` : `  npx agate mcp tools ${first}`;
-  return [inspector, call];
 }
 
 /** A retention flag: a whole number, 0 meaning no limit. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { BackendHealthReport } from '../../registry/index.js';
+import type { BackendHealthReport, GatewayInstance } from '../../registry/index.js';
 import { heldBack, withRegistry } from '../context.js';
 import { printJson, tableLines } from '../output.js';
 import { failModeLines, failModes, redisLines } from './status-redis.js';
@@ -24,10 +24,11 @@ export function registerStatusCommand(program: Command): void {
           counts: { routes: r.routes.count(), upstreams: r.upstreams.count(), mcpServers: r.mcpServers.count() },
           // What a gateway would leave out of the registry as it stands: the compiler's own checks, run here.
           ...(flags.check && { heldBack: heldBack(r) }),
-          gateways: r.instances.list().map((g) => ({ ...g, running: now - Date.parse(g.heartbeatAt) < STALE_MS })),
+          // `--workers` clusters: each primary with its workers' rows under it.
+          gateways: withWorkers(r.instances.list().map((g) => ({ ...g, running: now - Date.parse(g.heartbeatAt) < STALE_MS }))),
         };
         // Fail modes matter only where limits live in Redis.
-        const modes = status.gateways.some((g) => g.backendHealth.redis) ? failModes(r) : undefined;
+        const modes = status.gateways.some((g) => (g.workers ?? [g]).some((w) => w.backendHealth.redis)) ? failModes(r) : undefined;
         if (flags.json) return printJson(modes ? { ...status, failModes: modes } : status);
         const out: string[] = [`registry        ${status.registry}`, `config version  ${status.configVersion}`];
         out.push(`config          ${Object.entries(status.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
@@ -35,19 +36,42 @@ export function registerStatusCommand(program: Command): void {
         status.heldBack?.forEach((line, i) => out.push(`${i === 0 ? 'held back' : '         '}       ${line}`));
         if (status.gateways.length === 0) out.push('gateways        none running');
         for (const g of status.gateways) {
-          out.push(`gateway pid ${g.pid} on ${g.host}: ${g.running ? 'running' : 'not responding (stale heartbeat)'}`);
+          const workers = g.workers ? `, ${g.workers.length} worker${g.workers.length === 1 ? '' : 's'} on one port` : '';
+          out.push(`gateway pid ${g.pid} on ${g.host}: ${g.running ? 'running' : 'not responding (stale heartbeat)'}${workers}`);
           out.push(`  listeners       ${g.listeners.map((l) => `${l.name} ${l.url}`).join(', ')}`);
-          const behind = g.snapshotVersion !== status.configVersion ? ' (behind the registry)' : '';
-          out.push(`  snapshot        version ${g.snapshotVersion ?? '-'}${behind}`);
-          out.push(`  last reload     ${g.lastReloadAt ?? '-'}`);
-          out.push(`  last error      ${g.lastReloadError ?? 'none'}`);
-          out.push(...backendLines(g.backendHealth));
-          out.push(...redisLines(g.backendHealth.redis));
+          if (!g.workers) out.push(...servingLines(g, status.configVersion));
+          for (const w of g.workers ?? []) {
+            out.push(`  worker pid ${w.pid}: ${w.running ? 'running' : 'not responding (stale heartbeat)'}`);
+            out.push(...servingLines(w, status.configVersion).map((line) => `  ${line}`));
+          }
         }
         if (modes) out.push(...failModeLines(modes));
         process.stdout.write(out.join('\n') + '\n');
       });
     });
+}
+
+type Row = GatewayInstance & { running: boolean };
+
+/** A `--workers` primary's row gets its workers' rows as `workers`; a worker whose primary has no row stays on its own. */
+function withWorkers(rows: Row[]): Array<Row & { workers?: Row[] }> {
+  const primaries = new Set(rows.filter((g) => g.primaryPid === undefined).map((g) => g.pid));
+  const under = (pid: number) => rows.filter((w) => w.primaryPid === pid);
+  return rows
+    .filter((g) => g.primaryPid === undefined || !primaries.has(g.primaryPid))
+    .map((g) => (under(g.pid).length ? { ...g, workers: under(g.pid).sort((a, b) => a.pid - b.pid) } : g));
+}
+
+/** What one serving process reports: its snapshot, reloads, backends and Redis. */
+function servingLines(g: Row, configVersion: number): string[] {
+  const behind = g.snapshotVersion !== configVersion ? ' (behind the registry)' : '';
+  return [
+    `  snapshot        version ${g.snapshotVersion ?? '-'}${behind}`,
+    `  last reload     ${g.lastReloadAt ?? '-'}`,
+    `  last error      ${g.lastReloadError ?? 'none'}`,
+    ...backendLines(g.backendHealth),
+    ...redisLines(g.backendHealth.redis),
+  ];
 }
 
 /** MCP backends that are ready or stopped (nothing running, nothing wrong) count as healthy. */

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { maskRoute, type AuditActor, type Registry } from '../../registry/index.js';
-import type { GatewayMetrics } from '../observability/metrics.js';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import { gatewayError } from '../errors/index.js';
 import { sendAdminError } from './admin-errors.js';
 import { mountCrud } from './crud.js';
@@ -20,10 +20,11 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 /** What the admin API reads besides the registry. */
 export interface AdminDeps {
   registry: Registry;
-  metrics: GatewayMetrics;
+  /** The Prometheus series to expose: the gateway's own, or every cluster worker's summed by the primary. */
+  metrics: () => Promise<MetricsRegistry>;
   token: string;
   /** Snapshot version, reload times and listeners, as `agate status` shows them. */
-  status(): Record<string, unknown>;
+  status(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Whether a snapshot is being served. */
   ready(): boolean;
   /** Host header names accepted besides loopback names (lower-case; the bind address when not a wildcard). */
@@ -60,14 +61,15 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseDeepBodies);
   app.use(writesWithoutWaiting(deps.registry));
-  app.get('/status', (_req, res) => {
-    res.json(deps.status());
+  app.get('/status', async (_req, res) => {
+    res.json(await deps.status());
   });
   app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    const registry = await deps.metrics();
+    res.type(registry.contentType).send(await registry.metrics());
   });
   app.get('/metrics/summary', async (_req, res) => {
-    res.json(await metricsSummary(deps.metrics));
+    res.json(await metricsSummary(await deps.metrics()));
   });
   if (deps.accessFeed) app.get('/access-log/stream', accessLogStream(deps.accessFeed));
   const api = express.Router();
