@@ -25,11 +25,20 @@ export interface LlmRouteSpec {
   priority: number;
   tokensPerMinute?: number;
   requestsPerMinute?: number;
+  /** Tokens and/or USD per calendar day or month (UTC), per consumer or for the route (limitPer). */
+  budget?: LlmBudgetSpec;
   limitPer: 'consumer' | 'route';
   /** What the route's limits do when the shared quota store (Redis) cannot answer (default: closed). */
   limitsOnStoreError?: 'closed' | 'open';
   defaultMaxTokens: number;
   enabled: boolean;
+}
+
+/** A route's budget (llm-route.schema.json `budget`): at least one of tokens and costUsd. */
+export interface LlmBudgetSpec {
+  period: 'day' | 'month';
+  tokens?: number;
+  costUsd?: number;
 }
 
 /** The match kind a route uses once defaults are applied. */

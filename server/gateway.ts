@@ -121,7 +121,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Admin API writes pass the same compiler checks a reload runs, so nothing stored is held back by surprise.
   registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(mcpDeps.hostedServers), llm: checkLlm }));
   // LLM routing: key health and usage sums outlive snapshots; its limits spend the one quota store.
-  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets, rateLimits, keyShare: shared.keyShare, bodies: options.llm });
+  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets, rateLimits, keyShare: shared.keyShare, seedBudgets: !shared.redis, bodies: options.llm });
   const startedAt = new Date().toISOString();
   const listeners: Array<{ name: string; url: string }> = [];
   const build = () => instanceRow({ snapshots, startedAt, listeners, backendHealth: health.take() });

@@ -93,6 +93,7 @@ export const errors = withCodes({
   ),
   GW_ERR_UPSTREAM_TOKEN: defineError(502, 'UAEX', 'No token for MCP server %s: %s'),
   GW_ERR_MCP_SESSION_STORE_UNAVAILABLE: defineError(503, 'UO', 'The MCP session store (Redis) did not answer: session %s cannot be looked up; retry shortly'),
+  GW_ERR_LLM_BUDGET_EXCEEDED: defineError(429, 'RL', 'The %s budget of %s %s on LLM route %s is spent for %s (%s used, this request needs %s); it resets at %s'),
 });
 
 /** A catalogue code. */
