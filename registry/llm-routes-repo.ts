@@ -62,6 +62,7 @@ export function createLlmRoutesRepo(db: Db, audit: AuditRepo): SpecStore<LlmRout
         if (route.targets.every((t) => t.weight === 0)) problems.push('llmRoute.targets: at least one target needs a weight above 0');
         const regexProblem = llmRouteMatchKind(route) === 'regex' ? configRegexProblem(route.model, 'llmRoute.model') : undefined;
         if (regexProblem) problems.push(regexProblem);
+        if (route.budget && route.budget.tokens === undefined && route.budget.costUsd === undefined) problems.push('llmRoute.budget: needs tokens, costUsd or both');
         return problems;
       },
     },
