@@ -121,5 +121,8 @@ describe.skipIf(skipWithoutRedis)('LLM budgets across gateway processes on one R
       const sum = (mode: 'closed' | 'open') => s.gateways.reduce((n, g) => n + (g.backendHealth.redis?.decidedUnderFailure[mode] ?? 0), 0);
       return sum('closed') >= 1 && sum('open') >= 1;
     }, 'status to count the closed and the open decision', 10_000);
+    const text = (await runCli(['status'], db)).stdout;
+    expect(text).toContain('llm-route shared budget: closed (default)');
+    expect(text).toContain('llm-route open budget: open');
   }, 60_000);
 });
