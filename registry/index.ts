@@ -43,8 +43,8 @@ export type {
   UpstreamAuthSpec,
 } from './mcp-servers-repo.js';
 export { maskMcpServer, openMcpServer } from './mcp-servers-repo.js';
-export type { LlmProviderSpec } from './llm-providers-repo.js';
-export { llmRouteMatchKind, type LlmRouteSpec, type LlmRouteTarget } from './llm-routes-repo.js';
+export type { LlmProviderSpec, ModelPrice } from './llm-providers-repo.js';
+export { llmRouteMatchKind, type LlmBudgetSpec, type LlmRouteSpec, type LlmRouteTarget } from './llm-routes-repo.js';
 export { usageHour, type LlmUsageCounts, type LlmUsageKey, type LlmUsageQuery, type LlmUsageRow } from './llm-usage-repo.js';
 export type { BackendHealthReport, GatewayInstance, McpBackendHealth, RedisHealth, UpstreamTargetHealth } from './gateway-instances-repo.js';
 export { problemEntity, type ConfigCheck, type EntityRef } from './config-check.js';

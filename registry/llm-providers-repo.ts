@@ -26,6 +26,14 @@ export interface LlmProviderSpec {
   ejectAfterFailures: number;
   /** Probe period of an ejected key, ms. */
   probeIntervalMs: number;
+  /** USD per 1M tokens by upstream model ('*': any other model); what cost budgets charge. */
+  prices?: Record<string, ModelPrice>;
+}
+
+/** A model's price in USD per 1M tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
 }
 
 /** LLM providers the gateway routes to; every key reference must name an existing secret. */

@@ -25,11 +25,20 @@ export interface LlmRouteSpec {
   priority: number;
   tokensPerMinute?: number;
   requestsPerMinute?: number;
+  /** Tokens and/or USD per calendar day or month (UTC), per consumer or for the route (limitPer). */
+  budget?: LlmBudgetSpec;
   limitPer: 'consumer' | 'route';
   /** What the route's limits do when the shared quota store (Redis) cannot answer (default: closed). */
   limitsOnStoreError?: 'closed' | 'open';
   defaultMaxTokens: number;
   enabled: boolean;
+}
+
+/** A route's budget (llm-route.schema.json `budget`): at least one of tokens and costUsd. */
+export interface LlmBudgetSpec {
+  period: 'day' | 'month';
+  tokens?: number;
+  costUsd?: number;
 }
 
 /** The match kind a route uses once defaults are applied. */
@@ -53,6 +62,7 @@ export function createLlmRoutesRepo(db: Db, audit: AuditRepo): SpecStore<LlmRout
         if (route.targets.every((t) => t.weight === 0)) problems.push('llmRoute.targets: at least one target needs a weight above 0');
         const regexProblem = llmRouteMatchKind(route) === 'regex' ? configRegexProblem(route.model, 'llmRoute.model') : undefined;
         if (regexProblem) problems.push(regexProblem);
+        if (route.budget && route.budget.tokens === undefined && route.budget.costUsd === undefined) problems.push('llmRoute.budget: needs tokens, costUsd or both');
         return problems;
       },
     },

@@ -126,7 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const mcpDeps = { leadingFilters, targets, hostedServers: options.hostedServers ?? hostedServers, rateLimits, allowedOrigins: mcpRouter.options.allowedOrigins, hosts, keySets: new KeySets(options.oauth) };
   installWriteChecks(registry, mcpDeps.hostedServers);
   // LLM routing: key health and usage sums outlive snapshots; its limits spend the one quota store.
-  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets, rateLimits, keyShare: shared.keyShare, bodies: options.llm });
+  const llm = createLlmParts({ dispatcher, registry, metrics, log, leadingFilters, targets, rateLimits, keyShare: shared.keyShare, seedBudgets: !shared.redis, bodies: options.llm });
   const startedAt = new Date().toISOString();
   const listeners: Array<{ name: string; url: string }> = [];
   const build = () => ({ ...instanceRow({ snapshots, startedAt, listeners, backendHealth: health.take() }), ...(options.worker && { primaryPid: options.worker.primaryPid }) });

@@ -13,6 +13,7 @@ interface ProviderFlags {
   maxResponseBytes?: string;
   apiVersion?: string;
   deployment?: string;
+  price: string[];
   json?: boolean;
 }
 
@@ -27,6 +28,10 @@ interface RouteFlags {
   tpm?: string;
   rpm?: string;
   limitPer?: string;
+  limitsOnStoreError?: string;
+  budgetPeriod?: string;
+  budgetTokens?: string;
+  budgetUsd?: string;
   json?: boolean;
 }
 
@@ -83,6 +88,7 @@ function registerProviderCommands(provider: Command): void {
     .option('--max-response-bytes <n>', 'largest non-streamed answer read from the provider (default 32 MiB)')
     .option('--api-version <v>', 'Azure api-version or Gemini v1/v1beta')
     .option('--deployment <name>', 'Azure deployment')
+    .option('--price <model=in/out>', "USD per 1M prompt/completion tokens of an upstream model, e.g. 'gpt-4o=2.5/10' ('*' for any model; repeatable)", collect, [])
     .option('--json', 'print the stored provider as JSON')
     .action((name: string, flags: ProviderFlags, cmd: Command) => addProvider(name, flags, cmd.optsWithGlobals()));
 
@@ -139,6 +145,7 @@ function addProvider(name: string, flags: ProviderFlags, globals: { db?: string 
       ...(flags.maxResponseBytes && { maxResponseBytes: parseInt10(flags.maxResponseBytes, 'llmProvider.maxResponseBytes') }),
       ...(flags.apiVersion && { apiVersion: flags.apiVersion }),
       ...(flags.deployment && { deployment: flags.deployment }),
+      ...(flags.price.length && { prices: Object.fromEntries(flags.price.map(parsePrice)) }),
     };
     // Keys and provider in one transaction: a provider that fails validation leaves no orphan secrets.
     const stored = r.transaction(() => {
@@ -164,6 +171,10 @@ function registerRouteCommands(route: Command): void {
     .option('--tpm <n>', 'tokens per minute (reserved before the call, settled after)')
     .option('--rpm <n>', 'requests per minute')
     .option('--limit-per <scope>', 'consumer | route')
+    .option('--limits-on-store-error <mode>', 'closed (default: 503 while Redis does not answer) | open (admit)')
+    .option('--budget-period <period>', 'day | month: calendar periods in UTC, for --budget-tokens and --budget-usd')
+    .option('--budget-tokens <n>', 'tokens per period per consumer (or for the route with --limit-per route)')
+    .option('--budget-usd <x>', 'USD per period, from the providers\' --price (every provider needs one)')
     .option('--json', 'print the stored route as JSON')
     .action((name: string, flags: RouteFlags, cmd: Command) => {
       const spec = routeSpec(name, flags);
@@ -187,7 +198,12 @@ function registerRouteCommands(route: Command): void {
             match: llmRouteMatchKind(x),
             targets: x.targets.map((t) => `${t.provider}=${t.weight}`),
             fallback: x.fallback.map((t) => t.provider),
-            limits: [x.tokensPerMinute && `${x.tokensPerMinute} tpm`, x.requestsPerMinute && `${x.requestsPerMinute} rpm`].filter(Boolean),
+            limits: [
+              x.tokensPerMinute && `${x.tokensPerMinute} tpm`,
+              x.requestsPerMinute && `${x.requestsPerMinute} rpm`,
+              x.budget?.tokens && `${x.budget.tokens} tokens/${x.budget.period}`,
+              x.budget?.costUsd && `$${x.budget.costUsd}/${x.budget.period}`,
+            ].filter(Boolean),
           })),
           ['name', 'model', 'match', 'targets', 'fallback', 'consumers', 'limits'],
         );
@@ -218,7 +234,33 @@ function routeSpec(name: string, flags: RouteFlags): Record<string, unknown> {
     ...(flags.tpm && { tokensPerMinute: parseInt10(flags.tpm, 'llmRoute.tokensPerMinute') }),
     ...(flags.rpm && { requestsPerMinute: parseInt10(flags.rpm, 'llmRoute.requestsPerMinute') }),
     ...(flags.limitPer && { limitPer: flags.limitPer }),
+    ...(flags.limitsOnStoreError && { limitsOnStoreError: flags.limitsOnStoreError }),
+    ...budgetSpec(flags),
   };
+}
+
+/** `budget` from --budget-period/--budget-tokens/--budget-usd; the schema names what is missing or wrong. */
+function budgetSpec(flags: RouteFlags): { budget?: Record<string, unknown> } {
+  if (!flags.budgetPeriod && !flags.budgetTokens && !flags.budgetUsd) return {};
+  return {
+    budget: {
+      ...(flags.budgetPeriod && { period: flags.budgetPeriod }),
+      ...(flags.budgetTokens && { tokens: parseInt10(flags.budgetTokens, 'llmRoute.budget.tokens') }),
+      ...(flags.budgetUsd && { costUsd: parseDecimal(flags.budgetUsd, 'llmRoute.budget.costUsd') }),
+    },
+  };
+}
+
+/** `MODEL=IN/OUT` (USD per 1M tokens) into a prices entry. */
+function parsePrice(text: string): [string, { input: number; output: number }] {
+  const m = /^(.+)=([^=/]+)\/([^=/]+)$/.exec(text);
+  if (!m) throw new UsageError(`llmProvider.prices: "${text}" must look like MODEL=IN/OUT, e.g. gpt-4o=2.5/10`);
+  return [m[1]!, { input: parseDecimal(m[2]!, `llmProvider.prices.${m[1]}.input`), output: parseDecimal(m[3]!, `llmProvider.prices.${m[1]}.output`) }];
+}
+
+function parseDecimal(text: string, field: string): number {
+  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new UsageError(`${field}: must be a number, got "${text}"`);
+  return Number(text);
 }
 
 function removeProvider(r: Registry, name: string): void {

@@ -2,7 +2,7 @@ import type { Registry, RedisHealth } from '../../registry/index.js';
 
 /** One limit's fail mode, as `agate status` lists it. */
 export interface FailMode {
-  /** What the limit belongs to: `route NAME`, `mcp NAME perTool`, `llm-route NAME`. */
+  /** What the limit belongs to: `route NAME`, `mcp NAME perTool`, `llm-route NAME`, `llm-route NAME budget`. */
   limit: string;
   mode: 'closed' | 'open';
   /** Whether the mode is the default for its kind of limit (no onStoreError set). */
@@ -24,6 +24,7 @@ export function failModes(r: Registry): FailMode[] {
   }
   for (const route of r.llmRoutes.listChecked().values) {
     if (route.tokensPerMinute || route.requestsPerMinute) add(`llm-route ${route.name}`, route.limitsOnStoreError, 'closed');
+    if (route.budget) add(`llm-route ${route.name} budget`, route.limitsOnStoreError, 'closed');
   }
   return out;
 }

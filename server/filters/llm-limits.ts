@@ -6,8 +6,9 @@
 import { GatewayError, errors } from '../errors/index.js';
 import type { Filter } from '../pipeline/index.js';
 import { giveSafely, takeGuarded, type RateLimitStore } from '../rate-limit/index.js';
-import { llmOf, type LlmRequest, type LlmRoute } from '../targets/llm-router/router/index.js';
+import { llmOf, type LlmRoute } from '../targets/llm-router/router/index.js';
 import { estimatePromptTokens } from '../targets/llm-router/tokens/index.js';
+import { completionReserve, spentTokens } from './llm-reservation.js';
 
 /** What the limit filter spends: the gateway's long-lived quota store (it survives snapshot swaps). */
 export interface LlmLimitsDeps {
@@ -42,28 +43,10 @@ export function llmLimits(deps: LlmLimitsDeps): Filter {
     try {
       await next();
     } finally {
-      await giveSafely(store, { key: `${id}\0t`, rule: tokenRule, spend: { amount: reserved - spent(llm, prompt, ctx.outcome.status) } });
+      const used = spentTokens(llm, prompt, ctx.outcome.status);
+      await giveSafely(store, { key: `${id}\0t`, rule: tokenRule, spend: { amount: reserved - used.prompt - used.completion } });
     }
   };
-}
-
-/** The completion tokens a request may generate: its own cap, else the route's default. */
-function completionReserve(llm: LlmRequest, fallback: number): number {
-  if (llm.api === 'embeddings') return 0;
-  const b = llm.body;
-  for (const field of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
-    const v = b[field];
-    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.ceil(v);
-  }
-  return fallback;
-}
-
-/** Real usage when reported; else the prompt estimate plus ~4 characters per generated token; 0 if nothing ran. */
-function spent(llm: LlmRequest, prompt: number, status: number | undefined): number {
-  const r = llm.result;
-  if (r.usage) return r.usage.total_tokens;
-  if (r.outputChars === 0 && (status === undefined || status >= 400)) return 0;
-  return prompt + Math.ceil(r.outputChars / 4);
 }
 
 /** What a refusal's headers say: the bucket's answer, its limit and its unit (`requests` or `tokens`). */

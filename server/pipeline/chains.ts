@@ -35,7 +35,7 @@ function declare<S extends string, T extends string>(stages: readonly S[], termi
 export const CHAINS = Object.freeze({
   http: declare(['observability'], ['route-match']),
   'http-route': declare(['ip-access', 'cors', 'auth', 'rate-limit', 'body-limit'], ['redirect', 'direct-response', 'dispatch']),
-  llm: declare(['observability', 'llm-body', 'auth', 'llm-route-match', 'llm-usage', 'llm-limits'], ['dispatch']),
+  llm: declare(['observability', 'llm-body', 'auth', 'llm-route-match', 'llm-usage', 'llm-limits', 'llm-budget'], ['dispatch']),
   mcp: declare(['observability', 'oauth-metadata', 'mcp-origin', 'auth', 'mcp-endpoint'], ['dispatch']),
   'mcp-admit': declare(['consumer-allow-list'], ['admitted']),
   'mcp-tool-call': declare(['consumer-allow-list', 'tool-gate', 'rate-limit-per-consumer', 'rate-limit-per-tool'], ['admitted']),

@@ -1,5 +1,6 @@
 import { GatewayError, errors } from '../errors/index.js';
-import type { BucketRule, OnStoreError, RateDecision, RateLimitStore, Spend } from './types.js';
+import { periodAt, type PeriodRule } from './period.js';
+import type { BucketRule, OnStoreError, PeriodDecision, RateDecision, RateLimitStore, Spend } from './types.js';
 
 /** One take of a limit that says what to do when the store fails. */
 export interface GuardedTake {
@@ -39,6 +40,39 @@ export async function giveSafely(store: RateLimitStore, refund: Refund): Promise
     await store.give(refund.key, refund.rule, refund.spend);
   } catch {
     // The store's own hooks recorded the error; the answer already went out.
+  }
+}
+
+/** One budget charge with its fail mode: the counter, its rule, the amount and what a refusal names. */
+export interface GuardedCharge {
+  readonly key: string;
+  readonly rule: PeriodRule;
+  readonly amount: number;
+  readonly onStoreError: OnStoreError;
+  readonly subject: string;
+}
+
+/**
+ * `store.charge` with the budget's fail mode applied when the store fails, as {@link takeGuarded} does for
+ * buckets: `open` admits (charging nothing, so there is nothing to settle: periodId ''), `closed` throws 503.
+ */
+export async function chargeGuarded(store: RateLimitStore, c: GuardedCharge): Promise<PeriodDecision> {
+  try {
+    return await store.charge(c.key, c.rule, { amount: c.amount });
+  } catch (err) {
+    store.decidedUnderFailure?.(c.onStoreError);
+    if (c.onStoreError === 'open') return { allowed: true, used: 0, periodId: '', resetAt: periodAt(c.rule.period, Date.now()).end };
+    throw new GatewayError(errors.GW_ERR_QUOTA_STORE_UNAVAILABLE, [c.subject], { cause: err, headers: { 'retry-after': '1' } });
+  }
+}
+
+/** Settles a charge (or seeds a counter); a failing store loses the settlement, never the answer already sent. */
+export async function settleSafely(store: RateLimitStore, key: string, s: { rule: PeriodRule; amount: number; periodId: string }): Promise<void> {
+  if (s.periodId === '' || s.amount === 0) return;
+  try {
+    await store.settle(key, s.rule, { amount: s.amount, periodId: s.periodId });
+  } catch {
+    // The store's own hooks recorded the error.
   }
 }
 

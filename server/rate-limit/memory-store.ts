@@ -1,4 +1,5 @@
-import type { BucketRule, RateDecision, RateLimitStore, Spend } from './types.js';
+import { periodAt, type PeriodRule } from './period.js';
+import type { BucketRule, PeriodDecision, PeriodSpend, RateDecision, RateLimitStore, Spend } from './types.js';
 
 interface Bucket {
   tokens: number;
@@ -18,6 +19,8 @@ const SWEEP_EVERY = 10_000;
  */
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly buckets = new Map<string, Bucket>();
+  /** Budget counters: the period they count and what it has spent (one entry per budget key, replaced at rollover). */
+  private readonly counters = new Map<string, { periodId: string; used: number }>();
   private takes = 0;
 
   take(key: string, rule: BucketRule, spend?: Spend): RateDecision {
@@ -29,7 +32,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const need = Math.min(amount, rule.capacity);
     const allowed = b.tokens >= need;
     if (allowed) b.tokens -= amount;
-    const resetMs = this.settle(b, rule, now);
+    const resetMs = this.refillTime(b, rule, now);
     const remaining = Math.max(0, Math.floor(b.tokens));
     if (allowed) return { allowed, remaining, resetMs, retryAfterMs: 0 };
     return { allowed, remaining, resetMs, retryAfterMs: Math.ceil((need - b.tokens) * msPerToken) };
@@ -39,7 +42,24 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const now = spend.now ?? Date.now();
     const b = this.level(key, rule, now);
     b.tokens = Math.min(rule.capacity, b.tokens + (spend.amount ?? 1));
-    this.settle(b, rule, now);
+    this.refillTime(b, rule, now);
+  }
+
+  charge(key: string, rule: PeriodRule, spend: PeriodSpend): PeriodDecision {
+    const window = periodAt(rule.period, spend.now ?? Date.now());
+    const c = this.counters.get(key);
+    const used = c && c.periodId === window.id ? c.used : 0;
+    if (used + Math.min(spend.amount, rule.limit) > rule.limit) return { allowed: false, used, periodId: window.id, resetAt: window.end };
+    this.counters.set(key, { periodId: window.id, used: used + spend.amount });
+    return { allowed: true, used: used + spend.amount, periodId: window.id, resetAt: window.end };
+  }
+
+  settle(key: string, rule: PeriodRule, spend: PeriodSpend & { readonly periodId: string }): void {
+    const current = periodAt(rule.period, spend.now ?? Date.now()).id;
+    if (spend.periodId !== current) return;
+    const c = this.counters.get(key);
+    const used = c && c.periodId === current ? c.used : 0;
+    this.counters.set(key, { periodId: current, used: Math.max(0, used + spend.amount) });
   }
 
   /** Number of live buckets (for tests and status). */
@@ -67,7 +87,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   /** Records when `b` is full again; returns the milliseconds until then. */
-  private settle(b: Bucket, rule: BucketRule, now: number): number {
+  private refillTime(b: Bucket, rule: BucketRule, now: number): number {
     const resetMs = Math.ceil(((rule.capacity - b.tokens) * rule.intervalMs) / rule.tokens);
     b.fullAt = now + resetMs;
     return resetMs;

@@ -3,12 +3,14 @@ import { llmRouteMatchKind } from '../../registry/index.js';
 import { buildChain, dispatch, type Filter, type GatewayContext, type RouteTarget, type TargetKind } from '../pipeline/index.js';
 import { compileModelMap } from '../targets/llm-router/model-map.js';
 import { getProvider } from '../targets/llm-router/providers/index.js';
-import { type CompiledProvider, type CompiledTarget, type ListedModel, type LlmRoute } from '../targets/llm-router/router/index.js';
+import { highestPrice, upstreamModel } from '../targets/llm-router/pricing.js';
+import { type CompiledProvider, type CompiledTarget, type ListedModel, type LlmRoute, type RouteBudget } from '../targets/llm-router/router/index.js';
 import { ModelRouter } from '../routing/model-router.js';
 import { encodersReady, loadEncoders, preloadEncoders } from '../targets/llm-router/tokens/index.js';
-import type { UsageRecorder } from '../targets/llm-router/usage/index.js';
+import type { BudgetSeed, UsageRecorder } from '../targets/llm-router/usage/index.js';
 import { auth, CLIENT_KEY_AUTH } from '../filters/auth.js';
 import { llmBody, type LlmBodyConfig, type LlmBodyDeps } from '../filters/llm-body.js';
+import { llmBudget } from '../filters/llm-budget.js';
 import { llmLimits } from '../filters/llm-limits.js';
 import { llmRouteMatch } from '../filters/llm-route-match.js';
 import { llmUsage } from '../filters/llm-usage.js';
@@ -23,6 +25,8 @@ export interface LlmCompileDeps {
   /** The gateway's quota store (route, MCP and LLM limits all spend it). */
   readonly rateLimits: RateLimitStore;
   readonly usage: UsageRecorder;
+  /** In process only: budget counters start from the usage recorded before the gateway started. */
+  readonly budgetSeed?: BudgetSeed;
   /** The per-request body limit and the allowance all bodies in flight share. */
   readonly bodies: LlmBodyConfig & LlmBodyDeps;
 }
@@ -61,6 +65,7 @@ export function compileLlm(part: PartCompile, deps: LlmCompileDeps): LlmSnapshot
     'llm-route-match': llmRouteMatch({ router, modelsRoute }),
     'llm-usage': llmUsage({ recorder: deps.usage }),
     'llm-limits': llmLimits({ store: deps.rateLimits }),
+    'llm-budget': llmBudget({ store: deps.rateLimits, seed: deps.budgetSeed }),
     dispatch: dispatch(deps.targets),
   });
   return { handle, routeCount: table.routeCount, providerCount: table.providerCount };
@@ -72,7 +77,12 @@ export function compileLlm(part: PartCompile, deps: LlmCompileDeps): LlmSnapshot
  */
 export function encodersToLoad(registry: Registry): Promise<void> | undefined {
   if (encodersReady()) return undefined;
-  return registry.llmRoutes.listChecked().values.some((r) => r.enabled && r.tokensPerMinute) ? loadEncoders() : undefined;
+  return registry.llmRoutes.listChecked().values.some(countsTokens) ? loadEncoders() : undefined;
+}
+
+/** Whether a route estimates prompt tokens (a token limit or a budget reserves them). */
+function countsTokens(r: LlmRouteSpec): boolean {
+  return r.enabled && (r.tokensPerMinute !== undefined || r.budget !== undefined);
 }
 
 /**
@@ -115,7 +125,7 @@ export function compileLlmTable(registry: Registry, problems: string[]): LlmTabl
     limits: Object.freeze({ per: 'route' as const, onStoreError: 'closed' as const, defaultMaxTokens: 0 }),
     models: modelLister(router, [...candidates].sort()),
   });
-  const needsEncoders = routeRows.values.some((r) => r.enabled && r.tokensPerMinute);
+  const needsEncoders = routeRows.values.some(countsTokens);
   return { router, modelsRoute, routeCount, providerCount: providers.size, needsEncoders };
 }
 
@@ -179,6 +189,7 @@ function compileProvider(registry: Registry, p: LlmProviderSpec, problems: strin
     maxResponseBytes: p.maxResponseBytes,
     ejectAfterFailures: p.ejectAfterFailures,
     probeIntervalMs: p.probeIntervalMs,
+    prices: Object.freeze({ ...p.prices }),
   });
 }
 
@@ -191,6 +202,8 @@ function compileRoute(spec: LlmRouteSpec, providers: ReadonlyMap<string, Compile
   const targets = spec.targets.map(resolve('targets'));
   const fallback = spec.fallback.map(resolve('fallback'));
   if (targets.some((t) => !t) || fallback.some((t) => !t)) return undefined;
+  const budget = spec.budget && compileBudget(spec, [...targets, ...fallback] as CompiledTarget[], problems);
+  if (budget === null) return undefined;
   return Object.freeze({
     name: spec.name,
     target: Object.freeze({ kind: 'llm-router' as const }),
@@ -202,6 +215,32 @@ function compileRoute(spec: LlmRouteSpec, providers: ReadonlyMap<string, Compile
       per: spec.limitPer,
       onStoreError: spec.limitsOnStoreError ?? 'closed',
       defaultMaxTokens: spec.defaultMaxTokens,
+      budget,
     }),
+  });
+}
+
+/**
+ * A route's budget rules; null (and a problem) when it has a cost budget and a target it may call has no price:
+ * a cost that cannot be computed cannot be enforced, so such a route is refused at write time, not served.
+ */
+function compileBudget(spec: LlmRouteSpec, targets: readonly CompiledTarget[], problems: string[]): RouteBudget | null {
+  const { period, tokens, costUsd } = spec.budget!;
+  if (costUsd !== undefined) {
+    // An exact route calls one requested model, mapped per provider; a pattern route may call any, so only
+    // a fixed target model or the provider's '*' price covers it.
+    const requested = llmRouteMatchKind(spec) === 'exact' ? spec.model : '\0any model';
+    for (const t of targets) {
+      if (highestPrice([t], requested)) continue;
+      const model = t.model ?? (requested.startsWith('\0') ? undefined : upstreamModel(t, requested));
+      const what = model ? `model "${model}"` : `every model (a '*' price: the route's model is a pattern)`;
+      problems.push(`llmRoute "${spec.name}": llmRoute.budget.costUsd: provider "${t.provider.name}" has no price for ${what}; add llmProvider.prices (agate llm provider add --price MODEL=IN/OUT)`);
+      return null;
+    }
+  }
+  return Object.freeze({
+    period,
+    tokens: tokens === undefined ? undefined : Object.freeze({ limit: tokens, period }),
+    costUsd: costUsd === undefined ? undefined : Object.freeze({ limit: costUsd, period }),
   });
 }

@@ -10,7 +10,7 @@ import type { LlmCompileDeps } from '../../snapshot/compile-llm.js';
 import { BodyBudget } from './body-budget.js';
 import { createModelsProbe, KeyHealth } from './keys/index.js';
 import { createLlmRouterTarget } from './router/index.js';
-import { UsageRecorder } from './usage/index.js';
+import { BudgetSeed, UsageRecorder } from './usage/index.js';
 
 /** What {@link createLlmParts} needs. */
 export interface LlmSetupInput {
@@ -27,6 +27,8 @@ export interface LlmSetupInput {
   rateLimits: RateLimitStore;
   /** Key ejections shared with other replicas (in process: nothing to share). */
   keyShare?: KeyShare;
+  /** Whether the quota store forgets on restart (in process): budgets are then seeded from recorded usage. */
+  seedBudgets?: boolean;
 }
 
 /** The parts that outlive snapshots, and the compile deps built from them. */
@@ -42,5 +44,6 @@ export function createLlmParts(input: LlmSetupInput): LlmParts {
   const usage = new UsageRecorder({ registry: input.registry, metrics: input.metrics, log: input.log });
   input.targets.set('llm-router', createLlmRouterTarget({ dispatcher: input.dispatcher, keys }));
   const bodies = { maxBytes: input.bodies?.maxBodyBytes ?? 32 * 1024 * 1024, budget: new BodyBudget(input.bodies?.bufferedBodyBytes ?? 64 * 1024 * 1024) };
-  return { keys, usage, compileDeps: { leadingFilters: input.leadingFilters, targets: input.targets, rateLimits: input.rateLimits, usage, bodies } };
+  const budgetSeed = input.seedBudgets ? new BudgetSeed(input.registry) : undefined;
+  return { keys, usage, compileDeps: { leadingFilters: input.leadingFilters, targets: input.targets, rateLimits: input.rateLimits, usage, budgetSeed, bodies } };
 }

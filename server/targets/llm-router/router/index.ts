@@ -14,5 +14,6 @@ export type {
   LlmResult,
   LlmRoute,
   ProviderKey,
+  RouteBudget,
   RouteLimits,
 } from './types.js';

@@ -1,5 +1,6 @@
 /** Types shared by the LLM ingress, the LLM filters and the llm-router target. */
-import type { BucketRule, OnStoreError } from '../../../rate-limit/index.js';
+import type { ModelPrice } from '../../../../registry/index.js';
+import type { BucketRule, BudgetPeriod, OnStoreError, PeriodRule } from '../../../rate-limit/index.js';
 import type { GatewayContext, RouteRef } from '../../../pipeline/index.js';
 import type { ModelMapper } from '../model-map.js';
 import type { ProviderSettings, ProviderSpec } from '../providers/index.js';
@@ -31,6 +32,8 @@ export interface CompiledProvider {
   readonly maxResponseBytes: number;
   readonly ejectAfterFailures: number;
   readonly probeIntervalMs: number;
+  /** USD per 1M tokens by upstream model ('*': any other); empty when none are configured. */
+  readonly prices: Readonly<Record<string, ModelPrice>>;
 }
 
 /** One place a route may send a request. */
@@ -52,6 +55,17 @@ export interface RouteLimits {
   readonly onStoreError: OnStoreError;
   /** Completion tokens reserved when the request sets no max_tokens. */
   readonly defaultMaxTokens: number;
+  /** Tokens and/or USD per calendar period, counted like the other limits (`per`). */
+  readonly budget?: RouteBudget;
+}
+
+/** A route's budget as compiled: one counter rule per unit it limits. */
+export interface RouteBudget {
+  readonly period: BudgetPeriod;
+  /** Total tokens per period. */
+  readonly tokens?: PeriodRule;
+  /** USD per period (every target of the route has a price: checked at compile time). */
+  readonly costUsd?: PeriodRule;
 }
 
 /** A model listed by `GET /v1/models`. */
