@@ -93,6 +93,8 @@ export const errors = withCodes({
   ),
   GW_ERR_UPSTREAM_TOKEN: defineError(502, 'UAEX', 'No token for MCP server %s: %s'),
   GW_ERR_MCP_SESSION_STORE_UNAVAILABLE: defineError(503, 'UO', 'The MCP session store (Redis) did not answer: session %s cannot be looked up; retry shortly'),
+  GW_ERR_UPSTREAM_CONSENT_REQUIRED: defineError(401, 'UAEX', 'MCP server %s needs your consent at its authorization server: open %s in a browser, then retry'),
+  GW_ERR_VAULT_CONSENT_REFUSED: defineError(400, 'UAEX', 'Consent link refused: %s'),
 });
 
 /** A catalogue code. */
