@@ -128,8 +128,9 @@ export class TokenVault {
     const resolved = await resolveEndpoints(endpoint).catch((err: Error) => {
       throw new ConsentRefusedError(err.message);
     });
+    // RFC 9207 §2.4: with a configured issuer, an `iss` that differs (or is missing where the server sends it) is a mix-up.
     const iss = query.get('iss');
-    if ((iss !== null || resolved.issRequired) && iss !== endpoint.issuer) throw new ConsentRefusedError(`iss ${JSON.stringify(iss)} is not the issuer ${endpoint.issuer ?? '(none configured)'} (RFC 9207)`);
+    if (endpoint.issuer && (iss !== null || resolved.issRequired) && iss !== endpoint.issuer) throw new ConsentRefusedError(`iss ${JSON.stringify(iss)} is not the issuer ${endpoint.issuer} (RFC 9207)`);
     const error = query.get('error');
     if (error !== null) throw new ConsentRefusedError(`the authorization server answered error ${error.slice(0, 100)}`);
     const code = query.get('code');

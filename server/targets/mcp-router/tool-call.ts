@@ -4,7 +4,7 @@ import { parseClientIp } from '../../../servers/shared/client-ip.js';
 import { errorResponse, isObject } from './json-rpc.js';
 import { JsonRpcCode, invalidParams, protocolError } from './mcp-errors.js';
 import { passthroughHeaders } from './passthrough.js';
-import { consentOrReconnect } from './consent.js';
+import { askConsent, consentLost, keepsUserTokens } from './consent.js';
 import { admitMember, admitToolCall, memberAdmits, openAdmitted, refusalOutcome } from './member-policy.js';
 import { relayRequest } from './relay-request.js';
 import type { McpSession } from './session-view.js';
@@ -53,6 +53,8 @@ async function callTool(session: McpSession, call: ToolCall): Promise<CallToolRe
       outcome = refusalOutcome(err) ?? outcome;
       throw err;
     });
+    // After the policy: a call the consumer may not make never asks for consent.
+    askConsent(session, member, call.headers);
     const result = await relayCall(session, { member, params: { ...params, name: entry.tool.name }, caller }, call);
     outcome = result.isError === true ? 'tool_error' : 'ok';
     return result;
@@ -83,9 +85,10 @@ async function unlisted(session: McpSession, name: string, at: { member: string 
   const { member, call } = at;
   const link = member === undefined ? undefined : session.links.find((l) => l.name === member);
   if (link && !memberAdmits(session, link.name)) await admitMember(session, link.name);
-  if (link && link.state !== 'ready') {
+  if (link && link.state !== 'ready' && keepsUserTokens(session, link.name)) {
     // A member waiting for this user's consent (token vault) asks for it, or comes back now that it was given.
-    await consentOrReconnect(session, link, call.headers);
+    askConsent(session, link.name, call.headers);
+    await link.refresh();
     const route = session.index.router.match(name);
     if (route?.tool) return route;
   }
@@ -114,7 +117,7 @@ async function relayCall(session: McpSession, target: { member: string; params: 
     onprogress,
     onSent: (sent: UpstreamCall) => call.relayedAs(sent),
   };
-  return toolResult(await relayRequest(upstream, options), memberName);
+  return toolResult(await relayRequest(upstream, options).catch(consentLost(session, memberName, call.headers)), memberName);
 }
 
 /**

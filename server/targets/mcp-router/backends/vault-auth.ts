@@ -55,7 +55,8 @@ export class VaultAuth {
     try {
       return await vault.token(this.key(), endpoint);
     } catch (err) {
-      if (err instanceof ConsentRequiredError) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_UPSTREAM_TOKEN', [server, err.message]);
+      // The router turns this into the user's consent link (it knows the session and the client's URL).
+      if (err instanceof ConsentRequiredError) throw err;
       throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_UPSTREAM_TOKEN', [server, (err as Error).message]);
     }
   }
