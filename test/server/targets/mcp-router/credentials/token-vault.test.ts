@@ -3,6 +3,7 @@ import { ElicitationCompleteNotificationSchema, ErrorCode, UrlElicitationRequire
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
+import { startLoopProbe } from '../../../../helpers/loop-probe.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
 import { CLIENT_SECRET, followAuthorization, startOidcProvider, type TestOidcProvider } from '../../../../helpers/oidc-provider.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
@@ -208,6 +209,33 @@ describe('upstreamAuth authorization_code: the per-user token vault', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('a refresh token the authorization server refuses (invalid_grant): the grant is deleted and the user asked again', async () => {
+    const { client } = await connectAs('bob', 'files-short');
+    try {
+      // A grant whose access token is due for renewal and whose refresh token the provider never issued.
+      gw.registry.vaultTokens.put({ consumer: 'bob', server: 'files-short' }, { accessToken: 'stale-at', refreshToken: 'never-issued-rt', refreshAt: Date.now() - 1000, expiresAt: Date.now() + 500 });
+      await elicitation(client, 'bob-g0');
+      expect(gw.registry.vaultTokens.list('bob').map((g) => g.server)).toEqual(['files']);
+      expect(toolCalls(upstream).some((r) => messageOf(r) === 'bob-g0')).toBe(false);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('hostile callbacks (2,000 forged states) are refused one by one without stalling the event loop', async () => {
+    const probe = startLoopProbe();
+    const answers: number[] = [];
+    // 20 at a time: the listener's per-client connection cap would otherwise (rightly) reset the surplus.
+    for (let round = 0; round < 100; round++) {
+      const batch = Array.from({ length: 20 }, (_, i) => fetch(`${gw.url}/oauth/vault/callback?state=${'f'.repeat(40)}${round}-${i}&code=${'c'.repeat(2000)}&iss=x`).then((r) => r.status));
+      answers.push(...(await Promise.all(batch)));
+    }
+    expect(new Set(answers)).toEqual(new Set([400]));
+    expect((await fetch(`${gw.adminUrl}/healthz`)).status).toBe(200);
+    // Scheduling hiccups on this shared 2-core machine reach 100-200 ms with nothing wrong (as in token-exchange.test.ts).
+    expect(probe.stop(), 'longest event-loop stall (ms)').toBeLessThan(1000);
   });
 
   it('revoke: the next call asks again', async () => {
