@@ -8,10 +8,16 @@ import { ConsentRefusedError, VAULT_CALLBACK_PATH, VAULT_START_PATH, type TokenV
 /** The data-plane prefix of the vault's two browser endpoints. */
 export const VAULT_PATH_PREFIX = '/oauth/vault/';
 
-/** The scheme and authority the browser used to reach this listener (the redirect URI is built on it). */
+/**
+ * The scheme and authority the browser used to reach this listener (the redirect URI is built on it): the Host the
+ * Host check admitted, and https when the socket is TLS or a TLS-terminating proxy says so (`X-Forwarded-Proto`).
+ * A client that lies about either only breaks its own link: the authorization server checks the redirect URI
+ * against the registered one.
+ */
 export function publicBase(headers: Record<string, string | string[] | undefined>, encrypted: boolean): string {
-  const host = headers.host;
-  return `${encrypted ? 'https' : 'http'}://${Array.isArray(host) ? host[0] : host}`;
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const https = encrypted || first(headers['x-forwarded-proto'])?.split(',')[0]?.trim().toLowerCase() === 'https';
+  return `${https ? 'https' : 'http'}://${first(headers.host)}`;
 }
 
 // The answer pages are plain text and never framed: nothing of the flow is shown to another origin.

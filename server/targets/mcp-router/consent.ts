@@ -2,8 +2,11 @@ import type { IsomorphicHeaders } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, errors } from '../../errors/index.js';
 import { publicBase } from '../../auth/vault/vault-http.js';
 import { ConsentRequiredError } from '../../auth/vault/index.js';
-import { JsonRpcCode, refusalOf } from './mcp-errors.js';
+import { JsonRpcCode, protocolError, refusalOf } from './mcp-errors.js';
 import type { McpSession } from './session-view.js';
+
+/** Why an anonymous caller cannot use a vault server (the tokens are kept per consumer). */
+export const ANONYMOUS = "its upstream needs each user's own consent, and this caller is anonymous (authenticate to agate first)";
 
 /** MCP 2025-11-25 URLElicitationRequiredError (client/elicitation "Error Handling"). */
 export const URL_ELICITATION_REQUIRED = -32042;
@@ -22,7 +25,8 @@ export function askConsent(session: McpSession, member: string, headers: Isomorp
   const vault = session.services.vault;
   const endpoint = session.services.pool.get(member)?.backend.perUserConsent;
   const consumer = session.consumer?.name;
-  if (!vault || !endpoint || consumer === undefined) return;
+  if (!vault || !endpoint) return;
+  if (consumer === undefined) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_UPSTREAM_TOKEN', [member, ANONYMOUS]);
   const key = { consumer, server: member };
   if (vault.has(key)) return;
   const urlMode = session.clientCapabilities.elicitation?.url !== undefined;

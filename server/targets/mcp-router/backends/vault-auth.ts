@@ -2,6 +2,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ConsentRequiredError, type ConsentEndpoint, type TokenVault } from '../../../auth/vault/index.js';
 import { JsonRpcCode, protocolError } from '../mcp-errors.js';
 import { isUnauthorized } from './remote-errors.js';
+import { ANONYMOUS } from '../consent.js';
 
 /** Sends one message with the headers given; throws what the upstream answered. */
 type SendWith = (headers: Record<string, string> | undefined) => Promise<void>;
@@ -51,7 +52,7 @@ export class VaultAuth {
 
   private async token(): Promise<string> {
     const { server, consumer, vault, endpoint } = this.setup;
-    if (consumer === undefined) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_UPSTREAM_TOKEN', [server, 'its upstream needs each user\'s own consent, and this caller is anonymous (authenticate to agate first)']);
+    if (consumer === undefined) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_UPSTREAM_TOKEN', [server, ANONYMOUS]);
     try {
       return await vault.token(this.key(), endpoint);
     } catch (err) {

@@ -147,6 +147,30 @@ describe('upstreamAuth authorization_code: the per-user token vault', () => {
     }
   });
 
+  it('an anonymous caller is refused with GW_ERR_UPSTREAM_TOKEN: tokens are kept per consumer', async () => {
+    const client = await connectMcp(gw, 'files', { capabilities: URL_MODE });
+    try {
+      const err = (await client.callTool({ name: 'echo', arguments: { message: 'anon' } }).catch((e: unknown) => e)) as { message: string; data?: { code?: string } };
+      expect(err.data?.code).toBe('GW_ERR_UPSTREAM_TOKEN');
+      expect(err.message).toContain('this caller is anonymous');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('behind a TLS-terminating proxy (X-Forwarded-Proto: https) the consent link and redirect URI are https', async () => {
+    const client = await connectMcp(gw, 'files', { capabilities: URL_MODE, headers: { 'x-api-key': keys.carol!, 'x-forwarded-proto': 'https' } });
+    try {
+      const err = (await client.callTool({ name: 'echo', arguments: { message: 'carol-tls' } }).catch((e: unknown) => e)) as UrlElicitationRequiredError;
+      const { url } = err.elicitations[0]!;
+      expect(url.startsWith(`https://${new URL(gw.url).host}/oauth/vault/start?state=`)).toBe(true);
+      const start = await fetch(url.replace('https:', 'http:'), { redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+      expect(new URL(start.headers.get('location')!).searchParams.get('redirect_uri')).toBe(`https://${new URL(gw.url).host}/oauth/vault/callback`);
+    } finally {
+      await client.close();
+    }
+  });
+
   it.each([
     ['a forged state', (_cb: URL) => `${gw.url}/oauth/vault/callback?state=forged-${'x'.repeat(43)}&code=abc`],
     ['no state', (_cb: URL) => `${gw.url}/oauth/vault/callback?code=abc`],
