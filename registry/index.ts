@@ -50,3 +50,4 @@ export type { BackendHealthReport, GatewayInstance, McpBackendHealth, RedisHealt
 export { problemEntity, type ConfigCheck, type EntityRef } from './config-check.js';
 export { packageRoot } from './package-root.js';
 export { compileConfigRegex, ConfigRegexError, type ConfigRegex } from './config-regex.js';
+export type { VaultGrant, VaultTokens } from './vault-tokens-repo.js';

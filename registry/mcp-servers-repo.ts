@@ -55,12 +55,20 @@ export interface RemoteBackendSpec {
 
 /** How agate gets an upstream's bearer token (mcp-server.schema.json#/$defs/upstreamAuth). */
 export interface UpstreamAuthSpec {
-  /** `client_credentials` (RFC 6749 §4.4): one token for every call; `token_exchange` (RFC 8693): per user. */
-  type: 'client_credentials' | 'token_exchange';
-  tokenUrl: string;
+  /**
+   * `client_credentials` (RFC 6749 §4.4): one token for every call; `token_exchange` (RFC 8693): per user;
+   * `authorization_code`: the per-user token vault (each consumer consents once, PKCE).
+   */
+  type: 'client_credentials' | 'token_exchange' | 'authorization_code';
+  /** authorization_code: the issuer (metadata gives missing endpoints; a callback's `iss` must match it). */
+  issuer?: string;
+  /** authorization_code: the authorization endpoint. */
+  authorizationUrl?: string;
+  /** The token endpoint (required but for authorization_code with an issuer). */
+  tokenUrl?: string;
   clientId: string;
-  /** Name of the stored secret holding the client secret. */
-  clientSecret: string;
+  /** Name of the stored secret holding the client secret (absent: a public client, authorization_code only). */
+  clientSecret?: string;
   scope?: string;
   audience?: string;
   resource?: string;

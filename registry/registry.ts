@@ -4,6 +4,7 @@ import { createRoutesRepo, type RouteSpec } from './routes-repo.js';
 import { createUpstreamsRepo, type UpstreamSpec } from './upstreams-repo.js';
 import { ConsumersRepo } from './consumers-repo.js';
 import { SecretsRepo } from './secrets-repo.js';
+import { VaultTokensRepo } from './vault-tokens-repo.js';
 import { SecretBox, SecretKeyError, loadSecretKey } from './secret-box.js';
 import { isSealed } from './secret-fields.js';
 import { openRouteHeaders } from './routes-repo.js';
@@ -34,6 +35,8 @@ export class Registry {
   readonly llmRoutes: SpecStore<LlmRouteSpec>;
   readonly llmUsage: LlmUsageRepo;
   readonly instances: GatewayInstancesRepo;
+  /** The per-user token vault: upstream OAuth tokens per (consumer, MCP server), sealed. */
+  readonly vaultTokens: VaultTokensRepo;
   /** Refuses writes the gateway would hold back, once a check is installed ({@link installConfigCheck}). */
   readonly guard = new WriteGuard();
   private secretsRepo?: SecretsRepo;
@@ -54,6 +57,7 @@ export class Registry {
     this.llmRoutes = createLlmRoutesRepo(db, this.audit);
     this.llmUsage = new LlmUsageRepo(db);
     this.instances = new GatewayInstancesRepo(db);
+    this.vaultTokens = new VaultTokensRepo(db, this.audit, () => this.secretBox());
     for (const store of [this.routes, this.upstreams, this.consumers.store, this.mcpServers, this.llmProviders, this.llmRoutes]) store.guard = this.guard;
     this.versionStmt = db.prepare('SELECT version FROM config_version WHERE id = 1').pluck();
   }
@@ -77,7 +81,7 @@ export class Registry {
 
   /** Whether anything is stored encrypted: a secret, or a route or MCP server value sealed in place. */
   holdsSecrets(): boolean {
-    return this.db.prepare(`SELECT EXISTS (SELECT 1 FROM secrets) OR EXISTS (SELECT 1 FROM routes WHERE spec LIKE '%"sealed:v1:%') OR EXISTS (SELECT 1 FROM mcp_servers WHERE spec LIKE '%"sealed:v1:%')`).pluck().get() === 1;
+    return this.db.prepare(`SELECT EXISTS (SELECT 1 FROM secrets) OR EXISTS (SELECT 1 FROM routes WHERE spec LIKE '%"sealed:v1:%') OR EXISTS (SELECT 1 FROM mcp_servers WHERE spec LIKE '%"sealed:v1:%') OR EXISTS (SELECT 1 FROM vault_tokens)`).pluck().get() === 1;
   }
 
   /**

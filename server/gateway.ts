@@ -38,6 +38,7 @@ import { createRemoteBackendFactory, createStdioBackendFactory } from './targets
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { KeySets, type KeySetOptions } from './auth/oauth/index.js';
 import { RESOURCE_METADATA_PATH } from './filters/oauth-metadata.js';
+import { TokenVault, VAULT_PATH_PREFIX, vaultIngress } from './auth/vault/index.js';
 import { createAdminApp } from './admin/app.js';
 import { loadAdminToken, type AdminToken } from './admin/admin-token.js';
 import { DEFAULT_AUDIT_RETENTION, startAuditPruning } from './admin/audit-retention.js';
@@ -102,7 +103,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
   const log = options.log ?? createLogger({ onWriteFailure: (kind) => metrics.logWriteFailures.inc({ kind }) });
-  const { registry, adminToken } = openRegistry(options.dbPath, log);
+  const { registry, adminToken, vault } = openRegistry(options.dbPath, log);
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
   const proxyTarget = new HttpProxyTarget(dispatcher);
   const targets = new Map<TargetKind, RouteTarget>([['http-proxy', proxyTarget]]);
@@ -116,7 +117,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const accessFeed = new AccessFeed();
   const leadingFilters = [observability(metrics, accessFeed)];
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
-  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
+  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, { log, vault }), vault });
   const mcpTarget = new McpRouterTarget({ router: mcpRouter, store: mcpSessionStore(shared.redis, () => registry.secretBox()) });
   // Besides the sessions, a consumer's own settings (`/mcp/<name>/settings`), written through the registry like the admin's.
   targets.set('mcp-router', mcpTarget).set('mcp-settings', new McpSettingsTarget({ registry, store: rateLimits }));
@@ -146,7 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   });
   snapshots.start(options.pollMs ?? 10);
-  const { dataPlane, upgrades } = dataPlaneServer({ snapshots, log, trustedProxies, turns: mcpRouter.services.turns, hosts, metrics, limits: options.clientLimits ?? {} });
+  const { dataPlane, upgrades } = dataPlaneServer({ snapshots, log, trustedProxies, turns: mcpRouter.services.turns, hosts, metrics, limits: options.clientLimits ?? {}, vault });
   const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {}, backendHealth: collectBackendHealth(healthSources) });
   // The admin API checks Host itself, against loopback names and its own configured names (DNS rebinding).
   const ready = () => snapshots.current() !== undefined;
@@ -176,8 +177,11 @@ export function installWriteChecks(registry: Registry, hosted: ReadonlyMap<strin
   registry.installConfigCheck(configCheck(registry, { http: checkHttp, mcp: mcpCheck(hosted), llm: checkLlm }));
 }
 
-/** Opens the registry; a wrong secret key or an unreadable admin token refuses the start before anything runs. */
-export function openRegistry(dbPath: string, log: Logger): { registry: Registry; adminToken: AdminToken } {
+/**
+ * Opens the registry, and the per-user token vault on it (upstream tokens each consumer consented to, sealed there);
+ * a wrong secret key or an unreadable admin token refuses the start before anything runs.
+ */
+export function openRegistry(dbPath: string, log: Logger): { registry: Registry; adminToken: AdminToken; vault: TokenVault } {
   const registry = Registry.open(dbPath, { quickCheck: true });
   let adminToken: AdminToken;
   try {
@@ -189,7 +193,7 @@ export function openRegistry(dbPath: string, log: Logger): { registry: Registry;
     throw err;
   }
   for (const warning of [...registry.fileWarnings(), ...adminToken.warnings]) log.warn(warning);
-  return { registry, adminToken };
+  return { registry, adminToken, vault: new TokenVault(registry.vaultTokens) };
 }
 
 /** What the data-plane listener is built from. */
@@ -202,6 +206,8 @@ interface DataPlaneInput {
   readonly hosts: HostPolicy;
   readonly metrics: GatewayMetrics;
   readonly limits: ClientLimits;
+  /** Serves the vault's consent link and callback under /oauth/vault/. */
+  readonly vault: TokenVault;
 }
 
 /** The data-plane server (not listening yet): ingress adapters by path prefix behind the listener's guards. */
@@ -213,7 +219,8 @@ function dataPlaneServer(input: DataPlaneInput): { dataPlane: Server; upgrades: 
   const mcpIngress = createMcpIngress({ current: () => snapshots.current(), turns: input.turns, log, trustedProxies });
   // Protected Resource Metadata belongs to the MCP servers (RFC 9728): the MCP chain serves it.
   const mcpMounts = [{ prefix: '/mcp/', handle: mcpIngress }, { prefix: RESOURCE_METADATA_PATH, handle: mcpIngress }];
-  const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, ...mcpMounts], httpIngress);
+  const vaultMount = { prefix: VAULT_PATH_PREFIX, handle: vaultIngress(input.vault, log) };
+  const ingress = routeIngress([{ prefix: '/v1/', handle: llmIngress }, ...mcpMounts, vaultMount], httpIngress);
   const dataPlane = trackResponses(createServer(listenerTimeouts(limits), refuseBadFraming(refuseForeignHost(hosts, refuseStalledBodies(limits.bodyIdleTimeoutMs, ingress), isMcpRequest))));
   capConnectionsPerClient(dataPlane, { max: limits.maxConnectionsPerClient, trusted: trustedProxies, registry: input.metrics.registry });
   countHeaders(dataPlane);
@@ -269,9 +276,10 @@ function routeIngress(mounts: IngressMount[], fallback: IngressMount['handle']):
 }
 
 /** Adds the remote and stdio backend factories unless the caller supplied its own for those kinds. */
-function withBackendFactories(options: McpRouterOptions | undefined, log: Logger): McpRouterOptions {
+function withBackendFactories(options: McpRouterOptions | undefined, deps: { log: Logger; vault: TokenVault }): McpRouterOptions {
+  const { log } = deps;
   const factories = new Map(options?.backendFactories ?? []);
-  if (!factories.has('remote')) factories.set('remote', createRemoteBackendFactory({ log }));
+  if (!factories.has('remote')) factories.set('remote', createRemoteBackendFactory(deps));
   if (!factories.has('stdio')) factories.set('stdio', createStdioBackendFactory({ log }));
   return { ...options, backendFactories: factories };
 }

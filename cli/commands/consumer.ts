@@ -4,6 +4,7 @@ import type { ConsumerSpec } from '../../registry/index.js';
 import { hashPassword } from '../../server/config-tools.js';
 import { withRegistry, UsageError } from '../context.js';
 import { registerConsumerSettingsCommands } from './consumer-settings.js';
+import { registerConsumerTokenCommands } from './consumer-tokens.js';
 import { printJson, printTable } from '../output.js';
 
 interface ConsumerFlags {
@@ -23,7 +24,7 @@ interface ConsumerFlags {
   json?: boolean;
 }
 
-/** `agate consumer add|update|list|remove`, `agate consumer key add|list|remove` and `agate consumer settings …`. */
+/** `agate consumer add|update|list|remove`, `agate consumer key add|list|remove`, `agate consumer settings …` and `agate consumer tokens …`. */
 export function registerConsumerCommands(program: Command): void {
   const consumer = program.command('consumer').description('consumers: who may call routes, and their credentials');
   registerAdd(consumer);
@@ -54,6 +55,7 @@ export function registerConsumerCommands(program: Command): void {
 
   registerKeyCommands(consumer.command('key').description("a consumer's API keys"));
   registerConsumerSettingsCommands(consumer);
+  registerConsumerTokenCommands(consumer);
 }
 
 /** The credential flags `add` and `update` share. */

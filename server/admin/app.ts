@@ -5,6 +5,7 @@ import { gatewayError } from '../errors/index.js';
 import { sendAdminError } from './admin-errors.js';
 import { mountCrud } from './crud.js';
 import { mountConsumerKeys } from './consumer-keys.js';
+import { mountConsumerTokens } from './consumer-tokens.js';
 import { mountLlmAdmin } from './llm.js';
 import { mountLlmUsage } from './llm-usage.js';
 import { AuthFailureLimiter, type AuthFailurePolicy } from './auth-failures.js';
@@ -77,6 +78,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   mountCrud(api, { plural: 'upstreams', store: deps.registry.upstreams });
   mountCrud(api, { plural: 'consumers', store: deps.registry.consumers.store });
   mountConsumerKeys(api, deps.registry);
+  mountConsumerTokens(api, deps.registry);
   mountLlmAdmin(api, deps.registry);
   mountLlmUsage(api, deps.registry);
   mountMcpAdmin(api, { registry: deps.registry, dataPlaneUrl: deps.dataPlaneUrl ?? (() => undefined) });

@@ -96,6 +96,8 @@ export const errors = withCodes({
   GW_ERR_SETTINGS_INVALID: defineError(400, 'DPE', 'Invalid settings: %s'),
   GW_ERR_SETTINGS_NOT_SELF_SERVICE: defineError(403, 'UAEX', 'MCP server %s does not let its consumers set %s'),
   GW_ERR_LLM_BUDGET_EXCEEDED: defineError(429, 'RL', 'The %s budget of %s %s on LLM route %s is spent for %s (%s used, this request needs %s); it resets at %s'),
+  GW_ERR_UPSTREAM_CONSENT_REQUIRED: defineError(401, 'UAEX', 'MCP server %s needs your consent at its authorization server: open %s in a browser, then retry'),
+  GW_ERR_VAULT_CONSENT_REFUSED: defineError(400, 'UAEX', 'Consent link refused: %s'),
 });
 
 /** A catalogue code. */

@@ -4,6 +4,7 @@ import { baseUrlProblems, passthroughHeaderNames, restServerDefinition, validate
 import { consumerSettingsFor, openMcpServer, type HostedBackendSpec, type McpBackendSpec, type Registry, type RemoteBackendSpec, type RestBackendSpec } from '../../registry/index.js';
 import type { BackendRecipe } from '../targets/mcp-router/index.js';
 import type { TokenEndpoint } from '../auth/upstream-tokens.js';
+import type { ConsentEndpoint } from '../auth/vault/index.js';
 
 /** A backend ready for the router's pool, and the hash that decides when it is rebuilt. */
 export interface CompiledBackend {
@@ -58,16 +59,19 @@ export function compileBackend(scope: BackendCompileScope, backend: Exclude<McpB
  * A remote server's `upstreamAuth` with its client secret decrypted; null after recording a problem. Passthrough
  * and a brokered token both fill Authorization: one server has one of them.
  */
-function compileUpstreamAuth(scope: BackendCompileScope, backend: RemoteBackendSpec): TokenEndpoint | undefined | null {
+function compileUpstreamAuth(scope: BackendCompileScope, backend: RemoteBackendSpec): TokenEndpoint | ConsentEndpoint | undefined | null {
   const auth = backend.upstreamAuth;
   if (!auth) return undefined;
   if (backend.passthroughAuthHeader) {
     scope.problems.push(`${scope.where}: backend.upstreamAuth: cannot be combined with passthroughAuthHeader (both set the upstream's Authorization)`);
     return null;
   }
+  // A public client (authorization_code without a secret) authenticates with PKCE alone.
+  if (auth.clientSecret === undefined) return auth.type === 'authorization_code' ? Object.freeze({ ...auth, type: auth.type }) : null;
   const secret = resolveSecretRefs(scope, { clientSecret: auth.clientSecret }, 'backend.upstreamAuth');
   if (!secret) return null;
-  return Object.freeze({ ...auth, clientSecret: secret.clientSecret! });
+  if (auth.type === 'authorization_code') return Object.freeze({ ...auth, type: auth.type, clientSecret: secret.clientSecret! });
+  return Object.freeze({ ...auth, type: auth.type, tokenUrl: auth.tokenUrl!, clientSecret: secret.clientSecret! });
 }
 
 /** `backend` with its values sealed in place decrypted; undefined after recording a problem when one cannot be. */

@@ -22,12 +22,19 @@ export interface TestOidcProvider {
   key: SigningKey;
   /** Requests its JWKS endpoint served. */
   jwksRequests: number;
+  /** The grants the token endpoint issued tokens for (`grant_type` of each successful token request), in order. */
+  readonly tokenRequests: Array<{ grant_type: string }>;
   /** The account the next interactive login signs in as. */
   nextAccount: string;
   /** While set, every request waits this promise out first (a hanging IdP). */
   hang?: Promise<void>;
   /** Registers a confidential client allowed the client_credentials grant; its tokens' `sub` is its id. */
   addClient(clientId: string, scope: string): void;
+  /**
+   * Registers a confidential client (secret CLIENT_SECRET, client_secret_basic) allowed the authorization code
+   * grant (PKCE, as every client here) and refresh tokens, redirecting only to `redirectUri`.
+   */
+  addCodeClient(clientId: string, redirectUri: string): void;
   /** A client_credentials access token (JWT) for `resource` with `scope`. */
   clientToken(clientId: string, resource: string, scope: string): Promise<string>;
   /** Signs `claims` with the provider's key (or `key`), header `{ alg: RS256, kid, typ: at+jwt }` unless overridden. */
@@ -61,9 +68,14 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
     issuer,
     key: await newSigningKey(),
     jwksRequests: 0,
+    tokenRequests: [],
     nextAccount: 'alice',
     addClient(clientId, scope) {
       clients.push({ client_id: clientId, client_secret: CLIENT_SECRET, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], ...(scope && { scope }) });
+      provider = build(issuer, state, clients);
+    },
+    addCodeClient(clientId, redirectUri) {
+      clients.push({ client_id: clientId, client_secret: CLIENT_SECRET, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: [redirectUri] });
       provider = build(issuer, state, clients);
     },
     async clientToken(clientId, resource, scope) {
@@ -113,14 +125,23 @@ function build(issuer: string, state: TestOidcProvider, clients: Array<Record<st
         enabled: true,
         defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf?.[0] ?? (undefined as never),
         useGrantedResource: () => true,
-        // Resources whose URL ends in `-opaque` get opaque tokens (checked by introspection), the others JWTs.
-        getResourceServerInfo: (_ctx: unknown, resource: string) => ({ scope: RESOURCE_SCOPES, audience: resource, ...(resource.endsWith('-opaque') ? { accessTokenFormat: 'opaque' } : { accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }) }),
+        // Resources whose URL ends in `-opaque` get opaque tokens (checked by introspection), the others JWTs; those
+        // ending in `-short` get 4-second access tokens (refresh tests).
+        getResourceServerInfo: (_ctx: unknown, resource: string) => ({
+          scope: RESOURCE_SCOPES,
+          audience: resource,
+          ...(resource.endsWith('-short') && { accessTokenTTL: 4 }),
+          ...(resource.endsWith('-opaque') ? { accessTokenFormat: 'opaque' } : { accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
+        }),
       },
     },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
+    // Refresh tokens for every client allowed the grant (not only with offline_access, an OpenID scope).
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) => client.grantTypeAllowed('refresh_token'),
     findAccount: async (_ctx: unknown, id: string) => ({ accountId: id, claims: async () => ({ sub: id }) }),
   } as never);
+  provider.on('grant.success', (ctx: { oidc: { params: { grant_type: string } } }) => void state.tokenRequests.push({ grant_type: ctx.oidc.params.grant_type }));
   provider.on('server_error', (_ctx: unknown, err: Error) => console.error('oidc-provider server_error', err));
   return provider;
 }

@@ -51,6 +51,9 @@ export interface McpAddFlags {
   tokenScope?: string;
   tokenAudience?: string;
   tokenResource?: string;
+  /** authorization_code (the per-user token vault): the upstream's issuer, or its authorization endpoint. */
+  tokenIssuer?: string;
+  authorizationUrl?: string;
   passthroughAuth?: boolean;
 }
 
@@ -96,7 +99,9 @@ export function withAddFlags(cmd: Command): Command {
     .option('--introspection-url <url>', 'OAuth: RFC 7662 endpoint that checks opaque tokens (with --introspection-client-id and --introspection-secret)')
     .option('--introspection-client-id <id>', 'OAuth: the client id agate presents to the introspection endpoint')
     .option('--introspection-secret <secret>', 'OAuth: its client secret (stored encrypted)')
-    .option('--upstream-auth <type>', 'remote: get the server\'s bearer token from its authorization server: client-credentials or token-exchange (RFC 8693)')
+    .option('--upstream-auth <type>', 'remote: get the server\'s bearer token from its authorization server: client-credentials, token-exchange (RFC 8693) or authorization-code (each user consents once; the per-user token vault)')
+    .option('--token-issuer <url>', 'remote, with --upstream-auth authorization-code: the authorization server\'s issuer (its metadata gives the endpoints)')
+    .option('--authorization-url <url>', 'remote, with --upstream-auth authorization-code: the authorization endpoint (with --token-url, instead of --token-issuer)')
     .option('--token-url <url>', 'remote, with --upstream-auth: the authorization server\'s token endpoint')
     .option('--client-id <id>', 'remote, with --upstream-auth: agate\'s client id there')
     .option('--client-secret <value>', 'remote, with --upstream-auth: the client secret (stored encrypted)')

@@ -1,6 +1,7 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, InitializeResult, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { BackendRecipe } from './types.js';
+import type { ConsentEndpoint } from '../../auth/vault/index.js';
 
 /**
  * What a backend's transport says about a message it hands on, beyond the SDK's fields: the request (its id as
@@ -62,6 +63,8 @@ export interface McpBackend {
    * (configured credential passthrough); absent or empty: the router passes none.
    */
   readonly passthroughHeaders?: readonly string[];
+  /** Set when the upstream needs each consumer's own consent (`upstreamAuth.type: authorization_code`, the token vault). */
+  readonly perUserConsent?: ConsentEndpoint;
   /** Releases what the backend shares between connections (child processes, HTTP agents). */
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { McpMetrics } from './mcp-metrics.js';
 import { RouterSession } from './router-session.js';
 import type { SessionServices } from './session-view.js';
 import type { SessionKeeper } from './session-keeper.js';
+import type { TokenVault } from '../../auth/vault/index.js';
 import type { BackendRecipe, CompiledMcpServer, McpSnapshot } from './types.js';
 
 /**
@@ -75,7 +76,7 @@ export class McpRouter {
   /** Called after a session ended for any reason (the target frees its cap slot and forgets its record). */
   onSessionClosed: ((id: string, reason: string) => void) | undefined;
 
-  constructor(deps: { log: Logger; metrics: MetricsRegistry; options?: McpRouterOptions }) {
+  constructor(deps: { log: Logger; metrics: MetricsRegistry; options?: McpRouterOptions; vault?: TokenVault }) {
     const o = deps.options ?? {};
     this.options = {
       idleTimeoutMs: o.idleTimeoutMs ?? 30 * 60_000,
@@ -103,6 +104,7 @@ export class McpRouter {
       timing: { connectTimeoutMs: this.options.connectTimeoutMs, retryInitialMs: this.options.retryInitialMs, retryMaxMs: this.options.retryMaxMs },
       toolTimeoutMs: this.options.toolTimeoutMs,
       turns: new TurnBudget(TURN_BUDGET_MS),
+      vault: deps.vault,
     };
   }
 

@@ -1,5 +1,5 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { InitializeRequest, InitializeResult, LoggingLevel, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, InitializeRequest, InitializeResult, LoggingLevel, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { TurnBudget } from '../../pipeline/turn-budget.js';
 import type { ConsumerIdentity } from '../../pipeline/index.js';
@@ -12,6 +12,7 @@ import type { ToolCall } from './tool-call-state.js';
 import type { ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
 import type { SessionKeeper } from './session-keeper.js';
+import type { TokenVault } from '../../auth/vault/index.js';
 
 /** Long-lived router pieces every session uses. */
 export interface SessionServices {
@@ -23,6 +24,8 @@ export interface SessionServices {
   readonly toolTimeoutMs: number;
   /** Spreads MCP work over event-loop turns under load: new requests (ingress) and answers of relayed calls. */
   readonly turns: TurnBudget;
+  /** The per-user token vault (servers with `upstreamAuth.type: authorization_code`), when the gateway has one. */
+  readonly vault?: TokenVault;
 }
 
 /**
@@ -34,6 +37,8 @@ export interface McpSession {
   readonly id: string;
   readonly server: Server;
   readonly consumer: ConsumerIdentity | undefined;
+  /** What the client declared at initialize (URL elicitation decides how consent is asked for). */
+  readonly clientCapabilities: ClientCapabilities;
   readonly services: SessionServices;
   readonly config: CompiledMcpServer;
   readonly rule: NamingRule;

@@ -4,6 +4,7 @@ import { parseClientIp } from '../../../servers/shared/client-ip.js';
 import { errorResponse, isObject } from './json-rpc.js';
 import { JsonRpcCode, invalidParams, protocolError } from './mcp-errors.js';
 import { passthroughHeaders } from './passthrough.js';
+import { askConsent, consentLost, keepsUserTokens } from './consent.js';
 import { admitMember, admitToolCall, memberAdmits, openAdmitted, refusalOutcome } from './member-policy.js';
 import { relayRequest } from './relay-request.js';
 import type { McpSession } from './session-view.js';
@@ -44,7 +45,7 @@ async function callTool(session: McpSession, call: ToolCall): Promise<CallToolRe
   try {
     await openAdmitted(session);
     const route = session.index.router.match(params.name);
-    const entry = route?.tool ? route : await unlisted(session, params.name, route?.member);
+    const entry = route?.tool ? route : await unlisted(session, params.name, { member: route?.member, call });
     member = entry.member;
     const caller = session.callerOf(call.id);
     // The endpoint's policy, then the member's whatever endpoint the call came through: consumer, tool, limits.
@@ -52,6 +53,8 @@ async function callTool(session: McpSession, call: ToolCall): Promise<CallToolRe
       outcome = refusalOutcome(err) ?? outcome;
       throw err;
     });
+    // After the policy: a call the consumer may not make never asks for consent.
+    askConsent(session, member, call.headers);
     const result = await relayCall(session, { member, params: { ...params, name: entry.tool.name }, caller }, call);
     outcome = result.isError === true ? 'tool_error' : 'ok';
     return result;
@@ -78,9 +81,17 @@ async function callTool(session: McpSession, call: ToolCall): Promise<CallToolRe
  * consumer (the member's auth refusal; its upstream session is not opened for them), its member is down (tools
  * withdrawn: said so rather than that the tool does not exist), or there is no such tool.
  */
-async function unlisted(session: McpSession, name: string, member: string | undefined): Promise<never> {
+async function unlisted(session: McpSession, name: string, at: { member: string | undefined; call: ToolCall }) {
+  const { member, call } = at;
   const link = member === undefined ? undefined : session.links.find((l) => l.name === member);
   if (link && !memberAdmits(session, link.name)) await admitMember(session, link.name);
+  if (link && link.state !== 'ready' && keepsUserTokens(session, link.name)) {
+    // A member waiting for this user's consent (token vault) asks for it, or comes back now that it was given.
+    askConsent(session, link.name, call.headers);
+    await link.refresh();
+    const route = session.index.router.match(name);
+    if (route?.tool) return route;
+  }
   if (link && link.state !== 'ready') throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [link.name]);
   throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_UNKNOWN_TOOL', [name]);
 }
@@ -106,7 +117,7 @@ async function relayCall(session: McpSession, target: { member: string; params: 
     onprogress,
     onSent: (sent: UpstreamCall) => call.relayedAs(sent),
   };
-  return toolResult(await relayRequest(upstream, options), memberName);
+  return toolResult(await relayRequest(upstream, options).catch(consentLost(session, memberName, call.headers)), memberName);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { McpBackendSpec } from '../../../registry/index.js';
 import type { GatewayContext } from '../../pipeline/index.js';
 import type { OAuthResource } from '../../auth/oauth/index.js';
 import type { TokenEndpoint } from '../../auth/upstream-tokens.js';
+import type { ConsentEndpoint } from '../../auth/vault/index.js';
 import type { McpPolicy } from './policy.js';
 
 /**
@@ -23,7 +24,7 @@ export type BackendRecipe =
       readonly kind: 'remote' | 'stdio';
       readonly spec: McpBackendSpec;
       /** A remote server's `upstreamAuth` with its client secret decrypted. */
-      readonly upstreamAuth?: TokenEndpoint;
+      readonly upstreamAuth?: TokenEndpoint | ConsentEndpoint;
     };
 
 /** A bundle's members and naming. */

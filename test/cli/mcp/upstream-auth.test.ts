@@ -69,8 +69,8 @@ describe('agate mcp add --upstream-auth / --passthrough-auth', () => {
   });
 
   it.each([
-    [['--token-url', 'http://127.0.0.1:1/token'], '--token-url needs --upstream-auth client-credentials or token-exchange'],
-    [['--upstream-auth', 'password'], '--upstream-auth: must be client-credentials or token-exchange (got "password")'],
+    [['--token-url', 'http://127.0.0.1:1/token'], '--token-url needs --upstream-auth client-credentials, token-exchange or authorization-code'],
+    [['--upstream-auth', 'password'], '--upstream-auth: must be client-credentials, token-exchange or authorization-code (got "password")'],
     [['--upstream-auth', 'client-credentials', '--client-id', 'a', '--client-secret', 'b'], '--upstream-auth needs --token-url and --client-id'],
     [['--upstream-auth', 'token-exchange', '--token-url', 'http://127.0.0.1:1/t', '--client-id', 'a'], '--upstream-auth needs one of --client-secret and --client-secret-secret'],
     [['--upstream-auth', 'token-exchange', '--passthrough-auth'], '--passthrough-auth and --upstream-auth both set the server\'s Authorization: choose one'],

@@ -1,5 +1,6 @@
 import type { McpBackendSpec } from '../../../../registry/index.js';
 import type { TokenEndpoint } from '../../../auth/upstream-tokens.js';
+import type { ConsentEndpoint } from '../../../auth/vault/index.js';
 import type { LogRate } from './rate-limited-log.js';
 
 /** The registry's stdio backend spec. */
@@ -117,7 +118,7 @@ export interface RemoteBackendOptions extends RemoteTuning {
   /** Static upstream headers (API keys already decrypted by the snapshot compiler). */
   readonly headers: Readonly<Record<string, string>>;
   /** Where the server's bearer token comes from (`upstreamAuth`, secret decrypted), if anywhere. */
-  readonly upstreamAuth?: TokenEndpoint;
+  readonly upstreamAuth?: TokenEndpoint | ConsentEndpoint;
 }
 
 /** Built-in remote defaults. */

@@ -8,12 +8,16 @@ import { resolveRemoteOptions, type RemoteBackendOptions, type RemoteTuning } fr
 import { RemoteTransport } from './remote-transport.js';
 import { RequestGate } from './request-gate.js';
 import { BrokeredAuth } from './brokered-auth.js';
+import { VaultAuth } from './vault-auth.js';
+import type { ConsentEndpoint, TokenVault } from '../../../auth/vault/index.js';
 
 /** What the remote factory needs besides the recipe. */
 export interface RemoteBackendDeps {
   readonly log: Logger;
   /** Defaults for tuning the registry spec does not set. */
   readonly defaults?: Partial<RemoteTuning>;
+  /** The per-user token vault, for servers with `upstreamAuth.type: authorization_code`. */
+  readonly vault?: TokenVault;
 }
 
 /**
@@ -33,6 +37,10 @@ export class RemoteBackend implements SupervisedBackend {
   private readonly gate: RequestGate;
   /** The brokered token (`upstreamAuth`), one cache for all sessions. */
   private readonly broker: BrokeredAuth | undefined;
+  /** The per-user vault's endpoint (`authorization_code`): each session gets its consumer's own token. */
+  private readonly consent: { vault: TokenVault; endpoint: ConsentEndpoint } | undefined;
+  /** The vault's endpoint, when each consumer must consent (the router asks them). */
+  readonly perUserConsent: ConsentEndpoint | undefined;
   private readonly open = new Set<RemoteTransport>();
   private readonly log: Logger;
   private closed = false;
@@ -40,6 +48,7 @@ export class RemoteBackend implements SupervisedBackend {
   constructor(
     readonly options: RemoteBackendOptions,
     log: Logger,
+    vault?: TokenVault,
   ) {
     this.log = log.child({ server: options.name });
     this.health = new BackendHealth(options.name);
@@ -49,7 +58,12 @@ export class RemoteBackend implements SupervisedBackend {
     const headersTimeout = options.requestTimeoutMs > 0 ? options.requestTimeoutMs + 1_000 : 0;
     this.agent = new Agent({ connect: { timeout: options.connectTimeoutMs }, headersTimeout, bodyTimeout: 0 });
     this.gate = new RequestGate(options.maxConcurrentRequests);
-    this.broker = options.upstreamAuth && new BrokeredAuth(options.upstreamAuth, options.name);
+    const auth = options.upstreamAuth;
+    if (auth?.type === 'authorization_code') {
+      this.consent = vault && { vault, endpoint: auth };
+      this.perUserConsent = auth;
+    }
+    else this.broker = auth && new BrokeredAuth(auth, options.name);
   }
 
   /** Opens one upstream session (the network is used when the client starts and initializes it). */
@@ -62,7 +76,7 @@ export class RemoteBackend implements SupervisedBackend {
       dispatcher: this.agent,
       health: this.health,
       gate: this.gate,
-      broker: this.broker,
+      broker: this.consent ? new VaultAuth({ ...this.consent, server: this.options.name, consumer: connectOptions?.consumer }) : this.broker,
       log: this.log,
       onClosed: () => this.open.delete(transport),
       resume: connectOptions?.resume,
@@ -84,6 +98,6 @@ export class RemoteBackend implements SupervisedBackend {
 export function createRemoteBackendFactory(deps: RemoteBackendDeps): BackendFactory {
   return (recipe: BackendRecipe, name: string) => {
     if (recipe.kind !== 'remote' || recipe.spec.kind !== 'remote') throw new Error(`the remote factory cannot build a ${recipe.kind} backend`);
-    return new RemoteBackend({ ...resolveRemoteOptions(name, recipe.spec, deps.defaults), upstreamAuth: recipe.upstreamAuth }, deps.log);
+    return new RemoteBackend({ ...resolveRemoteOptions(name, recipe.spec, deps.defaults), upstreamAuth: recipe.upstreamAuth }, deps.log, deps.vault);
   };
 }

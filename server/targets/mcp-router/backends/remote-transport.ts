@@ -19,6 +19,7 @@ import { StreamableHttpUpstream } from './remote-streamable-http.js';
 import { PASSTHROUGH_AUTH_META_KEY } from '../../../../servers/index.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import type { BrokeredAuth } from './brokered-auth.js';
+import type { VaultAuth } from './vault-auth.js';
 import type { InLine, RequestGate } from './request-gate.js';
 import { SessionState } from './session-state.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
@@ -34,7 +35,7 @@ export interface RemoteTransportDeps {
   /** The backend's limit on requests in flight, shared by its sessions. */
   readonly gate: RequestGate;
   /** The backend's brokered bearer token (`upstreamAuth`), if it has one. */
-  readonly broker?: BrokeredAuth;
+  readonly broker?: BrokeredAuth | VaultAuth;
   /** Tagged with the server name. */
   readonly log: Logger;
   /** Told once, when this connection has closed (the backend forgets it). */

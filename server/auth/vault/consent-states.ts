@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+
+/** Whose consent a link asks for: the consumer, the MCP server, and what to tell once it is given. */
+export interface ConsentSubject {
+  readonly consumer: string;
+  readonly server: string;
+  /** The URL elicitation's id (2025-11-25 `elicitationId`), echoed by `notifications/elicitation/complete`. */
+  readonly elicitationId: string;
+  /** Told once the tokens are stored (the session that asked sends `notifications/elicitation/complete`). */
+  readonly onComplete?: () => void;
+}
+
+/** A started authorization request: the subject plus the PKCE verifier and the redirect URI sent with it. */
+export interface ConsentFlow extends ConsentSubject {
+  readonly verifier: string;
+  readonly redirectUri: string;
+}
+
+interface Held<T> {
+  readonly value: T;
+  readonly expiresAt: number;
+}
+
+/** How long a consent link, and then an authorization request, stay usable. */
+export const CONSENT_TTL_MS = 10 * 60_000;
+/** Most links waiting per consumer (a client retrying in a loop replaces its oldest); the store holds at most this many overall. */
+const MAX_PER_CONSUMER = 16;
+const MAX_TOTAL = 10_000;
+
+/** A random, unguessable token (256 bits, base64url). */
+export const randomToken = (): string => randomBytes(32).toString('base64url');
+
+/**
+ * Single-use, short-lived, unguessable states of the vault's consent flow, in two steps: the link handed to the
+ * client (`/oauth/vault/start?state=…`) and, once opened, the `state` of the authorization request (RFC 6749 §10.12),
+ * a fresh one, so the link the client saw is not the state the callback accepts. Each is taken once.
+ */
+export class ConsentStates {
+  private readonly links = new Map<string, Held<ConsentSubject>>();
+  private readonly flows = new Map<string, Held<ConsentFlow>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** A new link token for `subject`. */
+  link(subject: ConsentSubject): string {
+    return this.hold(this.links, subject);
+  }
+
+  /** Takes the link token (once); undefined when unknown, used or expired. */
+  takeLink(token: string): ConsentSubject | undefined {
+    return this.take(this.links, token);
+  }
+
+  /** A new authorization-request state for `flow`. */
+  flow(flow: ConsentFlow): string {
+    return this.hold(this.flows, flow);
+  }
+
+  /** Takes the authorization-request state (once); undefined when unknown, used or expired. */
+  takeFlow(state: string): ConsentFlow | undefined {
+    return this.take(this.flows, state);
+  }
+
+  private hold<T extends ConsentSubject>(map: Map<string, Held<T>>, value: T): string {
+    const at = this.now();
+    for (const [k, v] of map) if (v.expiresAt <= at) map.delete(k);
+    const mine = [...map].filter(([, v]) => v.value.consumer === value.consumer);
+    if (mine.length >= MAX_PER_CONSUMER) map.delete(mine[0]![0]);
+    if (map.size >= MAX_TOTAL) map.delete(map.keys().next().value!);
+    const token = randomToken();
+    map.set(token, { value, expiresAt: at + CONSENT_TTL_MS });
+    return token;
+  }
+
+  private take<T>(map: Map<string, Held<T>>, token: string): T | undefined {
+    const held = map.get(token);
+    if (!held) return undefined;
+    map.delete(token);
+    return held.expiresAt > this.now() ? held.value : undefined;
+  }
+}
