@@ -12,6 +12,7 @@ import { createLlmProvidersRepo, type LlmProviderSpec } from './llm-providers-re
 import { createLlmRoutesRepo, type LlmRouteSpec } from './llm-routes-repo.js';
 import { LlmUsageRepo } from './llm-usage-repo.js';
 import { GatewayInstancesRepo } from './gateway-instances-repo.js';
+import { McpMemberErasRepo } from './mcp-member-eras-repo.js';
 import type { SpecStore } from './spec-store.js';
 import { WriteGuard, type ConfigCheck, type EntityRef } from './config-check.js';
 
@@ -34,6 +35,8 @@ export class Registry {
   readonly llmRoutes: SpecStore<LlmRouteSpec>;
   readonly llmUsage: LlmUsageRepo;
   readonly instances: GatewayInstancesRepo;
+  /** The protocol era gateways learnt for each remote and stdio MCP member. */
+  readonly memberEras: McpMemberErasRepo;
   /** Refuses writes the gateway would hold back, once a check is installed ({@link installConfigCheck}). */
   readonly guard = new WriteGuard();
   private secretsRepo?: SecretsRepo;
@@ -54,6 +57,7 @@ export class Registry {
     this.llmRoutes = createLlmRoutesRepo(db, this.audit);
     this.llmUsage = new LlmUsageRepo(db);
     this.instances = new GatewayInstancesRepo(db);
+    this.memberEras = new McpMemberErasRepo(db);
     for (const store of [this.routes, this.upstreams, this.consumers.store, this.mcpServers, this.llmProviders, this.llmRoutes]) store.guard = this.guard;
     this.versionStmt = db.prepare('SELECT version FROM config_version WHERE id = 1').pluck();
   }

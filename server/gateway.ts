@@ -34,6 +34,7 @@ import { createLlmParts, type LlmParts } from './targets/llm-router/setup.js';
 import { createMcpIngress } from './ingress/mcp/index.js';
 import { McpRouter, McpRouterTarget, mcpSessionStore, type McpRouterOptions } from './targets/mcp-router/index.js';
 import { createRemoteBackendFactory, createStdioBackendFactory } from './targets/mcp-router/backends/index.js';
+import { registryEraStore } from './targets/mcp-router/era/registry-era-store.js';
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { KeySets, type KeySetOptions } from './auth/oauth/index.js';
 import { RESOURCE_METADATA_PATH } from './filters/oauth-metadata.js';
@@ -111,7 +112,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const accessFeed = new AccessFeed();
   const leadingFilters = [observability(metrics, accessFeed)];
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
-  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, log) });
+  // Members' eras outlive restarts in the registry (written off the event loop's hot path).
+  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: { eraStore: registryEraStore(registry, log), ...withBackendFactories(options.mcp, log) } });
   const mcpTarget = new McpRouterTarget({ router: mcpRouter, store: mcpSessionStore(shared.redis, () => registry.secretBox()) });
   targets.set('mcp-router', mcpTarget);
   const bindAddress = options.host ?? '127.0.0.1';

@@ -10,6 +10,7 @@ import { McpMetrics } from './mcp-metrics.js';
 import { RouterSession } from './router-session.js';
 import type { SessionServices } from './session-view.js';
 import type { SessionKeeper } from './session-keeper.js';
+import { MemberEras, type EraProbeTiming, type EraStore } from './era/member-eras.js';
 import type { BackendRecipe, CompiledMcpServer, McpSnapshot } from './types.js';
 
 /**
@@ -47,10 +48,14 @@ export interface McpRouterOptions {
   maxBodyBytes?: number;
   /** Backend factories by kind; `hosted` and `rest` (both in process) are built in, later kinds register here. */
   backendFactories?: ReadonlyMap<BackendRecipe['kind'], BackendFactory>;
+  /** Where members' learnt eras outlive the process (the registry); in memory only when absent. */
+  eraStore?: EraStore;
+  /** Era probe deadline, retry backoff and legacy horizon (defaults: ERA_PROBE_DEFAULTS). */
+  eraProbe?: Partial<EraProbeTiming>;
 }
 
 /** Options with every default filled in. */
-export type ResolvedMcpRouterOptions = Required<Omit<McpRouterOptions, 'backendFactories'>>;
+export type ResolvedMcpRouterOptions = Required<Omit<McpRouterOptions, 'backendFactories' | 'eraStore' | 'eraProbe'>>;
 
 /** A live downstream session: the router's state plus the transport it speaks over. */
 export interface LiveSession {
@@ -103,6 +108,7 @@ export class McpRouter {
       timing: { connectTimeoutMs: this.options.connectTimeoutMs, retryInitialMs: this.options.retryInitialMs, retryMaxMs: this.options.retryMaxMs },
       toolTimeoutMs: this.options.toolTimeoutMs,
       turns: new TurnBudget(TURN_BUDGET_MS),
+      eras: new MemberEras({ log: deps.log, store: o.eraStore, timing: o.eraProbe }),
     };
   }
 
@@ -116,6 +122,7 @@ export class McpRouter {
     if (snapshot === this.snapshot) return;
     this.snapshot = snapshot;
     this.pool.reconcile(snapshot.servers);
+    this.services.eras.reconcile(this.pool);
     for (const [id, live] of this.sessions) {
       const config = snapshot.servers.get(live.session.config.name);
       if (!config) void this.closeSession(id, 'server removed');
@@ -159,6 +166,7 @@ export class McpRouter {
   /** Closes every session and backend (gateway shutdown). */
   async close(): Promise<void> {
     await Promise.all([...this.sessions.keys()].map((id) => this.closeSession(id, 'shutdown')));
+    this.services.eras.close();
     await this.pool.closeAll();
   }
 }

@@ -11,6 +11,7 @@ import type { DownstreamCall } from './relay.js';
 import type { ToolCall } from './tool-call-state.js';
 import type { ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
+import type { MemberEras } from './era/member-eras.js';
 import type { SessionKeeper } from './session-keeper.js';
 
 /** Long-lived router pieces every session uses. */
@@ -23,6 +24,8 @@ export interface SessionServices {
   readonly toolTimeoutMs: number;
   /** Spreads MCP work over event-loop turns under load: new requests (ingress) and answers of relayed calls. */
   readonly turns: TurnBudget;
+  /** Members' protocol eras: learnt by probing, told of handshakes that contradict them. */
+  readonly eras: MemberEras;
 }
 
 /**
