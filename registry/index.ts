@@ -37,7 +37,7 @@ export { maskMcpServer, openMcpServer } from './mcp-servers-repo.js';
 export type { LlmProviderSpec } from './llm-providers-repo.js';
 export { llmRouteMatchKind, type LlmRouteSpec, type LlmRouteTarget } from './llm-routes-repo.js';
 export { usageHour, type LlmUsageCounts, type LlmUsageKey, type LlmUsageQuery, type LlmUsageRow } from './llm-usage-repo.js';
-export type { McpEra, McpMemberEra } from './mcp-member-eras-repo.js';
+export { shownEra, type McpEra, type McpMemberEra, type ShownEra } from './mcp-member-eras-repo.js';
 export type { BackendHealthReport, GatewayInstance, McpBackendHealth, RedisHealth, UpstreamTargetHealth } from './gateway-instances-repo.js';
 export { problemEntity, type ConfigCheck, type EntityRef } from './config-check.js';
 export { packageRoot } from './package-root.js';

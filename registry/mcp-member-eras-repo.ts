@@ -19,6 +19,17 @@ export interface McpMemberEra {
   readonly lastErrorAt: string | null;
 }
 
+/** A server's era as the CLI and the admin API give it: the learnt record, or `both` for the in-process kinds. */
+export type ShownEra = { era: 'both' } | Omit<McpMemberEra, 'server' | 'backendHash'>;
+
+/** Hosted servers, REST-to-MCP servers and bundles answer both eras natively; remote and stdio members were probed. */
+export function shownEra(kind: string, learnt: McpMemberEra | undefined): ShownEra {
+  if (kind !== 'remote' && kind !== 'stdio') return { era: 'both' };
+  if (!learnt) return { era: 'unknown', protocolVersion: null, learntAt: null, lastError: null, lastErrorAt: null };
+  const { server: _server, backendHash: _hash, ...rest } = learnt;
+  return rest;
+}
+
 /** Members' eras: what running gateways found, not config (no version bump, no audit). */
 export class McpMemberErasRepo {
   constructor(private readonly db: Db) {}

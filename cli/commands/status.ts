@@ -3,6 +3,7 @@ import type { BackendHealthReport } from '../../registry/index.js';
 import { heldBack, withRegistry } from '../context.js';
 import { printJson, tableLines } from '../output.js';
 import { failModeLines, failModes, redisLines } from './status-redis.js';
+import { eraLines, memberEras } from './mcp/era-text.js';
 
 /** A gateway whose heartbeat is older than this is reported as not running. */
 export const STALE_MS = 15_000;
@@ -25,6 +26,8 @@ export function registerStatusCommand(program: Command): void {
           // What a gateway would leave out of the registry as it stands: the compiler's own checks, run here.
           ...(flags.check && { heldBack: heldBack(r) }),
           gateways: r.instances.list().map((g) => ({ ...g, running: now - Date.parse(g.heartbeatAt) < STALE_MS })),
+          // The protocol era of each remote and stdio MCP server, as a gateway learnt it by probing.
+          mcpEras: memberEras(r),
         };
         // Fail modes matter only where limits live in Redis.
         const modes = status.gateways.some((g) => g.backendHealth.redis) ? failModes(r) : undefined;
@@ -45,6 +48,7 @@ export function registerStatusCommand(program: Command): void {
           out.push(...redisLines(g.backendHealth.redis));
         }
         if (modes) out.push(...failModeLines(modes));
+        out.push(...eraLines(status.mcpEras));
         process.stdout.write(out.join('\n') + '\n');
       });
     });

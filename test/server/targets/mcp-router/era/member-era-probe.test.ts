@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everythingStdio } from '../../../../helpers/everything-server.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer } from '../../../../helpers/mcp.js';
+import { runCli } from '../../../../helpers/cli.js';
 import { startModernMember, type ModernMember } from '../../../../helpers/modern-member.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
 import { startStatusMember, type StatusMember } from '../../../../helpers/status-member.js';
@@ -78,6 +79,32 @@ describe('the era of each remote and stdio member, by the 2026-07-28 probe', () 
     failing.passTo(failingTarget.url);
     const learnt = await waitFor(() => (eraOf('failing')?.era === 'legacy' ? eraOf('failing') : undefined), 'the era learnt after the 503s');
     expect(learnt).toMatchObject({ protocolVersion: LATEST_PROTOCOL_VERSION, lastError: null });
+  });
+
+  it('shows each member\'s era in `agate mcp show` (text and --json), `agate status` and the admin API', async () => {
+    await waitFor(() => eraOf('modern')?.era === 'modern' && eraOf('walled')?.lastError && eraOf('legacy')?.era === 'legacy', 'eras settled');
+    const learntAt = eraOf('modern')!.learntAt!;
+    const json = await runCli(['mcp', 'show', 'modern', '--json'], gw.dbPath);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).era).toEqual({ era: 'modern', protocolVersion: '2026-07-28', learntAt, lastError: null, lastErrorAt: null });
+    const text = await runCli(['mcp', 'show', 'walled'], gw.dbPath);
+    expect(text.stdout).toMatch(/^era: "?unknown \(probe failed: HTTP 401 \(authorization\) at \d{4}-\d\d-\d\dT/m);
+    const status = await runCli(['status'], gw.dbPath);
+    expect(status.stdout).toContain('mcp eras');
+    expect(status.stdout).toMatch(new RegExp(`^  modern +remote +2026-07-28 \\(modern, learnt at ${learntAt.replace(/[.]/g, '\\.')}\\)$`, 'm'));
+    expect(status.stdout).toMatch(new RegExp(`^  legacy-stdio +stdio +${LATEST_PROTOCOL_VERSION} \\(legacy, learnt at `, 'm'));
+    const statusJson = JSON.parse((await runCli(['status', '--json'], gw.dbPath)).stdout) as { mcpEras: Array<{ server: string; era: string }> };
+    expect(statusJson.mcpEras.find((e) => e.server === 'walled')?.era).toBe('unknown');
+    const admin = await fetch(`${gw.adminUrl}/mcp-servers/legacy`, { headers: { authorization: `Bearer ${gw.adminToken.token}` } });
+    const answer = (await admin.json()) as { era: { era: string; protocolVersion: string } };
+    expect(answer.era).toMatchObject({ era: 'legacy', protocolVersion: LATEST_PROTOCOL_VERSION });
+    // The record goes back as read (the console's edit form does so): the read-only era is not refused.
+    const put = await fetch(`${gw.adminUrl}/mcp-servers/legacy`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${gw.adminToken.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...answer, description: 'edited' }),
+    });
+    expect(put.status).toBe(200);
   });
 
   it('reuses what it learnt after a restart instead of probing again at once', async () => {
