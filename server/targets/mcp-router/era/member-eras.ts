@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { McpMemberEra } from '../../../../registry/index.js';
 import type { McpBackend } from '../backend.js';
 import type { BackendPool } from '../backend-pool.js';
+import type { BackendHealth } from '../backends/backend-health.js';
 import { probeEra, type EraFinding } from './era-probe.js';
 import { contradictsLegacy } from './contradiction.js';
 
@@ -43,6 +44,8 @@ interface Tracked {
   readonly transport: 'http' | 'stdio' | 'sse';
   timer?: NodeJS.Timeout;
   probing?: Promise<void>;
+  /** Stops waiting for a lazily started stdio member's first start. */
+  unwatch?: () => void;
   failures: number;
 }
 
@@ -70,10 +73,12 @@ export class MemberEras {
 
   /** Follows the pool after a reconcile: new or changed members are probed, removed ones forgotten. */
   reconcile(pool: BackendPool): void {
-    const current = new Map(pool.health().map(({ server }) => [server, pool.get(server)!] as const));
+    const health = new Map(pool.health().map((h) => [h.server, h.health] as const));
+    const current = new Map([...health.keys()].map((server) => [server, pool.get(server)!] as const));
     for (const [name, t] of this.tracked) {
       if (current.get(name)?.hash === t.hash) continue;
       clearTimeout(t.timer);
+      t.unwatch?.();
       this.tracked.delete(name);
       if (!current.has(name)) this.forget(name);
     }
@@ -81,7 +86,7 @@ export class MemberEras {
       if (this.tracked.has(name)) continue;
       const t: Tracked = { hash: pooled.hash, backend: pooled.backend, transport: transportOf(pooled.backend), failures: 0 };
       this.tracked.set(name, t);
-      this.start(name, t);
+      this.start(name, t, health.get(name)!);
     }
   }
 
@@ -100,17 +105,26 @@ export class MemberEras {
   /** Stops every pending probe. */
   close(): void {
     this.closed = true;
-    for (const t of this.tracked.values()) clearTimeout(t.timer);
+    for (const t of this.tracked.values()) {
+      clearTimeout(t.timer);
+      t.unwatch?.();
+    }
     this.deps.store?.close?.();
   }
 
   /** A member just tracked: reuse what is known of this backend, else probe now. */
-  private start(name: string, t: Tracked): void {
+  private start(name: string, t: Tracked, health: BackendHealth): void {
     if (t.transport === 'sse') return this.record(name, t, { era: 'legacy', protocolVersion: SSE_REVISION });
     const known = this.known.get(name);
     const fresh = known?.backendHash === t.hash && known.era !== 'unknown';
     if (fresh && !(known.era === 'legacy' && Date.now() - Date.parse(known.learntAt ?? '') > this.timing.legacyHorizonMs)) return;
-    this.probeNow(name, t);
+    // stdio processes start lazily (on a session's first use): the probe waits for that, never spawning one itself.
+    if (t.transport !== 'stdio' || health.state === 'ready') return this.probeNow(name, t);
+    t.unwatch = health.subscribe((change) => {
+      if (change.state !== 'ready') return;
+      t.unwatch?.();
+      this.probeNow(name, t);
+    });
   }
 
   private probeNow(name: string, t: Tracked): void {

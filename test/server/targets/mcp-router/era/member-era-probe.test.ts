@@ -3,7 +3,7 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everythingStdio } from '../../../../helpers/everything-server.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
-import { addMcpServer } from '../../../../helpers/mcp.js';
+import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
 import { runCli } from '../../../../helpers/cli.js';
 import { startModernMember, type ModernMember } from '../../../../helpers/modern-member.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
@@ -58,6 +58,12 @@ describe('the era of each remote and stdio member, by the 2026-07-28 probe', () 
   });
 
   it.each(['legacy', 'legacy-stdio'])('falls back to initialize for the 2025 member %s and records the version it negotiated', async (name) => {
+    // A stdio process starts on a session's first use (the probe never spawns one): use it once.
+    if (name === 'legacy-stdio') {
+      const client = await connectMcp(gw, name);
+      await client.listTools();
+      await client.close();
+    }
     const row = await waitFor(() => (eraOf(name)?.era === 'legacy' ? eraOf(name) : undefined), `${name}'s era recorded`, 15_000);
     expect(row.protocolVersion).toBe(LATEST_PROTOCOL_VERSION);
     expect(row.lastError).toBeNull();
