@@ -46,6 +46,7 @@ export { maskMcpServer, openMcpServer } from './mcp-servers-repo.js';
 export type { LlmProviderSpec, ModelPrice } from './llm-providers-repo.js';
 export { llmRouteMatchKind, type LlmBudgetSpec, type LlmRouteSpec, type LlmRouteTarget } from './llm-routes-repo.js';
 export { usageHour, type LlmUsageCounts, type LlmUsageKey, type LlmUsageQuery, type LlmUsageRow } from './llm-usage-repo.js';
+export { shownEra, type McpEra, type McpMemberEra, type ShownEra } from './mcp-member-eras-repo.js';
 export type { BackendHealthReport, GatewayInstance, McpBackendHealth, RedisHealth, UpstreamTargetHealth } from './gateway-instances-repo.js';
 export { problemEntity, type ConfigCheck, type EntityRef } from './config-check.js';
 export { packageRoot } from './package-root.js';

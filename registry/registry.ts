@@ -13,6 +13,7 @@ import { createLlmProvidersRepo, type LlmProviderSpec } from './llm-providers-re
 import { createLlmRoutesRepo, type LlmRouteSpec } from './llm-routes-repo.js';
 import { LlmUsageRepo } from './llm-usage-repo.js';
 import { GatewayInstancesRepo } from './gateway-instances-repo.js';
+import { McpMemberErasRepo } from './mcp-member-eras-repo.js';
 import type { SpecStore } from './spec-store.js';
 import { WriteGuard, type ConfigCheck, type EntityRef } from './config-check.js';
 
@@ -37,6 +38,8 @@ export class Registry {
   readonly instances: GatewayInstancesRepo;
   /** The per-user token vault: upstream OAuth tokens per (consumer, MCP server), sealed. */
   readonly vaultTokens: VaultTokensRepo;
+  /** The protocol era gateways learnt for each remote and stdio MCP member. */
+  readonly memberEras: McpMemberErasRepo;
   /** Refuses writes the gateway would hold back, once a check is installed ({@link installConfigCheck}). */
   readonly guard = new WriteGuard();
   private secretsRepo?: SecretsRepo;
@@ -58,6 +61,7 @@ export class Registry {
     this.llmUsage = new LlmUsageRepo(db);
     this.instances = new GatewayInstancesRepo(db);
     this.vaultTokens = new VaultTokensRepo(db, this.audit, () => this.secretBox());
+    this.memberEras = new McpMemberErasRepo(db);
     for (const store of [this.routes, this.upstreams, this.consumers.store, this.mcpServers, this.llmProviders, this.llmRoutes]) store.guard = this.guard;
     this.versionStmt = db.prepare('SELECT version FROM config_version WHERE id = 1').pluck();
   }

@@ -35,6 +35,7 @@ import { createMcpIngress } from './ingress/mcp/index.js';
 import { McpRouter, McpRouterTarget, mcpSessionStore, type McpRouterOptions } from './targets/mcp-router/index.js';
 import { McpSettingsTarget } from './targets/mcp-settings/index.js';
 import { createRemoteBackendFactory, createStdioBackendFactory } from './targets/mcp-router/backends/index.js';
+import { registryEraStore } from './targets/mcp-router/era/registry-era-store.js';
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { KeySets, type KeySetOptions } from './auth/oauth/index.js';
 import { RESOURCE_METADATA_PATH } from './filters/oauth-metadata.js';
@@ -117,7 +118,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const accessFeed = new AccessFeed();
   const leadingFilters = [observability(metrics, accessFeed)];
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
-  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: withBackendFactories(options.mcp, { log, vault }), vault });
+  // Members' eras outlive restarts in the registry (written off the event loop's hot path).
+  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: { eraStore: registryEraStore(registry, log), ...withBackendFactories(options.mcp, { log, vault }) }, vault });
   const mcpTarget = new McpRouterTarget({ router: mcpRouter, store: mcpSessionStore(shared.redis, () => registry.secretBox()) });
   // Besides the sessions, a consumer's own settings (`/mcp/<name>/settings`), written through the registry like the admin's.
   targets.set('mcp-router', mcpTarget).set('mcp-settings', new McpSettingsTarget({ registry, store: rateLimits }));

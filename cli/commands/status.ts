@@ -3,6 +3,7 @@ import type { BackendHealthReport, GatewayInstance } from '../../registry/index.
 import { heldBack, withRegistry } from '../context.js';
 import { printJson, tableLines } from '../output.js';
 import { failModeLines, failModes, redisLines } from './status-redis.js';
+import { eraLines, memberEras } from './mcp/era-text.js';
 
 /** A gateway whose heartbeat is older than this is reported as not running. */
 export const STALE_MS = 15_000;
@@ -26,6 +27,8 @@ export function registerStatusCommand(program: Command): void {
           ...(flags.check && { heldBack: heldBack(r) }),
           // `--workers` clusters: each primary with its workers' rows under it.
           gateways: withWorkers(r.instances.list().map((g) => ({ ...g, running: now - Date.parse(g.heartbeatAt) < STALE_MS }))),
+          // The protocol era of each remote and stdio MCP server, as a gateway learnt it by probing.
+          mcpEras: memberEras(r),
         };
         // Fail modes matter only where limits live in Redis.
         const modes = status.gateways.some((g) => (g.workers ?? [g]).some((w) => w.backendHealth.redis)) ? failModes(r) : undefined;
@@ -46,6 +49,7 @@ export function registerStatusCommand(program: Command): void {
           }
         }
         if (modes) out.push(...failModeLines(modes));
+        out.push(...eraLines(status.mcpEras));
         process.stdout.write(out.join('\n') + '\n');
       });
     });

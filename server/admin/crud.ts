@@ -10,11 +10,13 @@ export interface CrudEntity<T extends Named> {
   readonly store: SpecStore<T>;
   /** How an entity leaves the API (secret values masked); as stored when absent. */
   readonly show?: (value: T) => T;
+  /** How a body enters the store: read-only fields `show` adds (an MCP server's `era`) are dropped; as sent when absent. */
+  readonly accept?: (body: unknown) => unknown;
 }
 
 /** Mounts list/get/create/replace/delete for one entity on `router` under `/<plural>`. */
 export function mountCrud<T extends Named>(router: Router, entity: CrudEntity<T>): void {
-  const { plural, store, show = (v: T) => v } = entity;
+  const { plural, store, show = (v: T) => v, accept = (b: unknown) => b } = entity;
   const base = `/${plural}`;
   router.get(base, (_req, res) => {
     res.json({ items: store.list().map(show) });
@@ -26,7 +28,7 @@ export function mountCrud<T extends Named>(router: Router, entity: CrudEntity<T>
   });
   router.post(base, (req, res) => {
     try {
-      res.status(201).json(show(store.create(req.body, 'admin-api')));
+      res.status(201).json(show(store.create(accept(req.body), 'admin-api')));
     } catch (err) {
       sendRegistryError(res, err);
     }
@@ -37,7 +39,7 @@ export function mountCrud<T extends Named>(router: Router, entity: CrudEntity<T>
       return sendRegistryError(res, new RegistryError('validation', [`${plural.slice(0, -1)}.name: must match the URL ("${req.params.name}")`]));
     }
     try {
-      res.json(show(store.update({ ...(body ?? {}), name: req.params.name }, 'admin-api')));
+      res.json(show(store.update({ ...(accept(body) ?? {}), name: req.params.name }, 'admin-api')));
     } catch (err) {
       sendRegistryError(res, err);
     }

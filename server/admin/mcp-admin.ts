@@ -6,7 +6,7 @@
 import type { Request, Response, Router } from 'express';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { RegistryError, maskMcpServer, type Registry } from '../../registry/index.js';
+import { RegistryError, maskMcpServer, shownEra, type McpServerSpec, type Registry } from '../../registry/index.js';
 import { gatewayError } from '../errors/index.js';
 import { mcpServerUrls } from '../targets/mcp-router/urls.js';
 import { sendAdminError, sendRegistryError } from './admin-errors.js';
@@ -28,7 +28,9 @@ const CALL_TIMEOUT_MS = 30_000;
 
 /** Mounts `/mcp-servers` (CRUD), `POST /mcp-servers-from-config`, and `/mcp-servers/:name/tools[/:tool/call]`. */
 export function mountMcpAdmin(router: Router, deps: McpAdminDeps): void {
-  mountCrud(router, { plural: 'mcp-servers', store: deps.registry.mcpServers, show: maskMcpServer });
+  // Each answer carries the server's protocol era as a gateway learnt it (read-only: dropped from bodies sent back).
+  const show = (spec: McpServerSpec): McpServerSpec => ({ ...maskMcpServer(spec), era: shownEra(spec.backend.kind, deps.registry.memberEras.get(spec.name)) }) as McpServerSpec;
+  mountCrud(router, { plural: 'mcp-servers', store: deps.registry.mcpServers, show, accept: withoutEra });
   // Returned, not voided: express 5 sends a rejected handler's error to the admin error handler.
   router.post('/mcp-servers-from-config', (req, res) => fromConfig(deps.registry, req, res));
   router.get('/mcp-servers/:name/tools', (req: Request<{ name: string }>, res) => {
@@ -111,4 +113,11 @@ async function withClient(at: { deps: McpAdminDeps; name: string; res: Response 
   } finally {
     await client.close().catch(() => undefined);
   }
+}
+
+/** A body without the read-only `era` the answers carry (the console sends a record back as it read it). */
+function withoutEra(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !('era' in body)) return body;
+  const { era: _era, ...rest } = body as Record<string, unknown>;
+  return rest;
 }

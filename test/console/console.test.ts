@@ -9,6 +9,9 @@ import { startUpstream, type LoopbackUpstream } from '../helpers/loopback-upstre
 import { SCREENSHOTS, browserMissing, launchBrowser, screenshot } from '../helpers/browser.js';
 import { closedPortOrigin } from '../servers/shared/fake-upstream.js';
 import { weatherYaml } from '../helpers/weather-rest-config.js';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { startModernMember } from '../helpers/modern-member.js';
+import { startRemoteMcpUpstream } from '../helpers/remote-mcp-upstream.js';
 
 const missing = browserMissing();
 if (missing) console.warn(missing);
@@ -212,6 +215,32 @@ describe.skipIf(missing !== undefined)('web console in chromium', () => {
     await unhealthy.getByRole('cell', { name: 'MCP dead' }).waitFor({ timeout: 15_000 });
     await expect.poll(() => unhealthy.textContent(), { timeout: 15_000 }).toContain('ECONNREFUSED');
     await screenshot(page, 'overview-unhealthy');
+  });
+
+  it('shows each MCP server\'s era: a real modern member, a real legacy member, hosted both, unknown for a dead one', async () => {
+    const [modern, legacy] = await Promise.all([startModernMember(), startRemoteMcpUpstream(1, 0, { jsonResponse: true })]);
+    try {
+      const remote = (url: string) => ({ kind: 'remote' as const, url, transport: 'streamable-http' as const, headers: {}, secretHeaders: {} });
+      gw.registry.mcpServers.create({ name: 'modern-member', backend: remote(modern.url) }, 'cli');
+      gw.registry.mcpServers.create({ name: 'legacy-member', backend: remote(legacy.url) }, 'cli');
+      await waitFor(() => gw.registry.memberEras.get('modern-member')?.learntAt && gw.registry.memberEras.get('legacy-member')?.learntAt, 'both eras learnt', 15_000);
+      await go('mcp', 'MCP servers');
+      const servers = page.getByRole('table', { name: 'MCP servers' });
+      const eraCol = (await servers.getByRole('columnheader').allTextContents()).indexOf('Era');
+      expect(eraCol).toBeGreaterThan(0);
+      const eraOf = async (name: string) => (await servers.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) }).getByRole('cell').allTextContents())[eraCol];
+      // What each fixture is built to be: the v2 SDK server rejecting legacy traffic, the v1 SDK server, a
+      // REST-to-MCP server served in process, a member no probe reached.
+      expect(await eraOf('modern-member')).toBe('2026-07-28');
+      expect(await eraOf('legacy-member')).toBe(LATEST_PROTOCOL_VERSION);
+      expect(await eraOf('weather')).toBe('hosted: both');
+      expect(await eraOf('dead')).toBe('unknown');
+      await screenshot(page, 'mcp');
+      await go('mcp/modern-member', 'MCP server modern-member');
+      await expect.poll(() => page.getByText(/^Protocol era:/).textContent()).toBe('Protocol era: 2026-07-28');
+    } finally {
+      await Promise.all([modern.close(), legacy.close()]);
+    }
   });
 
   it('shows the audit log and the LLM page; no request left the admin origin and the CSP reported nothing', async () => {

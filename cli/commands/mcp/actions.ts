@@ -9,6 +9,7 @@ import { locateGateway, serverUrls, type GatewayLocation } from './gateway-clien
 import { dropOwnedSecrets } from './secrets.js';
 import { introspectionSecret } from './flags.js';
 import { formatProblem, validateFile } from './validate.js';
+import { eraText, shownEra } from './era-text.js';
 
 /** Global options every action receives (`--db`). */
 export interface Globals {
@@ -59,14 +60,14 @@ export function listAction(f: { json?: boolean }, globals: Globals): void {
   });
 }
 
-/** `agate mcp show <name>`: the spec with secrets masked, and the URLs. */
+/** `agate mcp show <name>`: the spec with secrets masked, the URLs, and the protocol era the gateway learnt. */
 export function showAction(name: string, f: { json?: boolean }, globals: Globals): void {
   withRegistry(globals, (r) => {
     const spec = mustGet(r.mcpServers.get(name), name);
     const urls = serverUrls(locateGateway(r), name);
-    const shown = { ...maskedSpec(r, spec), urls };
-    if (f.json) return printJson(shown);
-    process.stdout.write(stringify(shown, { lineWidth: 0 }));
+    const era = shownEra(spec.backend.kind, r.memberEras.get(name));
+    if (f.json) return printJson({ ...maskedSpec(r, spec), urls, era });
+    process.stdout.write(stringify({ ...maskedSpec(r, spec), urls, era: eraText(era) }, { lineWidth: 0 }));
   });
 }
 

@@ -2,6 +2,7 @@ import { api, errorText } from '../api.js';
 import { fill, h, notice } from '../dom.js';
 import { schemaForm } from '../schema-form.js';
 import type { McpServer } from './mcp.js';
+import { eraCell } from './mcp-era.js';
 import { policyForm, type Policy } from './mcp-policy.js';
 
 interface Tool {
@@ -26,7 +27,7 @@ export function renderServer(root: HTMLElement, name: string): void {
   const tools = h('section', { 'aria-label': 'Tools' }, notice('Listing tools through the gateway…'));
   root.append(h('p', {}, h('a', { href: '#/mcp' }, '← All MCP servers')), policy, tools);
   api<McpServer & Policy>('GET', `/mcp-servers/${encodeURIComponent(name)}`)
-    .then((server) => fill(policy, policyForm(server)))
+    .then((server) => fill(policy, h('p', {}, 'Protocol era: ', eraCell(server.era)), policyForm(server)))
     .catch((err: unknown) => fill(policy, notice(errorText(err), 'error')));
   // Health is read after the listing: listing is what starts a lazily connected backend.
   api<{ tools: Tool[] }>('GET', `/mcp-servers/${encodeURIComponent(name)}/tools`)

@@ -3,6 +3,7 @@ import { fill, h, notice, table } from '../dom.js';
 import type { Page } from '../page.js';
 import { addServerForms } from './mcp-add.js';
 import { renderServer } from './mcp-server.js';
+import { eraCell } from './mcp-era.js';
 
 /** A stored MCP server as the admin API lists it (secret values masked). */
 export interface McpServer {
@@ -10,6 +11,8 @@ export interface McpServer {
   description?: string;
   enabled: boolean;
   backend: { kind: string; url?: string; command?: string; args?: string[]; server?: string; members?: string[] };
+  /** The protocol era a gateway learnt by probing (remote, stdio), or `both` (hosted, REST-to-MCP, bundles). */
+  era?: { era: 'both' | 'modern' | 'legacy' | 'unknown'; protocolVersion?: string | null; learntAt?: string | null; lastError?: string | null; lastErrorAt?: string | null };
 }
 
 interface Health {
@@ -37,9 +40,10 @@ async function load(list: HTMLElement): Promise<void> {
       s.backend.kind,
       source(s),
       s.backend.kind === 'bundle' ? '–' : (health.get(s.name) ?? (s.enabled ? 'not started' : 'disabled')),
+      eraCell(s.era),
       h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${s.name}`, onclick: () => void remove(s.name, list) }, 'Delete'),
     ]);
-    fill(list, items.length ? table('MCP servers', ['Name', 'Kind', 'Source / members', 'Health', ''], rows) : notice('No MCP servers yet.'));
+    fill(list, items.length ? table('MCP servers', ['Name', 'Kind', 'Source / members', 'Health', 'Era', ''], rows) : notice('No MCP servers yet.'));
   } catch (err) {
     fill(list, notice(errorText(err), 'error'));
   }

@@ -28,6 +28,11 @@ export interface ConnectOptions {
    * ignore it and initialize anew.
    */
   readonly resume?: UpstreamResume;
+  /**
+   * Headers sent on every request of this connection (remote backends only): the era probe's modern
+   * `MCP-Protocol-Version` and `Mcp-Method` (2026-07-28 basic/transports/streamable-http.mdx). Others ignore it.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What continues an upstream session on another replica, without a new initialize. */

@@ -11,3 +11,4 @@ export { exposedName, namingRule, type NamingRule } from './naming.js';
 export { mcpServerUrls } from './urls.js';
 export { endpointPassthrough } from './passthrough.js';
 export { isId, isJsonRpcMessage, isNotification, isObject, isRequest, isResponse } from './json-rpc.js';
+export { MemberEras, ERA_PROBE_DEFAULTS, type EraProbeTiming, type EraStore } from './era/member-eras.js';

@@ -33,6 +33,7 @@ import type { DownstreamCall, DownstreamRelay } from './relay.js';
 import type { ResumableTransport, UpstreamResume } from './backend.js';
 import type { SessionKeeper } from './session-keeper.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
+import type { MemberEras } from './era/member-eras.js';
 import { UpstreamCalls } from './upstream-calls.js';
 
 /** Timing of a member's upstream connection. */
@@ -49,7 +50,7 @@ export interface LinkTiming {
 export interface LinkOwner {
   readonly id: string;
   readonly config: { readonly name: string };
-  readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger; readonly turns: TurnBudget };
+  readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger; readonly turns: TurnBudget; readonly eras: Pick<MemberEras, 'observeFailure'> };
   /** The client's capabilities, declared upstream as the gateway's own. */
   readonly clientCapabilities: ClientCapabilities;
   /** The authenticated consumer, if any: REST servers use its own settings (agate consumer settings). */
@@ -222,6 +223,7 @@ export class MemberLink {
       ({ info, tools, sentLevel, calls } = await this.handshake(pooled, client, first));
     } catch (err) {
       await client.close().catch(() => {});
+      this.owner.services.eras.observeFailure(this.name, err);
       return this.fail(err as Error, true);
     }
     // close() may have run while we waited.

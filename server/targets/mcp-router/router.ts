@@ -11,6 +11,7 @@ import { RouterSession } from './router-session.js';
 import type { SessionServices } from './session-view.js';
 import type { SessionKeeper } from './session-keeper.js';
 import type { TokenVault } from '../../auth/vault/index.js';
+import { MemberEras, type EraProbeTiming, type EraStore } from './era/member-eras.js';
 import type { BackendRecipe, CompiledMcpServer, McpSnapshot } from './types.js';
 
 /**
@@ -48,10 +49,14 @@ export interface McpRouterOptions {
   maxBodyBytes?: number;
   /** Backend factories by kind; `hosted` and `rest` (both in process) are built in, later kinds register here. */
   backendFactories?: ReadonlyMap<BackendRecipe['kind'], BackendFactory>;
+  /** Where members' learnt eras outlive the process (the registry); in memory only when absent. */
+  eraStore?: EraStore;
+  /** Era probe deadline, retry backoff and legacy horizon (defaults: ERA_PROBE_DEFAULTS). */
+  eraProbe?: Partial<EraProbeTiming>;
 }
 
 /** Options with every default filled in. */
-export type ResolvedMcpRouterOptions = Required<Omit<McpRouterOptions, 'backendFactories'>>;
+export type ResolvedMcpRouterOptions = Required<Omit<McpRouterOptions, 'backendFactories' | 'eraStore' | 'eraProbe'>>;
 
 /** A live downstream session: the router's state plus the transport it speaks over. */
 export interface LiveSession {
@@ -105,6 +110,7 @@ export class McpRouter {
       toolTimeoutMs: this.options.toolTimeoutMs,
       turns: new TurnBudget(TURN_BUDGET_MS),
       vault: deps.vault,
+      eras: new MemberEras({ log: deps.log, store: o.eraStore, timing: o.eraProbe }),
     };
   }
 
@@ -118,6 +124,7 @@ export class McpRouter {
     if (snapshot === this.snapshot) return;
     this.snapshot = snapshot;
     this.pool.reconcile(snapshot.servers);
+    this.services.eras.reconcile(this.pool);
     for (const [id, live] of this.sessions) {
       const config = snapshot.servers.get(live.session.config.name);
       if (!config) void this.closeSession(id, 'server removed');
@@ -161,6 +168,7 @@ export class McpRouter {
   /** Closes every session and backend (gateway shutdown). */
   async close(): Promise<void> {
     await Promise.all([...this.sessions.keys()].map((id) => this.closeSession(id, 'shutdown')));
+    this.services.eras.close();
     await this.pool.closeAll();
   }
 }

@@ -11,6 +11,7 @@ import type { DownstreamCall } from './relay.js';
 import type { ToolCall } from './tool-call-state.js';
 import type { ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
+import type { MemberEras } from './era/member-eras.js';
 import type { SessionKeeper } from './session-keeper.js';
 import type { TokenVault } from '../../auth/vault/index.js';
 
@@ -26,6 +27,8 @@ export interface SessionServices {
   readonly turns: TurnBudget;
   /** The per-user token vault (servers with `upstreamAuth.type: authorization_code`), when the gateway has one. */
   readonly vault?: TokenVault;
+  /** Members' protocol eras: learnt by probing, told of handshakes that contradict them. */
+  readonly eras: MemberEras;
 }
 
 /**

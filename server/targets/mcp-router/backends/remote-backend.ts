@@ -69,7 +69,7 @@ export class RemoteBackend implements SupervisedBackend {
   /** Opens one upstream session (the network is used when the client starts and initializes it). */
   async connect(connectOptions?: ConnectOptions): Promise<Transport> {
     if (this.closed) throw new Error(`MCP server "${this.options.name}": backend is closed`);
-    const headers: Record<string, string> = { ...this.options.headers };
+    const headers: Record<string, string> = { ...this.options.headers, ...connectOptions?.headers };
     const transport: RemoteTransport = new RemoteTransport({
       options: this.options,
       headers,
