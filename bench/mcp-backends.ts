@@ -17,7 +17,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +25,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { Registry } from '../registry/index.js';
+import { freePort } from './local.js';
 import { Agent } from 'undici';
 import { assertNoErrors, cpuPerCallBy, loadInterleaved, overhead, type Call } from './compare.js';
 import { startChild } from './mcp.js';
@@ -37,15 +37,6 @@ import { idleRssCheck, printTargets, type TargetCheck } from './targets.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const loads = () => loadavg().map((n) => Math.round(n * 100) / 100);
-
-/** A free loopback port. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** supergateway serving the stdio echo server over stateful Streamable HTTP; resolves once it answers. */
 async function startSupergateway(stdioScript: string): Promise<{ url: string; child: ChildProcess }> {

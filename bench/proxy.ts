@@ -1,12 +1,12 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { Registry, packageRoot } from '../registry/index.js';
+import { findOnPath, freePort } from './local.js';
 import { cpuMicros, rssBytes } from './proc.js';
 import { idleRssCheck, printTargets, round2 } from './targets.js';
 
@@ -242,22 +242,6 @@ function report(rows: Row[], run: { tool: string; loadAtStart: number[]; idleRss
 
 function fmtLoad(l: number[]): string {
   return l.map((x) => x.toFixed(2)).join(' ');
-}
-
-function findOnPath(cmd: string): string | undefined {
-  const r = spawnSync('which', [cmd], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Spawns `argv` pinned to `cpu`, resolving once it prints `ready` (stdout or stderr). */

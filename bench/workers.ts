@@ -9,11 +9,11 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot, Registry } from '../registry/index.js';
+import { findOnPath, freePort } from './local.js';
 import { GATEWAY_NODE_FLAGS } from './gateway-flags.js';
 import { findNginx } from './reload-nginx.js';
 
@@ -37,7 +37,7 @@ interface Gateway {
 }
 
 export async function run(): Promise<unknown> {
-  const wrk = onPath('wrk');
+  const wrk = findOnPath('wrk');
   const nginx = findNginx();
   if (!wrk || !nginx) throw new Error('bench workers needs wrk and nginx (apt-get install wrk nginx)');
   const dir = mkdtempSync(join(tmpdir(), 'agate-workers-bench-'));
@@ -183,22 +183,6 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
 
 function killer(child: ChildProcess): () => void {
   return () => void child.kill('SIGTERM');
-}
-
-function onPath(cmd: string): string | undefined {
-  const r = spawnSync('which', [cmd], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function fmt(l: number[]): string {

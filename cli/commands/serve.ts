@@ -123,28 +123,18 @@ function gatewayOptions(flags: ServeFlags, db: string): GatewayOptions {
   };
 }
 
-/** A Redis URL ioredis can open; anything else is refused before the gateway starts. */
 /** An origin as browsers send it (`scheme://host[:port]`, nothing more), or a usage error naming the flag. */
 function browserOrigin(text: string): string {
-  let u: URL | undefined;
-  try {
-    u = new URL(text);
-  } catch {
-    u = undefined;
-  }
+  const u = URL.canParse(text) ? new URL(text) : undefined;
   if (!u || !['http:', 'https:'].includes(u.protocol) || u.origin !== text) {
     throw new UsageError(`--mcp-allow-origin: "${text}" is not an origin; give scheme://host[:port] exactly as a browser sends it, e.g. https://app.example.com`);
   }
   return text;
 }
 
+/** A Redis URL ioredis can open; anything else is refused before the gateway starts. */
 function redisUrl(text: string): string {
-  let u: URL | undefined;
-  try {
-    u = new URL(text);
-  } catch {
-    u = undefined;
-  }
+  const u = URL.canParse(text) ? new URL(text) : undefined;
   if (!u || !['redis:', 'rediss:', 'unix:'].includes(u.protocol)) {
     throw new UsageError(`--redis: must be a redis://host:port, rediss://host:port or unix:///path URL (got "${text}")`);
   }
