@@ -83,6 +83,9 @@ describe('2026 clients and 2025 members', () => {
       open.push(c);
       return c;
     };
+    // agate probes a new member's era on its own connection (server/discover, then initialize for a 2025 member):
+    // count the consumers' sessions from after that.
+    await waitFor(() => gw.registry.memberEras.get('far2')?.era === 'legacy', "far2's era probed", 15_000);
     const before = upstreamInits();
     const alice = await as('alice');
     for (let i = 0; i < 3; i++) expect(text(await alice.callTool({ name: 'echo', arguments: { message: `pool-alice-${i}` } }))).toBe(`gen1: pool-alice-${i}`);
