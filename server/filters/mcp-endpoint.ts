@@ -9,14 +9,14 @@ export interface McpEndpointConfig {
   readonly servers: ReadonlyMap<string, CompiledMcpServer>;
 }
 
-const SUBPATHS: Readonly<Record<string, McpEndpointKind>> = { '/sse': 'sse', '/messages': 'messages', '/settings': 'settings' };
+const SUBPATHS: Readonly<Record<string, McpEndpointKind>> = { '/sse': 'sse', '/messages': 'messages', '/settings': 'settings', '/consent': 'consent' };
 
 /**
  * Parses `/mcp/<name>`, `/mcp/<name>/sse`, `/mcp/<name>/messages` and `/mcp/<name>/settings` (the consumer's own
  * settings: a third segment, so no server name, not even `settings`, can collide with it); undefined otherwise.
  */
 export function parseMcpPath(path: string): { name: string; endpoint: McpEndpointKind } | undefined {
-  const m = /^\/mcp\/([a-z0-9][a-z0-9._-]{0,62})(\/sse|\/messages|\/settings)?\/?$/.exec(path);
+  const m = /^\/mcp\/([a-z0-9][a-z0-9._-]{0,62})(\/sse|\/messages|\/settings|\/consent)?\/?$/.exec(path);
   if (!m) return undefined;
   return { name: m[1]!, endpoint: m[2] ? SUBPATHS[m[2]]! : 'streamable-http' };
 }
@@ -31,8 +31,9 @@ export function mcpEndpoint(config: McpEndpointConfig): Filter {
     const parsed = parseMcpPath(ctx.request.path);
     const server = parsed && servers.get(parsed.name);
     if (!parsed || !server) throw gatewayError('GW_ERR_MCP_SERVER_NOT_FOUND', parsed?.name ?? ctx.request.path);
-    const settings = parsed.endpoint === 'settings';
-    ctx.route = { name: `mcp:${server.name}${settings ? ':settings' : ''}`, target: { kind: settings ? 'mcp-settings' : 'mcp-router' } };
+    // A consumer's own data (settings, upstream grants) is served by the mcp-settings target, not the MCP router.
+    const own = parsed.endpoint === 'settings' || parsed.endpoint === 'consent';
+    ctx.route = { name: `mcp:${server.name}${own ? `:${parsed.endpoint}` : ''}`, target: { kind: own ? 'mcp-settings' : 'mcp-router' } };
     if (!consumerAllowed(server.policy, ctx.consumer)) {
       if (!ctx.consumer) throw gatewayError('GW_ERR_AUTH_MISSING');
       throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ctx.consumer.name, `MCP server ${server.name}`);

@@ -58,8 +58,11 @@ export interface CompiledMcpServer {
   readonly configHash: string;
 }
 
-/** Which MCP endpoint of a server a request is for (`settings`: the consumer's own settings, not MCP). */
-export type McpEndpointKind = 'streamable-http' | 'sse' | 'messages' | 'settings';
+/**
+ * Which MCP endpoint of a server a request is for. Not MCP: `settings` (the consumer's own settings) and `consent`
+ * (the consumer's own upstream grants in the token vault).
+ */
+export type McpEndpointKind = 'streamable-http' | 'sse' | 'messages' | 'settings' | 'consent';
 
 /** What the `mcp-endpoint` filter adds to the context: the server the path names and which of its endpoints. */
 export interface McpRequestState {

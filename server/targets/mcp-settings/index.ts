@@ -15,6 +15,8 @@ import { respond } from '../../filters/respond.js';
 import type { RateLimitStore } from '../../rate-limit/index.js';
 import type { McpGatewayContext } from '../mcp-router/types.js';
 import { printable, readSettings } from './settings-body.js';
+import { serveConsent } from './consent.js';
+import { writeAsConsumer } from './write-as-consumer.js';
 
 export { SETTINGS_BODY_LIMIT } from './settings-body.js';
 
@@ -33,7 +35,8 @@ export interface McpSettingsTargetOptions {
  * The `mcp-settings` target: `/mcp/<name>/settings`, where a consumer, authenticated by the same `auth` filter as
  * the server's MCP endpoint, reads (names only), sets and removes its own `{{.config.X}}` values for that server.
  * There is no consumer parameter: the consumer is the authenticated one. Writes take the admin's registry path
- * (validated, encrypted, one transaction, audited with the consumer as actor).
+ * (validated, encrypted, one transaction, audited with the consumer as actor). It also serves
+ * `/mcp/<name>/consent`, the consumer's own upstream grants in the token vault (see consent.ts).
  */
 export class McpSettingsTarget implements RouteTarget {
   readonly kind = 'mcp-settings' as const;
@@ -55,6 +58,7 @@ export class McpSettingsTarget implements RouteTarget {
 /** The terminal: GET lists the consumer's setting names, PUT sets some, DELETE removes some or all. */
 function serveSettings(registry: Registry): Filter {
   return async function consumerSettings(ctx: McpGatewayContext) {
+    if (ctx.mcp!.endpoint === 'consent') return serveConsent(ctx, registry);
     const target = whose(ctx);
     const method = ctx.request.method;
     if (method === 'GET' || method === 'HEAD') return reply(ctx, registry, { target, policy: policyOf(registry, target) });
@@ -62,7 +66,7 @@ function serveSettings(registry: Registry): Filter {
       const values = await readSettings(ctx);
       const policy = policyOf(registry, target);
       mayWrite(policy, target, Object.keys(values));
-      write(ctx, registry, () => setConsumerSettings(registry, { ...target, values, origin: 'data-plane' }));
+      writeAsConsumer(ctx, registry, () => setConsumerSettings(registry, { ...target, values, origin: 'data-plane' }));
       return reply(ctx, registry, { target, policy });
     }
     if (method === 'DELETE') {
@@ -70,7 +74,7 @@ function serveSettings(registry: Registry): Filter {
       const asked = new URLSearchParams(ctx.request.query).getAll('key');
       const keys = asked.length ? asked : current(registry, target).filter((k) => policy.selfService.includes(k));
       mayWrite(policy, target, keys);
-      const removed = keys.length ? write(ctx, registry, () => unsetConsumerSettings(registry, { ...target, keys, origin: 'data-plane' })) : [];
+      const removed = keys.length ? writeAsConsumer(ctx, registry, () => unsetConsumerSettings(registry, { ...target, keys, origin: 'data-plane' })) : [];
       return reply(ctx, registry, { target, policy, removed });
     }
     throw new GatewayError(errors.GW_ERR_MCP_METHOD_NOT_ALLOWED, [method], { headers: { allow: 'GET, HEAD, PUT, DELETE' } });
@@ -107,16 +111,6 @@ function mayWrite(policy: ConsumerSettingsPolicy, target: ConsumerSettingsTarget
   }
   const closed = keys.filter((k) => !policy.selfService.includes(k));
   if (closed.length) throw gatewayError('GW_ERR_SETTINGS_NOT_SELF_SERVICE', target.server, closed.map((k) => `"${k}"`).join(', '));
-}
-
-/** Runs a registry write as the consumer, without waiting on another process's lock (503 + Retry-After instead). */
-function write<T>(ctx: GatewayContext, registry: Registry, fn: () => T): T {
-  const actor = { actor: `consumer ${ctx.consumer!.name}`, address: ctx.request.clientIp ?? ctx.request.remoteAddress ?? '' };
-  const attempt = registry.tryWrite(() => registry.audit.runAs(actor, fn));
-  if (attempt.ok) return attempt.value;
-  if (attempt.busy) throw new GatewayError(errors.GW_ERR_ADMIN_REGISTRY_BUSY, [`${ctx.request.method} ${ctx.request.path}`], { headers: { 'retry-after': '1' } });
-  if (attempt.error instanceof RegistryError) throw gatewayError('GW_ERR_SETTINGS_INVALID', attempt.error.message);
-  throw attempt.error;
 }
 
 function current(registry: Registry, target: ConsumerSettingsTarget): string[] {

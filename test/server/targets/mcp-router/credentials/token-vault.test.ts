@@ -273,6 +273,38 @@ describe('upstreamAuth authorization_code: the per-user token vault', () => {
     }
   });
 
+  it('a user withdraws its own consent (DELETE /mcp/<server>/consent) and only its own', async () => {
+    const own = (who: string | undefined, method = 'GET', query = '') =>
+      fetch(`${gw.url}/mcp/files/consent${query}`, { method, headers: who ? { 'x-api-key': keys[who]! } : {} });
+    const carol = await connectAs('carol');
+    const alice = await connectAs('alice');
+    try {
+      const { url } = await elicitation(carol.client, 'carol-0');
+      expect((await consent(url, 'carol')).res.status).toBe(200);
+      expect(JSON.stringify(await carol.client.callTool({ name: 'echo', arguments: { message: 'carol-1' } }))).toContain('carol-1');
+      // What carol can see of her grant: the server and its scope, never a token.
+      const listed = await own('carol');
+      expect(listed.status).toBe(200);
+      const text = await listed.text();
+      expect(JSON.parse(text)).toMatchObject({ consumer: 'carol', grants: [{ server: 'files', scope: expect.stringContaining('mcp:tools') }] });
+      for (const token of seenTokens) expect(text).not.toContain(token);
+      // There is no consumer parameter: carol's DELETE names alice and still removes carol's grant only.
+      const gone = await own('carol', 'DELETE', '?consumer=alice');
+      expect(gone.status).toBe(200);
+      expect(await gone.json()).toMatchObject({ consumer: 'carol', revoked: ['files'] });
+      expect(gw.registry.vaultTokens.get('alice', 'files')).toBeDefined();
+      expect(JSON.stringify(await alice.client.callTool({ name: 'echo', arguments: { message: 'alice-after' } }))).toContain('alice-after');
+      await elicitation(carol.client, 'carol-2');
+      const audit = await fetch(`${gw.adminUrl}/audit`, { headers: { authorization: `Bearer ${gw.adminToken.token}` } });
+      expect(JSON.stringify(await audit.json())).toContain('consumer carol');
+      // Anonymous callers have no grants; other methods are not served.
+      expect((await own(undefined, 'DELETE')).status).toBe(401);
+      expect((await own('carol', 'PUT')).status).toBe(405);
+    } finally {
+      await Promise.all([carol.client.close(), alice.client.close()]);
+    }
+  });
+
   it('no token, code or client secret in the logs or the metrics', async () => {
     const metrics = await (await fetch(`${gw.adminUrl}/metrics`, { headers: { authorization: `Bearer ${gw.adminToken.token}` } })).text();
     const logged = JSON.stringify(gw.logs);
