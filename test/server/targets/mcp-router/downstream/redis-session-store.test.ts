@@ -177,7 +177,9 @@ describe.skipIf(skipWithoutRedis)('MCP session store in Redis', () => {
       await redis.restart();
     }
     await waitFor(() => connection.up, 'the connection to come back', 10_000);
-    await store.create(record('after'));
+    // `up` turns on with the connection's ready event, a moment before every command stream takes writes again
+    // (CI once saw "Stream isn't writeable" there): what must hold is that writes work again by themselves, soon.
+    await waitFor(() => store.create(record('after')).then(() => true, () => false), 'writes to work again', 10_000);
     expect(await store.get('after')).toMatchObject({ id: 'after' });
   });
 });
