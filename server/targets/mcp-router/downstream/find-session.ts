@@ -23,6 +23,9 @@ export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kin
   // and a store that is down does not stop the sessions held here (docs/deploy.md). An end elsewhere reaches a
   // held copy on the session's channel, or at the latest at the next sweep. (The in-process store is asked: it
   // is what says a session idled out.)
+  // A copy being rebuilt is in the router before its members are resumed: requests that arrive meanwhile wait
+  // for the rebuild rather than resolve tool names against a half-built session.
+  await holding.rebuilding.get(id)?.catch(() => undefined);
   const held = holding.store.outlivesProcess ? holding.router.get(id) : undefined;
   if (held) return isCallers(ctx, kind, held) ? { ok: true as const, live: held } : notFound;
   let record: McpSessionRecord | undefined;

@@ -7,6 +7,7 @@ import { everythingStdio } from '../../../../helpers/everything-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../../../../registry/index.js';
 import { waitFor } from '../../../../helpers/gateway.js';
+import { rawInitialize, rawPost, rpcMessages } from '../../../../helpers/mcp.js';
 import { startUpstream, type LoopbackUpstream } from '../../../../helpers/loopback-upstream.js';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../../../helpers/redis.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
@@ -204,5 +205,25 @@ describe.skipIf(skipWithoutRedis)('MCP sessions across three replicas (Redis, no
       });
       expect(res.status).toBe(404);
     }
+  }, 30_000);
+
+  it('concurrent first requests on a replica that does not hold the session all wait for its rebuild (two consumers at once)', async () => {
+    const [opener, rebuilder] = replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+    const sessions = await Promise.all(['alice', 'bob'].map(async (who) => {
+      const headers = { 'x-api-key': keys[who]! };
+      const { sessionId } = await rawInitialize(`${opener!.url}/mcp/remote`, '2025-11-25', headers);
+      return { who, headers: { ...headers, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' } };
+    }));
+    // Twenty tools/calls per session reach the other replica at once: the first rebuilds the session from Redis,
+    // the others must not resolve the tool against the copy while its member is still being resumed.
+    const answers = await Promise.all(sessions.flatMap(({ who, headers }) =>
+      Array.from({ length: 20 }, async (_, i) => {
+        const res = await rawPost(`${rebuilder!.url}/mcp/remote`, { jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: 'echo', arguments: { message: `${who} ${i}` } } }, headers);
+        const [message] = await rpcMessages(res);
+        return message?.result ? text(message.result) : JSON.stringify(message?.error);
+      }),
+    ));
+    const expected = ['alice', 'bob'].flatMap((who) => Array.from({ length: 20 }, (_, i) => `gen1: ${who} ${i}`));
+    expect(answers).toEqual(expected);
   }, 30_000);
 });
