@@ -26,13 +26,17 @@ function consumerOf(registry: Registry, name: string): ConsumerSpec {
   return found;
 }
 
-/** The setting names a REST server's config declares (`server.config` keys), or why it takes none. */
-function declaredSettings(registry: Registry, server: string): string[] {
+/** A REST server's backend, or why it takes no consumer settings. */
+function restBackend(registry: Registry, server: string): { config: unknown; selfServiceSettings?: string[] } {
   const spec = registry.mcpServers.get(server);
   if (!spec) throw new RegistryError('not_found', [`MCP server "${server}" not found`]);
   if (spec.backend.kind !== 'rest') throw new RegistryError('validation', [`consumer settings apply to REST servers; ${server} is a ${spec.backend.kind} server`]);
-  const config = (spec.backend.config as { server?: { config?: Record<string, unknown> } }).server?.config ?? {};
-  return Object.keys(config);
+  return spec.backend;
+}
+
+/** The setting names a REST backend's config declares (`server.config` keys). */
+function declaredIn(backend: { config: unknown }): string[] {
+  return Object.keys((backend.config as { server?: { config?: Record<string, unknown> } }).server?.config ?? {});
 }
 
 /** Which settings a server takes per consumer: those its config declares, and those a consumer may set itself. */
@@ -45,9 +49,9 @@ export interface ConsumerSettingsPolicy {
 
 /** The settings policy of a REST server (throws not_found for a missing server, validation for another kind). */
 export function consumerSettingsPolicy(registry: Registry, server: string): ConsumerSettingsPolicy {
-  const declared = declaredSettings(registry, server);
-  const spec = registry.mcpServers.get(server)!.backend as { selfServiceSettings?: string[] };
-  return { declared, selfService: (spec.selfServiceSettings ?? []).filter((k) => declared.includes(k)) };
+  const backend = restBackend(registry, server);
+  const declared = declaredIn(backend);
+  return { declared, selfService: (backend.selfServiceSettings ?? []).filter((k) => declared.includes(k)) };
 }
 
 /** One setting a consumer holds for a server (never its value): when it was last written, and by whom. */
@@ -74,7 +78,7 @@ export function consumerSettingsInfo(registry: Registry, target: ConsumerSetting
 /** Stores `values` for the consumer's calls to the server, in one transaction (secrets, then the consumer spec). */
 export function setConsumerSettings(registry: Registry, write: ConsumerSettingsTarget & { readonly values: Readonly<Record<string, string>>; readonly origin: WriteOrigin }): void {
   const { values, origin, ...target } = write;
-  const declared = declaredSettings(registry, target.server);
+  const declared = declaredIn(restBackend(registry, target.server));
   const unknown = Object.keys(values).filter((k) => !declared.includes(k));
   if (unknown.length) {
     throw new RegistryError('validation', unknown.map((k) => `${target.server} has no setting "${k}" (its config has: ${declared.join(', ') || 'none'})`));

@@ -49,11 +49,16 @@ const aad = (consumer: string, server: string) => `vault:${consumer}:${server}`;
  * registry's secret key. Audit rows name the consumer and server only.
  */
 export class VaultTokensRepo {
+  /** Read on every tools/call and upstream message of a vault server: prepared once, not per call. */
+  private readonly selectOne;
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditRepo,
     private readonly box: () => SecretBox,
-  ) {}
+  ) {
+    this.selectOne = db.prepare('SELECT * FROM vault_tokens WHERE consumer = ? AND server = ?');
+  }
 
   /**
    * Stores (or replaces) the tokens of `consumer` for `server`. The gateway writes here (a consent, a refresh), not
@@ -73,7 +78,7 @@ export class VaultTokensRepo {
 
   /** The decrypted tokens, or undefined when none are stored (or the row cannot be opened: it is treated as absent). */
   get(consumer: string, server: string): VaultTokens | undefined {
-    const row = this.db.prepare('SELECT * FROM vault_tokens WHERE consumer = ? AND server = ?').get(consumer, server) as Row | undefined;
+    const row = this.selectOne.get(consumer, server) as Row | undefined;
     if (!row) return undefined;
     let plain: { a: string; r?: string };
     try {

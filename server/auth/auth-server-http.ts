@@ -1,5 +1,5 @@
-// agate as a client of authorization servers: the token endpoint (credential broker), the introspection
-// endpoint and the issuer's metadata (resource server). One way to authenticate there and one bounded read,
+// agate as a client of authorization servers: the token endpoint (credential broker, token vault), the
+// introspection endpoint and the issuer's metadata (resource server, token vault). One way to authenticate there and one bounded read,
 // so a slow or hostile server costs a request its deadline and never an unbounded buffer.
 
 /** Largest answer read from an authorization server; a larger one is an error. */
@@ -60,6 +60,30 @@ async function readBounded(res: Response): Promise<string> {
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The issuer's metadata document: RFC 8414's (the well-known path inserted before the issuer's path), else OpenID
+ * Discovery's (appended). It must name exactly this issuer (RFC 8414 §3.3), or it is not used. Throws with what
+ * each place answered.
+ */
+export async function issuerMetadata(issuer: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const url = new URL(issuer);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  const candidates = [`${url.origin}/.well-known/oauth-authorization-server${path}`, `${url.origin}${path}/.well-known/openid-configuration`];
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      const answer = await askAuthServer(candidate, { headers: { accept: 'application/json' }, timeoutMs });
+      if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+      if (!answer.json) throw new Error('the answer is not a JSON object');
+      if (answer.json.issuer !== issuer) throw new Error(`names issuer ${String(answer.json.issuer)}, not ${issuer}`);
+      return answer.json;
+    } catch (err) {
+      failures.push(`${candidate}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`no metadata of issuer ${issuer} (${failures.join('; ')})`);
 }
 
 function jsonObject(text: string): Record<string, unknown> | undefined {

@@ -16,10 +16,10 @@ import { DEFAULT_AUDIT_RETENTION, startAuditPruning } from '../admin/audit-reten
 import { adminHostNames, drain, installWriteChecks, listen, openRegistry, type GatewayOptions } from '../gateway.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
+import { AccessFeed } from '../observability/access-feed.js';
 import { InstanceReporter } from '../observability/instance-reporter.js';
 import { hostedServers } from '../../servers/index.js';
 import { mergedStatus } from './merged-status.js';
-import { RelayedAccessFeed } from './relayed-access-feed.js';
 import { WorkerSupervisor, type WorkerInfo } from './supervisor.js';
 
 /** How to run a primary: the gateway options its workers also parse, and how many workers. */
@@ -49,7 +49,8 @@ export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
   const { registry, adminToken } = openRegistry(o.gateway.dbPath, log);
   installWriteChecks(registry, o.gateway.hostedServers ?? hostedServers);
   const own = clusterMetrics(() => supervisor.workers());
-  const feed = new RelayedAccessFeed((on) => supervisor.setFeed(on));
+  // Its lines come from the workers, which forward them only while someone watches (no IPC per request otherwise).
+  const feed = new AccessFeed((on) => supervisor.setFeed(on));
   const supervisor = new WorkerSupervisor({ count: o.workers, log, drainMs: o.gateway.drainMs ?? 10_000, onAccess: (e) => feed.publish(e), onExit: (pid) => forgetRow(registry, pid), onRestart: () => own.restarts.inc() });
   let url: string;
   try {

@@ -9,11 +9,11 @@
 import { GatewayError, errors } from '../errors/index.js';
 import type { Filter } from '../pipeline/index.js';
 import { chargeGuarded, settleSafely, type PeriodDecision, type PeriodRule, type RateLimitStore } from '../rate-limit/index.js';
-import { costUsd, highestPrice, servedPrice } from '../targets/llm-router/pricing.js';
+import { costUsd, highestPrice, servedPrice, type PricedTarget } from '../targets/llm-router/pricing.js';
+import type { ModelPrice } from '../../registry/index.js';
 import { llmOf, type LlmRoute, type RouteBudget } from '../targets/llm-router/router/index.js';
-import { estimatePromptTokens } from '../targets/llm-router/tokens/index.js';
 import type { BudgetSeed } from '../targets/llm-router/usage/index.js';
-import { completionReserve, spentTokens, type SpentTokens } from './llm-reservation.js';
+import { completionReserve, promptEstimate, spentTokens, type SpentTokens } from './llm-reservation.js';
 
 /** The long-lived quota store, and (in process only) the seed of counters from recorded usage. */
 export interface LlmBudgetDeps {
@@ -40,9 +40,9 @@ export function llmBudget(deps: LlmBudgetDeps): Filter {
     const budget = route?.limits.budget;
     if (!route || !budget || llm.api === 'models' || llm.api === 'count_tokens') return next();
     const who = route.limits.per === 'route' ? undefined : (ctx.consumer?.name ?? '');
-    const prompt = estimatePromptTokens(llm.body, llm.model);
+    const prompt = promptEstimate(llm);
     const reserved = { prompt, completion: completionReserve(llm, route.limits.defaultMaxTokens) };
-    const targets = [...route.targets, ...route.fallback];
+    const targets = allTargets(route);
     const dearest = budget.costUsd ? highestPrice(targets, llm.model) : undefined;
     const cost = (t: SpentTokens, price = dearest) => (price ? costUsd(price, t.prompt, t.completion) : 0);
     const charges = plan(budget, { route: route.name, who, tokens: reserved.prompt + reserved.completion, costUsd: cost(reserved) });
@@ -88,14 +88,16 @@ async function chargeAll(deps: LlmBudgetDeps, charges: Charge[], at: { route: Ll
 
 /** Adds what the registry recorded this period before the gateway started, before a counter's first charge. */
 async function seed(deps: LlmBudgetDeps, c: Charge, at: { route: LlmRoute; who: string | undefined }): Promise<void> {
-  const targets = [...at.route.targets, ...at.route.fallback];
-  const dearest = highestPrice(targets, '\0any model');
+  const targets = allTargets(at.route);
+  // Priced only when a recorded row needs it: after its first call a counter takes nothing from the seed.
+  let dearest: ModelPrice | undefined | null = null;
   const { amount, periodId } = deps.seed!.take(c.key, {
     period: c.rule.period,
     route: at.route.name,
     consumer: at.who,
     amountOf: (row) => {
       if (c.unit === 'tokens') return row.promptTokens + row.completionTokens;
+      if (dearest === null) dearest = highestPrice(targets, '\0any model');
       const price = servedPrice(targets, row.provider, row.model) ?? dearest;
       return price ? costUsd(price, row.promptTokens, row.completionTokens) : 0;
     },
@@ -120,4 +122,9 @@ function exceeded(c: Charge, d: PeriodDecision, at: { route: LlmRoute; who: stri
       'x-budget-reset': reset,
     },
   });
+}
+
+/** Every place a route may send a call: its targets, then its fallbacks. */
+function allTargets(route: LlmRoute): PricedTarget[] {
+  return [...route.targets, ...route.fallback];
 }

@@ -7,8 +7,7 @@ import { GatewayError, errors } from '../errors/index.js';
 import type { Filter } from '../pipeline/index.js';
 import { giveSafely, takeGuarded, type RateLimitStore } from '../rate-limit/index.js';
 import { llmOf, type LlmRoute } from '../targets/llm-router/router/index.js';
-import { estimatePromptTokens } from '../targets/llm-router/tokens/index.js';
-import { completionReserve, spentTokens } from './llm-reservation.js';
+import { completionReserve, promptEstimate, spentTokens } from './llm-reservation.js';
 
 /** What the limit filter spends: the gateway's long-lived quota store (it survives snapshot swaps). */
 export interface LlmLimitsDeps {
@@ -33,7 +32,7 @@ export function llmLimits(deps: LlmLimitsDeps): Filter {
     }
     if (!tokenRule) return next();
     const tpm = tokenRule.tokens;
-    const prompt = estimatePromptTokens(llm.body, llm.model);
+    const prompt = promptEstimate(llm);
     const reserved = prompt + completionReserve(llm, limits.defaultMaxTokens);
     const t = await takeGuarded(store, { key: `${id}\0t`, rule: tokenRule, spend: { amount: reserved }, onStoreError, subject });
     if (!t.allowed) {

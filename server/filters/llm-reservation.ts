@@ -3,6 +3,22 @@
  * (llm-limits) and the budgets (llm-budget), so both count a call the same way.
  */
 import type { LlmRequest } from '../targets/llm-router/router/index.js';
+import { estimatePromptTokens } from '../targets/llm-router/tokens/index.js';
+
+const promptEstimates = new WeakMap<LlmRequest, number>();
+
+/**
+ * The request's prompt tokens as estimated once (exact BPE up to a CPU budget of a few ms): the token limit and the
+ * budget both reserve them, and a route with both must not tokenize the same body twice.
+ */
+export function promptEstimate(llm: LlmRequest): number {
+  let n = promptEstimates.get(llm);
+  if (n === undefined) {
+    n = estimatePromptTokens(llm.body, llm.model);
+    promptEstimates.set(llm, n);
+  }
+  return n;
+}
 
 /** The completion tokens a request may generate: its own cap, else the route's default (none for embeddings). */
 export function completionReserve(llm: LlmRequest, fallback: number): number {

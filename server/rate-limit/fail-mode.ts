@@ -22,9 +22,9 @@ export function takeGuarded(store: RateLimitStore, t: GuardedTake): RateDecision
   try {
     decided = store.take(t.key, t.rule, t.spend);
   } catch (err) {
-    return underFailure(store, t, err);
+    return underFailure(store, { ...t, admitted: () => openTake(t) }, err);
   }
-  return decided instanceof Promise ? decided.catch((err: unknown) => underFailure(store, t, err)) : decided;
+  return decided instanceof Promise ? decided.catch((err: unknown) => underFailure(store, { ...t, admitted: () => openTake(t) }, err)) : decided;
 }
 
 /** One give: the bucket, its rule and the amount. */
@@ -60,9 +60,7 @@ export async function chargeGuarded(store: RateLimitStore, c: GuardedCharge): Pr
   try {
     return await store.charge(c.key, c.rule, { amount: c.amount });
   } catch (err) {
-    store.decidedUnderFailure?.(c.onStoreError);
-    if (c.onStoreError === 'open') return { allowed: true, used: 0, periodId: '', resetAt: periodAt(c.rule.period, Date.now()).end };
-    throw new GatewayError(errors.GW_ERR_QUOTA_STORE_UNAVAILABLE, [c.subject], { cause: err, headers: { 'retry-after': '1' } });
+    return underFailure(store, { ...c, admitted: () => ({ allowed: true, used: 0, periodId: '', resetAt: periodAt(c.rule.period, Date.now()).end }) }, err);
   }
 }
 
@@ -76,8 +74,16 @@ export async function settleSafely(store: RateLimitStore, key: string, s: { rule
   }
 }
 
-function underFailure(store: RateLimitStore, t: GuardedTake, err: unknown): RateDecision {
-  store.decidedUnderFailure?.(t.onStoreError);
-  if (t.onStoreError === 'open') return { allowed: true, remaining: t.rule.capacity, resetMs: 0, retryAfterMs: 0 };
-  throw new GatewayError(errors.GW_ERR_QUOTA_STORE_UNAVAILABLE, [t.subject], { cause: err, headers: { 'retry-after': '1' } });
+/**
+ * A limit's decision when its store failed: counted (status, metrics), then `open` admits (`admitted()`), and
+ * `closed` refuses with 503 GW_ERR_QUOTA_STORE_UNAVAILABLE naming the limit.
+ */
+function underFailure<T>(store: RateLimitStore, limit: { onStoreError: OnStoreError; subject: string; admitted: () => T }, err: unknown): T {
+  store.decidedUnderFailure?.(limit.onStoreError);
+  if (limit.onStoreError === 'open') return limit.admitted();
+  throw new GatewayError(errors.GW_ERR_QUOTA_STORE_UNAVAILABLE, [limit.subject], { cause: err, headers: { 'retry-after': '1' } });
+}
+
+function openTake(t: GuardedTake): RateDecision {
+  return { allowed: true, remaining: t.rule.capacity, resetMs: 0, retryAfterMs: 0 };
 }

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import { askAuthServer } from '../auth-server-http.js';
+import { issuerMetadata } from '../auth-server-http.js';
 
 /** How the issuers' signing keys are fetched; one set of options per gateway. */
 export interface KeySetOptions {
@@ -65,30 +65,14 @@ export class KeySets {
   }
 }
 
-/**
- * The issuer's `jwks_uri` from its RFC 8414 metadata (the well-known path inserted before the issuer's path),
- * else its OpenID discovery document. The document must name the same issuer (RFC 8414 §3.3).
- */
+/** The issuer's `jwks_uri`, from its metadata. */
 async function discoverJwksUri(issuer: string, timeoutMs: number): Promise<string> {
-  const url = new URL(issuer);
-  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  const candidates = [`${url.origin}/.well-known/oauth-authorization-server${path}`, `${url.origin}${path}/.well-known/openid-configuration`];
-  const failures: string[] = [];
-  for (const candidate of candidates) {
-    try {
-      const answer = await askAuthServer(candidate, { headers: { accept: 'application/json' }, timeoutMs });
-      if (!answer.ok) {
-        failures.push(`${candidate}: HTTP ${answer.status}`);
-        continue;
-      }
-      const doc = answer.json;
-      if (!doc) throw new Error('the answer is not a JSON object');
-      if (doc.issuer !== issuer) throw new Error(`${candidate} names issuer ${String(doc.issuer)}, not ${issuer}`);
-      if (typeof doc.jwks_uri !== 'string') throw new Error(`${candidate} has no jwks_uri`);
-      return doc.jwks_uri;
-    } catch (err) {
-      failures.push(`${candidate}: ${(err as Error).message}`);
-    }
+  let doc: Record<string, unknown>;
+  try {
+    doc = await issuerMetadata(issuer, timeoutMs);
+  } catch (err) {
+    throw new Error(`no signing keys found for ${issuer}: ${(err as Error).message}`);
   }
-  throw new Error(`no signing keys found for ${issuer} (${failures.join('; ')})`);
+  if (typeof doc.jwks_uri !== 'string') throw new Error(`no signing keys found for ${issuer}: its metadata has no jwks_uri`);
+  return doc.jwks_uri;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { askAuthServer, clientSecretBasic, type AuthServerAnswer } from '../auth-server-http.js';
+import { askAuthServer, clientSecretBasic, issuerMetadata, type AuthServerAnswer } from '../auth-server-http.js';
 
 /** An upstream's authorization server for the per-user vault (`upstreamAuth.type: authorization_code`), secret decrypted. */
 export interface ConsentEndpoint {
@@ -53,30 +53,18 @@ export function pkcePair(): { verifier: string; challenge: string } {
 }
 
 /**
- * The endpoints of `endpoint`: as configured, else from the issuer's metadata (RFC 8414
- * `/.well-known/oauth-authorization-server`, then OpenID discovery), whose `issuer` must be the configured one.
+ * The endpoints of `endpoint`: as configured, else from the issuer's metadata (RFC 8414, then OpenID Discovery),
+ * which must name exactly the configured issuer.
  */
 export async function resolveEndpoints(endpoint: ConsentEndpoint): Promise<ResolvedEndpoints> {
   if (!endpoint.issuer) return { authorizationUrl: endpoint.authorizationUrl!, tokenUrl: endpoint.tokenUrl!, issRequired: false };
-  const meta = await issuerMetadata(endpoint.issuer);
+  const meta = await issuerMetadata(endpoint.issuer, TIMEOUT_MS).catch((err: Error) => {
+    throw new ConsentTokenError(err.message);
+  });
   const authorizationUrl = endpoint.authorizationUrl ?? str(meta.authorization_endpoint);
   const tokenUrl = endpoint.tokenUrl ?? str(meta.token_endpoint);
   if (!authorizationUrl || !tokenUrl) throw new ConsentTokenError(`issuer ${endpoint.issuer}: its metadata names no authorization_endpoint or token_endpoint`);
   return { authorizationUrl, tokenUrl, issRequired: meta.authorization_response_iss_parameter_supported === true };
-}
-
-async function issuerMetadata(issuer: string): Promise<Record<string, unknown>> {
-  const base = issuer.replace(/\/$/, '');
-  const { origin, pathname } = new URL(base);
-  // RFC 8414 §3.1 inserts the well-known part before the issuer's path; OpenID Discovery appends it.
-  const urls = [`${origin}/.well-known/oauth-authorization-server${pathname === '/' ? '' : pathname}`, `${base}/.well-known/openid-configuration`];
-  for (const url of urls) {
-    const answer = await askAuthServer(url, { headers: { accept: 'application/json' }, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
-    if (!answer?.ok || !answer.json) continue;
-    if (answer.json.issuer !== issuer && answer.json.issuer !== base) throw new ConsentTokenError(`issuer ${issuer}: its metadata names issuer ${JSON.stringify(answer.json.issuer)}`);
-    return answer.json;
-  }
-  throw new ConsentTokenError(`issuer ${issuer}: no authorization server metadata found`);
 }
 
 /** The authorization request (RFC 6749 §4.1.1) with PKCE S256, `state` and the resource indicator. */

@@ -1,6 +1,6 @@
 import type { VaultTokens } from '../../../registry/index.js';
 import { ConsentStates, randomToken, type ConsentSubject } from './consent-states.js';
-import { ConsentTokenError, authorizationRequest, pkcePair, redeem, resolveEndpoints, type ConsentEndpoint, type Granted } from './consent-client.js';
+import { ConsentTokenError, authorizationRequest, pkcePair, redeem, resolveEndpoints, type ConsentEndpoint, type Granted, type ResolvedEndpoints } from './consent-client.js';
 
 /** Where the vault keeps tokens: the registry's `vaultTokens` (sealed per consumer and server). */
 export interface VaultStore {
@@ -53,6 +53,8 @@ export class TokenVault {
   /** Keys whose access token the upstream refused: renewed before the next use. */
   private readonly refused = new Set<string>();
   private readonly endpoints = new Map<string, ConsentEndpoint>();
+  /** Each endpoint's resolved URLs: the issuer's metadata is read once, not on every consent and refresh. */
+  private readonly resolved = new WeakMap<ConsentEndpoint, Promise<ResolvedEndpoints>>();
 
   constructor(
     private readonly store: VaultStore,
@@ -85,7 +87,7 @@ export class TokenVault {
     if (this.store.get(key.consumer, key.server)?.accessToken === token) this.refused.add(keyOf(key));
   }
 
-  /** Whether a token is stored for `key`. */
+  /** Whether a usable token is stored for `key` (a row that no longer opens counts as none). */
   has(key: VaultKey): boolean {
     return this.store.get(key.consumer, key.server) !== undefined;
   }
@@ -107,7 +109,7 @@ export class TokenVault {
     if (!subject) throw new ConsentRefusedError('this consent link is unknown, expired or already used; retry the MCP call for a new one');
     const endpoint = this.endpoints.get(subject.server);
     if (!endpoint) throw new ConsentRefusedError(`MCP server ${subject.server} no longer uses the token vault`);
-    const { authorizationUrl } = await resolveEndpoints(endpoint).catch((err: Error) => {
+    const { authorizationUrl } = await this.endpointsOf(endpoint).catch((err: Error) => {
       throw new ConsentRefusedError(err.message);
     });
     const { verifier, challenge } = pkcePair();
@@ -125,7 +127,7 @@ export class TokenVault {
     if (!flow) throw new ConsentRefusedError('state is missing, unknown, expired or already used');
     const endpoint = this.endpoints.get(flow.server);
     if (!endpoint) throw new ConsentRefusedError(`MCP server ${flow.server} no longer uses the token vault`);
-    const resolved = await resolveEndpoints(endpoint).catch((err: Error) => {
+    const resolved = await this.endpointsOf(endpoint).catch((err: Error) => {
       throw new ConsentRefusedError(err.message);
     });
     // RFC 9207 §2.4: with a configured issuer, an `iss` that differs (or is missing where the server sends it) is a mix-up.
@@ -143,14 +145,9 @@ export class TokenVault {
     return flow;
   }
 
-  /** Deletes the tokens of `consumer` (for `server` only, when given); the servers whose tokens went. */
-  revoke(consumer: string, server: string | undefined, origin: 'cli' | 'admin-api'): string[] {
-    return this.store.revoke(consumer, server, origin);
-  }
-
   private async refresh(key: VaultKey, endpoint: ConsentEndpoint, refreshToken: string): Promise<string> {
     try {
-      const { tokenUrl } = await resolveEndpoints(endpoint);
+      const { tokenUrl } = await this.endpointsOf(endpoint);
       const granted = await redeem(endpoint, tokenUrl, { grant_type: 'refresh_token', refresh_token: refreshToken });
       // RFC 6749 §6: a new refresh token may be issued (rotation); else the old one stays.
       this.keep(key, { ...granted, refreshToken: granted.refreshToken ?? refreshToken });
@@ -159,6 +156,17 @@ export class TokenVault {
       if (err instanceof ConsentTokenError && err.invalidGrant) throw this.forget(key);
       throw err;
     }
+  }
+
+  private endpointsOf(endpoint: ConsentEndpoint): Promise<ResolvedEndpoints> {
+    let found = this.resolved.get(endpoint);
+    if (!found) {
+      found = resolveEndpoints(endpoint);
+      this.resolved.set(endpoint, found);
+      // A failure is not kept: the next consent or refresh reads the metadata again.
+      found.catch(() => this.resolved.delete(endpoint));
+    }
+    return found;
   }
 
   private keep(key: VaultKey, granted: Granted): void {

@@ -1,5 +1,6 @@
 import type { Implementation, InitializeResult, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { ALL_PROTOCOL_VERSIONS, META } from './downstream/era.js';
+import { ALL_PROTOCOL_VERSIONS } from './downstream/era.js';
+import { META } from './modern-protocol.js';
 import type { McpPolicy } from './policy.js';
 import type { CompiledMcpServer } from './types.js';
 

@@ -3,6 +3,7 @@ import type { ClientCapabilities, Implementation, JSONRPCMessage, JSONRPCNotific
 import { GatewayError, errors } from '../../../errors/index.js';
 import { isNotification, isObject, isRequest } from '../json-rpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../router-session.js';
+import { META, MODERN_PROTOCOL_VERSIONS } from '../modern-protocol.js';
 
 // Which MCP era a POST speaks, decided per request as 2026-07-28 basic/versioning.mdx says a dual-era server does:
 // a request carrying the per-request `_meta` envelope is modern and served statelessly; `initialize` opens a
@@ -10,20 +11,10 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from '../router-session.js';
 // basic/transports/streamable-http.mdx (§Protocol Version Header, §Standard Request Headers, §Server Validation)
 // and basic/index.mdx §_meta, in the order the v2 SDK's inbound ladder applies them.
 
-/** Modern (per-request metadata) revisions agate serves, newest first. */
-export const MODERN_PROTOCOL_VERSIONS: readonly string[] = Object.freeze(['2026-07-28']);
 
 /** Every revision agate serves, modern first: what an UnsupportedProtocolVersion error lists. */
 export const ALL_PROTOCOL_VERSIONS: readonly string[] = Object.freeze([...MODERN_PROTOCOL_VERSIONS, ...SUPPORTED_PROTOCOL_VERSIONS]);
 
-/** The reserved `_meta` keys of a modern request and result (basic/index.mdx §_meta). */
-export const META = Object.freeze({
-  protocolVersion: 'io.modelcontextprotocol/protocolVersion',
-  clientInfo: 'io.modelcontextprotocol/clientInfo',
-  clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
-  logLevel: 'io.modelcontextprotocol/logLevel',
-  serverInfo: 'io.modelcontextprotocol/serverInfo',
-});
 
 const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 

@@ -3,6 +3,7 @@ import { LATEST_PROTOCOL_VERSION, type JSONRPCMessage, type JSONRPCRequest } fro
 import type { McpBackend } from '../backend.js';
 import { UpstreamHttpError, describeFailure } from '../backends/remote-errors.js';
 import { isObject } from '../json-rpc.js';
+import { META } from '../modern-protocol.js';
 import { MODERN_REVISION, classifyProbe, type ProbeOutcome } from './probe-classifier.js';
 
 /** What a probe found: an era with its revision, or nothing (and why). */
@@ -40,11 +41,7 @@ export async function probeEra(backend: McpBackend, options: ProbeOptions): Prom
 }
 
 function discoverRequest(): JSONRPCRequest {
-  const _meta = {
-    'io.modelcontextprotocol/protocolVersion': MODERN_REVISION,
-    'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
-    'io.modelcontextprotocol/clientCapabilities': {},
-  };
+  const _meta = { [META.protocolVersion]: MODERN_REVISION, [META.clientInfo]: CLIENT_INFO, [META.clientCapabilities]: {} };
   return { jsonrpc: '2.0', id: 'agate-era-probe', method: 'server/discover', params: { _meta } };
 }
 

@@ -1,4 +1,6 @@
 import { isObject } from '../json-rpc.js';
+import { JsonRpcCode } from '../mcp-errors.js';
+import { MODERN_PROTOCOL_VERSIONS } from '../modern-protocol.js';
 
 // How the answer to the era probe (a modern `server/discover`) is read, as 2026-07-28 basic/versioning.mdx
 // §Backward compatibility and the v2 SDK's probe classifier (client/probeClassifier.ts, the "gateway guidance")
@@ -7,11 +9,8 @@ import { isObject } from '../json-rpc.js';
 // NEVER era evidence: the era stays unknown and is probed again later. On stdio a timeout or a closed pipe is the
 // spec's legacy signal (a 2025 server may stay silent on, or exit at, a request it does not know).
 
-/** The modern revision agate speaks upstream. */
-export const MODERN_REVISION = '2026-07-28';
-
-/** `-32022` UnsupportedProtocolVersion (basic/versioning.mdx). */
-const UNSUPPORTED_PROTOCOL_VERSION = -32_022;
+/** The modern revision agate speaks upstream: the newest it serves downstream. */
+export const MODERN_REVISION = MODERN_PROTOCOL_VERSIONS[0]!;
 
 /** What one probe exchange came to, before it is read. */
 export type ProbeOutcome =
@@ -56,7 +55,7 @@ function modernEvidence(result: unknown): boolean {
  * legacy default, as in the SDK.
  */
 function rpcError(error: { code: number; data?: unknown }): ProbeVerdict {
-  if (error.code !== UNSUPPORTED_PROTOCOL_VERSION) return { kind: 'legacy' };
+  if (error.code !== JsonRpcCode.UnsupportedProtocolVersion) return { kind: 'legacy' };
   const supported = isObject(error.data) && Array.isArray(error.data.supported) ? (error.data.supported as unknown[]) : [];
   return supported.includes(MODERN_REVISION) ? { kind: 'modern', version: MODERN_REVISION } : { kind: 'legacy' };
 }

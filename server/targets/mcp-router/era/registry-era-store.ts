@@ -18,14 +18,7 @@ export function registryEraStore(registry: Registry, log: Logger): EraStore & { 
     timer = undefined;
     if (closed || due.size === 0) return;
     const batch = [...due];
-    const attempt = registry.tryWrite(() =>
-      registry.transaction(() => {
-        for (const [server, era] of batch) {
-          if (era) registry.memberEras.save(era);
-          else registry.memberEras.forget(server);
-        }
-      }),
-    );
+    const attempt = registry.tryWrite(() => write(registry, batch));
     if (attempt.ok) {
       // What was queued again meanwhile stays due.
       for (const [server, era] of batch) if (due.get(server) === era) due.delete(server);
@@ -44,19 +37,19 @@ export function registryEraStore(registry: Registry, log: Logger): EraStore & { 
     forget: (server) => queue(server, null),
     close: () => {
       // A last flush at shutdown, waiting for the lock if it must (nothing is served any more).
-      if (due.size) registry.tryWrite(() => flushNow(registry, due), { wait: true });
+      if (due.size) registry.tryWrite(() => write(registry, [...due]), { wait: true });
       closed = true;
       clearTimeout(timer);
     },
   };
 }
 
-function flushNow(registry: Registry, due: Map<string, McpMemberEra | null>): void {
+/** One transaction: each server's latest era saved, or its record forgotten (null). */
+function write(registry: Registry, batch: ReadonlyArray<readonly [string, McpMemberEra | null]>): void {
   registry.transaction(() => {
-    for (const [server, era] of due) {
+    for (const [server, era] of batch) {
       if (era) registry.memberEras.save(era);
       else registry.memberEras.forget(server);
     }
   });
-  due.clear();
 }
