@@ -8,6 +8,7 @@ import { gatewayError } from '../../../errors/index.js';
 import { withoutRoots } from '../client-capabilities.js';
 import { isNotification, isRequest } from '../json-rpc.js';
 import { JsonRpcCode } from '../mcp-errors.js';
+import type { UpstreamMessageExtra } from '../backend.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
@@ -247,7 +248,11 @@ export class StdioMux {
       return;
     }
     this.serverRequests.set(message.id, target);
-    target.receive(message);
+    // A stdio wire has no stream per request: a request the server sends while the session has exactly one
+    // request in flight is taken to be about that one, so it reaches the client on that request's POST stream
+    // (open for sure) rather than on a GET stream the client may not have opened yet, or opened on another replica.
+    const relatedRequestId = this.soleRequestOf(target);
+    target.receive(message, relatedRequestId === undefined ? undefined : { relatedRequestId });
   }
 
   /** The one session a server→client request can only have come from, if there is one (see the class comment). */
@@ -265,6 +270,17 @@ export class StdioMux {
       owner = route.conn;
     }
     return owner;
+  }
+
+  /** The id (the session's own) of the one request `conn` has in flight, if it has exactly one. */
+  private soleRequestOf(conn: MuxConnection): RequestId | undefined {
+    let id: RequestId | undefined;
+    for (const route of this.routes.values()) {
+      if (route.conn !== conn) continue;
+      if (id !== undefined) return undefined;
+      id = route.id;
+    }
+    return id;
   }
 
   /** A shared process's log message: to the one session it can be tied to, else to the gateway's log. */
@@ -307,7 +323,7 @@ function withoutClientRoots(request: JSONRPCRequest): JSONRPCRequest {
 class MuxConnection implements Transport {
   /** This session's `initialize` was answered from the cache; its `initialized` notification is swallowed. */
   initFromCache = false;
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: UpstreamMessageExtra) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
   private ended = false;
@@ -332,9 +348,9 @@ class MuxConnection implements Transport {
   }
 
   /** Hands an upstream message to the client on top, in order. */
-  receive(message: JSONRPCMessage): void {
+  receive(message: JSONRPCMessage, extra?: UpstreamMessageExtra): void {
     if (this.ended) return;
-    setImmediate(() => this.onmessage?.(message));
+    setImmediate(() => this.onmessage?.(message, extra));
   }
 
   /** The process is gone: close once, after the messages it sent before dying have been handed on. */

@@ -166,9 +166,9 @@ describe.skipIf(skipWithoutRedis)('MCP sessions across three replicas (Redis, no
     expect(text(await client.callTool({ name: 'remote___echo', arguments: { message: 'after' } }))).toBe('gen1: after');
   }, 60_000);
 
-  // Not working yet (issue 16, server→client requests across replicas): the answer is handed on over the session's
-  // channel, but when it lands on another replica than the call the call never completes; on the same replica it does.
-  it.skip("answers a server's sampling request that reached the client through one replica, the answer POSTed to another", async () => {
+  // The stdio member's sampling request goes on the call's POST stream (not on a GET stream the client may still be
+  // opening on another replica); the client's answer, POSTed to another replica, is handed on to the one that asked.
+  it("answers a server's sampling request that reached the client through one replica, the answer POSTed to another", async () => {
     const client = new Client({ name: 'sampler', version: '1.0.0' }, { capabilities: { sampling: {} } });
     const asked: string[] = [];
     client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
