@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
+  McpError,
   CreateMessageRequestSchema,
   CreateMessageResultSchema,
   CreateMessageResultWithToolsSchema,
@@ -55,6 +56,8 @@ export interface LinkOwner {
   readonly clientCapabilities: ClientCapabilities;
   /** The authenticated consumer, if any: REST servers use its own settings (agate consumer settings). */
   readonly consumer?: { readonly name: string };
+  /** The Authorization header the client sent last (remote token exchange). */
+  readonly authorization?: string;
   /** The level the client set with logging/setLevel, if any: every upstream session gets it when it opens. */
   readonly logLevel: LoggingLevel | undefined;
   /** Where upstream handles and subscriptions go so another replica can rebuild the session, if anywhere. */
@@ -96,6 +99,8 @@ export class MemberLink {
   info: MemberInfo | undefined;
   /** The backend recipe hash `info` and the connection belong to. */
   hash = '';
+  /** Why the last opening failed, when it was this user's upstream token (reported instead of "unavailable"). */
+  tokenFailure: McpError | undefined;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   /** The connection attempt in flight, shared by whoever waits for it. */
@@ -138,7 +143,7 @@ export class MemberLink {
   async request<S extends z.ZodType>(request: ClientRequest, schema: S, options?: RequestOptions): Promise<z.infer<S>> {
     await this.open();
     const client = this.client;
-    if (!client) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [this.name]);
+    if (!client) throw this.tokenFailure ?? protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [this.name]);
     // The SDK's generic typing of schemas does not line up across its entry points; it validates either way.
     return (client.request(request, schema as never, options) as Promise<z.infer<S>>).catch((err: unknown) => {
       throw asSentUpstream(err);
@@ -235,6 +240,7 @@ export class MemberLink {
     this.calls = calls;
     this.state = 'ready';
     this.failures = 0;
+    this.tokenFailure = undefined;
     client.onclose = () => this.lost(client);
     const level = this.owner.logLevel;
     // The client changed the level while the handshake ran.
@@ -254,7 +260,8 @@ export class MemberLink {
     const step = <T>(work: Promise<T>): Promise<T> => withTimeout(work, ms);
     const clientCapabilities = this.owner.clientCapabilities;
     const resume = this.owner.takeResume(this.name);
-    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name, resume }));
+    const inboundAuthorization = () => this.owner.authorization;
+    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name, inboundAuthorization, resume }));
     await step(client.connect(transport, { timeout: ms }));
     this.transport = transport;
     const handle = (transport as Partial<ResumableTransport>).resumeHandle?.();
@@ -292,6 +299,8 @@ export class MemberLink {
     const hadTools = this.tools.length > 0 || this.state === 'ready';
     this.state = 'down';
     this.tools = [];
+    // A token the authorization server would not give for this session's user (token exchange) says why.
+    this.tokenFailure = err instanceof McpError && isObject(err.data) && err.data.code === 'GW_ERR_UPSTREAM_TOKEN' ? err : undefined;
     this.owner.services.log.warn({ session: this.owner.id, server: this.owner.config.name, member: this.name, err: err.message }, 'mcp member unavailable');
     if (hadTools) this.owner.linkChanged(true);
     if (!retry) return;
