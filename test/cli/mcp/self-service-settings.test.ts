@@ -61,6 +61,6 @@ describe('agate mcp add --self-service-setting: which settings consumers may set
   it('a registry write (admin API, apply) naming an undeclared key is refused at write time', () => {
     const spec = structuredClone(gw.registry.mcpServers.get('weather')!);
     const backend = { ...spec.backend, selfServiceSettings: ['apiKey', 'nope'] };
-    expect(() => gw.registry.mcpServers.update({ ...spec, name: 'weather', backend }, 'admin-api')).toThrow(/backend\.selfServiceSettings: the config's server\.config has no "nope" \(it has: apiKey, region\)/);
+    expect(() => gw.registry.mcpServers.update({ ...spec, name: 'weather', backend }, 'admin-api')).toThrow(/backend\.selfServiceSettings: the config has no setting "nope" \(it has: apiKey, region\)/);
   });
 });
