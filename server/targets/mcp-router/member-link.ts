@@ -31,7 +31,7 @@ import { capabilityKey } from './client-capabilities.js';
 import { isObject } from './json-rpc.js';
 import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
 import type { DownstreamCall, DownstreamRelay } from './relay.js';
-import type { ResumableTransport, UpstreamResume } from './backend.js';
+import type { McpBackend, ResumableTransport, UpstreamResume } from './backend.js';
 import type { SessionKeeper } from './session-keeper.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 import type { MemberEras } from './era/member-eras.js';
@@ -277,10 +277,13 @@ export class MemberLink {
     // A first opening of a member whose tools an earlier session listed, and which says what it said then, takes
     // that listing (a server whose tools change says so with list_changed): a round trip less before the call that
     // opened the link. A reconnect lists again: the upstream may have been replaced. Only a listing learnt under
-    // the same client capabilities counts: the server may offer other tools to other clients.
+    // the same client capabilities counts: the server may offer other tools to other clients. A member that sees
+    // each user's own credential may list other tools to each user: every session lists, and keeps its list.
     const capsKey = capabilityKey(clientCapabilities);
-    const learnt = first && info === known ? pooled.tools.get(capsKey) : undefined;
-    const tools = !info.capabilities.tools ? [] : learnt ? learnt.tools : learnTools(pooled, capsKey, await step(listAllTools(client)));
+    const shared = !listsPerUser(pooled.backend);
+    const learnt = first && info === known && shared ? pooled.tools.get(capsKey) : undefined;
+    const listed = !info.capabilities.tools || learnt ? undefined : await step(listAllTools(client));
+    const tools = learnt ? learnt.tools : !listed ? [] : shared ? learnTools(pooled, capsKey, listed) : listed;
     return { info, tools, sentLevel, calls };
   }
 
@@ -321,7 +324,7 @@ export class MemberLink {
       const pooled = this.owner.services.pool.get(this.name);
       const tools = await listAllTools(client).catch(() => undefined);
       if (!tools || client !== this.client) return;
-      this.tools = pooled?.hash === this.hash ? learnTools(pooled, capabilityKey(caps), tools) : tools;
+      this.tools = pooled?.hash === this.hash && !listsPerUser(pooled.backend) ? learnTools(pooled, capabilityKey(caps), tools) : tools;
       this.owner.linkChanged(true);
     });
     // A request the upstream sent on a call's stream goes to the stream of the client request behind that call.
@@ -352,6 +355,14 @@ export class MemberLink {
     void this.owner.relay.notify(notification, related).catch(() => {});
     return true;
   }
+}
+
+/**
+ * Whether a member may list other tools to other users: a remote server that receives each user's own credential
+ * (passthrough, token exchange, the token vault). Its listings are never shared between sessions.
+ */
+function listsPerUser(backend: McpBackend): boolean {
+  return backend.kind === 'remote' && ((backend.passthroughHeaders?.length ?? 0) > 0 || backend.perUserConsent !== undefined);
 }
 
 async function listAllTools(client: Client): Promise<Tool[]> {

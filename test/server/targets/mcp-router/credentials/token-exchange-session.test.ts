@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startTestGateway, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream, type SeenRequest } from '../../../../helpers/remote-mcp-upstream.js';
@@ -14,6 +16,21 @@ const EXCHANGED = /^Bearer x-crm-(alice|bob)-at-\d+$/;
 /** The user an upstream request's token was exchanged for; undefined when it carries none that is valid. */
 const subjectOf = (r: SeenRequest) => EXCHANGED.exec(String(r.headers.authorization ?? ''))?.[1];
 const rpcMethod = (r: SeenRequest) => (r.body as { method?: string } | undefined)?.method;
+/**
+ * The gateway's era probe (server/discover, then initialize, ids `agate-era-*`) belongs to no user's session and
+ * has no user's token to exchange; it runs in the background whenever the member is (re)configured.
+ */
+const isEraProbe = (r: SeenRequest) => String((r.body as { id?: unknown } | undefined)?.id ?? '').startsWith('agate-era-');
+
+/** A server that lists one tool named for the user whose exchanged token asked. */
+function userScopedServer(): McpServer {
+  const server = new McpServer({ name: 'per-user', version: '1.0.0' }, { capabilities: { tools: {} } });
+  server.server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
+    const who = EXCHANGED.exec(String(extra.requestInfo?.headers.authorization ?? ''))?.[1] ?? 'nobody';
+    return { tools: [{ name: `only-for-${who}`, inputSchema: { type: 'object' } }] };
+  });
+  return server;
+}
 
 /** Each user drives a whole session: every kind of message the router sends upstream on a client's behalf. */
 async function useSession(client: Client, who: string): Promise<void> {
@@ -33,12 +50,15 @@ async function useSession(client: Client, who: string): Promise<void> {
 describe('upstreamAuth token_exchange: every upstream message carries the token exchanged for its session\'s user', () => {
   let gw: TestGateway;
   let upstream: RemoteMcpUpstream;
+  let perUser: RemoteMcpUpstream;
   let sts: ExchangeEndpoint;
   const keys: Record<string, string> = {};
 
   beforeAll(async () => {
     sts = await startExchangeEndpoint({ id: 'agate', secret: 'sts-secret-5c2e', expiresIn: 300 });
     upstream = await startRemoteMcpUpstream(1, 0, { authorize: (authorization) => EXCHANGED.test(authorization ?? '') });
+    // An upstream whose tool list depends on whose token asks (as a server scoping tools by the user's grants does).
+    perUser = await startRemoteMcpUpstream(1, 0, { authorize: (authorization) => EXCHANGED.test(authorization ?? ''), server: userScopedServer });
     gw = await startTestGateway();
     gw.registry.secrets.put('sts-secret', 'sts-secret-5c2e', 'cli');
     for (const name of ['alice', 'bob']) {
@@ -48,11 +68,13 @@ describe('upstreamAuth token_exchange: every upstream message carries the token 
     const upstreamAuth = { type: 'token_exchange' as const, tokenUrl: sts.tokenUrl, clientId: 'agate', clientSecret: 'sts-secret', audience: 'crm' };
     const access = { consumers: ['alice', 'bob'] };
     await addMcpServer(gw, { name: 'crm', backend: { kind: 'remote', url: upstream.url, transport: 'streamable-http', headers: {}, upstreamAuth }, access });
+    await addMcpServer(gw, { name: 'crm-mine', backend: { kind: 'remote', url: perUser.url, transport: 'streamable-http', headers: {}, upstreamAuth }, access });
     await addMcpServer(gw, { name: 'crm-sse', backend: { kind: 'remote', url: upstream.sseUrl, transport: 'sse', headers: {}, upstreamAuth }, access });
   });
   afterAll(async () => {
     await gw?.stop();
     await upstream?.close();
+    await perUser?.close();
     await sts?.close();
   });
 
@@ -66,7 +88,7 @@ describe('upstreamAuth token_exchange: every upstream message carries the token 
     } finally {
       await Promise.all([alice.close(), bob.close()]);
     }
-    return upstream.requests.slice(from);
+    return upstream.requests.slice(from).filter((r) => !isEraProbe(r));
   }
 
   it('Streamable HTTP upstream: initialize, notifications, lists, reads, subscriptions and calls all carry the caller\'s exchanged token, never the other user\'s', async () => {
@@ -111,6 +133,22 @@ describe('upstreamAuth token_exchange: every upstream message carries the token 
       methods.set(who, (methods.get(who) ?? new Set()).add(method));
     }
     for (const who of ['alice', 'bob']) expect([...(methods.get(who) ?? [])]).toEqual(expect.arrayContaining(['initialize', 'tools/list', 'resources/read', 'tools/call']));
+  });
+
+  it('a member that lists per user: a later user\'s session lists with its own token, never taking the earlier user\'s list', async () => {
+    const connect = (who: string) => connectMcp(gw, 'crm-mine', { headers: { authorization: `Bearer ${who}-at`, 'x-api-key': keys[who]! } });
+    const alice = await connect('alice');
+    try {
+      expect((await alice.listTools()).tools.map((t) => t.name)).toEqual(['only-for-alice']);
+    } finally {
+      await alice.close();
+    }
+    const bob = await connect('bob');
+    try {
+      expect((await bob.listTools()).tools.map((t) => t.name)).toEqual(['only-for-bob']);
+    } finally {
+      await bob.close();
+    }
   });
 
   it('the callers\' own tokens never reach the upstream as they are; one exchange per user', () => {
