@@ -4,6 +4,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startTestGateway, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
+import { modernPost } from '../../../../helpers/mcp-modern.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream, type SeenRequest } from '../../../../helpers/remote-mcp-upstream.js';
 import { startExchangeEndpoint, type ExchangeEndpoint } from '../../../../helpers/token-server.js';
 
@@ -69,6 +70,7 @@ describe('upstreamAuth token_exchange: every upstream message carries the token 
     const access = { consumers: ['alice', 'bob'] };
     await addMcpServer(gw, { name: 'crm', backend: { kind: 'remote', url: upstream.url, transport: 'streamable-http', headers: {}, upstreamAuth }, access });
     await addMcpServer(gw, { name: 'crm-mine', backend: { kind: 'remote', url: perUser.url, transport: 'streamable-http', headers: {}, upstreamAuth }, access });
+    await addMcpServer(gw, { name: 'crm-mine-open', backend: { kind: 'remote', url: perUser.url, transport: 'streamable-http', headers: {}, upstreamAuth } });
     await addMcpServer(gw, { name: 'crm-sse', backend: { kind: 'remote', url: upstream.sseUrl, transport: 'sse', headers: {}, upstreamAuth }, access });
   });
   afterAll(async () => {
@@ -148,6 +150,18 @@ describe('upstreamAuth token_exchange: every upstream message carries the token 
       expect((await bob.listTools()).tools.map((t) => t.name)).toEqual(['only-for-bob']);
     } finally {
       await bob.close();
+    }
+  });
+
+  it('2026-07-28 requests: each user\'s list comes with its own token and is marked private (caching.mdx), kept sessions included', async () => {
+    const list = (who: string) => modernPost(gw, 'crm-mine-open', { method: 'tools/list' }, { authorization: `Bearer ${who}-at`, 'x-api-key': keys[who]! });
+    for (let round = 0; round < 2; round++) {
+      const [alice, bob] = await Promise.all([list('alice'), list('bob')]);
+      for (const [who, r] of [['alice', alice], ['bob', bob]] as const) {
+        expect(r.status).toBe(200);
+        expect(r.json.result.tools.map((t: { name: string }) => t.name)).toEqual([`only-for-${who}`]);
+        expect(r.json.result.cacheScope).toBe('private');
+      }
     }
   });
 
