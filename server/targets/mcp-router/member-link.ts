@@ -280,7 +280,7 @@ export class MemberLink {
     // the same client capabilities counts: the server may offer other tools to other clients. A member that sees
     // each user's own credential may list other tools to each user: every session lists, and keeps its list.
     const capsKey = capabilityKey(clientCapabilities);
-    const shared = !listsPerUser(pooled.backend);
+    const shared = !perUserUpstream(pooled.backend);
     const learnt = first && info === known && shared ? pooled.tools.get(capsKey) : undefined;
     const listed = !info.capabilities.tools || learnt ? undefined : await step(listAllTools(client));
     const tools = learnt ? learnt.tools : !listed ? [] : shared ? learnTools(pooled, capsKey, listed) : listed;
@@ -302,8 +302,11 @@ export class MemberLink {
     const hadTools = this.tools.length > 0 || this.state === 'ready';
     this.state = 'down';
     this.tools = [];
-    // A token the authorization server would not give for this session's user (token exchange) says why.
-    this.tokenFailure = err instanceof McpError && isObject(err.data) && err.data.code === 'GW_ERR_UPSTREAM_TOKEN' ? err : undefined;
+    // A token the authorization server would not give for this session's user (token exchange) says why; a
+    // server-wide one (client credentials) is the operator's to read in the log, as any unavailable member.
+    const backend = this.owner.services.pool.get(this.name)?.backend;
+    const usersOwn = backend !== undefined && perUserUpstream(backend);
+    this.tokenFailure = usersOwn && err instanceof McpError && isObject(err.data) && err.data.code === 'GW_ERR_UPSTREAM_TOKEN' ? err : undefined;
     this.owner.services.log.warn({ session: this.owner.id, server: this.owner.config.name, member: this.name, err: err.message }, 'mcp member unavailable');
     if (hadTools) this.owner.linkChanged(true);
     if (!retry) return;
@@ -324,7 +327,7 @@ export class MemberLink {
       const pooled = this.owner.services.pool.get(this.name);
       const tools = await listAllTools(client).catch(() => undefined);
       if (!tools || client !== this.client) return;
-      this.tools = pooled?.hash === this.hash && !listsPerUser(pooled.backend) ? learnTools(pooled, capabilityKey(caps), tools) : tools;
+      this.tools = pooled?.hash === this.hash && !perUserUpstream(pooled.backend) ? learnTools(pooled, capabilityKey(caps), tools) : tools;
       this.owner.linkChanged(true);
     });
     // A request the upstream sent on a call's stream goes to the stream of the client request behind that call.
@@ -358,10 +361,11 @@ export class MemberLink {
 }
 
 /**
- * Whether a member may list other tools to other users: a remote server that receives each user's own credential
- * (passthrough, token exchange, the token vault). Its listings are never shared between sessions.
+ * Whether a member's upstream sees each user's own credential (a remote server with passthrough, token exchange or
+ * the token vault): it may list other tools to each user, so its listings are never shared between sessions, and
+ * a failure to get a user's token is that user's to be told.
  */
-function listsPerUser(backend: McpBackend): boolean {
+function perUserUpstream(backend: McpBackend): boolean {
   return backend.kind === 'remote' && ((backend.passthroughHeaders?.length ?? 0) > 0 || backend.perUserConsent !== undefined);
 }
 
