@@ -1,5 +1,6 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { BrokeredAuth } from '../server/targets/mcp-router/backends/brokered-auth.js';
+import { upstreamTokenSource, type TokenEndpoint } from '../server/auth/upstream-tokens.js';
 import { startExchangeEndpoint } from '../test/helpers/token-server.js';
 import { percentile } from './stats.js';
 
@@ -37,8 +38,9 @@ export async function run(): Promise<{ modes: ModeFigures[] }> {
   const sts = await startExchangeEndpoint({ id: 'bench', secret: 'bench-secret', expiresIn: 3600 });
   try {
     const endpoint = { tokenUrl: sts.tokenUrl, clientId: 'bench', clientSecret: 'bench-secret', audience: 'bench' };
-    const cc = new BrokeredAuth({ type: 'client_credentials', ...endpoint }, 'bench');
-    const te = new BrokeredAuth({ type: 'token_exchange', ...endpoint }, 'bench');
+    const broker = (e: TokenEndpoint) => new BrokeredAuth({ endpoint: e, tokens: upstreamTokenSource(e), server: 'bench' });
+    const cc = broker({ type: 'client_credentials', ...endpoint });
+    const te = broker({ type: 'token_exchange', ...endpoint });
     let sink = 0;
     const consume = (h: Record<string, string> | undefined) => {
       sink += h?.authorization?.length ?? 0;

@@ -34,23 +34,25 @@ function restBackend(registry: Registry, server: string): { config: unknown; sel
   return spec.backend;
 }
 
-/** The setting names a REST backend's config declares (`server.config` keys). */
-function declaredIn(backend: { config: unknown }): string[] {
-  return Object.keys((backend.config as { server?: { config?: Record<string, unknown> } }).server?.config ?? {});
-}
+/**
+ * The settings a stored REST config (`backend.config`) takes: its `server.config` keys and each `{{.config.X}}` its
+ * templates read. Finding the second needs the template engine, which sits above the registry, so the caller
+ * hands this in: servers/rest-to-mcp's `storedRestSettingNames`.
+ */
+export type SettingNames = (config: unknown) => readonly string[];
 
 /** Which settings a server takes per consumer: those its config declares, and those a consumer may set itself. */
 export interface ConsumerSettingsPolicy {
-  /** The `server.config` names (the only keys any consumer setting may have). */
+  /** The config's settings (the only keys any consumer setting may have). */
   readonly declared: readonly string[];
-  /** `backend.selfServiceSettings` that the config declares: self-service is off unless the admin lists keys. */
+  /** `backend.selfServiceSettings` that are settings of the config: self-service is off unless the admin lists keys. */
   readonly selfService: readonly string[];
 }
 
 /** The settings policy of a REST server (throws not_found for a missing server, validation for another kind). */
-export function consumerSettingsPolicy(registry: Registry, server: string): ConsumerSettingsPolicy {
+export function consumerSettingsPolicy(registry: Registry, server: string, settingNames: SettingNames): ConsumerSettingsPolicy {
   const backend = restBackend(registry, server);
-  const declared = declaredIn(backend);
+  const declared = settingNames(backend.config);
   return { declared, selfService: (backend.selfServiceSettings ?? []).filter((k) => declared.includes(k)) };
 }
 
@@ -75,10 +77,17 @@ export function consumerSettingsInfo(registry: Registry, target: ConsumerSetting
   });
 }
 
+/** What one settings write stores: the values, who writes them, and how the server's settings are found. */
+export interface ConsumerSettingsWrite extends ConsumerSettingsTarget {
+  readonly values: Readonly<Record<string, string>>;
+  readonly origin: WriteOrigin;
+  readonly settingNames: SettingNames;
+}
+
 /** Stores `values` for the consumer's calls to the server, in one transaction (secrets, then the consumer spec). */
-export function setConsumerSettings(registry: Registry, write: ConsumerSettingsTarget & { readonly values: Readonly<Record<string, string>>; readonly origin: WriteOrigin }): void {
-  const { values, origin, ...target } = write;
-  const declared = declaredIn(restBackend(registry, target.server));
+export function setConsumerSettings(registry: Registry, write: ConsumerSettingsWrite): void {
+  const { values, origin, settingNames, ...target } = write;
+  const declared = settingNames(restBackend(registry, target.server).config);
   const unknown = Object.keys(values).filter((k) => !declared.includes(k));
   if (unknown.length) {
     throw new RegistryError('validation', unknown.map((k) => `${target.server} has no setting "${k}" (its config has: ${declared.join(', ') || 'none'})`));

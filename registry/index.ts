@@ -25,6 +25,8 @@ export {
   consumerSettingsInfo,
   consumerSettingsPolicy,
   setConsumerSettings,
+  type SettingNames,
+  type ConsumerSettingsWrite,
   unsetConsumerSettings,
   type ConsumerSettingInfo,
   type ConsumerSettingsPolicy,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { MASK, consumerSettingsInfo, setConsumerSettings, unsetConsumerSettings } from '../../registry/index.js';
+import { storedRestSettingNames } from '../../servers/rest-to-mcp/index.js';
 import { withRegistry, UsageError } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -25,7 +26,7 @@ export function registerConsumerSettingsCommands(consumer: Command): void {
     .description('store KEY=VALUE settings (encrypted) for this consumer\'s calls to the server');
   set.action((name: string, server: string, pairs: string[]) => {
     const values = parsePairs(pairs);
-    withRegistry(set.optsWithGlobals(), (r) => setConsumerSettings(r, { consumer: name, server, values, origin: 'cli' }));
+    withRegistry(set.optsWithGlobals(), (r) => setConsumerSettings(r, { consumer: name, server, values, origin: 'cli', settingNames: storedRestSettingNames }));
     process.stdout.write(`consumer ${name}: ${Object.keys(values).join(', ')} set for ${server}\n`);
   });
   const unset = settings

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HostedServerDefinition, HostedServerOptions } from '../../servers/index.js';
-import { baseUrlProblems, passthroughHeaderNames, restServerDefinition, validateRestConfig } from '../../servers/rest-to-mcp/index.js';
+import { baseUrlProblems, passthroughHeaderNames, restServerDefinition, restSettingNames, validateRestConfig } from '../../servers/rest-to-mcp/index.js';
 import { consumerSettingsFor, openMcpServer, type HostedBackendSpec, type McpBackendSpec, type Registry, type RemoteBackendSpec, type RestBackendSpec } from '../../registry/index.js';
 import type { BackendRecipe } from '../targets/mcp-router/index.js';
 import type { TokenEndpoint } from '../auth/upstream-tokens.js';
@@ -124,10 +124,10 @@ function compileRest(scope: BackendCompileScope, backend: RestBackendSpec): Comp
     for (const p of baseProblems) scope.problems.push(`${scope.where}: ${p.startsWith('baseUrl') ? `backend.${p}` : `backend.config.${p}`}`);
     return undefined;
   }
-  const declared = Object.keys((backend.config as { server?: { config?: object } }).server?.config ?? {});
+  const declared = restSettingNames(result.value);
   const undeclared = (backend.selfServiceSettings ?? []).filter((k) => !declared.includes(k));
   if (undeclared.length > 0) {
-    scope.problems.push(`${scope.where}: backend.selfServiceSettings: the config's server.config has no ${undeclared.map((k) => `"${k}"`).join(', ')} (it has: ${declared.join(', ') || 'none'})`);
+    scope.problems.push(`${scope.where}: backend.selfServiceSettings: the config has no setting ${undeclared.map((k) => `"${k}"`).join(', ')} (it has: ${declared.join(', ') || 'none'})`);
     return undefined;
   }
   const secrets = resolveSecretRefs(scope, backend.secretSettings ?? {}, 'backend.secretSettings');

@@ -7,5 +7,5 @@ export type { CompiledRestConfig, CompiledTool, RestConfigResult, RestMcpConfig,
 export { PASSTHROUGH_AUTH_META_KEY } from './request/call-context.js';
 export { passthroughHeaderNames } from './request/security.js';
 export { createRestMcpServer, type RestMcpServerOptions } from './server.js';
-export { restServerDefinition } from './definition.js';
+export { restServerDefinition, restSettingNames, storedRestSettingNames } from './definition.js';
 export { openApiToRestConfig, parseOpenApiText, type OpenApiResult, type OpenApiToRestOptions } from './openapi/index.js';

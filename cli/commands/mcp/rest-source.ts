@@ -67,7 +67,7 @@ function restServerBackend(name: string, config: CompiledRestConfig, f: McpAddFl
   if (f.allowHost.length > 0) source.agate = { ...source.agate, allowHosts: [...new Set([...(source.agate?.allowHosts ?? []), ...f.allowHost])] };
   const checked = f.allowHost.length > 0 ? validateRestConfig(source) : undefined;
   if (checked && !checked.ok) throw new UsageError(`--allow-host: ${checked.errors.join('; ')}`);
-  const selfService = selfServiceSettings(source.server?.config, f.selfServiceSetting);
+  const selfService = selfServiceSettings(known.map((s) => s.name), f.selfServiceSetting);
   const taken = takeFileSecrets(source.server?.config, known);
   const inFile = movedSecrets(name, taken, values.secretSettings);
   const overrides = originOverrides(f);
@@ -83,11 +83,10 @@ function restServerBackend(name: string, config: CompiledRestConfig, f: McpAddFl
   return { backend, secrets: [...inFile.secrets, ...values.secrets] };
 }
 
-/** The `--self-service-setting` names, each one the config's `server.config` declares (a usage error otherwise). */
-function selfServiceSettings(config: Record<string, unknown> | undefined, names: readonly string[]): string[] {
-  const declared = Object.keys(config ?? {});
+/** The `--self-service-setting` names, each a setting of the config (declared in server.config or read by its templates). */
+function selfServiceSettings(declared: readonly string[], names: readonly string[]): string[] {
   const unknown = names.filter((n) => !declared.includes(n));
-  if (unknown.length) throw new UsageError(`--self-service-setting: the config's server.config has no ${unknown.map((n) => `"${n}"`).join(', ')} (it has: ${declared.join(', ') || 'none'})`);
+  if (unknown.length) throw new UsageError(`--self-service-setting: the config has no setting ${unknown.map((n) => `"${n}"`).join(', ')} (it has: ${declared.join(', ') || 'none'})`);
   return [...new Set(names)];
 }
 

@@ -23,6 +23,12 @@ export interface ConnectOptions {
   /** The session's consumer: an in-process REST server gets that consumer's own settings. */
   readonly consumer?: string;
   /**
+   * The Authorization header the downstream session's client sent last, read at each send (a client renews its
+   * token during a session): a remote server with token exchange (RFC 8693) exchanges it for every message of
+   * the upstream session. Others ignore it.
+   */
+  readonly inboundAuthorization?: () => string | undefined;
+  /**
    * An upstream session another replica opened for the same downstream session: a backend that can continue it
    * (remote Streamable HTTP) does, answering the client's initialize with what the upstream said then; others
    * ignore it and initialize anew.

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
+  McpError,
   CreateMessageRequestSchema,
   CreateMessageResultSchema,
   CreateMessageResultWithToolsSchema,
@@ -30,7 +31,7 @@ import { capabilityKey } from './client-capabilities.js';
 import { isObject } from './json-rpc.js';
 import { JsonRpcCode, asSentUpstream, protocolError } from './mcp-errors.js';
 import type { DownstreamCall, DownstreamRelay } from './relay.js';
-import type { ResumableTransport, UpstreamResume } from './backend.js';
+import type { McpBackend, ResumableTransport, UpstreamResume } from './backend.js';
 import type { SessionKeeper } from './session-keeper.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 import type { MemberEras } from './era/member-eras.js';
@@ -55,6 +56,8 @@ export interface LinkOwner {
   readonly clientCapabilities: ClientCapabilities;
   /** The authenticated consumer, if any: REST servers use its own settings (agate consumer settings). */
   readonly consumer?: { readonly name: string };
+  /** The Authorization header the client sent last (remote token exchange). */
+  readonly authorization?: string;
   /** The level the client set with logging/setLevel, if any: every upstream session gets it when it opens. */
   readonly logLevel: LoggingLevel | undefined;
   /** Where upstream handles and subscriptions go so another replica can rebuild the session, if anywhere. */
@@ -96,6 +99,8 @@ export class MemberLink {
   info: MemberInfo | undefined;
   /** The backend recipe hash `info` and the connection belong to. */
   hash = '';
+  /** Why the last opening failed, when it was this user's upstream token (reported instead of "unavailable"). */
+  tokenFailure: McpError | undefined;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   /** The connection attempt in flight, shared by whoever waits for it. */
@@ -138,7 +143,7 @@ export class MemberLink {
   async request<S extends z.ZodType>(request: ClientRequest, schema: S, options?: RequestOptions): Promise<z.infer<S>> {
     await this.open();
     const client = this.client;
-    if (!client) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [this.name]);
+    if (!client) throw this.tokenFailure ?? protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [this.name]);
     // The SDK's generic typing of schemas does not line up across its entry points; it validates either way.
     return (client.request(request, schema as never, options) as Promise<z.infer<S>>).catch((err: unknown) => {
       throw asSentUpstream(err);
@@ -235,6 +240,7 @@ export class MemberLink {
     this.calls = calls;
     this.state = 'ready';
     this.failures = 0;
+    this.tokenFailure = undefined;
     client.onclose = () => this.lost(client);
     const level = this.owner.logLevel;
     // The client changed the level while the handshake ran.
@@ -254,7 +260,8 @@ export class MemberLink {
     const step = <T>(work: Promise<T>): Promise<T> => withTimeout(work, ms);
     const clientCapabilities = this.owner.clientCapabilities;
     const resume = this.owner.takeResume(this.name);
-    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name, resume }));
+    const inboundAuthorization = () => this.owner.authorization;
+    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name, inboundAuthorization, resume }));
     await step(client.connect(transport, { timeout: ms }));
     this.transport = transport;
     const handle = (transport as Partial<ResumableTransport>).resumeHandle?.();
@@ -270,10 +277,13 @@ export class MemberLink {
     // A first opening of a member whose tools an earlier session listed, and which says what it said then, takes
     // that listing (a server whose tools change says so with list_changed): a round trip less before the call that
     // opened the link. A reconnect lists again: the upstream may have been replaced. Only a listing learnt under
-    // the same client capabilities counts: the server may offer other tools to other clients.
+    // the same client capabilities counts: the server may offer other tools to other clients. A member that sees
+    // each user's own credential may list other tools to each user: every session lists, and keeps its list.
     const capsKey = capabilityKey(clientCapabilities);
-    const learnt = first && info === known ? pooled.tools.get(capsKey) : undefined;
-    const tools = !info.capabilities.tools ? [] : learnt ? learnt.tools : learnTools(pooled, capsKey, await step(listAllTools(client)));
+    const shared = !perUserUpstream(pooled.backend);
+    const learnt = first && info === known && shared ? pooled.tools.get(capsKey) : undefined;
+    const listed = !info.capabilities.tools || learnt ? undefined : await step(listAllTools(client));
+    const tools = learnt ? learnt.tools : !listed ? [] : shared ? learnTools(pooled, capsKey, listed) : listed;
     return { info, tools, sentLevel, calls };
   }
 
@@ -292,6 +302,11 @@ export class MemberLink {
     const hadTools = this.tools.length > 0 || this.state === 'ready';
     this.state = 'down';
     this.tools = [];
+    // A token the authorization server would not give for this session's user (token exchange) says why; a
+    // server-wide one (client credentials) is the operator's to read in the log, as any unavailable member.
+    const backend = this.owner.services.pool.get(this.name)?.backend;
+    const usersOwn = backend !== undefined && perUserUpstream(backend);
+    this.tokenFailure = usersOwn && err instanceof McpError && isObject(err.data) && err.data.code === 'GW_ERR_UPSTREAM_TOKEN' ? err : undefined;
     this.owner.services.log.warn({ session: this.owner.id, server: this.owner.config.name, member: this.name, err: err.message }, 'mcp member unavailable');
     if (hadTools) this.owner.linkChanged(true);
     if (!retry) return;
@@ -312,7 +327,7 @@ export class MemberLink {
       const pooled = this.owner.services.pool.get(this.name);
       const tools = await listAllTools(client).catch(() => undefined);
       if (!tools || client !== this.client) return;
-      this.tools = pooled?.hash === this.hash ? learnTools(pooled, capabilityKey(caps), tools) : tools;
+      this.tools = pooled?.hash === this.hash && !perUserUpstream(pooled.backend) ? learnTools(pooled, capabilityKey(caps), tools) : tools;
       this.owner.linkChanged(true);
     });
     // A request the upstream sent on a call's stream goes to the stream of the client request behind that call.
@@ -343,6 +358,15 @@ export class MemberLink {
     void this.owner.relay.notify(notification, related).catch(() => {});
     return true;
   }
+}
+
+/**
+ * Whether a member's upstream sees each user's own credential (a remote server with passthrough, token exchange or
+ * the token vault): it may list other tools to each user, so its listings are never shared between sessions, and
+ * a failure to get a user's token is that user's to be told.
+ */
+function perUserUpstream(backend: McpBackend): boolean {
+  return backend.kind === 'remote' && ((backend.passthroughHeaders?.length ?? 0) > 0 || backend.perUserConsent !== undefined);
 }
 
 async function listAllTools(client: Client): Promise<Tool[]> {

@@ -2,6 +2,7 @@ import type { Implementation, InitializeResult, ServerCapabilities } from '@mode
 import { ALL_PROTOCOL_VERSIONS } from './downstream/era.js';
 import { META } from './modern-protocol.js';
 import type { McpPolicy } from './policy.js';
+import { recipePassthrough } from './passthrough.js';
 import type { CompiledMcpServer } from './types.js';
 
 // How a result the router produced (era-neutral, 2025-shaped) is worded for a 2026-07-28 client: `resultType`
@@ -63,7 +64,8 @@ function modernCapabilities(caps: ServerCapabilities): ServerCapabilities {
 /**
  * Whether every consumer gets the same lists and contents from `server` (caching.mdx §Choosing a Cache Scope):
  * no consumer or per-consumer tool lists in its policy (nor in any bundle member's), and no backend that answers
- * per consumer (REST consumer settings, credential passthrough). Anything else is `private`.
+ * per consumer (REST consumer settings, credential passthrough, a remote server's token exchange or token vault:
+ * its upstream sees each user's own token). Anything else is `private`.
  */
 export function cacheScopeOf(server: CompiledMcpServer, lookup: (name: string) => CompiledMcpServer | undefined): CacheScope {
   if (!samePolicyForAll(server.policy)) return 'private';
@@ -84,6 +86,7 @@ function samePolicyForAll(policy: McpPolicy): boolean {
 function sameBackendForAll(server: CompiledMcpServer): boolean {
   const backend = server.backend;
   if (!backend) return false;
+  if (backend.kind === 'remote') return recipePassthrough(backend).length === 0 && backend.upstreamAuth?.type !== 'authorization_code';
   if (backend.kind !== 'hosted' && backend.kind !== 'rest') return true;
   return (backend.passthroughHeaders?.length ?? 0) === 0 && (backend.consumerSettings?.size ?? 0) === 0;
 }

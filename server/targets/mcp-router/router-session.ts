@@ -28,6 +28,8 @@ export interface RouterSessionInit {
   readonly consumer: ConsumerIdentity | undefined;
   /** Socket address of the client that opened the session (fallback caller address). */
   readonly remoteAddress: string;
+  /** The Authorization header of the request that opened the session, if any (see RouterSession.authorization). */
+  readonly authorization?: string;
   readonly services: SessionServices;
   /** Where what another replica needs to rebuild the session goes (the session store), if anywhere. */
   readonly keeper?: SessionKeeper;
@@ -75,6 +77,7 @@ export class RouterSession implements LinkOwner, McpSession {
   private relayToClient: DownstreamRelay | undefined;
   private transport: Transport | undefined;
   private readonly remoteAddress: string;
+  private inboundAuthorization: string | undefined;
   private initialized = false;
   private closed = false;
   /** Upstream sessions other replicas opened for this session, by member, until a link continues them. */
@@ -86,6 +89,7 @@ export class RouterSession implements LinkOwner, McpSession {
     this.consumer = init.consumer;
     this.services = init.services;
     this.remoteAddress = init.remoteAddress;
+    this.inboundAuthorization = init.authorization;
     this.keeper = init.keeper;
     this.rule = ruleOf(init.config);
     this.server = new Server({ name: init.config.name, version: '0.1.0' }, { capabilities: ALL_CAPABILITIES, jsonSchemaValidator: passThroughSchemaValidator });
@@ -178,6 +182,20 @@ export class RouterSession implements LinkOwner, McpSession {
     const resume = this.resumes?.get(member);
     this.resumes?.delete(member);
     return resume;
+  }
+
+  /**
+   * The Authorization header the client sent last: a remote member with token exchange exchanges it for every
+   * upstream message of this session. Every request of a session is its consumer's (find-session.ts), so it is
+   * always that consumer's own token, possibly renewed.
+   */
+  get authorization(): string | undefined {
+    return this.inboundAuthorization;
+  }
+
+  /** Takes the Authorization of a request on this session; a request without one leaves the last one in place. */
+  noteAuthorization(value: string | undefined): void {
+    if (value) this.inboundAuthorization = value;
   }
 
   /** Records which socket address sent request `id` (for the verified caller IP). */

@@ -1,15 +1,13 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { ConsumerIdentity } from '../../pipeline/index.js';
 import type { BackendFactory } from './backend.js';
 import { BackendPool } from './backend-pool.js';
 import { hostedBackend } from './hosted-backend.js';
 import { TurnBudget } from '../../pipeline/turn-budget.js';
 import { McpMetrics } from './mcp-metrics.js';
-import { RouterSession } from './router-session.js';
+import { RouterSession, type RouterSessionInit } from './router-session.js';
 import type { SessionServices } from './session-view.js';
-import type { SessionKeeper } from './session-keeper.js';
 import type { TokenVault } from '../../auth/vault/index.js';
 import { MemberEras, type EraProbeTiming, type EraStore } from './era/member-eras.js';
 import type { BackendRecipe, CompiledMcpServer, McpSnapshot } from './types.js';
@@ -133,7 +131,7 @@ export class McpRouter {
   }
 
   /** A new downstream session for `config` (not yet registered). */
-  open(init: { id: string; config: CompiledMcpServer; consumer: ConsumerIdentity | undefined; remoteAddress: string; keeper?: SessionKeeper }): RouterSession {
+  open(init: Omit<RouterSessionInit, 'services'>): RouterSession {
     return new RouterSession({ ...init, services: this.services });
   }
 

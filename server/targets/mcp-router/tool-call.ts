@@ -92,7 +92,7 @@ async function unlisted(session: McpSession, name: string, at: { member: string 
     const route = session.index.router.match(name);
     if (route?.tool) return route;
   }
-  if (link && link.state !== 'ready') throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [link.name]);
+  if (link && link.state !== 'ready') throw link.tokenFailure ?? protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_UNAVAILABLE', [link.name]);
   throw protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_UNKNOWN_TOOL', [name]);
 }
 

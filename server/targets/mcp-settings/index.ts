@@ -9,6 +9,7 @@ import {
   type Registry,
 } from '../../../registry/index.js';
 import { GatewayError, errors, gatewayError } from '../../errors/index.js';
+import { storedRestSettingNames } from '../../../servers/rest-to-mcp/index.js';
 import { buildChain, type Chain, type Filter, type GatewayContext, type RouteTarget } from '../../pipeline/index.js';
 import { bucketId, bucketLimit } from '../../filters/rate-limit.js';
 import { respond } from '../../filters/respond.js';
@@ -66,7 +67,7 @@ function serveSettings(registry: Registry): Filter {
       const values = await readSettings(ctx);
       const policy = policyOf(registry, target);
       mayWrite(policy, target, Object.keys(values));
-      writeAsConsumer(ctx, registry, () => setConsumerSettings(registry, { ...target, values, origin: 'data-plane' }));
+      writeAsConsumer(ctx, registry, () => setConsumerSettings(registry, { ...target, values, origin: 'data-plane', settingNames: storedRestSettingNames }));
       return reply(ctx, registry, { target, policy });
     }
     if (method === 'DELETE') {
@@ -95,7 +96,7 @@ function whose(ctx: McpGatewayContext): ConsumerSettingsTarget {
 /** The server's settings policy as the registry holds it now (the snapshot may be a reload behind). */
 function policyOf(registry: Registry, target: ConsumerSettingsTarget): ConsumerSettingsPolicy {
   try {
-    return consumerSettingsPolicy(registry, target.server);
+    return consumerSettingsPolicy(registry, target.server, storedRestSettingNames);
   } catch (err) {
     if (err instanceof RegistryError) throw gatewayError('GW_ERR_MCP_SERVER_NOT_FOUND', target.server);
     throw err;

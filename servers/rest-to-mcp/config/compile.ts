@@ -72,14 +72,17 @@ export function compileConfig(config: RestMcpConfig, source: Readonly<Record<str
   return { value: deepFreeze(value), errors: [] };
 }
 
-const CONFIG_REF = /\.config\.([A-Za-z_][A-Za-z0-9_]*)/g;
-
-/** Every `X` a template reads as `.config.X`, in first-use order: each is a setting the operator may supply. */
+/**
+ * Every `X` a template reads as `.config.X`, in first-use order, found on the templates' parse trees: each is a
+ * setting the operator (or a consumer) may supply. Only templates rendered over `{config, args}` count: the
+ * request's URL, headers and body, and a direct-response tool's response; a response or error template over an
+ * upstream answer reads that answer's own `config` field, if any, not a setting.
+ */
 function configReferences(tools: readonly CompiledTool[]): string[] {
   const names = new Set<string>();
   for (const t of tools) {
-    const sources = [t.request?.url, t.request?.body, ...(t.request?.headers ?? []).map((h) => h.value), t.responseBody, t.errorResponse];
-    for (const source of sources) for (const m of (source?.source ?? '').matchAll(CONFIG_REF)) names.add(m[1]!);
+    const templates = t.request ? [t.request.url, t.request.body, ...t.request.headers.map((h) => h.value)] : [t.responseBody];
+    for (const template of templates) for (const name of template?.rootFields('config') ?? []) names.add(name);
   }
   return [...names];
 }

@@ -8,6 +8,7 @@ import { parseJsonData } from './json-data.js';
 import type { OutputPart } from './trust.js';
 import type { FuncTable } from './funcs.js';
 import { parseTree } from './parser.js';
+import { rootFieldNames } from './references.js';
 import { SPRIG_FUNCS } from './sprig/index.js';
 
 export { TemplateExecError, TemplateSyntaxError } from './errors.js';
@@ -60,6 +61,8 @@ export interface CompiledTemplate {
    * not a JSON object or array fails (TemplateExecError) as it does in Higress.
    */
   renderJson(body: string, options?: RenderOptions): string;
+  /** The names X the template reads as `.<root>.X` of its data, from the parse tree (template/references.ts). */
+  rootFields(root: string): string[];
 }
 
 /** Whether a name is a builtin, a Sprig function or a special form. */
@@ -90,6 +93,10 @@ class Compiled implements CompiledTemplate {
     const data = parseJsonData(body);
     if (!data.ok) throw new TemplateExecError(this.tree.name, null, data.error);
     return this.render(data.value, options);
+  }
+
+  rootFields(root: string): string[] {
+    return rootFieldNames(this.tree, root);
   }
 
   private context(options: RenderOptions | undefined): ExecContext {

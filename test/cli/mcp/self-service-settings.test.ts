@@ -48,7 +48,7 @@ describe('agate mcp add --self-service-setting: which settings consumers may set
   it('refuses a key the config does not declare, naming it and the ones it has', async () => {
     const r = await cli('mcp', 'add', 'weather2', file, '--self-service-setting', 'cityCode');
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('--self-service-setting: the config\'s server.config has no "cityCode" (it has: apiKey, region)');
+    expect(r.stderr).toContain('--self-service-setting: the config has no setting "cityCode" (it has: apiKey, region)');
     expect(gw.registry.mcpServers.get('weather2')).toBeUndefined();
   });
 
@@ -61,6 +61,6 @@ describe('agate mcp add --self-service-setting: which settings consumers may set
   it('a registry write (admin API, apply) naming an undeclared key is refused at write time', () => {
     const spec = structuredClone(gw.registry.mcpServers.get('weather')!);
     const backend = { ...spec.backend, selfServiceSettings: ['apiKey', 'nope'] };
-    expect(() => gw.registry.mcpServers.update({ ...spec, name: 'weather', backend }, 'admin-api')).toThrow(/backend\.selfServiceSettings: the config's server\.config has no "nope" \(it has: apiKey, region\)/);
+    expect(() => gw.registry.mcpServers.update({ ...spec, name: 'weather', backend }, 'admin-api')).toThrow(/backend\.selfServiceSettings: the config has no setting "nope" \(it has: apiKey, region\)/);
   });
 });

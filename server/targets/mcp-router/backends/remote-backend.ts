@@ -8,6 +8,7 @@ import { resolveRemoteOptions, type RemoteBackendOptions, type RemoteTuning } fr
 import { RemoteTransport } from './remote-transport.js';
 import { RequestGate } from './request-gate.js';
 import { BrokeredAuth } from './brokered-auth.js';
+import { upstreamTokenSource, type TokenEndpoint, type UpstreamTokenSource } from '../../../auth/upstream-tokens.js';
 import { VaultAuth } from './vault-auth.js';
 import type { ConsentEndpoint, TokenVault } from '../../../auth/vault/index.js';
 
@@ -35,8 +36,8 @@ export class RemoteBackend implements SupervisedBackend {
   private readonly agent: Agent;
   /** At most `maxConcurrentRequests` requests in flight, over all sessions. */
   private readonly gate: RequestGate;
-  /** The brokered token (`upstreamAuth`), one cache for all sessions. */
-  private readonly broker: BrokeredAuth | undefined;
+  /** The brokered tokens (`upstreamAuth`): its endpoint and one cache for all sessions (token exchange: per user). */
+  private readonly brokered: { endpoint: TokenEndpoint; tokens: UpstreamTokenSource } | undefined;
   /** The per-user vault's endpoint (`authorization_code`): each session gets its consumer's own token. */
   private readonly consent: { vault: TokenVault; endpoint: ConsentEndpoint } | undefined;
   /** The vault's endpoint, when each consumer must consent (the router asks them). */
@@ -63,7 +64,7 @@ export class RemoteBackend implements SupervisedBackend {
       this.consent = vault && { vault, endpoint: auth };
       this.perUserConsent = auth;
     }
-    else this.broker = auth && new BrokeredAuth(auth, options.name);
+    else this.brokered = auth && { endpoint: auth, tokens: upstreamTokenSource(auth) };
   }
 
   /** Opens one upstream session (the network is used when the client starts and initializes it). */
@@ -76,13 +77,23 @@ export class RemoteBackend implements SupervisedBackend {
       dispatcher: this.agent,
       health: this.health,
       gate: this.gate,
-      broker: this.consent ? new VaultAuth({ ...this.consent, server: this.options.name, consumer: connectOptions?.consumer }) : this.broker,
+      broker: this.sessionAuth(connectOptions),
       log: this.log,
       onClosed: () => this.open.delete(transport),
       resume: connectOptions?.resume,
     });
     this.open.add(transport);
     return transport;
+  }
+
+  /**
+   * The brokered token of one upstream session: the vault's token of the session's consumer, or the token from the
+   * authorization server (token exchange: for the session's client, whose Authorization it reads at each send).
+   */
+  private sessionAuth(connectOptions: ConnectOptions | undefined): BrokeredAuth | VaultAuth | undefined {
+    const server = this.options.name;
+    if (this.consent) return new VaultAuth({ ...this.consent, server, consumer: connectOptions?.consumer });
+    return this.brokered && new BrokeredAuth({ ...this.brokered, server, inbound: connectOptions?.inboundAuthorization });
   }
 
   /** Closes every upstream session and the connection pool. */

@@ -17,6 +17,8 @@ export interface StreamableHttpUpstreamOptions {
   readonly dispatcher: Dispatcher;
   /** Sent on every request (configured credentials). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Headers of the requests the transport makes of itself (event stream GETs, DELETE): the session's brokered token. */
+  readonly ownHeaders?: () => Promise<Readonly<Record<string, string>>>;
   /** Attempts to reopen a broken event stream with Last-Event-ID before giving up. */
   readonly resumeRetries: number;
   /** First delay before reopening a stream, ms; grows 1.5× per failed attempt up to 8×. A server's `retry:` wins. */
@@ -195,7 +197,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   /** GETs an event stream: the standalone one, or the rest of a broken one from its last event id. */
   private async openStream(stream: EventStream): Promise<void> {
     const sentSession = this.session;
-    const headers = this.requestHeaders(undefined, 'text/event-stream');
+    const headers = this.requestHeaders(await this.options.ownHeaders?.(), 'text/event-stream');
     if (stream.lastEventId !== undefined) headers['last-event-id'] = stream.lastEventId;
     const answer = await this.exchange('GET', headers);
     if (stream.standalone && offersNoStream(answer.statusCode, stream)) return this.drop(answer);
@@ -383,7 +385,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   private async endSession(): Promise<void> {
     if (this.session === undefined || this.sessionGone || this.keep) return;
     try {
-      const headers = this.requestHeaders(undefined, 'application/json, text/event-stream');
+      const headers = this.requestHeaders(await this.options.ownHeaders?.(), 'application/json, text/event-stream');
       const signal = AbortSignal.timeout(DELETE_TIMEOUT_MS);
       const res = await this.options.dispatcher.request({ origin: this.origin, path: this.path, method: 'DELETE', headers, signal });
       void res.body.dump();

@@ -208,6 +208,12 @@ export class RemoteTransport implements Transport, ResumableTransport {
     this.inner = this.build(headers);
   }
 
+  /** The brokered token for the requests the Streamable HTTP transport makes of itself, when the session has one. */
+  private async ownHeaders(): Promise<Readonly<Record<string, string>>> {
+    const broker = this.deps.broker;
+    return broker?.sharedToken ? broker.streamHeaders() : {};
+  }
+
   /**
    * One send, tried a second time when a pooled keep-alive socket turned out to be closed by the upstream
    * (it restarted, or timed the socket out) before our request went out on it: the classic stale-socket race.
@@ -310,6 +316,7 @@ export class RemoteTransport implements Transport, ResumableTransport {
             name: options.name,
             url,
             headers,
+            ownHeaders: () => this.ownHeaders(),
             dispatcher,
             resumeRetries: options.resumeRetries,
             resumeInitialMs: options.resumeInitialMs,

@@ -27,7 +27,7 @@ export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kin
   // for the rebuild rather than resolve tool names against a half-built session.
   await holding.rebuilding.get(id)?.catch(() => undefined);
   const held = holding.store.outlivesProcess ? holding.router.get(id) : undefined;
-  if (held) return isCallers(ctx, kind, held) ? { ok: true as const, live: held } : notFound;
+  if (held) return isCallers(ctx, kind, held) ? found(ctx, held) : notFound;
   let record: McpSessionRecord | undefined;
   try {
     record = await holding.store.get(id);
@@ -47,6 +47,12 @@ export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kin
     }
   }
   if (!live || live.kind !== kind) return notFound;
+  return found(ctx, live);
+}
+
+/** The caller's session, which takes the request's Authorization (remote token exchange uses the latest). */
+function found(ctx: McpGatewayContext, live: LiveSession): Found {
+  live.session.noteAuthorization(ctx.request.headers.authorization);
   return { ok: true as const, live };
 }
 

@@ -31,7 +31,7 @@ export async function serveLegacySse(ctx: McpExchangeContext, deps: McpTransport
   const transport = new SSEServerTransport(`/mcp/${server.name}/messages${query}`, res);
   const id = transport.sessionId; // randomUUID: 122 random bits from the CSPRNG
   deps.caps.hold(id, client);
-  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
+  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), authorization: ctx.request.headers.authorization });
   transport.onclose = () => void deps.router.closeSession(id, 'closed');
   const now = Date.now();
   await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'sse', createdAt: now, lastSeenAt: now });

@@ -75,7 +75,7 @@ async function build(ctx: McpGatewayContext, record: McpSessionRecord, holding: 
   // Counted against its client here too; it was admitted where it opened.
   holding.caps.hold(id, clientIdentity(ctx.consumer?.name, callerAddress(ctx.request)));
   const keeper = keeperFor(store, id, router.services.log);
-  const session = router.open({ id, config: ctx.mcp!.server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), keeper });
+  const session = router.open({ id, config: ctx.mcp!.server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), authorization: ctx.request.headers.authorization, keeper });
   const transport = new StreamableSessionTransport(id, store, holding.keepAlive);
   transport.onclose = () => void router.closeSession(id, 'closed');
   const live: LiveSession = { session, transport, kind: 'streamable-http' };

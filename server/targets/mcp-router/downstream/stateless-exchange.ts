@@ -56,7 +56,10 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
   if (!MODERN_METHODS.has(message.method)) throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_METHOD_NOT_FOUND, [message.method, modern.version]), message.id);
   const server = ctx.mcp!.server;
   const key = poolKey(ctx, modern);
-  const session = reuse(deps, key, server) ?? deps.router.open({ id: `stateless:${randomUUID()}`, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request) });
+  const authorization = ctx.request.headers.authorization;
+  const kept = reuse(deps, key, server);
+  kept?.noteAuthorization(authorization);
+  const session = kept ?? deps.router.open({ id: `stateless:${randomUUID()}`, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), authorization });
   ctx.outcome.settled = responseOver(res);
   let answered = false;
   try {

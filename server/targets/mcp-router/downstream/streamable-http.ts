@@ -91,7 +91,7 @@ async function initialize(ctx: McpExchangeContext, deps: McpTransportDeps, parse
   deps.caps.hold(id, client);
   const server = ctx.mcp!.server;
   const keeper = keeperFor(deps.store, id, deps.router.services.log);
-  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), keeper });
+  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), authorization: ctx.request.headers.authorization, keeper });
   const transport = new StreamableSessionTransport(id, deps.store, deps.keepAlive);
   // Set before connect: the SDK server chains its own onclose after ours.
   transport.onclose = () => void deps.router.closeSession(id, 'closed');

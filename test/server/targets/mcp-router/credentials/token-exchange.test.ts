@@ -43,13 +43,14 @@ describe('upstreamAuth token_exchange on a remote MCP server', () => {
   });
 
   it('two users at once: each tools/call carries the token exchanged for its own caller, one exchange per user', async () => {
+    // Exchanged when each user's upstream session opens (every message carries the token: token-exchange-session.test.ts).
+    const exchangesBefore = sts.requests.length;
     const [alice, bob] = await Promise.all([
       connectMcp(gw, 'crm', { headers: { authorization: 'Bearer alice-at', 'x-api-key': aliceKey } }),
       connectMcp(gw, 'crm', { headers: { authorization: 'Bearer bob-at', 'x-api-key': bobKey } }),
     ]);
     try {
       const from = upstream.requests.length;
-      const exchangesBefore = sts.requests.length;
       const calls = [];
       for (let i = 0; i < 20; i++) {
         calls.push(alice.callTool({ name: 'echo', arguments: { message: `alice-${i}` } }), bob.callTool({ name: 'echo', arguments: { message: `bob-${i}` } }));
