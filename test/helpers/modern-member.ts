@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import { McpServer, createMcpHandler, inputRequired } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /** A POST the member received: its JSON-RPC method (undefined for a non-JSON body) and the era headers. */
@@ -8,6 +8,9 @@ export interface MemberRequest {
   readonly method: string | undefined;
   readonly protocolVersionHeader: string | undefined;
   readonly mcpMethodHeader: string | undefined;
+  readonly mcpNameHeader: string | undefined;
+  /** The request's params (its `_meta` included), as sent. */
+  readonly params: Record<string, any> | undefined;
 }
 
 /** A real 2026-07-28 MCP server on 127.0.0.1 (the v2 SDK's `createMcpHandler`). */
@@ -17,15 +20,35 @@ export interface ModernMember {
   close(): Promise<void>;
 }
 
+/** The fixture's tools as it defines them (the expected values of tests). */
+export const MODERN_MEMBER_TOOLS = Object.freeze(['echo', 'add', 'ask', 'slow']);
+export const MODERN_MEMBER_INSTRUCTIONS = 'A modern-only member for tests.';
+
 /**
- * Starts a v2 `@modelcontextprotocol/server` 2.4.0 endpoint at `/mcp` with one tool (`echo`). `legacy: 'reject'`
- * (the default) makes it modern-only: 2025 traffic gets the SDK's unsupported-protocol-version refusal.
+ * Starts a v2 `@modelcontextprotocol/server` 2.4.0 endpoint at `/mcp` with tools `echo` (`modern: <message>`),
+ * `add` (`<a+b>`), `ask` (always answers `input_required`: an MRTR elicitation) and `slow` (reports `steps`
+ * progress notifications, then `done <steps>`). `legacy: 'reject'` (the default) makes it modern-only: 2025 traffic
+ * gets the SDK's unsupported-protocol-version refusal.
  */
 export async function startModernMember(options: { legacy?: 'reject' | 'stateless' } = {}): Promise<ModernMember> {
   const handler = createMcpHandler(
     () => {
-      const server = new McpServer({ name: 'modern-member', version: '2.4.0' });
+      const server = new McpServer({ name: 'modern-member', version: '2.4.0' }, { instructions: MODERN_MEMBER_INSTRUCTIONS });
       server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({ content: [{ type: 'text', text: `modern: ${message}` }] }));
+      server.registerTool('add', { inputSchema: z.object({ a: z.number(), b: z.number() }) }, async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }));
+      server.registerTool('ask', { inputSchema: z.object({}) }, async () =>
+        inputRequired({
+          inputRequests: { confirm: { method: 'elicitation/create', params: { mode: 'form', message: 'Sure?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } } } },
+          requestState: 'opaque-state',
+        }) as never,
+      );
+      server.registerTool('slow', { inputSchema: z.object({ steps: z.number() }) }, async ({ steps }, ctx) => {
+        const progressToken = ctx.mcpReq._meta?.progressToken;
+        if (progressToken !== undefined) {
+          for (let i = 1; i <= steps; i++) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress: i, total: steps } });
+        }
+        return { content: [{ type: 'text', text: `done ${steps}` }] };
+      });
       return server;
     },
     { legacy: options.legacy ?? 'reject' },
@@ -34,7 +57,14 @@ export async function startModernMember(options: { legacy?: 'reject' | 'stateles
   const http: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
-      requests.push({ method: methodOf(body), protocolVersionHeader: header(req, 'mcp-protocol-version'), mcpMethodHeader: header(req, 'mcp-method') });
+      const parsed = parse(body);
+      requests.push({
+        method: typeof parsed?.method === 'string' ? parsed.method : undefined,
+        protocolVersionHeader: header(req, 'mcp-protocol-version'),
+        mcpMethodHeader: header(req, 'mcp-method'),
+        mcpNameHeader: header(req, 'mcp-name'),
+        params: parsed?.params,
+      });
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
       const init: RequestInit = { method: req.method, headers, ...(req.method === 'POST' ? { body } : {}) };
@@ -64,10 +94,9 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function methodOf(body: string): string | undefined {
+function parse(body: string): { method?: unknown; params?: Record<string, any> } | undefined {
   try {
-    const parsed = JSON.parse(body) as { method?: unknown };
-    return typeof parsed.method === 'string' ? parsed.method : undefined;
+    return JSON.parse(body) as { method?: unknown; params?: Record<string, any> };
   } catch {
     return undefined;
   }

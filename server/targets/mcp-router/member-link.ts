@@ -35,6 +35,7 @@ import type { SessionKeeper } from './session-keeper.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 import type { MemberEras } from './era/member-eras.js';
 import { UpstreamCalls } from './upstream-calls.js';
+import { ModernUpstream } from './era/modern-upstream.js';
 
 /** Timing of a member's upstream connection. */
 export interface LinkTiming {
@@ -50,7 +51,7 @@ export interface LinkTiming {
 export interface LinkOwner {
   readonly id: string;
   readonly config: { readonly name: string };
-  readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger; readonly turns: TurnBudget; readonly eras: Pick<MemberEras, 'observeFailure'> };
+  readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger; readonly turns: TurnBudget; readonly eras: Pick<MemberEras, 'observeFailure' | 'current'> };
   /** The client's capabilities, declared upstream as the gateway's own. */
   readonly clientCapabilities: ClientCapabilities;
   /** The authenticated consumer, if any: REST servers use its own settings (agate consumer settings). */
@@ -254,7 +255,11 @@ export class MemberLink {
     const step = <T>(work: Promise<T>): Promise<T> => withTimeout(work, ms);
     const clientCapabilities = this.owner.clientCapabilities;
     const resume = this.owner.takeResume(this.name);
-    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name, resume }));
+    // A modern-only member is spoken to statelessly under the same SDK client: ModernUpstream turns the session
+    // into 2026 requests (a probe in flight is waited for, so a first session does not try 2025 on it first).
+    const era = await step(this.owner.services.eras.current(this.name));
+    const opened = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name, resume }));
+    const transport: Transport = era?.era === 'modern' ? new ModernUpstream(opened, this.name) : opened;
     await step(client.connect(transport, { timeout: ms }));
     this.transport = transport;
     const handle = (transport as Partial<ResumableTransport>).resumeHandle?.();

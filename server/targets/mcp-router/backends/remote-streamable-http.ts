@@ -7,6 +7,7 @@ import { isJsonRpcMessage } from '../json-rpc.js';
 import { SseParser, type SseEvent } from '../../../sse/index.js';
 import { MessageTooLargeError, StreamLostError, UpstreamHttpError, badAnswer, describeFailure, isSessionGone, oneLine } from './remote-errors.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
+import { modernRequestHeaders } from '../modern-protocol.js';
 
 /** What one Streamable HTTP upstream session runs on. */
 export interface StreamableHttpUpstreamOptions {
@@ -141,6 +142,9 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const sentSession = this.session;
     const headers = this.requestHeaders(options?.headers, 'application/json, text/event-stream');
     headers['content-type'] = 'application/json';
+    // A modern (2026-07-28) request names its era in its body; its headers mirror it, whatever the connection's.
+    const modern = request && modernRequestHeaders(request);
+    if (modern) Object.assign(headers, modern);
     const answer = await this.exchange('POST', headers, JSON.stringify(message));
     const session = answer.headers['mcp-session-id'];
     if (typeof session === 'string') this.session = session;
@@ -149,6 +153,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       if ('method' in message && message.method === 'notifications/initialized') await this.openStandaloneStream();
       return;
     }
+    if (modern && answer.statusCode >= 400 && answer.statusCode < 500) return this.refused(answer, request.id, sentSession);
     if (answer.statusCode < 200 || answer.statusCode >= 300) throw await this.httpError('POST', answer, sentSession);
     if (!request) return this.drop(answer);
     const type = mediaType(answer.headers['content-type']);
@@ -401,6 +406,20 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const suffix = location ? `: redirect to ${String(location)} not followed` : '';
     const message = `MCP server "${this.options.name}" answered ${method} with HTTP ${statusCode}${suffix}`;
     return new UpstreamHttpError(message, { status: statusCode, sessionId: sentSession, detail: oneLine(text) || undefined });
+  }
+
+  /**
+   * A modern request's 4xx: 2026-07-28 answers a request it refuses (a header mismatch, an unsupported version, a
+   * missing client capability) with the JSON-RPC error as the body, which is handed on as the request's answer,
+   * as the v2 SDK's client does; any other 4xx is the HTTP failure it always was.
+   */
+  private async refused(answer: UpstreamExchange, id: RequestId, sentSession: string | undefined): Promise<void> {
+    const text = mediaType(answer.headers['content-type']) === 'application/json' ? (await this.readText(answer, MAX_ERROR_TEXT_BYTES).catch(() => undefined))?.text : undefined;
+    if (text === undefined) throw await this.httpError('POST', answer, sentSession);
+    const reply = parseMessages(text);
+    if (reply?.length === 1 && 'error' in reply[0]! && reply[0].id === id) return this.deliver(reply[0], id);
+    const message = `MCP server "${this.options.name}" answered POST with HTTP ${answer.statusCode}`;
+    throw new UpstreamHttpError(message, { status: answer.statusCode, sessionId: sentSession, detail: oneLine(text) || undefined });
   }
 
   private protocolError(status: number, sentSession: string | undefined, what: string): UpstreamHttpError {

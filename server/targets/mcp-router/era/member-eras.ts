@@ -71,6 +71,12 @@ export class MemberEras {
     return this.tracked.has(name) ? this.known.get(name) : undefined;
   }
 
+  /** What is known of server `name`'s era once a probe in flight (if any) has settled. */
+  async current(name: string): Promise<McpMemberEra | undefined> {
+    await this.tracked.get(name)?.probing;
+    return this.get(name);
+  }
+
   /** Follows the pool after a reconcile: new or changed members are probed, removed ones forgotten. */
   reconcile(pool: BackendPool): void {
     const health = new Map(pool.health().map((h) => [h.server, h.health] as const));
