@@ -17,6 +17,8 @@ export interface MemberRequest {
 export interface ModernMember {
   readonly url: string;
   readonly requests: MemberRequest[];
+  /** `hang` calls whose request the member saw aborted (the caller closed the stream: 2026 cancellation), by tag. */
+  readonly aborted: string[];
   close(): Promise<void>;
 }
 
@@ -27,10 +29,12 @@ export const MODERN_MEMBER_INSTRUCTIONS = 'A modern-only member for tests.';
 /**
  * Starts a v2 `@modelcontextprotocol/server` 2.4.0 endpoint at `/mcp` with tools `echo` (`modern: <message>`),
  * `add` (`<a+b>`), `ask` (always answers `input_required`: an MRTR elicitation) and `slow` (reports `steps`
- * progress notifications, then `done <steps>`). `legacy: 'reject'` (the default) makes it modern-only: 2025 traffic
+ * progress notifications, then `done <steps>`) and `hang` (answers only when aborted; its `tag` is then listed in
+ * `aborted`). `legacy: 'reject'` (the default) makes it modern-only: 2025 traffic
  * gets the SDK's unsupported-protocol-version refusal.
  */
 export async function startModernMember(options: { legacy?: 'reject' | 'stateless' } = {}): Promise<ModernMember> {
+  const aborted: string[] = [];
   const handler = createMcpHandler(
     () => {
       const server = new McpServer({ name: 'modern-member', version: '2.4.0' }, { instructions: MODERN_MEMBER_INSTRUCTIONS });
@@ -49,6 +53,14 @@ export async function startModernMember(options: { legacy?: 'reject' | 'stateles
         }
         return { content: [{ type: 'text', text: `done ${steps}` }] };
       });
+      server.registerTool('hang', { inputSchema: z.object({ tag: z.string() }) }, ({ tag }, ctx) =>
+        new Promise((resolve) => {
+          ctx.mcpReq.signal.addEventListener('abort', () => {
+            aborted.push(tag);
+            resolve({ content: [{ type: 'text', text: `aborted ${tag}` }] });
+          });
+        }),
+      );
       return server;
     },
     { legacy: options.legacy ?? 'reject' },
@@ -67,10 +79,16 @@ export async function startModernMember(options: { legacy?: 'reject' | 'stateles
       });
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-      const init: RequestInit = { method: req.method, headers, ...(req.method === 'POST' ? { body } : {}) };
+      // The caller closing its connection aborts the request, as a real HTTP server's would.
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      const init: RequestInit = { method: req.method, headers, signal: abort.signal, ...(req.method === 'POST' ? { body } : {}) };
       const answer = await handler.fetch(new Request(`http://127.0.0.1${req.url ?? '/'}`, init));
       res.writeHead(answer.status, Object.fromEntries(answer.headers));
-      res.end(Buffer.from(await answer.arrayBuffer()));
+      res.flushHeaders();
+      // Streamed as it comes: an event stream's events reach the caller before the answer ends.
+      for await (const chunk of answer.body ?? []) res.write(chunk);
+      res.end();
     })().catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -78,6 +96,7 @@ export async function startModernMember(options: { legacy?: 'reject' | 'stateles
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     requests,
+    aborted,
     close: () => new Promise<void>((resolve) => {
       http.closeAllConnections();
       http.close(() => resolve());

@@ -45,6 +45,16 @@ interface EventStream {
   readonly onresumptiontoken?: (token: string) => void;
 }
 
+/** A modern request until its answer ended: what cancelling it closes. */
+interface ModernCall {
+  readonly id: RequestId;
+  cancelled: boolean;
+  /** The exchange, from its start (before the upstream's head arrived). */
+  answer?: UpstreamExchange;
+  /** Its answer's event stream, once it is one. */
+  stream?: EventStream;
+}
+
 const MAX_REDIRECTS = 5;
 /** Longest wait for the standalone stream's head before the session's first request goes out, ms. */
 const STANDALONE_OPEN_WAIT_MS = 1_000;
@@ -82,6 +92,8 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   private backlog: Array<[JSONRPCMessage, UpstreamMessageExtra]> | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly headers: Readonly<Record<string, string>>;
+  /** Modern requests whose answer is streaming, by id: closing the stream is how one is cancelled. */
+  private readonly modernStreams = new Map<RequestId, ModernCall>();
   private readonly origin: string;
   private readonly path: string;
   private started = false;
@@ -131,6 +143,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
 
   /** POSTs one message; resolves once the upstream accepted it (an event-stream answer is read on afterwards). */
   async send(message: JSONRPCMessage, options?: UpstreamSendOptions): Promise<void> {
+    if (this.cancelModern(message)) return;
     const request = 'method' in message && 'id' in message ? message : undefined;
     if (options?.resumptionToken) {
       // The client resumes a stream of its own: the rest of it comes on a GET, answers under the request's id.
@@ -145,7 +158,19 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     // A modern (2026-07-28) request names its era in its body; its headers mirror it, whatever the connection's.
     const modern = request && modernRequestHeaders(request);
     if (modern) Object.assign(headers, modern);
-    const answer = await this.exchange('POST', headers, JSON.stringify(message));
+    // A modern request is known from its start: its cancellation may come before the upstream's answer does.
+    const open: ModernCall | undefined = modern && request ? { id: request.id, cancelled: false } : undefined;
+    if (open) this.modernStreams.set(open.id, open);
+    let answer: UpstreamExchange;
+    try {
+      answer = await this.exchange('POST', headers, { body: JSON.stringify(message), started: open && ((a) => (open.answer = a)) });
+    } catch (err) {
+      // Cancelled before the upstream answered: the request is over, the connection is fine.
+      if (open?.cancelled) return;
+      throw err;
+    } finally {
+      if (open && this.modernStreams.get(open.id) === open) this.modernStreams.delete(open.id);
+    }
     const session = answer.headers['mcp-session-id'];
     if (typeof session === 'string') this.session = session;
     if (answer.statusCode === 202) {
@@ -158,7 +183,12 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (!request) return this.drop(answer);
     const type = mediaType(answer.headers['content-type']);
     if (type === 'text/event-stream') {
-      return this.read(answer, { standalone: false, answered: false, requestId: request.id, onresumptiontoken: options?.onresumptiontoken });
+      const stream: EventStream = { standalone: false, answered: false, requestId: request.id, onresumptiontoken: options?.onresumptiontoken };
+      if (open) {
+        open.stream = stream;
+        this.modernStreams.set(open.id, open);
+      }
+      return this.read(answer, stream);
     }
     if (type !== 'application/json') {
       this.drop(answer);
@@ -222,17 +252,40 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       idOnlyEvents: true,
     });
     stream.opened = true;
+    const done = () => {
+      this.inFlight.delete(answer);
+      if (stream.requestId !== undefined && this.modernStreams.get(stream.requestId)?.answer === answer) this.modernStreams.delete(stream.requestId);
+    };
     answer.consume({
       data: (chunk) => parser.feed(chunk),
       end: () => {
-        this.inFlight.delete(answer);
+        done();
         this.streamEnded(stream);
       },
       error: (err) => {
-        this.inFlight.delete(answer);
+        done();
         this.streamEnded(stream, err);
       },
     });
+  }
+
+  /**
+   * `notifications/cancelled` for a modern request whose answer is still streaming: closing that stream is the
+   * cancellation (2026-07-28 basic/patterns/cancellation.mdx §Transport-Specific Cancellation), nothing is POSTed.
+   */
+  private cancelModern(message: JSONRPCMessage): boolean {
+    if (!('method' in message) || message.method !== 'notifications/cancelled' || 'id' in message) return false;
+    const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+    const open = id === undefined ? undefined : this.modernStreams.get(id);
+    if (!open) return false;
+    this.modernStreams.delete(id!);
+    open.cancelled = true;
+    if (open.stream) open.stream.failed = open.stream.answered = true;
+    if (open.answer) {
+      open.answer.abort(new Error('request cancelled'));
+      this.inFlight.delete(open.answer);
+    }
+    return true;
   }
 
   /** Reads and drops an answer's body, so its connection can serve the next request. */
@@ -339,12 +392,14 @@ export class StreamableHttpUpstream implements UpstreamTransport {
    * One HTTP exchange, following redirects within the origin (307/308 keep the method; others only for GET): the
    * answer's head, its body for the caller to read, drop or leave to close(), which aborts it until it ended.
    */
-  private async exchange(method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<UpstreamExchange> {
+  private async exchange(method: 'GET' | 'POST', headers: Record<string, string>, request: { body?: string; started?: (answer: UpstreamExchange) => void } = {}): Promise<UpstreamExchange> {
+    const { body } = request;
     let path = this.path;
     for (let hops = 0; ; hops++) {
       if (this.closed) throw new Error(`connection to MCP server "${this.options.name}" is closed`);
       const answer = new UpstreamExchange();
       this.inFlight.add(answer);
+      request.started?.(answer);
       try {
         await answer.start(this.options.dispatcher, { origin: this.origin, path, method, headers, body });
       } catch (err) {

@@ -12,8 +12,8 @@ import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../help
 const remote = (url: string) => ({ kind: 'remote' as const, url, transport: 'streamable-http' as const, headers: {}, secretHeaders: {} });
 const text = (r: unknown) => ((r as { content: Array<{ text?: string }> }).content[0] ?? {}).text;
 /** What alice may see at `nova` (`add` is hers only) and what bob may. */
-const ALICE_TOOLS = ['add', 'ask', 'echo', 'slow'];
-const BOB_TOOLS = ['ask', 'echo', 'slow'];
+const ALICE_TOOLS = ['add', 'ask', 'echo', 'hang', 'slow'];
+const BOB_TOOLS = ['ask', 'echo', 'hang', 'slow'];
 
 describe('a 2026-only member behind agate', () => {
   let gw: TestGateway;
@@ -121,6 +121,19 @@ describe('a 2026-only member behind agate', () => {
     ]);
     expect([text(ra), text(rb)]).toEqual(['done 3', 'done 2']);
     expect(seen).toEqual({ alice: [1, 2, 3], bob: [1, 2] });
+  });
+
+  it('a 2025 client cancelling a call closes the member’s stream of it (2026 cancellation); the other client’s call goes on', async () => {
+    const [a, b] = await Promise.all([legacyClient('nova', 'alice'), legacyClient('nova', 'bob')]);
+    const stop = new AbortController();
+    const cancelled = a.callTool({ name: 'hang', arguments: { tag: 'alice' } }, undefined, { signal: stop.signal }).catch((e: unknown) => e);
+    const other = b.callTool({ name: 'slow', arguments: { steps: 1 } });
+    await waitFor(() => calls('hang').length === 1, 'the member received the call');
+    stop.abort('user gave up');
+    await waitFor(() => (member.aborted.includes('alice') ? true : undefined), 'the member saw the call cancelled');
+    expect(await cancelled).toBeInstanceOf(Error);
+    expect(text(await other)).toBe('done 1');
+    expect(member.aborted).toEqual(['alice']);
   });
 
   it('a member answering input_required (MRTR) gets the client a clear JSON-RPC error, not a garbled result', async () => {
