@@ -8,6 +8,7 @@ import { SseParser, type SseEvent } from '../../../sse/index.js';
 import { MessageTooLargeError, StreamLostError, UpstreamHttpError, badAnswer, describeFailure, isSessionGone, oneLine } from './remote-errors.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
 import { modernRequestHeaders } from '../modern-protocol.js';
+import { ModernCalls } from './modern-calls.js';
 
 /** What one Streamable HTTP upstream session runs on. */
 export interface StreamableHttpUpstreamOptions {
@@ -43,16 +44,6 @@ interface EventStream {
   /** The id the client gave a request it resumes itself (`resumptionToken`): responses are handed back with it. */
   readonly replayId?: RequestId;
   readonly onresumptiontoken?: (token: string) => void;
-}
-
-/** A modern request until its answer ended: what cancelling it closes. */
-interface ModernCall {
-  readonly id: RequestId;
-  cancelled: boolean;
-  /** The exchange, from its start (before the upstream's head arrived). */
-  answer?: UpstreamExchange;
-  /** Its answer's event stream, once it is one. */
-  stream?: EventStream;
 }
 
 const MAX_REDIRECTS = 5;
@@ -93,7 +84,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly headers: Readonly<Record<string, string>>;
   /** Modern requests whose answer is streaming, by id: closing the stream is how one is cancelled. */
-  private readonly modernStreams = new Map<RequestId, ModernCall>();
+  private readonly modernCalls = new ModernCalls();
   private readonly origin: string;
   private readonly path: string;
   private started = false;
@@ -143,7 +134,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
 
   /** POSTs one message; resolves once the upstream accepted it (an event-stream answer is read on afterwards). */
   async send(message: JSONRPCMessage, options?: UpstreamSendOptions): Promise<void> {
-    if (this.cancelModern(message)) return;
+    if (this.modernCalls.cancel(message)) return;
     const request = 'method' in message && 'id' in message ? message : undefined;
     if (options?.resumptionToken) {
       // The client resumes a stream of its own: the rest of it comes on a GET, answers under the request's id.
@@ -159,8 +150,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const modern = request && modernRequestHeaders(request);
     if (modern) Object.assign(headers, modern);
     // A modern request is known from its start: its cancellation may come before the upstream's answer does.
-    const open: ModernCall | undefined = modern && request ? { id: request.id, cancelled: false } : undefined;
-    if (open) this.modernStreams.set(open.id, open);
+    const open = modern && request ? this.modernCalls.begin(request.id) : undefined;
     let answer: UpstreamExchange;
     try {
       answer = await this.exchange('POST', headers, { body: JSON.stringify(message), started: open && ((a) => (open.answer = a)) });
@@ -169,7 +159,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       if (open?.cancelled) return;
       throw err;
     } finally {
-      if (open && this.modernStreams.get(open.id) === open) this.modernStreams.delete(open.id);
+      this.modernCalls.ended(open);
     }
     const session = answer.headers['mcp-session-id'];
     if (typeof session === 'string') this.session = session;
@@ -184,10 +174,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const type = mediaType(answer.headers['content-type']);
     if (type === 'text/event-stream') {
       const stream: EventStream = { standalone: false, answered: false, requestId: request.id, onresumptiontoken: options?.onresumptiontoken };
-      if (open) {
-        open.stream = stream;
-        this.modernStreams.set(open.id, open);
-      }
+      if (open) this.modernCalls.streaming(open, stream);
       return this.read(answer, stream);
     }
     if (type !== 'application/json') {
@@ -254,7 +241,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     stream.opened = true;
     const done = () => {
       this.inFlight.delete(answer);
-      if (stream.requestId !== undefined && this.modernStreams.get(stream.requestId)?.answer === answer) this.modernStreams.delete(stream.requestId);
+      this.modernCalls.ended(this.modernCalls.byAnswer(stream.requestId, answer));
     };
     answer.consume({
       data: (chunk) => parser.feed(chunk),
@@ -267,25 +254,6 @@ export class StreamableHttpUpstream implements UpstreamTransport {
         this.streamEnded(stream, err);
       },
     });
-  }
-
-  /**
-   * `notifications/cancelled` for a modern request whose answer is still streaming: closing that stream is the
-   * cancellation (2026-07-28 basic/patterns/cancellation.mdx §Transport-Specific Cancellation), nothing is POSTed.
-   */
-  private cancelModern(message: JSONRPCMessage): boolean {
-    if (!('method' in message) || message.method !== 'notifications/cancelled' || 'id' in message) return false;
-    const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
-    const open = id === undefined ? undefined : this.modernStreams.get(id);
-    if (!open) return false;
-    this.modernStreams.delete(id!);
-    open.cancelled = true;
-    if (open.stream) open.stream.failed = open.stream.answered = true;
-    if (open.answer) {
-      open.answer.abort(new Error('request cancelled'));
-      this.inFlight.delete(open.answer);
-    }
-    return true;
   }
 
   /** Reads and drops an answer's body, so its connection can serve the next request. */
