@@ -30,7 +30,7 @@ export const MODERN_MEMBER_INSTRUCTIONS = 'A modern-only member for tests.';
  * Starts a v2 `@modelcontextprotocol/server` 2.4.0 endpoint at `/mcp` with tools `echo` (`modern: <message>`),
  * `add` (`<a+b>`), `ask` (always answers `input_required`: an MRTR elicitation) and `slow` (reports `steps`
  * progress notifications, then `done <steps>`) and `hang` (answers only when aborted; its `tag` is then listed in
- * `aborted`). `legacy: 'reject'` (the default) makes it modern-only: 2025 traffic
+ * `aborted`); a resource `modern://greeting` (`hello from 2026`) and a prompt `hello` (`Say hello to <name>`). `legacy: 'reject'` (the default) makes it modern-only: 2025 traffic
  * gets the SDK's unsupported-protocol-version refusal.
  */
 export async function startModernMember(options: { legacy?: 'reject' | 'stateless' } = {}): Promise<ModernMember> {
@@ -53,6 +53,10 @@ export async function startModernMember(options: { legacy?: 'reject' | 'stateles
         }
         return { content: [{ type: 'text', text: `done ${steps}` }] };
       });
+      server.registerResource('greeting', 'modern://greeting', { mimeType: 'text/plain' }, async (uri) => ({ contents: [{ uri: uri.href, text: 'hello from 2026' }] }));
+      server.registerPrompt('hello', { argsSchema: z.object({ name: z.string() }) }, async ({ name }) => ({
+        messages: [{ role: 'user', content: { type: 'text', text: `Say hello to ${name}` } }],
+      }));
       server.registerTool('hang', { inputSchema: z.object({ tag: z.string() }) }, ({ tag }, ctx) =>
         new Promise((resolve) => {
           ctx.mcpReq.signal.addEventListener('abort', () => {

@@ -112,6 +112,25 @@ describe('a 2026-only member behind agate', () => {
     expect(member.requests.map((r) => r.method)).not.toContain('initialize');
   });
 
+  it('resources and prompts of the member reach 2025 clients (alone and in the bundle, URIs and names as for any member)', async () => {
+    const [a, b] = await Promise.all([legacyClient('nova', 'alice'), legacyClient('mixed', 'bob')]);
+    expect((await a.listResources()).resources.map((r) => r.uri)).toEqual(['modern://greeting']);
+    expect((await a.readResource({ uri: 'modern://greeting' })).contents).toEqual([{ uri: 'modern://greeting', text: 'hello from 2026' }]);
+    expect((await a.listPrompts()).prompts.map((p) => p.name)).toEqual(['hello']);
+    const prompt = await a.getPrompt({ name: 'hello', arguments: { name: 'alice' } });
+    expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'Say hello to alice' });
+    const bundled = (await b.listResources()).resources.find((r) => r.name === 'greeting' || r.uri.endsWith('greeting'));
+    expect(bundled).toBeDefined();
+    expect((await b.readResource({ uri: bundled!.uri })).contents[0]).toMatchObject({ text: 'hello from 2026' });
+    expect((await b.listPrompts()).prompts.map((p) => p.name)).toContain('nova__hello');
+    const bundledPrompt = await b.getPrompt({ name: 'nova__hello', arguments: { name: 'bob' } });
+    expect(bundledPrompt.messages[0]?.content).toEqual({ type: 'text', text: 'Say hello to bob' });
+    for (const seen of member.requests.filter((r) => r.method === 'resources/read' || r.method === 'prompts/get')) {
+      expect(seen.params?._meta?.[META.protocolVersion]).toBe(MODERN);
+      expect(seen.mcpNameHeader).toBe(seen.params?.uri ?? seen.params?.name);
+    }
+  });
+
   it('progress notifications of a call cross to the 2025 client that asked for them, not to another', async () => {
     const [a, b] = await Promise.all([legacyClient('nova', 'alice'), legacyClient('nova', 'bob')]);
     const seen: Record<string, number[]> = { alice: [], bob: [] };
