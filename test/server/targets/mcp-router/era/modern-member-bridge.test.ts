@@ -175,5 +175,9 @@ describe('a 2026-only member behind agate', () => {
     const modernRefusal = await failure(modern.callTool({ name: 'ask', arguments: {} }));
     // -32021 MissingRequiredClientCapability with data.requiredCapabilities (2026-07-28 basic/index.mdx §Error codes).
     for (const e of [refusal, modernRefusal]) expect(e).toMatchObject({ code: -32021, data: { requiredCapabilities: { elicitation: expect.any(Object) } } });
+    // Each session's capabilities went with its own requests only: alice's elicitation never with bob's calls.
+    const asks = calls('ask').map((r) => r.params?._meta?.[META.clientCapabilities]);
+    expect(asks).toHaveLength(3);
+    expect(asks.filter((caps) => caps?.elicitation !== undefined)).toHaveLength(1);
   });
 });
