@@ -210,9 +210,9 @@ export class MemberLink {
     return attempt;
   }
 
-  private async tryConnect(): Promise<void> {
+  private async tryConnect(retryOf?: { first: boolean }): Promise<void> {
     const pooled = this.owner.services.pool.get(this.name);
-    const first = this.state === 'idle';
+    const first = retryOf?.first ?? this.state === 'idle';
     if (!pooled) return this.fail(new Error(`server "${this.name}" is not configured`), false);
     this.state = 'connecting';
     const client = this.newClient();
@@ -224,7 +224,11 @@ export class MemberLink {
       ({ info, tools, sentLevel, calls } = await this.handshake(pooled, client, first));
     } catch (err) {
       await client.close().catch(() => {});
-      this.owner.services.eras.observeFailure(this.name, err);
+      // A modern-only refusal of 2025 has the member probed again; once that finds it modern, this session opens
+      // it statelessly at once rather than after the retry delay (a stdio member is only probed once the session
+      // that started its process has tried it).
+      const eras = this.owner.services.eras;
+      if (eras.observeFailure(this.name, err) && !retryOf && (await eras.current(this.name))?.era === 'modern' && !this.isClosed()) return this.tryConnect({ first });
       return this.fail(err as Error, true);
     }
     // close() may have run while we waited.
