@@ -68,10 +68,14 @@ export class ModernUpstream implements Transport {
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (isRequest(message)) return this.request(message, options);
-    // No 2026 counterpart: the session's handshake end, and list changes of roots (not declared upstream).
+    // No 2026 counterpart: the handshake's end (`notifications/initialized`), roots changes (a 2026 member asks for
+    // roots per request, through MRTR, which is not bridged yet).
     if (isNotification(message) && message.method !== 'notifications/cancelled') return;
     // Answers to server→client requests cannot occur: a modern member asks with input_required results.
     if (isResponse(message)) return;
+    // A cancelled request gets no answer: forget it here.
+    const cancelled = isObject(message.params) ? message.params.requestId : undefined;
+    if (typeof cancelled === 'string' || typeof cancelled === 'number') this.methods.delete(cancelled);
     return this.inner.send(message, options);
   }
 
