@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
-import { META, MODERN, connectModernMcp } from '../../../../helpers/mcp-modern.js';
+import { META, MODERN, connectModernMcp, modernPost } from '../../../../helpers/mcp-modern.js';
 import { MODERN_MEMBER_INSTRUCTIONS, startModernMember, type ModernMember } from '../../../../helpers/modern-member.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
 
@@ -110,6 +110,11 @@ describe('a 2026-only member behind agate', () => {
     ]);
     expect(results.map(text)).toEqual(['modern: modern bob', '42', 'gen1: modern alice']);
     expect(member.requests.map((r) => r.method)).not.toContain('initialize');
+    // Caching hints are agate's: bob's listing depends on who asks (a per-tool consumer list), so it is private.
+    const raw = await modernPost(gw, 'nova', { method: 'tools/list' }, { 'x-api-key': keys.bob! });
+    expect(raw.status).toBe(200);
+    expect(raw.json.result).toMatchObject({ resultType: 'complete', cacheScope: 'private', ttlMs: expect.any(Number) });
+    expect(raw.json.result.tools.map((t: { name: string }) => t.name).sort()).toEqual(BOB_TOOLS);
   });
 
   it('resources and prompts of the member reach 2025 clients (alone and in the bundle, URIs and names as for any member)', async () => {
