@@ -98,6 +98,11 @@ export const errors = withCodes({
   GW_ERR_LLM_BUDGET_EXCEEDED: defineError(429, 'RL', 'The %s budget of %s %s on LLM route %s is spent for %s (%s used, this request needs %s); it resets at %s'),
   GW_ERR_UPSTREAM_CONSENT_REQUIRED: defineError(401, 'UAEX', 'MCP server %s needs your consent at its authorization server: open %s in a browser, then retry'),
   GW_ERR_VAULT_CONSENT_REFUSED: defineError(400, 'UAEX', 'Consent link refused: %s'),
+  GW_ERR_MCP_MEMBER_INPUT_REQUIRED: defineError(
+    502,
+    'UPE',
+    'MCP server %s answered %s with resultType "input_required" (a multi round-trip request, 2026-07-28 MRTR): agate does not relay MRTR to members yet',
+  ),
 });
 
 /** A catalogue code. */

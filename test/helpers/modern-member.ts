@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import { McpServer, createMcpHandler, inputRequired } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /** A POST the member received: its JSON-RPC method (undefined for a non-JSON body) and the era headers. */
@@ -8,24 +8,63 @@ export interface MemberRequest {
   readonly method: string | undefined;
   readonly protocolVersionHeader: string | undefined;
   readonly mcpMethodHeader: string | undefined;
+  readonly mcpNameHeader: string | undefined;
+  /** The request's params (its `_meta` included), as sent. */
+  readonly params: Record<string, any> | undefined;
 }
 
 /** A real 2026-07-28 MCP server on 127.0.0.1 (the v2 SDK's `createMcpHandler`). */
 export interface ModernMember {
   readonly url: string;
   readonly requests: MemberRequest[];
+  /** `hang` calls whose request the member saw aborted (the caller closed the stream: 2026 cancellation), by tag. */
+  readonly aborted: string[];
   close(): Promise<void>;
 }
 
+/** The fixture's tools as it defines them (the expected values of tests). */
+export const MODERN_MEMBER_TOOLS = Object.freeze(['echo', 'add', 'ask', 'slow']);
+export const MODERN_MEMBER_INSTRUCTIONS = 'A modern-only member for tests.';
+
 /**
- * Starts a v2 `@modelcontextprotocol/server` 2.4.0 endpoint at `/mcp` with one tool (`echo`). `legacy: 'reject'`
- * (the default) makes it modern-only: 2025 traffic gets the SDK's unsupported-protocol-version refusal.
+ * Starts a v2 `@modelcontextprotocol/server` 2.4.0 endpoint at `/mcp` with tools `echo` (`modern: <message>`),
+ * `add` (`<a+b>`), `ask` (always answers `input_required`: an MRTR elicitation) and `slow` (reports `steps`
+ * progress notifications, then `done <steps>`) and `hang` (answers only when aborted; its `tag` is then listed in
+ * `aborted`); a resource `modern://greeting` (`hello from 2026`) and a prompt `hello` (`Say hello to <name>`). `legacy: 'reject'` (the default) makes it modern-only: 2025 traffic
+ * gets the SDK's unsupported-protocol-version refusal.
  */
 export async function startModernMember(options: { legacy?: 'reject' | 'stateless' } = {}): Promise<ModernMember> {
+  const aborted: string[] = [];
   const handler = createMcpHandler(
     () => {
-      const server = new McpServer({ name: 'modern-member', version: '2.4.0' });
+      const server = new McpServer({ name: 'modern-member', version: '2.4.0' }, { instructions: MODERN_MEMBER_INSTRUCTIONS });
       server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({ content: [{ type: 'text', text: `modern: ${message}` }] }));
+      server.registerTool('add', { inputSchema: z.object({ a: z.number(), b: z.number() }) }, async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }));
+      server.registerTool('ask', { inputSchema: z.object({}) }, async () =>
+        inputRequired({
+          inputRequests: { confirm: { method: 'elicitation/create', params: { mode: 'form', message: 'Sure?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } } } },
+          requestState: 'opaque-state',
+        }) as never,
+      );
+      server.registerTool('slow', { inputSchema: z.object({ steps: z.number() }) }, async ({ steps }, ctx) => {
+        const progressToken = ctx.mcpReq._meta?.progressToken;
+        if (progressToken !== undefined) {
+          for (let i = 1; i <= steps; i++) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress: i, total: steps } });
+        }
+        return { content: [{ type: 'text', text: `done ${steps}` }] };
+      });
+      server.registerResource('greeting', 'modern://greeting', { mimeType: 'text/plain' }, async (uri) => ({ contents: [{ uri: uri.href, text: 'hello from 2026' }] }));
+      server.registerPrompt('hello', { argsSchema: z.object({ name: z.string() }) }, async ({ name }) => ({
+        messages: [{ role: 'user', content: { type: 'text', text: `Say hello to ${name}` } }],
+      }));
+      server.registerTool('hang', { inputSchema: z.object({ tag: z.string() }) }, ({ tag }, ctx) =>
+        new Promise((resolve) => {
+          ctx.mcpReq.signal.addEventListener('abort', () => {
+            aborted.push(tag);
+            resolve({ content: [{ type: 'text', text: `aborted ${tag}` }] });
+          });
+        }),
+      );
       return server;
     },
     { legacy: options.legacy ?? 'reject' },
@@ -34,13 +73,26 @@ export async function startModernMember(options: { legacy?: 'reject' | 'stateles
   const http: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
-      requests.push({ method: methodOf(body), protocolVersionHeader: header(req, 'mcp-protocol-version'), mcpMethodHeader: header(req, 'mcp-method') });
+      const parsed = parse(body);
+      requests.push({
+        method: typeof parsed?.method === 'string' ? parsed.method : undefined,
+        protocolVersionHeader: header(req, 'mcp-protocol-version'),
+        mcpMethodHeader: header(req, 'mcp-method'),
+        mcpNameHeader: header(req, 'mcp-name'),
+        params: parsed?.params,
+      });
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-      const init: RequestInit = { method: req.method, headers, ...(req.method === 'POST' ? { body } : {}) };
+      // The caller closing its connection aborts the request, as a real HTTP server's would.
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      const init: RequestInit = { method: req.method, headers, signal: abort.signal, ...(req.method === 'POST' ? { body } : {}) };
       const answer = await handler.fetch(new Request(`http://127.0.0.1${req.url ?? '/'}`, init));
       res.writeHead(answer.status, Object.fromEntries(answer.headers));
-      res.end(Buffer.from(await answer.arrayBuffer()));
+      res.flushHeaders();
+      // Streamed as it comes: an event stream's events reach the caller before the answer ends.
+      for await (const chunk of answer.body ?? []) res.write(chunk);
+      res.end();
     })().catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -48,6 +100,7 @@ export async function startModernMember(options: { legacy?: 'reject' | 'stateles
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     requests,
+    aborted,
     close: () => new Promise<void>((resolve) => {
       http.closeAllConnections();
       http.close(() => resolve());
@@ -64,10 +117,9 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function methodOf(body: string): string | undefined {
+function parse(body: string): { method?: unknown; params?: Record<string, any> } | undefined {
   try {
-    const parsed = JSON.parse(body) as { method?: unknown };
-    return typeof parsed.method === 'string' ? parsed.method : undefined;
+    return JSON.parse(body) as { method?: unknown; params?: Record<string, any> };
   } catch {
     return undefined;
   }

@@ -36,6 +36,7 @@ import type { SessionKeeper } from './session-keeper.js';
 import { passThroughSchemaValidator } from './schema-validation.js';
 import type { MemberEras } from './era/member-eras.js';
 import { UpstreamCalls } from './upstream-calls.js';
+import { ModernUpstream } from './era/modern-upstream.js';
 
 /** Timing of a member's upstream connection. */
 export interface LinkTiming {
@@ -51,7 +52,7 @@ export interface LinkTiming {
 export interface LinkOwner {
   readonly id: string;
   readonly config: { readonly name: string };
-  readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger; readonly turns: TurnBudget; readonly eras: Pick<MemberEras, 'observeFailure'> };
+  readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger; readonly turns: TurnBudget; readonly eras: Pick<MemberEras, 'observeFailure' | 'current'> };
   /** The client's capabilities, declared upstream as the gateway's own. */
   readonly clientCapabilities: ClientCapabilities;
   /** The authenticated consumer, if any: REST servers use its own settings (agate consumer settings). */
@@ -214,9 +215,9 @@ export class MemberLink {
     return attempt;
   }
 
-  private async tryConnect(): Promise<void> {
+  private async tryConnect(retryOf?: { first: boolean }): Promise<void> {
     const pooled = this.owner.services.pool.get(this.name);
-    const first = this.state === 'idle';
+    const first = retryOf?.first ?? this.state === 'idle';
     if (!pooled) return this.fail(new Error(`server "${this.name}" is not configured`), false);
     this.state = 'connecting';
     const client = this.newClient();
@@ -228,7 +229,11 @@ export class MemberLink {
       ({ info, tools, sentLevel, calls } = await this.handshake(pooled, client, first));
     } catch (err) {
       await client.close().catch(() => {});
-      this.owner.services.eras.observeFailure(this.name, err);
+      // A modern-only refusal of 2025 has the member probed again; once that finds it modern, this session opens
+      // it statelessly at once rather than after the retry delay (a stdio member is only probed once the session
+      // that started its process has tried it).
+      const eras = this.owner.services.eras;
+      if (eras.observeFailure(this.name, err) && !retryOf && (await eras.current(this.name))?.era === 'modern' && !this.isClosed()) return this.tryConnect({ first });
       return this.fail(err as Error, true);
     }
     // close() may have run while we waited.
@@ -261,7 +266,11 @@ export class MemberLink {
     const clientCapabilities = this.owner.clientCapabilities;
     const resume = this.owner.takeResume(this.name);
     const inboundAuthorization = () => this.owner.authorization;
-    const transport: Transport = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name, inboundAuthorization, resume }));
+    // A modern-only member is spoken to statelessly under the same SDK client: ModernUpstream turns the session
+    // into 2026 requests (a probe in flight is waited for, so a first session does not try 2025 on it first).
+    const era = await step(this.owner.services.eras.current(this.name));
+    const opened = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name, inboundAuthorization, resume }));
+    const transport: Transport = era?.era === 'modern' ? new ModernUpstream(opened, this.name) : opened;
     await step(client.connect(transport, { timeout: ms }));
     this.transport = transport;
     const handle = (transport as Partial<ResumableTransport>).resumeHandle?.();

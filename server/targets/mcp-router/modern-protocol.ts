@@ -12,3 +12,33 @@ export const META = Object.freeze({
   logLevel: 'io.modelcontextprotocol/logLevel',
   serverInfo: 'io.modelcontextprotocol/serverInfo',
 });
+
+/** The body field `Mcp-Name` mirrors, by method (streamable-http.mdx §Standard Request Headers). */
+export const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = Object.freeze({ 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' });
+
+/** The start and end of a Base64-encoded header value (streamable-http.mdx §Value Encoding). */
+export const SENTINEL_PREFIX = '=?base64?';
+export const SENTINEL_SUFFIX = '?=';
+
+/**
+ * The headers a modern request carries beside its body (streamable-http.mdx §Request Metadata): derived from the
+ * request itself, as the v2 SDK's client transport does, when its `_meta` names a modern revision; none otherwise,
+ * so no 2026 header ever goes on a 2025 exchange.
+ */
+export function modernRequestHeaders(message: { method?: unknown; params?: unknown }): Record<string, string> | undefined {
+  const params = typeof message.params === 'object' && message.params !== null ? (message.params as Record<string, unknown>) : undefined;
+  const meta = params?._meta as Record<string, unknown> | undefined;
+  const version = meta?.[META.protocolVersion];
+  if (typeof message.method !== 'string' || typeof version !== 'string' || !MODERN_PROTOCOL_VERSIONS.includes(version)) return undefined;
+  const headers: Record<string, string> = { 'mcp-protocol-version': version, 'mcp-method': message.method };
+  const field = Object.hasOwn(NAME_SOURCE, message.method) ? NAME_SOURCE[message.method] : undefined;
+  const name = field ? params?.[field] : undefined;
+  if (typeof name === 'string') headers['mcp-name'] = encodeHeaderValue(name);
+  return headers;
+}
+
+/** A header value as sent: itself when it is plain printable ASCII, else the Base64 sentinel form (§Value Encoding). */
+function encodeHeaderValue(value: string): string {
+  const plain = value.length > 0 && value === value.trim() && !(value.startsWith(SENTINEL_PREFIX) && value.endsWith(SENTINEL_SUFFIX)) && /^[\t\x20-\x7e]*$/.test(value);
+  return plain ? value : `${SENTINEL_PREFIX}${Buffer.from(value, 'utf8').toString('base64')}${SENTINEL_SUFFIX}`;
+}

@@ -7,6 +7,8 @@ import { isJsonRpcMessage } from '../json-rpc.js';
 import { SseParser, type SseEvent } from '../../../sse/index.js';
 import { MessageTooLargeError, StreamLostError, UpstreamHttpError, badAnswer, describeFailure, isSessionGone, oneLine } from './remote-errors.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
+import { modernRequestHeaders } from '../modern-protocol.js';
+import { ModernCalls } from './modern-calls.js';
 
 /** What one Streamable HTTP upstream session runs on. */
 export interface StreamableHttpUpstreamOptions {
@@ -83,6 +85,8 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   private backlog: Array<[JSONRPCMessage, UpstreamMessageExtra]> | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly headers: Readonly<Record<string, string>>;
+  /** Modern requests whose answer is streaming, by id: closing the stream is how one is cancelled. */
+  private readonly modernCalls = new ModernCalls();
   private readonly origin: string;
   private readonly path: string;
   private started = false;
@@ -132,6 +136,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
 
   /** POSTs one message; resolves once the upstream accepted it (an event-stream answer is read on afterwards). */
   async send(message: JSONRPCMessage, options?: UpstreamSendOptions): Promise<void> {
+    if (this.modernCalls.cancel(message)) return;
     const request = 'method' in message && 'id' in message ? message : undefined;
     if (options?.resumptionToken) {
       // The client resumes a stream of its own: the rest of it comes on a GET, answers under the request's id.
@@ -143,7 +148,21 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const sentSession = this.session;
     const headers = this.requestHeaders(options?.headers, 'application/json, text/event-stream');
     headers['content-type'] = 'application/json';
-    const answer = await this.exchange('POST', headers, JSON.stringify(message));
+    // A modern (2026-07-28) request names its era in its body; its headers mirror it, whatever the connection's.
+    const modern = request && modernRequestHeaders(request);
+    if (modern) Object.assign(headers, modern);
+    // A modern request is known from its start: its cancellation may come before the upstream's answer does.
+    const open = modern && request ? this.modernCalls.begin(request.id) : undefined;
+    let answer: UpstreamExchange;
+    try {
+      answer = await this.exchange('POST', headers, { body: JSON.stringify(message), started: open && ((a) => (open.answer = a)) });
+    } catch (err) {
+      // Cancelled before the upstream answered: the request is over, the connection is fine.
+      if (open?.cancelled) return;
+      throw err;
+    } finally {
+      this.modernCalls.ended(open);
+    }
     const session = answer.headers['mcp-session-id'];
     if (typeof session === 'string') this.session = session;
     if (answer.statusCode === 202) {
@@ -151,11 +170,14 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       if ('method' in message && message.method === 'notifications/initialized') await this.openStandaloneStream();
       return;
     }
+    if (modern && answer.statusCode >= 400 && answer.statusCode < 500) return this.refused(answer, request.id, sentSession);
     if (answer.statusCode < 200 || answer.statusCode >= 300) throw await this.httpError('POST', answer, sentSession);
     if (!request) return this.drop(answer);
     const type = mediaType(answer.headers['content-type']);
     if (type === 'text/event-stream') {
-      return this.read(answer, { standalone: false, answered: false, requestId: request.id, onresumptiontoken: options?.onresumptiontoken });
+      const stream: EventStream = { standalone: false, answered: false, requestId: request.id, onresumptiontoken: options?.onresumptiontoken };
+      if (open) this.modernCalls.streaming(open, stream);
+      return this.read(answer, stream);
     }
     if (type !== 'application/json') {
       this.drop(answer);
@@ -219,14 +241,18 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       idOnlyEvents: true,
     });
     stream.opened = true;
+    const done = () => {
+      this.inFlight.delete(answer);
+      this.modernCalls.ended(this.modernCalls.byAnswer(stream.requestId, answer));
+    };
     answer.consume({
       data: (chunk) => parser.feed(chunk),
       end: () => {
-        this.inFlight.delete(answer);
+        done();
         this.streamEnded(stream);
       },
       error: (err) => {
-        this.inFlight.delete(answer);
+        done();
         this.streamEnded(stream, err);
       },
     });
@@ -336,12 +362,14 @@ export class StreamableHttpUpstream implements UpstreamTransport {
    * One HTTP exchange, following redirects within the origin (307/308 keep the method; others only for GET): the
    * answer's head, its body for the caller to read, drop or leave to close(), which aborts it until it ended.
    */
-  private async exchange(method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<UpstreamExchange> {
+  private async exchange(method: 'GET' | 'POST', headers: Record<string, string>, request: { body?: string; started?: (answer: UpstreamExchange) => void } = {}): Promise<UpstreamExchange> {
+    const { body } = request;
     let path = this.path;
     for (let hops = 0; ; hops++) {
       if (this.closed) throw new Error(`connection to MCP server "${this.options.name}" is closed`);
       const answer = new UpstreamExchange();
       this.inFlight.add(answer);
+      request.started?.(answer);
       try {
         await answer.start(this.options.dispatcher, { origin: this.origin, path, method, headers, body });
       } catch (err) {
@@ -403,6 +431,20 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const suffix = location ? `: redirect to ${String(location)} not followed` : '';
     const message = `MCP server "${this.options.name}" answered ${method} with HTTP ${statusCode}${suffix}`;
     return new UpstreamHttpError(message, { status: statusCode, sessionId: sentSession, detail: oneLine(text) || undefined });
+  }
+
+  /**
+   * A modern request's 4xx: 2026-07-28 answers a request it refuses (a header mismatch, an unsupported version, a
+   * missing client capability) with the JSON-RPC error as the body, which is handed on as the request's answer,
+   * as the v2 SDK's client does; any other 4xx is the HTTP failure it always was.
+   */
+  private async refused(answer: UpstreamExchange, id: RequestId, sentSession: string | undefined): Promise<void> {
+    const text = mediaType(answer.headers['content-type']) === 'application/json' ? (await this.readText(answer, MAX_ERROR_TEXT_BYTES).catch(() => undefined))?.text : undefined;
+    if (text === undefined) throw await this.httpError('POST', answer, sentSession);
+    const reply = parseMessages(text);
+    if (reply?.length === 1 && 'error' in reply[0]! && reply[0].id === id) return this.deliver(reply[0], id);
+    const message = `MCP server "${this.options.name}" answered POST with HTTP ${answer.statusCode}`;
+    throw new UpstreamHttpError(message, { status: answer.statusCode, sessionId: sentSession, detail: oneLine(text) || undefined });
   }
 
   private protocolError(status: number, sentSession: string | undefined, what: string): UpstreamHttpError {

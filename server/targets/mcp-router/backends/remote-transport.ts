@@ -339,6 +339,9 @@ export class RemoteTransport implements Transport, ResumableTransport {
     if (id !== undefined && id === this.initRequest?.id && 'result' in message) {
       this.initResult = message.result as InitializeResult;
       this.deps.health.set('ready');
+    } else if (!this.initRequest && 'result' in message && this.deps.health.state !== 'ready') {
+      // A modern (stateless) member never initializes: any answer shows it is up.
+      this.deps.health.set('ready');
     }
     if (id !== undefined && !('method' in message)) this.releasePlace(id);
     this.deadlines.observe(message);

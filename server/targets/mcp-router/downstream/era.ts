@@ -3,7 +3,7 @@ import type { ClientCapabilities, Implementation, JSONRPCMessage, JSONRPCNotific
 import { GatewayError, errors } from '../../../errors/index.js';
 import { isNotification, isObject, isRequest } from '../json-rpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../router-session.js';
-import { META, MODERN_PROTOCOL_VERSIONS } from '../modern-protocol.js';
+import { META, MODERN_PROTOCOL_VERSIONS, NAME_SOURCE, SENTINEL_PREFIX, SENTINEL_SUFFIX } from '../modern-protocol.js';
 
 // Which MCP era a POST speaks, decided per request as 2026-07-28 basic/versioning.mdx says a dual-era server does:
 // a request carrying the per-request `_meta` envelope is modern and served statelessly; `initialize` opens a
@@ -18,8 +18,6 @@ export const ALL_PROTOCOL_VERSIONS: readonly string[] = Object.freeze([...MODERN
 
 const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 
-/** The body field `Mcp-Name` mirrors, by method (streamable-http.mdx §Standard Request Headers). */
-const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = Object.freeze({ 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' });
 
 /** A modern message as validated: the body, its version and what the client declared for it. */
 export interface ModernMessage {
@@ -131,8 +129,6 @@ function checkStandardHeaders(headers: IncomingHttpHeaders, message: JSONRPCRequ
   if (decoded !== value) throw mismatch(`Mcp-Name header ${JSON.stringify(decoded)} does not match the body's params.${field} ${JSON.stringify(value)}`);
 }
 
-const SENTINEL_PREFIX = '=?base64?';
-const SENTINEL_SUFFIX = '?=';
 const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 

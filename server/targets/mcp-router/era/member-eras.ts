@@ -71,6 +71,12 @@ export class MemberEras {
     return this.tracked.has(name) ? this.known.get(name) : undefined;
   }
 
+  /** What is known of server `name`'s era once a probe in flight (if any) has settled. */
+  async current(name: string): Promise<McpMemberEra | undefined> {
+    await this.tracked.get(name)?.probing;
+    return this.get(name);
+  }
+
   /** Follows the pool after a reconcile: new or changed members are probed, removed ones forgotten. */
   reconcile(pool: BackendPool): void {
     const health = new Map(pool.health().map((h) => [h.server, h.health] as const));
@@ -93,13 +99,14 @@ export class MemberEras {
   /**
    * A member failed to open an upstream session with `err`: when that failure is a modern-only refusal of the
    * 2025 handshake and the member was taken for legacy (or unknown), its era is probed again at once (once per
-   * contradiction: a probe already running is joined).
+   * contradiction: a probe already running is joined). True when a probe now runs for it.
    */
-  observeFailure(name: string, err: unknown): void {
+  observeFailure(name: string, err: unknown): boolean {
     const t = this.tracked.get(name);
-    if (!t || this.known.get(name)?.era === 'modern' || !contradictsLegacy(err)) return;
+    if (!t || this.known.get(name)?.era === 'modern' || !contradictsLegacy(err)) return false;
     this.deps.log.info({ server: name }, 'mcp member refused the 2025 handshake as a modern-only server: probing its era again');
     this.probeNow(name, t);
+    return true;
   }
 
   /** Stops every pending probe. */

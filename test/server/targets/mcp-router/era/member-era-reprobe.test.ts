@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
 import { startLoopProbe } from '../../../../helpers/loop-probe.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
+import { META } from '../../../../helpers/mcp-modern.js';
 import { startModernMember, type ModernMember } from '../../../../helpers/modern-member.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
 import { startStatusMember, type StatusMember } from '../../../../helpers/status-member.js';
@@ -54,7 +55,11 @@ describe('a member that contradicts its era, and one that never answers', () => 
       await client.listTools().catch(() => undefined);
       const row = await waitFor(() => (eraOf('upgraded')?.era === 'modern' ? eraOf('upgraded') : undefined), 'the era probed again');
       expect(row.protocolVersion).toBe('2026-07-28');
-      expect(modern.requests.filter((r) => r.method === 'server/discover')).toHaveLength(1);
+      // Probed once (the session's own link then discovers the member too, as it opens it statelessly).
+      expect(modern.requests.filter((r) => r.method === 'server/discover' && r.params?._meta?.[META.clientInfo]?.name === 'agate-era-probe')).toHaveLength(1);
+      // The session goes on with the upgraded member: its tools; the refused initialize stays the only one.
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('echo');
+      expect(modern.requests.filter((r) => r.method === 'initialize')).toHaveLength(1);
     } finally {
       await client.close();
     }

@@ -1,0 +1,168 @@
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type {
+  ClientCapabilities,
+  Implementation,
+  InitializeRequest,
+  InitializeResult,
+  JSONRPCErrorResponse,
+  JSONRPCMessage,
+  JSONRPCRequest,
+  JSONRPCResponse,
+  LoggingLevel,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { UpstreamMessageExtra } from '../backend.js';
+import { errorResponse, isNotification, isObject, isRequest, isResponse } from '../json-rpc.js';
+import { JsonRpcCode, protocolError } from '../mcp-errors.js';
+import { META, MODERN_PROTOCOL_VERSIONS } from '../modern-protocol.js';
+
+/** The revision agate speaks to modern members (the newest it knows). */
+const MODERN_REVISION = MODERN_PROTOCOL_VERSIONS[0]!;
+
+/** What a 2025 method becomes towards a modern member when it has no 2026 counterpart agate bridges yet. */
+const UNBRIDGED_METHODS: ReadonlySet<string> = new Set(['resources/subscribe', 'resources/unsubscribe']);
+
+/**
+ * A 2025 upstream session, as the router's SDK client sees it, over a 2026-07-28 (modern, stateless) member: the
+ * link on top (MemberLink, UpstreamCalls) stays era-neutral. The client's `initialize` is answered from the
+ * member's `server/discover` (never sent); every other request goes with the per-request `_meta` envelope
+ * (protocolVersion, clientInfo and clientCapabilities from the client's initialize, logLevel as last set) — the
+ * Streamable HTTP transport derives `MCP-Protocol-Version`/`Mcp-Method`/`Mcp-Name` from it (basic/index.mdx §_meta,
+ * streamable-http.mdx §Request Metadata). `logging/setLevel` is kept here and sent per request; a result with
+ * `resultType: "input_required"` (MRTR) becomes GW_ERR_MCP_MEMBER_INPUT_REQUIRED: not relayed yet.
+ *
+ * One instance per link (per downstream session): the envelope it adds is that session's, never another's.
+ */
+export class ModernUpstream implements Transport {
+  onmessage?: (message: JSONRPCMessage, extra?: UpstreamMessageExtra) => void;
+  onerror?: (error: Error) => void;
+  onclose?: () => void;
+  private clientInfo: Implementation = { name: 'agate', version: '0.1.0' };
+  private clientCapabilities: ClientCapabilities = {};
+  private logLevel: LoggingLevel | undefined;
+  /** The client's initialize, by the id of the `server/discover` sent in its place. */
+  private readonly discovering = new Map<RequestId, JSONRPCRequest>();
+  /** Methods of requests in flight (what an `input_required` answer names). */
+  private readonly methods = new Map<RequestId, string>();
+  private discoverIds = 0;
+
+  constructor(
+    private readonly inner: Transport,
+    private readonly member: string,
+  ) {
+    inner.onmessage = (message, extra) => this.received(message, extra as UpstreamMessageExtra | undefined);
+    inner.onerror = (err) => this.onerror?.(err);
+    inner.onclose = () => this.onclose?.();
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  /** The 2025 version the client negotiated: not sent, every request names the modern one in its `_meta`. */
+  setProtocolVersion(): void {}
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (isRequest(message)) return this.request(message, options);
+    // No 2026 counterpart: the handshake's end (`notifications/initialized`), roots changes (a 2026 member asks for
+    // roots per request, through MRTR, which is not bridged yet).
+    if (isNotification(message) && message.method !== 'notifications/cancelled') return;
+    // Answers to server→client requests cannot occur: a modern member asks with input_required results.
+    if (isResponse(message)) return;
+    // A cancelled request gets no answer: forget it here.
+    const cancelled = isObject(message.params) ? message.params.requestId : undefined;
+    if (typeof cancelled === 'string' || typeof cancelled === 'number') this.methods.delete(cancelled);
+    return this.inner.send(message, options);
+  }
+
+  private async request(message: JSONRPCRequest, options?: TransportSendOptions): Promise<void> {
+    if (message.method === 'initialize') return this.discover(message);
+    if (message.method === 'logging/setLevel') {
+      const level = isObject(message.params) ? message.params.level : undefined;
+      this.logLevel = typeof level === 'string' ? (level as LoggingLevel) : undefined;
+      return this.answer({ jsonrpc: '2.0', id: message.id, result: {} });
+    }
+    if (UNBRIDGED_METHODS.has(message.method)) {
+      // 2026-07-28 replaced it with subscriptions/listen, which agate does not map onto yet.
+      return this.answer(errorResponse(message.id, protocolError(JsonRpcCode.MethodNotFound, 'GW_ERR_MCP_METHOD_NOT_FOUND', [message.method, MODERN_REVISION])));
+    }
+    this.methods.set(message.id, message.method);
+    try {
+      await this.inner.send(this.enveloped(message), options);
+    } catch (err) {
+      this.methods.delete(message.id);
+      throw err;
+    }
+  }
+
+  /** Sends `server/discover` in place of the client's initialize, whose answer is made from it. */
+  private discover(init: JSONRPCRequest): Promise<void> {
+    const params = init.params as InitializeRequest['params'];
+    this.clientInfo = params.clientInfo;
+    this.clientCapabilities = params.capabilities;
+    const id = `agate-discover-${++this.discoverIds}`;
+    this.discovering.set(id, init);
+    return this.inner.send(this.enveloped({ jsonrpc: '2.0', id, method: 'server/discover', params: {} })).catch((err: unknown) => {
+      this.discovering.delete(id);
+      throw err;
+    });
+  }
+
+  /** The request with this session's modern envelope merged into its `_meta` (the envelope's keys win). */
+  private enveloped(message: JSONRPCRequest): JSONRPCRequest {
+    const params = message.params ?? {};
+    const _meta: Record<string, unknown> = {
+      ...(params._meta as Record<string, unknown> | undefined),
+      [META.protocolVersion]: MODERN_REVISION,
+      [META.clientInfo]: this.clientInfo,
+      [META.clientCapabilities]: this.clientCapabilities,
+    };
+    if (this.logLevel) _meta[META.logLevel] = this.logLevel;
+    return { ...message, params: { ...params, _meta } };
+  }
+
+  private received(message: JSONRPCMessage, extra: UpstreamMessageExtra | undefined): void {
+    if (!isResponse(message) || message.id === undefined) return this.onmessage?.(message, extra);
+    const init = this.discovering.get(message.id);
+    if (init) {
+      this.discovering.delete(message.id);
+      return this.onmessage?.(this.initializeAnswer(init, message), extra);
+    }
+    const method = this.methods.get(message.id);
+    this.methods.delete(message.id);
+    if ('result' in message && message.result.resultType === 'input_required') {
+      const err = protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_MEMBER_INPUT_REQUIRED', [this.member, method ?? 'a request']);
+      const refusal = errorResponse(message.id, err) as JSONRPCErrorResponse;
+      return this.onmessage?.({ ...refusal, error: { ...refusal.error, data: { ...(err.data as object), server: this.member } } }, extra);
+    }
+    this.onmessage?.(message, extra);
+  }
+
+  /**
+   * The initialize answer made from the member's discover result: the 2025 revision the client asked for (the
+   * session between the client and this transport is 2025; the member's is per request), the member's
+   * capabilities, identity (`_meta` serverInfo) and instructions. A discover error is the initialize's.
+   */
+  private initializeAnswer(init: JSONRPCRequest, answer: JSONRPCResponse): JSONRPCResponse {
+    if (!('result' in answer)) return { ...answer, id: init.id };
+    const discovered = answer.result;
+    const serverInfo = isObject(discovered._meta) && isObject(discovered._meta[META.serverInfo]) ? discovered._meta[META.serverInfo] : undefined;
+    const result: InitializeResult = {
+      protocolVersion: (init.params as InitializeRequest['params']).protocolVersion,
+      capabilities: isObject(discovered.capabilities) ? discovered.capabilities : {},
+      serverInfo: (serverInfo as Implementation | undefined) ?? { name: this.member, version: 'unknown' },
+      ...(typeof discovered.instructions === 'string' ? { instructions: discovered.instructions } : {}),
+    };
+    return { jsonrpc: '2.0', id: init.id, result };
+  }
+
+  /** Answers the client in the member's place, after `send` returned (as an answer from the network would). */
+  private answer(message: JSONRPCResponse): Promise<void> {
+    queueMicrotask(() => this.onmessage?.(message));
+    return Promise.resolve();
+  }
+}
