@@ -1,0 +1,47 @@
+import { request, type Dispatcher } from 'undici';
+
+/** The 2026-07-28 `_meta` envelope of every request (basic/index.mdx §_meta), spelled out as the spec names it. */
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
+/**
+ * A minimal 2026-07-28 client over undici for load generation: no session, every `tools/call` carries the `_meta`
+ * envelope and the `MCP-Protocol-Version`/`Mcp-Method`/`Mcp-Name` headers (streamable-http.mdx §Request Metadata).
+ * Every answer is checked (right id, the echoed text, no `isError`), so errors are counted honestly.
+ */
+export class RawModernClient {
+  private nextId = 1;
+
+  constructor(
+    private readonly url: string,
+    private readonly dispatcher: Dispatcher,
+    /** Sent with every request (a credential: `x-api-key`). */
+    private readonly extraHeaders: Readonly<Record<string, string>> = {},
+  ) {}
+
+  /** One tools/call of `echo`; throws on any failure. */
+  async echo(text: string): Promise<void> {
+    const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text }, _meta: ENVELOPE } });
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'echo',
+      ...this.extraHeaders,
+    };
+    const res = await request(this.url, { method: 'POST', dispatcher: this.dispatcher, headers, body });
+    const raw = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`tools/call: HTTP ${res.statusCode} ${raw.slice(0, 200)}`);
+    // JSON, or the one `data:` line of an event stream.
+    const json = String(res.headers['content-type'] ?? '').includes('text/event-stream') ? raw.split('\n').find((l) => l.startsWith('data: ') && l.includes('"id"'))?.slice(6) : raw;
+    const message = JSON.parse(json ?? 'null') as { id?: unknown; result?: { isError?: boolean; content?: Array<{ text?: string }> }; error?: unknown } | null;
+    if (message?.id !== id || message.error || message.result?.isError || message.result?.content?.[0]?.text !== text) {
+      throw new Error(`tools/call: unexpected answer ${raw.slice(0, 300)}`);
+    }
+  }
+}
