@@ -38,9 +38,15 @@ export function askConsent(session: McpSession, member: string, headers: Isomorp
   };
   const { url, elicitationId } = vault.consentLink(key, { endpoint, base: publicBase(headers ?? {}, false), onComplete });
   const err = new GatewayError(errors.GW_ERR_UPSTREAM_CONSENT_REQUIRED, [member, url]);
-  if (!urlMode) throw refusalOf(JsonRpcCode.InternalError, err);
-  const message = `Authorize agate to use MCP server ${member} on your behalf`;
+  // The server and link in `data` too: a 2026-07-28 exchange turns this into an input_required result (MRTR).
+  if (!urlMode) throw refusalOf(JsonRpcCode.InternalError, err, { data: { server: member, url } });
+  const message = consentMessage(member);
   throw refusalOf(URL_ELICITATION_REQUIRED, err, { data: { elicitations: [{ mode: 'url', elicitationId, url, message }] } });
+}
+
+/** What the user is told when asked to open a consent link. */
+export function consentMessage(member: string): string {
+  return `Authorize agate to use MCP server ${member} on your behalf`;
 }
 
 /** Whether `member`'s upstream takes per-user tokens from the vault (a link down for want of one comes back once stored). */

@@ -5,6 +5,7 @@ import type { ClientCapabilities, JSONRPCMessage, JSONRPCRequest, MessageExtraIn
 import { GatewayError, errors } from '../../../errors/index.js';
 import { formatSseEvent } from '../../../sse/index.js';
 import { capabilityKey } from '../client-capabilities.js';
+import { consentMessage } from '../consent.js';
 import { isNotification, isObject, isRequest, isResponse } from '../json-rpc.js';
 import { JsonRpcCode } from '../mcp-errors.js';
 import { openAdmitted, toolVisible } from '../member-policy.js';
@@ -158,7 +159,8 @@ function relayOne(ctx: McpExchangeContext, session: RouterSession, one: { reques
       if (isResponse(m)) {
         if (m.id !== request.id) return;
         done = true;
-        const answer = 'result' in m ? { ...m, result: modernResult(request.method, m.result as Record<string, unknown>, stamp) } : m;
+        const result = 'result' in m ? (m.result as Record<string, unknown>) : consentInputRequired(request, m.error, modern);
+        const answer = result ? { jsonrpc: m.jsonrpc, id: m.id, result: modernResult(request.method, result, stamp) } : m;
         if (streaming) res.end(formatSseEvent({ event: 'message', data: JSON.stringify(answer) }));
         else writeJson(res, answer);
         resolve(true);
@@ -185,6 +187,23 @@ function relayOne(ctx: McpExchangeContext, session: RouterSession, one: { reques
       () => resolve(false),
     );
   });
+}
+
+/** The requests a server may answer with an input_required result (mrtr.mdx §Supported Requests). */
+const INPUT_REQUIRED_METHODS: ReadonlySet<string> = new Set(['tools/call', 'resources/read', 'prompts/get']);
+
+/**
+ * A token vault's consent refusal (consent.ts) as a 2026-07-28 server asks: an input_required result whose one input
+ * request is a URL-mode elicitation with agate's consent link (elicitation.mdx §URL Mode, mrtr.mdx), for clients
+ * that declared URL elicitation. No requestState: the retry finds the user's token in the vault, or is asked again.
+ */
+function consentInputRequired(request: JSONRPCRequest, error: { data?: unknown }, modern: ModernMessage): Record<string, unknown> | undefined {
+  const elicitation = modern.clientCapabilities.elicitation as { url?: unknown } | undefined;
+  if (!INPUT_REQUIRED_METHODS.has(request.method) || elicitation?.url === undefined) return undefined;
+  const data = error.data as { code?: unknown; server?: unknown; url?: unknown } | undefined;
+  if (data?.code !== 'GW_ERR_UPSTREAM_CONSENT_REQUIRED' || typeof data.url !== 'string' || typeof data.server !== 'string') return undefined;
+  const params = { mode: 'url', url: data.url, message: consentMessage(data.server) };
+  return { resultType: 'input_required', inputRequests: { [`agate-consent:${data.server}`]: { method: 'elicitation/create', params } } };
 }
 
 /** Progress always (the client asked with its token); log messages only when the request set a level (logging.mdx). */
