@@ -3,7 +3,8 @@
  * (`@modelcontextprotocol/server` 2.4.0) with legacy traffic rejected and one `echo` tool (returns its `text`), on
  * node:http. IPC: sends `{ url }` once listening; exits on `'stop'`.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { text } from 'node:stream/consumers';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
@@ -17,18 +18,9 @@ const handler = createMcpHandler(
   { legacy: 'reject' },
 );
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 const http = createServer((req, res) => {
   void (async () => {
-    const body = await readBody(req);
+    const body = await text(req);
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
     const answer = await handler.fetch(new Request(`http://127.0.0.1${req.url ?? '/'}`, { method: req.method, headers, ...(req.method === 'POST' ? { body } : {}) }));

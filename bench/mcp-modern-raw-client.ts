@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import { findReply } from './mcp-raw-client.js';
 
 /** The 2026-07-28 `_meta` envelope of every request (basic/index.mdx §_meta), spelled out as the spec names it. */
 const ENVELOPE = {
@@ -37,10 +38,8 @@ export class RawModernClient {
     const res = await request(this.url, { method: 'POST', dispatcher: this.dispatcher, headers, body });
     const raw = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`tools/call: HTTP ${res.statusCode} ${raw.slice(0, 200)}`);
-    // JSON, or the one `data:` line of an event stream.
-    const json = String(res.headers['content-type'] ?? '').includes('text/event-stream') ? raw.split('\n').find((l) => l.startsWith('data: ') && l.includes('"id"'))?.slice(6) : raw;
-    const message = JSON.parse(json ?? 'null') as { id?: unknown; result?: { isError?: boolean; content?: Array<{ text?: string }> }; error?: unknown } | null;
-    if (message?.id !== id || message.error || message.result?.isError || message.result?.content?.[0]?.text !== text) {
+    const message = findReply(raw, String(res.headers['content-type'] ?? ''), id) as { result?: { isError?: boolean; content?: Array<{ text?: string }> }; error?: unknown } | undefined;
+    if (!message || message.error || message.result?.isError || message.result?.content?.[0]?.text !== text) {
       throw new Error(`tools/call: unexpected answer ${raw.slice(0, 300)}`);
     }
   }

@@ -88,7 +88,8 @@ export class RawMcpSession {
 }
 
 /** The JSON-RPC reply with `id` in a JSON or SSE body. */
-function findReply(text: string, contentType: string, id: number): Record<string, unknown> | undefined {
+/** The JSON-RPC answer with `id` in a JSON or event-stream response body. */
+export function findReply(text: string, contentType: string, id: number): Record<string, unknown> | undefined {
   if (!contentType.includes('text/event-stream')) {
     const body = JSON.parse(text) as Record<string, unknown>;
     return body.id === id ? body : undefined;

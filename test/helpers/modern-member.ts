@@ -1,3 +1,4 @@
+import { text } from 'node:stream/consumers';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer, createMcpHandler, inputRequired } from '@modelcontextprotocol/server';
@@ -72,7 +73,7 @@ export async function startModernMember(options: { legacy?: 'reject' | 'stateles
   const requests: MemberRequest[] = [];
   const http: Server = createServer((req, res) => {
     void (async () => {
-      const body = await readBody(req);
+      const body = await text(req);
       const parsed = parse(body);
       requests.push({
         method: typeof parsed?.method === 'string' ? parsed.method : undefined,
@@ -106,15 +107,6 @@ export async function startModernMember(options: { legacy?: 'reject' | 'stateles
       http.close(() => resolve());
     }),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function parse(body: string): { method?: unknown; params?: Record<string, any> } | undefined {
