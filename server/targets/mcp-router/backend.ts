@@ -39,6 +39,8 @@ export interface ConnectOptions {
    * `MCP-Protocol-Version` and `Mcp-Method` (2026-07-28 basic/transports/streamable-http.mdx). Others ignore it.
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The era probe's connection: an HTTP error answer is a verdict it looks for (a legacy member's 400), not a fault to log. */
+  readonly probe?: boolean;
 }
 
 /** What continues an upstream session on another replica, without a new initialize. */

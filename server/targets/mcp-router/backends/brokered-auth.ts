@@ -35,8 +35,8 @@ function bearerOf(authorization: string | undefined): string | undefined {
 export class BrokeredAuth {
   constructor(private readonly setup: BrokeredAuthSetup) {}
 
-  /** Whether the session's event stream (legacy SSE GET) carries the token too: a session that has one. */
-  get sharedToken(): boolean {
+  /** Whether the session as a whole has a token (client credentials, or a caller token to exchange): its event stream and the requests its transport makes of itself carry it. */
+  get hasSessionToken(): boolean {
     return this.setup.endpoint.type === 'client_credentials' || this.sessionSubject() !== undefined;
   }
 

@@ -81,6 +81,7 @@ export class RemoteBackend implements SupervisedBackend {
       log: this.log,
       onClosed: () => this.open.delete(transport),
       resume: connectOptions?.resume,
+      probe: connectOptions?.probe,
     });
     this.open.add(transport);
     return transport;

@@ -42,6 +42,8 @@ export interface RemoteTransportDeps {
   readonly onClosed?: () => void;
   /** An upstream session another replica opened: continued (Streamable HTTP only) instead of initialized anew. */
   readonly resume?: UpstreamResume;
+  /** The era probe's connection (ConnectOptions.probe): the upstream's HTTP error answers are logged at debug. */
+  readonly probe?: boolean;
 }
 
 /**
@@ -202,7 +204,7 @@ export class RemoteTransport implements Transport, ResumableTransport {
    */
   private async withStreamToken(): Promise<void> {
     const broker = this.deps.broker;
-    if (!broker?.sharedToken || this.deps.options.transport !== 'sse') return;
+    if (!broker?.hasSessionToken || this.deps.options.transport !== 'sse') return;
     const headers = await broker.streamHeaders();
     detach(this.inner);
     this.inner = this.build(headers);
@@ -211,7 +213,7 @@ export class RemoteTransport implements Transport, ResumableTransport {
   /** The brokered token for the requests the Streamable HTTP transport makes of itself, when the session has one. */
   private async ownHeaders(): Promise<Readonly<Record<string, string>>> {
     const broker = this.deps.broker;
-    return broker?.sharedToken ? broker.streamHeaders() : {};
+    return broker?.hasSessionToken ? broker.streamHeaders() : {};
   }
 
   /**
@@ -422,7 +424,7 @@ export class RemoteTransport implements Transport, ResumableTransport {
   private failed(err: unknown): Error {
     const reason = describeFailure(err);
     // What the upstream said stays in the log (remote-errors.ts: UpstreamHttpError keeps it out of the message).
-    if (err instanceof UpstreamHttpError && err.detail) this.deps.log.warn({ url: this.deps.options.url, status: err.status, detail: err.detail }, 'upstream MCP server answered with an error');
+    if (err instanceof UpstreamHttpError && err.detail) this.deps.log[this.deps.probe ? 'debug' : 'warn']({ url: this.deps.options.url, status: err.status, detail: err.detail }, 'upstream MCP server answered with an error');
     if (!isUnreachable(err)) return err instanceof Error ? err : new Error(reason);
     const { name, url } = this.deps.options;
     this.deps.health.set('down', `${reason} (${url})`);

@@ -24,7 +24,7 @@ export interface VaultAuthSetup {
  */
 export class VaultAuth {
   /** The event stream of a legacy SSE session carries the consumer's token too (the whole session is theirs). */
-  readonly sharedToken = true;
+  readonly hasSessionToken = true;
 
   constructor(private readonly setup: VaultAuthSetup) {}
 

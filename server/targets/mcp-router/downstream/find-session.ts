@@ -25,7 +25,8 @@ export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kin
   // is what says a session idled out.)
   // A copy being rebuilt is in the router before its members are resumed: requests that arrive meanwhile wait
   // for the rebuild rather than resolve tool names against a half-built session.
-  await holding.rebuilding.get(id)?.catch(() => undefined);
+  const rebuilding = holding.rebuilding.get(id);
+  if (rebuilding) await rebuilding.catch(() => undefined);
   const held = holding.store.outlivesProcess ? holding.router.get(id) : undefined;
   if (held) return isCallers(ctx, kind, held) ? found(ctx, held) : notFound;
   let record: McpSessionRecord | undefined;

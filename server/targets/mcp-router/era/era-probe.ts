@@ -53,7 +53,7 @@ function initializeRequest(): JSONRPCRequest {
 async function exchange(backend: McpBackend, o: { request: JSONRPCRequest; headers?: Record<string, string>; timeoutMs: number }): Promise<ProbeOutcome> {
   let transport: Transport;
   try {
-    transport = await backend.connect({ headers: o.headers });
+    transport = await backend.connect({ headers: o.headers, probe: true });
   } catch (err) {
     return failure(err);
   }

@@ -69,6 +69,13 @@ describe('the era of each remote and stdio member, by the 2026-07-28 probe', () 
     expect(row.lastError).toBeNull();
   });
 
+  it("does not log the legacy member's expected refusal of server/discover as an upstream fault", async () => {
+    await waitFor(() => (eraOf('legacy')?.era === 'legacy' ? true : undefined), "legacy's era recorded");
+    // The v1 SDK's Streamable HTTP server answers the modern probe with an HTTP 4xx: the verdict the probe looks for.
+    const faults = gw.logs.filter((l) => l.level === 40 && l.url === legacy.url);
+    expect(faults).toEqual([]);
+  });
+
   it('never takes a 401 for an era: unknown, with the reason, and no initialize fallback is tried', async () => {
     const row = await waitFor(() => (eraOf('walled')?.lastError ? eraOf('walled') : undefined), 'the 401 recorded');
     expect(row).toMatchObject({ era: 'unknown', protocolVersion: null, learntAt: null });
