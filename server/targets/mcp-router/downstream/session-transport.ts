@@ -11,6 +11,8 @@ import { ServerRequestIds } from './server-request-ids.js';
 const STANDALONE = '_GET_stream';
 /** Clients of this revision and later accept an empty priming event, which gives them a Last-Event-ID at once. */
 const PRIMING_VERSION = '2025-11-25';
+/** Most events kept for a standalone stream no connection has heard yet (the oldest go first). */
+const UNHEARD_MAX = 16;
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
 
@@ -45,6 +47,11 @@ interface Stream {
   resumable: boolean;
   /** A POST stream another replica serves, resumed here: its events arrive from that replica; its answer ends it. */
   remote?: boolean;
+  /**
+   * The standalone stream's events sent while no GET was open (the client opens it after initializing, and may
+   * lose it): the next GET writes them first. Without Last-Event-ID a client has no other way to hear them.
+   */
+  unheard?: StoredEvent[];
 }
 
 /**
@@ -115,6 +122,7 @@ export class StreamableSessionTransport implements Transport {
     stream.connection = connection;
     res.once('close', () => this.detach(stream, connection));
     this.startSse(stream, connection, version);
+    for (const event of stream.unheard?.splice(0) ?? []) this.write(connection, eventFrame(event.id, event.message));
   }
 
   /**
@@ -223,6 +231,7 @@ export class StreamableSessionTransport implements Transport {
       return;
     }
     if (connection?.queue) return void connection.queue.push({ id, message });
+    if (!connection && stream.id === STANDALONE) return keepUnheard(stream, { id, message });
     if (connection?.mode !== 'sse') return;
     this.write(connection, eventFrame(id, message));
     stream.resumable = true;
@@ -263,6 +272,8 @@ export class StreamableSessionTransport implements Transport {
       stream = this.openStream(streamId, '', []);
       stream.remote = streamId !== STANDALONE;
     }
+    // The replay below includes what was kept unheard.
+    stream.unheard = undefined;
     // The client says it lost the stream: a connection we still hold for it is a dead one it replaces.
     const stale = stream?.connection;
     if (stale) {
@@ -291,6 +302,12 @@ export class StreamableSessionTransport implements Transport {
     if (stream.remote ? answered : stream.id !== STANDALONE && stream.pending.size === 0) this.finish(stream, connection);
     else this.keepAlive.add(res, () => void this.store.touch(this.sessionId).catch(() => {}));
   }
+}
+
+function keepUnheard(stream: Stream, event: StoredEvent): void {
+  const unheard = (stream.unheard ??= []);
+  if (unheard.length >= UNHEARD_MAX) unheard.shift();
+  unheard.push(event);
 }
 
 function isAnswer(message: JSONRPCMessage): boolean {

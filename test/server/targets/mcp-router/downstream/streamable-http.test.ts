@@ -119,6 +119,33 @@ describe('MCP Streamable HTTP sessions', () => {
     expect(replayed.map((e) => e.id)).not.toContain(seen.at(-1)!.id);
   });
 
+  it('writes what the standalone stream got before the GET opened once it opens, to each session its own', async () => {
+    // The SDK client opens its GET stream after initializing, without Last-Event-ID: a change announced in between
+    // must still reach it (before, it was only stored for a resume the client had no id for).
+    const a = await rawInitialize(url, '2025-11-25');
+    const b = await rawInitialize(url, '2025-11-25');
+    gw.registry.mcpServers.update({ name: 'time', description: 'before-get', backend: { kind: 'hosted', server: 'clock' } }, 'cli');
+    await waitFor(() => gw.snapshots.current()?.mcp.servers.get('time')?.description === 'before-get', 'before-get');
+    const heard = async (sessionId: string, waitMs = 2_000) => {
+      const res = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' } });
+      const reader = res.body!.getReader();
+      let text = '';
+      const deadline = Date.now() + waitMs;
+      while (!text.includes('list_changed') && Date.now() < deadline) {
+        const chunk = await Promise.race([reader.read(), new Promise<undefined>((r) => setTimeout(r, 200))]);
+        if (chunk?.value) text += new TextDecoder().decode(chunk.value);
+      }
+      await reader.cancel();
+      return parseSse(text).filter((e) => e.data.includes('list_changed'));
+    };
+    const [toA, toB] = await Promise.all([heard(a.sessionId), heard(b.sessionId)]);
+    expect(toA).toHaveLength(1);
+    expect(toB).toHaveLength(1);
+    expect(toA[0]!.id).not.toBe(toB[0]!.id);
+    // Heard once: the next GET of the same session has nothing left to write.
+    expect(await heard(a.sessionId, 400)).toHaveLength(0);
+  });
+
   it('never replays another session’s events', async () => {
     const a = await rawInitialize(url, '2025-11-25');
     const b = await rawInitialize(url, '2025-11-25');
