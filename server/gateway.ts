@@ -11,7 +11,7 @@ import { InstanceReporter } from './observability/instance-reporter.js';
 import { observability } from './filters/observability.js';
 import { HealthChecks, HttpProxyTarget, TargetStates } from './targets/http-proxy/index.js';
 import type { RateLimitStore } from './rate-limit/index.js';
-import { openSharedState } from './shared-state/index.js';
+import { openSharedState, type ReplicaCount } from './shared-state/index.js';
 import { toBlockList } from './filters/ip-access.js';
 import { createUpgradeHandler, type UpgradeHandler } from './ingress/upgrade.js';
 import { countHeaders, refuseBadFraming } from './ingress/framing.js';
@@ -119,7 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const leadingFilters = [observability(metrics, accessFeed)];
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
   // Members' eras outlive restarts in the registry (written off the event loop's hot path).
-  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: { eraStore: registryEraStore(registry, log), ...withBackendFactories(options.mcp, { log, vault }) }, vault });
+  const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: { eraStore: registryEraStore(registry, log), ...withBackendFactories(options.mcp, { log, vault, replicas: shared.replicas }) }, vault });
   const mcpTarget = new McpRouterTarget({ router: mcpRouter, store: mcpSessionStore(shared.redis, () => registry.secretBox()) });
   // Besides the sessions, a consumer's own settings (`/mcp/<name>/settings`), written through the registry like the admin's.
   targets.set('mcp-router', mcpTarget).set('mcp-settings', new McpSettingsTarget({ registry, store: rateLimits }));
@@ -278,7 +278,7 @@ function routeIngress(mounts: IngressMount[], fallback: IngressMount['handle']):
 }
 
 /** Adds the remote and stdio backend factories unless the caller supplied its own for those kinds. */
-function withBackendFactories(options: McpRouterOptions | undefined, deps: { log: Logger; vault: TokenVault }): McpRouterOptions {
+function withBackendFactories(options: McpRouterOptions | undefined, deps: { log: Logger; vault: TokenVault; replicas: ReplicaCount }): McpRouterOptions {
   const { log } = deps;
   const factories = new Map(options?.backendFactories ?? []);
   if (!factories.has('remote')) factories.set('remote', createRemoteBackendFactory(deps));

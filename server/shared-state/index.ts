@@ -2,3 +2,4 @@ export { DEFAULT_COMMAND_TIMEOUT_MS, RedisConnection, redactUrl, type RedisConne
 export { LocalKeyShare, RedisKeyShare, type KeyShare } from './key-share.js';
 export { openSharedState, type SharedState, type SharedStateOptions } from './shared-state.js';
 export { withDeadline } from './deadline.js';
+export { SOLE_REPLICA, type ReplicaCount } from './replica-count.js';

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { MemoryRateLimitStore, RedisRateLimitStore, type OnStoreError, type RateLimitStore } from '../rate-limit/index.js';
 import { LocalKeyShare, RedisKeyShare, type KeyShare } from './key-share.js';
 import { RedisConnection } from './redis-connection.js';
+import { RedisReplicaCount, SOLE_REPLICA, type ReplicaCount } from './replica-count.js';
 
 /**
  * Everything a gateway keeps that replicas must agree on, behind small interfaces (design.md §9): the quota
@@ -14,6 +15,8 @@ export interface SharedState {
   readonly rateLimits: RateLimitStore;
   /** LLM provider keys ejected by any replica. */
   readonly keyShare: KeyShare;
+  /** How many replicas share the Redis: per-process limits (a remote MCP server's request gate) are split by it. */
+  readonly replicas: ReplicaCount;
   /** The one Redis connection, for other shared stores (MCP sessions); undefined in process. */
   readonly redis?: RedisConnection;
   /** The Redis connection's health for status; undefined in process. */
@@ -40,7 +43,7 @@ const FIRST_CONNECT_WAIT_MS = 2_000;
 export async function openSharedState(o: SharedStateOptions): Promise<SharedState> {
   if (!o.redisUrl) {
     const keyShare = new LocalKeyShare();
-    return { rateLimits: o.rateLimitStore ?? new MemoryRateLimitStore(), keyShare, health: () => undefined, close: async () => keyShare.close() };
+    return { rateLimits: o.rateLimitStore ?? new MemoryRateLimitStore(), keyShare, replicas: SOLE_REPLICA, health: () => undefined, close: async () => keyShare.close() };
   }
   const { metrics, log } = o;
   metrics.registry.registerMetric(metrics.redisUp);
@@ -57,19 +60,23 @@ export async function openSharedState(o: SharedStateOptions): Promise<SharedStat
     },
   });
   const keyShare = new RedisKeyShare(connection, log);
+  const replicas = new RedisReplicaCount(connection, log);
   if (await connection.ready(FIRST_CONNECT_WAIT_MS)) {
-    // Keys other replicas ejected before this one started are skipped from its first request on.
-    await keyShare.ready(FIRST_CONNECT_WAIT_MS);
+    // Keys other replicas ejected before this one started are skipped from its first request on; shares of
+    // shared limits start from the replicas already there.
+    await Promise.all([keyShare.ready(FIRST_CONNECT_WAIT_MS), replicas.renew()]);
   } else {
     log.warn({ redis: connection.health().url }, 'redis: not reachable at start; serving anyway, limits follow their onStoreError mode until it answers');
   }
   return {
     rateLimits: o.rateLimitStore ?? rateLimits,
     keyShare,
+    replicas,
     redis: connection,
     health: () => ({ ...connection.health(), decidedUnderFailure: { ...decided } }),
     close: async () => {
       keyShare.close();
+      await replicas.close();
       await connection.close();
     },
   };

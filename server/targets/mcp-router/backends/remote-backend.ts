@@ -11,6 +11,7 @@ import { BrokeredAuth } from './brokered-auth.js';
 import { upstreamTokenSource, type TokenEndpoint, type UpstreamTokenSource } from '../../../auth/upstream-tokens.js';
 import { VaultAuth } from './vault-auth.js';
 import type { ConsentEndpoint, TokenVault } from '../../../auth/vault/index.js';
+import { SOLE_REPLICA, type ReplicaCount } from '../../../shared-state/index.js';
 
 /** What the remote factory needs besides the recipe. */
 export interface RemoteBackendDeps {
@@ -19,6 +20,11 @@ export interface RemoteBackendDeps {
   readonly defaults?: Partial<RemoteTuning>;
   /** The per-user token vault, for servers with `upstreamAuth.type: authorization_code`. */
   readonly vault?: TokenVault;
+  /**
+   * The replicas sharing this gateway's Redis: `maxConcurrentRequests` is the server's total over all of them, so
+   * each process's gate admits its even share (at least 1). One process when absent.
+   */
+  readonly replicas?: ReplicaCount;
 }
 
 /**
@@ -46,11 +52,14 @@ export class RemoteBackend implements SupervisedBackend {
   private readonly log: Logger;
   private closed = false;
 
+  /** Stops following the replica count. */
+  private readonly unwatchReplicas: () => void;
+
   constructor(
     readonly options: RemoteBackendOptions,
-    log: Logger,
-    vault?: TokenVault,
+    deps: RemoteBackendDeps,
   ) {
+    const { log, vault, replicas = SOLE_REPLICA } = deps;
     this.log = log.child({ server: options.name });
     this.health = new BackendHealth(options.name);
     this.passthroughHeaders = options.passthroughHeaders;
@@ -58,7 +67,8 @@ export class RemoteBackend implements SupervisedBackend {
     // request has its own deadline in the transport).
     const headersTimeout = options.requestTimeoutMs > 0 ? options.requestTimeoutMs + 1_000 : 0;
     this.agent = new Agent({ connect: { timeout: options.connectTimeoutMs }, headersTimeout, bodyTimeout: 0 });
-    this.gate = new RequestGate(options.maxConcurrentRequests);
+    this.gate = new RequestGate(shareOf(options.maxConcurrentRequests, replicas.current()));
+    this.unwatchReplicas = replicas.watch((count) => this.gate.setLimit(shareOf(options.maxConcurrentRequests, count)));
     const auth = options.upstreamAuth;
     if (auth?.type === 'authorization_code') {
       this.consent = vault && { vault, endpoint: auth };
@@ -100,6 +110,7 @@ export class RemoteBackend implements SupervisedBackend {
   /** Closes every upstream session and the connection pool. */
   async close(): Promise<void> {
     this.closed = true;
+    this.unwatchReplicas();
     await Promise.all([...this.open].map((t) => t.close()));
     await this.agent.close().catch(() => {});
     this.health.set('stopped', 'closed');
@@ -110,6 +121,14 @@ export class RemoteBackend implements SupervisedBackend {
 export function createRemoteBackendFactory(deps: RemoteBackendDeps): BackendFactory {
   return (recipe: BackendRecipe, name: string) => {
     if (recipe.kind !== 'remote' || recipe.spec.kind !== 'remote') throw new Error(`the remote factory cannot build a ${recipe.kind} backend`);
-    return new RemoteBackend({ ...resolveRemoteOptions(name, recipe.spec, deps.defaults), upstreamAuth: recipe.upstreamAuth }, deps.log, deps.vault);
+    return new RemoteBackend({ ...resolveRemoteOptions(name, recipe.spec, deps.defaults), upstreamAuth: recipe.upstreamAuth }, deps);
   };
+}
+
+/**
+ * One replica's even share of a server's total `limit` over `replicas` (0: no limit), never below 1 so every
+ * replica can still reach the server: together they keep the total while there are no more replicas than it.
+ */
+export function shareOf(limit: number, replicas: number): number {
+  return limit === 0 ? 0 : Math.max(1, Math.floor(limit / Math.max(1, replicas)));
 }

@@ -20,7 +20,19 @@ export class RequestGate {
   private active = 0;
   private readonly waiting: Waiter[] = [];
 
-  constructor(private readonly limit: number) {}
+  constructor(private limit: number) {}
+
+  /**
+   * A new limit (this replica's share changed): a higher one admits waiting requests at once; a lower one lets
+   * requests in flight finish and admits no more until they are under it.
+   */
+  setLimit(limit: number): void {
+    this.limit = limit;
+    while (this.waiting.length > 0 && (limit === 0 || this.active < limit)) {
+      this.active++;
+      this.waiting.shift()!.admit(this.releaser());
+    }
+  }
 
   /** Requests in flight and requests waiting (diagnostics, tests). */
   get load(): { readonly active: number; readonly waiting: number } {
@@ -55,7 +67,8 @@ export class RequestGate {
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
+      // Over a lowered limit, a place given back is not handed on.
+      const next = this.limit === 0 || this.active <= this.limit ? this.waiting.shift() : undefined;
       if (next) next.admit(this.releaser());
       else this.active--;
     };

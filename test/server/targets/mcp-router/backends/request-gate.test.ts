@@ -40,6 +40,25 @@ describe('RequestGate', () => {
     expect(gate.load).toEqual({ active: 0, waiting: 0 });
   });
 
+  it('follows a new limit: a higher one admits waiting requests at once, a lower one admits none until under it', async () => {
+    const gate = new RequestGate(1);
+    const first = gate.tryEnter()!;
+    const waiting = [gate.line(), gate.line(), gate.line()];
+    gate.setLimit(3);
+    const [second, third] = await Promise.all([waiting[0]!.admitted, waiting[1]!.admitted]);
+    expect(gate.load).toEqual({ active: 3, waiting: 1 });
+    gate.setLimit(1);
+    first();
+    second();
+    // Two places given back, still at the lowered limit (one in flight): the last waits.
+    expect(gate.load).toEqual({ active: 1, waiting: 1 });
+    third();
+    const last = await waiting[2]!.admitted;
+    expect(gate.load).toEqual({ active: 1, waiting: 0 });
+    last();
+    expect(gate.load).toEqual({ active: 0, waiting: 0 });
+  });
+
   it('has no limit at 0', () => {
     const gate = new RequestGate(0);
     for (let i = 0; i < 1000; i++) expect(gate.tryEnter()).toBeTypeOf('function');
