@@ -35,6 +35,8 @@ export interface RedisHealth {
   lastErrorAt?: string;
   /** Limits decided without Redis since the start, by fail mode: refused (`closed`) and admitted (`open`). */
   decidedUnderFailure: { closed: number; open: number };
+  /** Replicas sharing this Redis, as this one last counted them (shared limits split by it); absent from older gateways. */
+  replicas?: number;
 }
 
 /** An MCP server's supervised backend (stdio processes, a remote server). */

@@ -33,6 +33,7 @@ export function failModes(r: Registry): FailMode[] {
 export function redisLines(redis: RedisHealth | undefined): string[] {
   if (!redis) return [];
   const lines = [`  redis           ${redis.state} since ${redis.since} (${redis.url})`];
+  if (redis.replicas !== undefined) lines.push(`  replicas        ${redis.replicas} sharing it (each takes its share of a remote MCP server's maxConcurrentRequests)`);
   if (redis.lastError) lines.push(`  redis error     ${redis.lastError} at ${redis.lastErrorAt}`);
   const { closed, open } = redis.decidedUnderFailure;
   if (closed || open) lines.push(`  without redis   ${closed} refused (fail closed), ${open} admitted (fail open)`);

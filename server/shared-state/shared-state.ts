@@ -73,7 +73,7 @@ export async function openSharedState(o: SharedStateOptions): Promise<SharedStat
     keyShare,
     replicas,
     redis: connection,
-    health: () => ({ ...connection.health(), decidedUnderFailure: { ...decided } }),
+    health: () => ({ ...connection.health(), decidedUnderFailure: { ...decided }, replicas: replicas.current() }),
     close: async () => {
       keyShare.close();
       await replicas.close();

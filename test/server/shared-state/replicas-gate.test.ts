@@ -5,6 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../../registry/index.js';
+import { runCli } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/gateway.js';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../helpers/remote-mcp-upstream.js';
@@ -74,6 +75,9 @@ describe.skipIf(skipWithoutRedis)('one request gate for a remote MCP server acro
   it(`keeps ${TOTAL} in flight at most over three replicas, and gives a leaving replica's share to those that stay`, async () => {
     // Two sessions on every replica, 36 calls at once: each replica alone would admit TOTAL.
     const clients = await Promise.all([...replicas, ...replicas].map(connect));
+    // Every gateway counts three sharing its Redis, and `agate status` says so for each.
+    const counted = (n: number) => async () => [...(await runCli(['status'], db)).stdout.matchAll(new RegExp(`^ {2}replicas {8}${n} sharing it`, 'gm'))].length;
+    await waitFor(async () => (await counted(3)()) === 3 || undefined, 'agate status to show three replicas on each gateway', 10_000);
     await burst(clients, clients.length);
     expect(await burst(clients, 36)).toBeLessThanOrEqual(TOTAL);
 
@@ -88,6 +92,7 @@ describe.skipIf(skipWithoutRedis)('one request gate for a remote MCP server acro
       return seen > 2 ? seen : undefined;
     }, 'the two replicas left to share the total between them', 15_000);
     expect(most).toBeLessThanOrEqual(TOTAL);
+    expect(await counted(2)()).toBe(2);
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
   }, 60_000);
 });
