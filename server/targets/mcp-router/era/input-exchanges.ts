@@ -156,7 +156,7 @@ export class InputExchanges {
     const exchange = this.exchanges.get(id);
     if (!exchange) return id;
     const attempt = exchange.attempt;
-    this.end(id);
+    this.end(id, 'the request they were for was cancelled');
     return attempt;
   }
 
@@ -204,21 +204,25 @@ export class InputExchanges {
   private fail(exchange: Exchange, refusal: Refusal): void {
     const { code, args, data } = refusal;
     const id = exchange.request.id;
-    const open = [...exchange.questions.keys()];
-    this.end(id);
-    // As a 2025 member would: the client's handlers of the questions are told to stop (cancellation.mdx).
-    for (const question of open) this.host.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: question, reason: 'the request they were for failed' } });
+    this.end(id, 'the request they were for failed');
     const err = protocolError(JsonRpcCode.InternalError, code, args);
     const response = errorResponse(id, err) as Extract<JSONRPCResponse, { error: unknown }>;
     this.host.deliver({ ...response, error: { ...response.error, data: { ...(err.data as object), server: this.host.member, ...data } } });
   }
 
-  private end(id: RequestId): void {
+  /**
+   * Forgets request `id` and its exchange. Questions still open are withdrawn (`withdrawn` says why), as a 2025
+   * member would: the router's client stops its handlers of them (cancellation.mdx); a late answer finds nothing.
+   */
+  private end(id: RequestId, withdrawn?: string): void {
     const exchange = this.exchanges.get(id);
     if (!exchange) return;
     this.exchanges.delete(id);
     if (exchange.attempt !== undefined && exchange.attempt !== id) this.retries.delete(exchange.attempt);
-    for (const question of exchange.questions.keys()) this.asking.delete(question);
+    for (const question of exchange.questions.keys()) {
+      this.asking.delete(question);
+      if (withdrawn) this.host.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: question, reason: withdrawn } });
+    }
     exchange.questions.clear();
   }
 }
