@@ -21,7 +21,7 @@ interface InterviewState {
 
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
-/** Registers `ask`, `interview` and `pester` (see startModernMember) on `server`. */
+/** Registers the tools `ask`, `interview`, `pester` and the prompt `introduce` (see startModernMember) on `server`. */
 export function registerMrtrTools(server: McpServer, log: MrtrLog): void {
   const mint = (state: string) => {
     log.minted.push(state);
@@ -62,6 +62,14 @@ export function registerMrtrTools(server: McpServer, log: MrtrLog): void {
     const said = capital.result.content;
     const sampled = !Array.isArray(said) && said.type === 'text' ? said.text : '?';
     return text(`${tag}: name=${state.name} capital=${sampled} roots=${where.roots.map((r) => r.uri).join(',')}`);
+  });
+  server.registerPrompt('introduce', { argsSchema: z.object({}) }, async (_args, ctx) => {
+    const answer = inputResponse(ctx.mcpReq.inputResponses, 'who');
+    if (answer.kind !== 'elicit' || typeof answer.content?.name !== 'string') {
+      const who = inputRequired.elicit({ message: 'Who is asking?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } });
+      return inputRequired({ inputRequests: { who } }) as never;
+    }
+    return { messages: [{ role: 'user' as const, content: { type: 'text' as const, text: `Introduce ${answer.content.name}` } }] };
   });
   server.registerTool('pester', { inputSchema: z.object({}) }, async (_args, ctx) => {
     const round = Number(ctx.mcpReq.requestState<string>() ?? '0') + 1;

@@ -37,7 +37,8 @@ export const MODERN_MEMBER_INSTRUCTIONS = 'A modern-only member for tests.';
  * `add` (`<a+b>`), the MRTR tools of modern-member-mrtr.ts (`ask`: one elicitation `confirm` with requestState
  * `opaque-state`, then `confirm: <action> <content JSON>`; `interview {tag}`: a name elicitation, then a sampling
  * `capital` and a roots listing `where`, progress 1..3 across the rounds, then
- * `<tag>: name=<name> capital=<sampled text> roots=<uris>`; `pester`: asks again forever) and `slow` (reports `steps`
+ * `<tag>: name=<name> capital=<sampled text> roots=<uris>`; `pester`: asks again forever; the prompt `introduce`: a name elicitation `who`, no requestState, then
+ * `Introduce <name>`) and `slow` (reports `steps`
  * progress notifications, then `done <steps>`) and `hang` (answers only when aborted; its `tag` is then listed in
  * `aborted`); a resource `modern://greeting` (`hello from 2026`) and a prompt `hello` (`Say hello to <name>`). `legacy: 'reject'` (the default) makes it modern-only: 2025 traffic
  * gets the SDK's unsupported-protocol-version refusal.

@@ -121,7 +121,7 @@ describe('a 2026-only member behind agate', () => {
     const [a, b] = await Promise.all([legacyClient('nova', 'alice'), legacyClient('mixed', 'bob')]);
     expect((await a.listResources()).resources.map((r) => r.uri)).toEqual(['modern://greeting']);
     expect((await a.readResource({ uri: 'modern://greeting' })).contents).toEqual([{ uri: 'modern://greeting', text: 'hello from 2026' }]);
-    expect((await a.listPrompts()).prompts.map((p) => p.name)).toEqual(['hello']);
+    expect((await a.listPrompts()).prompts.map((p) => p.name).sort()).toEqual(['hello', 'introduce']);
     const prompt = await a.getPrompt({ name: 'hello', arguments: { name: 'alice' } });
     expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'Say hello to alice' });
     const bundled = (await b.listResources()).resources.find((r) => r.name === 'greeting' || r.uri.endsWith('greeting'));

@@ -122,6 +122,18 @@ describe('a 2026-only member asking a 2025 client for input (MRTR bridged)', () 
     expect(retry.params).toMatchObject({ requestState: 'opaque-state', inputResponses: { confirm: { action: 'accept', content: { ok: true } } } });
   });
 
+  it('prompts/get asks too: alice and bob at once each get the prompt made from their own answer (no requestState: none echoed)', async () => {
+    const [a, b] = await Promise.all([user('alice', { name: 'Alice', capital: '-', root: 'file:///a' }), user('bob', { name: 'Bob', capital: '-', root: 'file:///b' })]);
+    const [pa, pb] = await Promise.all([a.client.getPrompt({ name: 'introduce' }), b.client.getPrompt({ name: 'introduce' })]);
+    expect([pa.messages[0]?.content, pb.messages[0]?.content]).toEqual([
+      { type: 'text', text: 'Introduce Alice' },
+      { type: 'text', text: 'Introduce Bob' },
+    ]);
+    const retries = member.requests.filter((r) => r.method === 'prompts/get' && r.params?.name === 'introduce' && r.params.inputResponses);
+    expect(retries).toHaveLength(2);
+    for (const retry of retries) expect(retry.params).not.toHaveProperty('requestState');
+  });
+
   it('progress of a call crosses every round to the client that asked for it', async () => {
     const a = await user('alice', { name: 'alice', capital: 'Paris', root: 'file:///a' });
     const seen: number[] = [];
