@@ -10,6 +10,8 @@ import { z } from 'zod';
 export interface MrtrLog {
   /** Every requestState the member handed out, in order. */
   readonly minted: string[];
+  /** Tags of `linger` retries the member saw aborted (the caller closed their stream: 2026 cancellation). */
+  readonly aborted: string[];
 }
 
 /** What `interview` carries from round to round (base64url JSON in its requestState). */
@@ -21,7 +23,7 @@ interface InterviewState {
 
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
-/** Registers the tools `ask`, `interview`, `pester` and the prompt `introduce` (see startModernMember) on `server`. */
+/** Registers the tools `ask`, `interview`, `pester`, `linger` and the prompt `introduce` (see startModernMember) on `server`. */
 export function registerMrtrTools(server: McpServer, log: MrtrLog): void {
   const mint = (state: string) => {
     log.minted.push(state);
@@ -70,6 +72,18 @@ export function registerMrtrTools(server: McpServer, log: MrtrLog): void {
       return inputRequired({ inputRequests: { who } }) as never;
     }
     return { messages: [{ role: 'user' as const, content: { type: 'text' as const, text: `Introduce ${answer.content.name}` } }] };
+  });
+  server.registerTool('linger', { inputSchema: z.object({ tag: z.string() }) }, async ({ tag }, ctx) => {
+    if (ctx.mcpReq.requestState<string>() === undefined) {
+      const go = inputRequired.elicit({ message: 'Go on?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } });
+      return inputRequired({ inputRequests: { go }, requestState: mint(`linger ${tag}`) }) as never;
+    }
+    return new Promise((resolve) => {
+      ctx.mcpReq.signal.addEventListener('abort', () => {
+        log.aborted.push(tag);
+        resolve(text(`aborted ${tag}`));
+      });
+    });
   });
   server.registerTool('pester', { inputSchema: z.object({}) }, async (_args, ctx) => {
     const round = Number(ctx.mcpReq.requestState<string>() ?? '0') + 1;

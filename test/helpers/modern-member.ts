@@ -21,7 +21,7 @@ export interface MemberRequest {
 export interface ModernMember {
   readonly url: string;
   readonly requests: MemberRequest[];
-  /** `hang` calls whose request the member saw aborted (the caller closed the stream: 2026 cancellation), by tag. */
+  /** `hang` calls (and `linger` retries) whose request the member saw aborted (the caller closed the stream: 2026 cancellation), by tag. */
   readonly aborted: string[];
   /** Every requestState its MRTR tools (`ask`, `interview`, `pester`) handed out, in order. */
   readonly minted: string[];
@@ -29,7 +29,7 @@ export interface ModernMember {
 }
 
 /** The fixture's tools as it defines them (the expected values of tests). */
-export const MODERN_MEMBER_TOOLS = Object.freeze(['echo', 'add', 'ask', 'slow', 'hang', 'interview', 'pester']);
+export const MODERN_MEMBER_TOOLS = Object.freeze(['echo', 'add', 'ask', 'slow', 'hang', 'interview', 'pester', 'linger']);
 export const MODERN_MEMBER_INSTRUCTIONS = 'A modern-only member for tests.';
 
 /**
@@ -37,7 +37,8 @@ export const MODERN_MEMBER_INSTRUCTIONS = 'A modern-only member for tests.';
  * `add` (`<a+b>`), the MRTR tools of modern-member-mrtr.ts (`ask`: one elicitation `confirm` with requestState
  * `opaque-state`, then `confirm: <action> <content JSON>`; `interview {tag}`: a name elicitation, then a sampling
  * `capital` and a roots listing `where`, progress 1..3 across the rounds, then
- * `<tag>: name=<name> capital=<sampled text> roots=<uris>`; `pester`: asks again forever; the prompt `introduce`: a name elicitation `who`, no requestState, then
+ * `<tag>: name=<name> capital=<sampled text> roots=<uris>`; `pester`: asks again forever; `linger {tag}`: one elicitation, then its retry answers only when aborted, its tag
+ * then listed in `aborted`; the prompt `introduce`: a name elicitation `who`, no requestState, then
  * `Introduce <name>`) and `slow` (reports `steps`
  * progress notifications, then `done <steps>`) and `hang` (answers only when aborted; its `tag` is then listed in
  * `aborted`); a resource `modern://greeting` (`hello from 2026`) and a prompt `hello` (`Say hello to <name>`). `legacy: 'reject'` (the default) makes it modern-only: 2025 traffic
@@ -51,7 +52,7 @@ export async function startModernMember(options: { legacy?: 'reject' | 'stateles
       const server = new McpServer({ name: 'modern-member', version: '2.4.0' }, { instructions: MODERN_MEMBER_INSTRUCTIONS });
       server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({ content: [{ type: 'text', text: `modern: ${message}` }] }));
       server.registerTool('add', { inputSchema: z.object({ a: z.number(), b: z.number() }) }, async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }));
-      registerMrtrTools(server, { minted });
+      registerMrtrTools(server, { minted, aborted });
       server.registerTool('slow', { inputSchema: z.object({ steps: z.number() }) }, async ({ steps }, ctx) => {
         const progressToken = ctx.mcpReq._meta?.progressToken;
         if (progressToken !== undefined) {

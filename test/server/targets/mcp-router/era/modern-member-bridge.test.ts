@@ -12,8 +12,8 @@ import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../help
 const remote = (url: string) => ({ kind: 'remote' as const, url, transport: 'streamable-http' as const, headers: {}, secretHeaders: {} });
 const text = (r: unknown) => ((r as { content: Array<{ text?: string }> }).content[0] ?? {}).text;
 /** What alice may see at `nova` (`add` is hers only) and what bob may. */
-const ALICE_TOOLS = ['add', 'ask', 'echo', 'hang', 'interview', 'pester', 'slow'];
-const BOB_TOOLS = ['ask', 'echo', 'hang', 'interview', 'pester', 'slow'];
+const ALICE_TOOLS = ['add', 'ask', 'echo', 'hang', 'interview', 'linger', 'pester', 'slow'];
+const BOB_TOOLS = ['ask', 'echo', 'hang', 'interview', 'linger', 'pester', 'slow'];
 
 describe('a 2026-only member behind agate', () => {
   let gw: TestGateway;

@@ -179,4 +179,17 @@ describe('a 2026-only member asking a 2025 client for input (MRTR bridged)', () 
     expect(text(await a.client.callTool({ name: 'echo', arguments: { message: 'after' } }))).toBe('modern: after');
     expect(calls('ask').length - before).toBe(1);
   });
+
+  it('a client cancelling the call while the retry runs: the member sees the retry cancelled (its stream closed), the other client’s call goes on', async () => {
+    const [a, b] = await Promise.all([user('alice', { name: 'alice', capital: '-', root: 'file:///a' }), user('bob', { name: 'bob', capital: '-', root: 'file:///b' })]);
+    const stop = new AbortController();
+    const call = failure(a.client.callTool({ name: 'linger', arguments: { tag: 'alice' } }, undefined, { signal: stop.signal }));
+    await waitFor(() => calls('linger').some((r) => r.params?.arguments?.tag === 'alice' && r.params.requestState !== undefined), 'the retry reached the member');
+    const other = b.client.callTool({ name: 'interview', arguments: { tag: 'other' } });
+    stop.abort('user gave up');
+    await waitFor(() => member.aborted.includes('alice'), 'the member saw the retry cancelled');
+    expect(await call).toBeDefined();
+    expect(text(await other)).toBe('other: name=bob capital=- roots=file:///b');
+    expect(member.aborted.filter((t) => t === 'alice')).toHaveLength(1);
+  });
 });
