@@ -105,7 +105,7 @@ export class InputExchanges {
   inputRequired(id: RequestId, result: Record<string, unknown>): void {
     const exchange = this.exchanges.get(id);
     if (!exchange) return;
-    if (exchange.attempt !== id) this.retries.delete(exchange.attempt!);
+    if (exchange.attempt !== undefined && exchange.attempt !== id) this.retries.delete(exchange.attempt);
     exchange.attempt = undefined;
     const unbridgeable = this.unbridgeable(exchange, result);
     if (unbridgeable) return this.fail(exchange, { code: 'GW_ERR_MCP_MEMBER_INPUT_REQUIRED', args: [this.host.member, exchange.request.method, unbridgeable] });
@@ -117,10 +117,15 @@ export class InputExchanges {
     exchange.asked = requests.length > 0;
     // requestState alone (mrtr.mdx: "the client MAY retry the original request immediately").
     if (!exchange.asked) return this.retry(exchange);
-    for (const [key, input] of requests) {
-      const question = `agate-input-${++this.ids}`;
-      exchange.questions.set(question, key);
-      this.asking.set(question, id);
+    // All are registered before any is asked: an answer may come back within `deliver` (a client without a
+    // handler answers at once), and the round is complete only when every question has one.
+    const questions = requests.map(([key, input]) => ({ id: `agate-input-${++this.ids}`, key, input }));
+    for (const question of questions) {
+      exchange.questions.set(question.id, question.key);
+      this.asking.set(question.id, id);
+    }
+    for (const { id: question, input } of questions) {
+      if (!exchange.questions.has(question)) continue; // the exchange ended meanwhile
       this.host.deliver({ jsonrpc: '2.0', id: question, method: input.method, params: asked(input) }, { relatedRequestId: id });
     }
   }
