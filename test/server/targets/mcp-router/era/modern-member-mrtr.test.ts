@@ -165,6 +165,24 @@ describe('a 2026-only member asking a 2025 client for input (MRTR bridged)', () 
     expect(calls('ask').length - before).toBe(1);
   });
 
+  it('one error answer in a round of two: the call fails at once and the client’s other open question is withdrawn', async () => {
+    const before = calls('interview').length;
+    const a = await user('alice', { name: 'alice', capital: '-', root: 'file:///a' });
+    let withdrawn = false;
+    // Round 2 asks for sampling and roots: sampling fails, roots is still open when it does.
+    a.client.setRequestHandler(CreateMessageRequestSchema, async () => {
+      throw new McpError(-32000, 'no model available');
+    });
+    a.client.setRequestHandler(ListRootsRequestSchema, (_req, extra) =>
+      new Promise<ListRootsResult>(() => extra.signal.addEventListener('abort', () => (withdrawn = true))),
+    );
+    const err = await failure(a.client.callTool({ name: 'interview', arguments: { tag: 'E' } }));
+    expect(err).toMatchObject({ code: -32603, data: { code: 'GW_ERR_MCP_INPUT_FAILED', server: 'nova', input: 'capital' } });
+    // The client is told its roots request is no longer wanted (notifications/cancelled for it), as a 2025 server does.
+    await waitFor(() => withdrawn, 'the client told its open question was withdrawn');
+    expect(calls('interview').length - before).toBe(2);
+  });
+
   it('a client cancelling the call while it is being asked abandons the exchange: its late answer retries nothing', async () => {
     const before = calls('ask').length;
     let answer!: (r: ElicitResult) => void;
