@@ -340,14 +340,14 @@ export class MemberLink {
       this.owner.linkChanged(true);
     });
     // A request the upstream sent on a call's stream goes to the stream of the client request behind that call.
-    const related = (id: RequestId) => (client === this.client ? this.calls?.relatedTo(id) : undefined);
+    const related = (extra: UpstreamRequestExtra) => withdrawable(client === this.client ? this.calls?.relatedTo(extra.requestId) : undefined, extra.signal);
     if (caps.sampling) {
       client.setRequestHandler(CreateMessageRequestSchema, (req, extra) =>
-        relay.request(req, req.params.tools ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema, related(extra.requestId)),
+        relay.request(req, req.params.tools ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema, related(extra)),
       );
     }
-    if (caps.elicitation) client.setRequestHandler(ElicitRequestSchema, (req, extra) => relay.request(req, ElicitResultSchema, related(extra.requestId)));
-    if (caps.roots) client.setRequestHandler(ListRootsRequestSchema, (req, extra) => relay.request(req, ListRootsResultSchema, related(extra.requestId)));
+    if (caps.elicitation) client.setRequestHandler(ElicitRequestSchema, (req, extra) => relay.request(req, ElicitResultSchema, related(extra)));
+    if (caps.roots) client.setRequestHandler(ListRootsRequestSchema, (req, extra) => relay.request(req, ListRootsResultSchema, related(extra)));
     return client;
   }
 
@@ -367,6 +367,23 @@ export class MemberLink {
     void this.owner.relay.notify(notification, related).catch(() => {});
     return true;
   }
+}
+
+/** What the SDK client's handler of an upstream's request knows of it: its id and whether it was withdrawn. */
+interface UpstreamRequestExtra {
+  readonly requestId: RequestId;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The stream of the client request a member's request relates to, with the member's withdrawal passed on: when the
+ * member cancels its request (or the MRTR exchange it stands for ends), the client is told with
+ * `notifications/cancelled` for the request it was sent, as a 2025 server would (basic/utilities/cancellation).
+ */
+function withdrawable(call: DownstreamCall | undefined, signal: AbortSignal): DownstreamCall | undefined {
+  if (!call) return undefined;
+  const sendRequest = ((request, schema, options) => call.sendRequest(request, schema, { ...options, signal })) as DownstreamCall['sendRequest'];
+  return { sendNotification: call.sendNotification, sendRequest };
 }
 
 /**

@@ -4,7 +4,6 @@ import type {
   Implementation,
   InitializeRequest,
   InitializeResult,
-  JSONRPCErrorResponse,
   JSONRPCMessage,
   JSONRPCRequest,
   JSONRPCResponse,
@@ -15,6 +14,7 @@ import type { UpstreamMessageExtra } from '../backend.js';
 import { errorResponse, isNotification, isObject, isRequest, isResponse } from '../json-rpc.js';
 import { JsonRpcCode, protocolError } from '../mcp-errors.js';
 import { META, MODERN_PROTOCOL_VERSIONS } from '../modern-protocol.js';
+import { InputExchanges } from './input-exchanges.js';
 
 /** The revision agate speaks to modern members (the newest it knows). */
 const MODERN_REVISION = MODERN_PROTOCOL_VERSIONS[0]!;
@@ -29,9 +29,11 @@ const UNBRIDGED_METHODS: ReadonlySet<string> = new Set(['resources/subscribe', '
  * (protocolVersion, clientInfo and clientCapabilities from the client's initialize, logLevel as last set) — the
  * Streamable HTTP transport derives `MCP-Protocol-Version`/`Mcp-Method`/`Mcp-Name` from it (basic/index.mdx §_meta,
  * streamable-http.mdx §Request Metadata). `logging/setLevel` is kept here and sent per request; a result with
- * `resultType: "input_required"` (MRTR) becomes GW_ERR_MCP_MEMBER_INPUT_REQUIRED: not relayed yet.
+ * `resultType: "input_required"` (MRTR) is bridged here (InputExchanges): the member's questions reach the client
+ * as a 2025 member's server→client requests during the call, and the call is retried with the answers.
  *
- * One instance per link (per downstream session): the envelope it adds is that session's, never another's.
+ * One instance per link (per downstream session): the envelope it adds, and the MRTR exchanges in flight, are that
+ * session's, never another's.
  */
 export class ModernUpstream implements Transport {
   onmessage?: (message: JSONRPCMessage, extra?: UpstreamMessageExtra) => void;
@@ -42,17 +44,26 @@ export class ModernUpstream implements Transport {
   private logLevel: LoggingLevel | undefined;
   /** The client's initialize, by the id of the `server/discover` sent in its place. */
   private readonly discovering = new Map<RequestId, JSONRPCRequest>();
-  /** Methods of requests in flight (what an `input_required` answer names). */
-  private readonly methods = new Map<RequestId, string>();
+  /** Requests in flight and the MRTR exchanges they became. */
+  private readonly exchanges: InputExchanges;
   private discoverIds = 0;
 
   constructor(
     private readonly inner: Transport,
     private readonly member: string,
   ) {
+    this.exchanges = new InputExchanges({
+      member,
+      clientCapabilities: () => this.clientCapabilities,
+      deliver: (message, extra) => this.onmessage?.(message, extra),
+      send: (message) => this.inner.send(isRequest(message) ? this.enveloped(message) : message),
+    });
     inner.onmessage = (message, extra) => this.received(message, extra as UpstreamMessageExtra | undefined);
     inner.onerror = (err) => this.onerror?.(err);
-    inner.onclose = () => this.onclose?.();
+    inner.onclose = () => {
+      this.exchanges.clear();
+      this.onclose?.();
+    };
   }
 
   start(): Promise<void> {
@@ -69,14 +80,16 @@ export class ModernUpstream implements Transport {
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (isRequest(message)) return this.request(message, options);
     // No 2026 counterpart: the handshake's end (`notifications/initialized`), roots changes (a 2026 member asks for
-    // roots per request, through MRTR, which is not bridged yet).
+    // roots per request, through MRTR).
     if (isNotification(message) && message.method !== 'notifications/cancelled') return;
-    // Answers to server→client requests cannot occur: a modern member asks with input_required results.
-    if (isResponse(message)) return;
-    // A cancelled request gets no answer: forget it here.
+    // The client's answers to the questions of an MRTR exchange; any other answer has no question here: dropped.
+    if (isResponse(message)) return void this.exchanges.answered(message);
+    // A cancelled request gets no answer: its exchange is abandoned, and the member told of the attempt it works on.
     const cancelled = isObject(message.params) ? message.params.requestId : undefined;
-    if (typeof cancelled === 'string' || typeof cancelled === 'number') this.methods.delete(cancelled);
-    return this.inner.send(message, options);
+    if (typeof cancelled !== 'string' && typeof cancelled !== 'number') return this.inner.send(message, options);
+    const attempt = this.exchanges.cancelled(cancelled);
+    if (attempt === undefined) return;
+    return this.inner.send({ ...message, params: { ...message.params, requestId: attempt } }, options);
   }
 
   private async request(message: JSONRPCRequest, options?: TransportSendOptions): Promise<void> {
@@ -90,11 +103,11 @@ export class ModernUpstream implements Transport {
       // 2026-07-28 replaced it with subscriptions/listen, which agate does not map onto yet.
       return this.answer(errorResponse(message.id, protocolError(JsonRpcCode.MethodNotFound, 'GW_ERR_MCP_METHOD_NOT_FOUND', [message.method, MODERN_REVISION])));
     }
-    this.methods.set(message.id, message.method);
+    this.exchanges.track(message);
     try {
       await this.inner.send(this.enveloped(message), options);
     } catch (err) {
-      this.methods.delete(message.id);
+      this.exchanges.untrack(message.id);
       throw err;
     }
   }
@@ -126,20 +139,21 @@ export class ModernUpstream implements Transport {
   }
 
   private received(message: JSONRPCMessage, extra: UpstreamMessageExtra | undefined): void {
-    if (!isResponse(message) || message.id === undefined) return this.onmessage?.(message, extra);
+    // What the member sends on a retry's stream belongs to the request it retries.
+    const related = extra?.relatedRequestId === undefined ? undefined : this.exchanges.originOf(extra.relatedRequestId);
+    const relayed = related === extra?.relatedRequestId ? extra : { ...extra, relatedRequestId: related };
+    if (!isResponse(message) || message.id === undefined) return this.onmessage?.(message, relayed);
     const init = this.discovering.get(message.id);
     if (init) {
       this.discovering.delete(message.id);
       return this.onmessage?.(this.initializeAnswer(init, message), extra);
     }
-    const method = this.methods.get(message.id);
-    this.methods.delete(message.id);
-    if ('result' in message && message.result.resultType === 'input_required') {
-      const err = protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_MEMBER_INPUT_REQUIRED', [this.member, method ?? 'a request']);
-      const refusal = errorResponse(message.id, err) as JSONRPCErrorResponse;
-      return this.onmessage?.({ ...refusal, error: { ...refusal.error, data: { ...(err.data as object), server: this.member } } }, extra);
-    }
-    this.onmessage?.(message, extra);
+    const id = this.exchanges.originOf(message.id);
+    // An answer to an attempt no longer in flight (the request was retried, failed or cancelled since).
+    if (id === undefined) return;
+    if ('result' in message && message.result.resultType === 'input_required') return this.exchanges.inputRequired(id, message.result);
+    this.exchanges.finished(id);
+    this.onmessage?.(id === message.id ? message : { ...message, id }, relayed);
   }
 
   /**

@@ -12,8 +12,8 @@ import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../help
 const remote = (url: string) => ({ kind: 'remote' as const, url, transport: 'streamable-http' as const, headers: {}, secretHeaders: {} });
 const text = (r: unknown) => ((r as { content: Array<{ text?: string }> }).content[0] ?? {}).text;
 /** What alice may see at `nova` (`add` is hers only) and what bob may. */
-const ALICE_TOOLS = ['add', 'ask', 'echo', 'hang', 'slow'];
-const BOB_TOOLS = ['ask', 'echo', 'hang', 'slow'];
+const ALICE_TOOLS = ['add', 'ask', 'echo', 'hang', 'interview', 'linger', 'pester', 'slow'];
+const BOB_TOOLS = ['ask', 'echo', 'hang', 'interview', 'linger', 'pester', 'slow'];
 
 describe('a 2026-only member behind agate', () => {
   let gw: TestGateway;
@@ -121,7 +121,7 @@ describe('a 2026-only member behind agate', () => {
     const [a, b] = await Promise.all([legacyClient('nova', 'alice'), legacyClient('mixed', 'bob')]);
     expect((await a.listResources()).resources.map((r) => r.uri)).toEqual(['modern://greeting']);
     expect((await a.readResource({ uri: 'modern://greeting' })).contents).toEqual([{ uri: 'modern://greeting', text: 'hello from 2026' }]);
-    expect((await a.listPrompts()).prompts.map((p) => p.name)).toEqual(['hello']);
+    expect((await a.listPrompts()).prompts.map((p) => p.name).sort()).toEqual(['hello', 'introduce']);
     const prompt = await a.getPrompt({ name: 'hello', arguments: { name: 'alice' } });
     expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'Say hello to alice' });
     const bundled = (await b.listResources()).resources.find((r) => r.name === 'greeting' || r.uri.endsWith('greeting'));
@@ -160,19 +160,13 @@ describe('a 2026-only member behind agate', () => {
     expect(member.aborted).toEqual(['alice']);
   });
 
-  it('a member answering input_required (MRTR) gets the client a clear JSON-RPC error, not a garbled result', async () => {
+  it('a member asking a client that declared no elicitation (MRTR): the member’s own -32021 reaches the client, in either era', async () => {
     const failure = (p: Promise<unknown>) => p.then(
       () => undefined,
       (e: unknown) => e as { code: number; message: string; data?: { code?: string; server?: string } },
     );
-    // A client that can answer an elicitation: the member asks for one with input_required (its MRTR form).
-    const asker = await connectMcp(gw, 'nova', { capabilities: { elicitation: {} }, headers: { 'x-api-key': keys.alice! } });
-    open.push(asker);
-    const err = await failure(asker.callTool({ name: 'ask', arguments: {} }));
-    expect(err).toMatchObject({ code: -32603, data: { code: 'GW_ERR_MCP_MEMBER_INPUT_REQUIRED', server: 'nova' } });
-    expect(err?.message).toMatch(/input_required.*not relay MRTR/);
-    // The same call from clients that declared no elicitation: the member's own refusal (its 400 with a JSON-RPC
-    // error body) reaches them as it is, in either era.
+    // The bridge itself (a client that can answer) is modern-member-mrtr.test.ts's. Clients that declared no
+    // elicitation: the member's own refusal (its 400 with a JSON-RPC error body) reaches them as it is.
     const plain = await legacyClient('nova', 'bob');
     const refusal = await failure(plain.callTool({ name: 'ask', arguments: {} }));
     const modern = await connectModernMcp(gw, 'nova', { headers: { 'x-api-key': keys.bob! } });
@@ -180,9 +174,9 @@ describe('a 2026-only member behind agate', () => {
     const modernRefusal = await failure(modern.callTool({ name: 'ask', arguments: {} }));
     // -32021 MissingRequiredClientCapability with data.requiredCapabilities (2026-07-28 basic/index.mdx §Error codes).
     for (const e of [refusal, modernRefusal]) expect(e).toMatchObject({ code: -32021, data: { requiredCapabilities: { elicitation: expect.any(Object) } } });
-    // Each session's capabilities went with its own requests only: alice's elicitation never with bob's calls.
+    // Each session's capabilities went with its own requests only: none declared elicitation.
     const asks = calls('ask').map((r) => r.params?._meta?.[META.clientCapabilities]);
-    expect(asks).toHaveLength(3);
-    expect(asks.filter((caps) => caps?.elicitation !== undefined)).toHaveLength(1);
+    expect(asks).toHaveLength(2);
+    expect(asks.filter((caps) => caps?.elicitation !== undefined)).toHaveLength(0);
   });
 });
