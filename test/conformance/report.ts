@@ -58,6 +58,35 @@ export function renderMarkdown(run: RunInfo, results: readonly JudgedResult[]): 
   ].join('\n');
 }
 
+/** One run's judged results, for the matrix. */
+export interface LabelledResults {
+  label: string;
+  results: readonly JudgedResult[];
+}
+
+/**
+ * A markdown table with one row per scenario (in the order the runs met them) and one column per run, so the
+ * runs of one revision (the quadrants: fixture hosted in agate, remote 2025 member, remote 2026 member) compare
+ * at a glance; `–` where a run did not have the scenario; the last row holds each run's totals.
+ */
+export function renderMatrix(runs: readonly LabelledResults[]): string {
+  const scenarios = [...new Set(runs.flatMap((run) => run.results.map((r) => r.scenario)))];
+  const byRun = runs.map((run) => new Map(run.results.map((r) => [r.scenario, r])));
+  const rows = scenarios.map((scenario) => {
+    const cells = byRun.map((results) => {
+      const r = results.get(scenario);
+      return r ? verdictText(r) : '–';
+    });
+    return `| \`${scenario}\` | ${cells.join(' | ')} |`;
+  });
+  return [
+    `| Scenario | ${runs.map((run) => run.label).join(' | ')} |`,
+    `|---|${runs.map(() => '---|').join('')}`,
+    ...rows,
+    `| **totals** | ${runs.map((run) => renderTotals(run.results)).join(' | ')} |`,
+  ].join('\n');
+}
+
 /**
  * Replaces the results section for `label` between its markers in `docPath`, or appends a new section
  * when the markers are not there yet. Everything outside the markers is left as written by hand.

@@ -9,7 +9,7 @@ import { startConformanceServer } from '../fixtures/conformance-server/index.js'
 import { startModernConformanceServer } from '../fixtures/conformance-server-2026/index.js';
 import { loadRemoteFactory, startAgateTarget } from './agate-target.js';
 import { judge, loadBaseline } from './baseline.js';
-import { renderMarkdown, renderTable, renderTotals, writeDocsSection } from './report.js';
+import { renderMarkdown, renderMatrix, renderTable, renderTotals, writeDocsSection, type LabelledResults } from './report.js';
 import { readResults } from './results.js';
 import { runSuite } from './suite-process.js';
 
@@ -79,11 +79,27 @@ async function main(): Promise<number> {
 
   if (values.url) return runTarget(values, { url: values.url, close: async () => {} }, { label: values.label ?? 'url', requirements: values.requirements, timeoutMs });
   let worst = 0;
+  const done: Array<LabelledResults & { requirements?: string }> = [];
   for (const run of plan) {
-    const code = await runNamedTarget(values, run, { timeoutMs, implicit: values.target === undefined });
+    const code = await runNamedTarget(values, run, { timeoutMs, implicit: values.target === undefined, done });
     worst = Math.max(worst, code);
   }
+  if (values['write-docs']) writeMatrices(done);
   return worst;
+}
+
+/** The scenario × target table of each revision that ran on more than one target (docs section `matrix-<year>`). */
+function writeMatrices(done: ReadonlyArray<LabelledResults & { requirements?: string }>): void {
+  for (const requirements of new Set(done.map((d) => d.requirements))) {
+    const runs = done.filter((d) => d.requirements === requirements);
+    if (runs.length < 2) continue;
+    const label = `matrix-${requirements ? requirements.slice(0, 4) : '2025'}`;
+    const what = requirements ? `the ${requirements} requirement set (suite 0.2.0-alpha.12)` : 'the 2025-11-25 scenarios (suite 0.1.16)';
+    const invocation = ['node dist/test/conformance/run-conformance.js', ...process.argv.slice(2)].join(' ');
+    const markdown = [`Run on ${new Date().toISOString().slice(0, 10)}: ${what}, one column per target, with \`${invocation}\`.`, '', renderMatrix(runs)].join('\n');
+    writeDocsSection(join(projectRoot(), 'docs/conformance.md'), label, markdown);
+    console.error(`conformance: wrote the ${label} section of docs/conformance.md`);
+  }
 }
 
 /**
@@ -98,7 +114,7 @@ function planRuns(values: Values): PlannedRun[] | undefined {
 }
 
 /** Starts one named target, runs the suite against it and stops it; 0 when skipped. */
-async function runNamedTarget(values: Values, run: PlannedRun, options: { timeoutMs: number; implicit: boolean }): Promise<number> {
+async function runNamedTarget(values: Values, run: PlannedRun, options: { timeoutMs: number; implicit: boolean; done: LabelledResults[] }): Promise<number> {
   const { target, requirements } = run;
   let endpoint: Endpoint;
   try {
@@ -115,7 +131,7 @@ async function runNamedTarget(values: Values, run: PlannedRun, options: { timeou
   }
   const label = values.label ?? (requirements ? `${target}-${requirements.slice(0, 4)}` : target);
   try {
-    return await runTarget(values, endpoint, { label, requirements, timeoutMs: options.timeoutMs });
+    return await runTarget(values, endpoint, { label, requirements, timeoutMs: options.timeoutMs, done: options.done });
   } finally {
     await endpoint.close();
   }
@@ -132,7 +148,15 @@ async function startTarget(target: TargetName): Promise<Endpoint | 'no-remote'> 
 }
 
 /** Runs the suite against one endpoint, prints the table, judges it and (optionally) writes its docs section. */
-async function runTarget(values: Values, endpoint: Endpoint, run: { label: string; requirements?: string; timeoutMs: number }): Promise<number> {
+/** What one suite run is called and how it runs; `done` collects its judged results (for the matrices). */
+interface RunOptions {
+  label: string;
+  requirements?: string;
+  timeoutMs: number;
+  done?: Array<LabelledResults & { requirements?: string }>;
+}
+
+async function runTarget(values: Values, endpoint: Endpoint, run: RunOptions): Promise<number> {
   const { label, requirements, timeoutMs } = run;
   const root = projectRoot();
   const defaultBaseline = requirements ? `test/conformance/expected-failures-${requirements.slice(0, 4)}.json` : 'test/conformance/expected-failures.json';
@@ -154,6 +178,7 @@ async function runTarget(values: Values, endpoint: Endpoint, run: { label: strin
     const results = readResults(outputDir, outcome.output);
     if (results.length === 0) return fail(`${label}: the suite produced no results (exit ${String(outcome.exitCode)})\n${tail(outcome.output)}`);
     const verdict = judge(results, baseline.value, label);
+    run.done?.push({ label, requirements, results: verdict.results });
     console.log(`\n== ${label} (${url})\n`);
     console.log(renderTable(verdict.results));
     console.log(`\n${renderTotals(verdict.results)}`);
