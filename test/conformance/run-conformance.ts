@@ -129,7 +129,8 @@ async function runNamedTarget(values: Values, run: PlannedRun, options: { timeou
   } catch (error) {
     return fail(`${target}: could not start: ${error instanceof Error ? error.stack : String(error)}`);
   }
-  const label = values.label ?? (requirements ? `${target}-${requirements.slice(0, 4)}` : target);
+  const suffix = requirements ? `-${requirements.slice(0, 4)}` : '';
+  const label = values.label ?? (target.endsWith(suffix) ? target : `${target}${suffix}`);
   try {
     return await runTarget(values, endpoint, { label, requirements, timeoutMs: options.timeoutMs, done: options.done });
   } finally {
