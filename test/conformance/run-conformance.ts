@@ -50,6 +50,9 @@ const DEFAULT_TARGETS: readonly TargetName[] = ['agate', 'agate-remote', 'agate-
 /** The revision whose frozen requirement set the default run adds. */
 const REQUIREMENTS_2026 = '2026-07-28';
 
+/** A finished run's judged results and the revision it ran (collected for the docs matrices). */
+type DoneRun = LabelledResults & { requirements?: string };
+
 /** One suite run: a target at a revision (no requirements: the 0.1.16 2025 scenarios). */
 interface PlannedRun {
   target: TargetName;
@@ -79,7 +82,7 @@ async function main(): Promise<number> {
 
   if (values.url) return runTarget(values, { url: values.url, close: async () => {} }, { label: values.label ?? 'url', requirements: values.requirements, timeoutMs });
   let worst = 0;
-  const done: Array<LabelledResults & { requirements?: string }> = [];
+  const done: DoneRun[] = [];
   for (const run of plan) {
     const code = await runNamedTarget(values, run, { timeoutMs, implicit: values.target === undefined, done });
     worst = Math.max(worst, code);
@@ -89,7 +92,7 @@ async function main(): Promise<number> {
 }
 
 /** The scenario × target table of each revision that ran on more than one target (docs section `matrix-<year>`). */
-function writeMatrices(done: ReadonlyArray<LabelledResults & { requirements?: string }>): void {
+function writeMatrices(done: readonly DoneRun[]): void {
   for (const requirements of new Set(done.map((d) => d.requirements))) {
     const runs = done.filter((d) => d.requirements === requirements);
     if (runs.length < 2) continue;
@@ -114,7 +117,7 @@ function planRuns(values: Values): PlannedRun[] | undefined {
 }
 
 /** Starts one named target, runs the suite against it and stops it; 0 when skipped. */
-async function runNamedTarget(values: Values, run: PlannedRun, options: { timeoutMs: number; implicit: boolean; done: LabelledResults[] }): Promise<number> {
+async function runNamedTarget(values: Values, run: PlannedRun, options: { timeoutMs: number; implicit: boolean; done: DoneRun[] }): Promise<number> {
   const { target, requirements } = run;
   let endpoint: Endpoint;
   try {
@@ -154,7 +157,7 @@ interface RunOptions {
   label: string;
   requirements?: string;
   timeoutMs: number;
-  done?: Array<LabelledResults & { requirements?: string }>;
+  done?: DoneRun[];
 }
 
 async function runTarget(values: Values, endpoint: Endpoint, run: RunOptions): Promise<number> {
