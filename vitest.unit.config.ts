@@ -20,7 +20,7 @@ export default defineConfig({
       'test/server/targets/llm-router/model-map.test.ts',
       'test/server/targets/mcp-router/{json-rpc,schema-validation}.test.ts',
       'test/server/targets/mcp-router/backends/event-stream-parser.test.ts',
-      'test/conformance/baseline.test.ts',
+      'test/conformance/{baseline,report,suite-process}.test.ts',
     ],
     pool: 'threads',
   },

@@ -5,10 +5,14 @@ import { pino, type Logger } from 'pino';
 import { startGateway, type RunningGateway } from '../../server/index.js';
 import type { BackendFactory, BackendRecipe } from '../../server/targets/mcp-router/index.js';
 import type { HostedServerDefinition } from '../../servers/index.js';
-import { createConformanceMcpServer, startConformanceServer, type RunningConformanceServer } from '../fixtures/conformance-server/index.js';
+import { createConformanceMcpServer, startConformanceServer } from '../fixtures/conformance-server/index.js';
+import { startModernConformanceServer } from '../fixtures/conformance-server-2026/index.js';
 
-/** How agate reaches the fixture: hosted in process, or over Streamable HTTP as a remote backend. */
-export type AgateBackendMode = 'hosted' | 'remote';
+/**
+ * How agate reaches the fixture: the 2025 fixture hosted in process, the 2025 fixture over Streamable HTTP as a
+ * remote backend, or the 2026-only fixture (v2 SDK, legacy refused) as a remote backend.
+ */
+export type AgateBackendMode = 'hosted' | 'remote' | 'modern-remote';
 
 /** A gateway fronting the conformance fixture. */
 export interface AgateConformanceTarget {
@@ -54,11 +58,12 @@ export async function loadRemoteFactory(log: Logger): Promise<BackendFactory | u
 export async function startAgateTarget(mode: AgateBackendMode, remoteFactory?: BackendFactory): Promise<AgateConformanceTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'agate-conformance-gw-'));
   const log = pino({ level: process.env.AGATE_LOG_LEVEL ?? 'warn', base: undefined }, pino.destination(2));
-  let fixture: RunningConformanceServer | undefined;
+  let fixture: { url: string; close(): Promise<void> } | undefined;
   let gateway: RunningGateway | undefined;
   try {
-    if (mode === 'remote' && !remoteFactory) throw new Error('remote mode needs the remote backend factory');
-    fixture = mode === 'remote' ? await startConformanceServer() : undefined;
+    if (mode !== 'hosted' && !remoteFactory) throw new Error(`${mode} mode needs the remote backend factory`);
+    if (mode === 'remote') fixture = await startConformanceServer();
+    if (mode === 'modern-remote') fixture = await startModernConformanceServer();
     const factories = new Map<BackendRecipe['kind'], BackendFactory>(remoteFactory ? [['remote', remoteFactory]] : []);
     gateway = await startGateway({
       dbPath: join(dir, 'agate.db'),

@@ -19,6 +19,8 @@ export interface ScenarioResult {
   warnings: number;
   /** `check-id: message` for each failed check, and `check-id: warning: message` for warnings. */
   notes: string[];
+  /** Why the requirement set runs it without scoring it (`extension`, `pending`, ...); absent: scored. */
+  notScored?: string;
 }
 
 // Result folders are `server-<scenario>-<ISO timestamp with : and . replaced by ->` (suite src/runner/utils.ts).
@@ -40,7 +42,34 @@ export function readResults(outputDir: string, output: string): ScenarioResult[]
   }
   const announced = [...output.matchAll(RAN_LINE)].map((m) => m[1]!);
   const order = [...new Set([...announced, ...checksByScenario.keys()])];
-  return order.map((scenario) => summarise(scenario, checksByScenario.get(scenario)));
+  const notScored = notScoredIn(output);
+  return order.map((scenario) => {
+    const result = summarise(scenario, checksByScenario.get(scenario));
+    const why = notScored.get(scenario);
+    return why === undefined ? result : { ...result, notScored: why };
+  });
+}
+
+// `--requirements` runs (0.2 suites) end with `Not scored for <rev>: …` and one `  ✗ name (reason)` line per scenario.
+const NOT_SCORED_HEADER = /^Not scored for \S+:/;
+const NOT_SCORED_LINE = /^\s+[✗✓] (\S+) \(([^)]+)\)\s*$/;
+
+/**
+ * The scenarios a requirement set ran without scoring them, with the suite's reason (its `not_scored` list:
+ * extensions such as tasks, pending scenarios, ones added after the revision shipped), read from its summary.
+ */
+export function notScoredIn(output: string): Map<string, string> {
+  const found = new Map<string, string>();
+  let inSection = false;
+  for (const line of output.split('\n')) {
+    if (NOT_SCORED_HEADER.test(line)) inSection = true;
+    else if (inSection) {
+      const match = NOT_SCORED_LINE.exec(line);
+      if (!match) break;
+      found.set(match[1]!, match[2]!);
+    }
+  }
+  return found;
 }
 
 /** Folds one scenario's checks into a result; `undefined` checks means the scenario crashed. */

@@ -2,6 +2,11 @@ import { spawn } from 'node:child_process';
 
 /** The conformance suite release the project is pinned to (mcp-peers.md §2.1). */
 export const CONFORMANCE_PACKAGE = '@modelcontextprotocol/conformance@0.1.16';
+/**
+ * The release that runs a revision's frozen requirement set (`--requirements 2026-07-28`): 0.1.16 has no
+ * 2026-07-28 scenarios. Pinned exactly: an alpha's scenarios change from one release to the next.
+ */
+export const CONFORMANCE_2026_PACKAGE = '@modelcontextprotocol/conformance@0.2.0-alpha.12';
 // The suite's dependencies require Node 22 while agate runs on Node 20, so npx also fetches node@22.
 const NODE_PACKAGE = 'node@22';
 
@@ -15,6 +20,8 @@ export interface SuiteRun {
   specVersion: string;
   /** Runs only this scenario. */
   scenario?: string;
+  /** Runs exactly the scenarios this revision requires (`--requirements`, 0.2 suites): replaces suite and spec version. */
+  requirements?: string;
   /** Where the suite writes `server-<scenario>-<timestamp>/checks.json`. */
   outputDir: string;
   /** Kill the whole run (npx, node@22 and the suite) after this long. */
@@ -36,8 +43,11 @@ export interface SuiteOutcome {
 
 /** The argv of one suite run (`npx -y …`, so it never prompts). */
 export function suiteCommand(run: Omit<SuiteRun, 'outputDir' | 'timeoutMs' | 'echo'> & { outputDir?: string }): string[] {
-  const args = ['npx', '-y', '-p', NODE_PACKAGE, '-p', CONFORMANCE_PACKAGE, '--', 'conformance', 'server', '--url', run.url];
-  if (run.scenario) args.push('--scenario', run.scenario);
+  const suite = run.requirements ? CONFORMANCE_2026_PACKAGE : CONFORMANCE_PACKAGE;
+  const args = ['npx', '-y', '-p', NODE_PACKAGE, '-p', suite, '--', 'conformance', 'server', '--url', run.url];
+  // A single scenario of a requirement set runs at that revision's wire version, so it keeps --spec-version.
+  if (run.scenario) args.push('--scenario', run.scenario, ...(run.requirements ? ['--spec-version', run.requirements] : []));
+  else if (run.requirements) args.push('--requirements', run.requirements);
   else args.push('--suite', run.suite, '--spec-version', run.specVersion);
   if (run.outputDir) args.push('-o', run.outputDir);
   return args;
