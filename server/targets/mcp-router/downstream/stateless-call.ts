@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { formatSseEvent } from '../../../sse/index.js';
 import { consentMessage } from '../consent.js';
 import { isNotification, isRequest, isResponse } from '../json-rpc.js';
@@ -150,9 +150,11 @@ export class StatelessCall {
       this.ask(m, related);
     } else if (isNotification(m) && this.active && relates(m, this.active.round.modern)) {
       const active = this.active;
+      const out = m.method === 'notifications/progress' ? roundProgress(m, active.round) : m;
+      if (!out) return;
       if (!active.streaming) active.round.res.writeHead(200, SSE_HEADERS);
       active.streaming = true;
-      active.round.res.write(formatSseEvent({ event: 'message', data: JSON.stringify(m) }));
+      active.round.res.write(formatSseEvent({ event: 'message', data: JSON.stringify(out) }));
     }
   }
 
@@ -198,6 +200,17 @@ function consentInputRequired(request: JSONRPCRequest, error: { data?: unknown }
   if (data?.code !== 'GW_ERR_UPSTREAM_CONSENT_REQUIRED' || typeof data.url !== 'string' || typeof data.server !== 'string') return undefined;
   const params = { mode: 'url', url: data.url, message: consentMessage(data.server) };
   return { resultType: 'input_required', inputRequests: { [`agate-consent:${data.server}`]: { method: 'elicitation/create', params } } };
+}
+
+/**
+ * Progress as the round's request asked for it: the session tells it with the first request's token, but a retry
+ * is a request of its own, with its own token or none (mrtr.mdx: the retry and the first are independent requests).
+ */
+function roundProgress(m: JSONRPCNotification, round: Round): JSONRPCNotification | undefined {
+  const meta = (round.modern.message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta;
+  const token = meta?.progressToken;
+  if (typeof token !== 'string' && typeof token !== 'number') return undefined;
+  return { ...m, params: { ...m.params, progressToken: token } };
 }
 
 /** Progress always (the client asked with its token); log messages only when the request set a level (logging.mdx). */

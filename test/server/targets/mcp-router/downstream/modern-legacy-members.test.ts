@@ -74,6 +74,19 @@ describe('2026 clients and 2025 members', () => {
     }
   });
 
+  it('the reference server over stdio elicits and samples from a 2026 client through input_required (the v2 SDK answers)', async () => {
+    const client = new V2Client({ name: 'answers', version: '1' }, { capabilities: { elicitation: {}, sampling: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Alice from 2026' } }));
+    client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant', content: { type: 'text', text: 'sampled-by-alice' }, model: 'm', stopReason: 'endTurn' }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/ev`), { requestInit: { headers: { 'x-api-key': keys.alice! } } }));
+    open.push(client);
+    const elicited = await client.callTool({ name: 'trigger-elicitation-request', arguments: {} });
+    const all = (r: unknown) => (r as { content: Array<{ text?: string }> }).content.map((c) => c.text ?? '').join('\n');
+    expect(all(elicited)).toContain('- Name: Alice from 2026');
+    const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'hi' } });
+    expect(all(sampled)).toContain('sampled-by-alice');
+  });
+
   const upstreamInits = () => remote.requests.filter((r) => (r.body as { method?: string } | undefined)?.method === 'initialize').length;
   const upstreamSessionsOfCalls = (text: string) =>
     new Set(remote.requests.filter((r) => JSON.stringify(r.body ?? {}).includes(text)).map((r) => String(r.headers['mcp-session-id']))).size;

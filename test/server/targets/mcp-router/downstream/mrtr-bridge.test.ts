@@ -4,7 +4,7 @@ import { CreateMessageResultSchema, ElicitResultSchema, ListRootsResultSchema } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
-import { addMcpServer } from '../../../../helpers/mcp.js';
+import { addMcpServer, rpcMessages } from '../../../../helpers/mcp.js';
 import { envelope, META, MODERN, modernPost } from '../../../../helpers/mcp-modern.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
 
@@ -36,6 +36,12 @@ function askerServer(): McpServer {
     const roots = await extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema);
     const said = m.content.type === 'text' ? m.content.text : '?';
     return reply(`${who}:${String(e.content?.city)}:${said}:${roots.roots.map((r) => r.uri).join(',')}`);
+  });
+  s.registerTool('steps', {}, async (extra) => {
+    await extra.sendRequest(form('go on?', 'x'), ElicitResultSchema);
+    const token = extra._meta?.progressToken;
+    if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: 1, total: 1 } });
+    return reply('stepped');
   });
   s.registerTool('stall', {}, async (extra) => {
     extra.signal.addEventListener('abort', () => control.cancelled++);
@@ -190,6 +196,20 @@ describe('MRTR bridge: 2026-07-28 clients, 2025 members that ask', () => {
     expect(Object.keys((last.body as { params: object }).params)).not.toContain('inputResponses');
     const done = await call('carol', 'confirm', { inputResponses: { [again.key]: { action: 'decline' } }, requestState: again.state }, 2);
     expect(text(done.json.result)).toBe('carol:decline:');
+  });
+
+  it('progress during a retry carries the retry’s own progressToken, not the first request’s', async () => {
+    const post = async (id: number, params: Record<string, unknown>) => {
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'steps', 'x-api-key': keys.alice! };
+      return rpcMessages(await fetch(`${gw.url}/mcp/asker`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params }) }));
+    };
+    const meta = (progressToken: string) => envelope({ [META.clientCapabilities]: ASKS, progressToken });
+    const first = (await post(1, { name: 'steps', arguments: {}, _meta: meta('first-token') })).at(-1)!;
+    expect(first.result.resultType).toBe('input_required');
+    const [k] = Object.keys(first.result.inputRequests);
+    const retry = await post(2, { name: 'steps', arguments: {}, inputResponses: { [k!]: { action: 'accept', content: { x: 'y' } } }, requestState: first.result.requestState, _meta: meta('retry-token') });
+    expect(retry.filter((m) => m.method === 'notifications/progress').map((m) => m.params.progressToken)).toEqual(['retry-token']);
+    expect(text(retry.at(-1)!.result)).toBe('stepped');
   });
 
   it('a client holds a bounded number of pending exchanges; another client is not affected; a closed stream frees one', async () => {
