@@ -94,11 +94,10 @@ async function continueExchange(ctx: McpExchangeContext, deps: McpTransportDeps,
   const taken = exchanges.take(claims.exchange, claims.round, claims.expires);
   if (!taken.ok && taken.why === 'replayed') throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_REQUEST_STATE_REPLAYED, []), request.id);
   if (!taken.ok) {
-    const where = claims.replica === states.replica ? 'it ended here: the member failed or the gateway let it go' : 'it is held by another replica, or by this one before a restart; multi-round requests across replicas need sticky routing';
+    const where = claims.replica === states.replica ? 'it is no longer pending here' : 'it is held by another replica, or by this one before a restart; multi-round requests across replicas need sticky routing';
     throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_EXCHANGE_NOT_HERE, [where]), request.id);
   }
   const held = taken.value;
-  held.session.noteCaller(request.id, callerAddress(ctx.request));
   const end = await held.call.resume(roundOf(ctx, retry.modern), retry.responses);
   await conclude(ctx, deps, { held, end, request });
 }
