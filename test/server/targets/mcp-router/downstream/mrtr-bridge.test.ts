@@ -19,7 +19,7 @@ const control = { cancelled: 0 };
 
 /** A 2025 member whose tools ask the client: one question, three of different kinds in turn, or one it never gets answered. */
 function askerServer(): McpServer {
-  const s = new McpServer({ name: 'asker', version: '1.0.0' }, { capabilities: { tools: {} } });
+  const s = new McpServer({ name: 'asker', version: '1.0.0' }, { capabilities: { tools: {}, resources: {}, prompts: {} } });
   const reply = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
   const form = (message: string, field: string) => ({
     method: 'elicitation/create' as const,
@@ -36,6 +36,14 @@ function askerServer(): McpServer {
     const roots = await extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema);
     const said = m.content.type === 'text' ? m.content.text : '?';
     return reply(`${who}:${String(e.content?.city)}:${said}:${roots.roots.map((r) => r.uri).join(',')}`);
+  });
+  s.registerResource('secret', 'asker://secret', { mimeType: 'text/plain' }, async (uri, extra) => {
+    const r = await extra.sendRequest(form('whose secret?', 'name'), ElicitResultSchema);
+    return { contents: [{ uri: uri.href, text: `secret of ${String(r.content?.name)}` }] };
+  });
+  s.registerPrompt('greet', { argsSchema: { who: z.string() } }, async ({ who }, extra) => {
+    const r = await extra.sendRequest(form(`${who}, your mood?`, 'name'), ElicitResultSchema);
+    return { messages: [{ role: 'user', content: { type: 'text', text: `${who} feels ${String(r.content?.name)}` } }] };
   });
   s.registerTool('steps', {}, async (extra) => {
     await extra.sendRequest(form('go on?', 'x'), ElicitResultSchema);
@@ -123,6 +131,15 @@ describe('MRTR bridge: 2026-07-28 clients, 2025 members that ask', () => {
     expect(bob.asked).toEqual(['bob, your city?', 'capital of bob-city?', 'roots']);
     // The member ran each call once: the retries continued it, they did not start it again.
     expect(callsOf('interview')).toHaveLength(2);
+  });
+
+  it('resources/read and prompts/get are bridged too (mrtr.mdx §Supported Requests)', async () => {
+    const [alice, bob] = await Promise.all([user('alice'), user('bob')]);
+    const [read, prompt] = await Promise.all([alice.client.readResource({ uri: 'asker://secret' }), bob.client.getPrompt({ name: 'greet', arguments: { who: 'bob' } })]);
+    expect((read.contents[0] as { text: string }).text).toBe('secret of alice-name');
+    expect((prompt.messages[0]!.content as { text: string }).text).toBe('bob feels bob-name');
+    expect(alice.asked).toEqual(['whose secret?']);
+    expect(bob.asked).toEqual(['bob, your mood?']);
   });
 
   /** A raw 2026 tools/call as `who` that declared every kind of input, with continuation params when given. */
