@@ -27,7 +27,7 @@ export interface McpRouterTargetOptions {
    * What seals the requestState of 2026-07-28 multi round-trip requests (MRTR): a box derived from the registry's
    * key, so every replica opens every replica's state (and tells "pending elsewhere" from forged).
    */
-  readonly requestStateBox: SealingBox;
+  readonly requestStateBox: () => SealingBox;
 }
 
 /** The router's session settings a store is built with. */

@@ -42,12 +42,16 @@ const MAX_STATE_CHARS = 2048;
 
 /** Seals and opens the requestStates of one replica. */
 export class RequestStates {
-  private readonly seal: SessionSeal;
+  private sealing: SessionSeal | undefined;
   /** This process: a state issued by another replica (or before a restart) names an exchange not held here. */
   readonly replica = randomUUID();
 
-  constructor(box: SealingBox) {
-    this.seal = new SessionSeal(box);
+  /** `box` is asked for on first use: the registry's key is loaded (or made) only once a state is needed. */
+  constructor(private readonly box: () => SealingBox) {}
+
+  private get seal(): SessionSeal {
+    this.sealing ??= new SessionSeal(this.box());
+    return this.sealing;
   }
 
   /** A sealed state for `claims` (replica filled in), bound to `scope`. */
