@@ -101,6 +101,15 @@ export const errors = withCodes({
   GW_ERR_MCP_MEMBER_INPUT_REQUIRED: defineError(502, 'UPE', 'MCP server %s answered %s with an input_required result (2026-07-28 MRTR) that agate cannot bridge: %s'),
   GW_ERR_MCP_INPUT_ROUNDS_EXCEEDED: defineError(502, 'UPE', 'MCP server %s still asked for input on %s after %s rounds (2026-07-28 MRTR): agate gave up'),
   GW_ERR_MCP_INPUT_FAILED: defineError(400, 'DPE', 'MCP server %s asked the client for input "%s" (2026-07-28 MRTR) and the client answered with an error: %s'),
+  GW_ERR_MCP_REQUEST_STATE_INVALID: defineError(400, 'DPE', 'Invalid params: requestState %s'),
+  GW_ERR_MCP_REQUEST_STATE_EXPIRED: defineError(400, 'DPE', 'Invalid params: requestState expired (it is valid for %s ms); send the request again without inputResponses and requestState'),
+  GW_ERR_MCP_REQUEST_STATE_REPLAYED: defineError(400, 'DPE', 'Invalid params: requestState was already used (each is good for one retry); send the request again without inputResponses and requestState'),
+  GW_ERR_MCP_EXCHANGE_NOT_HERE: defineError(
+    409,
+    'DPE',
+    'The multi round-trip request this requestState continues is not pending on this agate replica (%s); send the request again from scratch, without inputResponses and requestState',
+  ),
+  GW_ERR_MCP_INPUTS_PENDING_LIMIT: defineError(429, 'RL', 'Too many multi round-trip requests waiting for input: %s holds %s, the most %s; answer or abandon one, then retry'),
 });
 
 /** A catalogue code. */

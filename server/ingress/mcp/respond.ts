@@ -14,6 +14,12 @@ const CODES: Readonly<Record<string, number>> = {
   GW_ERR_MCP_UNSUPPORTED_VERSION: JsonRpcCode.UnsupportedProtocolVersion,
   GW_ERR_MCP_INVALID_META: JsonRpcCode.InvalidParams,
   GW_ERR_MCP_METHOD_NOT_FOUND: JsonRpcCode.MethodNotFound,
+  // A requestState that cannot continue an exchange is a bad param of the retry (mrtr.mdx §Error Handling).
+  GW_ERR_MCP_REQUEST_STATE_INVALID: JsonRpcCode.InvalidParams,
+  GW_ERR_MCP_REQUEST_STATE_EXPIRED: JsonRpcCode.InvalidParams,
+  GW_ERR_MCP_REQUEST_STATE_REPLAYED: JsonRpcCode.InvalidParams,
+  GW_ERR_MCP_EXCHANGE_NOT_HERE: JsonRpcCode.InvalidParams,
+  GW_ERR_MCP_INVALID_PARAMS: JsonRpcCode.InvalidParams,
 };
 
 /**

@@ -17,8 +17,8 @@ export const URL_ELICITATION_REQUIRED = -32042;
  *
  * The 2025-11-25 spec's answer to "a request cannot be processed until an elicitation is completed" is the
  * URLElicitationRequiredError (-32042) listing the URL elicitation; a client that did not declare `elicitation.url`
- * gets the same code's message, with the URL, as -32603 (it must not be sent a URL elicitation). 2026-07-28's
- * `input_required` (MRTR) is not served downstream yet, so 2026 clients get the -32042 error too. Once the user has
+ * gets the same code's message, with the URL, as -32603 (it must not be sent a URL elicitation). A 2026-07-28
+ * client is asked with an `input_required` result instead (stateless-call.ts reads `data`). Once the user has
  * consented, the session is sent `notifications/elicitation/complete` and its member link reconnects.
  */
 export function askConsent(session: McpSession, member: string, headers: IsomorphicHeaders | undefined): void {
@@ -38,10 +38,10 @@ export function askConsent(session: McpSession, member: string, headers: Isomorp
   };
   const { url, elicitationId } = vault.consentLink(key, { endpoint, base: publicBase(headers ?? {}, false), onComplete });
   const err = new GatewayError(errors.GW_ERR_UPSTREAM_CONSENT_REQUIRED, [member, url]);
-  // The server and link in `data` too: a 2026-07-28 exchange turns this into an input_required result (MRTR).
+  // The server and link in `data` too (both shapes): a 2026-07-28 exchange turns this into an input_required result (MRTR).
   if (!urlMode) throw refusalOf(JsonRpcCode.InternalError, err, { data: { server: member, url } });
   const message = consentMessage(member);
-  throw refusalOf(URL_ELICITATION_REQUIRED, err, { data: { elicitations: [{ mode: 'url', elicitationId, url, message }] } });
+  throw refusalOf(URL_ELICITATION_REQUIRED, err, { data: { server: member, url, elicitations: [{ mode: 'url', elicitationId, url, message }] } });
 }
 
 /** What the user is told when asked to open a consent link. */

@@ -45,6 +45,11 @@ export interface McpRouterOptions {
   toolTimeoutMs?: number;
   /** Largest POST body, bytes (default 4 MiB). */
   maxBodyBytes?: number;
+  /** How long a 2026-07-28 request whose member asked the client something waits for the client's retry, ms (default 60 s). */
+  pendingInputTtlMs?: number;
+  /** Such requests held at once (default 256), and per client: consumer, else client IP (default 16). */
+  maxPendingInputs?: number;
+  maxPendingInputsPerClient?: number;
   /** Backend factories by kind; `hosted` and `rest` (both in process) are built in, later kinds register here. */
   backendFactories?: ReadonlyMap<BackendRecipe['kind'], BackendFactory>;
   /** Where members' learnt eras outlive the process (the registry); in memory only when absent. */
@@ -95,6 +100,9 @@ export class McpRouter {
       retryMaxMs: o.retryMaxMs ?? 10_000,
       toolTimeoutMs: o.toolTimeoutMs ?? 120_000,
       maxBodyBytes: o.maxBodyBytes ?? 4 * 1024 * 1024,
+      pendingInputTtlMs: o.pendingInputTtlMs ?? 60_000,
+      maxPendingInputs: o.maxPendingInputs ?? 256,
+      maxPendingInputsPerClient: o.maxPendingInputsPerClient ?? 16,
     };
     const factories = new Map(o.backendFactories ?? []);
     if (!factories.has('hosted')) factories.set('hosted', hostedBackend);

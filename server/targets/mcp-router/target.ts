@@ -8,6 +8,10 @@ import { SessionCaps } from './downstream/session-caps.js';
 import { InMemorySessionStore, type SessionStore } from './downstream/session-store.js';
 import { serveStreamableHttp } from './downstream/streamable-http.js';
 import { StatelessSessionPool } from './downstream/stateless-pool.js';
+import { PendingInputs } from './downstream/pending-inputs.js';
+import { RequestStates } from './downstream/request-state.js';
+import type { SealingBox } from './downstream/session-seal.js';
+import type { HeldCall } from './downstream/stateless-call.js';
 import type { McpExchangeContext, McpTransportDeps } from './downstream/transport-deps.js';
 
 /** Finished 2026-07-28 sessions kept for their identity's next request: 30 s, 4 per identity, 256 in all. */
@@ -19,6 +23,11 @@ export interface McpRouterTargetOptions {
   readonly router: McpRouter;
   /** Session state; in process unless a shared store is given (built from the router's options). */
   readonly store?: (options: SessionStoreSettings) => SessionStore;
+  /**
+   * What seals the requestState of 2026-07-28 multi round-trip requests (MRTR): a box derived from the registry's
+   * key, so every replica opens every replica's state (and tells "pending elsewhere" from forged).
+   */
+  readonly requestStateBox: () => SealingBox;
 }
 
 /** The router's session settings a store is built with. */
@@ -57,7 +66,8 @@ export class McpRouterTarget implements RouteTarget {
       if (!store.outlivesProcess || !LOCAL_ENDS.has(reason)) void store.delete(id).catch(() => {});
     };
     const stateless = new StatelessSessionPool(STATELESS_POOL);
-    this.deps = { router, store, options: router.options, keepAlive, caps, stateless, holding, findSession: (ctx, kind) => findSession(ctx, kind, holding) };
+    const inputs = { exchanges: pendingInputs(router), states: new RequestStates(options.requestStateBox) };
+    this.deps = { router, store, options: router.options, keepAlive, caps, stateless, inputs, holding, findSession: (ctx, kind) => findSession(ctx, kind, holding) };
     this.sweep = setInterval(() => void expireSessions(holding).catch(() => {}), Math.max(50, Math.min(anonymousIdleTimeoutMs / 2, 30_000)));
     this.sweep.unref();
   }
@@ -73,9 +83,19 @@ export class McpRouterTarget implements RouteTarget {
   /** Ends every session and its streams, and the backends (gateway shutdown). */
   async close(): Promise<void> {
     clearInterval(this.sweep);
+    this.deps.inputs.exchanges.close();
     await this.deps.stateless.close();
     await this.deps.router.close();
     this.deps.keepAlive.close();
     this.deps.store.close?.();
   }
+}
+
+/** The parked MRTR exchanges: one left unanswered past its lifetime has its member call cancelled and its session closed. */
+function pendingInputs(router: McpRouter): PendingInputs<HeldCall> {
+  const { pendingInputTtlMs: ttlMs, maxPendingInputs: total, maxPendingInputsPerClient: perClient } = router.options;
+  return new PendingInputs<HeldCall>({ ttlMs, total, perClient }, (held) => {
+    held.call.cancel('the client did not retry within the request state lifetime');
+    void held.session.close();
+  });
 }

@@ -18,3 +18,11 @@ export function mcpSessionStore(
   if (!redis) return undefined;
   return (settings) => new RedisSessionStore({ ...settings, client: redis.client, box: registryBox().derive(SEAL_PURPOSE), onError: (err) => redis.noteError(err) });
 }
+
+/** The HKDF purpose of the key that seals MRTR requestState (2026-07-28): another key again, from the registry's. */
+const REQUEST_STATE_PURPOSE = 'agate mcp request state v1';
+
+/** The box that seals 2026-07-28 requestState, from the registry's key (the same on every replica). */
+export function requestStateBox(registryBox: SealingBox & { derive(purpose: string): SealingBox }): SealingBox {
+  return registryBox.derive(REQUEST_STATE_PURPOSE);
+}

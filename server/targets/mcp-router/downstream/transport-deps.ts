@@ -6,6 +6,9 @@ import type { KeepAliveTicker } from './keep-alive.js';
 import type { SessionCaps } from './session-caps.js';
 import type { SessionStore } from './session-store.js';
 import type { StatelessSessionPool } from './stateless-pool.js';
+import type { PendingInputs } from './pending-inputs.js';
+import type { RequestStates } from './request-state.js';
+import type { HeldCall } from './stateless-call.js';
 import type { SessionHolding } from './session-holding.js';
 
 /** What the transport handlers share: the router, the session store and the listener settings. */
@@ -19,6 +22,8 @@ export interface McpTransportDeps {
   readonly caps: SessionCaps;
   /** Sessions of finished 2026-07-28 requests, kept for the same identity's next one. */
   readonly stateless: StatelessSessionPool;
+  /** 2026-07-28 requests whose member asked the client something (MRTR): the parked calls and their sealed states. */
+  readonly inputs: { readonly exchanges: PendingInputs<HeldCall>; readonly states: RequestStates };
   /** The sessions this replica holds a copy of, and how it listens to their other holders. */
   readonly holding: SessionHolding;
   /**

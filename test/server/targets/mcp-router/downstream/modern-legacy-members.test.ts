@@ -58,18 +58,33 @@ describe('2026 clients and 2025 members', () => {
     expect(calls.map(text)).toEqual(['Echo: from alice', 'Echo: from bob', 'gen1: alice', 'gen1: bob']);
   });
 
-  it('a 2026 client that declares elicitation and sampling is not offered the tools that would need them (not bridged yet)', async () => {
+  it('a 2026 client that declares elicitation and sampling is offered the tools that need them, as the same client in 2025 is', async () => {
     const client = new V2Client({ name: 'asks', version: '1' }, { capabilities: { elicitation: {}, sampling: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/ev`), { requestInit: { headers: { 'x-api-key': keys.alice! } } }));
     open.push(client);
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain('echo');
-    for (const [, tool] of CAPABILITY_TOOLS) expect(names).not.toContain(tool);
-    // The same client in 2025 (its own session) is offered them: the gap is the era bridge, not the member.
+    // The member is told what the client declared: the questions it asks are bridged (MRTR, mrtr-bridge.test.ts).
     const legacy = await connectMcp(gw, 'ev', { capabilities: { elicitation: {}, sampling: {} }, headers: { 'x-api-key': keys.alice! } });
     open.push(legacy);
     const legacyNames = (await legacy.listTools()).tools.map((t) => t.name);
-    for (const [, tool] of CAPABILITY_TOOLS) expect(legacyNames).toContain(tool);
+    for (const [, tool] of CAPABILITY_TOOLS) {
+      expect(names).toContain(tool);
+      expect(legacyNames).toContain(tool);
+    }
+  });
+
+  it('the reference server over stdio elicits and samples from a 2026 client through input_required (the v2 SDK answers)', async () => {
+    const client = new V2Client({ name: 'answers', version: '1' }, { capabilities: { elicitation: {}, sampling: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Alice from 2026' } }));
+    client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant', content: { type: 'text', text: 'sampled-by-alice' }, model: 'm', stopReason: 'endTurn' }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/ev`), { requestInit: { headers: { 'x-api-key': keys.alice! } } }));
+    open.push(client);
+    const elicited = await client.callTool({ name: 'trigger-elicitation-request', arguments: {} });
+    const all = (r: unknown) => (r as { content: Array<{ text?: string }> }).content.map((c) => c.text ?? '').join('\n');
+    expect(all(elicited)).toContain('- Name: Alice from 2026');
+    const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'hi' } });
+    expect(all(sampled)).toContain('sampled-by-alice');
   });
 
   const upstreamInits = () => remote.requests.filter((r) => (r.body as { method?: string } | undefined)?.method === 'initialize').length;

@@ -1,0 +1,244 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { formatSseEvent } from '../../../sse/index.js';
+import { consentMessage } from '../consent.js';
+import { isNotification, isRequest, isResponse } from '../json-rpc.js';
+import { JsonRpcCode } from '../mcp-errors.js';
+import { modernResult, type ModernStamp } from '../modern-results.js';
+import type { RouterSession } from '../router-session.js';
+import type { ModernMessage } from './era.js';
+
+/** The requests a server may answer with an input_required result (mrtr.mdx §Supported Requests). */
+export const INPUT_REQUIRED_METHODS: ReadonlySet<string> = new Set(['tools/call', 'resources/read', 'prompts/get']);
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
+
+/** One HTTP request of a 2026 client that the call answers: the first, or a retry carrying inputResponses. */
+export interface Round {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** This request's JSON-RPC id: its answer carries it (a retry's id differs from the first's, mrtr.mdx). */
+  readonly id: RequestId;
+  readonly modern: ModernMessage;
+}
+
+/** A client request in its router session, as a multi round-trip exchange holds it between rounds. */
+export interface HeldCall {
+  readonly call: StatelessCall;
+  readonly session: RouterSession;
+  /** The stateless pool's key for the session (undefined: anonymous, closed when done). */
+  readonly key: string | undefined;
+  /** Who holds it, for the per-client bound: the consumer, else the client's address. */
+  readonly client: string;
+  /** Its exchange, once the member asked the client something. */
+  exchange?: string;
+}
+
+/** How a round ended. */
+export type RoundEnd =
+  | { readonly kind: 'answered' }
+  | { readonly kind: 'cancelled' }
+  | {
+      readonly kind: 'asked';
+      /** The member's server→client requests not answered yet, by key (mrtr.mdx §InputRequests). */
+      readonly inputRequests: Record<string, { method: string; params?: unknown }>;
+      /** Writes the round's answer (the input_required result). */
+      reply(result: Record<string, unknown>): void;
+    };
+
+interface Active {
+  readonly round: Round;
+  readonly resolve: (end: RoundEnd) => void;
+  streaming: boolean;
+  done: boolean;
+}
+
+/**
+ * One client request relayed through a router session for a 2026-07-28 client, over one or more rounds. The
+ * session answers it (→ the result), or the member asks the client something on its stream (elicitation/create,
+ * sampling/createMessage, roots/list): on tools/call, resources/read and prompts/get that ends the round with the
+ * member's questions, to be sent as an input_required result, while the member's call stays pending here; the
+ * client's retry answers them (`resume`) and waits for the result or the next questions. Notifications the
+ * request causes stream (SSE) on the round under way; a closed stream cancels the request.
+ */
+export class StatelessCall {
+  private readonly transport = new StatelessTransport((m, related) => this.take(m, related));
+  private readonly asked = new Map<string, { id: RequestId; method: string; params?: unknown }>();
+  private answer: JSONRPCMessage | undefined;
+  private active: Active | undefined;
+  private asks = 0;
+  private flushing = false;
+
+  /** `request` as the session is sent it (its id is the first round's); `stamp` marks the result. */
+  constructor(
+    private readonly request: JSONRPCRequest,
+    private readonly stamp: ModernStamp,
+  ) {}
+
+  /** Connects `session` and sends it the request; resolves when the first round ends. */
+  start(session: RouterSession, round: Round): Promise<RoundEnd> {
+    const ended = this.run(round);
+    const extra: MessageExtraInfo = { requestInfo: { headers: round.req.headers, url: new URL(round.req.url ?? '/', 'http://gateway.invalid') } };
+    session.connect(this.transport).then(
+      () => this.transport.deliver(this.request, extra),
+      () => this.end({ kind: 'cancelled' }),
+    );
+    return ended;
+  }
+
+  /** A retry: the member's questions that `responses` answers get their results; resolves when this round ends. */
+  resume(round: Round, responses: Readonly<Record<string, Record<string, unknown>>>): Promise<RoundEnd> {
+    for (const [key, result] of Object.entries(responses)) {
+      const asked = this.asked.get(key);
+      // Keys the member did not ask are ignored (mrtr.mdx §Error Handling).
+      if (!asked) continue;
+      this.asked.delete(key);
+      this.transport.deliver({ jsonrpc: '2.0', id: asked.id, result });
+    }
+    return this.run(round);
+  }
+
+  /** Tells the session the client gave up on the request (its stream closed, or the exchange expired). */
+  cancel(reason: string): void {
+    this.transport.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.request.id, reason } });
+  }
+
+  private run(round: Round): Promise<RoundEnd> {
+    return new Promise<RoundEnd>((resolve) => {
+      const active: Active = { round, resolve, streaming: false, done: false };
+      this.active = active;
+      round.res.once('close', () => {
+        if (active.done) return;
+        // Closing the stream is the cancellation of its request (2026-07-28 streamable-http.mdx §Cancellation).
+        this.cancel('the client closed the stream');
+        this.end({ kind: 'cancelled' });
+      });
+      // A retry that left questions unanswered is asked them again (mrtr.mdx §Error Handling).
+      this.settle();
+    });
+  }
+
+  /** Ends the round under way with the answer, or the questions asked so far. */
+  private settle(): void {
+    const active = this.active;
+    if (!active || active.done) return;
+    if (this.answer) {
+      this.write(active, this.finalAnswer(this.answer as never, active.round));
+      this.end({ kind: 'answered' });
+    } else if (this.asked.size > 0) {
+      const inputRequests = Object.fromEntries([...this.asked].map(([k, a]) => [k, a.params === undefined ? { method: a.method } : { method: a.method, params: a.params }]));
+      this.end({ kind: 'asked', inputRequests, reply: (result) => this.write(active, { jsonrpc: '2.0', id: active.round.id, result }) });
+    }
+  }
+
+  private end(end: RoundEnd): void {
+    const active = this.active;
+    if (!active || active.done) return;
+    active.done = true;
+    this.active = undefined;
+    active.resolve(end);
+  }
+
+  /** What the session sent towards the client. */
+  private take(m: JSONRPCMessage, related: RequestId | undefined): void {
+    if (isResponse(m)) {
+      if (m.id !== this.request.id) return;
+      this.answer = m;
+      this.settle();
+    } else if (isRequest(m)) {
+      this.ask(m, related);
+    } else if (isNotification(m) && this.active && relates(m, this.active.round.modern)) {
+      const active = this.active;
+      const out = m.method === 'notifications/progress' ? roundProgress(m, active.round) : m;
+      if (!out) return;
+      if (!active.streaming) active.round.res.writeHead(200, SSE_HEADERS);
+      active.streaming = true;
+      active.round.res.write(formatSseEvent({ event: 'message', data: JSON.stringify(out) }));
+    }
+  }
+
+  /** A member's server→client request: one of this request's questions, or refused when it cannot be one. */
+  private ask(m: JSONRPCRequest, related: RequestId | undefined): void {
+    if (related !== this.request.id || !INPUT_REQUIRED_METHODS.has(this.request.method)) {
+      // Outside tools/call, resources/read and prompts/get, or caused by no request: no 2026 path reaches the client.
+      const error = { code: JsonRpcCode.MethodNotFound, message: `${m.method} cannot reach a 2026-07-28 client outside tools/call, resources/read or prompts/get` };
+      queueMicrotask(() => this.transport.deliver({ jsonrpc: '2.0', id: m.id, error }));
+      return;
+    }
+    this.asked.set(`${m.method}#${++this.asks}`, { id: m.id, method: m.method, params: m.params });
+    // Questions sent together go in one input_required answer: end the round once this burst is read.
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => {
+      this.flushing = false;
+      this.settle();
+    });
+  }
+
+  private finalAnswer(m: { jsonrpc: '2.0'; result?: Record<string, unknown>; error?: { data?: unknown } }, round: Round): unknown {
+    const result = m.result ?? consentInputRequired(this.request, m.error!, round.modern);
+    return result ? { jsonrpc: '2.0', id: round.id, result: modernResult(this.request.method, result, this.stamp) } : { ...m, id: round.id };
+  }
+
+  private write(active: Active, body: unknown): void {
+    const { res } = active.round;
+    if (active.streaming) res.end(formatSseEvent({ event: 'message', data: JSON.stringify(body) }));
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+}
+
+/**
+ * A token vault's consent refusal (consent.ts) as a 2026-07-28 server asks: an input_required result whose one input
+ * request is a URL-mode elicitation with agate's consent link (elicitation.mdx §URL Mode, mrtr.mdx), for clients
+ * that declared URL elicitation. No requestState: the retry finds the user's token in the vault, or is asked again.
+ */
+function consentInputRequired(request: JSONRPCRequest, error: { data?: unknown }, modern: ModernMessage): Record<string, unknown> | undefined {
+  const elicitation = modern.clientCapabilities.elicitation as { url?: unknown } | undefined;
+  if (!INPUT_REQUIRED_METHODS.has(request.method) || elicitation?.url === undefined) return undefined;
+  const data = error.data as { code?: unknown; server?: unknown; url?: unknown } | undefined;
+  if (data?.code !== 'GW_ERR_UPSTREAM_CONSENT_REQUIRED' || typeof data.url !== 'string' || typeof data.server !== 'string') return undefined;
+  const params = { mode: 'url', url: data.url, message: consentMessage(data.server) };
+  return { resultType: 'input_required', inputRequests: { [`agate-consent:${data.server}`]: { method: 'elicitation/create', params } } };
+}
+
+/**
+ * Progress as the round's request asked for it: the session tells it with the first request's token, but a retry
+ * is a request of its own, with its own token or none (mrtr.mdx: the retry and the first are independent requests).
+ */
+function roundProgress(m: JSONRPCNotification, round: Round): JSONRPCNotification | undefined {
+  const meta = (round.modern.message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta;
+  const token = meta?.progressToken;
+  if (typeof token !== 'string' && typeof token !== 'number') return undefined;
+  return { ...m, params: { ...m.params, progressToken: token } };
+}
+
+/** Progress always (the client asked with its token); log messages only when the request set a level (logging.mdx). */
+function relates(m: JSONRPCMessage, modern: ModernMessage): boolean {
+  const method = (m as { method: string }).method;
+  if (method === 'notifications/progress') return true;
+  return method === 'notifications/message' && modern.logLevel !== undefined;
+}
+
+/** The downstream end of a stateless session: what the session sends goes to `out` (with the request it relates to); `deliver` hands it a message. */
+class StatelessTransport implements Transport {
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+
+  constructor(private readonly out: (message: JSONRPCMessage, related: RequestId | undefined) => void) {}
+
+  async start(): Promise<void> {}
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    this.out(message, options?.relatedRequestId);
+  }
+
+  deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
+    this.onmessage?.(message, extra);
+  }
+
+  async close(): Promise<void> {
+    this.onclose?.();
+  }
+}
