@@ -5,6 +5,7 @@ import { formatSseEvent } from '../../../sse/index.js';
 import { consentMessage } from '../consent.js';
 import { isNotification, isRequest, isResponse } from '../json-rpc.js';
 import { JsonRpcCode } from '../mcp-errors.js';
+import { INPUT_KEY_META, MAX_INPUT_KEY } from '../modern-protocol.js';
 import { modernResult, type ModernStamp } from '../modern-results.js';
 import type { RouterSession } from '../router-session.js';
 import type { ModernMessage } from './era.js';
@@ -158,6 +159,21 @@ export class StatelessCall {
     }
   }
 
+  /**
+   * The key a member's question goes under in `inputRequests`: a 2026 member's own (INPUT_KEY_META, taken out of
+   * the params the client sees) when it is a fresh one, else `<method>#<n>`.
+   */
+  private keyOf(m: JSONRPCRequest): { key: string; params: JSONRPCRequest['params'] } {
+    const meta = m.params?._meta as Record<string, unknown> | undefined;
+    const carried = meta?.[INPUT_KEY_META];
+    if (carried === undefined) return { key: `${m.method}#${++this.asks}`, params: m.params };
+    const { [INPUT_KEY_META]: _dropped, ...rest } = meta!;
+    const { _meta: _all, ...others } = m.params!;
+    const params = Object.keys(rest).length === 0 ? others : { ...others, _meta: rest };
+    const fresh = typeof carried === 'string' && carried.length <= MAX_INPUT_KEY && !this.asked.has(carried);
+    return { key: fresh ? carried : `${m.method}#${++this.asks}`, params };
+  }
+
   /** A member's server→client request: one of this request's questions, or refused when it cannot be one. */
   private ask(m: JSONRPCRequest, related: RequestId | undefined): void {
     if (related !== this.request.id || !INPUT_REQUIRED_METHODS.has(this.request.method)) {
@@ -166,7 +182,8 @@ export class StatelessCall {
       queueMicrotask(() => this.transport.deliver({ jsonrpc: '2.0', id: m.id, error }));
       return;
     }
-    this.asked.set(`${m.method}#${++this.asks}`, { id: m.id, method: m.method, params: m.params });
+    const { key, params } = this.keyOf(m);
+    this.asked.set(key, { id: m.id, method: m.method, params });
     // Questions sent together go in one input_required answer: end the round once this burst is read.
     if (this.flushing) return;
     this.flushing = true;
@@ -184,8 +201,16 @@ export class StatelessCall {
   private write(active: Active, body: unknown): void {
     const { res } = active.round;
     if (active.streaming) res.end(formatSseEvent({ event: 'message', data: JSON.stringify(body) }));
-    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    else res.writeHead(statusOf(body), { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
+}
+
+/** JSON-RPC MissingRequiredClientCapability (2026-07-28 basic/index.mdx: "On HTTP, the response status MUST be 400"). */
+const MISSING_CLIENT_CAPABILITY = -32021;
+
+/** The HTTP status of a plain JSON answer: 400 for a missing client capability, else 200 (errors included). */
+function statusOf(body: unknown): number {
+  return (body as { error?: { code?: unknown } }).error?.code === MISSING_CLIENT_CAPABILITY ? 400 : 200;
 }
 
 /**

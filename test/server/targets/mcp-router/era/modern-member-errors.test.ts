@@ -35,9 +35,7 @@ describe("a 2026 member's -32021 through agate", () => {
     expect(json).toMatchObject({ id: 41, error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } } });
   });
 
-  // Known gap (docs/conformance.md, expected-failures-2026.json): every 2026 answer is written with 200 by
-  // downstream/stateless-exchange.ts, which the MRTR work is changing now. When this starts passing, make it `it`.
-  it.fails('is answered HTTP 400, as SEP-2575 requires of MissingRequiredClientCapabilityError', async () => {
+  it('is answered HTTP 400, as SEP-2575 requires of MissingRequiredClientCapabilityError', async () => {
     const { status } = await refusal();
     expect(status).toBe(400);
   });

@@ -11,6 +11,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
+import { envelope, modernPost } from '../../../../helpers/mcp-modern.js';
 import { startModernMember, type ModernMember } from '../../../../helpers/modern-member.js';
 
 // MRTR bridging, 2025 client → 2026 member (2026-07-28 basic/patterns/mrtr.mdx): the member answers a call with
@@ -112,6 +113,30 @@ describe('a 2026-only member asking a 2025 client for input (MRTR bridged)', () 
         where: { roots: [{ uri: answers.root, name: answers.name }] },
       });
     }
+  });
+
+  it('a 2026 client, alice and bob at once, is asked under the member’s own keys over two rounds (mrtr.mdx) and gets its own result', async () => {
+    const caps = { elicitation: {}, sampling: {}, roots: {} };
+    const call = (who: string, tag: string, more: Record<string, unknown> = {}) =>
+      modernPost(gw, 'nova', { method: 'tools/call', params: { name: 'interview', arguments: { tag }, ...more, _meta: envelope({ 'io.modelcontextprotocol/clientCapabilities': caps }) } }, { 'x-api-key': keys[who]! });
+    const run = async (who: string, tag: string) => {
+      const first = (await call(who, tag)).json.result;
+      expect(first.resultType).toBe('input_required');
+      // The member's keys (modern-member-mrtr.ts), not ones agate made up; agate's marker is not shown.
+      expect(Object.keys(first.inputRequests)).toEqual(['name']);
+      expect(JSON.stringify(first.inputRequests)).not.toContain('io.agate');
+      const second = (await call(who, tag, { inputResponses: { name: { action: 'accept', content: { name: who } } }, requestState: first.requestState })).json.result;
+      expect(Object.keys(second.inputRequests).sort()).toEqual(['capital', 'where']);
+      const inputResponses = {
+        capital: { role: 'assistant', content: { type: 'text', text: `Paris (${who})` }, model: 'm' },
+        where: { roots: [{ uri: `file:///home/${who}` }] },
+      };
+      const done = (await call(who, tag, { inputResponses, requestState: second.requestState })).json.result;
+      return text(done);
+    };
+    const [a, b] = await Promise.all([run('alice', 'modern-A'), run('bob', 'modern-B')]);
+    expect(a).toBe('modern-A: name=alice capital=Paris (alice) roots=file:///home/alice');
+    expect(b).toBe('modern-B: name=bob capital=Paris (bob) roots=file:///home/bob');
   });
 
   it('the member gets the client’s answer and its own opaque requestState back verbatim', async () => {
