@@ -21,3 +21,31 @@ export function startLoopProbe(intervalMs = 5): LoopProbe {
     },
   };
 }
+
+/** Requests to the admin API's `/healthz` in a loop, each checked for 200: how fast the gateway answers meanwhile. */
+export interface HealthzProbe {
+  /** Stops after the request in flight; resolves with every round trip, in ms. */
+  stop(): Promise<number[]>;
+}
+
+/** Starts probing `${adminUrl}/healthz` back to back (a stalled loop answers once, late, instead of many times). */
+export function startHealthzProbe(adminUrl: string): HealthzProbe {
+  let probing = true;
+  const times: number[] = [];
+  const running = (async () => {
+    while (probing) {
+      const t = performance.now();
+      const res = await fetch(`${adminUrl}/healthz`);
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`/healthz answered ${res.status} during the probe`);
+      times.push(performance.now() - t);
+    }
+  })();
+  return {
+    async stop() {
+      probing = false;
+      await running;
+      return times;
+    },
+  };
+}

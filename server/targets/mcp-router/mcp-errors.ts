@@ -15,6 +15,8 @@ export const JsonRpcCode = Object.freeze({
   SessionNotFound: -32001,
   /** 2026-07-28: the HTTP headers disagree with the body, or a required one is missing or malformed. */
   HeaderMismatch: -32020,
+  /** 2026-07-28: the request needs a client capability the client did not declare (on HTTP, status 400). */
+  MissingRequiredClientCapability: -32021,
   /** 2026-07-28: the request's protocol version is not one the server speaks (`data.supported` lists them). */
   UnsupportedProtocolVersion: -32022,
 });

@@ -205,12 +205,10 @@ export class StatelessCall {
   }
 }
 
-/** JSON-RPC MissingRequiredClientCapability (2026-07-28 basic/index.mdx: "On HTTP, the response status MUST be 400"). */
-const MISSING_CLIENT_CAPABILITY = -32021;
-
 /** The HTTP status of a plain JSON answer: 400 for a missing client capability, else 200 (errors included). */
 function statusOf(body: unknown): number {
-  return (body as { error?: { code?: unknown } }).error?.code === MISSING_CLIENT_CAPABILITY ? 400 : 200;
+  // 2026-07-28 basic/index.mdx: "On HTTP, the response status MUST be 400 Bad Request".
+  return (body as { error?: { code?: unknown } }).error?.code === JsonRpcCode.MissingRequiredClientCapability ? 400 : 200;
 }
 
 /**

@@ -3,6 +3,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { startTestGateway, type TestGateway } from '../../../helpers/gateway.js';
 import { fixtureServer, type FixtureControl } from '../../../helpers/mcp-fixture-server.js';
 import { addMcpServer, connectMcp } from '../../../helpers/mcp.js';
+import { startHealthzProbe } from '../../../helpers/loop-probe.js';
 
 // Hostile input for the per-message chain: an anonymous client firing hundreds of calls at once through a bundle
 // at members that refuse it (consumer list, exhausted limit, hidden tool). Each must get its refusal, and the
@@ -45,20 +46,9 @@ describe('members that refuse a consumer, under load and at rest', () => {
     const expected = { 'closed___echo': 'GW_ERR_AUTH_MISSING', 'scarce___echo': 'GW_ERR_RATE_LIMITED', 'scarce___fail': 'GW_ERR_MCP_UNKNOWN_TOOL' } as const;
     const names = Object.keys(expected) as Array<keyof typeof expected>;
     const calls = Array.from({ length: 200 }, (_, i) => names[i % names.length]!);
-    let flooding = true;
-    const probes: number[] = [];
-    const probe = (async () => {
-      while (flooding) {
-        const t = performance.now();
-        const res = await fetch(`${gw.adminUrl}/healthz`);
-        await res.arrayBuffer();
-        expect(res.status).toBe(200);
-        probes.push(performance.now() - t);
-      }
-    })();
+    const probe = startHealthzProbe(gw.adminUrl);
     const refused = await flood(calls);
-    flooding = false;
-    await probe;
+    const probes = await probe.stop();
 
     refused.outcomes.forEach((err, i) => {
       expect(err).toBeInstanceOf(McpError);

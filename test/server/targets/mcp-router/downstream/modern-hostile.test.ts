@@ -3,6 +3,7 @@ import { startTestGateway, type TestGateway } from '../../../../helpers/gateway.
 import { fixtureServer, type FixtureControl } from '../../../../helpers/mcp-fixture-server.js';
 import { addMcpServer } from '../../../../helpers/mcp.js';
 import { envelope, modernPost } from '../../../../helpers/mcp-modern.js';
+import { startHealthzProbe } from '../../../../helpers/loop-probe.js';
 
 // Hostile 2026-07-28 input from an anonymous client: floods of requests whose headers lie about the body, with
 // oversized `_meta`, and valid ones, all at once. Each gets its own specific answer, a refused one starts nothing
@@ -32,21 +33,10 @@ describe('hostile 2026-07-28 requests', () => {
       if (kind === 'big-meta') return modernPost(gw, 'fx', call(`b${i}`, bigMeta), { 'mcp-name': 'nope' });
       return modernPost(gw, 'fx', call(`v${i}`));
     };
-    let flooding = true;
-    const probes: number[] = [];
-    const probe = (async () => {
-      while (flooding) {
-        const t = performance.now();
-        const res = await fetch(`${gw.adminUrl}/healthz`);
-        await res.arrayBuffer();
-        expect(res.status).toBe(200);
-        probes.push(performance.now() - t);
-      }
-    })();
+    const probe = startHealthzProbe(gw.adminUrl);
     const sent = Array.from({ length: 240 }, (_, i) => kinds[i % kinds.length]!);
     const answers = await Promise.all(sent.map((kind, i) => send(kind, i)));
-    flooding = false;
-    await probe;
+    const probes = await probe.stop();
 
     answers.forEach((r, i) => {
       if (sent[i] === 'valid') {

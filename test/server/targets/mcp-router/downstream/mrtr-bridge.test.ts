@@ -7,6 +7,7 @@ import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers
 import { addMcpServer, rpcMessages } from '../../../../helpers/mcp.js';
 import { envelope, META, MODERN, modernPost } from '../../../../helpers/mcp-modern.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
+import { startHealthzProbe } from '../../../../helpers/loop-probe.js';
 
 // MRTR bridging, 2026-07-28 client → 2025 member (issue #15): a 2025 member that asks the client something
 // (elicitation/create, sampling/createMessage, roots/list) during a tools/call is answered through input_required
@@ -251,22 +252,11 @@ describe('MRTR bridge: 2026-07-28 clients, 2025 members that ask', () => {
     // ~256 KiB: far past any state agate issues, so it is refused before it is decrypted.
     const big = `v1.${'A'.repeat(16)}.${'B'.repeat(22)}.${'C'.repeat(256 * 1024)}`;
     const states = [a.state, big, 'v1.x.y.z', a.state.replace(/.$/, 'Q')];
-    let flooding = true;
-    const probes: number[] = [];
-    const probe = (async () => {
-      while (flooding) {
-        const t = performance.now();
-        const res = await fetch(`${gw.adminUrl}/healthz`);
-        await res.arrayBuffer();
-        expect(res.status).toBe(200);
-        probes.push(performance.now() - t);
-      }
-    })();
+    const probe = startHealthzProbe(gw.adminUrl);
     const answers = await Promise.all(
       Array.from({ length: 120 }, (_, i) => call(i % 4 === 0 ? 'bob' : 'carol', 'confirm', { inputResponses: { [a.key]: { action: 'accept', content: { name: 'x' } } }, requestState: states[i % 4] }, i + 10)),
     );
-    flooding = false;
-    await probe;
+    const probes = await probe.stop();
     for (const r of answers) refused(r, 'GW_ERR_MCP_REQUEST_STATE_INVALID');
     expect(probes.length).toBeGreaterThanOrEqual(3);
     expect(probes.sort((x, y) => x - y)[probes.length >> 1]).toBeLessThan(250);
