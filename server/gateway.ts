@@ -32,7 +32,7 @@ import { createHttpIngress } from './ingress/http.js';
 import { createLlmIngress } from './ingress/llm/index.js';
 import { createLlmParts, type LlmParts } from './targets/llm-router/setup.js';
 import { createMcpIngress } from './ingress/mcp/index.js';
-import { McpRouter, McpRouterTarget, mcpSessionStore, requestStateBox, type McpRouterOptions } from './targets/mcp-router/index.js';
+import { McpRouter, McpRouterTarget, mcpExchangeRelay, mcpSessionStore, requestStateBox, type McpRouterOptions } from './targets/mcp-router/index.js';
 import { McpSettingsTarget } from './targets/mcp-settings/index.js';
 import { createRemoteBackendFactory, createStdioBackendFactory } from './targets/mcp-router/backends/index.js';
 import { registryEraStore } from './targets/mcp-router/era/registry-era-store.js';
@@ -120,7 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // MCP: backends and sessions outlive snapshots; the router reconciles them with each new one.
   // Members' eras outlive restarts in the registry (written off the event loop's hot path).
   const mcpRouter = new McpRouter({ log, metrics: metrics.registry, options: { eraStore: registryEraStore(registry, log), ...withBackendFactories(options.mcp, { log, vault, replicas: shared.replicas }) }, vault });
-  const mcpTarget = new McpRouterTarget({ router: mcpRouter, store: mcpSessionStore(shared.redis, () => registry.secretBox()), requestStateBox: () => requestStateBox(registry.secretBox()) });
+  const mcpTarget = new McpRouterTarget({ router: mcpRouter, store: mcpSessionStore(shared.redis, () => registry.secretBox()), requestStateBox: () => requestStateBox(registry.secretBox()), exchangeRelay: mcpExchangeRelay(shared.redis) });
   // Besides the sessions, a consumer's own settings (`/mcp/<name>/settings`), written through the registry like the admin's.
   targets.set('mcp-router', mcpTarget).set('mcp-settings', new McpSettingsTarget({ registry, store: rateLimits }));
   const bindAddress = options.host ?? '127.0.0.1';

@@ -1,7 +1,7 @@
 export { McpRouter, type McpRouterOptions, type ResolvedMcpRouterOptions, type LiveSession } from './router.js';
 export { RouterSession, SUPPORTED_PROTOCOL_VERSIONS } from './router-session.js';
 export { McpRouterTarget, type McpRouterTargetOptions } from './target.js';
-export { mcpSessionStore, requestStateBox } from './downstream/open-session-store.js';
+export { mcpExchangeRelay, mcpSessionStore, requestStateBox } from './downstream/open-session-store.js';
 export type { McpExchangeContext } from './downstream/transport-deps.js';
 export type { SessionStore } from './downstream/session-store.js';
 export type { McpBackend, BackendFactory } from './backend.js';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RouteTarget } from '../../pipeline/index.js';
 import type { McpRouter } from './router.js';
 import { expireSessions, findSession } from './downstream/find-session.js';
@@ -9,6 +10,8 @@ import { InMemorySessionStore, type SessionStore } from './downstream/session-st
 import { serveStreamableHttp } from './downstream/streamable-http.js';
 import { StatelessSessionPool } from './downstream/stateless-pool.js';
 import { PendingInputs } from './downstream/pending-inputs.js';
+import type { ExchangeRelay } from './downstream/exchange-relay.js';
+import { continueHere } from './downstream/stateless-exchange.js';
 import { RequestStates } from './downstream/request-state.js';
 import type { SealingBox } from './downstream/session-seal.js';
 import type { HeldCall } from './downstream/stateless-call.js';
@@ -28,6 +31,8 @@ export interface McpRouterTargetOptions {
    * key, so every replica opens every replica's state (and tells "pending elsewhere" from forged).
    */
   readonly requestStateBox: () => SealingBox;
+  /** Takes a 2026 retry to the replica holding its exchange (with Redis), given this replica's id. */
+  readonly exchangeRelay?: (replica: string) => ExchangeRelay;
 }
 
 /** The router's session settings a store is built with. */
@@ -66,10 +71,13 @@ export class McpRouterTarget implements RouteTarget {
       if (!store.outlivesProcess || !LOCAL_ENDS.has(reason)) void store.delete(id).catch(() => {});
     };
     const stateless = new StatelessSessionPool(STATELESS_POOL);
-    const inputs = { exchanges: pendingInputs(router), states: new RequestStates(options.requestStateBox) };
+    const replica = randomUUID();
+    const relay = options.exchangeRelay?.(replica);
+    const inputs = { exchanges: pendingInputs(router), states: new RequestStates(options.requestStateBox, replica), relay };
     this.deps = { router, store, options: router.options, keepAlive, caps, stateless, inputs, holding, findSession: (ctx, kind) => findSession(ctx, kind, holding) };
     this.sweep = setInterval(() => void expireSessions(holding).catch(() => {}), Math.max(50, Math.min(anonymousIdleTimeoutMs / 2, 30_000)));
     this.sweep.unref();
+    relay?.serve((retry, sink) => continueHere(this.deps, retry, sink));
   }
 
   async handle(ctx: McpExchangeContext): Promise<void> {
@@ -83,6 +91,7 @@ export class McpRouterTarget implements RouteTarget {
   /** Ends every session and its streams, and the backends (gateway shutdown). */
   async close(): Promise<void> {
     clearInterval(this.sweep);
+    this.deps.inputs.relay?.close();
     this.deps.inputs.exchanges.close();
     await this.deps.stateless.close();
     await this.deps.router.close();

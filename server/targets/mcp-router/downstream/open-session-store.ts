@@ -1,6 +1,7 @@
 import type { RedisConnection } from '../../../shared-state/index.js';
 import type { SessionStoreSettings } from '../target.js';
 import { RedisSessionStore } from './redis-session-store.js';
+import { RedisExchangeRelay, type ExchangeRelay } from './exchange-relay.js';
 import type { SealingBox } from './session-seal.js';
 import type { SessionStore } from './session-store.js';
 
@@ -25,4 +26,10 @@ const REQUEST_STATE_PURPOSE = 'agate mcp request state v1';
 /** The box that seals 2026-07-28 requestState, from the registry's key (the same on every replica). */
 export function requestStateBox(registryBox: SealingBox & { derive(purpose: string): SealingBox }): SealingBox {
   return registryBox.derive(REQUEST_STATE_PURPOSE);
+}
+
+/** The relay that takes a 2026 retry to the replica holding its exchange: over Redis when there is one, else none. */
+export function mcpExchangeRelay(redis: RedisConnection | undefined): ((replica: string) => ExchangeRelay) | undefined {
+  if (!redis) return undefined;
+  return (replica) => new RedisExchangeRelay(redis.client, { replica, onError: (err) => redis.noteError(err) });
 }

@@ -43,11 +43,14 @@ const MAX_STATE_CHARS = 2048;
 /** Seals and opens the requestStates of one replica. */
 export class RequestStates {
   private sealing: SessionSeal | undefined;
-  /** This process: a state issued by another replica (or before a restart) names an exchange not held here. */
-  readonly replica = randomUUID();
-
-  /** `box` is asked for on first use: the registry's key is loaded (or made) only once a state is needed. */
-  constructor(private readonly box: () => SealingBox) {}
+  /**
+   * `box` is asked for on first use: the registry's key is loaded (or made) only once a state is needed. `replica`
+   * names this process: a state issued by another replica (or before a restart) names an exchange not held here.
+   */
+  constructor(
+    private readonly box: () => SealingBox,
+    readonly replica: string = randomUUID(),
+  ) {}
 
   private get seal(): SessionSeal {
     this.sealing ??= new SessionSeal(this.box());

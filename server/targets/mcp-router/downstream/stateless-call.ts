@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { formatSseEvent } from '../../../sse/index.js';
@@ -15,10 +15,20 @@ export const INPUT_REQUIRED_METHODS: ReadonlySet<string> = new Set(['tools/call'
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
 
+/**
+ * Where a round's answer is written: the client's HTTP response, or (a retry another replica took) the relay back to
+ * it (exchange-relay.ts). A `close` before the answer is the client giving up.
+ */
+export interface RoundSink {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: string): unknown;
+  end(chunk: string): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
+
 /** One HTTP request of a 2026 client that the call answers: the first, or a retry carrying inputResponses. */
 export interface Round {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly res: RoundSink;
   /** This request's JSON-RPC id: its answer carries it (a retry's id differs from the first's, mrtr.mdx). */
   readonly id: RequestId;
   readonly modern: ModernMessage;
@@ -77,10 +87,10 @@ export class StatelessCall {
     private readonly stamp: ModernStamp,
   ) {}
 
-  /** Connects `session` and sends it the request; resolves when the first round ends. */
-  start(session: RouterSession, round: Round): Promise<RoundEnd> {
+  /** Connects `session` and sends it the request (which came as `req`); resolves when the first round ends. */
+  start(session: RouterSession, round: Round, req: Pick<IncomingMessage, 'headers' | 'url'>): Promise<RoundEnd> {
     const ended = this.run(round);
-    const extra: MessageExtraInfo = { requestInfo: { headers: round.req.headers, url: new URL(round.req.url ?? '/', 'http://gateway.invalid') } };
+    const extra: MessageExtraInfo = { requestInfo: { headers: req.headers, url: new URL(req.url ?? '/', 'http://gateway.invalid') } };
     session.connect(this.transport).then(
       () => this.transport.deliver(this.request, extra),
       () => this.end({ kind: 'cancelled' }),
@@ -201,7 +211,10 @@ export class StatelessCall {
   private write(active: Active, body: unknown): void {
     const { res } = active.round;
     if (active.streaming) res.end(formatSseEvent({ event: 'message', data: JSON.stringify(body) }));
-    else res.writeHead(statusOf(body), { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    else {
+      res.writeHead(statusOf(body), { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    }
   }
 }
 

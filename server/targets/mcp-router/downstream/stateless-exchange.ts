@@ -12,7 +12,8 @@ import { checkParamHeaders, paramHeadersOf } from './param-headers.js';
 import { continuationOf, targetOf, type Continuation, type StateScope } from './request-state.js';
 import { callerAddress } from './session-caps.js';
 import { responseOver } from './session-transport.js';
-import { StatelessCall, type HeldCall, type Round, type RoundEnd } from './stateless-call.js';
+import type { ForwardedRetry } from './exchange-relay.js';
+import { StatelessCall, type HeldCall, type Round, type RoundEnd, type RoundSink } from './stateless-call.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
 
 /** The methods a 2026-07-28 request may name here; the rest of that revision (subscriptions/listen) is not served yet. */
@@ -74,39 +75,62 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
     // The caller is this request's, not whoever's request opened a kept session (tools see the client IP).
     session.noteCaller(message.id, callerAddress(ctx.request));
     held = { call: new StatelessCall(upstreamForm(message), stamp), session, key, client: clientOf(ctx) };
-    end = await held.call.start(session, roundOf(ctx, modern));
+    end = await held.call.start(session, { res, id: message.id, modern }, ctx.http!.req);
   } finally {
     if (!held) await release(deps, key, { session, answered: end.kind === 'answered' });
   }
-  await conclude(ctx, deps, { held, end, request: message });
+  try {
+    await conclude(deps, { held, end, scope: scopeOf(ctx), request: message });
+  } catch (err) {
+    throw refusal(ctx, err as GatewayError, message.id);
+  }
 }
 
-/** A retry carrying `requestState`: its exchange, taken here, answered with the client's responses, and its next round. */
+/**
+ * A retry carrying `requestState`: its exchange, taken here and answered with the client's responses, and its next
+ * round; an exchange another replica holds is continued there (exchange-relay.ts), its answer written here.
+ */
 async function continueExchange(ctx: McpExchangeContext, deps: McpTransportDeps, retry: { modern: ModernMessage; state: string; responses: Continuation['inputResponses'] & object }): Promise<void> {
   const request = retry.modern.message as JSONRPCRequest;
-  const { exchanges, states } = deps.inputs;
+  const { states } = deps.inputs;
   let claims;
   try {
     claims = states.open(scopeOf(ctx), retry.state, request);
   } catch (err) {
     throw refusal(ctx, err as GatewayError, request.id);
   }
+  const forwarded = { claims, scope: scopeOf(ctx), modern: retry.modern, responses: retry.responses };
+  const { res } = ctx.http!;
+  try {
+    if (claims.replica !== states.replica && deps.inputs.relay) await deps.inputs.relay.forward(claims.replica, forwarded, res);
+    else await continueHere(deps, forwarded, res);
+  } catch (err) {
+    throw refusal(ctx, err as GatewayError, request.id);
+  }
+}
+
+/** A retry whose exchange this replica holds (or held): the member's questions answered, the round written on `sink`. */
+export async function continueHere(deps: McpTransportDeps, retry: ForwardedRetry, sink: RoundSink): Promise<void> {
+  const { exchanges, states } = deps.inputs;
+  const { claims } = retry;
   const taken = exchanges.take(claims.exchange, claims.round, claims.expires);
-  if (!taken.ok && taken.why === 'replayed') throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_REQUEST_STATE_REPLAYED, []), request.id);
+  if (!taken.ok && taken.why === 'replayed') throw new GatewayError(errors.GW_ERR_MCP_REQUEST_STATE_REPLAYED, []);
   if (!taken.ok) {
-    const where = claims.replica === states.replica ? 'it is no longer pending here' : 'it is held by another replica, or by this one before a restart; multi-round requests across replicas need sticky routing';
-    throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_EXCHANGE_NOT_HERE, [where]), request.id);
+    const where = claims.replica === states.replica ? 'it is no longer pending here' : 'it is held by another replica, or by this one before a restart, and no replica relay is configured (agate serve --redis); use sticky routing';
+    throw new GatewayError(errors.GW_ERR_MCP_EXCHANGE_NOT_HERE, [where]);
   }
   const held = taken.value;
-  const end = await held.call.resume(roundOf(ctx, retry.modern), retry.responses);
-  await conclude(ctx, deps, { held, end, request });
+  const round: Round = { res: sink, id: (retry.modern.message as JSONRPCRequest).id, modern: retry.modern };
+  const end = await held.call.resume(round, retry.responses);
+  await conclude(deps, { held, end, scope: retry.scope, request: retry.modern.message as JSONRPCRequest });
 }
 
 /**
  * After a round: an answered request frees its session (kept for the consumer's next request), a cancelled one
  * closes it; a member's questions park the call and go to the client as input_required with a sealed requestState.
+ * Throws the refusal when this replica holds too many exchanges to park one more.
  */
-async function conclude(ctx: McpExchangeContext, deps: McpTransportDeps, after: { held?: HeldCall; end: RoundEnd; request: JSONRPCRequest }): Promise<void> {
+async function conclude(deps: McpTransportDeps, after: { held?: HeldCall; end: RoundEnd; scope: StateScope; request: JSONRPCRequest }): Promise<void> {
   const { held, end, request } = after;
   if (!held) return;
   const { exchanges, states } = deps.inputs;
@@ -120,10 +144,10 @@ async function conclude(ctx: McpExchangeContext, deps: McpTransportDeps, after: 
   } catch (err) {
     held.call.cancel('agate holds too many requests waiting for input');
     await held.session.close();
-    throw refusal(ctx, err as GatewayError, request.id);
+    throw err;
   }
   const { round, issued, expires } = exchanges.park(held.exchange, held);
-  const requestState = states.issue(scopeOf(ctx), { exchange: held.exchange, round, method: request.method, target: targetOf(request), issued, expires });
+  const requestState = states.issue(after.scope, { exchange: held.exchange, round, method: request.method, target: targetOf(request), issued, expires });
   end.reply({ resultType: 'input_required', inputRequests: end.inputRequests, requestState });
 }
 
@@ -144,11 +168,6 @@ function scopeOf(ctx: McpExchangeContext): StateScope {
 /** Who holds an exchange, for the per-client bound. */
 function clientOf(ctx: McpExchangeContext): string {
   return ctx.consumer ? `consumer ${ctx.consumer.name}` : `client ${callerAddress(ctx.request)}`;
-}
-
-function roundOf(ctx: McpExchangeContext, modern: ModernMessage): Round {
-  const { req, res } = ctx.http!;
-  return { req, res, id: (modern.message as JSONRPCRequest).id, modern };
 }
 
 /**

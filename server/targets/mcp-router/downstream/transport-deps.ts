@@ -8,6 +8,7 @@ import type { SessionStore } from './session-store.js';
 import type { StatelessSessionPool } from './stateless-pool.js';
 import type { PendingInputs } from './pending-inputs.js';
 import type { RequestStates } from './request-state.js';
+import type { ExchangeRelay } from './exchange-relay.js';
 import type { HeldCall } from './stateless-call.js';
 import type { SessionHolding } from './session-holding.js';
 
@@ -22,8 +23,11 @@ export interface McpTransportDeps {
   readonly caps: SessionCaps;
   /** Sessions of finished 2026-07-28 requests, kept for the same identity's next one. */
   readonly stateless: StatelessSessionPool;
-  /** 2026-07-28 requests whose member asked the client something (MRTR): the parked calls and their sealed states. */
-  readonly inputs: { readonly exchanges: PendingInputs<HeldCall>; readonly states: RequestStates };
+  /**
+   * 2026-07-28 requests whose member asked the client something (MRTR): the parked calls, their sealed states, and
+   * (with Redis) the relay that takes a retry to the replica holding its exchange.
+   */
+  readonly inputs: { readonly exchanges: PendingInputs<HeldCall>; readonly states: RequestStates; readonly relay?: ExchangeRelay };
   /** The sessions this replica holds a copy of, and how it listens to their other holders. */
   readonly holding: SessionHolding;
   /**
