@@ -175,6 +175,8 @@ export class RedisExchangeRelay implements ExchangeRelay {
     const send = (e: Envelope) => void this.publish(from, e).catch(this.onError);
     const sink = new RelayedSink(send, corr);
     this.serving.set(corr, sink);
+    // Taken: the forwarding replica now waits for the round (the member may think a while), beat by beat.
+    send({ t: 'beat', corr });
     const beat = setInterval(() => send({ t: 'beat', corr }), this.timings.beatMs);
     const done = () => {
       clearInterval(beat);

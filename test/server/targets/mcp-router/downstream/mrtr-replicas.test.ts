@@ -46,6 +46,11 @@ function askerServer(): McpServer {
     if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: 1, total: 1 } });
     return reply(`${who} stepped:${String(r.content?.name)}`);
   });
+  s.registerTool('slow', { inputSchema: { who: z.string() } }, async ({ who }, extra) => {
+    const r = await extra.sendRequest(form(`${who}, slowly?`), ElicitResultSchema);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    return reply(`${who} slow:${String(r.content?.name)}`);
+  });
   s.registerTool('hang', { inputSchema: { who: z.string() } }, async ({ who }, extra) => {
     await extra.sendRequest(form(`${who}, wait?`), ElicitResultSchema);
     await new Promise<void>((resolve) => extra.signal.addEventListener('abort', () => resolve()));
@@ -154,6 +159,12 @@ describe.skipIf(skipWithoutRedis)('MRTR exchanges across replicas (Redis, no sti
     expect(messages.map((m) => m.method ?? `result ${m.id}`)).toEqual(['notifications/progress', 'result 9']);
     expect(messages[0]!.params!.progressToken).toBe('p-9');
     expect(text(messages[1]!.result)).toBe('alice stepped:yes');
+  });
+
+  it('a member that thinks longer than the relay’s first-answer wait after the answer still completes the relayed retry', async () => {
+    const first = asked(await call(1, 'bob', 'slow'));
+    const done = await call(0, 'bob', 'slow', { inputResponses: answer(first.key, 'Bob'), requestState: first.state }, 2);
+    expect(text(done.json.result), JSON.stringify(done.json)).toBe('bob slow:Bob');
   });
 
   it('closing a relayed retry’s stream cancels the member’s call on the replica holding it', async () => {
