@@ -70,8 +70,9 @@ interface Scripts {
 /**
  * The {@link SessionStore} in Redis, for replicas behind a load balancer without stickiness. Per session: a hash
  * `agate:mcp:{id}` (record, expiry, event tag and sequence, what the client set, sealed upstream handles) and a
- * bounded list `agate:mcp:{id}:ev` of events, both expiring after the idle timeout (renewed by touch), and a
- * pub/sub channel `agate:mcp:{id}:ch` on which holders of the session signal each other. Key names carry the
+ * bounded list `agate:mcp:{id}:ev` of events, both expiring after the idle timeout (renewed by touch), a
+ * pub/sub channel `agate:mcp:{id}:ch` on which holders of the session signal each other, and for a legacy SSE
+ * session a channel `agate:mcp:{id}:sse` whose subscriber is the replica holding its stream. Key names carry the
  * session id in a hash tag, so one session's keys sit on one Redis Cluster slot.
  */
 export class RedisSessionStore implements SessionStore {
@@ -224,6 +225,20 @@ export class RedisSessionStore implements SessionStore {
     await this.client.publish(channelOf(sessionId), `${this.origin}\n${body}`);
   }
 
+  // The holder subscribes to a channel of the stream's own, on which nobody publishes: Redis counts its
+  // subscribers, and forgets one the moment its connection is gone (a replica killed with the stream), with no
+  // lease to renew or lapse.
+  async holdStream(sessionId: string): Promise<() => void> {
+    const subscribed = this.sub.subscribe(streamChannelOf(sessionId)).catch((err: unknown) => this.absorb(err, 0));
+    if (this.sub.status === 'ready') await subscribed;
+    return () => void this.sub.unsubscribe(streamChannelOf(sessionId)).catch((err: unknown) => this.absorb(err, 0));
+  }
+
+  async streamHeld(sessionId: string): Promise<boolean> {
+    const [, count] = (await this.client.pubsub('NUMSUB', streamChannelOf(sessionId))) as [string, number];
+    return Number(count) > 0;
+  }
+
   /** Resolves once the store's connection is up, or after `timeoutMs` either way. */
   async ready(timeoutMs: number): Promise<boolean> {
     if (this.client.status === 'ready') return true;
@@ -285,6 +300,11 @@ function eventsKey(id: string): string {
 
 function channelOf(id: string): string {
   return `${PREFIX}${id}}:ch`;
+}
+
+/** The channel whose one subscriber is the replica holding a legacy SSE session's stream. */
+function streamChannelOf(id: string): string {
+  return `${PREFIX}${id}}:sse`;
 }
 
 function sessionOfChannel(channel: string): string | undefined {
