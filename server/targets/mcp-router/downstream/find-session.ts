@@ -64,9 +64,8 @@ async function legacyCopy(ctx: McpGatewayContext, copyOrRecord: LiveSession | Mc
   const id = live ? live.session.id : (copyOrRecord as McpSessionRecord).id;
   const holdsStream = live?.transport instanceof LegacySseTransport && live.transport.holdsStream;
   try {
-    if (!holdsStream && !(await holding.store.streamHeld(id))) {
-      holding.router.services.log.info({ session: id }, 'mcp session ended: no replica holds its SSE stream');
-      if (live) await holding.router.closeSession(id, 'stream gone');
+    if (!holdsStream && !(await holding.store.streamsHeld([id]))[0]) {
+      if (live) await endStreamless(id, holding);
       else await holding.store.delete(id);
       return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_NOT_FOUND) };
     }
@@ -105,10 +104,27 @@ function isCallers(ctx: McpGatewayContext, kind: LiveSession['kind'], live: Live
   return live.kind === kind && live.session.config.name === ctx.mcp!.server.name && live.session.consumer?.name === ctx.consumer?.name;
 }
 
-/** Closes and forgets every session idle for longer than its expiry (or, in a shared store, ended elsewhere). */
+/**
+ * Closes and forgets every session idle for longer than its expiry (or, in a shared store, ended elsewhere), and
+ * the copies of legacy SSE sessions whose stream is gone with its replica (a client that opened a new session
+ * never POSTs to the old one again, and the copy would hold its members until the idle timeout).
+ */
 export async function expireSessions(holding: SessionHolding): Promise<void> {
   for (const id of await holding.store.expired(Date.now())) {
     await holding.router.closeSession(id, 'expired');
     await holding.store.delete(id).catch(() => {});
   }
+  const copies = [...holding.held.keys()].filter((id) => {
+    const transport = holding.router.get(id)?.transport;
+    return transport instanceof LegacySseTransport && !transport.holdsStream;
+  });
+  if (copies.length === 0) return;
+  const held = await holding.store.streamsHeld(copies);
+  for (const [i, id] of copies.entries()) if (!held[i]) await endStreamless(id, holding);
+}
+
+/** Ends a legacy SSE session whose stream no replica holds: here, and (its record deleted) on every replica. */
+async function endStreamless(id: string, holding: SessionHolding): Promise<void> {
+  holding.router.services.log.info({ session: id }, 'mcp session ended: no replica holds its SSE stream');
+  await holding.router.closeSession(id, 'stream gone');
 }

@@ -234,9 +234,14 @@ export class RedisSessionStore implements SessionStore {
     return () => void this.sub.unsubscribe(streamChannelOf(sessionId)).catch((err: unknown) => this.absorb(err, 0));
   }
 
-  async streamHeld(sessionId: string): Promise<boolean> {
-    const [, count] = (await this.client.pubsub('NUMSUB', streamChannelOf(sessionId))) as [string, number];
-    return Number(count) > 0;
+  async streamsHeld(sessionIds: readonly string[]): Promise<boolean[]> {
+    const held: boolean[] = [];
+    // NUMSUB answers channel, count, channel, count, …; in slices, so one command stays small.
+    for (let i = 0; i < sessionIds.length; i += NUMSUB_SLICE) {
+      const answer = (await this.client.pubsub('NUMSUB', ...sessionIds.slice(i, i + NUMSUB_SLICE).map(streamChannelOf))) as Array<string | number>;
+      for (let j = 1; j < answer.length; j += 2) held.push(Number(answer[j]) > 0);
+    }
+    return held;
   }
 
   /** Resolves once the store's connection is up, or after `timeoutMs` either way. */
@@ -288,6 +293,8 @@ export class RedisSessionStore implements SessionStore {
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+/** Channels asked about in one PUBSUB NUMSUB. */
+const NUMSUB_SLICE = 500;
 const PREFIX = 'agate:mcp:{';
 
 function recordKey(id: string): string {

@@ -89,8 +89,8 @@ export interface SessionStore {
    * is called or the process is gone; resolves once the others can see it.
    */
   holdStream(sessionId: string): Promise<() => void>;
-  /** Whether a live process holds the session's only stream (legacy HTTP+SSE). */
-  streamHeld(sessionId: string): Promise<boolean>;
+  /** For each session, whether a live process holds its only stream (legacy HTTP+SSE). */
+  streamsHeld(sessionIds: readonly string[]): Promise<boolean[]>;
   /** Records outlive this process (other replicas go on serving them): a shutdown leaves sessions and their upstream sessions open. */
   readonly outlivesProcess: boolean;
   /** Stops what the store runs besides its records (gateway shutdown). */
@@ -218,8 +218,8 @@ export class InMemorySessionStore implements SessionStore {
   }
 
   // The stream is in this process for as long as the session is.
-  async streamHeld(sessionId: string): Promise<boolean> {
-    return this.entries.has(sessionId);
+  async streamsHeld(sessionIds: readonly string[]): Promise<boolean[]> {
+    return sessionIds.map((id) => this.entries.has(id));
   }
 
   private isExpired(entry: Entry, now: number): boolean {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { ElicitRequestSchema, LoggingMessageNotificationSchema, type JSONRPCMessage, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../../../../registry/index.js';
 import { everythingFactory } from '../../../../helpers/everything-server.js';
@@ -42,6 +43,7 @@ describe.skipIf(skipWithoutRedis)('legacy HTTP+SSE MCP sessions across three rep
   let everything: RemoteMcpUpstream;
   let balancer: RoundRobinBalancer;
   let replicas: ServeProcess[] = [];
+  let redisClient: Redis;
   const keys: Record<string, string> = {};
   const clients: Client[] = [];
   const dir = tempDir('agate-sse-replicas-');
@@ -59,18 +61,21 @@ describe.skipIf(skipWithoutRedis)('legacy HTTP+SSE MCP sessions across three rep
     registry.mcpServers.create({ name: 'everything', backend: { kind: 'remote', url: everything.url, transport: 'streamable-http', headers: {} }, enabled: true } as never, 'cli');
     registry.mcpServers.create({ name: 'notifier', backend: { kind: 'stdio', command: process.execPath, args: [NOTIFIER], env: {}, isolation: 'per-session' }, enabled: true }, 'cli');
     registry.mcpServers.create({ name: 'all', backend: { kind: 'bundle', members: ['weather', 'remote', 'everything', 'notifier'], separator: '___', prefix: 'always' }, enabled: true }, 'cli');
-    for (const name of ['alice', 'bob']) {
+    for (const name of ['alice', 'bob', 'carol']) {
       registry.consumers.store.create({ name }, 'cli');
       keys[name] = registry.consumers.issueKey(name, 'cli').key;
     }
     registry.close();
-    replicas = await startReplicas(db, REPLICAS, redis.url);
+    // An anonymous idle time of 2 s sweeps sessions every second (no session here is anonymous).
+    replicas = await startReplicas(db, REPLICAS, { url: redis.url, args: ['--mcp-anonymous-idle', '2000'] });
+    redisClient = new Redis(redis.url);
     balancer = await startRoundRobinBalancer(replicas.map((r) => r.url));
   }, 120_000);
 
   afterAll(async () => {
     if (process.env.AGATE_TEST_STDERR) for (const r of replicas) console.log(r.stderr());
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    redisClient?.disconnect();
     await stopReplicas(replicas);
     await balancer?.close();
     await everything?.close();
@@ -222,7 +227,20 @@ describe.skipIf(skipWithoutRedis)('legacy HTTP+SSE MCP sessions across three rep
     expect(text(await alice.client.callTool({ name: 'remote___echo', arguments: { message: 'still mine' } }))).toBe('gen1: still mine');
   }, 30_000);
 
-  it("ends alice's session with her stream's replica: her next POST gets the unknown-session error on every replica left, bob goes on", async () => {
+  /** How many replicas hold a copy of the session (each listens on its channel; docs/deploy.md names the keys). */
+  const copiesOf = async (user: SseUser) => Number(((await redisClient.pubsub('NUMSUB', `agate:mcp:{${user.sessionId}}:ch`)) as [string, number])[1]);
+  const recordOf = (user: SseUser) => redisClient.exists(`agate:mcp:{${user.sessionId}}`);
+
+  it("ends the sessions of the replica holding their streams when it dies: the next POST gets the unknown-session error on every replica left, copies nobody POSTs to end by themselves, bob goes on", async () => {
+    // Carol's stream on the same replica as alice's, her session with copies on the two others; she never POSTs again.
+    await turnWheelFrom(...[0, 1, 2].filter((i) => i !== alice.holder));
+    const carol = await connect('carol');
+    expect(carol.holder).toBe(alice.holder);
+    for (let i = 0; i < 2; i++) {
+      await turnWheelFrom(carol.holder, postsOf(carol).at(-1)!);
+      expect(text(await carol.client.callTool({ name: 'remote___echo', arguments: { message: 'carol' } }))).toBe('gen1: carol');
+    }
+    expect(await copiesOf(carol)).toBe(REPLICAS);
     replicas[alice.holder]!.child.kill('SIGKILL');
     await replicas[alice.holder]!.exited;
     const call = { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'remote___echo', arguments: { message: 'lost' } } };
@@ -233,6 +251,8 @@ describe.skipIf(skipWithoutRedis)('legacy HTTP+SSE MCP sessions across three rep
     }
     const through = await rawMessage(balancer.url, alice.sessionId, 'alice', call);
     expect(through.status).toBe(404);
+    expect(await recordOf(alice)).toBe(0);
+    await waitFor(async () => (await copiesOf(carol)) === 0 && (await recordOf(carol)) === 0, "carol's copies on the replicas left to end without a POST", 10_000);
     for (let i = 0; i < 3; i++) {
       await turnWheelFrom(bob.holder);
       expect(text(await bob.client.callTool({ name: 'remote___echo', arguments: { message: `bob after ${i}` } }))).toBe(`gen1: bob after ${i}`);
