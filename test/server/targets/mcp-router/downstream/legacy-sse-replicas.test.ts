@@ -191,8 +191,10 @@ describe.skipIf(skipWithoutRedis)('legacy HTTP+SSE MCP sessions across three rep
     }
     const count = 30;
     for (const user of [alice, bob]) {
-      await elsewhere(user);
+      // The member process that sends them runs on another replica than the stream's.
+      await turnWheelFrom(postsOf(user).at(-1)!, user.holder);
       expect(text(await user.client.callTool({ name: 'notifier___emit', arguments: { count, intervalMs: 5 } }))).toBe(`emitting ${count}`);
+      expect(postsOf(user).at(-1)).not.toBe(user.holder);
     }
     for (const user of [alice, bob]) await waitFor(() => user.logs.length >= count, `${user.name}'s ${count} log messages (got ${user.logs.length})`);
     // Each got its own member process's messages, all of them, in the order they were sent.
