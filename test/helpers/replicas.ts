@@ -1,8 +1,11 @@
 import { spawnServe, type ServeProcess } from './serve.js';
 
-/** `n` gateway processes on one registry file, sharing `redisUrl` when given (replicas in the sense of issue 16). */
-export async function startReplicas(db: string, n: number, redisUrl?: string): Promise<ServeProcess[]> {
-  const args = redisUrl ? ['--redis', redisUrl] : [];
+/**
+ * `n` gateway processes on one registry file, sharing Redis when given (replicas in the sense of issue 16): its
+ * URL, or its URL and more `agate serve` flags.
+ */
+export async function startReplicas(db: string, n: number, redis?: string | { url: string; args: readonly string[] }): Promise<ServeProcess[]> {
+  const args = typeof redis === 'string' ? ['--redis', redis] : redis ? ['--redis', redis.url, ...redis.args] : [];
   // One at a time: each start writes the registry (first-start seeding, its instance row).
   const replicas: ServeProcess[] = [];
   try {

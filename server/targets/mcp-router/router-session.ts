@@ -178,6 +178,14 @@ export class RouterSession implements LinkOwner, McpSession {
     await Promise.all(eager.map((l) => l.open()));
   }
 
+  /**
+   * Neither initialized here nor resumed: a copy of a legacy SSE session whose initialize another replica answered
+   * (a plain server is a member of itself, so an initialized session always has links).
+   */
+  get blank(): boolean {
+    return !this.initialized && this.links.length === 0;
+  }
+
   takeResume(member: string): UpstreamResume | undefined {
     const resume = this.resumes?.get(member);
     this.resumes?.delete(member);

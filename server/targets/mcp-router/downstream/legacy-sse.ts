@@ -1,4 +1,4 @@
-import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { randomUUID } from 'node:crypto';
 import { GatewayError, errors } from '../../../errors/index.js';
 import { isRequest } from '../json-rpc.js';
 import { checkAccept, checkContentType } from './http-checks.js';
@@ -6,12 +6,13 @@ import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { callerAddress, clientIdentity } from './session-caps.js';
 import { responseOver } from './session-transport.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
-import { holdSession } from './session-holding.js';
+import { holdSession, keeperFor } from './session-holding.js';
+import { LegacySseTransport } from './legacy-sse-transport.js';
 
 /**
  * The 2024-11-05 HTTP+SSE transport: GET `/mcp/<name>/sse` opens the session's only stream (first event:
  * `endpoint`, a relative URL with the GET's query and the session id); the client POSTs each message to
- * `/mcp/<name>/messages`.
+ * `/mcp/<name>/messages`, on this replica or (with `--redis`) any other (legacy-sse-transport.ts).
  */
 export async function serveLegacySse(ctx: McpExchangeContext, deps: McpTransportDeps): Promise<void> {
   const { req, res } = ctx.http!;
@@ -28,17 +29,19 @@ export async function serveLegacySse(ctx: McpExchangeContext, deps: McpTransport
   // The endpoint repeats the SSE URL's query, as Higress's does, so a credential a REST server reads from it
   // (apiKey `in: query`) arrives with every message; the transport sets sessionId over any client value.
   const query = ctx.request.query ? `?${ctx.request.query}` : '';
-  const transport = new SSEServerTransport(`/mcp/${server.name}/messages${query}`, res);
-  const id = transport.sessionId; // randomUUID: 122 random bits from the CSPRNG
+  const id = randomUUID(); // 122 random bits from the CSPRNG
+  const transport = new LegacySseTransport(id, deps.store, { res, endpoint: `/mcp/${server.name}/messages${query}`, keepAlive: deps.keepAlive });
   deps.caps.hold(id, client);
-  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), authorization: ctx.request.headers.authorization });
+  const keeper = keeperFor(deps.store, id, deps.router.services.log);
+  const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), authorization: ctx.request.headers.authorization, keeper });
   transport.onclose = () => void deps.router.closeSession(id, 'closed');
   const now = Date.now();
   await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'sse', createdAt: now, lastSeenAt: now });
   const live = { session, transport, kind: 'sse' as const };
   deps.router.add(live);
-  await session.connect(transport);
+  // Held (other replicas can serve its POSTs) before connect writes the endpoint the client POSTs to.
   await holdSession(live, deps.holding);
+  await session.connect(transport);
   deps.keepAlive.add(res, () => void deps.store.touch(id).catch(() => {}));
   // The access-log line waits for the stream to end; the pipeline does not.
   ctx.outcome.settled = responseOver(res);
@@ -64,9 +67,9 @@ export async function serveLegacyMessage(ctx: McpExchangeContext, deps: McpTrans
     throw new GatewayError(errors.GW_ERR_MCP_INVALID_REQUEST, ['batches are not supported on the HTTP+SSE transport']);
   }
   const message = parsed.messages[0]!;
-  const transport = found.live.transport as SSEServerTransport;
+  const transport = found.live.transport as LegacySseTransport;
   await deps.store.touch(found.live.session.id);
   if (isRequest(message)) found.live.session.noteCaller(message.id, callerAddress(ctx.request));
-  await transport.handleMessage(message, { requestInfo: { headers: req.headers, url: new URL(req.url ?? '/', 'http://gateway.invalid') } });
+  transport.handleMessage(message, { requestInfo: { headers: req.headers, url: new URL(req.url ?? '/', 'http://gateway.invalid') } });
   res.writeHead(202, { 'content-type': 'text/plain', 'x-request-id': ctx.requestId }).end('Accepted');
 }

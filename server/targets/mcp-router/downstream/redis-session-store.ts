@@ -70,8 +70,9 @@ interface Scripts {
 /**
  * The {@link SessionStore} in Redis, for replicas behind a load balancer without stickiness. Per session: a hash
  * `agate:mcp:{id}` (record, expiry, event tag and sequence, what the client set, sealed upstream handles) and a
- * bounded list `agate:mcp:{id}:ev` of events, both expiring after the idle timeout (renewed by touch), and a
- * pub/sub channel `agate:mcp:{id}:ch` on which holders of the session signal each other. Key names carry the
+ * bounded list `agate:mcp:{id}:ev` of events, both expiring after the idle timeout (renewed by touch), a
+ * pub/sub channel `agate:mcp:{id}:ch` on which holders of the session signal each other, and for a legacy SSE
+ * session a channel `agate:mcp:{id}:sse` whose subscriber is the replica holding its stream. Key names carry the
  * session id in a hash tag, so one session's keys sit on one Redis Cluster slot.
  */
 export class RedisSessionStore implements SessionStore {
@@ -224,6 +225,25 @@ export class RedisSessionStore implements SessionStore {
     await this.client.publish(channelOf(sessionId), `${this.origin}\n${body}`);
   }
 
+  // The holder subscribes to a channel of the stream's own, on which nobody publishes: Redis counts its
+  // subscribers, and forgets one the moment its connection is gone (a replica killed with the stream), with no
+  // lease to renew or lapse.
+  async holdStream(sessionId: string): Promise<() => void> {
+    const subscribed = this.sub.subscribe(streamChannelOf(sessionId)).catch((err: unknown) => this.absorb(err, 0));
+    if (this.sub.status === 'ready') await subscribed;
+    return () => void this.sub.unsubscribe(streamChannelOf(sessionId)).catch((err: unknown) => this.absorb(err, 0));
+  }
+
+  async streamsHeld(sessionIds: readonly string[]): Promise<boolean[]> {
+    const held: boolean[] = [];
+    // NUMSUB answers channel, count, channel, count, …; in slices, so one command stays small.
+    for (let i = 0; i < sessionIds.length; i += NUMSUB_SLICE) {
+      const answer = (await this.client.pubsub('NUMSUB', ...sessionIds.slice(i, i + NUMSUB_SLICE).map(streamChannelOf))) as Array<string | number>;
+      for (let j = 1; j < answer.length; j += 2) held.push(Number(answer[j]) > 0);
+    }
+    return held;
+  }
+
   /** Resolves once the store's connection is up, or after `timeoutMs` either way. */
   async ready(timeoutMs: number): Promise<boolean> {
     if (this.client.status === 'ready') return true;
@@ -273,6 +293,8 @@ export class RedisSessionStore implements SessionStore {
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+/** Channels asked about in one PUBSUB NUMSUB. */
+const NUMSUB_SLICE = 500;
 const PREFIX = 'agate:mcp:{';
 
 function recordKey(id: string): string {
@@ -285,6 +307,11 @@ function eventsKey(id: string): string {
 
 function channelOf(id: string): string {
   return `${PREFIX}${id}}:ch`;
+}
+
+/** The channel whose one subscriber is the replica holding a legacy SSE session's stream. */
+function streamChannelOf(id: string): string {
+  return `${PREFIX}${id}}:sse`;
 }
 
 function sessionOfChannel(channel: string): string | undefined {

@@ -57,3 +57,19 @@ export class ServerRequestIds {
     if (own !== undefined) this.byOwn.delete(own);
   }
 }
+
+/** Where a client message can go: this holder's server, or the session's other holders. */
+export interface ClientMessageRoutes {
+  readonly server: (message: JSONRPCMessage) => void;
+  readonly others: (message: JSONRPCMessage) => void;
+}
+
+/**
+ * Routes a client message: an answer to one of this holder's requests (its id given back) or anything that answers
+ * no request to the server; an answer to a request another holder of the session sent to the others.
+ */
+export function routeClientMessage(ids: ServerRequestIds, message: JSONRPCMessage, to: ClientMessageRoutes): void {
+  const local = ids.answer(message);
+  if (local === undefined) return to.others(message);
+  to.server(local ?? message);
+}

@@ -7,6 +7,7 @@ import type { KeepAliveTicker } from './keep-alive.js';
 import { callerAddress, clientIdentity, type SessionCaps } from './session-caps.js';
 import type { McpSessionRecord, SessionStore } from './session-store.js';
 import { StreamableSessionTransport } from './session-transport.js';
+import { LegacySseTransport } from './legacy-sse-transport.js';
 
 /** What holding sessions on this replica takes. */
 export interface SessionHolding {
@@ -35,12 +36,19 @@ export function keeperFor(store: SessionStore, id: string, log: Logger): Session
  */
 export async function holdSession(live: LiveSession, holding: SessionHolding): Promise<void> {
   const id = live.session.id;
-  const stop = await holding.store.watch(id, (signal) => {
+  const { transport } = live;
+  const stopWatching = await holding.store.watch(id, (signal) => {
     if (signal.type === 'ended') return void holding.router.closeSession(id, 'ended elsewhere');
-    if (!(live.transport instanceof StreamableSessionTransport)) return;
-    if (signal.type === 'event') live.transport.deliverRemote(signal.stream, signal.event);
-    else live.transport.receiveRemote(signal.message);
+    if (!(transport instanceof StreamableSessionTransport || transport instanceof LegacySseTransport)) return;
+    if (signal.type === 'event') transport.deliverRemote(signal.stream, signal.event);
+    else transport.receiveRemote(signal.message);
   });
+  // Before the client learns the session's endpoint: a POST reaching another replica must find the stream held.
+  const releaseStream = transport instanceof LegacySseTransport && transport.holdsStream ? await holding.store.holdStream(id) : undefined;
+  const stop = () => {
+    stopWatching();
+    releaseStream?.();
+  };
   // The session ended while the watch was being set up.
   if (holding.router.get(id) !== live) return stop();
   holding.held.set(id, stop);
@@ -53,9 +61,10 @@ export function releaseSession(id: string, holding: SessionHolding): void {
 }
 
 /**
- * This replica's copy of a Streamable HTTP session another replica opened (no sticky load balancing): rebuilt
- * from the store with the client's own initialize, log level and subscriptions, and the upstream sessions it can
- * continue. Undefined when the store has nothing to rebuild it from (the session never finished initializing).
+ * This replica's copy of a session another replica opened (no sticky load balancing): rebuilt from the store with
+ * the client's own initialize, log level and subscriptions, and the upstream sessions it can continue. Undefined
+ * when the store has nothing to rebuild a Streamable HTTP session from (it never finished initializing); a legacy
+ * SSE session's copy starts blank then, as its initialize may be the very POST that reached this replica.
  */
 export function rebuildSession(ctx: McpGatewayContext, record: McpSessionRecord, holding: SessionHolding): Promise<LiveSession | undefined> {
   let rebuild = holding.rebuilding.get(record.id);
@@ -69,20 +78,46 @@ export function rebuildSession(ctx: McpGatewayContext, record: McpSessionRecord,
 async function build(ctx: McpGatewayContext, record: McpSessionRecord, holding: SessionHolding): Promise<LiveSession | undefined> {
   const { router, store } = holding;
   const id = record.id;
-  const [state, handles] = await Promise.all([store.clientState(id), store.upstreams(id)]);
-  if (!state.initialize) return undefined;
-  const saved: SavedSession = { state: { ...state, initialize: state.initialize }, handles };
+  const saved = await savedSession(store, id);
+  if (!saved && record.transport === 'streamable-http') return undefined;
   // Counted against its client here too; it was admitted where it opened.
   holding.caps.hold(id, clientIdentity(ctx.consumer?.name, callerAddress(ctx.request)));
   const keeper = keeperFor(store, id, router.services.log);
   const session = router.open({ id, config: ctx.mcp!.server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), authorization: ctx.request.headers.authorization, keeper });
-  const transport = new StreamableSessionTransport(id, store, holding.keepAlive);
+  const transport = record.transport === 'sse' ? new LegacySseTransport(id, store) : new StreamableSessionTransport(id, store, holding.keepAlive);
   transport.onclose = () => void router.closeSession(id, 'closed');
-  const live: LiveSession = { session, transport, kind: 'streamable-http' };
+  const live: LiveSession = { session, transport, kind: record.transport };
   router.add(live);
   await session.connect(transport);
   await holdSession(live, holding);
-  await session.resume(saved);
+  if (saved) await session.resume(saved);
   router.services.log.info({ session: id, server: record.server }, 'mcp session rebuilt from the shared store');
   return router.get(id) === live ? live : undefined;
+}
+
+/**
+ * A legacy SSE session's copy here that has not seen the client's initialize (another replica answered it: the
+ * stream's holder, or a copy that started blank) takes it, and what else the client set up, from the store.
+ */
+export async function catchUp(live: LiveSession, holding: SessionHolding): Promise<void> {
+  const id = live.session.id;
+  if (!live.session.blank) return;
+  let caught = holding.rebuilding.get(id);
+  if (!caught) {
+    caught = resumeBlank(live, holding).finally(() => holding.rebuilding.delete(id));
+    holding.rebuilding.set(id, caught);
+  }
+  await caught;
+}
+
+async function resumeBlank(live: LiveSession, holding: SessionHolding): Promise<LiveSession> {
+  const saved = await savedSession(holding.store, live.session.id);
+  if (saved && live.session.blank) await live.session.resume(saved);
+  return live;
+}
+
+/** What the store saved of the session; undefined until the client's initialize was answered somewhere. */
+async function savedSession(store: SessionStore, id: string): Promise<SavedSession | undefined> {
+  const [state, handles] = await Promise.all([store.clientState(id), store.upstreams(id)]);
+  return state.initialize ? { state: { ...state, initialize: state.initialize }, handles } : undefined;
 }

@@ -84,6 +84,13 @@ export interface SessionStore {
   watch(sessionId: string, listener: (signal: SessionSignal) => void): Promise<() => void>;
   /** Tells the session's other holders `signal` (events need not be: appendEvent signals them). */
   announce(sessionId: string, signal: SessionSignal): Promise<void>;
+  /**
+   * Marks this process as the one holding the session's only stream (legacy HTTP+SSE) until the returned function
+   * is called or the process is gone; resolves once the others can see it.
+   */
+  holdStream(sessionId: string): Promise<() => void>;
+  /** For each session, whether a live process holds its only stream (legacy HTTP+SSE). */
+  streamsHeld(sessionIds: readonly string[]): Promise<boolean[]>;
   /** Records outlive this process (other replicas go on serving them): a shutdown leaves sessions and their upstream sessions open. */
   readonly outlivesProcess: boolean;
   /** Stops what the store runs besides its records (gateway shutdown). */
@@ -205,6 +212,15 @@ export class InMemorySessionStore implements SessionStore {
   }
 
   async announce(): Promise<void> {}
+
+  async holdStream(): Promise<() => void> {
+    return () => {};
+  }
+
+  // The stream is in this process for as long as the session is.
+  async streamsHeld(sessionIds: readonly string[]): Promise<boolean[]> {
+    return sessionIds.map((id) => this.entries.has(id));
+  }
 
   private isExpired(entry: Entry, now: number): boolean {
     const limit = entry.record.consumer === null ? (this.options.anonymousIdleTimeoutMs ?? this.options.idleTimeoutMs) : this.options.idleTimeoutMs;

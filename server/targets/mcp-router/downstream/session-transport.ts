@@ -5,7 +5,7 @@ import { formatSseEvent } from '../../../sse/index.js';
 import { isRequest } from '../json-rpc.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import type { SessionStore, StoredEvent } from './session-store.js';
-import { ServerRequestIds } from './server-request-ids.js';
+import { ServerRequestIds, routeClientMessage } from './server-request-ids.js';
 
 /** The id of the session's standalone (GET) stream in event ids. */
 const STANDALONE = '_GET_stream';
@@ -130,10 +130,10 @@ export class StreamableSessionTransport implements Transport {
    * request another holder of the session sent goes to that holder.
    */
   private receive(message: JSONRPCMessage, extra: MessageExtraInfo): void {
-    const local = this.serverRequests.answer(message);
-    if (local) return this.onmessage?.(local, extra);
-    if (local === undefined) return void this.store.announce(this.sessionId, { type: 'message', message }).catch(() => {});
-    this.onmessage?.(message, extra);
+    routeClientMessage(this.serverRequests, message, {
+      server: (m) => this.onmessage?.(m, extra),
+      others: (m) => void this.store.announce(this.sessionId, { type: 'message', message: m }).catch(() => {}),
+    });
   }
 
   /** A client's answer that reached another holder of the session: ours if we sent the request it answers. */

@@ -164,6 +164,25 @@ describe.skipIf(skipWithoutRedis)('MCP session store in Redis', () => {
     expect(await b.store.expired()).toEqual([]);
   });
 
+  it("tells whether a live replica holds a legacy session's stream: not once it let go, not once its connection is gone", async () => {
+    const [a, b] = [await replica(), await replica()];
+    const release = await a.store.holdStream('sse-1');
+    await a.store.holdStream('sse-2');
+    expect(await b.store.streamsHeld(['sse-1', 'sse-2', 'sse-3'])).toEqual([true, true, false]);
+    release();
+    await waitFor(async () => !(await b.store.streamsHeld(['sse-1']))[0], 'the released stream to be let go');
+    expect(await b.store.streamsHeld(['sse-1', 'sse-2'])).toEqual([false, true]);
+    // A replica killed with its streams: its connections close without a word, and Redis forgets them.
+    a.store.close();
+    await waitFor(async () => !(await b.store.streamsHeld(['sse-2']))[0], "the dead replica's stream to be gone");
+    // Many sessions in one call, beyond one NUMSUB's slice.
+    const ids = Array.from({ length: 1_200 }, (_, i) => `many-${i}`);
+    await b.store.holdStream('many-700');
+    const held = await b.store.streamsHeld(ids);
+    expect(held.length).toBe(ids.length);
+    expect(held.flatMap((h, i) => (h ? [i] : []))).toEqual([700]);
+  });
+
   it('fails fast while Redis is down, and works again once it is back', async () => {
     const { store, connection } = await replica();
     await store.create(record('outage'));
