@@ -10,6 +10,7 @@ import type { PendingInputs } from './pending-inputs.js';
 import type { RequestStates } from './request-state.js';
 import type { HeldCall } from './stateless-call.js';
 import type { SessionHolding } from './session-holding.js';
+import type { ListenRegistry } from './serve-listen.js';
 
 /** What the transport handlers share: the router, the session store and the listener settings. */
 export interface McpTransportDeps {
@@ -24,6 +25,8 @@ export interface McpTransportDeps {
   readonly stateless: StatelessSessionPool;
   /** 2026-07-28 requests whose member asked the client something (MRTR): the parked calls and their sealed states. */
   readonly inputs: { readonly exchanges: PendingInputs<HeldCall>; readonly states: RequestStates };
+  /** The open 2026-07-28 subscriptions/listen streams: their caps, and each by its client and id. */
+  readonly listens: ListenRegistry;
   /** The sessions this replica holds a copy of, and how it listens to their other holders. */
   readonly holding: SessionHolding;
   /**
