@@ -162,6 +162,32 @@ describe('2026-07-28 subscriptions/listen', () => {
     await reader.cancel();
   });
 
+  it('notifications/cancelled naming the listen ends it (no result: the client gave up) and unsubscribes upstream; another consumer cannot cancel it', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 'to-cancel', method: 'subscriptions/listen', params: { notifications: { resourceSubscriptions: ['feed://cancelled'] }, _meta: envelope() } });
+    const res = await fetch(`${gw.url}/mcp/feed`, { method: 'POST', headers: listenHeaders(keys.alice!), body });
+    const reader = res.body!.getReader();
+    let text = new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('notifications/subscriptions/acknowledged');
+    // bob names alice's listen id: his own listens are looked up, not hers.
+    await rawNotify(keys.bob!, 'to-cancel');
+    expect(feedA.subscribers('feed://cancelled')).toBe(1);
+    await rawNotify(keys.alice!, 'to-cancel');
+    for (;;) {
+      const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    expect(text).not.toContain('"result"');
+    await waitFor(() => feedA.subscribers('feed://cancelled') === 0, 'the cancelled listen to unsubscribe upstream');
+  });
+
+  /** A raw 2026 notifications/cancelled naming `requestId`. */
+  async function rawNotify(key: string, requestId: string): Promise<void> {
+    const headers = { ...listenHeaders(key), 'mcp-method': 'notifications/cancelled' };
+    const res = await fetch(`${gw.url}/mcp/feed`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, _meta: envelope() } }) });
+    expect(res.status).toBe(202);
+  }
+
   /** A raw listen POST (the client cannot be made to exceed its server's limits on purpose); its JSON when refused. */
   async function listenRaw(server: string, key: string, notifications: Record<string, unknown>): Promise<{ status: number; json: any }> {
     const res = await fetch(`${gw.url}/mcp/${server}`, { method: 'POST', headers: listenHeaders(key), body: listenBody(notifications) });
