@@ -8,7 +8,7 @@ import { SessionCaps } from './downstream/session-caps.js';
 import { InMemorySessionStore, type SessionStore } from './downstream/session-store.js';
 import { serveStreamableHttp } from './downstream/streamable-http.js';
 import { StatelessSessionPool } from './downstream/stateless-pool.js';
-import { ListenRegistry } from './downstream/serve-listen.js';
+import { ListenRegistry } from './downstream/listen-registry.js';
 import { PendingInputs } from './downstream/pending-inputs.js';
 import { RequestStates } from './downstream/request-state.js';
 import type { SealingBox } from './downstream/session-seal.js';

@@ -1,52 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { errors, toGatewayError, type GatewayError } from '../../../errors/index.js';
+import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { toGatewayError, type GatewayError } from '../../../errors/index.js';
 import { openAdmitted } from '../member-policy.js';
 import { cacheScopeOf, type ModernStamp } from '../modern-results.js';
 import { SUPPORTED_PROTOCOL_VERSIONS, type RouterSession } from '../router-session.js';
 import type { ModernMessage } from './era.js';
 import { deliverableChanges, listenFilterOf, type ListenFilter } from './listen-filter.js';
 import { ListenStream, type ListenEnd } from './listen-stream.js';
-import { SessionCaps, callerAddress, clientIdentity } from './session-caps.js';
+import { callerAddress, clientIdentity } from './session-caps.js';
 import { responseOver } from './session-transport.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
-
-/** The open listen streams of a replica: their caps, and each by who opened it, for that client's cancellation. */
-export class ListenRegistry {
-  /** Open listens per client identity and in all. */
-  readonly caps: SessionCaps;
-  private readonly open = new Map<string, Set<ListenStream>>();
-
-  constructor(limits: { perClient: number; total: number }) {
-    this.caps = new SessionCaps({ ...limits, refusals: { perClient: errors.GW_ERR_MCP_CLIENT_LISTEN_LIMIT, total: errors.GW_ERR_MCP_LISTEN_LIMIT } });
-  }
-
-  /** The key of listen `id` of `client` at endpoint `server`: ids are the client's, unique only to it. */
-  key(server: string, client: string, id: RequestId): string {
-    return JSON.stringify([server, client, id]);
-  }
-
-  add(key: string, stream: ListenStream): void {
-    const streams = this.open.get(key) ?? new Set();
-    streams.add(stream);
-    this.open.set(key, streams);
-  }
-
-  delete(key: string, stream: ListenStream): void {
-    const streams = this.open.get(key);
-    streams?.delete(stream);
-    if (streams?.size === 0) this.open.delete(key);
-  }
-
-  /**
-   * A client's `notifications/cancelled` naming a listen: that listen ends as if its stream closed. Two of the
-   * client's listens under one id (two client instances) cannot be told apart: neither is ended, their streams are.
-   */
-  cancel(key: string): void {
-    const streams = this.open.get(key);
-    if (streams?.size === 1) [...streams][0]!.cancel();
-  }
-}
 
 /**
  * A 2026-07-28 `subscriptions/listen`: a router session opened for the stream's lifetime under the caller's

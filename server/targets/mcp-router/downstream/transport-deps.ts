@@ -10,7 +10,7 @@ import type { PendingInputs } from './pending-inputs.js';
 import type { RequestStates } from './request-state.js';
 import type { HeldCall } from './stateless-call.js';
 import type { SessionHolding } from './session-holding.js';
-import type { ListenRegistry } from './serve-listen.js';
+import type { ListenRegistry } from './listen-registry.js';
 
 /** What the transport handlers share: the router, the session store and the listener settings. */
 export interface McpTransportDeps {
