@@ -15,6 +15,10 @@ export interface ResourceFeed {
   update(uri: string): Promise<number>;
   /** How many open upstream sessions are subscribed to `uri`. */
   subscribers(uri: string): number;
+  /** How many upstream sessions are open. */
+  sessions(): number;
+  /** Whether the first session that subscribed to `uri` is still open (undefined: none did). */
+  subscriberOpen(uri: string): boolean | undefined;
   /** Adds tool `name` to every session, open and future. */
   addTool(name: string): void;
 }
@@ -26,6 +30,7 @@ interface FeedSession {
 
 export function resourceFeed(label: string): ResourceFeed {
   const sessions = new Set<FeedSession>();
+  const firstSubscriber = new Map<string, FeedSession>();
   const extraTools: string[] = [];
   const register = (server: McpServer, name: string) =>
     server.registerTool(name, { inputSchema: { message: z.string() } }, async ({ message }) => ({ content: [{ type: 'text', text: `${label}/${name}: ${message}` }] }));
@@ -38,6 +43,7 @@ export function resourceFeed(label: string): ResourceFeed {
       for (const name of extraTools) register(server, name);
       server.server.setRequestHandler(SubscribeRequestSchema, (req) => {
         session.subscribed.add(req.params.uri);
+        if (!firstSubscriber.has(req.params.uri)) firstSubscriber.set(req.params.uri, session);
         return {};
       });
       server.server.setRequestHandler(UnsubscribeRequestSchema, (req) => {
@@ -55,6 +61,13 @@ export function resourceFeed(label: string): ResourceFeed {
     },
     subscribers(uri) {
       return [...sessions].filter((s) => s.subscribed.has(uri)).length;
+    },
+    sessions() {
+      return sessions.size;
+    },
+    subscriberOpen(uri) {
+      const session = firstSubscriber.get(uri);
+      return session && sessions.has(session);
     },
     addTool(name) {
       extraTools.push(name);

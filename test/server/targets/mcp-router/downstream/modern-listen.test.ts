@@ -92,13 +92,15 @@ describe('2026-07-28 subscriptions/listen', () => {
     await Promise.all([subA.close(), subB.close()]);
   });
 
-  it('closing a listen ends its upstream subscriptions', async () => {
+  it('closing a listen ends its upstream subscriptions and its upstream session', async () => {
     const alice = await modern('alice', 'feed');
     const sub = await alice.client.listen({ resourceSubscriptions: ['feed://closing'] });
     expect(feedA.subscribers('feed://closing')).toBe(1);
+    expect(feedA.subscriberOpen('feed://closing')).toBe(true);
     await sub.close();
     expect(await sub.closed).toBe('local');
     await waitFor(() => feedA.subscribers('feed://closing') === 0, 'the upstream subscription to end');
+    await waitFor(() => feedA.subscriberOpen('feed://closing') === false, 'the upstream session to end');
     const told = upA.requests.filter((r) => (r.body as { method?: string } | undefined)?.method === 'resources/unsubscribe');
     expect(told.map((r) => (r.body as { params: { uri: string } }).params.uri)).toContain('feed://closing');
   });
@@ -208,6 +210,24 @@ function listenBody(notifications: Record<string, unknown>): string {
 }
 
 describe('2026-07-28 subscriptions/listen at shutdown', () => {
+  it('a server removed from the registry ends its listens gracefully', async () => {
+    const feed = resourceFeed('feed');
+    const upstream = await startRemoteMcpUpstream(1, 0, { server: () => feed.server() });
+    const gw = await startTestGateway();
+    try {
+      await addMcpServer(gw, { name: 'gone', backend: { kind: 'remote', url: upstream.url, transport: 'streamable-http', headers: {} } });
+      const client = await connectModernMcp(gw, 'gone');
+      const sub = await client.listen({ toolsListChanged: true });
+      gw.registry.mcpServers.remove('gone', 'cli');
+      expect(await sub.closed).toBe('graceful');
+      await waitFor(() => feed.sessions() === 0, 'the upstream session to end');
+      await client.close();
+    } finally {
+      await gw.stop();
+      await upstream.close();
+    }
+  });
+
   it('a gateway that stops ends every listen gracefully (the listen result, not a cut stream)', async () => {
     const feed = resourceFeed('feed');
     const upstream = await startRemoteMcpUpstream(1, 0, { server: () => feed.server() });
