@@ -18,12 +18,14 @@ export class ListenRegistry {
     return JSON.stringify([server, client, id]);
   }
 
+  /** Notes an open listen under its key. */
   add(key: string, stream: ListenStream): void {
     const streams = this.open.get(key) ?? new Set();
     streams.add(stream);
     this.open.set(key, streams);
   }
 
+  /** Forgets a listen that ended. */
   delete(key: string, stream: ListenStream): void {
     const streams = this.open.get(key);
     streams?.delete(stream);
