@@ -21,6 +21,7 @@ interface ServeFlags {
   drain?: string;
   mcpMaxSessions?: string;
   mcpMaxSessionsPerClient?: string;
+  mcpMaxListensPerClient?: string;
   mcpAnonymousIdle?: string;
   mcpMaxBatch?: string;
   mcpAllowOrigin?: string[];
@@ -51,6 +52,7 @@ export function registerServeCommand(program: Command): void {
     .option('--drain <ms>', 'how long in-flight requests may finish on shutdown', '10000')
     .option('--mcp-max-sessions <n>', 'MCP sessions held at once, all clients (env AGATE_MCP_MAX_SESSIONS)', process.env.AGATE_MCP_MAX_SESSIONS ?? '10000')
     .option('--mcp-max-sessions-per-client <n>', 'MCP sessions one consumer (or anonymous client IP) may hold (env AGATE_MCP_MAX_SESSIONS_PER_CLIENT)', process.env.AGATE_MCP_MAX_SESSIONS_PER_CLIENT ?? '100')
+    .option('--mcp-max-listens-per-client <n>', 'open 2026-07-28 subscriptions/listen streams one consumer (or anonymous client IP) may hold (env AGATE_MCP_MAX_LISTENS_PER_CLIENT)', process.env.AGATE_MCP_MAX_LISTENS_PER_CLIENT ?? '16')
     .option('--mcp-max-batch <n>', 'messages one JSON-RPC batch may hold (env AGATE_MCP_MAX_BATCH)', process.env.AGATE_MCP_MAX_BATCH ?? '100')
     .option('--mcp-allow-origin <origin...>', 'browser origins whose pages may call MCP endpoints (CORS), e.g. https://app.example.com (env AGATE_MCP_ALLOWED_ORIGINS, comma-separated)')
     .option('--mcp-anonymous-idle <ms>', 'idle time after which an anonymous MCP session expires (env AGATE_MCP_ANONYMOUS_IDLE_MS)', process.env.AGATE_MCP_ANONYMOUS_IDLE_MS ?? '300000')
@@ -116,6 +118,7 @@ function gatewayOptions(flags: ServeFlags, db: string): GatewayOptions {
     mcp: {
       maxSessions: parseInteger(flags.mcpMaxSessions!, '--mcp-max-sessions'),
       maxSessionsPerClient: parseInteger(flags.mcpMaxSessionsPerClient!, '--mcp-max-sessions-per-client'),
+      maxListensPerClient: parseInteger(flags.mcpMaxListensPerClient!, '--mcp-max-listens-per-client'),
       anonymousIdleTimeoutMs: parseInteger(flags.mcpAnonymousIdle!, '--mcp-anonymous-idle'),
       maxBatchSize: parseInteger(flags.mcpMaxBatch!, '--mcp-max-batch'),
       allowedOrigins: (flags.mcpAllowOrigin ?? process.env.AGATE_MCP_ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean) ?? []).map(browserOrigin),

@@ -110,6 +110,8 @@ export const errors = withCodes({
     'The multi round-trip request this requestState continues is not pending on this agate replica (%s); send the request again from scratch, without inputResponses and requestState',
   ),
   GW_ERR_MCP_INPUTS_PENDING_LIMIT: defineError(429, 'RL', 'Too many multi round-trip requests waiting for input: %s holds %s, the most %s; answer or abandon one, then retry'),
+  GW_ERR_MCP_CLIENT_LISTEN_LIMIT: defineError(429, 'RL', 'Too many subscriptions/listen streams: %s already holds %s, the most one client may hold; close one, then listen again'),
+  GW_ERR_MCP_LISTEN_LIMIT: defineError(503, 'RL', 'The gateway holds its maximum of %s subscriptions/listen streams; try again later'),
 });
 
 /** A catalogue code. */

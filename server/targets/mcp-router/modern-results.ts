@@ -19,8 +19,8 @@ export interface ModernStamp {
 }
 
 /**
- * Freshness of list and discover results, ms. A 2026 client cannot hear list_changed until agate serves
- * subscriptions/listen, so the hint stays short; tool sets change only with config or a member's own change.
+ * Freshness of list and discover results, ms. Short: a client that does not hold a subscriptions/listen stream
+ * hears of no change, and tool sets change with config or a member's own change.
  */
 export const LIST_TTL_MS = 30_000;
 
@@ -48,14 +48,14 @@ export function discoverResult(init: InitializeResult, stamp: ModernStamp): Reco
 }
 
 /**
- * The capabilities a 2026 client may rely on: change notifications and resource subscriptions need
- * subscriptions/listen, which agate does not serve yet, so `listChanged` and `subscribe` are not offered.
+ * The capabilities a 2026 client may rely on: the router's, whose change notifications and resource subscriptions
+ * a 2026 client gets through subscriptions/listen (downstream/serve-listen.ts).
  */
 function modernCapabilities(caps: ServerCapabilities): ServerCapabilities {
   const out: ServerCapabilities = {};
-  if (caps.tools) out.tools = {};
-  if (caps.resources) out.resources = {};
-  if (caps.prompts) out.prompts = {};
+  if (caps.tools) out.tools = caps.tools.listChanged ? { listChanged: true } : {};
+  if (caps.resources) out.resources = { ...(caps.resources.subscribe ? { subscribe: true } : {}), ...(caps.resources.listChanged ? { listChanged: true } : {}) };
+  if (caps.prompts) out.prompts = caps.prompts.listChanged ? { listChanged: true } : {};
   if (caps.completions) out.completions = {};
   if (caps.logging) out.logging = {};
   return out;

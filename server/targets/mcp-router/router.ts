@@ -50,6 +50,9 @@ export interface McpRouterOptions {
   /** Such requests held at once (default 256), and per client: consumer, else client IP (default 16). */
   maxPendingInputs?: number;
   maxPendingInputsPerClient?: number;
+  /** Open 2026-07-28 `subscriptions/listen` streams per client: consumer, else client IP (default 16), and in all (default 1024). */
+  maxListensPerClient?: number;
+  maxListens?: number;
   /** Backend factories by kind; `hosted` and `rest` (both in process) are built in, later kinds register here. */
   backendFactories?: ReadonlyMap<BackendRecipe['kind'], BackendFactory>;
   /** Where members' learnt eras outlive the process (the registry); in memory only when absent. */
@@ -65,7 +68,8 @@ export type ResolvedMcpRouterOptions = Required<Omit<McpRouterOptions, 'backendF
 export interface LiveSession {
   readonly session: RouterSession;
   readonly transport: Transport;
-  readonly kind: 'streamable-http' | 'sse';
+  /** `listen`: the session behind a 2026-07-28 subscriptions/listen stream (no client ever names it). */
+  readonly kind: 'streamable-http' | 'sse' | 'listen';
 }
 
 /**
@@ -103,6 +107,8 @@ export class McpRouter {
       pendingInputTtlMs: o.pendingInputTtlMs ?? 60_000,
       maxPendingInputs: o.maxPendingInputs ?? 256,
       maxPendingInputsPerClient: o.maxPendingInputsPerClient ?? 16,
+      maxListensPerClient: o.maxListensPerClient ?? 16,
+      maxListens: o.maxListens ?? 1024,
     };
     const factories = new Map(o.backendFactories ?? []);
     if (!factories.has('hosted')) factories.set('hosted', hostedBackend);
@@ -166,7 +172,8 @@ export class McpRouter {
     this.sessions.delete(id);
     this.services.metrics.sessions.inc({ server: live.session.config.name, event: reason === 'expired' ? 'expired' : 'closed' });
     this.services.log.info({ session: id, server: live.session.config.name, reason }, 'mcp session closed');
-    await live.session.close(reason === 'shutdown' && this.sessionsOutliveProcess);
+    // A listen's session is no other replica's to resume: its upstream sessions end with it.
+    await live.session.close(reason === 'shutdown' && this.sessionsOutliveProcess && live.kind !== 'listen');
     await live.transport.close().catch(() => {});
     this.onSessionClosed?.(id, reason);
   }

@@ -9,6 +9,7 @@ import { SessionCaps } from './downstream/session-caps.js';
 import { InMemorySessionStore, type SessionStore } from './downstream/session-store.js';
 import { serveStreamableHttp } from './downstream/streamable-http.js';
 import { StatelessSessionPool } from './downstream/stateless-pool.js';
+import { ListenRegistry } from './downstream/listen-registry.js';
 import { PendingInputs } from './downstream/pending-inputs.js';
 import type { ExchangeRelay } from './downstream/exchange-relay.js';
 import { continueHere } from './downstream/stateless-exchange.js';
@@ -58,7 +59,7 @@ export class McpRouterTarget implements RouteTarget {
 
   constructor(options: McpRouterTargetOptions) {
     const router = options.router;
-    const { idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize, keepAliveMs, maxSessionsPerClient, maxSessions } = router.options;
+    const { idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize, keepAliveMs, maxSessionsPerClient, maxSessions, maxListensPerClient, maxListens } = router.options;
     const settings = { idleTimeoutMs, anonymousIdleTimeoutMs, eventBufferSize };
     const store = options.store?.(settings) ?? new InMemorySessionStore(settings);
     const caps = new SessionCaps({ perClient: maxSessionsPerClient, total: maxSessions });
@@ -74,7 +75,8 @@ export class McpRouterTarget implements RouteTarget {
     const replica = randomUUID();
     const relay = options.exchangeRelay?.(replica);
     const inputs = { exchanges: pendingInputs(router), states: new RequestStates(options.requestStateBox, replica), relay };
-    this.deps = { router, store, options: router.options, keepAlive, caps, stateless, inputs, holding, findSession: (ctx, kind) => findSession(ctx, kind, holding) };
+    const listens = new ListenRegistry({ perClient: maxListensPerClient, total: maxListens });
+    this.deps = { router, store, options: router.options, keepAlive, caps, stateless, inputs, listens, holding, findSession: (ctx, kind) => findSession(ctx, kind, holding) };
     this.sweep = setInterval(() => void expireSessions(holding).catch(() => {}), Math.max(50, Math.min(anonymousIdleTimeoutMs / 2, 30_000)));
     this.sweep.unref();
     relay?.serve((retry, sink) => continueHere(this.deps, retry, sink));

@@ -1,4 +1,4 @@
-import { GatewayError, errors } from '../../../errors/index.js';
+import { GatewayError, errors, type ErrorDefinition } from '../../../errors/index.js';
 import type { RequestInfo } from '../../../pipeline/index.js';
 
 /** The caps on open MCP sessions (design §9: every limit on what one anonymous client can hold is explicit). */
@@ -7,7 +7,11 @@ export interface SessionCapsOptions {
   readonly perClient: number;
   /** Sessions the gateway holds at once, all clients together. */
   readonly total: number;
+  /** The refusals when `perClient` / `total` is reached (default: the session ones; listen streams have their own). */
+  readonly refusals?: { readonly perClient: ErrorDefinition; readonly total: ErrorDefinition };
 }
+
+const SESSION_REFUSALS = { perClient: errors.GW_ERR_MCP_CLIENT_SESSION_LIMIT, total: errors.GW_ERR_MCP_SESSION_LIMIT };
 
 /**
  * Counts open downstream sessions per client identity (`consumer:<name>`, or `ip:<address>` when anonymous) so
@@ -22,8 +26,9 @@ export class SessionCaps {
   /** The refusal for a new session of `client`, or undefined when it may open one. */
   admit(client: string): GatewayError | undefined {
     const held = this.counts.get(client) ?? 0;
-    if (held >= this.options.perClient) return new GatewayError(errors.GW_ERR_MCP_CLIENT_SESSION_LIMIT, [client, this.options.perClient]);
-    if (this.owners.size >= this.options.total) return new GatewayError(errors.GW_ERR_MCP_SESSION_LIMIT, [this.options.total]);
+    const refusals = this.options.refusals ?? SESSION_REFUSALS;
+    if (held >= this.options.perClient) return new GatewayError(refusals.perClient, [client, this.options.perClient]);
+    if (this.owners.size >= this.options.total) return new GatewayError(refusals.total, [this.options.total]);
     return undefined;
   }
 

@@ -10,13 +10,14 @@ import type { CompiledMcpServer } from '../types.js';
 import type { ModernMessage } from './era.js';
 import { checkParamHeaders, paramHeadersOf } from './param-headers.js';
 import { continuationOf, targetOf, type Continuation, type StateScope } from './request-state.js';
-import { callerAddress } from './session-caps.js';
+import { callerAddress, clientIdentity } from './session-caps.js';
+import { serveListen } from './serve-listen.js';
 import { responseOver } from './session-transport.js';
 import type { ForwardedRetry } from './exchange-relay.js';
 import { StatelessCall, type HeldCall, type Round, type RoundEnd, type RoundSink } from './stateless-call.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
 
-/** The methods a 2026-07-28 request may name here; the rest of that revision (subscriptions/listen) is not served yet. */
+/** The methods a 2026-07-28 request may name here besides subscriptions/listen (serve-listen.ts). */
 const MODERN_METHODS: ReadonlySet<string> = new Set([
   'server/discover',
   'tools/list',
@@ -42,10 +43,12 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
   const { res } = ctx.http!;
   const message = modern.message;
   if (!isRequest(message)) {
-    // Notifications have nothing to reach: a stateless request is cancelled by closing its stream (cancellation.mdx).
+    // A stateless request is cancelled by closing its stream (cancellation.mdx); a listen may also be by name.
+    if (message.method === 'notifications/cancelled') cancelListen(ctx, deps, message.params);
     res.writeHead(202).end();
     return;
   }
+  if (message.method === 'subscriptions/listen') return serveListen(ctx, deps, modern);
   if (!MODERN_METHODS.has(message.method)) throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_METHOD_NOT_FOUND, [message.method, modern.version]), message.id);
   const continuation = checked(ctx, message);
   ctx.outcome.settled = responseOver(res);
@@ -84,6 +87,14 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
   } catch (err) {
     throw refusal(ctx, err as GatewayError, message.id);
   }
+}
+
+/** The caller's listen named by a `notifications/cancelled` ends; any other id is nothing to do here. */
+function cancelListen(ctx: McpExchangeContext, deps: McpTransportDeps, params: unknown): void {
+  const requestId = isObject(params) ? params.requestId : undefined;
+  if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+  const client = clientIdentity(ctx.consumer?.name, callerAddress(ctx.request));
+  deps.listens.cancel(deps.listens.key(ctx.mcp!.server.name, client, requestId));
 }
 
 /**

@@ -11,6 +11,7 @@ import type { RequestStates } from './request-state.js';
 import type { ExchangeRelay } from './exchange-relay.js';
 import type { HeldCall } from './stateless-call.js';
 import type { SessionHolding } from './session-holding.js';
+import type { ListenRegistry } from './listen-registry.js';
 
 /** What the transport handlers share: the router, the session store and the listener settings. */
 export interface McpTransportDeps {
@@ -28,6 +29,8 @@ export interface McpTransportDeps {
    * (with Redis) the relay that takes a retry to the replica holding its exchange.
    */
   readonly inputs: { readonly exchanges: PendingInputs<HeldCall>; readonly states: RequestStates; readonly relay?: ExchangeRelay };
+  /** The open 2026-07-28 subscriptions/listen streams: their caps, and each by its client and id. */
+  readonly listens: ListenRegistry;
   /** The sessions this replica holds a copy of, and how it listens to their other holders. */
   readonly holding: SessionHolding;
   /**
