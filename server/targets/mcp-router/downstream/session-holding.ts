@@ -4,6 +4,7 @@ import type { LiveSession, McpRouter } from '../router.js';
 import type { SavedSession } from '../router-session.js';
 import type { SessionKeeper } from '../session-keeper.js';
 import type { KeepAliveTicker } from './keep-alive.js';
+import { consentHeardOf } from './consent-notice.js';
 import { callerAddress, clientIdentity, type SessionCaps } from './session-caps.js';
 import type { McpSessionRecord, SessionStore } from './session-store.js';
 import { StreamableSessionTransport } from './session-transport.js';
@@ -38,6 +39,7 @@ export async function holdSession(live: LiveSession, holding: SessionHolding): P
   const stop = await holding.store.watch(id, (signal) => {
     if (signal.type === 'ended') return void holding.router.closeSession(id, 'ended elsewhere');
     if (!(live.transport instanceof StreamableSessionTransport)) return;
+    consentHeardOf(live, signal);
     if (signal.type === 'event') live.transport.deliverRemote(signal.stream, signal.event);
     else live.transport.receiveRemote(signal.message);
   });
