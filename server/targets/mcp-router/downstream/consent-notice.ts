@@ -1,8 +1,7 @@
 import type { ConsentSubject } from '../../../auth/vault/index.js';
 import { consentGiven, elicitationComplete, ELICITATION_COMPLETE, reconnectWaiting } from '../consent.js';
-import type { LiveSession } from '../router.js';
-import type { SessionHolding } from './session-holding.js';
-import { STANDALONE_STREAM, type SessionSignal } from './session-store.js';
+import type { LiveSession, McpRouter } from '../router.js';
+import { STANDALONE_STREAM, type SessionSignal, type SessionStore } from './session-store.js';
 
 /**
  * Tells the session that asked for a consent that it was given, wherever it is held. Held here: as if the session
@@ -11,7 +10,7 @@ import { STANDALONE_STREAM, type SessionSignal } from './session-store.js';
  * event log in the shared store, on its standalone stream, which the replicas holding its streams write out
  * (holdSession) and which reconnects their member links waiting for the consent.
  */
-export async function tellConsent(subject: ConsentSubject, holding: SessionHolding): Promise<void> {
+export async function tellConsent(subject: ConsentSubject, holding: { readonly router: McpRouter; readonly store: SessionStore }): Promise<void> {
   if (subject.session === undefined) return;
   const live = holding.router.get(subject.session);
   if (live) return consentGiven(live.session, subject);
