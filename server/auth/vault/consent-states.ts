@@ -35,14 +35,14 @@ export interface ConsentStateStore {
   takeFlow(state: string): Promise<ConsentFlow | undefined>;
 }
 
-/** The shared consent store (Redis) did not answer in time: nothing was taken or stored. */
+/** The shared consent store (Redis) did not answer within its deadline: the link or state cannot be used now. */
 export class ConsentStoreUnavailableError extends Error {
   override name = 'ConsentStoreUnavailableError';
 }
 
 /** How long a consent link, and then an authorization request, stay usable. */
 export const CONSENT_TTL_MS = 10 * 60_000;
-/** Most links waiting per consumer (a client retrying in a loop replaces its oldest); the store holds at most MAX_TOTAL overall. */
+/** Most links (and flows) waiting per consumer (a client retrying in a loop replaces its oldest), and in all. */
 export const CONSENT_LIMITS = Object.freeze({ perConsumer: 16, total: 10_000 });
 
 /** A random, unguessable token (256 bits, base64url). */

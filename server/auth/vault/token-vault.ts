@@ -25,12 +25,12 @@ export class ConsentRefusedError extends Error {
   override name = 'ConsentRefusedError';
 }
 
-/** What a vault is built with besides its token store. */
+/** What a vault is built with besides its token store (read on any replica: a link may be opened on another). */
 export interface TokenVaultOptions {
   /** The consent links and flows: in process (the default) or shared by replicas (Redis). */
   readonly states?: ConsentStateStore;
   /** The authorization server of MCP server `server` as configured now; undefined when it no longer uses the vault. */
-  readonly endpointOf?: (server: string) => ConsentEndpoint | undefined;
+  readonly endpointOf: (server: string) => ConsentEndpoint | undefined;
   readonly now?: () => number;
 }
 
@@ -70,11 +70,11 @@ export class TokenVault {
 
   constructor(
     private readonly store: VaultStore,
-    options: TokenVaultOptions = {},
+    options: TokenVaultOptions,
   ) {
     this.now = options.now ?? Date.now;
     this.states = options.states ?? new LocalConsentStates(this.now);
-    this.endpointOf = options.endpointOf ?? (() => undefined);
+    this.endpointOf = options.endpointOf;
   }
 
   /** The access token of `key` (renewed first when stale); ConsentRequiredError when there is none to be had. */

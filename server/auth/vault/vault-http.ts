@@ -27,7 +27,10 @@ const PAGE_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'cache-contr
 /** The answer to a link or callback that cannot go on: refused (400), or the shared consent store away (503). */
 function refusalOf(err: unknown, path: string) {
   if (err instanceof ConsentRefusedError) return gatewayError('GW_ERR_VAULT_CONSENT_REFUSED', err.message);
-  if (err instanceof ConsentStoreUnavailableError) return new GatewayError(errors.GW_ERR_VAULT_STORE_UNAVAILABLE, [`${path} cannot go on`], { cause: err, headers: { 'retry-after': '1' } });
+  if (err instanceof ConsentStoreUnavailableError) {
+    const what = path === VAULT_START_PATH ? 'the consent link cannot be opened' : 'the authorization callback cannot be taken';
+    return new GatewayError(errors.GW_ERR_VAULT_STORE_UNAVAILABLE, [what], { cause: err, headers: { 'retry-after': '1' } });
+  }
   return toGatewayError(err);
 }
 

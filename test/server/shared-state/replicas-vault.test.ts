@@ -136,6 +136,8 @@ describe.skipIf(skipWithoutRedis)('token vault consent across three replicas (Re
     route.start = on;
     const res = await fetch(link, { redirect: 'manual' });
     const body = res.status === 302 ? undefined : ((await res.json()) as { error?: { code?: string } });
+    // A 503 says when to try again (RFC 9110 §10.2.3).
+    if (res.status === 503) expect(res.headers.get('retry-after')).toBe('1');
     return { status: res.status, code: body?.error?.code };
   }
 
@@ -216,9 +218,14 @@ describe.skipIf(skipWithoutRedis)('token vault consent across three replicas (Re
         expect(await callback(`${callbackUrl()}?state=s&code=c`, on)).toMatchObject({ status: 503, code: 'GW_ERR_VAULT_STORE_UNAVAILABLE' });
         expect(Date.now() - started).toBeLessThan(2_000);
       }
+      // Carol's session is held by its replica (no Redis needed to serve it), but no new link can be made.
+      const refused = (await carol.client.callTool({ name: 'echo', arguments: { message: 'carol-down' } }).catch((e: unknown) => e)) as { code?: number; data?: { code?: string } };
+      expect(refused).toMatchObject({ code: ErrorCode.InternalError, data: { code: 'GW_ERR_VAULT_STORE_UNAVAILABLE' } });
     } finally {
       await redis.restart();
     }
+    // Each replica reconnects by itself (within a second): until it has, it answers 503, then a forged link is a 400.
+    for (const on of [A, B, C]) await waitFor(async () => (await open(`${front.url}/oauth/vault/start?state=probe`, on)).status === 400, `replica ${on} to reach Redis again`, 10_000);
     // A fresh Redis holds nothing (no sessions, no links): a new session on A, its link opened on C, the callback on B.
     route.mcp.carol = A;
     const again = await waitFor(async () => connectAs('carol', 'notes').catch(() => undefined), 'a new MCP session once Redis is back');
