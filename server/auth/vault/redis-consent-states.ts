@@ -100,7 +100,8 @@ export class RedisConsentStates implements ConsentStateStore {
   }
 
   private async take<T extends ConsentSubject>(kind: Kind, token: string): Promise<T | undefined> {
-    if (token === '') return undefined;
+    // Not one of ours (randomToken's shape): refused without a round trip, so forged states cost Redis nothing.
+    if (!TOKEN_SHAPE.test(token)) return undefined;
     const text = await this.ask(this.client.agateConsentTake(keyOf(kind, token), `${indexOf(kind)}all`, indexOf(kind)), `take a consent ${kind}`);
     if (text === null) return undefined;
     const { expiresAt, ...value } = JSON.parse(text) as T & { expiresAt: number };
@@ -120,6 +121,9 @@ export class RedisConsentStates implements ConsentStateStore {
 }
 
 type Kind = 'link' | 'flow';
+
+/** What randomToken makes: 32 bytes in base64url. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /** Where the indexes of links (or flows) live: `<prefix>all`, and `<prefix>by:<consumer>` per consumer. */
 function indexOf(kind: Kind): string {

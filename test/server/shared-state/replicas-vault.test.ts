@@ -215,7 +215,7 @@ describe.skipIf(skipWithoutRedis)('token vault consent across three replicas (Re
       for (const on of [A, B, C]) {
         const started = Date.now();
         expect(await open(ask.url, on)).toEqual({ status: 503, code: 'GW_ERR_VAULT_STORE_UNAVAILABLE' });
-        expect(await callback(`${callbackUrl()}?state=s&code=c`, on)).toMatchObject({ status: 503, code: 'GW_ERR_VAULT_STORE_UNAVAILABLE' });
+        expect(await callback(`${callbackUrl()}?state=${'s'.repeat(43)}&code=c`, on)).toMatchObject({ status: 503, code: 'GW_ERR_VAULT_STORE_UNAVAILABLE' });
         expect(Date.now() - started).toBeLessThan(2_000);
       }
       // Carol's session is held by its replica (no Redis needed to serve it), but no new link can be made.
@@ -225,7 +225,7 @@ describe.skipIf(skipWithoutRedis)('token vault consent across three replicas (Re
       await redis.restart();
     }
     // Each replica reconnects by itself (within a second): until it has, it answers 503, then a forged link is a 400.
-    for (const on of [A, B, C]) await waitFor(async () => (await open(`${front.url}/oauth/vault/start?state=probe`, on)).status === 400, `replica ${on} to reach Redis again`, 10_000);
+    for (const on of [A, B, C]) await waitFor(async () => (await open(`${front.url}/oauth/vault/start?state=${'p'.repeat(43)}`, on)).status === 400, `replica ${on} to reach Redis again`, 10_000);
     // A fresh Redis holds nothing (no sessions, no links): a new session on A, its link opened on C, the callback on B.
     route.mcp.carol = A;
     const again = await waitFor(async () => connectAs('carol', 'notes').catch(() => undefined), 'a new MCP session once Redis is back');

@@ -46,7 +46,7 @@ function contract(name: string, make: () => Clocked) {
       const link = await states.link(subject('alice'));
       expect(await states.takeFlow(link)).toBeUndefined();
       expect((await states.takeLink(link))?.consumer).toBe('alice');
-      expect(await states.takeLink('')).toBeUndefined();
+      for (const forged of ['', 'nope', 'x'.repeat(43), 'x'.repeat(2048)]) expect(await states.takeLink(forged)).toBeUndefined();
     });
 
     it('one consumer holds at most 16 waiting links (the oldest go first); others keep theirs', async () => {
@@ -125,6 +125,8 @@ describe.skipIf(skipWithoutRedis)('RedisConsentStates (real redis-server)', () =
       await expect(states.link(subject('alice'))).rejects.toBeInstanceOf(ConsentStoreUnavailableError);
       await expect(states.takeLink(link)).rejects.toBeInstanceOf(ConsentStoreUnavailableError);
       expect(Date.now() - started).toBeLessThan(1_000);
+      // A state not of the tokens' shape is refused without asking Redis.
+      expect(await states.takeFlow('forged')).toBeUndefined();
     } finally {
       await redis.restart();
     }
