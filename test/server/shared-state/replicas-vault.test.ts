@@ -181,7 +181,8 @@ describe.skipIf(skipWithoutRedis)('token vault consent across three replicas (Re
     mixed.searchParams.set('state', aliceBack.searchParams.get('state')!);
     // Alice's flow holds her PKCE verifier: bob's code is not redeemed with it (RFC 7636 §4.6), nothing is stored.
     expect(await callback(mixed, B)).toMatchObject({ status: 400, code: 'GW_ERR_VAULT_CONSENT_REFUSED' });
-    expect(await callback(bobBack, C)).toMatchObject({ status: 200 });
+    // This time the callback reaches the replica that holds bob's session (B): it tells the session itself.
+    expect(await callback(bobBack, B)).toMatchObject({ status: 200 });
     await waitFor(() => bob.completed.includes(bobAsk.elicitationId), 'bob told of his consent');
     const bobRetry = await bob.client.callTool({ name: 'echo', arguments: { message: 'bob-n1' } });
     expect(JSON.stringify(bobRetry)).toContain('bob-n1');
