@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../../registry/index.js';
-import { waitFor } from '../../helpers/gateway.js';
+import { waitFor, type TestGateway } from '../../helpers/gateway.js';
+import { envelope, META, modernPost } from '../../helpers/mcp-modern.js';
 import { CLIENT_SECRET, followAuthorization, startOidcProvider, type TestOidcProvider } from '../../helpers/oidc-provider.js';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../helpers/remote-mcp-upstream.js';
@@ -206,6 +207,22 @@ describe.skipIf(skipWithoutRedis)('token vault consent across three replicas (Re
       raw.disconnect();
     }
     expect(await open(ask.url, B)).toEqual({ status: 400, code: 'GW_ERR_VAULT_CONSENT_REFUSED' });
+  });
+
+  it('a 2026-07-28 client (no session): asked on C, the link opened on A, the callback on B; its retry on A carries its own token', async () => {
+    const front26 = { url: front.url } as TestGateway;
+    const call = (message: string, inputResponses?: object) =>
+      modernPost(front26, 'files', { method: 'tools/call', params: { name: 'echo', arguments: { message }, ...(inputResponses && { inputResponses }), _meta: envelope({ [META.clientCapabilities]: URL_MODE }) } }, { 'x-api-key': keys.carol! });
+    route.mcp.carol = C;
+    const asked = await call('carol-m0');
+    expect(asked.json.result?.resultType).toBe('input_required');
+    const [key, request] = Object.entries(asked.json.result.inputRequests as Record<string, { params: { mode: string; url: string } }>)[0]!;
+    expect(request!.params).toMatchObject({ mode: 'url', url: expect.stringMatching(/\/oauth\/vault\/start\?state=/) });
+    expect(await callback(await authorize(request!.params.url, 'carol', A), B)).toMatchObject({ status: 200 });
+    route.mcp.carol = A;
+    const retried = await call('carol-m1', { [key]: { action: 'accept' } });
+    expect(retried.json.result).toMatchObject({ resultType: 'complete', content: [{ text: 'gen1: carol-m1' }] });
+    expect(subOfCall(upstream, 'carol-m1')).toBe('carol');
   });
 
   it('Redis stopped: link and callback answer 503 GW_ERR_VAULT_STORE_UNAVAILABLE at once; once Redis is back the flow works again', async () => {
