@@ -39,7 +39,7 @@ import { registryEraStore } from './targets/mcp-router/era/registry-era-store.js
 import { hostedServers, type HostedServerDefinition } from '../servers/index.js';
 import { KeySets, type KeySetOptions } from './auth/oauth/index.js';
 import { RESOURCE_METADATA_PATH } from './filters/oauth-metadata.js';
-import { TokenVault, VAULT_PATH_PREFIX, vaultIngress } from './auth/vault/index.js';
+import { TokenVault, VAULT_PATH_PREFIX, openConsentStates, vaultIngress, type ConsentEndpoint } from './auth/vault/index.js';
 import { createAdminApp } from './admin/app.js';
 import { loadAdminToken, type AdminToken } from './admin/admin-token.js';
 import { DEFAULT_AUDIT_RETENTION, startAuditPruning } from './admin/audit-retention.js';
@@ -104,7 +104,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
   const log = options.log ?? createLogger({ onWriteFailure: (kind) => metrics.logWriteFailures.inc({ kind }) });
-  const { registry, adminToken, vault } = openRegistry(options.dbPath, log);
+  const { registry, adminToken } = openRegistry(options.dbPath, log);
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
   const proxyTarget = new HttpProxyTarget(dispatcher);
   const targets = new Map<TargetKind, RouteTarget>([['http-proxy', proxyTarget]]);
@@ -113,6 +113,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const healthChecks = new HealthChecks(dispatcher, log);
   // State replicas share (in process without Redis): the one quota store, LLM key ejections.
   const { rateLimits, ...shared } = await openSharedState({ redisUrl: options.redisUrl, rateLimitStore: options.rateLimitStore, log, metrics });
+  // The per-user token vault; its consent links and flows are shared by replicas with Redis (any replica opens a
+  // link or takes a callback), and it asks the MCP router's current backends which authorization server a server uses.
+  const vault = new TokenVault(registry.vaultTokens, { states: openConsentStates(shared.redis, () => registry.secretBox()), endpointOf: (server): ConsentEndpoint | undefined => mcpRouter.services.pool.get(server)?.backend.perUserConsent });
   const trustedProxies = options.trustedProxies?.length ? toBlockList(options.trustedProxies) : undefined;
   // Access-log lines also go to the admin console's live Traffic view.
   const accessFeed = new AccessFeed();
@@ -152,9 +155,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { dataPlane, upgrades } = dataPlaneServer({ snapshots, log, trustedProxies, turns: mcpRouter.services.turns, hosts, metrics, limits: options.clientLimits ?? {}, vault });
   const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {}, backendHealth: collectBackendHealth(healthSources) });
   // The admin API checks Host itself, against loopback names and its own configured names (DNS rebinding).
-  const ready = () => snapshots.current() !== undefined;
   // A cluster worker has no admin listener: its primary serves the one admin API for all workers.
-  const admin = options.worker ? undefined : createServer(createAdminApp({ registry, metrics: async () => metrics.registry, token: adminToken.token, status, ready, allowedHosts: adminHostNames(options), accessFeed, dataPlaneUrl: () => listeners[0]?.url }));
+  const admin = options.worker ? undefined : createServer(createAdminApp({ registry, metrics: async () => metrics.registry, token: adminToken.token, status, ready: () => snapshots.current() !== undefined, allowedHosts: adminHostNames(options), accessFeed, dataPlaneUrl: () => listeners[0]?.url }));
   try {
     listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, bindAddress) });
     if (admin) listeners.push({ name: 'admin', url: await listen(admin, options.adminPort, options.adminHost ?? '127.0.0.1') });
@@ -180,10 +182,10 @@ export function installWriteChecks(registry: Registry, hosted: ReadonlyMap<strin
 }
 
 /**
- * Opens the registry, and the per-user token vault on it (upstream tokens each consumer consented to, sealed there);
- * a wrong secret key or an unreadable admin token refuses the start before anything runs.
+ * Opens the registry (it holds, sealed, the upstream tokens of the per-user vault); a wrong secret key or an
+ * unreadable admin token refuses the start before anything runs.
  */
-export function openRegistry(dbPath: string, log: Logger): { registry: Registry; adminToken: AdminToken; vault: TokenVault } {
+export function openRegistry(dbPath: string, log: Logger): { registry: Registry; adminToken: AdminToken } {
   const registry = Registry.open(dbPath, { quickCheck: true });
   let adminToken: AdminToken;
   try {
@@ -195,7 +197,7 @@ export function openRegistry(dbPath: string, log: Logger): { registry: Registry;
     throw err;
   }
   for (const warning of [...registry.fileWarnings(), ...adminToken.warnings]) log.warn(warning);
-  return { registry, adminToken, vault: new TokenVault(registry.vaultTokens) };
+  return { registry, adminToken };
 }
 
 /** What the data-plane listener is built from. */

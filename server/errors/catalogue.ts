@@ -98,6 +98,7 @@ export const errors = withCodes({
   GW_ERR_LLM_BUDGET_EXCEEDED: defineError(429, 'RL', 'The %s budget of %s %s on LLM route %s is spent for %s (%s used, this request needs %s); it resets at %s'),
   GW_ERR_UPSTREAM_CONSENT_REQUIRED: defineError(401, 'UAEX', 'MCP server %s needs your consent at its authorization server: open %s in a browser, then retry'),
   GW_ERR_VAULT_CONSENT_REFUSED: defineError(400, 'UAEX', 'Consent link refused: %s'),
+  GW_ERR_VAULT_STORE_UNAVAILABLE: defineError(503, 'UO', 'The consent store (Redis) did not answer: %s; retry shortly'),
   GW_ERR_MCP_MEMBER_INPUT_REQUIRED: defineError(502, 'UPE', 'MCP server %s answered %s with an input_required result (2026-07-28 MRTR) that agate cannot bridge: %s'),
   GW_ERR_MCP_INPUT_ROUNDS_EXCEEDED: defineError(502, 'UPE', 'MCP server %s still asked for input on %s after %s rounds (2026-07-28 MRTR): agate gave up'),
   GW_ERR_MCP_INPUT_FAILED: defineError(400, 'DPE', 'MCP server %s asked the client for input "%s" (2026-07-28 MRTR) and the client answered with an error: %s'),

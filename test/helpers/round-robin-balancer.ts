@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** One request as the balancer passed it on. */
@@ -20,12 +20,20 @@ export interface RoundRobinBalancer {
   close(): Promise<void>;
 }
 
+/** How a balancer deviates from plain round robin (a test that decides where each request lands). */
+export interface BalancerOptions {
+  /** The backend for this request, instead of the next in turn. */
+  readonly pick?: (req: IncomingMessage) => number;
+  /** Passes the client's Host on (a public name in front of replicas), instead of the backend's own. */
+  readonly keepHost?: boolean;
+}
+
 /**
  * Starts the balancer in front of `backends` (base URLs). A backend that refuses the connection (a killed
  * replica) is skipped for the next one, as nginx's `proxy_next_upstream error` does; a backend that dies while
  * answering cuts the client's connection, as a real balancer would.
  */
-export async function startRoundRobinBalancer(backends: readonly string[]): Promise<RoundRobinBalancer> {
+export async function startRoundRobinBalancer(backends: readonly string[], options: BalancerOptions = {}): Promise<RoundRobinBalancer> {
   const log: BalancedRequest[] = [];
   let next = 0;
   const server: Server = createServer((req, res) => {
@@ -34,10 +42,11 @@ export async function startRoundRobinBalancer(backends: readonly string[]): Prom
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const attempt = (tries: number) => {
-        const index = next;
-        next = (next + 1) % backends.length;
+        const index = options.pick?.(req) ?? next;
+        next = (index + 1) % backends.length;
         const target = new URL(req.url ?? '/', backends[index]);
-        const out = request(target, { method: req.method, headers: { ...req.headers, host: target.host }, agent: false }, (answer) => {
+        const host = options.keepHost ? req.headers.host : target.host;
+        const out = request(target, { method: req.method, headers: { ...req.headers, host }, agent: false }, (answer) => {
           log.push({ method: req.method ?? '', path: req.url ?? '', backend: index, headers: req.headers });
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);

@@ -1,5 +1,5 @@
 import type { VaultTokens } from '../../../registry/index.js';
-import { ConsentStates, randomToken, type ConsentSubject } from './consent-states.js';
+import { LocalConsentStates, randomToken, type ConsentStateStore, type ConsentSubject } from './consent-states.js';
 import { ConsentTokenError, authorizationRequest, pkcePair, redeem, resolveEndpoints, type ConsentEndpoint, type Granted, type ResolvedEndpoints } from './consent-client.js';
 
 /** Where the vault keeps tokens: the registry's `vaultTokens` (sealed per consumer and server). */
@@ -25,6 +25,15 @@ export class ConsentRefusedError extends Error {
   override name = 'ConsentRefusedError';
 }
 
+/** What a vault is built with besides its token store (read on any replica: a link may be opened on another). */
+export interface TokenVaultOptions {
+  /** The consent links and flows: in process (the default) or shared by replicas (Redis). */
+  readonly states?: ConsentStateStore;
+  /** The authorization server of MCP server `server` as configured now; undefined when it no longer uses the vault. */
+  readonly endpointOf: (server: string) => ConsentEndpoint | undefined;
+  readonly now?: () => number;
+}
+
 /** The URL-mode elicitation asking a user to consent (MCP 2025-11-25 client/elicitation). */
 export interface ConsentLink {
   readonly url: string;
@@ -48,19 +57,24 @@ const keyOf = (k: VaultKey) => `${k.consumer}\n${k.server}`;
  * One consumer's token is only ever read under that consumer's name.
  */
 export class TokenVault {
-  private readonly states: ConsentStates;
+  private readonly states: ConsentStateStore;
+  private readonly now: () => number;
+  private readonly endpointOf: (server: string) => ConsentEndpoint | undefined;
+  /** Told of every consent stored here, whichever replica made its link (the MCP router tells the session that asked). */
+  onConsent: ((subject: ConsentSubject) => void) | undefined;
   private readonly refreshing = new Map<string, Promise<string>>();
   /** Keys whose access token the upstream refused: renewed before the next use. */
   private readonly refused = new Set<string>();
-  private readonly endpoints = new Map<string, ConsentEndpoint>();
   /** Each endpoint's resolved URLs: the issuer's metadata is read once, not on every consent and refresh. */
   private readonly resolved = new WeakMap<ConsentEndpoint, Promise<ResolvedEndpoints>>();
 
   constructor(
     private readonly store: VaultStore,
-    private readonly now: () => number = Date.now,
+    options: TokenVaultOptions,
   ) {
-    this.states = new ConsentStates(now);
+    this.now = options.now ?? Date.now;
+    this.states = options.states ?? new LocalConsentStates(this.now);
+    this.endpointOf = options.endpointOf;
   }
 
   /** The access token of `key` (renewed first when stale); ConsentRequiredError when there is none to be had. */
@@ -92,11 +106,13 @@ export class TokenVault {
     return this.store.get(key.consumer, key.server) !== undefined;
   }
 
-  /** A single-use consent link for `key`, valid 10 minutes; `onComplete` runs once the tokens are stored. */
-  consentLink(key: VaultKey, setup: { endpoint: ConsentEndpoint; base: PublicBase; onComplete?: () => void }): ConsentLink {
+  /**
+   * A single-use consent link for `key`, valid 10 minutes; once the tokens are stored, `onConsent` hears of it with
+   * the session that asked. Rejects with ConsentStoreUnavailableError when the shared store does not answer.
+   */
+  async consentLink(key: VaultKey, setup: { base: PublicBase; session?: string; notify?: boolean }): Promise<ConsentLink> {
     const elicitationId = randomToken();
-    this.endpoints.set(key.server, setup.endpoint);
-    const token = this.states.link({ ...key, elicitationId, onComplete: setup.onComplete });
+    const token = await this.states.link({ consumer: key.consumer, server: key.server, elicitationId, session: setup.session, notify: setup.notify });
     return { url: `${setup.base}${VAULT_START_PATH}?state=${token}`, elicitationId };
   }
 
@@ -105,16 +121,16 @@ export class TokenVault {
    * PKCE S256 and the resource indicator; the redirect URI is this gateway's callback as the browser reached it.
    */
   async start(linkToken: string, base: PublicBase): Promise<string> {
-    const subject = this.states.takeLink(linkToken);
+    const subject = await this.states.takeLink(linkToken);
     if (!subject) throw new ConsentRefusedError('this consent link is unknown, expired or already used; retry the MCP call for a new one');
-    const endpoint = this.endpoints.get(subject.server);
+    const endpoint = this.endpointOf(subject.server);
     if (!endpoint) throw new ConsentRefusedError(`MCP server ${subject.server} no longer uses the token vault`);
     const { authorizationUrl } = await this.endpointsOf(endpoint).catch((err: Error) => {
       throw new ConsentRefusedError(err.message);
     });
     const { verifier, challenge } = pkcePair();
     const redirectUri = `${base}${VAULT_CALLBACK_PATH}`;
-    const state = this.states.flow({ ...subject, verifier, redirectUri });
+    const state = await this.states.flow({ ...subject, verifier, redirectUri });
     return authorizationRequest(endpoint, { authorizationUrl, redirectUri, state, challenge });
   }
 
@@ -123,9 +139,9 @@ export class TokenVault {
    * exchanges the code with the PKCE verifier, stores the tokens and tells whoever asked. Returns whose consent it was.
    */
   async callback(query: URLSearchParams): Promise<ConsentSubject> {
-    const flow = this.states.takeFlow(query.get('state') ?? '');
+    const flow = await this.states.takeFlow(query.get('state') ?? '');
     if (!flow) throw new ConsentRefusedError('state is missing, unknown, expired or already used');
-    const endpoint = this.endpoints.get(flow.server);
+    const endpoint = this.endpointOf(flow.server);
     if (!endpoint) throw new ConsentRefusedError(`MCP server ${flow.server} no longer uses the token vault`);
     const resolved = await this.endpointsOf(endpoint).catch((err: Error) => {
       throw new ConsentRefusedError(err.message);
@@ -141,8 +157,10 @@ export class TokenVault {
       throw new ConsentRefusedError(err.message);
     });
     this.keep(flow, granted);
-    flow.onComplete?.();
-    return flow;
+    // The subject only: the verifier stays here (spent now, but a secret all the same).
+    const subject: ConsentSubject = { consumer: flow.consumer, server: flow.server, elicitationId: flow.elicitationId, session: flow.session, notify: flow.notify };
+    this.onConsent?.(subject);
+    return subject;
   }
 
   private async refresh(key: VaultKey, endpoint: ConsentEndpoint, refreshToken: string): Promise<string> {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { gatewayError, renderHttpError, toGatewayError } from '../../errors/index.js';
+import { GatewayError, errors, gatewayError, renderHttpError, toGatewayError } from '../../errors/index.js';
+import { ConsentStoreUnavailableError } from './consent-states.js';
 import { ConsentRefusedError, VAULT_CALLBACK_PATH, VAULT_START_PATH, type TokenVault } from './token-vault.js';
 
 /** The data-plane prefix of the vault's two browser endpoints. */
@@ -23,10 +24,21 @@ export function publicBase(headers: Record<string, string | string[] | undefined
 // The answer pages are plain text and never framed: nothing of the flow is shown to another origin.
 const PAGE_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' };
 
+/** The answer to a link or callback that cannot go on: refused (400), or the shared consent store away (503). */
+function refusalOf(err: unknown, path: string) {
+  if (err instanceof ConsentRefusedError) return gatewayError('GW_ERR_VAULT_CONSENT_REFUSED', err.message);
+  if (err instanceof ConsentStoreUnavailableError) {
+    const what = path === VAULT_START_PATH ? 'the consent link cannot be opened' : 'the authorization callback cannot be taken';
+    return new GatewayError(errors.GW_ERR_VAULT_STORE_UNAVAILABLE, [what], { cause: err, headers: { 'retry-after': '1' } });
+  }
+  return toGatewayError(err);
+}
+
 /**
  * The browser's side of the vault (data plane): `GET /oauth/vault/start?state=…` (the consent link a client was
  * given) redirects to the upstream's authorization server; `GET /oauth/vault/callback` takes its answer. A bad,
- * used or expired state is a 400 `GW_ERR_VAULT_CONSENT_REFUSED` saying why; tokens never appear in an answer or a log.
+ * used or expired state is a 400 `GW_ERR_VAULT_CONSENT_REFUSED` saying why, a shared consent store (Redis) that does
+ * not answer a 503 `GW_ERR_VAULT_STORE_UNAVAILABLE`; tokens never appear in an answer or a log.
  */
 export function vaultIngress(vault: TokenVault, log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
   return function serveVault(req, res) {
@@ -34,7 +46,7 @@ export function vaultIngress(vault: TokenVault, log: Logger): (req: IncomingMess
     const base = publicBase(req.headers, (req.socket as TLSSocket).encrypted === true);
     const requestId = randomUUID();
     const fail = (err: unknown) => {
-      const refused = err instanceof ConsentRefusedError ? gatewayError('GW_ERR_VAULT_CONSENT_REFUSED', err.message) : toGatewayError(err);
+      const refused = refusalOf(err, url.pathname);
       log.warn({ path: url.pathname, code: refused.code, reason: refused.message, requestId }, 'vault consent refused');
       renderHttpError(res, refused, requestId);
     };

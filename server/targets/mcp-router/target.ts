@@ -4,6 +4,7 @@ import type { McpRouter } from './router.js';
 import { expireSessions, findSession } from './downstream/find-session.js';
 import { releaseSession, type SessionHolding } from './downstream/session-holding.js';
 import { KeepAliveTicker } from './downstream/keep-alive.js';
+import { tellConsent } from './downstream/consent-notice.js';
 import { serveLegacyMessage, serveLegacySse } from './downstream/legacy-sse.js';
 import { SessionCaps } from './downstream/session-caps.js';
 import { InMemorySessionStore, type SessionStore } from './downstream/session-store.js';
@@ -71,6 +72,9 @@ export class McpRouterTarget implements RouteTarget {
       releaseSession(id, holding);
       if (!store.outlivesProcess || !LOCAL_ENDS.has(reason)) void store.delete(id).catch(() => {});
     };
+    // A consent given on any replica reaches the session that asked, wherever it is held.
+    const vault = router.services.vault;
+    if (vault) vault.onConsent = (subject) => void tellConsent(subject, holding).catch((err: Error) => router.services.log.warn({ session: subject.session, err: err.message }, 'vault consent: the session that asked could not be told'));
     const stateless = new StatelessSessionPool(STATELESS_POOL);
     const replica = randomUUID();
     const relay = options.exchangeRelay?.(replica);

@@ -54,7 +54,7 @@ async function callTool(session: McpSession, call: ToolCall): Promise<CallToolRe
       throw err;
     });
     // After the policy: a call the consumer may not make never asks for consent.
-    askConsent(session, member, call.headers);
+    await askConsent(session, member, call.headers);
     const result = await relayCall(session, { member, params: { ...params, name: entry.tool.name }, caller }, call);
     outcome = result.isError === true ? 'tool_error' : 'ok';
     return result;
@@ -87,7 +87,7 @@ async function unlisted(session: McpSession, name: string, at: { member: string 
   if (link && !memberAdmits(session, link.name)) await admitMember(session, link.name);
   if (link && link.state !== 'ready' && keepsUserTokens(session, link.name)) {
     // A member waiting for this user's consent (token vault) asks for it, or comes back now that it was given.
-    askConsent(session, link.name, call.headers);
+    await askConsent(session, link.name, call.headers);
     await link.refresh();
     const route = session.index.router.match(name);
     if (route?.tool) return route;

@@ -4,6 +4,7 @@ import type { LiveSession, McpRouter } from '../router.js';
 import type { SavedSession } from '../router-session.js';
 import type { SessionKeeper } from '../session-keeper.js';
 import type { KeepAliveTicker } from './keep-alive.js';
+import { consentHeardOf } from './consent-notice.js';
 import { callerAddress, clientIdentity, type SessionCaps } from './session-caps.js';
 import type { McpSessionRecord, SessionStore } from './session-store.js';
 import { StreamableSessionTransport } from './session-transport.js';
@@ -40,6 +41,7 @@ export async function holdSession(live: LiveSession, holding: SessionHolding): P
   const stopWatching = await holding.store.watch(id, (signal) => {
     if (signal.type === 'ended') return void holding.router.closeSession(id, 'ended elsewhere');
     if (!(transport instanceof StreamableSessionTransport || transport instanceof LegacySseTransport)) return;
+    consentHeardOf(live, signal);
     if (signal.type === 'event') transport.deliverRemote(signal.stream, signal.event);
     else transport.receiveRemote(signal.message);
   });
