@@ -6,19 +6,19 @@ import type { AdminDeps } from './app.js';
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The admin API's request handler, built on its first request: express and the admin routes cost ~10 MB of
- * resident memory that an idle gateway nobody administers never needs (issue #20). The listener accepts at once;
- * a request that arrives while the app loads waits for it, its body unread in the socket until express reads it.
+ * The admin API's request handler, built on its first request: express and the admin routes are resident memory
+ * that an idle gateway nobody administers never needs (issue #20; docs/benchmarks.md, "Idle memory"). The listener
+ * accepts at once; a request that arrives while the app loads waits for it, its body unread in the socket until
+ * express reads it.
  */
-export function lazyAdminHandler(deps: AdminDeps): Handler & { load(): Promise<Handler> } {
+export function lazyAdminHandler(deps: AdminDeps): Handler {
   let app: Promise<Handler> | undefined;
   const load = () => (app ??= import('./app.js').then((m) => m.createAdminApp(deps)));
-  function adminHandler(req: IncomingMessage, res: ServerResponse): void {
+  return function adminHandler(req: IncomingMessage, res: ServerResponse): void {
     load().then(
       (handle) => handle(req, res),
       // Only a broken install gets here (the module cannot be read); the request still gets an answer.
       (err: unknown) => renderHttpError(res, toGatewayError(err), randomUUID()),
     );
-  }
-  return Object.assign(adminHandler, { load });
+  };
 }

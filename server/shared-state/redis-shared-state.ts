@@ -9,7 +9,7 @@ const FIRST_CONNECT_WAIT_MS = 2_000;
 
 /**
  * Redis-backed state once the first connection is up (or the wait is over). Its own module, imported only with
- * `--redis`: ioredis costs an in-process gateway ~9 MB of resident memory it would never use.
+ * `--redis`: ioredis is resident memory an in-process gateway would never use (docs/benchmarks.md, "Idle memory").
  */
 export async function openRedisSharedState(o: SharedStateOptions & { redisUrl: string }): Promise<SharedState> {
   const { metrics, log } = o;
