@@ -40,7 +40,7 @@ import { hostedServers, type HostedServerDefinition } from '../servers/index.js'
 import { KeySets, type KeySetOptions } from './auth/oauth/index.js';
 import { RESOURCE_METADATA_PATH } from './filters/oauth-metadata.js';
 import { TokenVault, VAULT_PATH_PREFIX, openConsentStates, vaultIngress, type ConsentEndpoint } from './auth/vault/index.js';
-import { createAdminApp } from './admin/app.js';
+import { lazyAdminHandler } from './admin/lazy-admin.js';
 import { loadAdminToken, type AdminToken } from './admin/admin-token.js';
 import { DEFAULT_AUDIT_RETENTION, startAuditPruning } from './admin/audit-retention.js';
 import type { WorkerRole } from './cluster/worker-role.js';
@@ -156,7 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {}, backendHealth: collectBackendHealth(healthSources) });
   // The admin API checks Host itself, against loopback names and its own configured names (DNS rebinding).
   // A cluster worker has no admin listener: its primary serves the one admin API for all workers.
-  const admin = options.worker ? undefined : createServer(createAdminApp({ registry, metrics: async () => metrics.registry, token: adminToken.token, status, ready: () => snapshots.current() !== undefined, allowedHosts: adminHostNames(options), accessFeed, dataPlaneUrl: () => listeners[0]?.url }));
+  const admin = options.worker ? undefined : createServer(lazyAdminHandler({ registry, metrics: async () => metrics.registry, token: adminToken.token, status, ready: () => snapshots.current() !== undefined, allowedHosts: adminHostNames(options), accessFeed, dataPlaneUrl: () => listeners[0]?.url }));
   try {
     listeners.push({ name: 'gateway', url: await listen(dataPlane, options.port, bindAddress) });
     if (admin) listeners.push({ name: 'admin', url: await listen(admin, options.adminPort, options.adminHost ?? '127.0.0.1') });

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { AggregatorRegistry, Counter, Gauge, Registry as MetricsRegistry, type PrometheusContentType } from 'prom-client';
 import type { GatewayInstance, Registry } from '../../registry/index.js';
-import { createAdminApp } from '../admin/app.js';
+import { lazyAdminHandler } from '../admin/lazy-admin.js';
 import type { AdminToken } from '../admin/admin-token.js';
 import { DEFAULT_AUDIT_RETENTION, startAuditPruning } from '../admin/audit-retention.js';
 import { adminHostNames, drain, installWriteChecks, listen, openRegistry, type GatewayOptions } from '../gateway.js';
@@ -67,7 +67,7 @@ export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
     return { pid: process.pid, role: 'primary', listeners, startedAt, ...mergedStatus(workers), workers };
   };
   const summed = async () => AggregatorRegistry.aggregate<PrometheusContentType>([...(await supervisor.ask('metrics')).map((a) => a.value as object), await metrics.registry.getMetricsAsJSON(), await own.registry.getMetricsAsJSON()]);
-  const admin = createServer(createAdminApp({ registry, metrics: summed, token: adminToken.token, status, ready: () => supervisor.anyReady(), allowedHosts: adminHostNames(o.gateway), accessFeed: feed, dataPlaneUrl: () => url }));
+  const admin = createServer(lazyAdminHandler({ registry, metrics: summed, token: adminToken.token, status, ready: () => supervisor.anyReady(), allowedHosts: adminHostNames(o.gateway), accessFeed: feed, dataPlaneUrl: () => url }));
   try {
     listeners.push({ name: 'admin', url: await listen(admin, o.gateway.adminPort, o.gateway.adminHost ?? '127.0.0.1') });
   } catch (err) {

@@ -1,5 +1,7 @@
-export { DEFAULT_COMMAND_TIMEOUT_MS, RedisConnection, redactUrl, type RedisConnectionOptions, type SharedStoreHealth, type SharedStoreState } from './redis-connection.js';
-export { LocalKeyShare, RedisKeyShare, type KeyShare } from './key-share.js';
+// Redis classes are exported as types only: importing their modules loads ioredis, which only `--redis` needs
+// (redis-shared-state.ts imports them on demand; tests import them from their own files).
+export type { RedisConnection, RedisConnectionOptions, SharedStoreHealth, SharedStoreState } from './redis-connection.js';
+export { LocalKeyShare, type KeyShare, type RedisKeyShare } from './key-share.js';
 export { openSharedState, type SharedState, type SharedStateOptions } from './shared-state.js';
 export { withDeadline } from './deadline.js';
 export { SOLE_REPLICA, type ReplicaCount } from './replica-count.js';

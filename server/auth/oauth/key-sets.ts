@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import { issuerMetadata } from '../auth-server-http.js';
+import { loadJose } from './load-jose.js';
 
 /** How the issuers' signing keys are fetched; one set of options per gateway. */
 export interface KeySetOptions {
@@ -42,7 +43,9 @@ export class KeySets {
     const uri = source.jwksUri ?? (await this.discover(source.issuer));
     let set = this.sets.get(uri);
     if (!set) {
-      set = createRemoteJWKSet(new URL(uri), {
+      const { createRemoteJWKSet } = await loadJose();
+      // Looked up again: another request may have made the set while jose loaded.
+      set = this.sets.get(uri) ?? createRemoteJWKSet(new URL(uri), {
         timeoutDuration: this.timeoutMs,
         cooldownDuration: this.options.cooldownMs ?? 30_000,
         cacheMaxAge: this.options.maxAgeMs ?? 600_000,

@@ -1,4 +1,5 @@
-import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
+import { loadJose, type Jose } from './load-jose.js';
 import type { ConsumerIdentity } from '../../pipeline/index.js';
 import type { Introspector, TokenClaims } from './introspection.js';
 import type { KeySets } from './key-sets.js';
@@ -90,9 +91,10 @@ export class OAuthResource {
     const cacheKey = `${audience} ${token}`;
     const hit = this.verified.get(cacheKey);
     if (hit) return { ok: true, consumer: hit };
+    const jose = await loadJose();
     try {
       const keys = await this.keys.keysFor(this.config);
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload } = await jose.jwtVerify(token, keys, {
         issuer: this.config.issuer,
         audience,
         algorithms: [...ACCEPTED_ALGORITHMS],
@@ -103,7 +105,7 @@ export class OAuthResource {
       this.verified.set(cacheKey, consumer, Math.min(Date.now() + VERIFIED_TTL_MS, (payload.exp! + CLOCK_SKEW_SECONDS) * 1000));
       return { ok: true, consumer };
     } catch (err) {
-      return refusal(err);
+      return refusal(err, jose.errors);
     }
   }
 
@@ -128,7 +130,7 @@ export function scopesOf(claims: TokenClaims): string[] {
   return [];
 }
 
-function refusal(err: unknown): TokenVerdict {
+function refusal(err: unknown, joseErrors: Jose['errors']): TokenVerdict {
   if (err instanceof joseErrors.JWKSTimeout) return { ok: false, unavailable: true, reason: 'the signing keys could not be fetched in time' };
   if (err instanceof joseErrors.JWTClaimValidationFailed) return { ok: false, unavailable: false, reason: `claim ${err.claim}: ${err.reason}` };
   if (err instanceof joseErrors.JWKSNoMatchingKey) return { ok: false, unavailable: false, reason: 'no signing key of the issuer matches the token (unknown kid)' };

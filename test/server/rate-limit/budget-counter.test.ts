@@ -2,7 +2,7 @@
 // process and in Redis (whose Lua script computes the period from Redis's own clock).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRateLimitStore, RedisRateLimitStore, periodAt, type BudgetPeriod } from '../../../server/rate-limit/index.js';
-import { RedisConnection } from '../../../server/shared-state/index.js';
+import { RedisConnection } from '../../../server/shared-state/redis-connection.js';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis.js';
 
 describe('budget periods (UTC calendar)', () => {

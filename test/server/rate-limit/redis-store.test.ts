@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRateLimitStore, RedisRateLimitStore, bucketRule, takeGuarded, type BucketRule, type OnStoreError } from '../../../server/rate-limit/index.js';
-import { RedisConnection } from '../../../server/shared-state/index.js';
+import { RedisConnection } from '../../../server/shared-state/redis-connection.js';
 import { waitFor } from '../../helpers/gateway.js';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis.js';
 

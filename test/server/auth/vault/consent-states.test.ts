@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSENT_TTL_MS, ConsentStoreUnavailableError, LocalConsentStates, RedisConsentStates, type ConsentStateStore } from '../../../../server/auth/vault/index.js';
-import { RedisConnection } from '../../../../server/shared-state/index.js';
+import { RedisConnection } from '../../../../server/shared-state/redis-connection.js';
 import { SecretBox } from '../../../../registry/secret-box.js';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../../helpers/redis.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../../../../registry/secret-box.js';
-import { RedisConnection } from '../../../../../server/shared-state/index.js';
+import { RedisConnection } from '../../../../../server/shared-state/redis-connection.js';
 import { RedisSessionStore } from '../../../../../server/targets/mcp-router/downstream/redis-session-store.js';
 import { InMemorySessionStore, type SessionSignal, type SessionStore } from '../../../../../server/targets/mcp-router/downstream/session-store.js';
 import { waitFor } from '../../../../helpers/gateway.js';
