@@ -36,9 +36,11 @@ export const LISTEN_MEMBER_RESOURCES = Object.freeze(['notes://alice', 'notes://
  * `tools.listChanged`, `resources.subscribe` and `resources.listChanged`: tool `echo`, the resources of
  * LISTEN_MEMBER_RESOURCES (text `note <uri>`), and tools added with `addTool`. `refuse` lists URIs whose
  * subscription the member leaves out of its acknowledgement (a member that declines them): the SDK honours every
- * URI, so the acknowledgement frames are rewritten on their way out.
+ * URI, so the acknowledgement frames are rewritten on their way out. `slowAck` holds the first frames (the
+ * acknowledgement) of a listen whose filter names `uri` for `ms`: what the member publishes meanwhile reaches both
+ * the caller's old stream and, behind the acknowledgement, the new one.
  */
-export async function startListenMember(options: { refuse?: readonly string[] } = {}): Promise<ListenMember> {
+export async function startListenMember(options: { refuse?: readonly string[]; slowAck?: { uri: string; ms: number } } = {}): Promise<ListenMember> {
   const added: string[] = [];
   const handler = createMcpHandler(
     () => {
@@ -76,6 +78,8 @@ export async function startListenMember(options: { refuse?: readonly string[] } 
       res.writeHead(answer.status, Object.fromEntries(answer.headers));
       res.flushHeaders();
       const decoder = new TextDecoder();
+      const slow = options.slowAck;
+      if (listening && slow && parsed.params?.notifications?.resourceSubscriptions?.includes(slow.uri)) await new Promise((r) => setTimeout(r, slow.ms));
       for await (const chunk of answer.body ?? []) res.write(listening && refuse.length > 0 ? declined(decoder.decode(chunk as Uint8Array, { stream: true }), refuse) : chunk);
       res.end();
     })().catch(() => res.destroy());

@@ -26,6 +26,7 @@ describe('2025 clients of a 2026-only member: resources/subscribe and list_chang
   let member: ListenMember;
   let declining: ListenMember;
   let dropping: ListenMember;
+  let slow: ListenMember;
   const keys: Record<string, string> = {};
   const open: Client[] = [];
 
@@ -33,6 +34,7 @@ describe('2025 clients of a 2026-only member: resources/subscribe and list_chang
     member = await startListenMember();
     declining = await startListenMember({ refuse: ['notes://shared'] });
     dropping = await startListenMember();
+    slow = await startListenMember({ slowAck: { uri: 'notes://bob', ms: 300 } });
     gw = await startTestGateway({ gateway: { mcp: { eraProbe: { probeTimeoutMs: 5_000 } } } });
     for (const name of ['alice', 'bob']) {
       gw.registry.consumers.store.create({ name, groups: [] }, 'cli');
@@ -42,15 +44,17 @@ describe('2025 clients of a 2026-only member: resources/subscribe and list_chang
     await addMcpServer(gw, { name: 'desk', backend: { kind: 'bundle', members: ['notes'], separator: '__', prefix: 'always' } });
     await addMcpServer(gw, { name: 'picky', backend: remote(declining.url) });
     await addMcpServer(gw, { name: 'flaky', backend: remote(dropping.url) });
+    await addMcpServer(gw, { name: 'slow', backend: remote(slow.url) });
     await waitFor(() => gw.registry.memberEras.get('notes')?.era === 'modern', 'the member learnt as modern');
     await waitFor(() => gw.registry.memberEras.get('picky')?.era === 'modern', 'the declining member learnt as modern');
     await waitFor(() => gw.registry.memberEras.get('flaky')?.era === 'modern', 'the dropping member learnt as modern');
+    await waitFor(() => gw.registry.memberEras.get('slow')?.era === 'modern', 'the slow member learnt as modern');
   }, 30_000);
 
   afterAll(async () => {
     await Promise.allSettled(open.map((c) => c.close()));
     await gw?.stop();
-    await Promise.all([member?.close(), declining?.close(), dropping?.close()]);
+    await Promise.all([member?.close(), declining?.close(), dropping?.close(), slow?.close()]);
   });
 
   async function listener(server: string, who: string): Promise<Listener> {
@@ -132,6 +136,24 @@ describe('2025 clients of a 2026-only member: resources/subscribe and list_chang
     // The streams opened again carry the same filters.
     const reopened = dropping.listens.slice(before).map((l) => l.notifications?.resourceSubscriptions);
     expect(reopened).toEqual(expect.arrayContaining([['notes://shared'], ['notes://bob']]));
+  });
+
+  it('while a new filter is being acknowledged the old stream still delivers, and what both deliver reaches the client once', async () => {
+    const alice = await listener('slow', 'alice');
+    await alice.client.subscribeResource({ uri: 'notes://alice' });
+    // The new stream (alice's URI and bob's) is held before its acknowledgement; the old one still serves.
+    const widening = alice.client.subscribeResource({ uri: 'notes://bob' });
+    await waitFor(() => slow.listens.some((l) => (l.notifications?.resourceSubscriptions as string[] | undefined)?.includes('notes://bob')), 'the new listen reached the member');
+    await waitFor(() => slow.openListens() === 2, 'both streams open at the member');
+    slow.notify.resourceUpdated('notes://alice');
+    await waitFor(() => alice.updated.length > 0, 'the old stream delivered the update');
+    await widening;
+    // The new stream delivered the same update behind its acknowledgement; a barrier on that stream shows it passed.
+    slow.addTool('later');
+    await waitFor(() => alice.toolChanges > 0, 'the list change after the switch');
+    expect(alice.updated).toEqual(['notes://alice']);
+    // The old stream was closed once the new one was acknowledged.
+    await waitFor(() => slow.openListens() === 1, 'one stream left');
   });
 
   it('a URI the member leaves out of its acknowledgement is refused with a specific error, the others taken', async () => {
