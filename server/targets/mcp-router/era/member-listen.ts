@@ -21,7 +21,7 @@ export interface ListenFilter {
 
 /** Bounds of one session's listening (what a member or a client controls). */
 export interface ListenLimits {
-  /** Resource URIs one session may follow on one member. */
+  /** Resource URIs one session may follow on one member (and subscribes it may have waiting). */
   readonly maxSubscriptions: number;
   /** First delay before a dropped or failed listen stream is opened again, ms (doubles per failure). */
   readonly retryInitialMs: number;
@@ -51,6 +51,8 @@ interface Listen {
   readonly filter: ListenFilter;
   /** Its stream ended (answered, failed, or cancelled by us): nothing more to cancel. */
   ended: boolean;
+  /** When the member acknowledged it (ms since the epoch). */
+  ackedAt?: number;
 }
 
 /** A client's `resources/subscribe` waiting for the acknowledgement of a filter that holds its URI. */
@@ -67,6 +69,9 @@ interface WireError {
   readonly message: string;
   readonly data?: unknown;
 }
+
+/** Notifications of a replaced stream remembered for de-duplication, at most (the oldest go first). */
+const MAX_OVERLAP = 64;
 
 /** Member errors that will not change by asking again. */
 const PERMANENT_REFUSALS: ReadonlySet<number> = new Set([JsonRpcCode.MethodNotFound, JsonRpcCode.InvalidParams]);
@@ -125,7 +130,7 @@ export class MemberListen {
   /** A client's `resources/subscribe`: answered once the member acknowledged the URI. */
   subscribe(request: JSONRPCRequest, uri: string): void {
     if (this.uris.has(uri) && !this.opening && acknowledges(this.serving, uri)) return this.succeed(request);
-    if (!this.uris.has(uri) && this.uris.size >= this.limits.maxSubscriptions) {
+    if ((!this.uris.has(uri) && this.uris.size >= this.limits.maxSubscriptions) || this.waiting.length >= this.limits.maxSubscriptions) {
       const limit = new GatewayError(errors.GW_ERR_MCP_SUBSCRIPTION_LIMIT, [this.uris.size, this.deps.member]);
       return this.fail(request, refusalOf(JsonRpcCode.ServerError, limit, { data: { server: this.deps.member } }));
     }
@@ -198,7 +203,7 @@ export class MemberListen {
     const previous = this.serving;
     this.serving = listen;
     this.opening = undefined;
-    this.failures = 0;
+    listen.ackedAt = Date.now();
     this.cancel(previous);
     for (const uri of listen.filter.resourceSubscriptions ?? []) if (!taken.includes(uri)) this.uris.delete(uri);
     this.settleWaiting(listen, { taken });
@@ -212,7 +217,10 @@ export class MemberListen {
     if (message.method === 'notifications/resources/updated' && !(typeof params.uri === 'string' && this.uris.has(params.uri))) return;
     const key = `${message.method} ${typeof params.uri === 'string' ? params.uri : ''}`;
     const now = Date.now();
-    if (this.opening) this.overlap.push({ key, at: now });
+    if (this.opening) {
+      if (this.overlap.length >= MAX_OVERLAP) this.overlap.shift();
+      this.overlap.push({ key, at: now });
+    }
     else if (this.takeOverlap(key, now)) return;
     this.deps.deliver(unstamped(message));
   }
@@ -241,6 +249,8 @@ export class MemberListen {
       if (error && PERMANENT_REFUSALS.has(error.code)) this.refused = true;
     } else if (listen === this.serving) {
       this.serving = undefined;
+      // Only a stream that lasted resets the backoff: one the member acknowledges and drops at once does not.
+      if (Date.now() - listen.ackedAt! >= this.limits.retryMaxMs) this.failures = 0;
     } else {
       return;
     }

@@ -156,6 +156,24 @@ describe('2025 clients of a 2026-only member: resources/subscribe and list_chang
     await waitFor(() => slow.openListens() === 1, 'one stream left');
   });
 
+  it('a session follows at most 256 URIs on a member (GW_ERR_MCP_SUBSCRIPTION_LIMIT); another session is not affected', async () => {
+    const [alice, bob] = await Promise.all([listener('notes', 'alice'), listener('notes', 'bob')]);
+    const uris = Array.from({ length: 256 }, (_, i) => `notes://many/${i}`);
+    // In rounds of 32 at once (each round one or two listen filters at the member).
+    for (let i = 0; i < uris.length; i += 32) await Promise.all(uris.slice(i, i + 32).map((uri) => alice.client.subscribeResource({ uri })));
+    const over = await alice.client.subscribeResource({ uri: 'notes://many/256' }).then(
+      () => undefined,
+      (e: unknown) => e as { code: number; data?: { code?: string; server?: string } },
+    );
+    expect(over).toMatchObject({ code: -32000, data: { code: 'GW_ERR_MCP_SUBSCRIPTION_LIMIT', server: 'notes' } });
+    await bob.client.subscribeResource({ uri: 'notes://bob' });
+    // Room again once one is given up; the member was never asked for more than 256.
+    await alice.client.unsubscribeResource({ uri: 'notes://many/0' });
+    await alice.client.subscribeResource({ uri: 'notes://many/256' });
+    const sizes = member.listens.map((l) => (l.notifications?.resourceSubscriptions as string[] | undefined)?.length ?? 0);
+    expect(Math.max(...sizes)).toBe(256);
+  });
+
   it('a URI the member leaves out of its acknowledgement is refused with a specific error, the others taken', async () => {
     const alice = await listener('picky', 'alice');
     const refused = await alice.client.subscribeResource({ uri: 'notes://shared' }).then(
