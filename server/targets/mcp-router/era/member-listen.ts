@@ -11,8 +11,8 @@ import { isNotification, isObject, isResponse } from '../json-rpc.js';
 import { JsonRpcCode, refusalOf } from '../mcp-errors.js';
 import { LISTEN_METHOD, META } from '../modern-protocol.js';
 
-/** What a `subscriptions/listen` request asks for (2026-07-28 SubscriptionFilter). */
-export interface ListenFilter {
+/** What a `subscriptions/listen` request asks for (2026-07-28 SubscriptionFilter): the kinds of change, the URIs. */
+interface ListenFilter {
   toolsListChanged?: true;
   promptsListChanged?: true;
   resourcesListChanged?: true;
@@ -20,7 +20,7 @@ export interface ListenFilter {
 }
 
 /** Bounds of one session's listening (what a member or a client controls). */
-export interface ListenLimits {
+interface ListenLimits {
   /** Resource URIs one session may follow on one member (and subscribes it may have waiting). */
   readonly maxSubscriptions: number;
   /** First delay before a dropped or failed listen stream is opened again, ms (doubles per failure). */
@@ -31,7 +31,7 @@ export interface ListenLimits {
   readonly overlapMs: number;
 }
 
-export const LISTEN_LIMITS: ListenLimits = Object.freeze({ maxSubscriptions: 256, retryInitialMs: 250, retryMaxMs: 30_000, overlapMs: 2_000 });
+const LIMITS: ListenLimits = Object.freeze({ maxSubscriptions: 256, retryInitialMs: 250, retryMaxMs: 30_000, overlapMs: 2_000 });
 
 /** What the listening needs from the transport it lives in (ModernUpstream). */
 export interface MemberListenDeps {
@@ -42,7 +42,6 @@ export interface MemberListenDeps {
   deliver(message: JSONRPCNotification): void;
   /** Answers a client request in the member's place. */
   answer(message: JSONRPCResponse): void;
-  readonly limits?: Partial<ListenLimits>;
 }
 
 /** One `subscriptions/listen` request and its stream. */
@@ -61,6 +60,8 @@ interface Waiting {
   readonly uri: string;
 }
 
+/** Ids of agate's listen requests: unique in the process, so a log line names one stream. */
+const LISTEN_ID_PREFIX = 'agate-listen-';
 let listenIds = 0;
 
 /** A JSON-RPC error object (a member's, or agate's McpError). */
@@ -87,7 +88,7 @@ const PERMANENT_REFUSALS: ReadonlySet<number> = new Set([JsonRpcCode.MethodNotFo
  * subscription's `_meta` key, as a 2025 member's would, so the router handles them as it does those.
  */
 export class MemberListen {
-  private readonly limits: ListenLimits;
+  private readonly limits = LIMITS;
   private kinds: Omit<ListenFilter, 'resourceSubscriptions'> = {};
   private canSubscribe = false;
   /** The URIs the client follows (as the member names them). */
@@ -107,9 +108,7 @@ export class MemberListen {
   private refused = false;
   private closed = false;
 
-  constructor(private readonly deps: MemberListenDeps) {
-    this.limits = { ...LISTEN_LIMITS, ...deps.limits };
-  }
+  constructor(private readonly deps: MemberListenDeps) {}
 
   /** The member's `server/discover` capabilities: the list-change kinds to listen for, and whether it takes subscriptions. */
   discovered(capabilities: ServerCapabilities): void {
@@ -150,7 +149,7 @@ export class MemberListen {
   received(message: JSONRPCMessage, relatedRequestId: RequestId | undefined): boolean {
     const id = isResponse(message) ? message.id : isNotification(message) ? subscriptionOf(message) ?? relatedRequestId : undefined;
     const listen = id === this.serving?.id ? this.serving : id === this.opening?.id ? this.opening : undefined;
-    if (!listen) return typeof id === 'string' && id.startsWith(this.idPrefix());
+    if (!listen) return typeof id === 'string' && id.startsWith(LISTEN_ID_PREFIX);
     if (isResponse(message)) this.ended(listen, 'error' in message ? message.error : undefined);
     else if (message.method === 'notifications/subscriptions/acknowledged') this.acknowledged(listen, message);
     else this.notified(listen, message as JSONRPCNotification);
@@ -188,7 +187,7 @@ export class MemberListen {
   }
 
   private open(filter: ListenFilter): void {
-    const listen: Listen = { id: `${this.idPrefix()}${++listenIds}`, filter, ended: false };
+    const listen: Listen = { id: `${LISTEN_ID_PREFIX}${++listenIds}`, filter, ended: false };
     this.opening = listen;
     this.stale = false;
     this.overlap = [];
@@ -303,10 +302,6 @@ export class MemberListen {
 
   private fail(request: JSONRPCRequest, err: WireError): void {
     this.deps.answer({ jsonrpc: '2.0', id: request.id, error: { code: err.code, message: err.message, data: err.data } });
-  }
-
-  private idPrefix(): string {
-    return 'agate-listen-';
   }
 }
 
