@@ -198,13 +198,14 @@ export class MemberListen {
   private acknowledged(listen: Listen, message: JSONRPCNotification): void {
     if (listen !== this.opening) return;
     const honoured = isObject(message.params) && isObject(message.params.notifications) ? message.params.notifications : {};
-    const taken = Array.isArray(honoured.resourceSubscriptions) ? honoured.resourceSubscriptions : [];
+    // A set: the member's list is as long as it likes (within maxMessageBytes), each look-up stays cheap.
+    const taken = new Set<unknown>(Array.isArray(honoured.resourceSubscriptions) ? honoured.resourceSubscriptions : []);
     const previous = this.serving;
     this.serving = listen;
     this.opening = undefined;
     listen.ackedAt = Date.now();
     this.cancel(previous);
-    for (const uri of listen.filter.resourceSubscriptions ?? []) if (!taken.includes(uri)) this.uris.delete(uri);
+    for (const uri of listen.filter.resourceSubscriptions ?? []) if (!taken.has(uri)) this.uris.delete(uri);
     this.settleWaiting(listen, { taken });
     if (this.stale) this.sync();
   }
@@ -280,13 +281,13 @@ export class MemberListen {
    * `failure` when the stream failed before acknowledging, a refusal otherwise. With no listen (nothing can be
    * listened for any more), every waiting subscribe is refused.
    */
-  private settleWaiting(listen: Listen | undefined, outcome: { taken?: readonly unknown[]; failure?: WireError } = {}): void {
+  private settleWaiting(listen: Listen | undefined, outcome: { taken?: ReadonlySet<unknown>; failure?: WireError } = {}): void {
     const asked = listen?.filter.resourceSubscriptions;
     for (let i = this.waiting.length - 1; i >= 0; i--) {
       const { request, uri } = this.waiting[i]!;
       if (listen && !asked?.includes(uri)) continue;
       this.waiting.splice(i, 1);
-      if (outcome.taken?.includes(uri)) {
+      if (outcome.taken?.has(uri)) {
         this.succeed(request);
         continue;
       }
