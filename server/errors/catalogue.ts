@@ -52,6 +52,8 @@ export const errors = withCodes({
   GW_ERR_MCP_BACKEND_UNAVAILABLE: defineError(503, 'UO', 'MCP server %s is unavailable'),
   GW_ERR_MCP_BACKEND_FAILED: defineError(502, 'UF', 'MCP server %s failed during the call'),
   GW_ERR_MCP_BACKEND_TIMEOUT: defineError(504, 'UT', 'MCP server %s did not answer within %s ms'),
+  GW_ERR_MCP_SUBSCRIPTION_REFUSED: defineError(502, 'UPE', 'MCP server %s did not take the subscription to %s: its subscriptions/listen acknowledgement (2026-07-28) left the URI out'),
+  GW_ERR_MCP_SUBSCRIPTION_LIMIT: defineError(429, 'RL', 'Too many resource subscriptions: this session holds %s on MCP server %s, the most one session may hold; unsubscribe from one first'),
   GW_ERR_LLM_NO_ROUTE: defineError(404, 'NR', 'No LLM route serves model %s'),
   GW_ERR_LLM_UNSUPPORTED: defineError(400, 'DPE', 'No provider of route %s supports %s'),
   GW_ERR_LLM_TOKEN_LIMIT: defineError(429, 'RL', 'Token limit of %s per minute reached for %s'),

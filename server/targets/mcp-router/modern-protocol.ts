@@ -11,7 +11,15 @@ export const META = Object.freeze({
   clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
   logLevel: 'io.modelcontextprotocol/logLevel',
   serverInfo: 'io.modelcontextprotocol/serverInfo',
+  /** On each message of a `subscriptions/listen` stream: the listen request's id. */
+  subscriptionId: 'io.modelcontextprotocol/subscriptionId',
 });
+
+/**
+ * The 2026-07-28 request whose answer is a stream lasting as long as the subscription (subscriptions/listen.mdx):
+ * it gets no request deadline and takes no place among a backend's requests in flight.
+ */
+export const LISTEN_METHOD = 'subscriptions/listen';
 
 /**
  * agate's own `_meta` key on a question a 2026 member asked (era/input-exchanges.ts): the member's `inputRequests`

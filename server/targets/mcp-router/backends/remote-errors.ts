@@ -1,5 +1,6 @@
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type JSONRPCResponse, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { GatewayError, errors } from '../../../errors/index.js';
 
 /**
  * The upstream answered with an HTTP error status, or with something that is not MCP (a web page, bad JSON). The
@@ -140,4 +141,11 @@ function networkCode(err: unknown): string | undefined {
 export function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}
+
+/** The answer to request `id` of MCP server `server` whose event stream ended without one. */
+export function unansweredError(server: string, id: RequestId): JSONRPCResponse {
+  const failed = new GatewayError(errors.GW_ERR_MCP_BACKEND_FAILED, [server]);
+  const message = `${failed.message}: its event stream ended without an answer`;
+  return { jsonrpc: '2.0', id, error: { code: ErrorCode.InternalError, message, data: { code: failed.code } } };
 }

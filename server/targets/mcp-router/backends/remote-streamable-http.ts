@@ -5,7 +5,7 @@ import { UpstreamExchange } from '../../upstream-exchange.js';
 import type { UpstreamMessageExtra } from '../backend.js';
 import { isJsonRpcMessage } from '../json-rpc.js';
 import { SseParser, type SseEvent } from '../../../sse/index.js';
-import { MessageTooLargeError, StreamLostError, UpstreamHttpError, badAnswer, describeFailure, isSessionGone, oneLine } from './remote-errors.js';
+import { MessageTooLargeError, StreamLostError, UpstreamHttpError, badAnswer, describeFailure, isSessionGone, oneLine, unansweredError } from './remote-errors.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
 import { modernRequestHeaders } from '../modern-protocol.js';
 import { ModernCalls } from './modern-calls.js';
@@ -43,6 +43,8 @@ interface EventStream {
   readonly requestId?: RequestId;
   /** It carried an oversized event: its request has failed, the stream is dropped unread. */
   failed?: boolean;
+  /** A 2026-07-28 request's stream: when it ends unanswered and cannot be resumed, its request has failed. */
+  readonly modern?: boolean;
   /** The id the client gave a request it resumes itself (`resumptionToken`): responses are handed back with it. */
   readonly replayId?: RequestId;
   readonly onresumptiontoken?: (token: string) => void;
@@ -175,7 +177,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (!request) return this.drop(answer);
     const type = mediaType(answer.headers['content-type']);
     if (type === 'text/event-stream') {
-      const stream: EventStream = { standalone: false, answered: false, requestId: request.id, onresumptiontoken: options?.onresumptiontoken };
+      const stream: EventStream = { standalone: false, answered: false, requestId: request.id, onresumptiontoken: options?.onresumptiontoken, modern: open !== undefined };
       if (open) this.modernCalls.streaming(open, stream);
       return this.read(answer, stream);
     }
@@ -334,7 +336,10 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (this.closed || stream.failed) return;
     if (err) this.report(new Error(`MCP server "${this.options.name}": event stream broke: ${describeFailure(err)}`, { cause: err }));
     // A request's stream can be resumed once it carried an event id, and is needed until its answer came.
-    if (stream.standalone || (stream.lastEventId !== undefined && !stream.answered)) this.reopen(stream, 0);
+    if (stream.standalone || (stream.lastEventId !== undefined && !stream.answered)) return this.reopen(stream, 0);
+    // 2026-07-28: an abrupt close carries nothing, the request is over (a listen stream: the member dropped it);
+    // answered with the failure at once rather than left to its deadline, or forever for a listen stream.
+    if (stream.modern && !stream.answered && stream.requestId !== undefined) this.deliver(unansweredError(this.options.name, stream.requestId), stream.requestId);
   }
 
   /** Reopens a stream after a delay; every failed attempt is reported, the last one as a StreamLostError. */

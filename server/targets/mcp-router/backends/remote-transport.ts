@@ -22,6 +22,7 @@ import type { BrokeredAuth } from './brokered-auth.js';
 import type { VaultAuth } from './vault-auth.js';
 import type { InLine, RequestGate } from './request-gate.js';
 import { SessionState } from './session-state.js';
+import { LISTEN_METHOD } from '../modern-protocol.js';
 import type { UpstreamSendOptions, UpstreamTransport } from './upstream-transport.js';
 
 /** What one remote connection runs on. */
@@ -58,7 +59,8 @@ export interface RemoteTransportDeps {
  * connection, so the router withdraws the tools and retries with backoff. An answer larger than `maxMessageBytes`
  * is logged and answered in its place with a JSON-RPC error; the session goes on. Requests take a place in the
  * backend's RequestGate (`maxConcurrentRequests` over all sessions) before they go, and give it back with their
- * answer, their failure, their deadline or their cancellation.
+ * answer, their failure, their deadline or their cancellation; a 2026-07-28 `subscriptions/listen` takes no place
+ * and has no deadline (its answer is a stream that lasts as long as the subscription).
  */
 export class RemoteTransport implements Transport, ResumableTransport {
   onmessage?: (message: JSONRPCMessage, extra?: UpstreamMessageExtra) => void;
@@ -124,7 +126,9 @@ export class RemoteTransport implements Transport, ResumableTransport {
     if (this.closed) throw new Error(`connection to MCP server "${this.deps.options.name}" is closed`);
     if (this.reinit) await this.reinit;
     if (this.resuming && this.continueSession(message)) return;
-    if (isRequest(message)) {
+    // A listen stream lasts as long as its subscription: it holds no place and has no deadline.
+    const lasting = isRequest(message) && message.method === LISTEN_METHOD;
+    if (isRequest(message) && !lasting) {
       const waiting = this.takePlace(message.id);
       if (waiting) await waiting;
       if (message.method === 'initialize') this.initRequest = message;
@@ -133,7 +137,7 @@ export class RemoteTransport implements Transport, ResumableTransport {
     }
     const passthrough = this.takePassthrough(message);
     message = passthrough.message;
-    this.deadlines.track(message);
+    if (!lasting) this.deadlines.track(message);
     this.state.sent(message);
     try {
       await this.sendAuthorized(message, options, passthrough.headers);

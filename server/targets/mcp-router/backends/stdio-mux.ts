@@ -1,12 +1,14 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   type JSONRPCMessage,
+  type JSONRPCNotification,
   type JSONRPCRequest,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import { gatewayError } from '../../../errors/index.js';
 import { withoutRoots } from '../client-capabilities.js';
-import { isNotification, isRequest } from '../json-rpc.js';
+import { isNotification, isObject, isRequest } from '../json-rpc.js';
+import { LISTEN_METHOD, META } from '../modern-protocol.js';
 import { JsonRpcCode } from '../mcp-errors.js';
 import type { UpstreamMessageExtra } from '../backend.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
@@ -143,6 +145,7 @@ export class StdioMux {
       return;
     }
     if (message.method === 'notifications/message' && this.options.shared) return this.deliverLog(message);
+    if (isObject(message.params?._meta) && META.subscriptionId in message.params._meta) return this.deliverListened(message);
     const receivers = message.method === 'notifications/resources/updated' && this.options.shared ? this.subscriptions.subscribersOf(params.uri) : this.connections;
     for (const conn of receivers) conn.receive(message);
   }
@@ -198,7 +201,8 @@ export class StdioMux {
     this.routes.set(upstreamId, { conn, id: message.id, method: message.method, upstreamToken, protocolVersion: params.protocolVersion, uri });
     const out: JSONRPCRequest = { ...message, id: upstreamId, ...(upstreamParams ? { params: upstreamParams } : {}) };
     // A process's first initialize also waits for it to boot (runtime start, imports: seconds under npx or uvx).
-    this.deadlines.track(out, message.method === 'initialize' ? Math.max(this.options.requestTimeoutMs, INITIALIZE_MIN_DEADLINE_MS) : undefined);
+    // A listen lasts as long as its subscription: no deadline.
+    if (message.method !== LISTEN_METHOD) this.deadlines.track(out, message.method === 'initialize' ? Math.max(this.options.requestTimeoutMs, INITIALIZE_MIN_DEADLINE_MS) : undefined);
     return this.sink(out).catch((err: unknown) => {
       this.drop(upstreamId);
       throw err;
@@ -235,6 +239,18 @@ export class StdioMux {
   /** A request of the gateway's own whose answer nobody waits for (it finds no route and is dropped). */
   private sendUnanswered(method: string, params: Record<string, unknown>): void {
     void this.sink({ jsonrpc: '2.0', id: this.nextId++, method, params }).catch(() => {});
+  }
+
+  /**
+   * A message of a 2026-07-28 `subscriptions/listen` stream, stamped with the listen request's id as the process
+   * saw it: it goes to the session that holds that listen, under the session's own id; one of a listen no longer
+   * held is dropped (it is nobody else's).
+   */
+  private deliverListened(message: JSONRPCNotification): void {
+    const meta = message.params!._meta as Record<string, unknown>;
+    const route = this.routes.get(meta[META.subscriptionId] as RequestId);
+    if (route?.method !== LISTEN_METHOD) return;
+    route.conn.receive({ ...message, params: { ...message.params, _meta: { ...meta, [META.subscriptionId]: route.id } } });
   }
 
   private deliverServerRequest(message: JSONRPCRequest): void {

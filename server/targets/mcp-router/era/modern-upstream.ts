@@ -15,12 +15,10 @@ import { errorResponse, isNotification, isObject, isRequest, isResponse } from '
 import { JsonRpcCode, protocolError } from '../mcp-errors.js';
 import { META, MODERN_PROTOCOL_VERSIONS } from '../modern-protocol.js';
 import { InputExchanges } from './input-exchanges.js';
+import { MemberListen } from './member-listen.js';
 
 /** The revision agate speaks to modern members (the newest it knows). */
 const MODERN_REVISION = MODERN_PROTOCOL_VERSIONS[0]!;
-
-/** What a 2025 method becomes towards a modern member when it has no 2026 counterpart agate bridges yet. */
-const UNBRIDGED_METHODS: ReadonlySet<string> = new Set(['resources/subscribe', 'resources/unsubscribe']);
 
 /**
  * A 2025 upstream session, as the router's SDK client sees it, over a 2026-07-28 (modern, stateless) member: the
@@ -31,9 +29,11 @@ const UNBRIDGED_METHODS: ReadonlySet<string> = new Set(['resources/subscribe', '
  * streamable-http.mdx §Request Metadata). `logging/setLevel` is kept here and sent per request; a result with
  * `resultType: "input_required"` (MRTR) is bridged here (InputExchanges): the member's questions reach the client
  * as a 2025 member's server→client requests during the call, and the call is retried with the answers.
+ * `resources/subscribe`/`unsubscribe` and the notifications a 2025 member sends on its GET stream go through the
+ * session's one `subscriptions/listen` stream to the member (MemberListen).
  *
- * One instance per link (per downstream session): the envelope it adds, and the MRTR exchanges in flight, are that
- * session's, never another's.
+ * One instance per link (per downstream session): the envelope it adds, the MRTR exchanges in flight and the
+ * subscriptions are that session's, never another's.
  */
 export class ModernUpstream implements Transport {
   onmessage?: (message: JSONRPCMessage, extra?: UpstreamMessageExtra) => void;
@@ -46,6 +46,8 @@ export class ModernUpstream implements Transport {
   private readonly discovering = new Map<RequestId, JSONRPCRequest>();
   /** Requests in flight and the MRTR exchanges they became. */
   private readonly exchanges: InputExchanges;
+  /** The session's subscriptions and list-change notifications, over `subscriptions/listen`. */
+  private readonly listen: MemberListen;
   private discoverIds = 0;
 
   constructor(
@@ -58,10 +60,17 @@ export class ModernUpstream implements Transport {
       deliver: (message, extra) => this.onmessage?.(message, extra),
       send: (message) => this.inner.send(isRequest(message) ? this.enveloped(message) : message),
     });
+    this.listen = new MemberListen({
+      member,
+      send: (message) => this.inner.send(isRequest(message) ? this.enveloped(message) : message),
+      deliver: (message) => this.onmessage?.(message),
+      answer: (message) => void this.answer(message),
+    });
     inner.onmessage = (message, extra) => this.received(message, extra as UpstreamMessageExtra | undefined);
     inner.onerror = (err) => this.onerror?.(err);
     inner.onclose = () => {
       this.exchanges.clear();
+      this.listen.close();
       this.onclose?.();
     };
   }
@@ -70,7 +79,9 @@ export class ModernUpstream implements Transport {
     return this.inner.start();
   }
 
+  /** Ends the session: its listen stream closes with the transport (which aborts every stream it reads). */
   close(): Promise<void> {
+    this.listen.close();
     return this.inner.close();
   }
 
@@ -99,10 +110,7 @@ export class ModernUpstream implements Transport {
       this.logLevel = typeof level === 'string' ? (level as LoggingLevel) : undefined;
       return this.answer({ jsonrpc: '2.0', id: message.id, result: {} });
     }
-    if (UNBRIDGED_METHODS.has(message.method)) {
-      // 2026-07-28 replaced it with subscriptions/listen, which agate does not map onto yet.
-      return this.answer(errorResponse(message.id, protocolError(JsonRpcCode.MethodNotFound, 'GW_ERR_MCP_METHOD_NOT_FOUND', [message.method, MODERN_REVISION])));
-    }
+    if (message.method === 'resources/subscribe' || message.method === 'resources/unsubscribe') return this.subscription(message);
     this.exchanges.track(message);
     try {
       await this.inner.send(this.enveloped(message), options);
@@ -110,6 +118,18 @@ export class ModernUpstream implements Transport {
       this.exchanges.untrack(message.id);
       throw err;
     }
+  }
+
+  /** 2026-07-28 has no such method: the URI goes into (or out of) the filter of the session's listen stream. */
+  private subscription(message: JSONRPCRequest): Promise<void> {
+    const uri = isObject(message.params) ? message.params.uri : undefined;
+    if (!this.listen.subscribable) {
+      return this.answer(errorResponse(message.id, protocolError(JsonRpcCode.MethodNotFound, 'GW_ERR_MCP_METHOD_NOT_FOUND', [message.method, MODERN_REVISION])));
+    }
+    if (typeof uri !== 'string') return this.answer(errorResponse(message.id, protocolError(JsonRpcCode.InvalidParams, 'GW_ERR_MCP_INVALID_PARAMS', ['uri must be a string'])));
+    if (message.method === 'resources/subscribe') this.listen.subscribe(message, uri);
+    else this.listen.unsubscribe(message, uri);
+    return Promise.resolve();
   }
 
   /** Sends `server/discover` in place of the client's initialize, whose answer is made from it. */
@@ -139,6 +159,7 @@ export class ModernUpstream implements Transport {
   }
 
   private received(message: JSONRPCMessage, extra: UpstreamMessageExtra | undefined): void {
+    if (this.listen.received(message, extra?.relatedRequestId)) return;
     // What the member sends on a retry's stream belongs to the request it retries.
     const related = extra?.relatedRequestId === undefined ? undefined : this.exchanges.originOf(extra.relatedRequestId);
     const relayed = related === extra?.relatedRequestId ? extra : { ...extra, relatedRequestId: related };
@@ -171,6 +192,7 @@ export class ModernUpstream implements Transport {
       serverInfo: (serverInfo as Implementation | undefined) ?? { name: this.member, version: 'unknown' },
       ...(typeof discovered.instructions === 'string' ? { instructions: discovered.instructions } : {}),
     };
+    this.listen.discovered(result.capabilities);
     return { jsonrpc: '2.0', id: init.id, result };
   }
 

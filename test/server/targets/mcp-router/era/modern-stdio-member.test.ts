@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
 import { META, MODERN, connectModernMcp } from '../../../../helpers/mcp-modern.js';
@@ -47,13 +47,13 @@ describe('a 2026-only stdio member', () => {
     const first = await client();
     // The process starts on this first use and refuses the 2025 handshake; its era is probed then, and the
     // session's link opens again statelessly at once: the first listing already has the tools.
-    expect((await first.listTools()).tools.map((t) => t.name).sort()).toEqual(['ask', 'echo', 'hang']);
+    expect((await first.listTools()).tools.map((t) => t.name).sort()).toEqual(['ask', 'echo', 'hang', 'touch']);
     expect(gw.registry.memberEras.get('nova')?.era).toBe('modern');
     const before = seen().length;
     const second = await client();
     const modern = await connectModernMcp(gw, 'nova');
     open.push(modern);
-    expect((await second.listTools()).tools.map((t) => t.name).sort()).toEqual(['ask', 'echo', 'hang']);
+    expect((await second.listTools()).tools.map((t) => t.name).sort()).toEqual(['ask', 'echo', 'hang', 'touch']);
     const results = await Promise.all([
       first.callTool({ name: 'echo', arguments: { message: 'one' } }),
       second.callTool({ name: 'echo', arguments: { message: 'two' } }),
@@ -91,5 +91,25 @@ describe('a 2026-only stdio member', () => {
     stop.abort('enough');
     await waitFor(() => seen().some((m) => m.cancelled === 'x') || undefined, 'the member saw the cancellation');
     expect(await call).toBeInstanceOf(Error);
+  });
+
+  it('subscriptions over stdio: alice and bob (one shared process) each hear of their own resource only, and both of the tool list change', async () => {
+    const [alice, bob] = await Promise.all([client(), client()]);
+    const heard: Record<string, string[]> = { alice: [], bob: [] };
+    const toolChanges: Record<string, number> = { alice: 0, bob: 0 };
+    for (const [who, c] of [['alice', alice], ['bob', bob]] as const) {
+      c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void heard[who]!.push(n.params.uri));
+      c.setNotificationHandler(ToolListChangedNotificationSchema, () => void toolChanges[who]!++);
+    }
+    await Promise.all([alice.subscribeResource({ uri: 'stdio://alice' }), bob.subscribeResource({ uri: 'stdio://bob' })]);
+    expect(text(await alice.callTool({ name: 'touch', arguments: { uris: ['stdio://bob', 'stdio://alice'] } }))).toBe('touched 2');
+    // The list change went after the updates on each session's stream: a stray update would be there by then.
+    await waitFor(() => toolChanges.alice! > 0 && toolChanges.bob! > 0, 'both told of the tool list change');
+    await waitFor(() => heard.alice!.length > 0 && heard.bob!.length > 0, 'both told of their update');
+    expect(heard).toEqual({ alice: ['stdio://alice'], bob: ['stdio://bob'] });
+    // Each session's listen went with its own id and filter, without a deadline cutting it (no error answer).
+    const listens = seen().filter((m) => m.method === 'subscriptions/listen' && m.params?.notifications?.resourceSubscriptions);
+    expect(listens.map((m) => m.params.notifications.resourceSubscriptions)).toEqual(expect.arrayContaining([['stdio://alice'], ['stdio://bob']]));
+    expect(new Set(listens.map((m) => m.id)).size).toBe(listens.length);
   });
 });
