@@ -4,12 +4,10 @@ import type { JSONRPCMessage, JSONRPCNotification, RequestId } from '@modelconte
 import { formatSseEvent } from '../../../sse/index.js';
 import { isNotification, isRequest, isResponse } from '../json-rpc.js';
 import { JsonRpcCode } from '../mcp-errors.js';
+import { LISTEN_METHOD, META } from '../modern-protocol.js';
 import { modernResult, type ModernStamp } from '../modern-results.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import type { ListenFilter } from './listen-filter.js';
-
-/** The `_meta` key naming the listen a notification belongs to (2026-07-28 subscriptions/listen). */
-export const SUBSCRIPTION_ID_META = 'io.modelcontextprotocol/subscriptionId';
 
 /** Bytes a stream may hold for a client that does not read; past this it is cut (the client listens again). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -108,7 +106,7 @@ export class ListenStream implements Transport {
   /** Ends the listen from agate's side: the graceful result when the stream is open (subscriptions/listen result). */
   async close(): Promise<void> {
     if (this.filter && !this.ended && !this.res.writableEnded && !this.res.destroyed) {
-      const result = modernResult('subscriptions/listen', { _meta: { [SUBSCRIPTION_ID_META]: this.id } }, this.stamp!);
+      const result = modernResult(LISTEN_METHOD, { _meta: { [META.subscriptionId]: this.id } }, this.stamp!);
       this.res.end(formatSseEvent({ event: 'message', data: JSON.stringify({ jsonrpc: '2.0', id: this.id, result }) }));
     }
     this.end('gateway');
@@ -156,5 +154,5 @@ export class ListenStream implements Transport {
 /** `m` with the listen's id in `_meta`, as every message of a listen stream carries it. */
 function stamped(m: JSONRPCNotification, id: RequestId): JSONRPCNotification {
   const meta = (m.params?._meta as Record<string, unknown> | undefined) ?? {};
-  return { jsonrpc: '2.0', method: m.method, params: { ...m.params, _meta: { ...meta, [SUBSCRIPTION_ID_META]: id } } };
+  return { jsonrpc: '2.0', method: m.method, params: { ...m.params, _meta: { ...meta, [META.subscriptionId]: id } } };
 }

@@ -4,6 +4,7 @@ import { GatewayError, errors } from '../../../errors/index.js';
 import { capabilityKey } from '../client-capabilities.js';
 import { isObject, isRequest } from '../json-rpc.js';
 import { openAdmitted, toolVisible } from '../member-policy.js';
+import { LISTEN_METHOD } from '../modern-protocol.js';
 import { cacheScopeOf, discoverResult, type ModernStamp } from '../modern-results.js';
 import { SUPPORTED_PROTOCOL_VERSIONS, type RouterSession } from '../router-session.js';
 import type { CompiledMcpServer } from '../types.js';
@@ -48,7 +49,7 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
     res.writeHead(202).end();
     return;
   }
-  if (message.method === 'subscriptions/listen') return serveListen(ctx, deps, modern);
+  if (message.method === LISTEN_METHOD) return serveListen(ctx, deps, modern);
   if (!MODERN_METHODS.has(message.method)) throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_METHOD_NOT_FOUND, [message.method, modern.version]), message.id);
   const continuation = checked(ctx, message);
   ctx.outcome.settled = responseOver(res);
