@@ -122,7 +122,7 @@ function startUpstream(): Promise<{ server: Server; url: string }> {
 }
 
 /** A private redis-server (Debian's; `apt-get install redis-server`) on a free loopback port, nothing persisted. */
-async function startRedis(dir: string): Promise<{ child: ChildProcess; url: string }> {
+export async function startRedis(dir: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await new Promise<number>((resolve) => {
     const s = createNetServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as AddressInfo).port;
