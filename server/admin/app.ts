@@ -39,19 +39,13 @@ export interface AdminDeps {
 }
 
 /**
- * The admin API: health probes open, everything else behind `Authorization: Bearer <token>` or the web
- * console's session cookie (docs/console.md); the console's files are served under `/console/`.
+ * The admin API: everything behind `Authorization: Bearer <token>` or the web console's session cookie
+ * (docs/console.md); the console's files are served under `/console/`. Health probes are answered before it
+ * (probes.ts).
  */
 export function createAdminApp(deps: AdminDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
-  app.get('/readyz', (_req, res) => {
-    const ready = deps.ready();
-    res.status(ready ? 200 : 503).json({ ready });
-  });
   app.use(requireAllowedHost(new Set((deps.allowedHosts ?? []).map((h) => h.toLowerCase()))));
   const auth = { token: deps.token, sessions: new ConsoleSessions(), failures: new AuthFailureLimiter(deps.authFailures) };
   mountConsolePublic(app, auth);

@@ -57,9 +57,15 @@ describe('agate serve loads optional parts on first use', () => {
     tmp.cleanup();
   });
 
-  it('idle after start, it has loaded neither express, nor jose, nor ioredis', async () => {
+  it('idle after start and probed for health, it has loaded neither express, nor jose, nor ioredis', async () => {
     // The hook saw the start itself (the registry driver and the HTTP client the proxy needs are there).
     await waitFor(() => loadedPackages(loads).has('better-sqlite3') || undefined, 'the load record');
+    // An orchestrator's probes, as every deployment sends them from the first second: answered without the admin app.
+    const [health, ready, head] = await Promise.all([fetch(`${serve.adminUrl}/healthz`), fetch(`${serve.adminUrl}/readyz?probe=1`), fetch(`${serve.adminUrl}/healthz/`, { method: 'HEAD' })]);
+    expect([health.status, ready.status, head.status]).toEqual([200, 200, 200]);
+    expect(await health.json()).toEqual({ ok: true });
+    expect(await ready.json()).toEqual({ ready: true });
+    expect(await head.text()).toBe('');
     const loaded = loadedPackages(loads);
     expect(loaded).toContain('undici');
     for (const name of ['express', 'jose', 'ioredis']) expect(loaded, name).not.toContain(name);
