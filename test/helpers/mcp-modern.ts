@@ -25,6 +25,25 @@ export async function connectModernMcp(gw: TestGateway, name: string, options: {
   return client;
 }
 
+/** A change notification a listening v2 client was handed: its method and params (with `_meta`). */
+export interface HeardChange {
+  method: string;
+  params: Record<string, any>;
+}
+
+/**
+ * A v2 client (pinned to 2026-07-28) on `/mcp/<name>` with `headers`, recording the change notifications its
+ * `listen()` streams deliver (resources/updated, tools/list_changed) in `heard`.
+ */
+export async function connectModernListener(gw: TestGateway, name: string, headers: Record<string, string>): Promise<{ client: Client; heard: HeardChange[] }> {
+  const client = await connectModernMcp(gw, name, { headers });
+  const heard: HeardChange[] = [];
+  for (const method of ['notifications/resources/updated', 'notifications/tools/list_changed'] as const) {
+    client.setNotificationHandler(method, (n) => void heard.push({ method, params: (n.params ?? {}) as Record<string, any> }));
+  }
+  return { client, heard };
+}
+
 /** The `_meta` envelope a modern request carries (basic/index.mdx, the example of server/discover.mdx). */
 export function envelope(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { [META.protocolVersion]: MODERN, [META.clientInfo]: { name: 'raw', version: '1.0.0' }, [META.clientCapabilities]: {}, ...extra };

@@ -4,7 +4,7 @@ import { hostedServers } from '../../../../../servers/index.js';
 import { withClock } from '../../../../fixtures/clock-server.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer } from '../../../../helpers/mcp.js';
-import { connectModernMcp, envelope, modernPost, MODERN } from '../../../../helpers/mcp-modern.js';
+import { connectModernListener, connectModernMcp, type HeardChange, envelope, modernPost, MODERN } from '../../../../helpers/mcp-modern.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../../../helpers/remote-mcp-upstream.js';
 import { resourceFeed, type ResourceFeed } from '../../../../helpers/resource-feed.js';
 
@@ -16,10 +16,6 @@ import { resourceFeed, type ResourceFeed } from '../../../../helpers/resource-fe
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 const LISTEN_CAP = 2;
 
-interface Heard {
-  method: string;
-  params: Record<string, any>;
-}
 
 describe('2026-07-28 subscriptions/listen', () => {
   let gw: TestGateway;
@@ -53,14 +49,10 @@ describe('2026-07-28 subscriptions/listen', () => {
     await upB?.close();
   });
 
-  async function modern(who: string, server: string): Promise<{ client: ModernClient; heard: Heard[] }> {
-    const client = await connectModernMcp(gw, server, { headers: { 'x-api-key': keys[who]! } });
-    open.push(client);
-    const heard: Heard[] = [];
-    for (const method of ['notifications/resources/updated', 'notifications/tools/list_changed'] as const) {
-      client.setNotificationHandler(method, (n) => void heard.push({ method, params: (n.params ?? {}) as Record<string, any> }));
-    }
-    return { client, heard };
+  async function modern(who: string, server: string): Promise<{ client: ModernClient; heard: HeardChange[] }> {
+    const listener = await connectModernListener(gw, server, { 'x-api-key': keys[who]! });
+    open.push(listener.client);
+    return listener;
   }
 
   it('server/discover offers list changes and resource subscriptions now that they can be delivered', async () => {
@@ -82,7 +74,7 @@ describe('2026-07-28 subscriptions/listen', () => {
     expect(await feedA.update('feed://b')).toBe(1);
     expect(await feedB.update('feed://secret')).toBe(1);
     await waitFor(() => alice.heard.length >= 2 && bob.heard.length >= 1, 'both listeners to hear their updates');
-    const uris = (h: Heard[]) => h.map((e) => [e.method, e.params.uri]).sort();
+    const uris = (h: HeardChange[]) => h.map((e) => [e.method, e.params.uri]).sort();
     expect(uris(alice.heard)).toEqual([
       ['notifications/resources/updated', 'feed+feed://a'],
       ['notifications/resources/updated', 'vault+feed://secret'],

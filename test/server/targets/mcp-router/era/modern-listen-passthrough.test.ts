@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer } from '../../../../helpers/mcp.js';
-import { connectModernMcp } from '../../../../helpers/mcp-modern.js';
+import { connectModernListener, type HeardChange } from '../../../../helpers/mcp-modern.js';
 import { startListenMember, type ListenMember } from '../../../../helpers/modern-listen-member.js';
 
 // 2026-07-28 clients listening to a 2026-only member through agate: the client's subscriptions/listen is served by
@@ -13,10 +13,6 @@ import { startListenMember, type ListenMember } from '../../../../helpers/modern
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 const remote = (url: string) => ({ kind: 'remote' as const, url, transport: 'streamable-http' as const, headers: {}, secretHeaders: {} });
 
-interface Heard {
-  method: string;
-  params: Record<string, any>;
-}
 
 describe('2026 clients listening to a 2026-only member', () => {
   let gw: TestGateway;
@@ -42,14 +38,10 @@ describe('2026 clients listening to a 2026-only member', () => {
     await member?.close();
   });
 
-  async function modern(who: string, server: string): Promise<{ client: ModernClient; heard: Heard[] }> {
-    const client = await connectModernMcp(gw, server, { headers: { 'x-api-key': keys[who]! } });
-    open.push(client);
-    const heard: Heard[] = [];
-    for (const method of ['notifications/resources/updated', 'notifications/tools/list_changed'] as const) {
-      client.setNotificationHandler(method, (n) => void heard.push({ method, params: (n.params ?? {}) as Record<string, any> }));
-    }
-    return { client, heard };
+  async function modern(who: string, server: string): Promise<{ client: ModernClient; heard: HeardChange[] }> {
+    const listener = await connectModernListener(gw, server, { 'x-api-key': keys[who]! });
+    open.push(listener.client);
+    return listener;
   }
 
   it('alice and bob each hear their own resource’s update and both the member’s tool change, under their own listen ids', async () => {
@@ -75,7 +67,7 @@ describe('2026 clients listening to a 2026-only member', () => {
     member.addTool('fresh');
     await waitFor(() => alice.heard.some((h) => h.method.endsWith('list_changed')) && bob.heard.some((h) => h.method.endsWith('list_changed')), 'both told of the tool change');
     await waitFor(() => alice.heard.some((h) => h.method.endsWith('updated')) && bob.heard.some((h) => h.method.endsWith('updated')), 'both told of their update');
-    const updates = (heard: Heard[]) => heard.filter((h) => h.method === 'notifications/resources/updated').map((h) => h.params.uri);
+    const updates = (heard: HeardChange[]) => heard.filter((h) => h.method === 'notifications/resources/updated').map((h) => h.params.uri);
     expect(updates(alice.heard)).toEqual([aliceUri]);
     expect(updates(bob.heard)).toEqual([bobUri]);
     // Each notification carries its client's own listen id (the v2 client's `listen:N`, which its demux matched to
