@@ -1,8 +1,8 @@
 /**
  * `cluster` part `commit`: a new route committed through one replica's admin API (`POST /routes`, each commit
  * through the next replica), then every replica polled directly (every millisecond) until it proxies the route.
- * The time from sending the POST to the last replica serving it is commit-to-served on all replicas; p50/p95 over
- * COMMITS commits.
+ * Commit-to-served on all replicas is the time from the POST's answer (the commit done) to the last replica
+ * serving the route; also reported from sending the POST, which adds the commit itself. p50/p95 over COMMITS commits.
  */
 import { loadavg } from 'node:os';
 import { Pool } from 'undici';
@@ -18,6 +18,7 @@ export async function measureCommitToServed(replicas: readonly Replica[], upstre
   const onAll: number[] = [];
   const onCommitter: number[] = [];
   const answered: number[] = [];
+  const afterCommit: number[] = [];
   try {
     for (let i = 0; i < COMMITS; i++) {
       const via = i % replicas.length;
@@ -35,6 +36,7 @@ export async function measureCommitToServed(replicas: readonly Replica[], upstre
       const res = await posted;
       if (res.status !== 201) throw new Error(`POST /routes answered ${res.status}: ${await res.text()}`);
       onAll.push(Math.max(...served));
+      afterCommit.push(Math.max(...served) - answered.at(-1)!);
       onCommitter.push(served[via]!);
     }
   } finally {
@@ -43,11 +45,13 @@ export async function measureCommitToServed(replicas: readonly Replica[], upstre
   const all = summarize(onAll);
   const own = summarize(onCommitter);
   const post = summarize(answered);
+  const commitToServed = summarize(afterCommit);
   process.stdout.write(
     `\ncommit-to-served: ${COMMITS} routes posted to the admin API, round robin over ${replicas.length} replicas; load ${loadavg()[0]!.toFixed(2)}\n` +
-      `admin POST answered (committed) p50 ${post.p50} ms p95 ${post.p95} ms | served on the committing replica p50 ${own.p50} ms p95 ${own.p95} ms | on every replica p50 ${all.p50} ms p95 ${all.p95} ms max ${all.max} ms (goal p95 <= ${GOAL_P95_MS} ms)\n`,
+      `from sending the POST: answered (committed) p50 ${post.p50} ms p95 ${post.p95} ms | served on the committing replica p50 ${own.p50} ms p95 ${own.p95} ms | on every replica p50 ${all.p50} ms p95 ${all.p95} ms\n` +
+      `commit-to-served on every replica (from the POST's answer): p50 ${commitToServed.p50} ms p95 ${commitToServed.p95} ms max ${commitToServed.max} ms (goal p95 <= ${GOAL_P95_MS} ms)\n`,
   );
-  return { commits: COMMITS, goalP95Ms: GOAL_P95_MS, postAnswered: post, onCommitter: own, onEveryReplica: all };
+  return { commits: COMMITS, goalP95Ms: GOAL_P95_MS, commitToServedOnEveryReplica: commitToServed, fromPost: { answered: post, onCommitter: own, onEveryReplica: all } };
 }
 
 /** ms from `t0` until the replica behind `pool` answers `path` with 200. */
