@@ -30,6 +30,8 @@ export async function measureFailover(replicas: readonly Replica[], front: Front
   const pool = new Pool(front.url, { connections: CLIENTS * 2 });
   const servedAgainMs: number[] = [];
   const rounds: Array<{ killed: number; affected: number; failedAttempts: number }> = [];
+  /** What the failed attempts were answered (nginx's error status, a reset), for the report. */
+  const failures = new Set<string>();
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const victim = replicas[round % replicas.length]!;
@@ -46,6 +48,7 @@ export async function measureFailover(replicas: readonly Replica[], front: Front
               return performance.now() - t0;
             } catch (err) {
               failedAttempts++;
+              failures.add(String(err).slice(0, 120));
               if (performance.now() - t0 > 10_000) throw new Error(`not served again within 10 s: ${String(err)}`);
             }
           }
@@ -65,9 +68,9 @@ export async function measureFailover(replicas: readonly Replica[], front: Front
   const s = summarize(servedAgainMs);
   process.stdout.write(
     `\nfailover: ${ROUNDS} rounds, ${CLIENTS} clients with a GET stream open, one replica killed (SIGKILL) per round; ${s.n} clients cut\n` +
-      `served again after the kill: p50 ${s.p50} ms, max ${s.max} ms (goal <= ${GOAL_MS} ms); failed attempts before that: ${rounds.reduce((n, r) => n + r.failedAttempts, 0)}; load ${loadavg()[0]!.toFixed(2)}\n`,
+      `served again after the kill: p50 ${s.p50} ms, max ${s.max} ms (goal <= ${GOAL_MS} ms); failed attempts before that: ${rounds.reduce((n, r) => n + r.failedAttempts, 0)} ${JSON.stringify([...failures])}; load ${loadavg()[0]!.toFixed(2)}\n`,
   );
-  return { rounds, clients: CLIENTS, goalMs: GOAL_MS, servedAgainMs: s };
+  return { rounds, clients: CLIENTS, goalMs: GOAL_MS, servedAgainMs: s, failures: [...failures] };
 }
 
 /** An initialized session through nginx with its GET stream open. */
