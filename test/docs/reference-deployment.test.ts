@@ -71,6 +71,14 @@ function answeredPosts(folder: string): number[] {
     .map((l) => Number(/upstream=127\.0\.0\.1:(\d+)/.exec(l)![1]));
 }
 
+/** The answered POSTs once `count` are logged: nginx logs a request once finished, maybe just after the client read it. */
+function loggedPosts(folder: string, count: number): Promise<number[]> {
+  return waitFor(() => {
+    const logged = answeredPosts(folder);
+    return logged.length >= count ? logged : undefined;
+  }, `nginx to log ${count} POSTs`, 5_000);
+}
+
 async function admin(d: Deployment, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${d.adminUrl}${path}`, {
     method,
@@ -111,10 +119,15 @@ describe.skipIf(skip)('the reference deployment (docs/examples/deploy/replicas.s
     await admin(d, 'PUT', '/mcp-servers/time', { ...time, access: { consumers: ['alice', 'bob'] } });
     // Served by all three once three anonymous initializes in a row (one per replica) are refused.
     const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'anon', version: '1' } } });
-    const anonymous = async () =>
-      (await fetch(`${d.url}/mcp/time`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: init })).status;
+    let probes = 0;
+    const anonymous = async () => {
+      probes++;
+      const res = await fetch(`${d.url}/mcp/time`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: init });
+      await res.body?.cancel();
+      return res.status;
+    };
     await waitFor(async () => (await anonymous()) === 401 && (await anonymous()) === 401 && (await anonymous()) === 401, 'the key requirement on every replica', 10_000);
-    const postsBefore = answeredPosts(d.folder).length;
+    const postsBefore = await loggedPosts(d.folder, probes);
 
     // Connected one after the other (initialize, notifications/initialized), then strictly alternating requests.
     const alice = await connect(d.url, keys.alice!);
@@ -145,7 +158,7 @@ describe.skipIf(skip)('the reference deployment (docs/examples/deploy/replicas.s
       order.push('bob');
     }
 
-    const posts = answeredPosts(d.folder).slice(postsBefore);
+    const posts = (await loggedPosts(d.folder, probes + order.length)).slice(postsBefore.length);
     expect(posts).toHaveLength(order.length);
     for (const who of ['alice', 'bob'] as const) {
       const served = new Set(posts.filter((_, i) => order[i] === who));
