@@ -106,6 +106,9 @@ describe.skipIf(skip)('the reference deployment (docs/examples/deploy/replicas.s
       d.child.kill('SIGTERM');
       await d.exited;
     }
+    // Never leave an nginx master behind, even if the script could not stop it.
+    const pidFile = d ? join(d.folder, 'nginx', 'nginx.pid') : '';
+    if (pidFile && existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGQUIT');
   }, 30_000);
 
   it('serves two consumers through nginx, each request on the next replica, and stops everything on SIGTERM', async () => {

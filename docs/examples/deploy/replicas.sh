@@ -3,13 +3,16 @@
 # file, and nginx in front (round robin, no stickiness, SSE-friendly; nginx.conf.template beside this script).
 # Everything listens on 127.0.0.1 and lives in a temporary folder; Ctrl-C (or SIGTERM) stops it all and removes it.
 #
-#   docs/examples/deploy/replicas.sh            # then: MCP at http://127.0.0.1:8080/mcp/time
+#   npm run build && docs/examples/deploy/replicas.sh     # then: MCP at http://127.0.0.1:8080/mcp/time
 #
 # Env: PORT (nginx, 8080), REPLICA_PORTS ("8081 8082 8083"), ADMIN_PORTS ("8091 8092 8093"), REDIS_PORT (6390),
-# AGATE (the command, "npx agate"), NGINX (the binary, nginx on PATH or /usr/sbin/nginx), AGATE_ADMIN_TOKEN.
+# AGATE (the command: `agate` if on PATH, else this checkout's dist/cli/index.js), NGINX (nginx on PATH, else
+# /usr/sbin/nginx), AGATE_ADMIN_TOKEN (random unless set).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-AGATE="${AGATE:-npx agate}"
+if [ -z "${AGATE:-}" ]; then
+  if command -v agate >/dev/null; then AGATE=agate; else AGATE="node $(cd "$here/../../.." && pwd)/dist/cli/index.js"; fi
+fi
 PORT="${PORT:-8080}"
 REPLICA_PORTS="${REPLICA_PORTS:-8081 8082 8083}"
 ADMIN_PORTS="${ADMIN_PORTS:-8091 8092 8093}"
