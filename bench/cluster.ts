@@ -1,22 +1,23 @@
 /**
- * `npm run bench -- cluster`: what a Redis-backed limit adds to a request, against the in-process store, in the
+ * `npm run bench -- cluster`, issue 16's figures for replicas on Redis, in parts chosen by CLUSTER_BENCH_PARTS
+ * (comma-separated; default all): `added`, here, and `throughput`, `commit`, `failover` (cluster-replicas.ts).
+ *
+ * `added`: what a Redis-backed limit adds to a request, against the in-process store, in the
  * same run. Two gateways in this process, identical but for where their buckets live: one in-process, one on a
  * private redis-server (loopback TCP). Each serves an MCP server whose tools/call passes a per-consumer limit and
  * an HTTP route with a rate limit, both far above the load (every request is admitted, so both pay one take).
  * Sequential requests, interleaved between the two gateways in rounds so drift hits both alike; p50, p95, the
  * added p50 and the ratio.
- * Not yet measured here (issue 16's later parts): replicas' throughput, failover time, commit-to-served.
  * Env: CLUSTER_BENCH_REQUESTS (default 3000 per kind and gateway).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Pool } from 'undici';
 import { startGateway, type RunningGateway } from '../server/index.js';
+import { startRedis, startUpstream } from './cluster-fleet.js';
+import { measureReplicaParts, REPLICA_PARTS } from './cluster-replicas.js';
 import { echoDefinition } from './mcp-echo-server.js';
 import { RawMcpSession } from './mcp-raw-client.js';
 import { summarize, type Summary } from './stats.js';
@@ -34,7 +35,18 @@ interface Side {
   toolCalls: number[];
 }
 
+const PARTS = new Set((process.env.CLUSTER_BENCH_PARTS ?? ['added', ...REPLICA_PARTS].join(',')).split(',').map((p) => p.trim()));
+
 export async function run(): Promise<unknown> {
+  const unknown = [...PARTS].filter((p) => p !== 'added' && !(REPLICA_PARTS as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`CLUSTER_BENCH_PARTS: unknown part ${unknown.join(', ')} (added, ${REPLICA_PARTS.join(', ')})`);
+  const figures: Record<string, unknown> = {};
+  if (PARTS.has('added')) figures.added = await measureAdded();
+  if (REPLICA_PARTS.some((p) => PARTS.has(p))) Object.assign(figures, await measureReplicaParts(PARTS));
+  return figures;
+}
+
+async function measureAdded(): Promise<unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'agate-cluster-bench-'));
   const upstream = await startUpstream();
   const redis = await startRedis(dir);
@@ -112,36 +124,3 @@ function report(sides: Side[]): unknown {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
-
-function startUpstream(): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    res.end('ok');
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
-}
-
-/** A private redis-server (Debian's; `apt-get install redis-server`) on a free loopback port, nothing persisted. */
-export async function startRedis(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await new Promise<number>((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  child.once('error', (err) => {
-    throw new Error(`redis-server did not start (apt-get install redis-server): ${err.message}`);
-  });
-  // Ready once it logs that it accepts connections.
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c) => {
-      out += c;
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${out}`)));
-  });
-  child.stdout!.resume();
-  return { child, url: `redis://127.0.0.1:${port}` };
-}

@@ -17,7 +17,7 @@ import { Pool } from 'undici';
 import { z } from 'zod';
 import { startGateway, type RunningGateway } from '../server/index.js';
 import type { HostedServerDefinition } from '../servers/index.js';
-import { startRedis } from './cluster.js';
+import { startRedis } from './cluster-fleet.js';
 import { summarize } from './stats.js';
 
 const ROUNDS = Number(process.env.MRTR_RELAY_BENCH_ROUNDS ?? 1000);
