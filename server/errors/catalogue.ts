@@ -94,7 +94,7 @@ export const errors = withCodes({
     'An agate credential was sent in %s, which MCP server %s passes to its upstream; send agate keys in a header it does not pass through',
   ),
   GW_ERR_UPSTREAM_TOKEN: defineError(502, 'UAEX', 'No token for MCP server %s: %s'),
-  GW_ERR_MCP_SESSION_STORE_UNAVAILABLE: defineError(503, 'UO', 'The MCP session store (Redis) did not answer: session %s cannot be looked up; retry shortly'),
+  GW_ERR_MCP_SESSION_STORE_UNAVAILABLE: defineError(503, 'UO', 'The MCP session store (Redis) did not answer (session %s); retry shortly'),
   GW_ERR_SETTINGS_INVALID: defineError(400, 'DPE', 'Invalid settings: %s'),
   GW_ERR_SETTINGS_NOT_SELF_SERVICE: defineError(403, 'UAEX', 'MCP server %s does not let its consumers set %s'),
   GW_ERR_LLM_BUDGET_EXCEEDED: defineError(429, 'RL', 'The %s budget of %s %s on LLM route %s is spent for %s (%s used, this request needs %s); it resets at %s'),

@@ -83,7 +83,12 @@ async function legacyCopy(ctx: McpGatewayContext, copyOrRecord: LiveSession | Mc
 }
 
 function unavailable(id: string, err: unknown): Found {
-  return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_STORE_UNAVAILABLE, [id], { cause: err, headers: { 'retry-after': '1' } }) };
+  return { ok: false as const, error: sessionStoreUnavailable(id, err) };
+}
+
+/** The session store (Redis) failed a command for session `id`: 503 with Retry-After, the client to try again. */
+export function sessionStoreUnavailable(id: string, err: unknown): GatewayError {
+  return new GatewayError(errors.GW_ERR_MCP_SESSION_STORE_UNAVAILABLE, [id], { cause: err, headers: { 'retry-after': '1' } });
 }
 
 /** A copy that could not be built (or caught up) from the store is dropped here; the session lives on elsewhere. */

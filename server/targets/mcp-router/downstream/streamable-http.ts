@@ -12,6 +12,7 @@ import { callerAddress, clientIdentity } from './session-caps.js';
 import { StreamableSessionTransport, responseOver } from './session-transport.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
 import { holdSession, keeperFor } from './session-holding.js';
+import { sessionStoreUnavailable } from './find-session.js';
 
 /** Batches were added in 2025-03-26 and removed in 2025-06-18. */
 const BATCH_VERSIONS = new Set(['2025-03-26']);
@@ -96,7 +97,14 @@ async function initialize(ctx: McpExchangeContext, deps: McpTransportDeps, parse
   // Set before connect: the SDK server chains its own onclose after ours.
   transport.onclose = () => void deps.router.closeSession(id, 'closed');
   const now = Date.now();
-  await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'streamable-http', createdAt: now, lastSeenAt: now });
+  try {
+    await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'streamable-http', createdAt: now, lastSeenAt: now });
+  } catch (err) {
+    // Redis down or not connected yet: no session, nothing held for it, and the client told to retry.
+    await session.close();
+    deps.caps.release(id);
+    throw refusal(ctx, sessionStoreUnavailable(id, err), requestId(messages));
+  }
   const live = { session, transport, kind: 'streamable-http' as const };
   deps.router.add(live);
   await session.connect(transport);
