@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { dbPath, UsageError } from '../context.js';
 import { parseInteger } from './route.js';
@@ -17,6 +18,7 @@ interface ServeFlags {
   headersTimeout?: string;
   bodyTimeout?: string;
   maxClientConnections?: string;
+  trustedProxy?: string[];
   demoPort?: string;
   drain?: string;
   mcpMaxSessions?: string;
@@ -45,6 +47,10 @@ export function registerServeCommand(program: Command): void {
     .option('--headers-timeout <ms>', 'a request head must arrive within this, else 408 and close', '15000')
     .option('--body-timeout <ms>', 'a request body with no byte for this long gets 408 and a closed connection; 0 turns it off', '30000')
     .option('--max-client-connections <n>', 'open connections per client address (trusted proxies exempt); 0: no limit', '256')
+    .option(
+      '--trusted-proxy <address-or-cidr...>',
+      'load balancers whose X-Forwarded-For names the client (per-IP limits, IP allow/deny, per-client caps); e.g. 10.0.0.0/8 (env AGATE_TRUSTED_PROXIES, comma-separated)',
+    )
     .option('--admin-allowed-host <name...>', 'Host header names the admin API accepts besides loopback names (env AGATE_ADMIN_ALLOWED_HOSTS, comma-separated)')
     .option('--demo-port <port>', 'port of the built-in demo upstream on 127.0.0.1; 0 turns it off (env AGATE_DEMO_PORT)', process.env.AGATE_DEMO_PORT ?? '8002')
     .option('--audit-keep-days <n>', 'prune audit log rows older than n days; 0 keeps them (env AGATE_AUDIT_KEEP_DAYS, default 365)', process.env.AGATE_AUDIT_KEEP_DAYS)
@@ -107,6 +113,7 @@ function gatewayOptions(flags: ServeFlags, db: string): GatewayOptions {
     },
     adminAllowedHosts: flags.adminAllowedHost ?? process.env.AGATE_ADMIN_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
     host: flags.host,
+    trustedProxies: trustedProxies(flags.trustedProxy ?? process.env.AGATE_TRUSTED_PROXIES?.split(',').map((a) => a.trim()).filter(Boolean) ?? []),
     allowedHosts: flags.allowedHosts?.split(',').map((n) => n.trim()).filter(Boolean),
     clientLimits: {
       headersTimeoutMs: parseInteger(flags.headersTimeout!, '--headers-timeout'),
@@ -124,6 +131,18 @@ function gatewayOptions(flags: ServeFlags, db: string): GatewayOptions {
       allowedOrigins: (flags.mcpAllowOrigin ?? process.env.AGATE_MCP_ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean) ?? []).map(browserOrigin),
     },
   };
+}
+
+/** Proxy addresses and CIDRs (IPv4 or IPv6), checked here so a typo stops the start naming the flag. */
+function trustedProxies(entries: string[]): string[] {
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const v = isIP(address ?? '');
+    const width = v === 6 ? 128 : 32;
+    const badBits = bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= width);
+    if (!v || extra !== undefined || badBits) throw new UsageError(`--trusted-proxy: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)`);
+  }
+  return entries;
 }
 
 /** An origin as browsers send it (`scheme://host[:port]`, nothing more), or a usage error naming the flag. */

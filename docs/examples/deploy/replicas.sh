@@ -56,7 +56,7 @@ read -r -a admin_ports <<<"$ADMIN_PORTS"
 upstreams=""
 for i in "${!ports[@]}"; do
   $AGATE --db "$work/agate.db" serve --host 127.0.0.1 --port "${ports[i]}" --admin-port "${admin_ports[i]}" \
-    --demo-port 0 --redis "redis://127.0.0.1:$REDIS_PORT" >"$work/replica-$i.log" 2>&1 &
+    --demo-port 0 --redis "redis://127.0.0.1:$REDIS_PORT" --trusted-proxy 127.0.0.1 >"$work/replica-$i.log" 2>&1 &
   pids+=($!)
   wait_for "$work/replica-$i.log" 'agate is running' "${pids[-1]}"
   upstreams+="    server 127.0.0.1:${ports[i]};"$'\n'
