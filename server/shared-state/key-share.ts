@@ -34,6 +34,9 @@ export class LocalKeyShare implements KeyShare {
 
 const PREFIX = 'agate:key-ejected:';
 const CHANNEL = 'agate:key-health';
+/** How soon a failed read of the marks is tried again, ms (doubling per failure in a row, up to the max). */
+const RESYNC_RETRY_MS = 100;
+const RESYNC_RETRY_MAX_MS = 5_000;
 
 /** Marks as Redis keys with a TTL, announced on a pub/sub channel; a reconnect reloads them all. */
 export class RedisKeyShare implements KeyShare {
@@ -43,6 +46,7 @@ export class RedisKeyShare implements KeyShare {
   private readonly sub: Redis;
   private synced!: () => void;
   private readonly firstSync = new Promise<void>((resolve) => (this.synced = resolve));
+  private resyncFailures = 0;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -102,9 +106,14 @@ export class RedisKeyShare implements KeyShare {
           if (ttl > 0) this.marks.set(key.slice(PREFIX.length), Date.now() + ttl);
         }
       } while (cursor !== '0');
+      this.resyncFailures = 0;
       this.synced();
     } catch (err) {
       this.failed(err);
+      // A command past its short deadline (a replica starting on a busy machine) is not the connection lost: read
+      // the marks again soon, or a replica would serve with keys others ejected until the next reconnect.
+      const delay = Math.min(RESYNC_RETRY_MAX_MS, RESYNC_RETRY_MS * 2 ** Math.min(this.resyncFailures++, 10));
+      if (this.sub.status === 'ready') setTimeout(() => void this.resync(), delay).unref();
     }
   }
 
