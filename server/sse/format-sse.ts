@@ -37,3 +37,9 @@ export function formatSseJson(payload: unknown, event?: string): string {
 export function formatSseComment(text: string): string {
   return `: ${text.replace(NEWLINE_ANY, ' ')}\n\n`;
 }
+
+/**
+ * The response headers of an event stream agate serves: no caching or transforming on the way, and no buffering
+ * by a proxy in front (nginx's `X-Accel-Buffering`), so each event reaches the client when written.
+ */
+export const SSE_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });

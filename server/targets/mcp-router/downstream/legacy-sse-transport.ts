@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
-import { formatSseEvent } from '../../../sse/index.js';
+import { formatSseEvent, SSE_RESPONSE_HEADERS } from '../../../sse/index.js';
 import { InOrder } from './in-order.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import { ServerRequestIds, routeClientMessage } from './server-request-ids.js';
@@ -52,7 +52,7 @@ export class LegacySseTransport implements Transport {
   async start(): Promise<void> {
     if (!this.stream) return;
     const { res, endpoint } = this.stream;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, { ...SSE_RESPONSE_HEADERS, connection: 'keep-alive' });
     const url = new URL(endpoint, 'http://gateway.invalid');
     url.searchParams.set('sessionId', this.sessionId);
     res.write(formatSseEvent({ event: 'endpoint', data: url.pathname + url.search }));

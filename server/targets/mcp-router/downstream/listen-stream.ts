@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, JSONRPCNotification, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { formatSseEvent } from '../../../sse/index.js';
+import { formatSseEvent, SSE_RESPONSE_HEADERS } from '../../../sse/index.js';
 import { isNotification, isRequest, isResponse } from '../json-rpc.js';
 import { JsonRpcCode } from '../mcp-errors.js';
 import { LISTEN_METHOD, META } from '../modern-protocol.js';
@@ -12,7 +12,6 @@ import type { ListenFilter } from './listen-filter.js';
 /** Bytes a stream may hold for a client that does not read; past this it is cut (the client listens again). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
 
 /** Who ended a listen: the client (its stream closed, or it cancelled) or agate (shutdown, server removed). */
 export type ListenEnd = 'client' | 'gateway';
@@ -96,7 +95,7 @@ export class ListenStream implements Transport {
     if (this.ended) return void this.res.destroy();
     this.filter = filter;
     this.stamp = stamp;
-    this.res.writeHead(200, SSE_HEADERS);
+    this.res.writeHead(200, SSE_RESPONSE_HEADERS);
     this.write(stamped({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: filter } }, this.id));
     // Nothing to deliver: ended as the v2 SDK's listen router does, with the graceful result.
     if (Object.keys(filter).length === 0) return void this.close();

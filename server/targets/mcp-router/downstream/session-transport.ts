@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { formatSseEvent } from '../../../sse/index.js';
+import { formatSseEvent, SSE_RESPONSE_HEADERS } from '../../../sse/index.js';
 import { isRequest } from '../json-rpc.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import type { SessionStore, StoredEvent } from './session-store.js';
@@ -14,7 +14,6 @@ const PRIMING_VERSION = '2025-11-25';
 /** Most events kept for a standalone stream no connection has heard yet (the oldest go first). */
 const UNHEARD_MAX = 16;
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
 
 /** How one POST is to be answered. */
 export interface PostOptions {
@@ -203,7 +202,7 @@ export class StreamableSessionTransport implements Transport {
   private startSse(stream: Stream, connection: Connection, protocolVersion = stream.protocolVersion): void {
     connection.mode = 'sse';
     const { res } = connection;
-    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
+    res.writeHead(200, { ...SSE_RESPONSE_HEADERS, 'mcp-session-id': this.sessionId });
     res.flushHeaders();
     this.keepAlive.add(res, () => void this.store.touch(this.sessionId).catch(() => {}));
     // Answers collected before the switch (a batch) go out first, as events.
@@ -281,7 +280,7 @@ export class StreamableSessionTransport implements Transport {
       stale.res.end();
     }
     const connection: Connection = { res, mode: 'sse', queue: [], replayed: new Set() };
-    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
+    res.writeHead(200, { ...SSE_RESPONSE_HEADERS, 'mcp-session-id': this.sessionId });
     if (stream) {
       stream.connection = connection;
       res.once('close', () => this.detach(stream, connection));

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { formatSseEvent } from '../../../sse/index.js';
+import { formatSseEvent, SSE_RESPONSE_HEADERS } from '../../../sse/index.js';
 import { consentMessage } from '../consent.js';
 import { isNotification, isRequest, isResponse } from '../json-rpc.js';
 import { JsonRpcCode } from '../mcp-errors.js';
@@ -13,7 +13,6 @@ import type { ModernMessage } from './era.js';
 /** The requests a server may answer with an input_required result (mrtr.mdx §Supported Requests). */
 export const INPUT_REQUIRED_METHODS: ReadonlySet<string> = new Set(['tools/call', 'resources/read', 'prompts/get']);
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
 
 /**
  * Where a round's answer is written: the client's HTTP response, or (a retry another replica took) the relay back to
@@ -163,7 +162,7 @@ export class StatelessCall {
       const active = this.active;
       const out = m.method === 'notifications/progress' ? roundProgress(m, active.round) : m;
       if (!out) return;
-      if (!active.streaming) active.round.res.writeHead(200, SSE_HEADERS);
+      if (!active.streaming) active.round.res.writeHead(200, SSE_RESPONSE_HEADERS);
       active.streaming = true;
       active.round.res.write(formatSseEvent({ event: 'message', data: JSON.stringify(out) }));
     }
