@@ -18,7 +18,7 @@ type Found = { ok: true; live: LiveSession } | { ok: false; error: GatewayError 
 export async function findSession(ctx: McpGatewayContext, kind: LiveSession['kind'], holding: SessionHolding): Promise<Found> {
   const id = kind === 'sse' ? new URLSearchParams(ctx.request.query).get('sessionId') : ctx.request.headers['mcp-session-id'];
   if (typeof id !== 'string' || id === '') return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_REQUIRED) };
-  const notFound = { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_NOT_FOUND) };
+  const notFound = sessionNotFound();
   if (!SESSION_ID.test(id)) return notFound;
   // With a shared store, a copy this replica holds answers without asking it: the store is not on the hot path,
   // and a store that is down does not stop the sessions held here (docs/deploy.md). An end elsewhere reaches a
@@ -67,7 +67,7 @@ async function legacyCopy(ctx: McpGatewayContext, copyOrRecord: LiveSession | Mc
     if (!holdsStream && !(await holding.store.streamsHeld([id]))[0]) {
       if (live) await endStreamless(id, holding);
       else await holding.store.delete(id);
-      return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_NOT_FOUND) };
+      return sessionNotFound();
     }
   } catch (err) {
     return unavailable(id, err);
@@ -79,7 +79,12 @@ async function legacyCopy(ctx: McpGatewayContext, copyOrRecord: LiveSession | Mc
     // The stream's own copy stays whatever the store says: its client is still connected to it.
     return holdsStream ? unavailable(id, err) : notRebuilt(id, err, holding);
   }
-  return live ? found(ctx, live) : { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_NOT_FOUND) };
+  return live ? found(ctx, live) : sessionNotFound();
+}
+
+/** The same 404 for an unknown, expired, ended or another consumer's session: nobody learns which. */
+function sessionNotFound(): Found {
+  return { ok: false as const, error: new GatewayError(errors.GW_ERR_MCP_SESSION_NOT_FOUND) };
 }
 
 function unavailable(id: string, err: unknown): Found {
