@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { toGatewayError, type GatewayError } from '../../../errors/index.js';
 import { openAdmitted } from '../member-policy.js';
-import { cacheScopeOf, type ModernStamp } from '../modern-results.js';
-import { SUPPORTED_PROTOCOL_VERSIONS, type RouterSession } from '../router-session.js';
+import type { RouterSession } from '../router-session.js';
 import type { ModernMessage } from './era.js';
 import { deliverableChanges, listenFilterOf, type ListenFilter } from './listen-filter.js';
 import { ListenStream, type ListenEnd } from './listen-stream.js';
 import { callerAddress, clientIdentity } from './session-caps.js';
 import { responseOver } from './session-transport.js';
+import { initializeForModern } from './modern-session.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
 
 /**
@@ -70,15 +70,9 @@ export async function serveListen(ctx: McpExchangeContext, deps: McpTransportDep
 /** The session initialized as the listen's client declared itself; what its results are stamped with, and what it offers. */
 async function initialize(opened: { session: RouterSession; stream: ListenStream }, modern: ModernMessage, deps: McpTransportDeps) {
   const { session, stream } = opened;
-  const server = session.config;
-  const init = await session.initialize({
-    protocolVersion: SUPPORTED_PROTOCOL_VERSIONS[0]!,
-    capabilities: modern.clientCapabilities,
-    clientInfo: modern.clientInfo ?? { name: 'unnamed-2026-client', version: '0' },
-  });
+  const { init, stamp } = await initializeForModern(session, modern, deps.router);
   // An initialized session is one agate tells of tool changes (RouterSession.sendToolListChanged).
   stream.deliver({ jsonrpc: '2.0', method: 'notifications/initialized' });
-  const stamp: ModernStamp = { serverInfo: init.serverInfo, scope: cacheScopeOf(server, (name) => deps.router.server(name)) };
   return { stamp, capabilities: init.capabilities };
 }
 

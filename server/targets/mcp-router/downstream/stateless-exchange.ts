@@ -5,8 +5,8 @@ import { capabilityKey } from '../client-capabilities.js';
 import { isObject, isRequest } from '../json-rpc.js';
 import { openAdmitted, toolVisible } from '../member-policy.js';
 import { LISTEN_METHOD } from '../modern-protocol.js';
-import { cacheScopeOf, discoverResult, type ModernStamp } from '../modern-results.js';
-import { SUPPORTED_PROTOCOL_VERSIONS, type RouterSession } from '../router-session.js';
+import { discoverResult } from '../modern-results.js';
+import type { RouterSession } from '../router-session.js';
 import type { CompiledMcpServer } from '../types.js';
 import type { ModernMessage } from './era.js';
 import { checkParamHeaders, paramHeadersOf } from './param-headers.js';
@@ -16,6 +16,7 @@ import { serveListen } from './serve-listen.js';
 import { responseOver } from './session-transport.js';
 import type { ForwardedRetry } from './exchange-relay.js';
 import { StatelessCall, type HeldCall, type Round, type RoundEnd, type RoundSink } from './stateless-call.js';
+import { initializeForModern } from './modern-session.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
 
 /** The methods a 2026-07-28 request may name here besides subscriptions/listen (serve-listen.ts). */
@@ -64,12 +65,7 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
   let held: HeldCall | undefined;
   try {
     session.logLevel = modern.logLevel;
-    const init = await session.initialize({
-      protocolVersion: SUPPORTED_PROTOCOL_VERSIONS[0]!,
-      capabilities: modern.clientCapabilities,
-      clientInfo: modern.clientInfo ?? { name: 'unnamed-2026-client', version: '0' },
-    });
-    const stamp: ModernStamp = { serverInfo: init.serverInfo, scope: cacheScopeOf(server, (name) => deps.router.server(name)) };
+    const { init, stamp } = await initializeForModern(session, modern, deps.router);
     if (message.method === 'server/discover') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: discoverResult(init, stamp) }));
       end = { kind: 'answered' };
