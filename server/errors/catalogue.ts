@@ -102,6 +102,7 @@ export const errors = withCodes({
   GW_ERR_VAULT_CONSENT_REFUSED: defineError(400, 'UAEX', 'Consent link refused: %s'),
   GW_ERR_VAULT_STORE_UNAVAILABLE: defineError(503, 'UO', 'The consent store (Redis) did not answer: %s; retry shortly'),
   GW_ERR_MCP_MEMBER_INPUT_REQUIRED: defineError(502, 'UPE', 'MCP server %s answered %s with an input_required result (2026-07-28 MRTR) that agate cannot bridge: %s'),
+  GW_ERR_MCP_MEMBER_STATE_TOO_LARGE: defineError(502, 'UPE', 'MCP server %s answered with an input_required result (2026-07-28 MRTR) whose requestState is %s characters as JSON, more than the %s agate passes on'),
   GW_ERR_MCP_INPUT_ROUNDS_EXCEEDED: defineError(502, 'UPE', 'MCP server %s still asked for input on %s after %s rounds (2026-07-28 MRTR): agate gave up'),
   GW_ERR_MCP_INPUT_FAILED: defineError(400, 'DPE', 'MCP server %s asked the client for input "%s" (2026-07-28 MRTR) and the client answered with an error: %s'),
   GW_ERR_MCP_REQUEST_STATE_INVALID: defineError(400, 'DPE', 'Invalid params: requestState %s'),

@@ -55,6 +55,8 @@ export interface LinkOwner {
   readonly services: { readonly pool: BackendPool; readonly timing: LinkTiming; readonly log: Logger; readonly turns: TurnBudget; readonly eras: Pick<MemberEras, 'observeFailure' | 'current'> };
   /** The client's capabilities, declared upstream as the gateway's own. */
   readonly clientCapabilities: ClientCapabilities;
+  /** Whether the client speaks 2026-07-28: a 2026 member's `input_required` then reaches it as the member wrote it. */
+  readonly modernClient?: boolean;
   /** The authenticated consumer, if any: REST servers use its own settings (agate consumer settings). */
   readonly consumer?: { readonly name: string };
   /** The Authorization header the client sent last (remote token exchange). */
@@ -270,7 +272,7 @@ export class MemberLink {
     // into 2026 requests (a probe in flight is waited for, so a first session does not try 2025 on it first).
     const era = await step(this.owner.services.eras.current(this.name));
     const opened = await step(pooled.backend.connect({ clientCapabilities, consumer: this.owner.consumer?.name, inboundAuthorization, resume }));
-    const transport: Transport = era?.era === 'modern' ? new ModernUpstream(opened, this.name) : opened;
+    const transport: Transport = era?.era === 'modern' ? new ModernUpstream(opened, this.name, { passInputOn: this.owner.modernClient }) : opened;
     await step(client.connect(transport, { timeout: ms }));
     this.transport = transport;
     const handle = (transport as Partial<ResumableTransport>).resumeHandle?.();

@@ -12,6 +12,7 @@ import { registerSessionHandlers } from './session-handlers.js';
 import { serveToolCall } from './tool-call.js';
 import type { ToolCall } from './tool-call-state.js';
 import type { McpSession, SessionServices } from './session-view.js';
+import type { MemberRetry } from './member-retry.js';
 import type { SessionKeeper } from './session-keeper.js';
 import type { UpstreamResume } from './backend.js';
 import type { ClientState, UpstreamHandle } from './downstream/session-store.js';
@@ -33,6 +34,8 @@ export interface RouterSessionInit {
   readonly services: SessionServices;
   /** Where what another replica needs to rebuild the session goes (the session store), if anywhere. */
   readonly keeper?: SessionKeeper;
+  /** Whether the session serves 2026-07-28 requests (a stateless one): see LinkOwner.modernClient. */
+  readonly modernClient?: boolean;
 }
 
 /** A session as saved by the replica that opened it: what this one rebuilds it from. */
@@ -72,6 +75,8 @@ export class RouterSession implements LinkOwner, McpSession {
   readonly calls = new Map<RequestId, ToolCall>();
   /** Exposed prompt name → member and upstream name, learnt from prompts/list (fitted names cannot be split). */
   promptNames: Map<string, { member: string; name: string }> | undefined;
+  readonly modernClient: boolean;
+  readonly memberRetries = new Map<RequestId, MemberRetry>();
   /** Request id → caller address, for requests that came from another address than the session's. */
   private callers: Map<RequestId, string> | undefined;
   private relayToClient: DownstreamRelay | undefined;
@@ -91,6 +96,7 @@ export class RouterSession implements LinkOwner, McpSession {
     this.remoteAddress = init.remoteAddress;
     this.inboundAuthorization = init.authorization;
     this.keeper = init.keeper;
+    this.modernClient = init.modernClient === true;
     this.rule = ruleOf(init.config);
     this.server = new Server({ name: init.config.name, version: '0.1.0' }, { capabilities: ALL_CAPABILITIES, jsonSchemaValidator: passThroughSchemaValidator });
     this.server.oninitialized = () => {

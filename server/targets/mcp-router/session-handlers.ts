@@ -28,6 +28,7 @@ import { admitMember, openAdmitted, toolVisible } from './member-policy.js';
 import type { MemberLink } from './member-link.js';
 import type { DownstreamExtra } from './relay.js';
 import { relayRequest } from './relay-request.js';
+import { inputAskedBy, withMemberRetry } from './member-retry.js';
 import type { McpSession } from './session-view.js';
 
 const TOOLS_PAGE = 500;
@@ -108,8 +109,11 @@ interface MemberRequest {
 async function relayToMember(session: McpSession, request: MemberRequest, extra: DownstreamExtra): Promise<unknown> {
   const { link, method, params, schema } = request;
   await link.open();
-  const options = { member: link.name, method, params, downstream: extra, timeoutMs: session.services.toolTimeoutMs, signal: extra.signal };
+  const sent = withMemberRetry(session.memberRetries, { id: extra.requestId, member: link.name }, params);
+  const options = { member: link.name, method, params: sent, downstream: extra, timeoutMs: session.services.toolTimeoutMs, signal: extra.signal };
   const result = await relayRequest(link.calls, options);
+  // A 2026 member's own input_required, for a 2026 client (downstream/member-input.ts): no contents or messages yet.
+  if (session.modernClient && inputAskedBy(result) !== undefined) return result;
   const checked = schema.safeParse(result);
   if (!checked.success) throw protocolError(JsonRpcCode.InternalError, 'GW_ERR_MCP_BACKEND_FAILED', [`${link.name} (its ${method} result is not valid: ${checked.error.issues[0]?.message ?? 'bad shape'})`]);
   return result;

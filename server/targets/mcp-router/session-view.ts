@@ -13,6 +13,7 @@ import type { ToolIndex } from './tool-index.js';
 import type { CompiledMcpServer } from './types.js';
 import type { MemberEras } from './era/member-eras.js';
 import type { SessionKeeper } from './session-keeper.js';
+import type { MemberRetry } from './member-retry.js';
 import type { TokenVault } from '../../auth/vault/index.js';
 
 /** Long-lived router pieces every session uses. */
@@ -56,6 +57,10 @@ export interface McpSession {
   readonly calls: Map<RequestId, ToolCall>;
   /** Exposed prompt name → member and upstream name, learnt from prompts/list (fitted names cannot be split). */
   promptNames: Map<string, { member: string; name: string }> | undefined;
+  /** Whether the client speaks 2026-07-28 (a stateless session): members' own input_required reach it. */
+  readonly modernClient: boolean;
+  /** Requests that retry a 2026 member's own input_required, by downstream id (member-retry.ts). */
+  readonly memberRetries: ReadonlyMap<RequestId, MemberRetry>;
   /** Where traffic caused by downstream request `id` goes: notifications and server→client requests on its stream. */
   callContext(id: RequestId): DownstreamCall;
   /** The address request `id` came from. */

@@ -7,6 +7,7 @@ import { passthroughHeaders } from './passthrough.js';
 import { askConsent, consentLost, keepsUserTokens } from './consent.js';
 import { admitMember, admitToolCall, memberAdmits, openAdmitted, refusalOutcome } from './member-policy.js';
 import { relayRequest } from './relay-request.js';
+import { withMemberRetry } from './member-retry.js';
 import type { McpSession } from './session-view.js';
 import { ToolCall } from './tool-call-state.js';
 import type { UpstreamCall } from './upstream-calls.js';
@@ -111,7 +112,7 @@ async function relayCall(session: McpSession, target: { member: string; params: 
   const options = {
     member: memberName,
     method: 'tools/call',
-    params: { ...params, _meta: meta },
+    params: withMemberRetry(session.memberRetries, { id: call.id, member: memberName }, { ...params, _meta: meta }),
     downstream: call.downstream,
     timeoutMs,
     onprogress,

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { GatewayError, errors, isGatewayError } from '../../../errors/index.js';
 import type { ModernMessage } from './era.js';
-import type { StateClaims, StateScope } from './request-state.js';
+import type { ExchangeClaims, StateScope } from './request-state.js';
 import type { RoundSink } from './stateless-call.js';
 
 // A 2026-07-28 multi round-trip exchange (MRTR) waits in the memory of the replica whose member call asked the
@@ -15,7 +15,7 @@ import type { RoundSink } from './stateless-call.js';
 
 /** A retry on its way to the replica that holds its exchange: checked there already (seal, scope, request). */
 export interface ForwardedRetry {
-  readonly claims: StateClaims;
+  readonly claims: ExchangeClaims;
   readonly scope: StateScope;
   /** The retry as the client sent it: its id, its `_meta` (progress token, log level). */
   readonly modern: ModernMessage;

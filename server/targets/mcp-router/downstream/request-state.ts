@@ -9,21 +9,40 @@ import { SessionSeal, type SealingBox } from './session-seal.js';
 // principal and the server bound as associated data, and carries its expiry, the request it belongs to and the
 // exchange (and round) it continues (mrtr.mdx §Server Requirements 4–5). Single use is enforced in memory
 // (pending-inputs.ts): each round's state names a round token that is spent when a retry takes it.
+// A 2026 member's own input_required, passed through to a 2026 client (member-input.ts), gets a state of the
+// other kind: it names the member and carries the member's requestState, and no exchange is held anywhere.
 
-/** What a requestState says once opened. */
-export interface StateClaims {
-  /** The pending exchange, by id, in the memory of replica `replica`. */
-  readonly exchange: string;
-  /** The round this state answers: spent once a retry takes it. */
-  readonly round: string;
-  readonly replica: string;
-  /** The request it belongs to: method and the name or URI it names. */
+/** What every requestState says: the request it belongs to and how long it is good for. */
+interface ClaimsOfRequest {
+  /** The request it belongs to: method and the name or URI it names (as the client named it). */
   readonly method: string;
   readonly target: string;
   /** Epoch ms when it was issued, and after which it is refused. */
   readonly issued: number;
   readonly expires: number;
 }
+
+/** A state continuing an exchange this gateway holds (a member's questions put in agate's own rounds). */
+export interface ExchangeClaims extends ClaimsOfRequest {
+  readonly kind?: undefined;
+  /** The pending exchange, by id, in the memory of replica `replica`. */
+  readonly exchange: string;
+  /** The round this state answers: spent once a retry takes it. */
+  readonly round: string;
+  readonly replica: string;
+}
+
+/** A state wrapping a 2026 member's own input_required: the retry is sent to `member` as a new request. */
+export interface MemberClaims extends ClaimsOfRequest {
+  readonly kind: 'member';
+  /** The member (server name) that asked: the retry must reach it again. */
+  readonly member: string;
+  /** The member's own requestState, absent when it sent none. */
+  readonly state?: string;
+}
+
+/** What a requestState says once opened. */
+export type StateClaims = ExchangeClaims | MemberClaims;
 
 /** Who a state is for: the consumer (anonymous: empty) on one MCP server. */
 export interface StateScope {
@@ -37,8 +56,17 @@ export interface Continuation {
   readonly requestState?: string;
 }
 
-/** agate's states are a few hundred characters; a longer one is not opened (decrypting megabytes would stall the loop). */
-const MAX_STATE_CHARS = 2048;
+/**
+ * The longest member requestState agate wraps, in characters as JSON (64 KiB): a member cannot make agate issue
+ * (and later decrypt) huge tokens.
+ */
+export const MAX_MEMBER_STATE_CHARS = 64 * 1024;
+
+/**
+ * The longest state opened: one wrapping the longest member state, sealed (base64 of it plus the claims). A longer
+ * one is not one of ours and is not decrypted (decrypting megabytes would stall the loop).
+ */
+const MAX_STATE_CHARS = 96 * 1024;
 
 /** Seals and opens the requestStates of one replica. */
 export class RequestStates {
@@ -58,8 +86,18 @@ export class RequestStates {
   }
 
   /** A sealed state for `claims` (replica filled in), bound to `scope`. */
-  issue(scope: StateScope, claims: Omit<StateClaims, 'replica'>): string {
+  issue(scope: StateScope, claims: Omit<ExchangeClaims, 'replica'>): string {
     return this.seal.seal(boundName(scope), JSON.stringify({ ...claims, replica: this.replica }));
+  }
+
+  /**
+   * A sealed state wrapping member `claims.member`'s own requestState, bound to `scope`; throws the catalogue
+   * refusal when the member's state is longer than MAX_MEMBER_STATE_CHARS.
+   */
+  issueForMember(scope: StateScope, claims: Omit<MemberClaims, 'kind'>): string {
+    const size = claims.state === undefined ? 0 : JSON.stringify(claims.state).length;
+    if (size > MAX_MEMBER_STATE_CHARS) throw new GatewayError(errors.GW_ERR_MCP_MEMBER_STATE_TOO_LARGE, [claims.member, size, MAX_MEMBER_STATE_CHARS]);
+    return this.seal.seal(boundName(scope), JSON.stringify({ kind: 'member', ...claims }));
   }
 
   /**
@@ -109,7 +147,8 @@ function boundName(scope: StateScope): string {
 function parseClaims(plain: string): StateClaims | undefined {
   try {
     const c = JSON.parse(plain) as Record<string, unknown>;
-    const strings = ['exchange', 'round', 'replica', 'method', 'target'].every((k) => typeof c[k] === 'string');
+    const fields = c.kind === 'member' ? ['member', 'method', 'target'] : ['exchange', 'round', 'replica', 'method', 'target'];
+    const strings = fields.every((k) => typeof c[k] === 'string') && (c.state === undefined || typeof c.state === 'string');
     return strings && typeof c.expires === 'number' && typeof c.issued === 'number' ? (c as unknown as StateClaims) : undefined;
   } catch {
     return undefined;

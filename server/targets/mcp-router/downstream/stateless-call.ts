@@ -3,12 +3,15 @@ import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/
 import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { formatSseEvent, SSE_RESPONSE_HEADERS } from '../../../sse/index.js';
 import { consentMessage } from '../consent.js';
-import { isNotification, isRequest, isResponse } from '../json-rpc.js';
-import { JsonRpcCode } from '../mcp-errors.js';
+import type { GatewayError } from '../../../errors/index.js';
+import { errorResponse, isNotification, isRequest, isResponse } from '../json-rpc.js';
+import { JsonRpcCode, refusalOf } from '../mcp-errors.js';
+import { inputAskedBy } from '../member-retry.js';
 import { INPUT_KEY_META, MAX_INPUT_KEY } from '../modern-protocol.js';
 import { modernResult, type ModernStamp } from '../modern-results.js';
 import type { RouterSession } from '../router-session.js';
 import type { ModernMessage } from './era.js';
+import { memberInputForClient, type MemberInputSealing } from './member-input.js';
 
 /** The requests a server may answer with an input_required result (mrtr.mdx §Supported Requests). */
 export const INPUT_REQUIRED_METHODS: ReadonlySet<string> = new Set(['tools/call', 'resources/read', 'prompts/get']);
@@ -80,10 +83,14 @@ export class StatelessCall {
   private asks = 0;
   private flushing = false;
 
-  /** `request` as the session is sent it (its id is the first round's); `stamp` marks the result. */
+  /**
+   * `request` as the session is sent it (its id is the first round's); `stamp` marks the result; `sealing` wraps a
+   * 2026 member's own input_required for the client (member-input.ts).
+   */
   constructor(
     private readonly request: JSONRPCRequest,
     private readonly stamp: ModernStamp,
+    private readonly sealing: MemberInputSealing,
   ) {}
 
   /** Connects `session` and sends it the request (which came as `req`); resolves when the first round ends. */
@@ -203,8 +210,20 @@ export class StatelessCall {
   }
 
   private finalAnswer(m: { jsonrpc: '2.0'; result?: Record<string, unknown>; error?: { data?: unknown } }, round: Round): unknown {
+    const asker = inputAskedBy(m.result);
+    if (asker !== undefined) return this.memberInput(m.result!, asker, round);
     const result = m.result ?? consentInputRequired(this.request, m.error!, round.modern);
     return result ? { jsonrpc: '2.0', id: round.id, result: modernResult(this.request.method, result, this.stamp) } : { ...m, id: round.id };
+  }
+
+  /** A 2026 member's own input_required, as the member wrote it but for its requestState, wrapped in agate's. */
+  private memberInput(result: Record<string, unknown>, member: string, round: Round): unknown {
+    try {
+      const passed = memberInputForClient(result, { member, request: this.request }, this.sealing);
+      return { jsonrpc: '2.0', id: round.id, result: modernResult(this.request.method, passed, this.stamp) };
+    } catch (err) {
+      return errorResponse(round.id, refusalOf(JsonRpcCode.InternalError, err as GatewayError, { data: { server: member } }));
+    }
   }
 
   private write(active: Active, body: unknown): void {

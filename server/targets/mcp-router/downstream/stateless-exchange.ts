@@ -10,7 +10,8 @@ import type { RouterSession } from '../router-session.js';
 import type { CompiledMcpServer } from '../types.js';
 import type { ModernMessage } from './era.js';
 import { checkParamHeaders, paramHeadersOf } from './param-headers.js';
-import { continuationOf, targetOf, type Continuation, type StateScope } from './request-state.js';
+import { continuationOf, targetOf, type Continuation, type ExchangeClaims, type StateClaims, type StateScope } from './request-state.js';
+import { memberRetryOf, type MemberInputSealing } from './member-input.js';
 import { callerAddress, clientIdentity } from './session-caps.js';
 import { serveListen } from './serve-listen.js';
 import { responseOver } from './session-transport.js';
@@ -54,13 +55,14 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
   if (!MODERN_METHODS.has(message.method)) throw refusal(ctx, new GatewayError(errors.GW_ERR_MCP_METHOD_NOT_FOUND, [message.method, modern.version]), message.id);
   const continuation = checked(ctx, message);
   ctx.outcome.settled = responseOver(res);
-  if (continuation.requestState !== undefined) return continueExchange(ctx, deps, { modern, state: continuation.requestState, responses: continuation.inputResponses ?? {} });
+  const claims = continuation.requestState === undefined ? undefined : openState(ctx, deps, { request: message, state: continuation.requestState });
+  if (claims && claims.kind !== 'member') return continueExchange(ctx, deps, { modern, claims, responses: continuation.inputResponses ?? {} });
   const server = ctx.mcp!.server;
   const key = poolKey(ctx, modern);
   const authorization = ctx.request.headers.authorization;
   const kept = reuse(deps, key, server);
   kept?.noteAuthorization(authorization);
-  const session = kept ?? deps.router.open({ id: `stateless:${randomUUID()}`, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), authorization });
+  const session = kept ?? deps.router.open({ id: `stateless:${randomUUID()}`, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), authorization, modernClient: true });
   let end: RoundEnd = { kind: 'cancelled' };
   let held: HeldCall | undefined;
   try {
@@ -74,9 +76,12 @@ export async function serveStateless(ctx: McpExchangeContext, deps: McpTransport
     if (message.method === 'tools/call') await checkToolParamHeaders(ctx, session, message);
     // The caller is this request's, not whoever's request opened a kept session (tools see the client IP).
     session.noteCaller(message.id, callerAddress(ctx.request));
-    held = { call: new StatelessCall(upstreamForm(message), stamp), session, key, client: clientOf(ctx) };
+    held = { call: new StatelessCall(upstreamForm(message), stamp, sealingOf(ctx, deps)), session, key, client: clientOf(ctx) };
+    // The retry of a 2026 member's own input_required: a new request, served as any, that takes its continuation back.
+    if (claims) session.memberRetries.set(message.id, memberRetryOf(claims, continuation));
     end = await held.call.start(session, { res, id: message.id, modern }, ctx.http!.req);
   } finally {
+    session.memberRetries.delete(message.id);
     if (!held) await release(deps, key, { session, answered: end.kind === 'answered' });
   }
   try {
@@ -94,19 +99,29 @@ function cancelListen(ctx: McpExchangeContext, deps: McpTransportDeps, params: u
   deps.listens.cancel(deps.listens.key(ctx.mcp!.server.name, client, requestId));
 }
 
-/**
- * A retry carrying `requestState`: its exchange, taken here and answered with the client's responses, and its next
- * round; an exchange another replica holds is continued there (exchange-relay.ts), its answer written here.
- */
-async function continueExchange(ctx: McpExchangeContext, deps: McpTransportDeps, retry: { modern: ModernMessage; state: string; responses: Continuation['inputResponses'] & object }): Promise<void> {
-  const request = retry.modern.message as JSONRPCRequest;
-  const { states } = deps.inputs;
-  let claims;
+/** The claims of a retry's `requestState`, checked for this consumer, server and request; else the refusal. */
+function openState(ctx: McpExchangeContext, deps: McpTransportDeps, retry: { request: JSONRPCRequest; state: string }): StateClaims {
+  const { request, state } = retry;
   try {
-    claims = states.open(scopeOf(ctx), retry.state, request);
+    return deps.inputs.states.open(scopeOf(ctx), state, request);
   } catch (err) {
     throw refusal(ctx, err as GatewayError, request.id);
   }
+}
+
+/** How a 2026 member's own input_required is sealed for this request's client (member-input.ts). */
+function sealingOf(ctx: McpExchangeContext, deps: McpTransportDeps): MemberInputSealing {
+  return { states: deps.inputs.states, scope: scopeOf(ctx), ttlMs: deps.inputs.exchanges.limits.ttlMs };
+}
+
+/**
+ * A retry carrying an exchange's `requestState`: its exchange, taken here and answered with the client's responses,
+ * and its next round; an exchange another replica holds is continued there (exchange-relay.ts), its answer written here.
+ */
+async function continueExchange(ctx: McpExchangeContext, deps: McpTransportDeps, retry: { modern: ModernMessage; claims: ExchangeClaims; responses: Continuation['inputResponses'] & object }): Promise<void> {
+  const request = retry.modern.message as JSONRPCRequest;
+  const { states } = deps.inputs;
+  const { claims } = retry;
   const forwarded = { claims, scope: scopeOf(ctx), modern: retry.modern, responses: retry.responses };
   const { res } = ctx.http!;
   try {

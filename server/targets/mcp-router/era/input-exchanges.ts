@@ -4,7 +4,7 @@ import type { ErrorCode } from '../../../errors/index.js';
 import type { UpstreamMessageExtra } from '../backend.js';
 import { errorResponse, isObject } from '../json-rpc.js';
 import { JsonRpcCode, protocolError } from '../mcp-errors.js';
-import { INPUT_KEY_META } from '../modern-protocol.js';
+import { INPUT_FROM_META, INPUT_KEY_META } from '../modern-protocol.js';
 
 /** The requests a member may answer with `input_required` (mrtr.mdx §Supported Requests). */
 const MRTR_METHODS: ReadonlySet<string> = new Set(['tools/call', 'resources/read', 'prompts/get']);
@@ -50,6 +50,11 @@ export interface ExchangeHost {
   readonly member: string;
   /** The client's capabilities, from its initialize: what the member may ask for. */
   clientCapabilities(): ClientCapabilities;
+  /**
+   * Whether the router's client serves a 2026-07-28 client, which gets the member's `input_required` as it is
+   * (marked with INPUT_FROM_META; downstream/member-input.ts) instead of server→client requests.
+   */
+  readonly passInputOn: boolean;
   /** Hands a message to the router's client as if the member had sent it. */
   deliver(message: JSONRPCMessage, extra?: UpstreamMessageExtra): void;
   /** Sends a request (a retry) or a cancellation to the member. */
@@ -110,6 +115,7 @@ export class InputExchanges {
     exchange.attempt = undefined;
     const unbridgeable = this.unbridgeable(exchange, result);
     if (unbridgeable) return this.fail(exchange, { code: 'GW_ERR_MCP_MEMBER_INPUT_REQUIRED', args: [this.host.member, exchange.request.method, unbridgeable] });
+    if (this.host.passInputOn) return this.passOn(exchange, result);
     if (exchange.rounds >= MAX_INPUT_ROUNDS) return this.fail(exchange, { code: 'GW_ERR_MCP_INPUT_ROUNDS_EXCEEDED', args: [this.host.member, exchange.request.method, MAX_INPUT_ROUNDS] });
     exchange.rounds++;
     exchange.requestState = typeof result.requestState === 'string' ? result.requestState : undefined;
@@ -189,6 +195,17 @@ export class InputExchanges {
       if (!declares(declared, needs)) return `input "${key}" (${String((input as { method: unknown }).method)}) needs the client capability ${needs.join('.')}, which the client did not declare`;
     }
     return undefined;
+  }
+
+  /**
+   * Ends the exchange with the member's `input_required` as the request's answer, marked with the member's name:
+   * a 2026 client answers it itself and retries through agate as a new request (no round is bridged here).
+   */
+  private passOn(exchange: Exchange, result: Record<string, unknown>): void {
+    const id = exchange.request.id;
+    this.end(id);
+    const meta = { ...(isObject(result._meta) ? result._meta : {}), [INPUT_FROM_META]: this.host.member };
+    this.host.deliver({ jsonrpc: '2.0', id, result: { ...result, _meta: meta } });
   }
 
   /** Sends the request again with this round's answers and the member's state, under a new id. */

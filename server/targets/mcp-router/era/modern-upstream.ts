@@ -50,13 +50,19 @@ export class ModernUpstream implements Transport {
   private readonly listen: MemberListen;
   private discoverIds = 0;
 
+  /**
+   * `passInputOn`: the session serves a 2026-07-28 client, which gets the member's `input_required` results as they
+   * are (InputExchanges) rather than bridged into server→client requests.
+   */
   constructor(
     private readonly inner: Transport,
     private readonly member: string,
+    options: { readonly passInputOn?: boolean } = {},
   ) {
     this.exchanges = new InputExchanges({
       member,
       clientCapabilities: () => this.clientCapabilities,
+      passInputOn: options.passInputOn === true,
       deliver: (message, extra) => this.onmessage?.(message, extra),
       send: (message) => this.inner.send(isRequest(message) ? this.enveloped(message) : message),
     });
