@@ -218,7 +218,8 @@ describe('a 2026 member’s input_required, passed through to a 2026 client (MRT
     const client = new V2Client({ name: 'alice', version: '1' }, { capabilities: ASKS, versionNegotiation: { mode: { pin: MODERN } } });
     client.setRequestHandler('elicitation/create', async (req) => {
       asked.push(req.params.message);
-      return { action: 'accept', content: req.params.message === 'Sure?' ? { ok: true } : { name: 'Alice' } };
+      const content: Record<string, string | boolean> = req.params.message === 'Sure?' ? { ok: true } : { name: 'Alice' };
+      return { action: 'accept', content };
     });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/nova`), { requestInit: { headers: { 'x-api-key': keys.alice! } } }));
     open.push(client);
