@@ -47,4 +47,22 @@ describe('requestState', () => {
     const long = states.issue(alice, { ...claims(60_000), target: 'n'.repeat(128) });
     expect(long.length).toBeLessThan(1024);
   });
+
+  it('a member’s own state wraps inside: opened for the same consumer, server and request only; up to 64 KiB as JSON, and what is issued opens', () => {
+    const states = new RequestStates(countingBox);
+    const member = (state: string | undefined, ttlMs = 60_000) => ({ member: 'nova', ...(state === undefined ? {} : { state }), method: 'tools/call', target: 'confirm', issued: Date.now(), expires: Date.now() + ttlMs });
+    const sealed = states.issueForMember(alice, member('opaque-state'));
+    expect(sealed).not.toContain('opaque');
+    expect(states.open(alice, sealed, call('confirm'))).toMatchObject({ kind: 'member', member: 'nova', state: 'opaque-state' });
+    expect(states.open(alice, states.issueForMember(alice, member(undefined)), call('confirm'))).not.toHaveProperty('state');
+    expect(() => states.open({ server: 'files', consumer: 'bob' }, sealed, call('confirm'))).toThrow(expect.objectContaining({ code: 'GW_ERR_MCP_REQUEST_STATE_INVALID' }));
+    expect(() => states.open(alice, sealed, call('interview'))).toThrow(expect.objectContaining({ code: 'GW_ERR_MCP_REQUEST_STATE_INVALID' }));
+    expect(() => states.open(alice, states.issueForMember(alice, member('s', -1)), call('confirm'))).toThrow(expect.objectContaining({ code: 'GW_ERR_MCP_REQUEST_STATE_EXPIRED' }));
+    // The longest a member may send (64 KiB as JSON, quotes included) is issued, and opens again: the open bound fits it.
+    const largest = states.issueForMember(alice, member('s'.repeat(64 * 1024 - 2)));
+    expect(states.open(alice, largest, call('confirm'))).toMatchObject({ member: 'nova' });
+    // One character more, or a short state that JSON escapes to more (control characters: six each), is refused.
+    expect(() => states.issueForMember(alice, member('s'.repeat(64 * 1024 - 1)))).toThrow(expect.objectContaining({ code: 'GW_ERR_MCP_MEMBER_STATE_TOO_LARGE' }));
+    expect(() => states.issueForMember(alice, member('\u0001'.repeat(11_000)))).toThrow(expect.objectContaining({ code: 'GW_ERR_MCP_MEMBER_STATE_TOO_LARGE' }));
+  });
 });
