@@ -22,19 +22,11 @@ export const META = Object.freeze({
 export const LISTEN_METHOD = 'subscriptions/listen';
 
 /**
- * agate's own `_meta` key on a question a 2026 member asked (era/input-exchanges.ts): the member's `inputRequests`
- * key. A 2026 client gets the question back under that key (downstream/stateless-call.ts), so a 2026 member's
- * `input_required` reaches a 2026 client keyed as the member keyed it; a 2025 client may ignore it.
- */
-export const INPUT_KEY_META = 'io.agate/inputKey';
-/**
  * agate's own `_meta` key on a 2026 member's `input_required` result passed on for a 2026 client
  * (era/input-exchanges.ts): the member's name, which downstream/member-input.ts seals into the client's
  * requestState (and takes out of the result).
  */
 export const INPUT_FROM_META = 'io.agate/inputFrom';
-/** The longest key a 2026 client is given back as is. */
-export const MAX_INPUT_KEY = 256;
 
 /** The body field `Mcp-Name` mirrors, by method (streamable-http.mdx §Standard Request Headers). */
 export const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = Object.freeze({ 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' });

@@ -7,7 +7,6 @@ import type { GatewayError } from '../../../errors/index.js';
 import { errorResponse, isNotification, isRequest, isResponse } from '../json-rpc.js';
 import { JsonRpcCode, refusalOf } from '../mcp-errors.js';
 import { inputAskedBy } from '../member-retry.js';
-import { INPUT_KEY_META, MAX_INPUT_KEY } from '../modern-protocol.js';
 import { modernResult, type ModernStamp } from '../modern-results.js';
 import type { RouterSession } from '../router-session.js';
 import type { ModernMessage } from './era.js';
@@ -175,21 +174,6 @@ export class StatelessCall {
     }
   }
 
-  /**
-   * The key a member's question goes under in `inputRequests`: a 2026 member's own (INPUT_KEY_META, taken out of
-   * the params the client sees) when it is a fresh one, else `<method>#<n>`.
-   */
-  private keyOf(m: JSONRPCRequest): { key: string; params: JSONRPCRequest['params'] } {
-    const meta = m.params?._meta as Record<string, unknown> | undefined;
-    const carried = meta?.[INPUT_KEY_META];
-    if (carried === undefined) return { key: `${m.method}#${++this.asks}`, params: m.params };
-    const { [INPUT_KEY_META]: _dropped, ...rest } = meta!;
-    const { _meta: _all, ...others } = m.params!;
-    const params = Object.keys(rest).length === 0 ? others : { ...others, _meta: rest };
-    const fresh = typeof carried === 'string' && carried.length <= MAX_INPUT_KEY && !this.asked.has(carried);
-    return { key: fresh ? carried : `${m.method}#${++this.asks}`, params };
-  }
-
   /** A member's server→client request: one of this request's questions, or refused when it cannot be one. */
   private ask(m: JSONRPCRequest, related: RequestId | undefined): void {
     if (related !== this.request.id || !INPUT_REQUIRED_METHODS.has(this.request.method)) {
@@ -198,8 +182,8 @@ export class StatelessCall {
       queueMicrotask(() => this.transport.deliver({ jsonrpc: '2.0', id: m.id, error }));
       return;
     }
-    const { key, params } = this.keyOf(m);
-    this.asked.set(key, { id: m.id, method: m.method, params });
+    // A 2025 member's questions have no keys: `<method>#<n>` (a 2026 member's own input_required is passed through).
+    this.asked.set(`${m.method}#${++this.asks}`, { id: m.id, method: m.method, params: m.params });
     // Questions sent together go in one input_required answer: end the round once this burst is read.
     if (this.flushing) return;
     this.flushing = true;

@@ -4,7 +4,7 @@ import type { ErrorCode } from '../../../errors/index.js';
 import type { UpstreamMessageExtra } from '../backend.js';
 import { errorResponse, isObject } from '../json-rpc.js';
 import { JsonRpcCode, protocolError } from '../mcp-errors.js';
-import { INPUT_FROM_META, INPUT_KEY_META } from '../modern-protocol.js';
+import { INPUT_FROM_META } from '../modern-protocol.js';
 
 /** The requests a member may answer with `input_required` (mrtr.mdx §Supported Requests). */
 const MRTR_METHODS: ReadonlySet<string> = new Set(['tools/call', 'resources/read', 'prompts/get']);
@@ -131,9 +131,9 @@ export class InputExchanges {
       exchange.questions.set(question.id, question.key);
       this.asking.set(question.id, id);
     }
-    for (const { id: question, key, input } of questions) {
+    for (const { id: question, input } of questions) {
       if (!exchange.questions.has(question)) continue; // the exchange ended meanwhile
-      this.host.deliver({ jsonrpc: '2.0', id: question, method: input.method, params: asked(input, key) }, { relatedRequestId: id });
+      this.host.deliver({ jsonrpc: '2.0', id: question, method: input.method, params: asked(input) }, { relatedRequestId: id });
     }
   }
 
@@ -273,12 +273,9 @@ function declares(declared: ClientCapabilities, needs: string[]): boolean {
   return capability === 'elicitation' && mode === 'form' && value.url === undefined;
 }
 
-/**
- * An input request's params as a 2025 server sends them (URL mode there names its elicitation, 2025-11-25), with
- * the member's key for it in `_meta` (INPUT_KEY_META).
- */
-function asked(input: { method: string; params?: Record<string, unknown> }, key: string): Record<string, unknown> {
-  const params: Record<string, unknown> = { ...input.params, _meta: { ...(isObject(input.params?._meta) ? input.params._meta : {}), [INPUT_KEY_META]: key } };
+/** An input request's params as a 2025 server sends them (URL mode there names its elicitation, 2025-11-25). */
+function asked(input: { method: string; params?: Record<string, unknown> }): Record<string, unknown> {
+  const params: Record<string, unknown> = { ...input.params };
   if (input.method === 'elicitation/create' && params.mode === 'url' && params.elicitationId === undefined) return { ...params, elicitationId: randomUUID() };
   return params;
 }
