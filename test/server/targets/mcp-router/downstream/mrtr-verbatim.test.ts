@@ -290,9 +290,9 @@ describe('MRTR verbatim: expiry', () => {
   it('a state presented after its lifetime is refused as expired, and the member is not called', async () => {
     const ask = (more: Record<string, unknown> = {}) =>
       modernPost(gw, 'nova', { method: 'tools/call', params: { name: 'ask', arguments: {}, ...more, _meta: envelope({ [META.clientCapabilities]: ASKS }) } }, { 'x-api-key': key });
-    const issued = Date.now();
     const first = (await ask()).json.result;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, issued + 400 - Date.now())));
+    // Issued before its answer arrived: past its 300 ms lifetime 350 ms after that.
+    await new Promise((resolve) => setTimeout(resolve, 350));
     const before = member.requests.length;
     const late = await ask({ inputResponses: { confirm: { action: 'accept', content: { ok: true } } }, requestState: first.requestState });
     expect(refusal(late)).toEqual({ status: 400, code: -32602, data: 'GW_ERR_MCP_REQUEST_STATE_EXPIRED' });
