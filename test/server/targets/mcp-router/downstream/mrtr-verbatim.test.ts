@@ -173,7 +173,7 @@ describe('a 2026 member’s input_required, passed through to a 2026 client (MRT
     expect(text(done.json.result)).toBe('confirm: accept {"ok":false}');
     const retry = memberCalls('ask').at(-1)!;
     expect(retry.params).toMatchObject({ name: 'ask', requestState: 'opaque-state' });
-    // The same state names `nova__ask` at `suite`: at `nova` (another server endpoint) it is not alice’s nor bob’s.
+    // The state is bound to the endpoint `suite`: presented at `nova` (the member’s own endpoint) it does not open.
     expect(refusal(await call('bob', 'nova', 'ask', { inputResponses: {}, requestState: first.requestState }))).toEqual({ status: 400, code: -32602, data: 'GW_ERR_MCP_REQUEST_STATE_INVALID' });
   });
 
