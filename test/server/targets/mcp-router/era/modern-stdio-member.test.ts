@@ -6,7 +6,8 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer, connectMcp } from '../../../../helpers/mcp.js';
-import { META, MODERN, connectModernMcp } from '../../../../helpers/mcp-modern.js';
+import { META, MODERN, connectModernMcp, envelope, modernPost } from '../../../../helpers/mcp-modern.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { tempDir } from '../../../../helpers/temp-dir.js';
 
 // A modern-only stdio member (the v2 SDK's serveStdio, legacy rejected) reached by clients of both eras.
@@ -81,6 +82,41 @@ describe('a 2026-only stdio member', () => {
     expect(retries.map((m) => m.params.requestState)).toEqual(['stdio-state', 'stdio-state']);
     expect(retries.map((m) => m.params.inputResponses.confirm.content.ok).sort()).toEqual([false, true]);
     expect(new Set(asks.map((m) => m.id)).size).toBe(4);
+  });
+
+  it('MRTR over stdio to 2026 clients (v2 SDK): alice and bob at once get the member’s input_required passed through, and their retries carry their own answers and the member’s state', async () => {
+    const before = seen().length;
+    const ask = async (ok: boolean) => {
+      const c = new ModernClient({ name: `v2-${ok}`, version: '1' }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: MODERN } } });
+      c.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { ok } }));
+      await c.connect(new ModernTransport(new URL(`${gw.url}/mcp/nova`)));
+      open.push(c);
+      return c.callTool({ name: 'ask', arguments: {} });
+    };
+    const [alice, bob] = await Promise.all([ask(true), ask(false)]);
+    expect([text(alice), text(bob)]).toEqual(['stdio confirm: accept {"ok":true}', 'stdio confirm: accept {"ok":false}']);
+    const retries = seen().slice(before).filter((m) => m.method === 'tools/call' && m.params?.name === 'ask' && m.params.requestState !== undefined);
+    expect(retries.map((m) => m.params.requestState)).toEqual(['stdio-state', 'stdio-state']);
+    expect(retries.map((m) => m.params.inputResponses).sort((x, y) => Number(x.confirm.content.ok) - Number(y.confirm.content.ok))).toEqual([
+      { confirm: { action: 'accept', content: { ok: false } } },
+      { confirm: { action: 'accept', content: { ok: true } } },
+    ]);
+  });
+
+  it('MRTR over stdio, 2026 client: the retry is served by another gateway on the same registry (its own process), nothing parked on the first', async () => {
+    const other = await startTestGateway({ dbPath: gw.dbPath, gateway: { mcp: { eraProbe: { probeTimeoutMs: 5_000 } } } });
+    try {
+      await waitFor(() => other.snapshots.current()?.mcp.servers.has('nova'), 'the second gateway serving');
+      const call = (at: TestGateway, more: Record<string, unknown> = {}) =>
+        modernPost(at, 'nova', { method: 'tools/call', params: { name: 'ask', arguments: {}, ...more, _meta: envelope({ [META.clientCapabilities]: { elicitation: {} } }) } });
+      const first = (await call(gw)).json.result;
+      expect(first.resultType).toBe('input_required');
+      expect(first.requestState).not.toBe('stdio-state');
+      const done = await call(other, { inputResponses: { confirm: { action: 'decline' } }, requestState: first.requestState });
+      expect(text(done.json.result)).toBe('stdio confirm: decline {}');
+    } finally {
+      await other.stop();
+    }
   });
 
   it('a 2025 client cancelling a call sends notifications/cancelled for it (stdio has no stream to close)', async () => {
