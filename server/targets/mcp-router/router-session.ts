@@ -84,6 +84,8 @@ export class RouterSession implements LinkOwner, McpSession {
   private readonly remoteAddress: string;
   private inboundAuthorization: string | undefined;
   private initialized = false;
+  /** Whether `index` was built from the links (see `initialize`). */
+  private indexed = false;
   private closed = false;
   /** Upstream sessions other replicas opened for this session, by member, until a link continues them. */
   private resumes: Map<string, UpstreamResume> | undefined;
@@ -152,7 +154,9 @@ export class RouterSession implements LinkOwner, McpSession {
       // A member the consumer may not use is never opened on their behalf (member-policy.ts).
       await Promise.all(this.links.map((l) => (l.info || !memberAdmits(this, l.name) ? undefined : l.open())));
     }
-    this.reindex(false);
+    // Once indexed, every change re-indexes by itself (linkChanged, reconcile): a kept session initialized again for
+    // its next 2026 request (stateless-pool.ts) has nothing to rebuild.
+    if (!this.indexed) this.reindex(false);
     const single = this.links.length === 1 ? this.links[0] : undefined;
     const instructions = single ? single.info?.instructions : this.bundleInstructions();
     return {
@@ -245,6 +249,7 @@ export class RouterSession implements LinkOwner, McpSession {
   reindex(notify: boolean): void {
     const before = this.index;
     this.index = indexTools(this.links, this.rule, this.config.bundle?.tools);
+    this.indexed = true;
     if (notify && !sameTools(before, this.index)) this.sendToolListChanged();
   }
 

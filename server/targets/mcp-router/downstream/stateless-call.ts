@@ -75,7 +75,7 @@ interface Active {
  * request causes stream (SSE) on the round under way; a closed stream cancels the request.
  */
 export class StatelessCall {
-  private readonly transport = new StatelessTransport((m, related) => this.take(m, related));
+  private transport: StatelessTransport | undefined;
   private readonly asked = new Map<string, { id: RequestId; method: string; params?: unknown }>();
   private answer: JSONRPCMessage | undefined;
   private active: Active | undefined;
@@ -96,11 +96,24 @@ export class StatelessCall {
   start(session: RouterSession, round: Round, req: Pick<IncomingMessage, 'headers' | 'url'>): Promise<RoundEnd> {
     const ended = this.run(round);
     const extra: MessageExtraInfo = { requestInfo: { headers: req.headers, url: new URL(req.url ?? '/', 'http://gateway.invalid') } };
-    session.connect(this.transport).then(
-      () => this.transport.deliver(this.request, extra),
+    portOf(session).then(
+      (port) => {
+        this.transport = port;
+        port.attach((m, related) => this.take(m, related));
+        port.deliver(this.request, extra);
+      },
       () => this.end({ kind: 'cancelled' }),
     );
     return ended;
+  }
+
+  /**
+   * Whether the session can serve its next request: the member's questions were all answered. A question left
+   * open (the member answered without waiting for it) is ended only by closing the session (its SDK server fails
+   * every pending request), so such a session is not kept.
+   */
+  get settled(): boolean {
+    return this.asked.size === 0;
   }
 
   /** A retry: the member's questions that `responses` answers get their results; resolves when this round ends. */
@@ -110,14 +123,14 @@ export class StatelessCall {
       // Keys the member did not ask are ignored (mrtr.mdx §Error Handling).
       if (!asked) continue;
       this.asked.delete(key);
-      this.transport.deliver({ jsonrpc: '2.0', id: asked.id, result });
+      this.transport?.deliver({ jsonrpc: '2.0', id: asked.id, result });
     }
     return this.run(round);
   }
 
   /** Tells the session the client gave up on the request (its stream closed, or the exchange expired). */
   cancel(reason: string): void {
-    this.transport.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.request.id, reason } });
+    this.transport?.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.request.id, reason } });
   }
 
   private run(round: Round): Promise<RoundEnd> {
@@ -179,7 +192,7 @@ export class StatelessCall {
     if (related !== this.request.id || !INPUT_REQUIRED_METHODS.has(this.request.method)) {
       // Outside tools/call, resources/read and prompts/get, or caused by no request: no 2026 path reaches the client.
       const error = { code: JsonRpcCode.MethodNotFound, message: `${m.method} cannot reach a 2026-07-28 client outside tools/call, resources/read or prompts/get` };
-      queueMicrotask(() => this.transport.deliver({ jsonrpc: '2.0', id: m.id, error }));
+      queueMicrotask(() => this.transport?.deliver({ jsonrpc: '2.0', id: m.id, error }));
       return;
     }
     // A 2025 member's questions have no keys: `<method>#<n>` (a 2026 member's own input_required is passed through).
@@ -258,18 +271,33 @@ function relates(m: JSONRPCMessage, modern: ModernMessage): boolean {
   return method === 'notifications/message' && modern.logLevel !== undefined;
 }
 
-/** The downstream end of a stateless session: what the session sends goes to `out` (with the request it relates to); `deliver` hands it a message. */
+/**
+ * The downstream end of a router session serving 2026 requests: what the session sends goes to the request being
+ * served (`attach`), with the request it relates to; `deliver` hands the session a message. The session stays
+ * connected to it between requests while the stateless pool keeps the session, so a kept session's next request
+ * does not connect the SDK server again (nor close it: closing builds an error for every pending request).
+ */
 class StatelessTransport implements Transport {
   onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
   onclose?: () => void;
   onerror?: (error: Error) => void;
-
-  constructor(private readonly out: (message: JSONRPCMessage, related: RequestId | undefined) => void) {}
+  private out: ((message: JSONRPCMessage, related: RequestId | undefined) => void) | undefined;
 
   async start(): Promise<void> {}
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    this.out(message, options?.relatedRequestId);
+    // Between requests nothing is being served: what the session says then has no one to reach, as on a closed one.
+    this.out?.(message, options?.relatedRequestId);
+  }
+
+  /** From now on the session's messages go to `out` (the request being served). */
+  attach(out: (message: JSONRPCMessage, related: RequestId | undefined) => void): void {
+    this.out = out;
+  }
+
+  /** The request was served: the session's messages reach no one until the next `attach`. */
+  detach(): void {
+    this.out = undefined;
   }
 
   deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
@@ -279,4 +307,22 @@ class StatelessTransport implements Transport {
   async close(): Promise<void> {
     this.onclose?.();
   }
+}
+
+/** Each router session's stateless transport, connected on its first 2026 request. */
+const ports = new WeakMap<RouterSession, Promise<StatelessTransport>>();
+
+function portOf(session: RouterSession): Promise<StatelessTransport> {
+  let port = ports.get(session);
+  if (!port) {
+    const transport = new StatelessTransport();
+    port = session.connect(transport).then(() => transport);
+    ports.set(session, port);
+  }
+  return port;
+}
+
+/** Detaches the request a kept session served (stateless-pool.ts keeps it connected for the next one). */
+export async function detachServed(session: RouterSession): Promise<void> {
+  (await ports.get(session))?.detach();
 }

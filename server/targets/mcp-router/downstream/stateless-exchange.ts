@@ -16,7 +16,7 @@ import { callerAddress, clientIdentity } from './session-caps.js';
 import { serveListen } from './serve-listen.js';
 import { responseOver } from './session-transport.js';
 import type { ForwardedRetry } from './exchange-relay.js';
-import { StatelessCall, type HeldCall, type Round, type RoundEnd, type RoundSink } from './stateless-call.js';
+import { detachServed, StatelessCall, type HeldCall, type Round, type RoundEnd, type RoundSink } from './stateless-call.js';
 import { initializeForModern } from './modern-session.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
 
@@ -159,7 +159,7 @@ async function conclude(deps: McpTransportDeps, after: { held?: HeldCall; end: R
   const { exchanges, states } = deps.inputs;
   if (end.kind !== 'asked') {
     if (held.exchange !== undefined) exchanges.end(held.exchange);
-    await release(deps, held.key, { session: held.session, answered: end.kind === 'answered' });
+    await release(deps, held.key, { session: held.session, answered: end.kind === 'answered' && held.call.settled });
     return;
   }
   try {
@@ -216,8 +216,8 @@ function reuse(deps: McpTransportDeps, key: string | undefined, server: Compiled
 async function release(deps: McpTransportDeps, key: string | undefined, done: { session: RouterSession; answered: boolean }): Promise<void> {
   const { session, answered } = done;
   if (key === undefined || !answered) return session.close();
-  // Detaches the request's transport; the member sessions stay open for the next request.
-  await session.server.close().catch(() => {});
+  // The member sessions, and the session's connection to its stateless transport, stay open for the next request.
+  await detachServed(session);
   deps.stateless.give(key, session);
 }
 
