@@ -1,3 +1,4 @@
+import { createServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -111,3 +112,83 @@ describe.skipIf(skipWithoutRedis)('Redis Sentinel: two replicas follow a failove
     expect(text).toMatch(/^ {2}redis {11}up since /m);
   }, 120_000);
 });
+
+describe.skipIf(skipWithoutRedis)('a Redis endpoint whose primary is replaced behind it (a managed failover endpoint)', () => {
+  const { dir, cleanup } = tempDir();
+  const db = join(dir, 'agate.db');
+  let redis: TestSentinelSet;
+  let endpoint: Forwarder;
+  let gateway: ServeProcess | undefined;
+
+  beforeAll(async () => {
+    redis = await startSentinelSet();
+    endpoint = await startForwarder(redis.ports[0]);
+    const r = Registry.open(db);
+    r.consumers.store.create({ name: 'alice', groups: [] }, 'cli');
+    r.close();
+  }, 90_000);
+  afterAll(async () => {
+    await gateway?.stop();
+    await endpoint?.close();
+    await redis?.close();
+    cleanup();
+  });
+
+  it('reconnects when its connection answers READONLY, and the endpoint then leads to the new primary', async () => {
+    const mcp = await startRemoteMcpUpstream();
+    try {
+      const r = Registry.open(db);
+      r.mcpServers.create({ name: 'tools', backend: { kind: 'remote', url: mcp.url, transport: 'streamable-http', headers: {} }, rateLimit: { perConsumer: { requests: N, windowSeconds: 3600 } } }, 'cli');
+      const key = r.consumers.issueKey('alice', 'cli').key;
+      r.close();
+      [gateway] = await startReplicas(db, 1, `redis://127.0.0.1:${endpoint.port}`);
+      const alice = await connect(gateway!, key);
+      expect(await call(alice, 'before')).toBe('ok');
+      // The primary is demoted and the endpoint now leads to the promoted replica; open connections stay where they were.
+      await redis.failover();
+      endpoint.target = redis.ports[1];
+      const outcomes: string[] = [];
+      await waitFor(async () => {
+        outcomes.push(await call(alice, 'after'));
+        return outcomes.at(-1) === 'ok';
+      }, 'a tool call admitted through the new primary', 10_000);
+      // While on the demoted primary, calls were refused as for any store failure (fail closed), never admitted.
+      expect(outcomes.slice(0, -1).every((o) => o === 'GW_ERR_QUOTA_STORE_UNAVAILABLE')).toBe(true);
+      await alice.close();
+    } finally {
+      await mcp.close();
+    }
+  }, 60_000);
+});
+
+/** A TCP endpoint forwarding each new connection to `target` (a managed Redis's name, moved on failover). */
+interface Forwarder {
+  readonly port: number;
+  target: number;
+  close(): Promise<void>;
+}
+
+async function startForwarder(target: number): Promise<Forwarder> {
+  const sockets = new Set<Socket>();
+  const forwarder = { port: 0, target, close: async () => {} };
+  const server = createServer((client) => {
+    const upstream = netConnect(forwarder.target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  forwarder.port = (server.address() as AddressInfo).port;
+  forwarder.close = () =>
+    new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    });
+  return forwarder;
+}
