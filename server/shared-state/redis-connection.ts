@@ -5,6 +5,7 @@
  * by itself, and `health()` says what status, metrics and logs report.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { connected } from './redis-ready.js';
 import { redactUrl, redisTarget } from './redis-url.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -58,9 +59,6 @@ export class RedisConnection {
       connectTimeout: 1_000,
       // Reconnect soon after a restart, never slower than once a second.
       retryStrategy: (times) => Math.min(times * 50, 1_000),
-      // A primary that became a replica (a failover behind a DNS name, or before Sentinel announced it) refuses
-      // writes: reconnect to find the new one. The refused command fails now, as every command does while down.
-      reconnectOnError: (err) => err.message.startsWith('READONLY'),
       // Sentinel: asking the sentinels for the primary follows the same pace as reconnecting to it.
       sentinelRetryStrategy: (times) => Math.min(times * 50, 1_000),
       lazyConnect: false,
@@ -78,17 +76,8 @@ export class RedisConnection {
 
   /** Waits until the first connection is ready or `timeoutMs` passed; a gateway starts either way. */
   async ready(timeoutMs: number): Promise<boolean> {
-    if (this.up) return true;
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.client.off('ready', onReady);
-        resolve(ok);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.client.once('ready', onReady);
-    });
+    await connected(this.client, timeoutMs);
+    return this.up;
   }
 
   /** Records a command's failure (a timeout, a refused write) so status shows the latest cause. */

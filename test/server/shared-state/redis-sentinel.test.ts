@@ -134,7 +134,7 @@ describe.skipIf(skipWithoutRedis)('a Redis endpoint whose primary is replaced be
     cleanup();
   });
 
-  it('reconnects when its connection answers READONLY, and the endpoint then leads to the new primary', async () => {
+  it('starts only once its own Redis connections are open, and after a failover serves again through the moved endpoint, refusing quotas meanwhile', async () => {
     const mcp = await startRemoteMcpUpstream();
     try {
       const r = Registry.open(db);
@@ -142,9 +142,10 @@ describe.skipIf(skipWithoutRedis)('a Redis endpoint whose primary is replaced be
       const key = r.consumers.issueKey('alice', 'cli').key;
       r.close();
       [gateway] = await startReplicas(db, 1, `redis://127.0.0.1:${endpoint.port}`);
+      // At once: the session store's connection (its own, through the slow endpoint) is open before the gateway listens.
       const alice = await connect(gateway!, key);
       expect(await call(alice, 'before')).toBe('ok');
-      // The primary is demoted and the endpoint now leads to the promoted replica; open connections stay where they were.
+      // The primary is demoted (the sentinel closes its clients' connections) and the endpoint now leads to the new one.
       await redis.failover();
       endpoint.target = redis.ports[1];
       const outcomes: string[] = [];
@@ -174,6 +175,8 @@ async function startForwarder(target: number): Promise<Forwarder> {
   const server = createServer((client) => {
     const upstream = netConnect(forwarder.target, '127.0.0.1');
     for (const s of [client, upstream]) {
+      // Without it Nagle's algorithm holds small replies back ~40 ms: past agate's 100 ms deadline in two hops.
+      s.setNoDelay(true);
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
       s.on('error', () => {
