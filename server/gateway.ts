@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, BlockList } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Agent } from 'undici';
 import { Registry, type AuditRetention, type BackendHealthReport, type GatewayInstance } from '../registry/index.js';
@@ -11,7 +11,7 @@ import { InstanceReporter } from './observability/instance-reporter.js';
 import { observability } from './filters/observability.js';
 import { HealthChecks, HttpProxyTarget, TargetStates } from './targets/http-proxy/index.js';
 import type { RateLimitStore } from './rate-limit/index.js';
-import { openSharedState, type ReplicaCount } from './shared-state/index.js';
+import { FIRST_CONNECT_WAIT_MS, openSharedState, type ReplicaCount } from './shared-state/index.js';
 import { toBlockList } from './filters/ip-access.js';
 import { createUpgradeHandler, type UpgradeHandler } from './ingress/upgrade.js';
 import { countHeaders, refuseBadFraming } from './ingress/framing.js';
@@ -116,7 +116,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // The per-user token vault; its consent links and flows are shared by replicas with Redis (any replica opens a
   // link or takes a callback), and it asks the MCP router's current backends which authorization server a server uses.
   const vault = new TokenVault(registry.vaultTokens, { states: openConsentStates(shared.redis, () => registry.secretBox()), endpointOf: (server): ConsentEndpoint | undefined => mcpRouter.services.pool.get(server)?.backend.perUserConsent });
-  const trustedProxies = options.trustedProxies?.length ? toBlockList(options.trustedProxies) : undefined;
   // Access-log lines also go to the admin console's live Traffic view.
   const accessFeed = new AccessFeed();
   const leadingFilters = [observability(metrics, accessFeed)];
@@ -126,6 +125,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const mcpTarget = new McpRouterTarget({ router: mcpRouter, store: mcpSessionStore(shared.redis, () => registry.secretBox()), requestStateBox: () => requestStateBox(registry.secretBox()), exchangeRelay: mcpExchangeRelay(shared.redis) });
   // Besides the sessions, a consumer's own settings (`/mcp/<name>/settings`), written through the registry like the admin's.
   targets.set('mcp-router', mcpTarget).set('mcp-settings', new McpSettingsTarget({ registry, store: rateLimits }));
+  // Its own Redis connections are opened now; while Redis is down they would not be before the wait ends.
+  if (shared.redis?.up) await mcpTarget.ready(FIRST_CONNECT_WAIT_MS);
   const bindAddress = options.host ?? '127.0.0.1';
   // The Host check of every listener; under /mcp/ the MCP chain's mcp-origin filter applies it.
   const hosts = new HostPolicy({ allowedHosts: options.allowedHosts, bindAddress, current: (): Snapshot | undefined => snapshots.current() });
@@ -152,7 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   });
   snapshots.start(options.pollMs ?? 10);
-  const { dataPlane, upgrades } = dataPlaneServer({ snapshots, log, trustedProxies, turns: mcpRouter.services.turns, hosts, metrics, limits: options.clientLimits ?? {}, vault });
+  const { dataPlane, upgrades } = dataPlaneServer({ snapshots, log, trustedProxies: options.trustedProxies, turns: mcpRouter.services.turns, hosts, metrics, limits: options.clientLimits ?? {}, vault });
   const status = () => ({ pid: process.pid, ...snapshots.status, listeners, startedAt, stats: snapshots.current()?.stats ?? {}, backendHealth: collectBackendHealth(healthSources) });
   // The admin API checks Host itself, against loopback names and its own configured names (DNS rebinding).
   // A cluster worker has no admin listener: its primary serves the one admin API for all workers.
@@ -204,7 +205,8 @@ export function openRegistry(dbPath: string, log: Logger): { registry: Registry;
 interface DataPlaneInput {
   readonly snapshots: SnapshotManager;
   readonly log: Logger;
-  readonly trustedProxies: BlockList | undefined;
+  /** Addresses or CIDRs of the balancers whose X-Forwarded-For is believed (`--trusted-proxy`). */
+  readonly trustedProxies: readonly string[] | undefined;
   /** The MCP router's turn queue (one message of a session at a time). */
   readonly turns: TurnBudget;
   readonly hosts: HostPolicy;
@@ -216,7 +218,8 @@ interface DataPlaneInput {
 
 /** The data-plane server (not listening yet): ingress adapters by path prefix behind the listener's guards. */
 function dataPlaneServer(input: DataPlaneInput): { dataPlane: Server; upgrades: UpgradeHandler } {
-  const { snapshots, log, trustedProxies, hosts, limits } = input;
+  const { snapshots, log, hosts, limits } = input;
+  const trustedProxies = input.trustedProxies?.length ? toBlockList(input.trustedProxies) : undefined;
   // Ingress adapters by path prefix; everything else is ordinary HTTP proxying.
   const httpIngress = createHttpIngress({ current: () => snapshots.current(), log, trustedProxies });
   const llmIngress = createLlmIngress({ current: () => snapshots.current(), log, fallback: httpIngress, trustedProxies });

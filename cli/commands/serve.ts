@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { dbPath, UsageError } from '../context.js';
 import { parseInteger } from './route.js';
 import type { GatewayOptions, RunningGateway } from '../../server/index.js';
+import { checkRedisUrl, RedisUrlError } from '../../server/config-tools.js';
 import { printBanner } from './serve-banner.js';
 import { stopOnSignals } from './serve-signals.js';
 import { isClusterWorker, parseWorkers, serveWorker, startWorkers } from './serve-workers.js';
@@ -62,7 +63,7 @@ export function registerServeCommand(program: Command): void {
     .option('--mcp-max-batch <n>', 'messages one JSON-RPC batch may hold (env AGATE_MCP_MAX_BATCH)', process.env.AGATE_MCP_MAX_BATCH ?? '100')
     .option('--mcp-allow-origin <origin...>', 'browser origins whose pages may call MCP endpoints (CORS), e.g. https://app.example.com (env AGATE_MCP_ALLOWED_ORIGINS, comma-separated)')
     .option('--mcp-anonymous-idle <ms>', 'idle time after which an anonymous MCP session expires (env AGATE_MCP_ANONYMOUS_IDLE_MS)', process.env.AGATE_MCP_ANONYMOUS_IDLE_MS ?? '300000')
-    .option('--redis <url>', 'Redis for state shared between replicas: MCP sessions, quotas and rate limits, LLM key health (redis://host:port, rediss://, unix:///path) (env AGATE_REDIS_URL)', process.env.AGATE_REDIS_URL)
+    .option('--redis <url>', 'Redis for state shared between replicas: MCP sessions, quotas and rate limits, LLM key health (redis://host:port, rediss://, unix:///path, or redis-sentinel://host:port[,host:port...]#primary) (env AGATE_REDIS_URL)', process.env.AGATE_REDIS_URL)
     .option('--workers <n|auto>', 'data-plane processes sharing the port; auto: one per core; more than 1 needs --redis (env AGATE_WORKERS)', process.env.AGATE_WORKERS || '1')
     .action(async (flags: ServeFlags, cmd: Command) => {
       const db = dbPath(cmd.optsWithGlobals());
@@ -154,13 +155,14 @@ function browserOrigin(text: string): string {
   return text;
 }
 
-/** A Redis URL ioredis can open; anything else is refused before the gateway starts. */
+/** A Redis URL agate can open (server/shared-state/redis-url.ts); anything else is refused before the gateway starts. */
 function redisUrl(text: string): string {
-  const u = URL.canParse(text) ? new URL(text) : undefined;
-  if (!u || !['redis:', 'rediss:', 'unix:'].includes(u.protocol)) {
-    throw new UsageError(`--redis: must be a redis://host:port, rediss://host:port or unix:///path URL (got "${text}")`);
+  try {
+    return checkRedisUrl(text);
+  } catch (err) {
+    if (err instanceof RedisUrlError) throw new UsageError(`--redis: ${err.message}`);
+    throw err;
   }
-  return text;
 }
 
 function parsePort(text: string, flag: string): number {

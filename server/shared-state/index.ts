@@ -4,4 +4,5 @@ export type { RedisConnection, RedisConnectionOptions, SharedStoreHealth, Shared
 export { LocalKeyShare, type KeyShare, type RedisKeyShare } from './key-share.js';
 export { openSharedState, type SharedState, type SharedStateOptions } from './shared-state.js';
 export { withDeadline } from './deadline.js';
+export { FIRST_CONNECT_WAIT_MS } from './redis-ready.js';
 export { SOLE_REPLICA, type ReplicaCount } from './replica-count.js';

@@ -4,7 +4,9 @@
  * refused at once) and a short command timeout, so no request waits on Redis past a deadline; ioredis reconnects
  * by itself, and `health()` says what status, metrics and logs report.
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import { connected } from './redis-ready.js';
+import { redactUrl, redisTarget } from './redis-url.js';
 import type { Logger } from '../observability/logger.js';
 
 /** `up` once a connection is ready; `down` after it failed or closed (ioredis keeps trying); `connecting` at first. */
@@ -24,7 +26,7 @@ export interface SharedStoreHealth {
 
 /** How to connect. */
 export interface RedisConnectionOptions {
-  /** `redis://[:password@]host:port[/db]`, `rediss://…` or `unix:///path/redis.sock`. */
+  /** `redis://[:password@]host:port[/db]`, `rediss://…`, `unix:///path/redis.sock` or `redis-sentinel://…` (redis-url.ts). */
   url: string;
   /** Longest wait for one command, ms (default 100): past it the caller's fail mode decides. */
   commandTimeoutMs?: number;
@@ -47,9 +49,8 @@ export class RedisConnection {
 
   constructor(private readonly options: RedisConnectionOptions) {
     this.deadlineMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    // ioredis takes a socket path as a bare path; `unix:///path` is the URL form users write.
-    const target = options.url.startsWith('unix:') ? new URL(options.url).pathname : options.url;
-    this.client = new Redis(target, {
+    const target = redisTarget(options.url);
+    const settings: RedisOptions = {
       // A backstop: callers apply `deadlineMs` themselves (withDeadline), which lets an answer that already
       // arrived win over a timer that fired late; this one only frees commands nobody waits for any more.
       commandTimeout: this.deadlineMs * 4,
@@ -58,8 +59,11 @@ export class RedisConnection {
       connectTimeout: 1_000,
       // Reconnect soon after a restart, never slower than once a second.
       retryStrategy: (times) => Math.min(times * 50, 1_000),
+      // Sentinel: asking the sentinels for the primary follows the same pace as reconnecting to it.
+      sentinelRetryStrategy: (times) => Math.min(times * 50, 1_000),
       lazyConnect: false,
-    });
+    };
+    this.client = typeof target === 'string' ? new Redis(target, settings) : new Redis({ ...target, ...settings });
     this.client.on('ready', () => this.enter('up'));
     this.client.on('error', (err: Error) => this.noteError(err));
     this.client.on('close', () => this.enter('down'));
@@ -72,17 +76,8 @@ export class RedisConnection {
 
   /** Waits until the first connection is ready or `timeoutMs` passed; a gateway starts either way. */
   async ready(timeoutMs: number): Promise<boolean> {
-    if (this.up) return true;
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.client.off('ready', onReady);
-        resolve(ok);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.client.once('ready', onReady);
-    });
+    await connected(this.client, timeoutMs);
+    return this.up;
   }
 
   /** Records a command's failure (a timeout, a refused write) so status shows the latest cause. */
@@ -115,16 +110,5 @@ export class RedisConnection {
     if (state === 'up') this.options.log?.info({ redis: url }, 'redis: connected');
     else if (wasUp) this.options.log?.warn({ redis: url, err: this.lastError?.message }, 'redis: connection lost; reconnecting (limits follow their onStoreError mode meanwhile)');
     if (wasUp !== (state === 'up')) this.options.onUp?.(state === 'up');
-  }
-}
-
-/** The URL with any password replaced by `***`, for status and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable Redis URL)';
   }
 }

@@ -1,11 +1,11 @@
 import { RedisRateLimitStore, type OnStoreError } from '../rate-limit/index.js';
 import { RedisKeyShare } from './key-share.js';
 import { RedisConnection } from './redis-connection.js';
+import { FIRST_CONNECT_WAIT_MS } from './redis-ready.js';
 import { RedisReplicaCount } from './replica-count.js';
 import type { SharedState, SharedStateOptions } from './types.js';
 
 /** How long a start waits for Redis before serving anyway (limits follow their fail modes until it answers). */
-const FIRST_CONNECT_WAIT_MS = 2_000;
 
 /**
  * Redis-backed state once the first connection is up (or the wait is over). Its own module, imported only with

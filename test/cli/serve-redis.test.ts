@@ -24,7 +24,22 @@ describe('agate serve --redis', () => {
   it.each(['http://127.0.0.1:6379', 'not a url', 'redis'])('refuses --redis %s with a usage error naming the flag', async (url) => {
     const r = await runCli(['serve', '--port', '0', '--admin-port', '0', '--demo-port', '0', '--redis', url], join(dir, 'refused.db'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--redis: must be a redis://host:port, rediss://host:port or unix:///path URL');
+    expect(r.stderr).toContain('--redis: must be a redis://host:port, rediss://host:port, unix:///path or redis-sentinel://host:port[,host:port...]#primary URL');
+  });
+
+  it.each([
+    ['redis-sentinel://127.0.0.1:26379', 'names no primary'],
+    ['redis-sentinel://:s3cret@127.0.0.1:26379/', 'names no primary'],
+    ['redis-sentinel://127.0.0.1:26379/x#mymaster', 'the database must be a number'],
+    ['redis-sentinel://127.0.0.1:99999#mymaster', '"127.0.0.1:99999" is not a sentinel\'s host[:port]'],
+    ['redis-sentinel://127.0.0.1:26379?timeout=10s#mymaster', 'unsupported query parameter "timeout"'],
+    ['redis-sentinel://%zz@127.0.0.1#mymaster', 'the password has a malformed percent escape'],
+  ])('refuses --redis %s saying what is wrong, and never prints a password', async (url, why) => {
+    const r = await runCli(['serve', '--port', '0', '--admin-port', '0', '--demo-port', '0', '--redis', url], join(dir, 'refused.db'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--redis: redis-sentinel URL`);
+    expect(r.stderr).toContain(why);
+    expect(r.stderr).not.toContain('s3cret');
   });
 
   it('starts and serves while Redis is unreachable: route rates admit (fail open), status says Redis is down', async () => {

@@ -94,6 +94,14 @@ export class McpRouterTarget implements RouteTarget {
     ctx.outcome.status ??= ctx.http!.res.statusCode;
   }
 
+  /**
+   * Resolves once the shared session store and the MRTR relay can be used, or after `timeoutMs`: the gateway waits
+   * for them before it listens, so its first requests do not meet connections still being opened.
+   */
+  async ready(timeoutMs: number): Promise<void> {
+    await Promise.all([this.deps.store.ready?.(timeoutMs), this.deps.inputs.relay?.ready(timeoutMs)]);
+  }
+
   /** Ends every session and its streams, and the backends (gateway shutdown). */
   async close(): Promise<void> {
     clearInterval(this.sweep);

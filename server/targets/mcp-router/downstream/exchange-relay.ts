@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { GatewayError, errors, isGatewayError } from '../../../errors/index.js';
+import { connected } from '../../../shared-state/redis-ready.js';
 import type { ModernMessage } from './era.js';
 import type { ExchangeClaims, StateScope } from './request-state.js';
 import type { RoundSink } from './stateless-call.js';
@@ -32,6 +33,8 @@ export interface ExchangeRelay {
   forward(owner: string, retry: ForwardedRetry, sink: RoundSink): Promise<void>;
   /** From now on, retries forwarded to this replica go to `handler`, which writes the round on `sink`. */
   serve(handler: (retry: ForwardedRetry, sink: RoundSink) => Promise<void>): void;
+  /** Resolves once retries can be handed over, or after `timeoutMs` (start-up: before the gateway listens). */
+  ready(timeoutMs: number): Promise<void>;
   close(): void;
 }
 
@@ -134,6 +137,10 @@ export class RedisExchangeRelay implements ExchangeRelay {
 
   serve(handler: (retry: ForwardedRetry, sink: RoundSink) => Promise<void>): void {
     this.handler = handler;
+  }
+
+  async ready(timeoutMs: number): Promise<void> {
+    await connected(this.pub, timeoutMs);
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import {
   type StoredEvent,
   type UpstreamHandle,
 } from './session-store.js';
+import { connected } from '../../../shared-state/redis-ready.js';
 import { SessionSeal, type SealingBox } from './session-seal.js';
 
 /** What the Redis store runs on. */
@@ -245,15 +246,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** Resolves once the store's connection is up, or after `timeoutMs` either way. */
-  async ready(timeoutMs: number): Promise<boolean> {
-    if (this.client.status === 'ready') return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.client.once('ready', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+  async ready(timeoutMs: number): Promise<void> {
+    await connected(this.client, timeoutMs);
   }
 
   /** Stops listening and closes the store's own connections (gateway shutdown); the shared one is its owner's. */

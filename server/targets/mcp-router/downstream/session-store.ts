@@ -93,6 +93,8 @@ export interface SessionStore {
   streamsHeld(sessionIds: readonly string[]): Promise<boolean[]>;
   /** Records outlive this process (other replicas go on serving them): a shutdown leaves sessions and their upstream sessions open. */
   readonly outlivesProcess: boolean;
+  /** Resolves once the store can be used, or after `timeoutMs` (start-up: before the gateway listens). */
+  ready?(timeoutMs: number): Promise<void>;
   /** Stops what the store runs besides its records (gateway shutdown). */
   close?(): void;
 }
