@@ -11,7 +11,8 @@
  * Env: LLM_BENCH_SEQ (default 100), LLM_BENCH_STREAMS (1000), LLM_BENCH_SECONDS (20), LLM_BENCH_PACE_MS (1, part (a)'s
  * chunk interval: an added TTFT that grows with it means the gateway holds the first event until the next chunk),
  * LLM_BENCH_CHUNKS (200, chunks per answer in part (a); 1 leaves little but the request path to profile),
- * LLM_BENCH_CPU_STREAMS (400 per path), LLM_BENCH_PARTS (ab).
+ * LLM_BENCH_CPU_STREAMS (400 per path), LLM_BENCH_PARTS (ab), LLM_BENCH_OTHER_ROOT (a checkout with its dist/ built: its
+ * gateway joins part (a) as a fourth path, "agate (other build)", for an A/B of two builds in one run).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { Registry, packageRoot } from '../registry/index.js';
 import { CHUNKS } from './llm-provider-child.js';
-import { startChild, type Child } from './mcp.js';
+import { gatewayExecArgv, startChild, type Child } from './mcp.js';
 import { percentile } from './stats.js';
 import { cpuPerCallBy } from './compare.js';
 import { cpuMicros, rssBytes } from './proc.js';
@@ -130,7 +131,7 @@ export async function run(): Promise<void> {
   // process hop a real call does, and the load generator's event loop serves only the client.
   const fastFake = await startChild('./llm-provider-child.js', [String(paceMs), String(chunks)]);
   const slowFake = await startChild('./llm-provider-child.js', [String(Math.max(1, Math.round((seconds * 1000) / CHUNKS)))]);
-  const baseline = await startPoolProxy(fastFake.url);
+  const baseline = await startPoolProxy(fastFake.url, gatewayExecArgv());
   const fakeUrl = (fake: { url: string }) => `${fake.url}/v1`;
   const dbPath = join(tmp, 'agate.db');
   const reg = Registry.open(dbPath);
@@ -140,6 +141,8 @@ export async function run(): Promise<void> {
   reg.llmRoutes.create({ name: 'fast', model: 'bench-model', targets: [{ provider: 'fast' }] }, 'cli');
   reg.close();
   const gw = await startChild('./llm-gateway-child.js', [dbPath]);
+  const otherRoot = process.env.LLM_BENCH_OTHER_ROOT;
+  const other = otherRoot ? await startChild(join(otherRoot, 'dist', 'bench', 'llm-gateway-child.js'), [dbPath]) : undefined;
   const idleRss = rssBytes(gw.pid);
   const { url } = gw;
   const agent = new Agent({ connections: streams + 10, keepAliveTimeout: 30_000 });
@@ -148,15 +151,17 @@ export async function run(): Promise<void> {
   try {
     if (parts.includes('a')) {
       // (a) overhead: one stream at a time, the three paths taking turns, after a short warm-up.
-      const bases = { direct: fakeUrl(fastFake), 'pool proxy': `${baseline.url}/v1`, agate: `${url}/v1` };
+      const bases: Record<string, string> = { direct: fakeUrl(fastFake), 'pool proxy': `${baseline.url}/v1`, agate: `${url}/v1` };
+      if (other) bases['agate (other build)'] = `${other.url}/v1`;
       for (let i = 0; i < 5; i++) for (const base of Object.values(bases)) await stream(agent, base, chunks);
-      const results: Record<string, StreamResult[]> = { direct: [], 'pool proxy': [], agate: [] };
+      const results: Record<string, StreamResult[]> = Object.fromEntries(Object.keys(bases).map((path) => [path, []]));
       for (let i = 0; i < seq; i++) for (const [path, base] of Object.entries(bases)) results[path]!.push(await stream(agent, base, chunks));
-      const a = Object.fromEntries(Object.entries(results).map(([path, rs]) => [path, summarizeStreams(rs)])) as Record<keyof typeof bases, Part>;
-      const added = { 'pool proxy − direct': addedBy(a['pool proxy'], a.direct), 'agate − direct': addedBy(a.agate, a.direct), 'agate − pool proxy': addedBy(a.agate, a['pool proxy']) };
+      const a: Record<string, Part> = Object.fromEntries(Object.entries(results).map(([path, rs]) => [path, summarizeStreams(rs)]));
+      const added = { 'pool proxy − direct': addedBy(a['pool proxy']!, a.direct!), 'agate − direct': addedBy(a.agate!, a.direct!), 'agate − pool proxy': addedBy(a.agate!, a['pool proxy']!) };
       console.log(`\n(a) ${seq} sequential streams of ${chunks} chunks @${paceMs} ms per path, interleaved, ms`);
       console.table({ ...a, ...added });
-      const cpu = await streamCpu(agent, bases, { gateway: gw.pid, 'pool proxy': baseline.pid, provider: fastFake.pid }, chunks);
+      const pids = { gateway: gw.pid, ...(other && { 'other build': other.pid }), 'pool proxy': baseline.pid, provider: fastFake.pid };
+      const cpu = await streamCpu(agent, bases, pids, chunks);
       console.log(`\n(a) CPU µs per stream from /proc (${CPU_STREAMS} streams per path, 8 in flight, ${CPU_ROUNDS} interleaved rounds, median round), per process and path; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
       console.table(cpu);
       Object.assign(figures, { a, added, cpu });
@@ -170,6 +175,7 @@ export async function run(): Promise<void> {
     writeFileSync(join(out, `llm-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(figures, null, 2));
   } finally {
     await gw.stop();
+    await other?.stop();
     await agent.close();
     await baseline.stop();
     await fastFake.stop();

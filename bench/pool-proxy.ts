@@ -33,10 +33,16 @@ export interface PoolProxy {
   stop(): Promise<void>;
 }
 
-/** Starts {@link POOL_PROXY} in its own process in front of `upstream` (an origin); resolves once it listens. */
-export async function startPoolProxy(upstream: string): Promise<PoolProxy> {
+/**
+ * Starts {@link POOL_PROXY} in its own process in front of `upstream` (an origin), with Node flags `execArgv`
+ * (e.g. `--cpu-prof`); resolves once it listens.
+ */
+export async function startPoolProxy(upstream: string, execArgv: readonly string[] = []): Promise<PoolProxy> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-e', POOL_PROXY, String(port), upstream], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // With flags (a profile), SIGTERM exits through process.exit, which is when Node writes a --cpu-prof profile; the
+  // handler sits outside the baseline's code, so its code stays as published.
+  const onTerm = execArgv.length === 0 ? [] : ['--import', "data:text/javascript,process.on('SIGTERM',()=>process.exit(0))"];
+  const child = spawn(process.execPath, [...execArgv, ...onTerm, '-e', POOL_PROXY, String(port), upstream], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`pool proxy exited (${String(code)}) before listening`)));
