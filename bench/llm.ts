@@ -11,7 +11,7 @@
  * Env: LLM_BENCH_SEQ (default 100), LLM_BENCH_STREAMS (1000), LLM_BENCH_SECONDS (20), LLM_BENCH_PACE_MS (1, part (a)'s
  * chunk interval: an added TTFT that grows with it means the gateway holds the first event until the next chunk),
  * LLM_BENCH_CHUNKS (200, chunks per answer in part (a); 1 leaves little but the request path to profile),
- * LLM_BENCH_CPU_STREAMS (400 per path), LLM_BENCH_PARTS (ab), LLM_BENCH_OTHER_ROOT (a checkout with its dist/ built: its
+ * LLM_BENCH_CPU_STREAMS (400 per path), LLM_BENCH_CPU_ROUNDS (4), LLM_BENCH_PARTS (ab), LLM_BENCH_OTHER_ROOT (a checkout with its dist/ built: its
  * gateway joins part (a) as a fourth path, "agate (other build)", for an A/B of two builds in one run).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,20 +69,29 @@ async function stream(agent: Agent, base: string, chunks = CHUNKS): Promise<Stre
 
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
+/**
+ * `items` starting at `turn` modulo their count: the paths take turns starting first, so none always follows the
+ * same one (a path right after agate's met its leftover work, ~0.1 ms of TTFT and a third more CPU in one A/B run).
+ */
+function rotated<T>(items: readonly T[], turn: number): T[] {
+  const k = turn % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
 /** Streams per path for the CPU figures (a /proc tick is 10 ms: more streams, finer figures), and the rounds they are split into. */
 const CPU_STREAMS = Number(process.env.LLM_BENCH_CPU_STREAMS ?? 400);
-const CPU_ROUNDS = 4;
+const CPU_ROUNDS = Number(process.env.LLM_BENCH_CPU_ROUNDS ?? 4);
 
 /**
  * CPU µs per stream of each process in `pids`, on each path of `bases` (8 streams in flight, checked). The paths
- * take turns, CPU_ROUNDS rounds of CPU_STREAMS / CPU_ROUNDS streams each, so a burst of load from elsewhere
- * lands on all of them alike; per path and process, the median round.
+ * take turns, CPU_ROUNDS rounds of CPU_STREAMS / CPU_ROUNDS streams each, each round led by the next path, so a
+ * burst of load from elsewhere lands on all of them alike; per path and process, the median round.
  */
 async function streamCpu(agent: Agent, bases: Record<string, string>, pids: Record<string, number | undefined>, chunks: number) {
   const readers = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, () => cpuMicros(pid)]));
   const rounds: Record<string, Record<string, number | undefined>[]> = Object.fromEntries(Object.keys(bases).map((p) => [p, []]));
   for (let round = 0; round < CPU_ROUNDS; round++) {
-    for (const [path, base] of Object.entries(bases)) {
+    for (const [path, base] of rotated(Object.entries(bases), round)) {
       const call = async () => {
         const r = await stream(agent, base, chunks);
         if (!r.done || r.chunks !== chunks) throw new Error(`${path}: stream incomplete (${r.chunks} chunks${r.error ? `, ${r.error}` : ''})`);
@@ -155,7 +164,7 @@ export async function run(): Promise<void> {
       if (other) bases['agate (other build)'] = `${other.url}/v1`;
       for (let i = 0; i < 5; i++) for (const base of Object.values(bases)) await stream(agent, base, chunks);
       const results: Record<string, StreamResult[]> = Object.fromEntries(Object.keys(bases).map((path) => [path, []]));
-      for (let i = 0; i < seq; i++) for (const [path, base] of Object.entries(bases)) results[path]!.push(await stream(agent, base, chunks));
+      for (let i = 0; i < seq; i++) for (const [path, base] of rotated(Object.entries(bases), i)) results[path]!.push(await stream(agent, base, chunks));
       const a: Record<string, Part> = Object.fromEntries(Object.entries(results).map(([path, rs]) => [path, summarizeStreams(rs)]));
       const added = { 'pool proxy − direct': addedBy(a['pool proxy']!, a.direct!), 'agate − direct': addedBy(a.agate!, a.direct!), 'agate − pool proxy': addedBy(a.agate!, a['pool proxy']!) };
       console.log(`\n(a) ${seq} sequential streams of ${chunks} chunks @${paceMs} ms per path, interleaved, ms`);
