@@ -85,7 +85,7 @@ const CPU_ROUNDS = Number(process.env.LLM_BENCH_CPU_ROUNDS ?? 4);
 /**
  * CPU µs per stream of each process in `pids`, on each path of `bases` (8 streams in flight, checked). The paths
  * take turns, CPU_ROUNDS rounds of CPU_STREAMS / CPU_ROUNDS streams each, each round led by the next path, so a
- * burst of load from elsewhere lands on all of them alike; per path and process, the median round.
+ * burst of load from elsewhere lands on all of them alike; per path and process, the mean of the rounds.
  */
 async function streamCpu(agent: Agent, bases: Record<string, string>, pids: Record<string, number | undefined>, chunks: number) {
   const readers = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, () => cpuMicros(pid)]));
@@ -99,11 +99,12 @@ async function streamCpu(agent: Agent, bases: Record<string, string>, pids: Reco
       rounds[path]!.push(await cpuPerCallBy(call, { calls: CPU_STREAMS / CPU_ROUNDS, width: 8, warmup: 5 }, readers));
     }
   }
-  const median = (xs: (number | undefined)[]) => {
-    const known = xs.filter((x): x is number => x !== undefined).sort((x, y) => x - y);
-    return known.length === 0 ? undefined : known[Math.floor(known.length / 2)];
+  // The mean of the rounds: one round's figure moves in steps of a 10 ms tick over its streams, the mean in finer ones.
+  const mean = (xs: (number | undefined)[]) => {
+    const known = xs.filter((x): x is number => x !== undefined);
+    return known.length === 0 ? undefined : Math.round(known.reduce((a, b) => a + b, 0) / known.length);
   };
-  return Object.fromEntries(Object.entries(rounds).map(([path, rs]) => [path, Object.fromEntries(Object.keys(pids).map((name) => [name, median(rs.map((r) => r[name]))]))]));
+  return Object.fromEntries(Object.entries(rounds).map(([path, rs]) => [path, Object.fromEntries(Object.keys(pids).map((name) => [name, mean(rs.map((r) => r[name]))]))]));
 }
 
 type Part = ReturnType<typeof summarizeStreams>;
@@ -171,7 +172,7 @@ export async function run(): Promise<void> {
       console.table({ ...a, ...added });
       const pids = { gateway: gw.pid, ...(other && { 'other build': other.pid }), 'pool proxy': baseline.pid, provider: fastFake.pid };
       const cpu = await streamCpu(agent, bases, pids, chunks);
-      console.log(`\n(a) CPU µs per stream from /proc (${CPU_STREAMS} streams per path, 8 in flight, ${CPU_ROUNDS} interleaved rounds, median round), per process and path; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+      console.log(`\n(a) CPU µs per stream from /proc (${CPU_STREAMS} streams per path, 8 in flight, ${CPU_ROUNDS} interleaved rounds, mean), per process and path; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
       console.table(cpu);
       Object.assign(figures, { a, added, cpu });
       checks.push(...ttftChecks(added['agate − direct'], 'direct'), ...ttftChecks(added['agate − pool proxy'], 'pool proxy'));
