@@ -70,12 +70,14 @@ async function stream(agent: Agent, base: string, chunks = CHUNKS): Promise<Stre
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
- * `items` starting at `turn` modulo their count: the paths take turns starting first, so none always follows the
- * same one (a path right after agate's met its leftover work, ~0.1 ms of TTFT and a third more CPU in one A/B run).
+ * The order of the paths on turn `turn`: rotated by `turn`, and backwards on odd turns, so no path always leads
+ * and none always follows the same one (a path right after agate's met its leftover work: in one A/B run the
+ * build run right after agate's paid ~0.1 ms more TTFT and a third more CPU than in the other order).
  */
-function rotated<T>(items: readonly T[], turn: number): T[] {
+function turnOrder<T>(items: readonly T[], turn: number): T[] {
   const k = turn % items.length;
-  return [...items.slice(k), ...items.slice(0, k)];
+  const order = [...items.slice(k), ...items.slice(0, k)];
+  return turn % 2 === 1 ? order.reverse() : order;
 }
 
 /** Streams per path for the CPU figures (a /proc tick is 10 ms: more streams, finer figures), and the rounds they are split into. */
@@ -91,7 +93,7 @@ async function streamCpu(agent: Agent, bases: Record<string, string>, pids: Reco
   const readers = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, () => cpuMicros(pid)]));
   const rounds: Record<string, Record<string, number | undefined>[]> = Object.fromEntries(Object.keys(bases).map((p) => [p, []]));
   for (let round = 0; round < CPU_ROUNDS; round++) {
-    for (const [path, base] of rotated(Object.entries(bases), round)) {
+    for (const [path, base] of turnOrder(Object.entries(bases), round)) {
       const call = async () => {
         const r = await stream(agent, base, chunks);
         if (!r.done || r.chunks !== chunks) throw new Error(`${path}: stream incomplete (${r.chunks} chunks${r.error ? `, ${r.error}` : ''})`);
@@ -165,7 +167,7 @@ export async function run(): Promise<void> {
       if (other) bases['agate (other build)'] = `${other.url}/v1`;
       for (let i = 0; i < 5; i++) for (const base of Object.values(bases)) await stream(agent, base, chunks);
       const results: Record<string, StreamResult[]> = Object.fromEntries(Object.keys(bases).map((path) => [path, []]));
-      for (let i = 0; i < seq; i++) for (const [path, base] of rotated(Object.entries(bases), i)) results[path]!.push(await stream(agent, base, chunks));
+      for (let i = 0; i < seq; i++) for (const [path, base] of turnOrder(Object.entries(bases), i)) results[path]!.push(await stream(agent, base, chunks));
       const a: Record<string, Part> = Object.fromEntries(Object.entries(results).map(([path, rs]) => [path, summarizeStreams(rs)]));
       const added = { 'pool proxy − direct': addedBy(a['pool proxy']!, a.direct!), 'agate − direct': addedBy(a.agate!, a.direct!), 'agate − pool proxy': addedBy(a.agate!, a['pool proxy']!) };
       console.log(`\n(a) ${seq} sequential streams of ${chunks} chunks @${paceMs} ms per path, interleaved, ms`);
