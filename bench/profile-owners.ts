@@ -21,7 +21,7 @@ interface CpuProfile {
 }
 
 /** agate files whose work is per SSE chunk rather than per request. */
-const STREAM_PATH = /\/(sse|router\/(stream-passthrough|client-stream|serve-stream|stream-translate)|translate\/[a-z-]*stream[a-z-]*|upstream-exchange)\b/;
+const STREAM_PATH = /\/sse\/|\/router\/(stream-passthrough|client-stream|serve-stream|stream-translate)\.js|\/translate\/(openai-chunk-stream|[a-z]+-stream-to-[a-z]+|stream-sink)\.js|\/upstream-exchange\.js/;
 
 /** The owner of a frame, by its script URL and name. */
 export function ownerOf(frame: ProfileNode['callFrame']): string {
