@@ -34,8 +34,8 @@ export function llmUsage(deps: LlmUsageDeps): Filter {
         const outcome = ctx.outcome.flag === 'DC' ? 'disconnect' : ctx.outcome.flag === 'UR' ? 'cut' : failed ? 'error' : 'ok';
         const event = { consumer: ctx.consumer?.name ?? '', route: ctx.route?.name ?? '', provider: r.provider, model: r.upstreamModel ?? '', outcome, usage: r.usage, latencyMs, ttftMs: r.ttftMs } as const;
         recorder.record(event);
-        // Object.assign, not `{ ...fields, consumer, … }`: V8 (Node 20) stores every key written after a spread in
-        // an object literal through a runtime call, ~0.8 µs a key, ~12 µs for these 13 on every call.
+        // Object.assign, not `{ ...fields, consumer, … }`: in Node 20 a literal that adds keys after a spread costs
+        // ~0.8 µs per key, 12–16 µs for these 13 on every call (0.24 µs this way; docs/benchmarks.md, LLM routing).
         ctx.outcome.fields = Object.assign({}, ctx.outcome.fields, {
           consumer: event.consumer || undefined,
           model: llm.model,
