@@ -11,8 +11,9 @@
  * Env: LLM_BENCH_SEQ (default 100), LLM_BENCH_STREAMS (1000), LLM_BENCH_SECONDS (20), LLM_BENCH_PACE_MS (1, part (a)'s
  * chunk interval: an added TTFT that grows with it means the gateway holds the first event until the next chunk),
  * LLM_BENCH_CHUNKS (200, chunks per answer in part (a); 1 leaves little but the request path to profile),
- * LLM_BENCH_CPU_STREAMS (400 per path), LLM_BENCH_CPU_ROUNDS (4), LLM_BENCH_PARTS (ab), LLM_BENCH_OTHER_ROOT (a checkout with its dist/ built: its
- * gateway joins part (a) as a fourth path, "agate (other build)", for an A/B of two builds in one run).
+ * LLM_BENCH_CPU_STREAMS (400 per path), LLM_BENCH_CPU_ROUNDS (4), LLM_BENCH_PARTS (ab), LLM_BENCH_OTHER_ROOT (a
+ * checkout with its dist/ built: its gateway joins part (a) as a fourth path, "agate (other build)": an A/B of two
+ * builds in one run).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -71,8 +72,8 @@ const r2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * The order of the paths on turn `turn`: rotated by `turn`, and backwards on odd turns, so no path always leads
- * and none always follows the same one (a path right after agate's met its leftover work: in one A/B run the
- * build run right after agate's paid ~0.1 ms more TTFT and a third more CPU than in the other order).
+ * and none always follows the same one. In a fixed order, one build measured ~0.1 ms more TTFT and up to 40 % more
+ * CPU per stream as the path run right after agate's than as agate's itself.
  */
 function turnOrder<T>(items: readonly T[], turn: number): T[] {
   const k = turn % items.length;
@@ -86,8 +87,8 @@ const CPU_ROUNDS = Number(process.env.LLM_BENCH_CPU_ROUNDS ?? 4);
 
 /**
  * CPU µs per stream of each process in `pids`, on each path of `bases` (8 streams in flight, checked). The paths
- * take turns, CPU_ROUNDS rounds of CPU_STREAMS / CPU_ROUNDS streams each, each round led by the next path, so a
- * burst of load from elsewhere lands on all of them alike; per path and process, the mean of the rounds.
+ * take turns (turnOrder), CPU_ROUNDS rounds of CPU_STREAMS / CPU_ROUNDS streams each, so a burst of load from
+ * elsewhere lands on all of them alike; per path and process, the mean of the rounds.
  */
 async function streamCpu(agent: Agent, bases: Record<string, string>, pids: Record<string, number | undefined>, chunks: number) {
   const readers = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, () => cpuMicros(pid)]));
@@ -162,22 +163,12 @@ export async function run(): Promise<void> {
   const checks: TargetCheck[] = [];
   try {
     if (parts.includes('a')) {
-      // (a) overhead: one stream at a time, the three paths taking turns, after a short warm-up.
       const bases: Record<string, string> = { direct: fakeUrl(fastFake), 'pool proxy': `${baseline.url}/v1`, agate: `${url}/v1` };
       if (other) bases['agate (other build)'] = `${other.url}/v1`;
-      for (let i = 0; i < 5; i++) for (const base of Object.values(bases)) await stream(agent, base, chunks);
-      const results: Record<string, StreamResult[]> = Object.fromEntries(Object.keys(bases).map((path) => [path, []]));
-      for (let i = 0; i < seq; i++) for (const [path, base] of turnOrder(Object.entries(bases), i)) results[path]!.push(await stream(agent, base, chunks));
-      const a: Record<string, Part> = Object.fromEntries(Object.entries(results).map(([path, rs]) => [path, summarizeStreams(rs)]));
-      const added = { 'pool proxy − direct': addedBy(a['pool proxy']!, a.direct!), 'agate − direct': addedBy(a.agate!, a.direct!), 'agate − pool proxy': addedBy(a.agate!, a['pool proxy']!) };
-      console.log(`\n(a) ${seq} sequential streams of ${chunks} chunks @${paceMs} ms per path, interleaved, ms`);
-      console.table({ ...a, ...added });
       const pids = { gateway: gw.pid, ...(other && { 'other build': other.pid }), 'pool proxy': baseline.pid, provider: fastFake.pid };
-      const cpu = await streamCpu(agent, bases, pids, chunks);
-      console.log(`\n(a) CPU µs per stream from /proc (${CPU_STREAMS} streams per path, 8 in flight, ${CPU_ROUNDS} interleaved rounds, mean), per process and path; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
-      console.table(cpu);
-      Object.assign(figures, { a, added, cpu });
-      checks.push(...ttftChecks(added['agate − direct'], 'direct'), ...ttftChecks(added['agate − pool proxy'], 'pool proxy'));
+      const a = await sequentialStreams({ agent, bases, pids, seq, chunks, paceMs });
+      Object.assign(figures, a);
+      checks.push(...ttftChecks(a.added['agate − direct'], 'direct'), ...ttftChecks(a.added['agate − pool proxy'], 'pool proxy'));
     }
     if (parts.includes('b')) figures.b = await concurrentStreams({ dbPath, gw, agent, streams, seconds });
     figures.targets = printTargets(`llm (${seq} sequential streams per path)`, [...checks, idleRssCheck(idleRss)]);
@@ -194,6 +185,25 @@ export async function run(): Promise<void> {
     await slowFake.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * (a): `seq` streams per path, one at a time, the paths taking turns (after a short warm-up), then CPU per stream
+ * of each process in `pids` on each path; the figures printed. `bases` has direct, pool proxy and agate.
+ */
+async function sequentialStreams(o: { agent: Agent; bases: Record<string, string>; pids: Record<string, number | undefined>; seq: number; chunks: number; paceMs: number }) {
+  const { agent, bases, chunks } = o;
+  for (let i = 0; i < 5; i++) for (const base of Object.values(bases)) await stream(agent, base, chunks);
+  const results: Record<string, StreamResult[]> = Object.fromEntries(Object.keys(bases).map((path) => [path, []]));
+  for (let i = 0; i < o.seq; i++) for (const [path, base] of turnOrder(Object.entries(bases), i)) results[path]!.push(await stream(agent, base, chunks));
+  const a: Record<string, Part> = Object.fromEntries(Object.entries(results).map(([path, rs]) => [path, summarizeStreams(rs)]));
+  const added = { 'pool proxy − direct': addedBy(a['pool proxy']!, a.direct!), 'agate − direct': addedBy(a.agate!, a.direct!), 'agate − pool proxy': addedBy(a.agate!, a['pool proxy']!) };
+  console.log(`\n(a) ${o.seq} sequential streams of ${chunks} chunks @${o.paceMs} ms per path, interleaved, ms`);
+  console.table({ ...a, ...added });
+  const cpu = await streamCpu(agent, bases, o.pids, chunks);
+  console.log(`\n(a) CPU µs per stream from /proc (${CPU_STREAMS} streams per path, 8 in flight, ${CPU_ROUNDS} interleaved rounds, mean), per process and path; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  console.table(cpu);
+  return { a, added, cpu };
 }
 
 /** (b): `streams` concurrent long streams through agate, re-routed to the slow fake; the figures printed. */
