@@ -9,7 +9,10 @@ import { startGateway } from '../server/index.js';
 const dbPath = process.argv[2]!;
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
-const gw = await startGateway({ dbPath, port: 0, host: '127.0.0.1', adminPort: 0, pollMs: 50, log: pino({ level: 'warn' }) });
+// The bench's one address stands for a thousand clients in part (b): the per-address connection cap (256 by
+// default) would close three in four of its streams on arrival.
+const clientLimits = { maxConnectionsPerClient: 1_000_000 };
+const gw = await startGateway({ dbPath, port: 0, host: '127.0.0.1', adminPort: 0, pollMs: 50, log: pino({ level: 'warn' }), clientLimits });
 process.send!({ url: gw.url });
 process.on('message', (msg) => {
   if (msg === 'stats') {

@@ -52,9 +52,10 @@ interface GatewayStats {
 
 /**
  * Extra Node flags for gateway children only, from BENCH_CHILD_EXEC_ARGV: e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
- * profiles the gateway (NODE_OPTIONS refuses --cpu-prof), '--trace-gc' shows its collections.
+ * profiles the gateway (NODE_OPTIONS refuses --cpu-prof), '--trace-gc' shows its collections. The llm bench gives
+ * them to its baseline proxy too, so both profiles come from the same run.
  */
-function gatewayExecArgv(): string[] {
+export function gatewayExecArgv(): string[] {
   return process.env.BENCH_CHILD_EXEC_ARGV?.split(' ').filter(Boolean) ?? [];
 }
 

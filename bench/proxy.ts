@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { Registry, packageRoot } from '../registry/index.js';
 import { findOnPath, freePort } from './local.js';
+import { POOL_PROXY } from './pool-proxy.js';
 import { cpuMicros, rssBytes } from './proc.js';
 import { idleRssCheck, printTargets, round2 } from './targets.js';
 
@@ -27,25 +28,6 @@ const UPSTREAM = `
 const http = require('node:http');
 http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 }); res.end('ok'); })
   .listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));`;
-
-// The baseline (b): the cheapest correct Node proxy, written plainly (issue #20): node:http in, one undici Pool
-// out, hop-by-hop headers stripped both ways, bodies piped. Shown verbatim in docs/benchmarks.md.
-const POOL_PROXY = `
-const http = require('node:http');
-const { Pool } = require(${JSON.stringify(join(packageRoot(), 'node_modules', 'undici'))});
-const pool = new Pool(process.argv[2], { connections: 128, keepAliveTimeout: 10000 });
-const HOP = new Set(['connection','keep-alive','proxy-connection','te','trailer','transfer-encoding','upgrade','host']);
-http.createServer((req, res) => {
-  const headers = {};
-  for (const k in req.headers) if (!HOP.has(k)) headers[k] = req.headers[k];
-  const body = req.method === 'GET' || req.method === 'HEAD' ? null : req;
-  pool.request({ path: req.url, method: req.method, headers, body }).then((up) => {
-    const out = {};
-    for (const k in up.headers) if (!HOP.has(k)) out[k] = up.headers[k];
-    res.writeHead(up.statusCode, out);
-    up.body.on('error', () => res.destroy()).pipe(res);
-  }, () => { if (!res.headersSent) res.writeHead(502); res.end(); });
-}).listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));`;
 
 // The bench's baseline until 2026-12-07, kept and labelled: undici Agent.request + stream.pipeline, which pays
 // the pipeline's AbortController (a DOMException per finished request) and costs ~1.6× (b)'s CPU per request.

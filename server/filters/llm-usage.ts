@@ -34,8 +34,9 @@ export function llmUsage(deps: LlmUsageDeps): Filter {
         const outcome = ctx.outcome.flag === 'DC' ? 'disconnect' : ctx.outcome.flag === 'UR' ? 'cut' : failed ? 'error' : 'ok';
         const event = { consumer: ctx.consumer?.name ?? '', route: ctx.route?.name ?? '', provider: r.provider, model: r.upstreamModel ?? '', outcome, usage: r.usage, latencyMs, ttftMs: r.ttftMs } as const;
         recorder.record(event);
-        ctx.outcome.fields = {
-          ...ctx.outcome.fields,
+        // Object.assign, not `{ ...fields, consumer, … }`: in Node 20 a literal that adds keys after a spread costs
+        // ~0.8 µs per key, 12–16 µs for these 13 on every call (0.24 µs this way; docs/benchmarks.md, LLM routing).
+        ctx.outcome.fields = Object.assign({}, ctx.outcome.fields, {
           consumer: event.consumer || undefined,
           model: llm.model,
           upstreamModel: r.upstreamModel,
@@ -47,9 +48,9 @@ export function llmUsage(deps: LlmUsageDeps): Filter {
           cachedTokens: r.usage?.prompt_tokens_details?.cached_tokens,
           reasoningTokens: r.usage?.completion_tokens_details?.reasoning_tokens,
           ttftMs: r.ttftMs === undefined ? undefined : Math.round(r.ttftMs * 1000) / 1000,
-          tpotMs: timePerOutputToken({ ...event }),
+          tpotMs: timePerOutputToken(event),
           chunks: llm.stream ? r.chunks : undefined,
-        };
+        });
       }
     }
   };

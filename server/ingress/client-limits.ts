@@ -73,9 +73,15 @@ export function refuseStalledBodies(
   if (ms <= 0) return handle;
   return function watchBody(req, res) {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.complete) watch(req, res, ms);
+    // Node emits 'request' before it parses the rest of the same read, where a small body usually is: look again
+    // once that read is parsed, so a body that came whole with its head costs no timer and no listeners.
+    if (hasBody && !req.complete) process.nextTick(watchUnlessComplete, req, res, ms);
     handle(req, res);
   };
+}
+
+function watchUnlessComplete(req: IncomingMessage, res: ServerResponse, ms: number): void {
+  if (!req.complete && !req.destroyed) watch(req, res, ms);
 }
 
 function watch(req: IncomingMessage, res: ServerResponse, ms: number): void {
