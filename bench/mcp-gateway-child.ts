@@ -24,6 +24,9 @@ const gw = await startGateway({
   adminPort: 0,
   pollMs: 50,
   log,
+  // The bench's one address stands for many clients: parts (b) and (c) open more connections than the per-address
+  // cap (256) allows, and a capped connection is closed on arrival.
+  clientLimits: { maxConnectionsPerClient: 1_000_000 },
   hostedServers: new Map([...hostedServers, [echoDefinition.name, echoDefinition]]),
   mcp: {
     backendFactories: new Map([['remote', createRemoteBackendFactory({ log })]]),
