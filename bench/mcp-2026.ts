@@ -11,9 +11,10 @@
  * carry a consumer's API key, as a team's agents do: a named consumer's 2026 requests reuse the member sessions agate
  * keeps for it (anonymous 2026 requests cannot be told apart, so each opens its own).
  * Env: MCP26_BENCH_CONC (16: calls in flight, and 2025 sessions per path), MCP26_BENCH_SECONDS (6 per path and
- * width), MCP26_BENCH_ROUNDS (6).
+ * width), MCP26_BENCH_ROUNDS (6), MCP26_BENCH_OTHER_ROOT (a checkout with dist/ built: its gateway runs the 2026
+ * pass-through as one more path, on a registry of its own with the same members and key, for an A/B in one run).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
@@ -67,11 +68,13 @@ export async function run(): Promise<unknown> {
   const key = { 'x-api-key': reg.consumers.issueKey('bench', 'cli').key };
   reg.close();
   const gw = await startChild('./mcp-gateway-child.js', [dbPath]);
+  const otherRoot = process.env.MCP26_BENCH_OTHER_ROOT;
+  const other = otherRoot ? await startChild(join(otherRoot, 'dist', 'bench', 'mcp-gateway-child.js'), [copyRegistry(dbPath, tmp)]) : undefined;
   const agent = new Agent({ connections: conc * 4 + 10, keepAliveTimeout: 60_000 });
   const sessions: RawMcpSession[] = [];
   try {
     const modernClient = (url: string): Call => {
-      const client = new RawModernClient(url, agent, url.startsWith(gw.url) ? key : {});
+      const client = new RawModernClient(url, agent, url.startsWith(modern.url) ? {} : key);
       let n = 0;
       return () => client.echo(`m${n++}`);
     };
@@ -91,6 +94,7 @@ export async function run(): Promise<unknown> {
       [PATHS.modernPassThrough]: modernClient(`${gw.url}/mcp/echo-modern`),
       [PATHS.modernToLegacy]: modernClient(`${gw.url}/mcp/echo-legacy`),
     };
+    if (other) targets[`${PATHS.modernPassThrough} (${otherRoot})`] = modernClient(`${other.url}/mcp/echo-modern`);
     for (const [name, call] of Object.entries(targets)) await warm(name, call);
     targets[PATHS.legacyToModern] = await legacySessions(`${gw.url}/mcp/echo-modern`);
     targets[PATHS.legacySameEra] = await legacySessions(`${gw.url}/mcp/echo-legacy`);
@@ -112,6 +116,7 @@ export async function run(): Promise<unknown> {
     await Promise.allSettled(sessions.map((s) => s.close()));
     await agent.close();
     await gw.stop();
+    await other?.stop();
     await Promise.all([modern.stop(), legacy.stop()]);
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -119,6 +124,13 @@ export async function run(): Promise<unknown> {
   figures.targets = printTargets('mcp-2026', passThroughTargets(figures, conc));
   console.log(`\nload average before ${String(figures.loadavgBefore)}, after ${String(figures.loadavgAfter)}`);
   return figures;
+}
+
+/** A copy of the registry file for a second gateway (the same members, consumer and key; its own file). */
+function copyRegistry(dbPath: string, dir: string): string {
+  const copy = join(dir, 'other.db');
+  copyFileSync(dbPath, copy);
+  return copy;
 }
 
 /** Issue #15's goals for the 2026 pass-through. */
