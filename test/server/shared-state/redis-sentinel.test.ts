@@ -1,11 +1,9 @@
 import { createServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../../registry/index.js';
 import { runCli } from '../../helpers/cli.js';
+import { callEcho, connectTools } from '../../helpers/quota-calls.js';
 import { waitFor } from '../../helpers/gateway.js';
 import { skipWithoutRedis } from '../../helpers/redis.js';
 import { command, PRIMARY_NAME, startSentinelSet, type TestSentinelSet } from '../../helpers/redis-sentinel.js';
@@ -17,23 +15,6 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Tool calls per consumer per hour (the bucket refills one in ten minutes: not during the test), across both replicas. */
 const N = 6;
-
-async function connect(base: { url: string }, key: string): Promise<Client> {
-  const client = new Client({ name: 'sentinel-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${base.url}/mcp/tools`), { requestInit: { headers: { 'x-api-key': key } } }));
-  return client;
-}
-
-/** A tools/call's outcome: `ok`, or the catalogue code its JSON-RPC error carries. */
-async function call(client: Client, text: string): Promise<string> {
-  try {
-    await client.callTool({ name: 'echo', arguments: { message: text } });
-    return 'ok';
-  } catch (err) {
-    if (!(err instanceof McpError)) return `thrown: ${(err as Error).message}`;
-    return String((err.data as { code?: string } | undefined)?.code ?? err.code);
-  }
-}
 
 describe.skipIf(skipWithoutRedis)('Redis Sentinel: two replicas follow a failover of the primary', () => {
   const { dir, cleanup } = tempDir();
@@ -77,10 +58,10 @@ describe.skipIf(skipWithoutRedis)('Redis Sentinel: two replicas follow a failove
     expect(await redis.primaryPort()).toBe(first);
     // Sessions opened before the failover: alice's through a balancer without stickiness (each of her requests
     // lands on the other replica: her session lives in Redis), bob's on the second replica.
-    const alice = await connect(balancer, keys.alice!);
-    const bob = await connect(replicas[1]!, keys.bob!);
-    expect([await call(alice, 'a1'), await call(alice, 'a2'), await call(alice, 'a3'), await call(alice, 'a4')]).toEqual(['ok', 'ok', 'ok', 'ok']);
-    expect([await call(bob, 'b1'), await call(bob, 'b2')]).toEqual(['ok', 'ok']);
+    const alice = await connectTools(balancer, keys.alice!);
+    const bob = await connectTools(replicas[1]!, keys.bob!);
+    expect([await callEcho(alice, 'a1'), await callEcho(alice, 'a2'), await callEcho(alice, 'a3'), await callEcho(alice, 'a4')]).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect([await callEcho(bob, 'b1'), await callEcho(bob, 'b2')]).toEqual(['ok', 'ok']);
     expect(new Set(balancer.log.map((r) => r.backend))).toEqual(new Set([0, 1]));
 
     expect(await redis.failover()).toBe(second);
@@ -90,8 +71,8 @@ describe.skipIf(skipWithoutRedis)('Redis Sentinel: two replicas follow a failove
     // Both replicas serve a consumer that has spent nothing once they follow the new primary.
     for (const rep of replicas) {
       await waitFor(async () => {
-        const carol = await connect(rep, keys.carol!).catch(() => undefined);
-        const outcome = carol && (await call(carol, 'after'));
+        const carol = await connectTools(rep, keys.carol!).catch(() => undefined);
+        const outcome = carol && (await callEcho(carol, 'after'));
         await carol?.close();
         return outcome === 'ok';
       }, 'a tool call admitted after the failover', 15_000);
@@ -99,9 +80,9 @@ describe.skipIf(skipWithoutRedis)('Redis Sentinel: two replicas follow a failove
     // The counts written before the failover were replicated: alice has N - 4 left, bob N - 2, no more, no less;
     // alice's session, read from the new primary by whichever replica her request lands on, goes on.
     const aliceAfter: string[] = [];
-    for (let i = 0; i < N - 4 + 1; i++) aliceAfter.push(await call(alice, `a-after-${i}`));
+    for (let i = 0; i < N - 4 + 1; i++) aliceAfter.push(await callEcho(alice, `a-after-${i}`));
     const bobAfter: string[] = [];
-    for (let i = 0; i < N - 2 + 1; i++) bobAfter.push(await call(bob, `b-after-${i}`));
+    for (let i = 0; i < N - 2 + 1; i++) bobAfter.push(await callEcho(bob, `b-after-${i}`));
     expect(aliceAfter).toEqual([...Array(N - 4).fill('ok'), 'GW_ERR_RATE_LIMITED']);
     expect(bobAfter).toEqual([...Array(N - 2).fill('ok'), 'GW_ERR_RATE_LIMITED']);
     await Promise.all([alice, bob].map((c) => c.close()));
@@ -143,14 +124,14 @@ describe.skipIf(skipWithoutRedis)('a Redis endpoint whose primary is replaced be
       r.close();
       [gateway] = await startReplicas(db, 1, `redis://127.0.0.1:${endpoint.port}`);
       // At once: the session store's connection (its own, through the slow endpoint) is open before the gateway listens.
-      const alice = await connect(gateway!, key);
-      expect(await call(alice, 'before')).toBe('ok');
+      const alice = await connectTools(gateway!, key);
+      expect(await callEcho(alice, 'before')).toBe('ok');
       // The primary is demoted (the sentinel closes its clients' connections) and the endpoint now leads to the new one.
       await redis.failover();
       endpoint.target = redis.ports[1];
       const outcomes: string[] = [];
       await waitFor(async () => {
-        outcomes.push(await call(alice, 'after'));
+        outcomes.push(await callEcho(alice, 'after'));
         return outcomes.at(-1) === 'ok';
       }, 'a tool call admitted through the new primary', 10_000);
       // While on the demoted primary, calls were refused as for any store failure (fail closed), never admitted.

@@ -1,10 +1,8 @@
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../../registry/index.js';
 import { runCli } from '../../helpers/cli.js';
+import { callEcho, connectTools } from '../../helpers/quota-calls.js';
 import { waitFor } from '../../helpers/gateway.js';
 import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-upstream.js';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis.js';
@@ -15,26 +13,6 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Tool calls per consumer per minute, across all replicas together. */
 const N = 10;
-
-async function connect(replica: ServeProcess, key: string): Promise<Client> {
-  const client = new Client({ name: 'quota-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${replica.url}/mcp/tools`), { requestInit: { headers: { 'x-api-key': key } } }));
-  return client;
-}
-
-/** A tools/call's outcome: `ok`, or the catalogue code the JSON-RPC error carries. */
-async function call(client: Client, text: string): Promise<string> {
-  try {
-    await client.callTool({ name: 'echo', arguments: { message: text } });
-    return 'ok';
-  } catch (err) {
-    if (!(err instanceof McpError)) return `thrown: ${(err as Error).message}`;
-    const data = err.data as { code?: string; failMode?: string } | undefined;
-    // A refusal because Redis did not answer says so (-32000, the code and the fail mode).
-    if (data?.code === 'GW_ERR_QUOTA_STORE_UNAVAILABLE' && (err.code !== -32000 || data.failMode !== 'closed')) return `malformed: ${JSON.stringify(err)}`;
-    return String(data?.code ?? err.code);
-  }
-}
 
 describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on one Redis', () => {
   const { dir, cleanup } = tempDir();
@@ -78,9 +56,9 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
 
   it(`admits ${N} tool calls per consumer and never more, out of 300 concurrent attempts over three replicas, two consumers at once`, async () => {
     // Each consumer has one session on every replica; 150 calls each, all in flight together.
-    const sessions = await Promise.all(['alice', 'bob'].flatMap((who) => replicas.map(async (rep) => ({ who, client: await connect(rep, keys[who]!) }))));
+    const sessions = await Promise.all(['alice', 'bob'].flatMap((who) => replicas.map(async (rep) => ({ who, client: await connectTools(rep, keys[who]!) }))));
     const started = Date.now();
-    const outcomes = await Promise.all(Array.from({ length: 300 }, (_, i) => sessions[i % sessions.length]!).map(async (s, i) => ({ who: s.who, outcome: await call(s.client, `${s.who}-${i}`) })));
+    const outcomes = await Promise.all(Array.from({ length: 300 }, (_, i) => sessions[i % sessions.length]!).map(async (s, i) => ({ who: s.who, outcome: await callEcho(s.client, `${s.who}-${i}`) })));
     const elapsedMs = Date.now() - started;
     await Promise.all(sessions.map((s) => s.client.close()));
     // The bucket refills N per minute while the burst runs: at most that much more is fair.
@@ -102,8 +80,8 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
   });
 
   it('Redis stopped mid-load: quotas refuse with GW_ERR_QUOTA_STORE_UNAVAILABLE, route rates admit, nothing hangs; a restart empty recovers', async () => {
-    const carol = await Promise.all(replicas.map((rep) => connect(rep, keys.carol!)));
-    expect(await call(carol[0]!, 'before')).toBe('ok');
+    const carol = await Promise.all(replicas.map((rep) => connectTools(rep, keys.carol!)));
+    expect(await callEcho(carol[0]!, 'before')).toBe('ok');
     // The route's one request an hour, spent while Redis is up: the next is refused.
     expect((await fetch(`${replicas[1]!.url}/web`)).status).toBe(200);
     expect((await fetch(`${replicas[2]!.url}/web`)).status).toBe(429);
@@ -116,7 +94,7 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
       worst.ms = Math.max(worst.ms, performance.now() - t);
       return v;
     };
-    const calls = await Promise.all(Array.from({ length: 30 }, (_, i) => timed(() => call(carol[i % 3]!, `down-${i}`))));
+    const calls = await Promise.all(Array.from({ length: 30 }, (_, i) => timed(() => callEcho(carol[i % 3]!, `down-${i}`))));
     const gets = await Promise.all(Array.from({ length: 30 }, (_, i) => timed(async () => (await fetch(`${replicas[i % 3]!.url}/web`)).status)));
     const health = await Promise.all(replicas.map((rep) => timed(async () => (await fetch(`${rep.adminUrl}/healthz`)).status)));
     expect(new Set(calls)).toEqual(new Set(['GW_ERR_QUOTA_STORE_UNAVAILABLE']));
@@ -153,9 +131,9 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
     // The MCP sessions were in that Redis too (docs/deploy.md): carol opens new ones, as a client does after a 404.
     for (const rep of replicas) {
       await waitFor(async () => {
-        const fresh = await connect(rep, keys.carol!).catch(() => undefined);
+        const fresh = await connectTools(rep, keys.carol!).catch(() => undefined);
         if (!fresh) return false;
-        const answer = await call(fresh, 'after');
+        const answer = await callEcho(fresh, 'after');
         await fresh.close();
         return answer === 'ok';
       }, 'a tool call admitted again after the restart', 10_000);
@@ -169,7 +147,7 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
   });
 
   it('Redis hung (SIGSTOP): every check gives up at its deadline, quotas refuse, route rates admit; it thaws and serves', async () => {
-    const carol = await Promise.all(replicas.map((rep) => connect(rep, keys.carol!)));
+    const carol = await Promise.all(replicas.map((rep) => connectTools(rep, keys.carol!)));
     redis.pause();
     try {
       const took: number[] = [];
@@ -180,7 +158,7 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
         return v;
       };
       // Connections stay open and nothing answers: only the 100 ms deadline ends each wait.
-      const calls = await Promise.all(Array.from({ length: 15 }, (_, i) => timed(() => call(carol[i % 3]!, `hung-${i}`))));
+      const calls = await Promise.all(Array.from({ length: 15 }, (_, i) => timed(() => callEcho(carol[i % 3]!, `hung-${i}`))));
       const gets = await Promise.all(Array.from({ length: 15 }, (_, i) => timed(async () => (await fetch(`${replicas[i % 3]!.url}/web`)).status)));
       const health = await Promise.all(replicas.map((rep) => timed(async () => (await fetch(`${rep.adminUrl}/healthz`)).status)));
       expect(new Set(calls)).toEqual(new Set(['GW_ERR_QUOTA_STORE_UNAVAILABLE']));
@@ -190,7 +168,7 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
     } finally {
       redis.resume();
     }
-    for (const client of carol) await waitFor(async () => (await call(client, 'thawed')) === 'ok', 'a tool call admitted once Redis answers again', 10_000);
+    for (const client of carol) await waitFor(async () => (await callEcho(client, 'thawed')) === 'ok', 'a tool call admitted once Redis answers again', 10_000);
     await Promise.all(carol.map((c) => c.close()));
   });
 });
