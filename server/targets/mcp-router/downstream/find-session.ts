@@ -2,7 +2,7 @@ import { GatewayError, errors } from '../../../errors/index.js';
 import type { McpGatewayContext } from '../types.js';
 import type { LiveSession } from '../router.js';
 import { LegacySseTransport } from './legacy-sse-transport.js';
-import { catchUp, rebuildSession, type SessionHolding } from './session-holding.js';
+import { catchUp, rebuildSession, sessionStoreUnavailable, type SessionHolding } from './session-holding.js';
 import type { McpSessionRecord } from './session-store.js';
 
 /** What a session id may look like: ours are base64url (Streamable HTTP) or UUIDs (HTTP+SSE); nothing longer reaches the store. */
@@ -89,11 +89,6 @@ function sessionNotFound(): Found {
 
 function unavailable(id: string, err: unknown): Found {
   return { ok: false as const, error: sessionStoreUnavailable(id, err) };
-}
-
-/** The session store (Redis) failed a command for session `id`: 503 with Retry-After, the client to try again. */
-export function sessionStoreUnavailable(id: string, err: unknown): GatewayError {
-  return new GatewayError(errors.GW_ERR_MCP_SESSION_STORE_UNAVAILABLE, [id], { cause: err, headers: { 'retry-after': '1' } });
 }
 
 /** A copy that could not be built (or caught up) from the store is dropped here; the session lives on elsewhere. */

@@ -6,8 +6,7 @@ import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { callerAddress, clientIdentity } from './session-caps.js';
 import { responseOver } from './session-transport.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
-import { sessionStoreUnavailable } from './find-session.js';
-import { holdSession, keeperFor } from './session-holding.js';
+import { holdSession, keeperFor, storeNewSession } from './session-holding.js';
 import { LegacySseTransport } from './legacy-sse-transport.js';
 
 /**
@@ -37,14 +36,7 @@ export async function serveLegacySse(ctx: McpExchangeContext, deps: McpTransport
   const session = deps.router.open({ id, config: server, consumer: ctx.consumer, remoteAddress: callerAddress(ctx.request), authorization: ctx.request.headers.authorization, keeper });
   transport.onclose = () => void deps.router.closeSession(id, 'closed');
   const now = Date.now();
-  try {
-    await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'sse', createdAt: now, lastSeenAt: now });
-  } catch (err) {
-    // Redis down or not connected yet: no session, nothing held for it, and the client told to retry.
-    await session.close();
-    deps.caps.release(id);
-    throw sessionStoreUnavailable(id, err);
-  }
+  await storeNewSession(deps.holding, session, { id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'sse', createdAt: now, lastSeenAt: now });
   const live = { session, transport, kind: 'sse' as const };
   deps.router.add(live);
   // Held (other replicas can serve its POSTs) before connect writes the endpoint the client POSTs to.

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { McpGatewayContext } from '../types.js';
 import type { LiveSession, McpRouter } from '../router.js';
-import type { SavedSession } from '../router-session.js';
+import type { RouterSession, SavedSession } from '../router-session.js';
+import { GatewayError, errors } from '../../../errors/index.js';
 import type { SessionKeeper } from '../session-keeper.js';
 import type { KeepAliveTicker } from './keep-alive.js';
 import { consentHeardOf } from './consent-notice.js';
@@ -20,6 +21,25 @@ export interface SessionHolding {
   readonly held: Map<string, () => void>;
   /** Rebuilds in flight, by session id: concurrent requests for one session share one. */
   readonly rebuilding: Map<string, Promise<LiveSession | undefined>>;
+}
+
+/**
+ * Stores the record of a session just opened. When the store fails (Redis down, or not connected yet) there is no
+ * session: the router session is closed, its cap slot freed, and the refusal (503, retry) thrown.
+ */
+export async function storeNewSession(holding: SessionHolding, session: RouterSession, record: McpSessionRecord): Promise<void> {
+  try {
+    await holding.store.create(record);
+  } catch (err) {
+    await session.close();
+    holding.caps.release(record.id);
+    throw sessionStoreUnavailable(record.id, err);
+  }
+}
+
+/** The session store (Redis) failed a command for session `id`: 503 with Retry-After, the client to try again. */
+export function sessionStoreUnavailable(id: string, err: unknown): GatewayError {
+  return new GatewayError(errors.GW_ERR_MCP_SESSION_STORE_UNAVAILABLE, [id], { cause: err, headers: { 'retry-after': '1' } });
 }
 
 /** Writes what the session must keep to the store; a store that is down is logged, never the request's failure. */

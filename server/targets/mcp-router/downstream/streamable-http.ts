@@ -11,8 +11,7 @@ import { parseMessages, readBodyText, requestId } from './parse-message.js';
 import { callerAddress, clientIdentity } from './session-caps.js';
 import { StreamableSessionTransport, responseOver } from './session-transport.js';
 import { refusal, type McpExchangeContext, type McpTransportDeps } from './transport-deps.js';
-import { holdSession, keeperFor } from './session-holding.js';
-import { sessionStoreUnavailable } from './find-session.js';
+import { holdSession, keeperFor, storeNewSession } from './session-holding.js';
 
 /** Batches were added in 2025-03-26 and removed in 2025-06-18. */
 const BATCH_VERSIONS = new Set(['2025-03-26']);
@@ -98,12 +97,9 @@ async function initialize(ctx: McpExchangeContext, deps: McpTransportDeps, parse
   transport.onclose = () => void deps.router.closeSession(id, 'closed');
   const now = Date.now();
   try {
-    await deps.store.create({ id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'streamable-http', createdAt: now, lastSeenAt: now });
+    await storeNewSession(deps.holding, session, { id, server: server.name, consumer: ctx.consumer?.name ?? null, transport: 'streamable-http', createdAt: now, lastSeenAt: now });
   } catch (err) {
-    // Redis down or not connected yet: no session, nothing held for it, and the client told to retry.
-    await session.close();
-    deps.caps.release(id);
-    throw refusal(ctx, sessionStoreUnavailable(id, err), requestId(messages));
+    throw refusal(ctx, err as GatewayError, requestId(messages));
   }
   const live = { session, transport, kind: 'streamable-http' as const };
   deps.router.add(live);
