@@ -1,6 +1,31 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { Registry } from '../../registry/index.js';
+
+/** Consumers `names` (no groups), each with an API key issued: the keys by consumer. */
+export function consumersWithKeys(r: Registry, names: readonly string[]): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const name of names) {
+    r.consumers.store.create({ name, groups: [] }, 'cli');
+    keys[name] = r.consumers.issueKey(name, 'cli').key;
+  }
+  return keys;
+}
+
+/** The remote MCP server `tools` at `url`, with `requests` tool calls per consumer per window (and `consumers` only, if given). */
+export function createToolsServer(r: Registry, url: string, limit: { requests: number; windowSeconds: number; consumers?: string[] }): void {
+  const { requests, windowSeconds, consumers } = limit;
+  r.mcpServers.create(
+    {
+      name: 'tools',
+      backend: { kind: 'remote', url, transport: 'streamable-http', headers: {} },
+      ...(consumers && { access: { consumers } }),
+      rateLimit: { perConsumer: { requests, windowSeconds } },
+    },
+    'cli',
+  );
+}
 
 /** An MCP SDK client session on `<base>/mcp/tools` as the consumer whose API key is `key`. */
 export async function connectTools(base: { url: string }, key: string): Promise<Client> {

@@ -13,6 +13,7 @@ import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-ups
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../helpers/remote-mcp-upstream.js';
 import { spawnServe, type ServeProcess } from '../../helpers/serve.js';
+import { consumersWithKeys, createToolsServer } from '../../helpers/quota-calls.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Tool calls per consumer per minute, across both workers together. */
@@ -94,19 +95,8 @@ describe.skipIf(skipWithoutRedis)('agate serve --workers 2 on Redis', () => {
     web = await startUpstream('web');
     slow = await startHeldUpstream();
     const r = Registry.open(db);
-    for (const name of ['alice', 'bob', 'carol']) {
-      r.consumers.store.create({ name, groups: [] }, 'cli');
-      keys[name] = r.consumers.issueKey(name, 'cli').key;
-    }
-    r.mcpServers.create(
-      {
-        name: 'tools',
-        backend: { kind: 'remote', url: mcp.url, transport: 'streamable-http', headers: {} },
-        access: { consumers: ['alice', 'bob', 'carol'] },
-        rateLimit: { perConsumer: { requests: N, windowSeconds: 60 } },
-      },
-      'cli',
-    );
+    Object.assign(keys, consumersWithKeys(r, ['alice', 'bob', 'carol']));
+    createToolsServer(r, mcp.url, { requests: N, windowSeconds: 60, consumers: ['alice', 'bob', 'carol'] });
     r.routes.create({ name: 'web', path: '/web', upstream: web.url }, 'cli');
     r.routes.create({ name: 'slow', path: '/slow', upstream: slow.url }, 'cli');
     r.close();

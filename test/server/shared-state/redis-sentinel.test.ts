@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../../registry/index.js';
 import { runCli } from '../../helpers/cli.js';
-import { callEcho, connectTools } from '../../helpers/quota-calls.js';
+import { callEcho, connectTools, consumersWithKeys, createToolsServer } from '../../helpers/quota-calls.js';
 import { waitFor } from '../../helpers/gateway.js';
 import { skipWithoutRedis } from '../../helpers/redis.js';
 import { command, PRIMARY_NAME, startSentinelSet, type TestSentinelSet } from '../../helpers/redis-sentinel.js';
@@ -29,18 +29,8 @@ describe.skipIf(skipWithoutRedis)('Redis Sentinel: two replicas follow a failove
     redis = await startSentinelSet();
     mcp = await startRemoteMcpUpstream();
     const r = Registry.open(db);
-    for (const name of ['alice', 'bob', 'carol']) {
-      r.consumers.store.create({ name, groups: [] }, 'cli');
-      keys[name] = r.consumers.issueKey(name, 'cli').key;
-    }
-    r.mcpServers.create(
-      {
-        name: 'tools',
-        backend: { kind: 'remote', url: mcp.url, transport: 'streamable-http', headers: {} },
-        rateLimit: { perConsumer: { requests: N, windowSeconds: 3600 } },
-      },
-      'cli',
-    );
+    Object.assign(keys, consumersWithKeys(r, ['alice', 'bob', 'carol']));
+    createToolsServer(r, mcp.url, { requests: N, windowSeconds: 3600 });
     r.close();
     replicas = await startReplicas(db, 2, redis.url);
     balancer = await startRoundRobinBalancer(replicas.map((r) => r.url));
@@ -119,7 +109,7 @@ describe.skipIf(skipWithoutRedis)('a Redis endpoint whose primary is replaced be
     const mcp = await startRemoteMcpUpstream();
     try {
       const r = Registry.open(db);
-      r.mcpServers.create({ name: 'tools', backend: { kind: 'remote', url: mcp.url, transport: 'streamable-http', headers: {} }, rateLimit: { perConsumer: { requests: N, windowSeconds: 3600 } } }, 'cli');
+      createToolsServer(r, mcp.url, { requests: N, windowSeconds: 3600 });
       const key = r.consumers.issueKey('alice', 'cli').key;
       r.close();
       [gateway] = await startReplicas(db, 1, `redis://127.0.0.1:${endpoint.port}`);

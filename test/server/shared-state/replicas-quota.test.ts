@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../../registry/index.js';
 import { runCli } from '../../helpers/cli.js';
-import { callEcho, connectTools } from '../../helpers/quota-calls.js';
+import { callEcho, connectTools, consumersWithKeys, createToolsServer } from '../../helpers/quota-calls.js';
 import { waitFor } from '../../helpers/gateway.js';
 import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-upstream.js';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis.js';
@@ -28,19 +28,8 @@ describe.skipIf(skipWithoutRedis)('one quota across three gateway processes on o
     mcp = await startRemoteMcpUpstream();
     web = await startUpstream('web');
     const r = Registry.open(db);
-    for (const name of ['alice', 'bob', 'carol']) {
-      r.consumers.store.create({ name, groups: [] }, 'cli');
-      keys[name] = r.consumers.issueKey(name, 'cli').key;
-    }
-    r.mcpServers.create(
-      {
-        name: 'tools',
-        backend: { kind: 'remote', url: mcp.url, transport: 'streamable-http', headers: {} },
-        access: { consumers: ['alice', 'bob', 'carol'] },
-        rateLimit: { perConsumer: { requests: N, windowSeconds: 60 } },
-      },
-      'cli',
-    );
+    Object.assign(keys, consumersWithKeys(r, ['alice', 'bob', 'carol']));
+    createToolsServer(r, mcp.url, { requests: N, windowSeconds: 60, consumers: ['alice', 'bob', 'carol'] });
     // A plain request rate (fail open by default): one request an hour for the whole route.
     r.routes.create({ name: 'web', path: '/web', upstream: web.url, rateLimit: { requests: 1, per: 'hour', by: 'route' } }, 'cli');
     r.close();
