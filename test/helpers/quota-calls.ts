@@ -3,16 +3,6 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Registry } from '../../registry/index.js';
 
-/** Consumers `names` (no groups), each with an API key issued: the keys by consumer. */
-export function consumersWithKeys(r: Registry, names: readonly string[]): Record<string, string> {
-  const keys: Record<string, string> = {};
-  for (const name of names) {
-    r.consumers.store.create({ name, groups: [] }, 'cli');
-    keys[name] = r.consumers.issueKey(name, 'cli').key;
-  }
-  return keys;
-}
-
 /** The remote MCP server `tools` at `url`, with `requests` tool calls per consumer per window (and `consumers` only, if given). */
 export function createToolsServer(r: Registry, url: string, limit: { requests: number; windowSeconds: number; consumers?: string[] }): void {
   const { requests, windowSeconds, consumers } = limit;

@@ -13,7 +13,8 @@ import { startUpstream, type LoopbackUpstream } from '../../helpers/loopback-ups
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { startRemoteMcpUpstream, type RemoteMcpUpstream } from '../../helpers/remote-mcp-upstream.js';
 import { spawnServe, type ServeProcess } from '../../helpers/serve.js';
-import { consumersWithKeys, createToolsServer } from '../../helpers/quota-calls.js';
+import { consumersWithKeys } from '../../helpers/consumers.js';
+import { createToolsServer } from '../../helpers/quota-calls.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Tool calls per consumer per minute, across both workers together. */

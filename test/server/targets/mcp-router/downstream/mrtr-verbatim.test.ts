@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../../../../helpers/gateway.js';
 import { addMcpServer } from '../../../../helpers/mcp.js';
 import { envelope, META, MODERN, modernPost } from '../../../../helpers/mcp-modern.js';
+import { consumersWithKeys } from '../../../../helpers/consumers.js';
 import { startModernMember, type ModernMember } from '../../../../helpers/modern-member.js';
 
 // A 2026-07-28 client calling a 2026-07-28 member (issue #15: "pass-through, with names, policy and caching hints
@@ -82,10 +83,7 @@ describe('a 2026 member’s input_required, passed through to a 2026 client (MRT
     member = await startModernMember();
     raw = await startRawMember();
     gw = await startTestGateway({ gateway: { mcp: { eraProbe: { probeTimeoutMs: 5_000 } } } });
-    for (const name of ['alice', 'bob']) {
-      gw.registry.consumers.store.create({ name, groups: [] }, 'cli');
-      keys[name] = gw.registry.consumers.issueKey(name, 'cli').key;
-    }
+    Object.assign(keys, consumersWithKeys(gw.registry, ['alice', 'bob']));
     await addMcpServer(gw, { name: 'nova', backend: remote(member.url) });
     await addMcpServer(gw, { name: 'raw', backend: remote(raw.url) });
     await addMcpServer(gw, { name: 'suite', backend: { kind: 'bundle', members: ['nova', 'raw'], separator: '__', prefix: 'always' } });
